@@ -1,0 +1,61 @@
+/*
+ * inspect.c - the tutorial's task inspection: a task's name, done() and
+ * cancelled() before, during and after it runs, then its result.
+ * Unnamed tasks are called "Task-<n>"; the main task is Task-1, so the
+ * worker is Task-2 (as in CPython).
+ */
+#include <stdio.h>
+#include <tide.h>
+
+struct worker {
+    TIDE_FRAME;
+    const char *name;
+    double delay;
+    char result[32];
+};
+
+static tide_status worker(void *frame)
+{
+    struct worker *w = frame;
+    TIDE_BEGIN(w);
+    printf("%s started\n", w->name);
+    TIDE_AWAIT(w, tide_sleep(w->delay));
+    printf("%s finished\n", w->name);
+    snprintf(w->result, sizeof w->result, "%s result", w->name);
+    TIDE_RETURN(w, w->result);
+    TIDE_END(w);
+}
+
+static const char *py_bool(int b)
+{
+    return b ? "True" : "False";
+}
+
+struct program {
+    TIDE_FRAME;
+    tide_task *task;
+    char *result;
+};
+
+static tide_status program(void *frame)
+{
+    struct program *p = frame;
+    TIDE_BEGIN(p);
+    TIDE_TRY(p, TIDE_SPAWN(&p->task, worker, NULL, .name = "A", .delay = 2));
+    puts(tide_task_name(p->task));
+    puts(py_bool(tide_task_done(p->task)));      /* not started yet */
+    puts(py_bool(tide_task_cancelled(p->task)));
+    TIDE_AWAIT(p, tide_sleep(1));
+    puts(py_bool(tide_task_done(p->task)));      /* still sleeping */
+    TIDE_AWAIT(p, tide_join(p->task, (void **)&p->result));
+    puts(py_bool(tide_task_done(p->task)));
+    puts(p->result);
+    TIDE_FINALLY(p);
+    tide_task_release(p->task);
+    TIDE_END(p);
+}
+
+int main(void)
+{
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
+}

@@ -1,0 +1,22 @@
+/*
+ * config.h - every tunable knob of Tide, with its default, in one place.
+ * Runtime setters (tide_loop_set_*) start from these values.
+ */
+#ifndef TIDE_CONFIG_H
+#define TIDE_CONFIG_H
+
+/* Guest host: a turn that has run this long yields a macrotask so the page
+ * can render and take input (DESIGN.md: 5-8 ms keeps a 60 Hz frame). */
+#define TIDE_DEFAULT_TURN_BUDGET_NS (6 * 1000 * 1000)
+
+/* Timers due within this much of "now" count as due (asyncio's
+ * clock_resolution), so tiny sleeps do not spin the loop. */
+#define TIDE_CLOCK_RESOLUTION_NS 1000
+
+/* Initial capacity of the timer heap; it doubles as needed. */
+#define TIDE_TIMER_HEAP_INITIAL 16
+
+/* Buffer for default task names: "Task-" + up to 10 digits + NUL. */
+#define TIDE_DEFAULT_NAME_MAX 16
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * emscripten.c - guest host: the loop lives inside the JS event loop and
+ * never blocks (Emscripten's nanosleep would busy-spin).
+ *
+ * A turn runs loop iterations until nothing is ready, or until the slice
+ * since the last macrotask has used up the turn budget; then it asks JS for
+ * the next turn:
+ *   - work arriving from outside a turn (first start, a JS completion): a
+ *     microtask, the lowest latency;
+ *   - budget used up: a macrotask (setImmediate on Node, MessageChannel in
+ *     browsers), so the page renders and takes input; never setTimeout(0),
+ *     which is clamped to 1-4 ms;
+ *   - only timers pending: one setTimeout for the earliest deadline (with
+ *     the virtual clock, time jumps instead and the turn goes on).
+ * The JS half is src/host/emscripten.js.
+ */
+#include "../internal.h"
+
+#include <emscripten.h>
+
+enum { TURN_MICRO = 1, TURN_MACRO = 2, TURN_TIMER = 3 };
+
+/* src/host/emscripten.js */
+extern double tide_js_now(void);
+extern void tide_js_request_turn(tide_loop *L, int kind);
+extern void tide_js_arm_timer(tide_loop *L, double ms);
+extern void tide_js_cancel_timer(tide_loop *L);
+extern void tide_js_exit(int status);
+
+int64_t tide__host_now(tide_loop *L)
+{
+    (void)L;
+    return (int64_t)(tide_js_now() * 1e6);
+}
+
+void tide__host_wait(tide_loop *L, int64_t timeout)
+{
+    (void)L;
+    (void)timeout; /* never called: this host does not block */
+}
+
+static void request_turn(tide_loop *L, int kind)
+{
+    L->host.idle = 0;
+    if (L->host.scheduled)
+        return;
+    L->host.scheduled = kind;
+    tide_js_request_turn(L, kind);
+}
+
+static void arm_timer(tide_loop *L, int64_t delay)
+{
+    int64_t at = tide__host_now(L) + delay;
+    if (L->host.timer_at >= 0 && L->host.timer_at <= at)
+        return; /* an earlier timer will run a turn anyway */
+    L->host.timer_at = at;
+    tide_js_arm_timer(L, (double)delay / 1e6);
+}
+
+void tide__host_wakeup(tide_loop *L)
+{
+    if ((L->flags & TIDE__L_RUNNING) && !L->host.in_turn)
+        request_turn(L, TURN_MICRO);
+}
+
+int tide__host_drive(tide_loop *L)
+{
+    L->host.timer_at = -1;
+    L->host.scheduled = 0;
+    L->host.slice_start = tide__host_now(L);
+    request_turn(L, TURN_MICRO);
+    return TIDE_EINPROGRESS;
+}
+
+/* Called from JS for each requested turn or expired timer. */
+EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
+{
+    if (kind == TURN_TIMER)
+        L->host.timer_at = -1;
+    else
+        L->host.scheduled = 0;
+    if (!(L->flags & TIDE__L_RUNNING) || L->host.in_turn)
+        return;
+    if (tide_running_loop()) { /* another loop's turn is on the stack */
+        request_turn(L, TURN_MACRO);
+        return;
+    }
+    if (kind != TURN_MICRO)
+        L->host.slice_start = tide__host_now(L);
+    L->host.in_turn = 1;
+    L->host.idle = 0;
+    tide__loop_set_running(L, 1);
+    int over = 0;
+    for (;;) {
+        int64_t timeout = tide__loop_timeout(L);
+        if (timeout < 0) {
+            if (L->host_pending)
+                break; /* JS will call back when its work completes */
+            if (tide__loop_deadlock(L)) {
+                over = 1;
+                break;
+            }
+            continue;
+        }
+        if (timeout > 0) {
+            if (!L->virtual_clock) {
+                arm_timer(L, timeout);
+                break;
+            }
+            L->now = L->heap[0]->when;
+        }
+        tide__loop_iterate(L);
+        if (tide__loop_advance(L)) {
+            over = 1;
+            break;
+        }
+        if (tide__host_now(L) - L->host.slice_start >= L->turn_budget) {
+            request_turn(L, TURN_MACRO);
+            break;
+        }
+    }
+    L->host.in_turn = 0;
+    if (over) {
+        if (L->host.timer_at >= 0) {
+            tide_js_cancel_timer(L);
+            L->host.timer_at = -1;
+        }
+        L->host.idle = 0;
+        tide__loop_end_run(L); /* may destroy L */
+        return;
+    }
+    L->host.idle = !L->host.scheduled;
+    tide__loop_set_running(L, 0);
+}
+
+void tide__host_exit(int status)
+{
+    tide_js_exit(status);
+}

@@ -1,0 +1,13 @@
+/*
+ * select.c - the one place where the host is chosen, at compile time.
+ * Each host file implements the interface in src/internal.h ("host
+ * interface"): the clock, waiting (blocking hosts) or scheduling turns
+ * (guest host), and the exit status of tide_main programs.
+ */
+#if defined(__EMSCRIPTEN__)
+#include "emscripten.c"
+#elif defined(__wasi__)
+#include "wasi.c"
+#else
+#include "posix.c"
+#endif

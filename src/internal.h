@@ -1,0 +1,281 @@
+/*
+ * internal.h - the loop and task structures and the internal interfaces
+ * shared by the core files. Nothing here is API.
+ */
+#ifndef TIDE_INTERNAL_H
+#define TIDE_INTERNAL_H
+
+#include "tide.h"
+#include "config.h"
+
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIDE__CONTAINER(ptr, type, member)                                     \
+    ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---- allocation (alloc.c): every byte goes through the loop's allocator */
+void *tide__alloc(tide_loop *L, size_t size);
+void *tide__realloc(tide_loop *L, void *p, size_t old_size, size_t new_size);
+void tide__free(tide_loop *L, void *p, size_t size);
+
+/* ---- messages: immutable, reference-counted strings (alloc.c) */
+typedef struct tide__msg {
+    uint32_t refs;
+    uint32_t len;
+    char text[];
+} tide__msg;
+tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
+tide__msg *tide__msg_ref(tide__msg *m);                   /* NULL-safe */
+void tide__msg_unref(tide_loop *L, tide__msg *m);         /* NULL-safe */
+/* Replace *slot by m (taking a new reference to it). */
+void tide__msg_set(tide_loop *L, tide__msg **slot, tide__msg *m);
+
+/* ---- intrusive lists */
+typedef struct tide__node {
+    struct tide__node *prev, *next;
+} tide__node;
+
+static inline void tide__list_init(tide__node *head)
+{
+    head->prev = head->next = head;
+}
+static inline int tide__list_empty(const tide__node *head)
+{
+    return head->next == head;
+}
+static inline void tide__list_push(tide__node *head, tide__node *n)
+{
+    n->prev = head->prev;
+    n->next = head;
+    head->prev->next = n;
+    head->prev = n;
+}
+static inline void tide__list_remove(tide__node *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = n;
+}
+
+/* ---- ready queue entries: tasks, callbacks and other one-hop work */
+typedef struct tide__runnable {
+    struct tide__runnable *next;
+    void (*run)(struct tide__runnable *r);
+} tide__runnable;
+
+void tide__ready_push(tide_loop *L, tide__runnable *r);
+
+/* ---- timers (timer.c): a binary heap ordered by deadline */
+typedef struct tide__timer {
+    int64_t when;   /* loop time, ns */
+    uint32_t slot;  /* TIDE__TIMER_IDLE, a heap index, or DUE|due index */
+    void (*fire)(struct tide__timer *t);
+} tide__timer;
+
+#define TIDE__TIMER_IDLE UINT32_MAX
+#define TIDE__TIMER_DUE 0x80000000u
+
+void tide__timer_init(tide__timer *t, void (*fire)(tide__timer *));
+/* Arms t (stopping it first if armed). Errors: TIDE_ENOMEM. */
+int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when);
+/* Disarms t; returns 1 if it was armed. */
+int tide__timer_stop(tide_loop *L, tide__timer *t);
+static inline int tide__timer_armed(const tide__timer *t)
+{
+    return t->slot != TIDE__TIMER_IDLE;
+}
+/* Moves every timer due at `now` out of the heap into the due list. */
+void tide__timers_collect(tide_loop *L, int64_t now);
+/* Fires the collected timers (those not stopped meanwhile), in order. */
+void tide__timers_fire_due(tide_loop *L);
+void tide__timers_free(tide_loop *L);
+
+/* Seconds (double) to ns: NaN is TIDE_EINVAL, huge values saturate far
+ * from overflow. tide__delay_ns also turns negatives into 0. */
+int tide__seconds_ns(double seconds, int64_t *out);
+int tide__delay_ns(double seconds, int64_t *out);
+
+/* ---- waiting */
+
+/* What a suspended task waits on. Primitives define one of these. */
+typedef struct tide__wait_ops {
+    const char *what; /* "sleep", "task", "gather", ... (trace, debug) */
+    /* t waits here and is being cancelled with msg. Return 1 if the wait
+     * takes care of it (t has been, or will be, woken with an outcome),
+     * 0 if the cancel must wait for t's next step. NULL = always 0. */
+    int (*cancel)(tide_task *t, tide__msg *msg);
+    /* t was woken with success but is cancelled before it ran: give back
+     * what the wake-up handed over (a lock, an item, a permit). May be NULL.*/
+    void (*abandon)(tide_task *t);
+    /* The loop is being destroyed with t still waiting: unlink t and free
+     * what the wait owns, without waking anything. May be NULL. */
+    void (*drop)(tide_task *t);
+} tide__wait_ops;
+
+/* A node in a list of waiters on some object (a task's awaiters, a lock's
+ * queue). `fire` is how the object notifies it. */
+typedef struct tide__waiter {
+    tide__node node;
+    void (*fire)(struct tide__waiter *w, tide_task *source);
+} tide__waiter;
+
+/* Task flags */
+enum {
+    TIDE__T_STARTED = 1 << 0,
+    TIDE__T_DONE = 1 << 1,
+    TIDE__T_MUST_CANCEL = 1 << 2,
+    TIDE__T_WAITING = 1 << 3,  /* registered in a wait, not yet woken */
+    TIDE__T_QUEUED = 1 << 4,   /* in the ready queue */
+    TIDE__T_OWN_NAME = 1 << 5, /* name points inside the allocation */
+    TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
+    TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
+    TIDE__T_MARK = 1 << 8,     /* scratch bit for one-pass walks */
+};
+
+struct tide_task {
+    tide__runnable run;
+    tide_loop *loop;
+    tide_fn fn;
+    uint32_t id;
+    uint16_t flags;
+    uint16_t pad_;
+    uint32_t refs;        /* handle references plus the loop's while pending */
+    int32_t cancelling;   /* cancel requests not undone by uncancel */
+    int32_t status;       /* wake-up outcome while pending; final error after */
+    tide__msg *msg;       /* message of the error in `status` */
+    tide__msg *cancel_msg;/* message of a requested, undelivered cancel */
+    char *name;           /* custom (in the allocation) or default (lazy) */
+    size_t alloc_size;    /* bytes of this allocation */
+    tide__node link;      /* in the loop's list of pending tasks */
+    tide__node awaiters;  /* tide__waiter nodes waiting for this task */
+    const tide__wait_ops *wait_ops; /* what it waits on, NULL if nothing */
+    void *wait_out;       /* where the wait delivers its value */
+    union {
+        struct {
+            tide__waiter waiter; /* on the object's list of waiters */
+            void *obj;           /* the object waited on */
+        } on;
+        tide__timer timer;       /* sleeping */
+    } wait;
+    /* the frame follows, at tide__frame_offset */
+};
+
+#define TIDE__FRAME_ALIGN 8
+#define TIDE__FRAME_OFFSET                                                     \
+    ((sizeof(struct tide_task) + TIDE__FRAME_ALIGN - 1) &                      \
+     ~(size_t)(TIDE__FRAME_ALIGN - 1))
+
+static inline void *tide__task_frame(tide_task *t)
+{
+    return (char *)t + TIDE__FRAME_OFFSET;
+}
+
+/* Suspend the current task on a wait: the caller has already linked it to
+ * what it waits on (t->wait.on or t->wait.timer). Returns TIDE_PENDING for
+ * the awaitable to return. */
+int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out);
+/* Wake a waiting task with an outcome: it runs in the next iteration. */
+void tide__wake(tide_task *t, int status, tide__msg *msg);
+/* Cancel with a message object (tide_task_cancel without the copy). */
+int tide__task_cancel(tide_task *t, tide__msg *m);
+/* Finish every bookkeeping step of a finished task (task.c) */
+void tide__task_drop_loop_ref(tide_task *t);
+/* The current task for an awaitable, or NULL (sets *err). */
+tide_task *tide__current_for_await(int *err);
+
+/* ---- host interface (src/host/): one implementation per build */
+int64_t tide__host_now(tide_loop *L); /* monotonic real clock, ns */
+/* Drives the loop until tide__loop_finished() (blocking hosts) or starts
+ * driving it from the host event loop and returns TIDE_EINPROGRESS. */
+int tide__host_drive(tide_loop *L);
+/* Blocking hosts: wait for host events or until `timeout` ns pass. */
+void tide__host_wait(tide_loop *L, int64_t timeout);
+/* The process exit status of a tide_main program (guest host: set it when
+ * the loop finishes; elsewhere tide_main returns it). */
+void tide__host_exit(int status);
+/* Guest host: new ready work arrived while the loop is idle between turns;
+ * ask the host for a turn. Call through tide__wakeup(). */
+void tide__host_wakeup(tide_loop *L);
+/* Host-specific per-loop state (only the guest host has any) */
+typedef struct tide__host_state {
+    int idle;            /* between turns, no turn requested: wake the host */
+    int in_turn;         /* inside a turn */
+    int scheduled;       /* a turn is requested (0 none, 1 micro, 2 macro) */
+    int64_t timer_at;    /* deadline of the armed host timer, -1 if none */
+    int64_t slice_start; /* start of the run of turns without a macrotask */
+} tide__host_state;
+
+/* ---- the loop */
+enum {
+    TIDE__L_RUNNING = 1 << 0,  /* inside tide_loop_run's drive */
+    TIDE__L_STOP = 1 << 1,     /* tide_loop_stop requested */
+    TIDE__L_SHUTDOWN = 1 << 2, /* main finished; leftovers cancelled */
+    TIDE__L_FINISHED = 1 << 3, /* run is over; result in main_err */
+    TIDE__L_DEADLOCK = 1 << 4, /* nothing could wake the waiting tasks */
+};
+
+struct tide_loop {
+    tide_alloc_fn alloc;
+    void *alloc_ud;
+
+    /* ready queue: singly linked FIFO; each iteration takes the whole list */
+    tide__runnable *ready_head;
+    tide__runnable **ready_tail;
+
+    /* timers */
+    tide__timer **heap;
+    uint32_t heap_len, heap_cap;
+    tide__timer **due; /* due_cap >= heap_cap: collecting never allocates */
+    uint32_t due_len, due_cap;
+
+    int64_t now; /* last clock reading (ns), the clock itself if virtual */
+    int64_t turn_budget;
+    int virtual_clock;
+    unsigned flags;
+
+    tide_task *current;
+    tide__node tasks; /* pending tasks, creation order */
+    size_t ntasks;
+    uint32_t next_task_id;
+    uint64_t iterations;
+
+    tide_task *main;
+    int main_err;
+
+    tide_exit_fn on_exit;
+    void *on_exit_arg;
+    tide_exception_fn on_exception;
+    void *on_exception_arg;
+
+    uint32_t host_pending; /* host operations under way (fetch, threads) */
+    tide__host_state host;
+};
+
+static inline void tide__wakeup(tide_loop *L)
+{
+    if (L->host.idle)
+        tide__host_wakeup(L);
+}
+
+/* run.c */
+int tide__run_blocking(tide_loop *L); /* the blocking hosts' driver */
+int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
+void tide__task_finished_hook(tide_task *t, int status);
+
+/* loop.c */
+void tide__loop_iterate(tide_loop *L);
+/* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
+int64_t tide__loop_timeout(tide_loop *L);
+/* After an iteration: moves the run through its phases (main finished ->
+ * cancel leftovers -> finished). Returns 1 once the run is over. */
+int tide__loop_advance(tide_loop *L);
+/* Nothing is ready and no timer is pending: end the run with EDEADLOCK
+ * (cancelling the stuck tasks). Returns 1 if the run is over. */
+int tide__loop_deadlock(tide_loop *L);
+void tide__report(tide_loop *L, const char *context, int err,
+                  const tide__msg *msg, tide_task *task);
+void tide__loop_set_running(tide_loop *L, int on);
+
+#endif

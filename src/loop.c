@@ -1,0 +1,353 @@
+/*
+ * loop.c - the event loop: creation, configuration, the ready queue, one
+ * iteration, and the phases of a run (main -> shutdown -> finished).
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The one piece of state outside a loop: which loop runs on this thread. */
+static _Thread_local tide_loop *running_loop;
+
+static void *default_alloc(void *ud, void *ptr, size_t old_size,
+                           size_t new_size)
+{
+    (void)ud;
+    (void)old_size;
+    if (new_size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, new_size);
+}
+
+static void default_exception(tide_loop *loop, const char *context, int err,
+                              const char *message, tide_task *task, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    const char *name = task ? tide_task_name(task) : NULL;
+    fprintf(stderr, "tide: %s%s%s%s: %s%s%s\n", context, name ? " (" : "",
+            name ? name : "", name ? ")" : "", tide_strerror(err),
+            message ? ": " : "", message ? message : "");
+}
+
+int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud)
+{
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    if (!alloc)
+        alloc = default_alloc;
+    tide_loop *L = alloc(alloc_ud, NULL, 0, sizeof *L);
+    if (!L)
+        return TIDE_ENOMEM;
+    memset(L, 0, sizeof *L);
+    L->alloc = alloc;
+    L->alloc_ud = alloc_ud;
+    L->ready_tail = &L->ready_head;
+    L->turn_budget = TIDE_DEFAULT_TURN_BUDGET_NS;
+    L->on_exception = default_exception;
+    tide__list_init(&L->tasks);
+    *out = L;
+    return 0;
+}
+
+int tide_loop_set_virtual_clock(tide_loop *loop, int on)
+{
+    if (!loop)
+        return TIDE_EINVAL;
+    if (loop->flags & TIDE__L_RUNNING)
+        return TIDE_EBUSY;
+    loop->virtual_clock = on != 0;
+    if (on)
+        loop->now = 0;
+    return 0;
+}
+
+int tide_loop_set_turn_budget(tide_loop *loop, double seconds)
+{
+    int64_t ns;
+    if (!loop || tide__delay_ns(seconds, &ns) < 0 || ns <= 0)
+        return TIDE_EINVAL;
+    loop->turn_budget = ns;
+    return 0;
+}
+
+int tide_loop_on_exit(tide_loop *loop, tide_exit_fn fn, void *arg)
+{
+    if (!loop)
+        return TIDE_EINVAL;
+    loop->on_exit = fn;
+    loop->on_exit_arg = arg;
+    return 0;
+}
+
+int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
+                                    void *arg)
+{
+    if (!loop)
+        return TIDE_EINVAL;
+    loop->on_exception = fn ? fn : default_exception;
+    loop->on_exception_arg = fn ? arg : NULL;
+    return 0;
+}
+
+void tide__report(tide_loop *L, const char *context, int err,
+                  const tide__msg *msg, tide_task *task)
+{
+    L->on_exception(L, context, err, msg ? msg->text : NULL, task,
+                    L->on_exception_arg);
+}
+
+tide_loop *tide_running_loop(void)
+{
+    return running_loop;
+}
+
+void tide__loop_set_running(tide_loop *L, int on)
+{
+    running_loop = on ? L : NULL;
+}
+
+double tide_loop_time(const tide_loop *loop)
+{
+    if (!loop)
+        return 0;
+    if (loop->virtual_clock)
+        return (double)loop->now / 1e9;
+    return (double)tide__host_now((tide_loop *)loop) / 1e9;
+}
+
+double tide_time(void)
+{
+    return tide_loop_time(running_loop);
+}
+
+uint64_t tide_loop_iterations(const tide_loop *loop)
+{
+    return loop ? loop->iterations : 0;
+}
+
+size_t tide_loop_pending_tasks(const tide_loop *loop)
+{
+    return loop ? loop->ntasks : 0;
+}
+
+/* ---- ready queue ------------------------------------------------------- */
+
+void tide__ready_push(tide_loop *L, tide__runnable *r)
+{
+    r->next = NULL;
+    *L->ready_tail = r;
+    L->ready_tail = &r->next;
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+struct tide_handle {
+    tide__runnable run;
+    tide__timer timer;
+    tide_loop *loop;
+    tide_callback cb;
+    void *arg;
+    uint32_t refs; /* the caller's (if it asked for the handle) + pending */
+    uint8_t cancelled;
+    uint8_t pending; /* queued or armed; the loop holds a reference */
+};
+
+static void handle_unref(tide_handle *h)
+{
+    if (--h->refs == 0)
+        tide__free(h->loop, h, sizeof *h);
+}
+
+static void handle_invoke(tide_handle *h)
+{
+    h->pending = 0;
+    if (!h->cancelled) {
+        int rc = h->cb(h->arg);
+        if (rc < 0)
+            tide__report(h->loop, "exception in callback", rc, NULL, NULL);
+    }
+    handle_unref(h);
+}
+
+static void handle_run(tide__runnable *r)
+{
+    handle_invoke(TIDE__CONTAINER(r, tide_handle, run));
+}
+
+static void handle_fire(tide__timer *t)
+{
+    handle_invoke(TIDE__CONTAINER(t, tide_handle, timer));
+}
+
+/* Schedules: when < 0 means "soon" (ready queue), else a timer at `when`. */
+static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
+                    void *arg, tide_handle **out)
+{
+    if (out)
+        *out = NULL;
+    if (!L || !cb)
+        return TIDE_EINVAL;
+    tide_handle *h = tide__alloc(L, sizeof *h);
+    if (!h)
+        return TIDE_ENOMEM;
+    memset(h, 0, sizeof *h);
+    h->loop = L;
+    h->cb = cb;
+    h->arg = arg;
+    h->refs = 1;
+    h->pending = 1;
+    tide__timer_init(&h->timer, handle_fire);
+    if (soon) {
+        h->run.run = handle_run;
+        tide__ready_push(L, &h->run);
+    } else {
+        int rc = tide__timer_start(L, &h->timer, when);
+        if (rc < 0) {
+            tide__free(L, h, sizeof *h);
+            return rc;
+        }
+    }
+    if (out) {
+        h->refs++;
+        *out = h;
+    }
+    tide__wakeup(L);
+    return 0;
+}
+
+static int64_t loop_now(tide_loop *L)
+{
+    if (!L->virtual_clock)
+        L->now = tide__host_now(L);
+    return L->now;
+}
+
+int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,
+                   tide_handle **out)
+{
+    return schedule(loop, 1, 0, cb, arg, out);
+}
+
+int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
+                    void *arg, tide_handle **out)
+{
+    int64_t ns; /* negative delays keep their order: "due now" */
+    if (out)
+        *out = NULL;
+    if (!loop || tide__seconds_ns(delay, &ns) < 0)
+        return TIDE_EINVAL;
+    return schedule(loop, 0, loop_now(loop) + ns, cb, arg, out);
+}
+
+int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
+                 tide_handle **out)
+{
+    int64_t at;
+    if (out)
+        *out = NULL;
+    if (!loop || tide__seconds_ns(when, &at) < 0)
+        return TIDE_EINVAL;
+    return schedule(loop, 0, at, cb, arg, out);
+}
+
+int tide_handle_cancel(tide_handle *h)
+{
+    if (!h || h->cancelled || !h->pending)
+        return 0;
+    h->cancelled = 1;
+    if (tide__timer_stop(h->loop, &h->timer)) {
+        h->pending = 0;
+        handle_unref(h); /* the loop's reference: it will not fire */
+    }
+    /* a queued handle stays in the ready queue and is skipped there */
+    return 1;
+}
+
+int tide_handle_cancelled(const tide_handle *h)
+{
+    return h ? h->cancelled : 0;
+}
+
+void tide_handle_release(tide_handle *h)
+{
+    if (h)
+        handle_unref(h);
+}
+
+/* ---- one iteration ---------------------------------------------------- */
+
+void tide__loop_iterate(tide_loop *L)
+{
+    L->iterations++;
+    if (L->heap_len)
+        tide__timers_collect(L, loop_now(L));
+    /* Run only what was ready when the iteration started. */
+    tide__runnable *r = L->ready_head;
+    L->ready_head = NULL;
+    L->ready_tail = &L->ready_head;
+    while (r) {
+        tide__runnable *next = r->next;
+        r->run(r);
+        r = next;
+    }
+    tide__timers_fire_due(L);
+}
+
+int64_t tide__loop_timeout(tide_loop *L)
+{
+    if (L->ready_head)
+        return 0;
+    if (!L->heap_len)
+        return -1;
+    int64_t d = L->heap[0]->when - loop_now(L);
+    return d > 0 ? d : 0;
+}
+
+/* ---- destroy -------------------------------------------------------------- */
+
+void tide__task_free_all(tide_loop *L); /* task.c */
+
+int tide_loop_destroy(tide_loop *loop)
+{
+    if (!loop)
+        return 0;
+    if (loop->flags & TIDE__L_RUNNING)
+        return TIDE_EBUSY;
+    tide_loop *L = loop;
+    /* Pending callbacks: the ready queue holds handles and tasks; tasks are
+     * freed with the task list, handles here. */
+    tide__runnable *r = L->ready_head;
+    while (r) {
+        tide__runnable *next = r->next;
+        if (r->run == handle_run) {
+            tide_handle *h = TIDE__CONTAINER(r, tide_handle, run);
+            h->pending = 0;
+            handle_unref(h);
+        }
+        r = next;
+    }
+    L->ready_head = NULL;
+    L->ready_tail = &L->ready_head;
+    /* Armed callback timers. Task timers die with their tasks. */
+    for (uint32_t i = L->heap_len; i-- > 0;) {
+        tide__timer *t = L->heap[i];
+        if (t->fire == handle_fire) {
+            tide_handle *h = TIDE__CONTAINER(t, tide_handle, timer);
+            tide__timer_stop(L, t);
+            h->pending = 0;
+            handle_unref(h);
+        }
+    }
+    tide_task_release(L->main);
+    L->main = NULL;
+    tide__task_free_all(L);
+    tide__timers_free(L);
+    L->alloc(L->alloc_ud, L, sizeof *L, 0);
+    return 0;
+}

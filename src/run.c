@@ -1,0 +1,173 @@
+/*
+ * run.c - the phases of a run, like asyncio.run(): the main task runs; when
+ * it ends, leftover tasks are cancelled and awaited (their failures go to
+ * the exception handler); then the run is over. The blocking hosts' driver
+ * lives here too; the guest host drives the same phases from JS turns.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
+                  size_t frame_size, tide_task **main_out)
+{
+    if (main_out)
+        *main_out = NULL;
+    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
+        return TIDE_EINVAL;
+    if (tide_running_loop())
+        return TIDE_ERUNNING;
+    if (L->flags & TIDE__L_RUNNING)
+        return TIDE_EBUSY;
+    tide_task *m;
+    int rc = tide_loop_spawn(L, fn, frame, frame_size, NULL, &m);
+    if (rc < 0)
+        return rc;
+    tide_task_release(L->main); /* the previous run's, if any */
+    L->main = m;
+    L->main_err = 0;
+    L->flags = TIDE__L_RUNNING;
+    if (main_out)
+        *main_out = tide_task_retain(m);
+    return tide__host_drive(L);
+}
+
+int tide_loop_stop(tide_loop *L)
+{
+    if (!L || !(L->flags & TIDE__L_RUNNING))
+        return TIDE_ESTATE;
+    L->flags |= TIDE__L_STOP;
+    return 0;
+}
+
+/* Cancel every pending task not cancelled by the shutdown yet. */
+static void cancel_leftovers(tide_loop *L)
+{
+    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next) {
+        tide_task *t = TIDE__CONTAINER(n, tide_task, link);
+        if (!(t->flags & TIDE__T_LEFTOVER)) {
+            t->flags |= TIDE__T_LEFTOVER;
+            tide__task_cancel(t, NULL);
+        }
+    }
+}
+
+int tide__loop_advance(tide_loop *L)
+{
+    if (L->flags & TIDE__L_STOP)
+        return 1;
+    if (!(L->flags & TIDE__L_SHUTDOWN)) {
+        if (!(L->main->flags & TIDE__T_DONE))
+            return 0;
+        L->flags |= TIDE__L_SHUTDOWN;
+    }
+    cancel_leftovers(L);
+    return L->ntasks == 0;
+}
+
+void tide__task_finished_hook(tide_task *t, int status)
+{
+    if ((t->flags & TIDE__T_LEFTOVER) && status < 0 &&
+        status != TIDE_ECANCELLED)
+        tide__report(t->loop, "task failed while cancelled at shutdown",
+                     status, t->msg, t);
+}
+
+int tide__loop_deadlock(tide_loop *L)
+{
+    if (L->flags & TIDE__L_DEADLOCK)
+        return 1; /* the cancellations did not unstick them either */
+    L->flags |= TIDE__L_DEADLOCK;
+    tide__report(L, "deadlock", TIDE_EDEADLOCK, NULL, NULL);
+    L->flags |= TIDE__L_SHUTDOWN;
+    cancel_leftovers(L);
+    return 0;
+}
+
+/* The run's outcome, computed once it is over. */
+static int run_result(tide_loop *L)
+{
+    if (L->flags & TIDE__L_DEADLOCK)
+        return TIDE_EDEADLOCK;
+    if (L->flags & TIDE__L_STOP)
+        return TIDE_ESTOPPED;
+    return L->main_err;
+}
+
+int tide__loop_end_run(tide_loop *L)
+{
+    int rc = run_result(L);
+    L->flags &= ~(unsigned)TIDE__L_RUNNING;
+    L->flags |= TIDE__L_FINISHED;
+    tide__loop_set_running(L, 0);
+    if (L->on_exit)
+        L->on_exit(L, L->main, rc, L->on_exit_arg); /* may destroy L */
+    return rc;
+}
+
+int tide__run_blocking(tide_loop *L)
+{
+    tide__loop_set_running(L, 1);
+    for (;;) {
+        int64_t timeout = tide__loop_timeout(L);
+        if (timeout < 0) {
+            if (tide__loop_deadlock(L))
+                break;
+            continue;
+        }
+        if (timeout > 0) {
+            if (L->virtual_clock)
+                L->now = L->heap[0]->when;
+            else
+                tide__host_wait(L, timeout);
+        }
+        tide__loop_iterate(L);
+        if (tide__loop_advance(L))
+            break;
+    }
+    return tide__loop_end_run(L);
+}
+
+/* ---- tide_main --------------------------------------------------------- */
+
+static void main_exit(tide_loop *L, tide_task *main, int err, void *arg)
+{
+    int *exited = arg; /* NULL on the guest host: tide_main has returned */
+    if (exited)
+        *exited = 1;
+    if (err < 0) {
+        const char *msg = main ? tide_task_message(main) : NULL;
+        fprintf(stderr, "tide: main task failed: %s%s%s\n", tide_strerror(err),
+                msg ? ": " : "", msg ? msg : "");
+    }
+    tide_loop_destroy(L);
+    tide__host_exit(err < 0 ? 1 : 0);
+}
+
+int tide_main(tide_fn fn, const void *frame, size_t frame_size)
+{
+    tide_loop *L;
+    int rc = tide_loop_create(&L, NULL, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "tide: %s\n", tide_strerror(rc));
+        return 1;
+    }
+    const char *clock = getenv("TIDE_CLOCK");
+    if (clock && strcmp(clock, "virtual") == 0)
+        tide_loop_set_virtual_clock(L, 1);
+    int exited = 0;
+    tide_loop_on_exit(L, main_exit, &exited);
+    rc = tide_loop_run(L, fn, frame, frame_size, NULL);
+    if (rc == TIDE_EINPROGRESS) {
+        tide_loop_on_exit(L, main_exit, NULL); /* `exited` dies with us */
+        return 0;
+    }
+    if (!exited) { /* the run never started */
+        fprintf(stderr, "tide: %s\n", tide_strerror(rc));
+        tide_loop_destroy(L);
+    }
+    return rc < 0 ? 1 : 0;
+}

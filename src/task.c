@@ -1,0 +1,422 @@
+/*
+ * task.c - tasks: spawn, step, finish, cancel/uncancel, handles, names, and
+ * awaiting a task (tide_join).
+ *
+ * A task step mirrors asyncio's Task.__step: a cancellation requested while
+ * the task was not waiting on anything cancellable (must_cancel) is thrown in
+ * at the start of the next step; one requested while it waits cancels the
+ * wait, which then wakes the task with TIDE_ECANCELLED.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void task_step(tide__runnable *r);
+
+static void task_free(tide_task *t)
+{
+    tide_loop *L = t->loop;
+    tide__msg_unref(L, t->msg);
+    tide__msg_unref(L, t->cancel_msg);
+    if (t->name && !(t->flags & TIDE__T_OWN_NAME))
+        tide__free(L, t->name, TIDE_DEFAULT_NAME_MAX);
+    tide__free(L, t, t->alloc_size);
+}
+
+static void task_unref(tide_task *t)
+{
+    if (--t->refs == 0)
+        task_free(t);
+}
+
+int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
+                    size_t frame_size, const char *name, tide_task **out)
+{
+    if (out)
+        *out = NULL;
+    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
+        return TIDE_EINVAL;
+    size_t name_len = name ? strlen(name) + 1 : 0;
+    size_t size = TIDE__FRAME_OFFSET + frame_size;
+    if (size < frame_size || size + name_len < size)
+        return TIDE_ENOMEM;
+    size += name_len;
+    tide_task *t = tide__alloc(L, size);
+    if (!t)
+        return TIDE_ENOMEM;
+    memset(t, 0, sizeof *t);
+    t->run.run = task_step;
+    t->loop = L;
+    t->fn = fn;
+    t->id = ++L->next_task_id;
+    t->alloc_size = size;
+    t->refs = 1;
+    t->flags = TIDE__T_LOOP_REF | TIDE__T_QUEUED;
+    tide__list_init(&t->awaiters);
+    void *fr = tide__task_frame(t);
+    memcpy(fr, frame, frame_size);
+    memset(fr, 0, sizeof(tide_frame)); /* a fresh start, whatever was given */
+    if (name) {
+        t->name = (char *)fr + frame_size;
+        memcpy(t->name, name, name_len);
+        t->flags |= TIDE__T_OWN_NAME;
+    }
+    tide__list_push(&L->tasks, &t->link);
+    L->ntasks++;
+    tide__ready_push(L, &t->run);
+    if (out) {
+        t->refs++;
+        *out = t;
+    }
+    tide__wakeup(L);
+    return 0;
+}
+
+int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
+               const char *name, tide_task **out)
+{
+    tide_loop *L = tide_running_loop();
+    if (!L) {
+        if (out)
+            *out = NULL;
+        return TIDE_ENOLOOP;
+    }
+    return tide_loop_spawn(L, fn, frame, frame_size, name, out);
+}
+
+tide_task *tide_task_retain(tide_task *t)
+{
+    if (t)
+        t->refs++;
+    return t;
+}
+
+void tide_task_release(tide_task *t)
+{
+    if (t)
+        task_unref(t);
+}
+
+tide_task *tide_current_task(void)
+{
+    tide_loop *L = tide_running_loop();
+    return L ? L->current : NULL;
+}
+
+const char *tide_task_name(tide_task *t)
+{
+    if (!t)
+        return NULL;
+    if (!t->name) {
+        char *name = tide__alloc(t->loop, TIDE_DEFAULT_NAME_MAX);
+        if (!name)
+            return NULL;
+        snprintf(name, TIDE_DEFAULT_NAME_MAX, "Task-%u", (unsigned)t->id);
+        t->name = name;
+    }
+    return t->name;
+}
+
+uint32_t tide_task_id(const tide_task *t)
+{
+    return t ? t->id : 0;
+}
+
+int tide_task_done(const tide_task *t)
+{
+    return t && (t->flags & TIDE__T_DONE);
+}
+
+int tide_task_cancelled(const tide_task *t)
+{
+    return tide_task_done(t) && t->status == TIDE_ECANCELLED;
+}
+
+int tide_task_result(const tide_task *t, void **value)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    if (!(t->flags & TIDE__T_DONE))
+        return TIDE_ESTATE;
+    if (t->status < 0)
+        return t->status;
+    if (value)
+        *value = ((tide_frame *)tide__task_frame((tide_task *)t))->result;
+    return 0;
+}
+
+int tide_task_error(const tide_task *t)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    if (!(t->flags & TIDE__T_DONE))
+        return TIDE_ESTATE;
+    return t->status;
+}
+
+const char *tide_task_message(const tide_task *t)
+{
+    return t && (t->flags & TIDE__T_DONE) && t->msg ? t->msg->text : NULL;
+}
+
+const char *tide_error_message(void)
+{
+    tide_task *t = tide_current_task();
+    return t && t->msg ? t->msg->text : NULL;
+}
+
+void tide__set_message(const char *text)
+{
+    tide_task *t = tide_current_task();
+    if (!t)
+        return;
+    tide__msg *m = text ? tide__msg_new(t->loop, text) : NULL;
+    /* out of memory: the error still propagates, without its text */
+    tide__msg_unref(t->loop, t->msg);
+    t->msg = m;
+}
+
+/* ---- waiting and waking ----------------------------------------------- */
+
+tide_task *tide__current_for_await(int *err)
+{
+    tide_task *t = tide_current_task();
+    *err = t ? 0 : TIDE_ENOLOOP;
+    return t;
+}
+
+int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
+{
+    t->wait_ops = ops;
+    t->wait_out = out;
+    t->flags |= TIDE__T_WAITING;
+    return TIDE_PENDING;
+}
+
+void tide__wake(tide_task *t, int status, tide__msg *msg)
+{
+    t->flags &= (uint16_t)~TIDE__T_WAITING;
+    t->status = status;
+    tide__msg_set(t->loop, &t->msg, msg);
+    t->flags |= TIDE__T_QUEUED;
+    tide__ready_push(t->loop, &t->run);
+    tide__wakeup(t->loop);
+}
+
+int tide__wake_status(void)
+{
+    tide_task *t = tide_current_task();
+    return t ? t->status : TIDE_ENOLOOP;
+}
+
+/* ---- finishing ------------------------------------------------------------ */
+
+void tide__task_drop_loop_ref(tide_task *t)
+{
+    if (t->flags & TIDE__T_LOOP_REF) {
+        t->flags &= (uint16_t)~TIDE__T_LOOP_REF;
+        task_unref(t);
+    }
+}
+
+static void task_finish(tide_task *t, int status)
+{
+    tide_loop *L = t->loop;
+    if (status >= 0 && (t->flags & TIDE__T_MUST_CANCEL)) {
+        /* cancelled itself and returned without awaiting again (CAN-10) */
+        status = TIDE_ECANCELLED;
+        tide__msg_set(L, &t->msg, t->cancel_msg);
+    }
+    if (status >= 0) {
+        status = 0;
+        tide__msg_set(L, &t->msg, NULL);
+    }
+    t->flags = (uint16_t)((t->flags | TIDE__T_DONE) &
+                          ~(TIDE__T_MUST_CANCEL | TIDE__T_WAITING));
+    t->status = status;
+    t->wait_ops = NULL;
+    tide__msg_set(L, &t->cancel_msg, NULL);
+    tide__list_remove(&t->link);
+    L->ntasks--;
+    /* Wake everything awaiting this task, in the order they started. */
+    while (!tide__list_empty(&t->awaiters)) {
+        tide__waiter *w = TIDE__CONTAINER(t->awaiters.next, tide__waiter, node);
+        tide__list_remove(&w->node);
+        w->fire(w, t);
+    }
+    if (t == L->main)
+        L->main_err = status;
+    tide__task_finished_hook(t, status);
+    tide__task_drop_loop_ref(t);
+}
+
+static void task_step(tide__runnable *r)
+{
+    tide_task *t = TIDE__CONTAINER(r, tide_task, run);
+    tide_loop *L = t->loop;
+    t->flags &= (uint16_t)~TIDE__T_QUEUED;
+    if (t->flags & TIDE__T_MUST_CANCEL) {
+        t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
+        if (!(t->flags & TIDE__T_STARTED)) {
+            /* cancelled before its first step: the body never runs */
+            tide__msg_set(L, &t->msg, t->cancel_msg);
+            t->flags |= TIDE__T_STARTED;
+            task_finish(t, TIDE_ECANCELLED);
+            return;
+        }
+        if (t->status != TIDE_ECANCELLED) {
+            /* woken with an outcome, then cancelled before it could run */
+            if (t->status >= 0 && t->wait_ops && t->wait_ops->abandon)
+                t->wait_ops->abandon(t);
+            t->status = TIDE_ECANCELLED;
+            tide__msg_set(L, &t->msg, t->cancel_msg);
+        }
+    }
+    tide__msg_set(L, &t->cancel_msg, NULL);
+    t->wait_ops = NULL;
+    t->flags |= TIDE__T_STARTED;
+    tide_task *prev = L->current;
+    L->current = t;
+    int st = t->fn(tide__task_frame(t));
+    L->current = prev;
+    if (st == TIDE__SUSPENDED) {
+        /* A cancel requested during the step is delivered to the wait the
+         * task just entered, if that wait can take it. */
+        if ((t->flags & TIDE__T_MUST_CANCEL) && (t->flags & TIDE__T_WAITING) &&
+            t->wait_ops && t->wait_ops->cancel &&
+            t->wait_ops->cancel(t, t->cancel_msg))
+            t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
+        return;
+    }
+    task_finish(t, st);
+}
+
+tide_status tide__end(tide_frame *fr)
+{
+    int err = fr->err;
+    fr->pc = 0;
+    fr->err = 0;
+    fr->unwinding = 0;
+    return err;
+}
+
+/* ---- cancellation --------------------------------------------------------- */
+
+int tide__task_cancel(tide_task *t, tide__msg *m)
+{
+    if (t->flags & TIDE__T_DONE)
+        return 0;
+    t->cancelling++;
+    if ((t->flags & TIDE__T_WAITING) && t->wait_ops && t->wait_ops->cancel &&
+        t->wait_ops->cancel(t, m))
+        return 1;
+    t->flags |= TIDE__T_MUST_CANCEL;
+    tide__msg_set(t->loop, &t->cancel_msg, m);
+    return 1;
+}
+
+int tide_task_cancel(tide_task *t, const char *msg)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    if (t->flags & TIDE__T_DONE)
+        return 0;
+    tide__msg *m = NULL;
+    if (msg && !(m = tide__msg_new(t->loop, msg)))
+        return TIDE_ENOMEM;
+    int rc = tide__task_cancel(t, m);
+    tide__msg_unref(t->loop, m);
+    return rc;
+}
+
+int tide_task_cancelling(const tide_task *t)
+{
+    return t ? t->cancelling : 0;
+}
+
+int tide_task_uncancel(tide_task *t)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    if (t->cancelling > 0 && --t->cancelling == 0)
+        t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
+    return t->cancelling;
+}
+
+/* ---- awaiting a task ---------------------------------------------------- */
+
+static int join_cancel(tide_task *t, tide__msg *msg)
+{
+    /* Cancelling the awaiter cancels the awaited task; the awaiter gets
+     * whatever that task ends with. */
+    return tide__task_cancel(t->wait.on.obj, msg);
+}
+
+static void join_drop(tide_task *t)
+{
+    tide__list_remove(&t->wait.on.waiter.node);
+}
+
+static const tide__wait_ops join_ops = {"task", join_cancel, NULL, join_drop};
+
+static void deliver_outcome(tide_task *child, void **out, int *status,
+                            tide__msg **msg)
+{
+    *status = child->status;
+    *msg = child->msg;
+    if (child->status >= 0 && out)
+        *out = ((tide_frame *)tide__task_frame(child))->result;
+}
+
+static void join_fire(tide__waiter *w, tide_task *child)
+{
+    tide_task *t = TIDE__CONTAINER(w, tide_task, wait.on.waiter);
+    int status;
+    tide__msg *msg;
+    deliver_outcome(child, t->wait_out, &status, &msg);
+    tide__wake(t, status, msg);
+}
+
+int tide_join(tide_task *child, void **value)
+{
+    int err;
+    tide_task *t = tide__current_for_await(&err);
+    if (!t)
+        return err;
+    if (!child)
+        return TIDE_EINVAL;
+    if (child == t)
+        return TIDE_ESELF;
+    if (child->flags & TIDE__T_DONE) {
+        int status;
+        tide__msg *msg;
+        deliver_outcome(child, value, &status, &msg);
+        tide__msg_set(t->loop, &t->msg, msg);
+        return status;
+    }
+    t->wait.on.obj = child;
+    t->wait.on.waiter.fire = join_fire;
+    tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
+    return tide__suspend(t, &join_ops, value);
+}
+
+/* ---- loop teardown ------------------------------------------------------ */
+
+void tide__task_free_all(tide_loop *L)
+{
+    while (!tide__list_empty(&L->tasks)) {
+        tide_task *t = TIDE__CONTAINER(L->tasks.next, tide_task, link);
+        tide__report(L, "task was destroyed but it is pending", TIDE_ESTATE,
+                     NULL, t);
+        tide__list_remove(&t->link);
+        L->ntasks--;
+        /* Detach from whatever it waits on (awaiters of t are pending tasks
+         * too and go in this same sweep, unlinking themselves). */
+        if ((t->flags & TIDE__T_WAITING) && t->wait_ops->drop)
+            t->wait_ops->drop(t);
+        while (!tide__list_empty(&t->awaiters))
+            tide__list_remove(t->awaiters.next);
+        task_free(t);
+    }
+}

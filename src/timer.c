@@ -1,0 +1,172 @@
+/*
+ * timer.c - timers: a binary min-heap on deadline, plus the "due" list of
+ * timers collected at the start of an iteration. Due timers fire after the
+ * callbacks that were already ready, as in asyncio's _run_once; a due timer
+ * stopped before it fires simply leaves a hole in the list.
+ *
+ * The due array has the heap's capacity, so collecting never allocates.
+ */
+#include "internal.h"
+
+#include <math.h>
+
+void tide__timer_init(tide__timer *t, void (*fire)(tide__timer *))
+{
+    t->when = 0;
+    t->slot = TIDE__TIMER_IDLE;
+    t->fire = fire;
+}
+
+static void heap_set(tide_loop *L, uint32_t i, tide__timer *t)
+{
+    L->heap[i] = t;
+    t->slot = i;
+}
+
+static void sift_up(tide_loop *L, uint32_t i)
+{
+    tide__timer *t = L->heap[i];
+    while (i > 0) {
+        uint32_t parent = (i - 1) / 2;
+        if (L->heap[parent]->when <= t->when)
+            break;
+        heap_set(L, i, L->heap[parent]);
+        i = parent;
+    }
+    heap_set(L, i, t);
+}
+
+static void sift_down(tide_loop *L, uint32_t i)
+{
+    tide__timer *t = L->heap[i];
+    for (;;) {
+        uint32_t child = 2 * i + 1;
+        if (child >= L->heap_len)
+            break;
+        if (child + 1 < L->heap_len &&
+            L->heap[child + 1]->when < L->heap[child]->when)
+            child++;
+        if (t->when <= L->heap[child]->when)
+            break;
+        heap_set(L, i, L->heap[child]);
+        i = child;
+    }
+    heap_set(L, i, t);
+}
+
+static int heap_grow(tide_loop *L)
+{
+    uint32_t cap = L->heap_cap ? L->heap_cap * 2 : TIDE_TIMER_HEAP_INITIAL;
+    if (cap <= L->heap_cap || cap >= TIDE__TIMER_DUE)
+        return TIDE_ENOMEM;
+    size_t size = (size_t)cap * sizeof(tide__timer *);
+    /* The due list first: it must always hold every timer of the heap. */
+    if (L->due_cap < cap) {
+        tide__timer **due = tide__realloc(
+            L, L->due, (size_t)L->due_cap * sizeof(tide__timer *), size);
+        if (!due)
+            return TIDE_ENOMEM;
+        L->due = due;
+        L->due_cap = cap;
+    }
+    tide__timer **heap = tide__realloc(
+        L, L->heap, (size_t)L->heap_cap * sizeof(tide__timer *), size);
+    if (!heap)
+        return TIDE_ENOMEM;
+    L->heap = heap;
+    L->heap_cap = cap;
+    return 0;
+}
+
+int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when)
+{
+    tide__timer_stop(L, t);
+    if (L->heap_len == L->heap_cap) {
+        int rc = heap_grow(L);
+        if (rc < 0)
+            return rc;
+    }
+    t->when = when;
+    L->heap[L->heap_len] = t;
+    sift_up(L, L->heap_len++);
+    return 0;
+}
+
+int tide__timer_stop(tide_loop *L, tide__timer *t)
+{
+    uint32_t slot = t->slot;
+    if (slot == TIDE__TIMER_IDLE)
+        return 0;
+    t->slot = TIDE__TIMER_IDLE;
+    if (slot & TIDE__TIMER_DUE) {
+        L->due[slot & ~TIDE__TIMER_DUE] = NULL;
+        return 1;
+    }
+    tide__timer *last = L->heap[--L->heap_len];
+    if (slot < L->heap_len) {
+        heap_set(L, slot, last);
+        sift_down(L, slot);
+        sift_up(L, last->slot);
+    }
+    return 1;
+}
+
+void tide__timers_collect(tide_loop *L, int64_t now)
+{
+    while (L->heap_len && L->heap[0]->when <= now + TIDE_CLOCK_RESOLUTION_NS) {
+        tide__timer *t = L->heap[0];
+        tide__timer *last = L->heap[--L->heap_len];
+        if (L->heap_len) {
+            heap_set(L, 0, last);
+            sift_down(L, 0);
+        }
+        t->slot = TIDE__TIMER_DUE | L->due_len;
+        L->due[L->due_len++] = t;
+    }
+}
+
+void tide__timers_fire_due(tide_loop *L)
+{
+    /* Firing may start new timers (into the heap, not the due list) and
+     * stop collected ones (leaving NULL holes); the list itself is stable. */
+    for (uint32_t i = 0; i < L->due_len; i++) {
+        tide__timer *t = L->due[i];
+        if (!t)
+            continue;
+        L->due[i] = NULL;
+        t->slot = TIDE__TIMER_IDLE;
+        t->fire(t);
+    }
+    L->due_len = 0;
+}
+
+void tide__timers_free(tide_loop *L)
+{
+    tide__free(L, L->heap, (size_t)L->heap_cap * sizeof(tide__timer *));
+    tide__free(L, L->due, (size_t)L->due_cap * sizeof(tide__timer *));
+    L->heap = L->due = NULL;
+    L->heap_len = L->heap_cap = L->due_len = L->due_cap = 0;
+}
+
+int tide__seconds_ns(double seconds, int64_t *out)
+{
+    if (isnan(seconds))
+        return TIDE_EINVAL;
+    /* about 292 years of ns fit in an int64; further means "never" (or
+     * "long ago"), kept far from overflow when added to the clock */
+    if (seconds >= 4.6e9)
+        *out = INT64_MAX / 2;
+    else if (seconds <= -4.6e9)
+        *out = -(INT64_MAX / 2);
+    else
+        *out = (int64_t)ceil(seconds * 1e9);
+    return 0;
+}
+
+int tide__delay_ns(double seconds, int64_t *out)
+{
+    int rc = tide__seconds_ns(seconds, out);
+    if (rc == 0 && *out < 0)
+        *out = 0;
+    return rc;
+}

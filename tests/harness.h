@@ -1,0 +1,77 @@
+/*
+ * harness.h - a small test harness for Tide's C tests. The same sources
+ * run on every host: natively (also under ASan+UBSan), under WASI and under
+ * Emscripten, where a run finishes asynchronously.
+ *
+ * A test is a main coroutine whose frame struct is named like it, listed in
+ * a table with the checklist item it covers:
+ *
+ *     struct loop01 { TIDE_FRAME; int step; };
+ *     static tide_status loop01(void *frame) { ... TH_CHECK(x == 1); ... }
+ *     static const th_case cases[] = { TH_CASE("LOOP-01 ...", loop01), };
+ *     TH_MAIN(cases)
+ *
+ * Each case gets a fresh loop with the virtual clock and a counting
+ * allocator: a case fails if it leaks a byte, and TH_OOM cases are re-run
+ * with the Nth allocation failing for every N until one run succeeds.
+ * Output is TAP ("ok 3 - LOOP-03 ..."), read by tests/run.test.mjs.
+ */
+#ifndef TIDE_TEST_HARNESS_H
+#define TIDE_TEST_HARNESS_H
+
+#include <stddef.h>
+#include <tide.h>
+
+typedef struct th_case th_case;
+/* Optional check after the run: main's task and the run's result. */
+typedef void (*th_after_fn)(tide_loop *loop, tide_task *main, int err);
+
+enum {
+    TH_EXPECT_ERROR = 1, /* the run may fail; `after` judges it */
+    TH_OOM = 2,          /* also sweep allocation failures */
+    TH_REAL_CLOCK = 4,   /* use the real clock (short sleeps only) */
+};
+
+struct th_case {
+    const char *name;
+    tide_fn fn;
+    size_t frame_size;
+    th_after_fn after;
+    unsigned flags;
+};
+
+#define TH_CASE(name, fn) {(name), (fn), sizeof(struct fn), NULL, 0}
+#define TH_CASE_AFTER(name, fn, after, flags)                                  \
+    {(name), (fn), sizeof(struct fn), (after), (flags)}
+
+/* Record a failure (the test goes on). */
+#define TH_CHECK(cond) th_check((cond) != 0, #cond, __FILE__, __LINE__)
+#define TH_EQ_INT(a, b) th_eq_int((long long)(a), (long long)(b), #a, #b, __FILE__, __LINE__)
+#define TH_EQ_STR(a, b) th_eq_str((a), (b), #a, #b, __FILE__, __LINE__)
+
+void th_check(int ok, const char *expr, const char *file, int line);
+void th_eq_int(long long a, long long b, const char *ea, const char *eb,
+               const char *file, int line);
+void th_eq_str(const char *a, const char *b, const char *ea, const char *eb,
+               const char *file, int line);
+
+/* An event log for asserting order: th_log("A"), then
+ * TH_LOG_IS("A B C") compares the space-separated sequence. */
+void th_log(const char *fmt, ...);
+const char *th_log_text(void);
+#define TH_LOG_IS(expected) TH_EQ_STR(th_log_text(), (expected))
+
+/* Reports that reached the loop's exception handler in this case, as
+ * "context:ERRNAME" words separated by spaces. */
+const char *th_reports(void);
+
+/* The allocator of the current case (for tests of the allocator itself). */
+size_t th_live_bytes(void);
+/* Whether this run of the case injects allocation failures. */
+int th_oom_active(void);
+
+int th_main(const th_case *cases, size_t n);
+#define TH_MAIN(cases)                                                         \
+    int main(void) { return th_main((cases), sizeof(cases) / sizeof((cases)[0])); }
+
+#endif

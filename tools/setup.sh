@@ -1,0 +1,40 @@
+#!/bin/sh
+# setup.sh - make a Debian 12 machine ready to build and test Tide.
+# Installs what is missing (Debian packages, then `npm ci`), and nothing
+# else: no binaries are downloaded outside apt and npm. Idempotent; `make`
+# runs it once and keeps a stamp in build/.
+set -eu
+
+missing=""
+need() { # need <command-or-file> <debian-package>
+    case "$1" in
+    /*) [ -e "$1" ] || missing="$missing $2" ;;
+    *) command -v "$1" >/dev/null 2>&1 || missing="$missing $2" ;;
+    esac
+}
+need cc gcc
+need make make
+need clang clang
+need wasm-ld lld
+need /usr/include/wasm32-wasi/stdio.h wasi-libc
+need /usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a libclang-rt-14-dev-wasm32
+need emcc emscripten
+need node nodejs
+need npm npm
+need python3 python3
+need /usr/bin/chromium chromium
+need wasm-objdump wabt
+
+if [ -n "$missing" ]; then
+    echo "setup: installing:$missing"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing
+fi
+
+# JS dependencies, exactly as locked (playwright-core drives Debian's chromium).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+fi
