@@ -1,0 +1,129 @@
+// serve.mjs - the development server for the live docs page.
+//
+//   node web/serve.mjs [--port N] [--host H]     (default 127.0.0.1:8000)
+//
+// Serves three read-only trees and nothing else:
+//   /            -> web/        the page itself
+//   /build/em/   -> build/em/   the Emscripten-built programs (.mjs + .wasm)
+//   /examples/   -> examples/   C sources, shown beside the Python
+// Every response carries COOP/COEP/CORP so the page is cross-origin isolated:
+// SharedArrayBuffer, and with it Emscripten pthreads for to_thread, need that.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Longest prefix first, so /build/em/ is not swallowed by /.
+const MOUNTS = [
+  ['/build/em/', path.join(root, 'build/em')],
+  ['/examples/', path.join(root, 'examples')],
+  ['/', path.join(root, 'web')],
+];
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.c': 'text/plain; charset=utf-8',
+  '.h': 'text/plain; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  // A dev server: always serve what `make em` just built.
+  'Cache-Control': 'no-store',
+};
+
+// Map a URL path to a file inside one mount, or null. Decoding happens once,
+// and the result must stay under the mount's directory: "..", encoded
+// slashes, NUL bytes and symlinks pointing outside are all refused.
+function resolveFile(urlPath) {
+  let p;
+  try {
+    p = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (p.includes('\0') || p.includes('\\')) return null;
+  if (p.endsWith('/')) p += 'index.html';
+  for (const [prefix, dir] of MOUNTS) {
+    if (!p.startsWith(prefix)) continue;
+    const file = path.resolve(dir, '.' + p.slice(prefix.length - 1));
+    if (!file.startsWith(dir + path.sep)) return null;
+    try {
+      const real = fs.realpathSync(file);
+      const realDir = fs.realpathSync(dir);
+      if (!real.startsWith(realDir + path.sep) || !fs.statSync(real).isFile()) return null;
+      return real;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function send(res, status, body, type = 'text/plain; charset=utf-8') {
+  res.writeHead(status, { ...ISOLATION, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function handle(req, res) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    return send(res, 405, 'method not allowed\n');
+  }
+  const { pathname } = new URL(req.url, 'http://x');
+  const file = resolveFile(pathname);
+  if (!file) return send(res, 404, 'not found\n');
+  const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  const { size } = fs.statSync(file);
+  res.writeHead(200, { ...ISOLATION, 'Content-Type': type, 'Content-Length': size });
+  if (req.method === 'HEAD') return res.end();
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
+}
+
+// Start listening; port 0 picks a free one. Resolves to { server, url, close }.
+export function start(port = 8000, host = '127.0.0.1') {
+  const server = http.createServer(handle);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/`;
+      const close = () =>
+        new Promise((done) => {
+          server.close(() => done());
+          server.closeAllConnections(); // keep-alive sockets would hold close() open
+        });
+      resolve({ server, url, close });
+    });
+  });
+}
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const port = Number(arg('--port', process.env.PORT ?? 8000));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`serve: bad port ${arg('--port')}`);
+    process.exit(2);
+  }
+  const { url } = await start(port, arg('--host', '127.0.0.1'));
+  console.log(`Tide docs: ${url}  (Ctrl-C to stop)`);
+}
