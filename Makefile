@@ -10,6 +10,8 @@
 
 SHELL := /bin/sh
 .DEFAULT_GOAL := all
+# Build on every core (CI has two).
+MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 2)
 
 export NODE_PATH := /usr/share/nodejs
 
@@ -33,8 +35,6 @@ EM_LDFLAGS    := --js-library src/host/emscripten.js -sMODULARIZE \
                  -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432
 
 LIB_SRC   := $(wildcard src/*.c) src/host/select.c
-LIB_DEPS  := $(LIB_SRC) $(wildcard src/*.h) $(wildcard src/host/*.c) \
-             src/host/emscripten.js include/tide.h
 EXAMPLES  := tasks inspect cancel
 TESTS     := $(basename $(notdir $(wildcard tests/test_*.c)))
 TEST_SUPPORT := tests/harness.c
@@ -69,23 +69,41 @@ em:     $(SETUP) $(EM_BINS)
 prog_src = $(firstword $(wildcard examples/$(1).c tests/$(1).c bench/$(1).c))
 prog_extra = $(if $(filter test_%,$(1)),$(TEST_SUPPORT))
 
+# The library is compiled once per host into build/<host>/libtide.a.
+LIB_OBJ_NAMES := $(notdir $(LIB_SRC:.c=.o))
+LIB_HDRS := include/tide.h $(wildcard src/*.h)
+HOST_SRC := $(wildcard src/host/*.c)
+
+define host_lib
+build/$(1)/obj/%.o: src/%.c $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $$(@D)
+	$(2) $(3) -c $$< -o $$@
+build/$(1)/obj/select.o: src/host/select.c $(HOST_SRC) $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $$(@D)
+	$(2) $(3) -c $$< -o $$@
+build/$(1)/libtide.a: $(addprefix build/$(1)/obj/,$(LIB_OBJ_NAMES))
+	rm -f $$@
+	$(4) rcs $$@ $$^
+endef
+
+$(eval $(call host_lib,native,$(CC),$(NATIVE_CFLAGS),ar))
+$(eval $(call host_lib,asan,$(CC),$(ASAN_CFLAGS),ar))
+$(eval $(call host_lib,wasi,$(WASI_CC),$(WASI_CFLAGS),llvm-ar-14))
+$(eval $(call host_lib,em,$(EMCC),$(EM_CFLAGS),emar))
+
 .SECONDEXPANSION:
 
-build/native/%: $$(call prog_src,%) $$(call prog_extra,%) $(LIB_DEPS) | $(SETUP)
-	@mkdir -p $(@D)
-	$(CC) $(NATIVE_CFLAGS) -Itests $(LIB_SRC) $(filter %.c,$(call prog_src,$*) $(call prog_extra,$*)) -o $@ -lm
+build/native/%: $$(call prog_src,%) $$(call prog_extra,%) build/native/libtide.a | $(SETUP)
+	$(CC) $(NATIVE_CFLAGS) -Itests $(filter %.c,$^) build/native/libtide.a -o $@ -lm
 
-build/asan/%: $$(call prog_src,%) $$(call prog_extra,%) $(LIB_DEPS) | $(SETUP)
-	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -Itests $(LIB_SRC) $(filter %.c,$(call prog_src,$*) $(call prog_extra,$*)) -o $@ -lm
+build/asan/%: $$(call prog_src,%) $$(call prog_extra,%) build/asan/libtide.a | $(SETUP)
+	$(CC) $(ASAN_CFLAGS) -Itests $(filter %.c,$^) build/asan/libtide.a -o $@ -lm
 
-build/wasi/%.wasm: $$(call prog_src,%) $$(call prog_extra,%) $(LIB_DEPS) | $(SETUP)
-	@mkdir -p $(@D)
-	$(WASI_CC) $(WASI_CFLAGS) -Itests $(LIB_SRC) $(filter %.c,$(call prog_src,$*) $(call prog_extra,$*)) -o $@
+build/wasi/%.wasm: $$(call prog_src,%) $$(call prog_extra,%) build/wasi/libtide.a | $(SETUP)
+	$(WASI_CC) $(WASI_CFLAGS) -Itests $(filter %.c,$^) build/wasi/libtide.a -o $@
 
-build/em/%.mjs: $$(call prog_src,%) $$(call prog_extra,%) $(LIB_DEPS) | $(SETUP)
-	@mkdir -p $(@D)
-	$(EMCC) $(EM_CFLAGS) -Itests $(LIB_SRC) $(filter %.c,$(call prog_src,$*) $(call prog_extra,$*)) $(EM_LDFLAGS) -o $@
+build/em/%.mjs: $$(call prog_src,%) $$(call prog_extra,%) build/em/libtide.a src/host/emscripten.js | $(SETUP)
+	$(EMCC) $(EM_CFLAGS) -Itests $(filter %.c,$^) build/em/libtide.a $(EM_LDFLAGS) -o $@
 
 # ---- test, run, bench -------------------------------------------------------
 

@@ -112,7 +112,8 @@ extern "C" {
     X(EBROKEN, -17, "broken barrier")                                          \
     X(ENOTLOCKED, -18, "lock is not acquired")                                 \
     X(EOVERFLOW, -19, "released or marked done too many times")                \
-    X(EHOST, -20, "host call failed")
+    X(EHOST, -20, "host call failed")                                          \
+    X(EGROUP, -21, "a task group's children failed")
 
 enum tide_error {
 #define TIDE__ENUM(name, value, text) TIDE_##name = value,
@@ -299,7 +300,7 @@ int tide_loop_spawn(tide_loop *loop, tide_fn fn, const void *frame,
 /* Spawn with a compound-literal frame: the frame struct must be named like
  * the function. TIDE_SPAWN(&t, worker, "w1", .delay = 2) */
 #define TIDE_SPAWN(out, fn, name, ...)                                         \
-    tide_spawn((fn), &(struct fn){TIDE__FRAME_INIT, __VA_ARGS__},              \
+    tide_spawn((fn), &(struct fn){.tide__frame = TIDE__FRAME_INIT, __VA_ARGS__}, \
                sizeof(struct fn), (name), (out))
 
 /* Adds a reference (returns t); each is dropped by tide_task_release. */
@@ -388,9 +389,273 @@ enum {
 int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                 void **values, int *errors);
 
-/* The message of the error the current task is handling (inside FINALLY or
- * after TIDE_AWAIT_CATCH), or NULL. Owned by the task. */
+/* The message of the outcome of the current task's last await (say, the
+ * error TIDE_AWAIT_CATCH just caught), or NULL; valid until its next await.
+ * In FINALLY, TIDE_ERROR_MESSAGE(f) is the message of the error being
+ * propagated. */
 const char *tide_error_message(void);
+
+/* ------------------------------------------------------------------------ */
+/* Waiting with limits: wait, wait_for, shield, timeouts                     */
+/* ------------------------------------------------------------------------ */
+
+/* When tide_wait returns (asyncio.FIRST_COMPLETED and friends). */
+enum {
+    TIDE_FIRST_COMPLETED = 1,
+    TIDE_FIRST_EXCEPTION = 2,
+    TIDE_ALL_COMPLETED = 3
+};
+
+/*
+ * Waits until `return_when` holds for the `n` tasks, or `timeout` seconds
+ * pass (INFINITY: no limit) - asyncio.wait. Never fails because of the
+ * tasks' outcomes or the timeout, and cancels nothing: afterwards, check
+ * tide_task_done() on each (tasks that finished in the same iteration as
+ * the trigger are done too). Cancelling the waiting task does not cancel
+ * the tasks. A task may appear more than once.
+ * Errors: TIDE_EINVAL (n == 0, a NULL task, bad return_when, NaN timeout),
+ * TIDE_ESELF, TIDE_ENOMEM, TIDE_ENOLOOP, TIDE_ECANCELLED. Always suspends
+ * (done tasks report through callbacks, as in asyncio).
+ */
+int tide_wait(tide_task *const *tasks, size_t n, int return_when,
+              double timeout);
+
+/*
+ * Awaits task `t` for at most `timeout` seconds (asyncio.wait_for): on
+ * expiry `t` is cancelled and awaited, then TIDE_ETIMEDOUT is returned -
+ * unless `t` ignored the cancellation and finished with a value, which is
+ * then returned as if in time. Cancelling the waiting task cancels `t`.
+ * timeout <= 0: a done task's outcome at once; a pending one is cancelled
+ * (one that never started never runs) and TIDE_ETIMEDOUT follows.
+ * INFINITY is tide_join. Errors: as tide_join, plus TIDE_EINVAL (NaN),
+ * TIDE_ENOMEM, TIDE_ETIMEDOUT. Suspends unless t is done.
+ */
+int tide_wait_for(tide_task *t, double timeout, void **value);
+
+/*
+ * Awaits task `t` without letting a cancellation reach it (asyncio.shield):
+ * if the waiting task is cancelled it gets TIDE_ECANCELLED at once while
+ * `t` runs on. Otherwise it gets `t`'s outcome, as tide_join.
+ * Errors: as tide_join. Suspends unless t is done.
+ */
+int tide_shield(tide_task *t, void **value);
+
+/*
+ * Timeout scopes (asyncio.timeout / timeout_at), the C form of
+ *     async with asyncio.timeout(d): body
+ * is:
+ *     TIDE_TRY(f, tide_timeout_enter(&f->tmo, d));
+ *     TIDE_AWAIT_CATCH(f, one_awaitable(...), f->rc);      // or
+ *     TIDE_AWAIT_CALL_CATCH(f, body_coroutine, &f->body, f->rc);
+ *     f->rc = tide_timeout_exit(f->tmo, f->rc);   // TIDE_ETIMEDOUT on expiry
+ * When the deadline passes, the current task is cancelled; exit turns that
+ * cancellation (and only that one) into TIDE_ETIMEDOUT. Scopes nest.
+ * The scope stays readable (expired, when) until tide_timeout_destroy.
+ */
+typedef struct tide_timeout tide_timeout;
+
+/* Enters a scope on the current task expiring in `delay` seconds (or at
+ * loop time `when`); INFINITY never expires. On success *out is owned by
+ * the caller. Errors: TIDE_EINVAL (NaN, out NULL), TIDE_ENOLOOP (not in a
+ * task), TIDE_ENOMEM. Do not suspend. */
+int tide_timeout_enter(tide_timeout **out, double delay);
+int tide_timeout_enter_at(tide_timeout **out, double when);
+/* Leaves the scope with the body's outcome `rc` (0 or an error) and
+ * returns the outcome to continue with: TIDE_ETIMEDOUT if this scope's
+ * expiry cancelled the body, otherwise rc. Errors: TIDE_ESTATE if the
+ * scope is not entered (exited twice). Does not suspend. */
+int tide_timeout_exit(tide_timeout *t, int rc);
+/* Moves the deadline (loop time; INFINITY disables). Errors: TIDE_ESTATE
+ * if the scope is not active (already expired, expiring or exited). */
+int tide_timeout_reschedule(tide_timeout *t, double when);
+int tide_timeout_expired(const tide_timeout *t);
+double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
+/* Frees the scope, leaving it first if needed. NULL is a no-op. */
+void tide_timeout_destroy(tide_timeout *t);
+
+/* ------------------------------------------------------------------------ */
+/* TaskGroup                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A task group (asyncio.TaskGroup): children spawned into it are awaited by
+ * tide_group_exit; the first child failure cancels the other children and
+ * the body (the task that created the group). The C form of
+ *     async with asyncio.TaskGroup() as tg: body
+ * is:
+ *     TIDE_TRY(f, tide_group_create(&f->tg));
+ *     ...body: tide_group_spawn(f->tg, ...), awaits (caught into f->rc)...
+ *     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
+ *     ...read errors...; tide_group_destroy(f->tg);
+ * tide_group_exit returns 0, TIDE_EGROUP (then tide_group_errors holds
+ * every non-cancellation error of the children, in completion order, and
+ * the body's own error last), or TIDE_ECANCELLED when the creating task was
+ * cancelled from outside (errors take priority over it).
+ */
+typedef struct tide_group tide_group;
+
+/* Creates and enters a group owned by the current task; *out is owned by
+ * the caller. Errors: TIDE_EINVAL, TIDE_ENOLOOP (not in a task),
+ * TIDE_ENOMEM. Does not suspend. */
+int tide_group_create(tide_group **out);
+/* Spawns a child (as tide_spawn). Errors: those of tide_spawn, and
+ * TIDE_ESTATE when the group is shutting down or finished (nothing is
+ * created then). Does not suspend. */
+int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
+                     size_t frame_size, const char *name, tide_task **out);
+#define TIDE_GROUP_SPAWN(g, out, fn, name, ...)                                \
+    tide_group_spawn((g), (fn),                                                \
+                     &(struct fn){.tide__frame = TIDE__FRAME_INIT, __VA_ARGS__},  \
+                     sizeof(struct fn), (name), (out))
+/* The group's __aexit__: `body_rc` is the body's outcome (0, or the error
+ * that ended it). Waits for every child. Errors: TIDE_EGROUP,
+ * TIDE_ECANCELLED, TIDE_ESTATE (exited twice, or not the owner task).
+ * Suspends while children run. */
+int tide_group_exit(tide_group *g, int body_rc);
+/* Cancels the children and the body; the group then exits without error
+ * (TaskGroup.cancel() from Python 3.15). Returns 0, or TIDE_ESTATE once
+ * the group has exited. Does not suspend. */
+int tide_group_cancel(tide_group *g);
+/* After TIDE_EGROUP: how many errors, and the i-th (its code; its message
+ * in *msg if msg is not NULL, owned by the group). */
+size_t tide_group_error_count(const tide_group *g);
+int tide_group_error(const tide_group *g, size_t i, const char **msg);
+/* Frees a group. A group not yet exited cannot be freed: TIDE_EBUSY.
+ * NULL is a no-op. */
+int tide_group_destroy(tide_group *g);
+
+/* ------------------------------------------------------------------------ */
+/* Synchronisation: Lock, Event, Condition, Semaphore, Barrier               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every primitive is created on a loop (NULL: the running loop) and owned by
+ * the caller, who destroys it; destroying one that tasks wait on is refused
+ * with TIDE_EBUSY. Waiters are served first come, first served; a waiter
+ * that is cancelled takes nothing and passes a wake-up it received on.
+ * Creation errors: TIDE_EINVAL, TIDE_ENOLOOP (loop NULL, none running),
+ * TIDE_ENOMEM.
+ *
+ * `async with lock:` is written with a flag in the frame:
+ *     TIDE_AWAIT(f, tide_lock_acquire(lock)); f->held = 1;
+ *     ...
+ *     TIDE_FINALLY(f);
+ *     if (f->held) tide_lock_release(lock);
+ */
+typedef struct tide_lock tide_lock;
+int tide_lock_create(tide_loop *loop, tide_lock **out);
+int tide_lock_destroy(tide_lock *lock);
+/* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP. Suspends if locked or
+ * if others wait (no barging). */
+int tide_lock_acquire(tide_lock *lock);
+/* Errors: TIDE_ENOTLOCKED. Does not suspend. */
+int tide_lock_release(tide_lock *lock);
+int tide_lock_locked(const tide_lock *lock);
+size_t tide_lock_waiters(const tide_lock *lock);
+
+typedef struct tide_event tide_event;
+int tide_event_create(tide_loop *loop, tide_event **out);
+int tide_event_destroy(tide_event *ev);
+void tide_event_set(tide_event *ev);   /* wakes every waiter */
+void tide_event_clear(tide_event *ev);
+int tide_event_is_set(const tide_event *ev);
+/* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP. Suspends unless set. */
+int tide_event_wait(tide_event *ev);
+size_t tide_event_waiters(const tide_event *ev);
+
+typedef struct tide_cond tide_cond;
+/* `lock` may be NULL (the condition makes its own) or a lock it shares;
+ * a shared lock must outlive the condition. */
+int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out);
+int tide_cond_destroy(tide_cond *cond);
+int tide_cond_acquire(tide_cond *cond); /* awaitable, as tide_lock_acquire */
+int tide_cond_release(tide_cond *cond); /* TIDE_ENOTLOCKED */
+int tide_cond_locked(const tide_cond *cond);
+/* Awaitable: releases the lock, waits for a notify, re-acquires the lock
+ * (even when cancelled: the lock is held again when it returns, whatever
+ * the outcome). Errors: TIDE_ENOTLOCKED (lock not held), TIDE_ECANCELLED.
+ * May return without a notify having reached this waiter: loop on it. */
+int tide_cond_wait(tide_cond *cond);
+/* Awaitable: waits until pred(arg) returns non-zero, re-checking after each
+ * wake-up; *result (if not NULL) gets pred's last value. */
+typedef int (*tide_predicate)(void *arg);
+int tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
+                       int *result);
+/* Wake up to n waiters / all of them. Errors: TIDE_ENOTLOCKED. */
+int tide_cond_notify(tide_cond *cond, size_t n);
+int tide_cond_notify_all(tide_cond *cond);
+size_t tide_cond_waiters(const tide_cond *cond);
+
+typedef struct tide_sem tide_sem;
+/* A semaphore with `value` permits (>= 0, else TIDE_EINVAL). A bounded one
+ * (asyncio.BoundedSemaphore) refuses releases above `value`. */
+int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out);
+int tide_sem_destroy(tide_sem *sem);
+int tide_sem_acquire(tide_sem *sem); /* awaitable, as tide_lock_acquire */
+/* Errors: TIDE_EOVERFLOW (bounded semaphore released too many times). */
+int tide_sem_release(tide_sem *sem);
+int tide_sem_locked(const tide_sem *sem);
+int tide_sem_value(const tide_sem *sem);
+size_t tide_sem_waiters(const tide_sem *sem);
+
+typedef struct tide_barrier tide_barrier;
+/* Errors: TIDE_EINVAL if parties < 1. */
+int tide_barrier_create(tide_loop *loop, int parties, tide_barrier **out);
+int tide_barrier_destroy(tide_barrier *b);
+/* Awaitable: waits until `parties` tasks wait; *index (if not NULL) gets
+ * this task's arrival index 0..parties-1. Errors: TIDE_EBROKEN (reset or
+ * aborted), TIDE_ECANCELLED. */
+int tide_barrier_wait(tide_barrier *b, int *index);
+/* Back to the empty state; tasks waiting get TIDE_EBROKEN. */
+int tide_barrier_reset(tide_barrier *b);
+/* Broken for good (until reset): current and future waits fail. */
+int tide_barrier_abort(tide_barrier *b);
+int tide_barrier_parties(const tide_barrier *b);
+int tide_barrier_n_waiting(const tide_barrier *b);
+int tide_barrier_broken(const tide_barrier *b);
+
+/* ------------------------------------------------------------------------ */
+/* Queues                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Kinds of queue: asyncio.Queue, LifoQueue, PriorityQueue. */
+enum { TIDE_QUEUE_FIFO = 0, TIDE_QUEUE_LIFO = 1, TIDE_QUEUE_PRIORITY = 2 };
+/* Priority order: negative if a comes out before b (smallest first). */
+typedef int (*tide_compare_fn)(const void *a, const void *b);
+
+typedef struct tide_queue tide_queue;
+/*
+ * A queue of `void *` items (the queue does not own what they point to).
+ * maxsize 0 is unbounded. PRIORITY needs `cmp`; the others ignore it.
+ * Errors: TIDE_EINVAL (bad kind, PRIORITY without cmp), TIDE_ENOLOOP,
+ * TIDE_ENOMEM. Destroy refuses (TIDE_EBUSY) while tasks wait on it.
+ */
+int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
+                      tide_compare_fn cmp, tide_queue **out);
+int tide_queue_destroy(tide_queue *q);
+/* Awaitable: waits while the queue is full. Errors: TIDE_ESHUTDOWN,
+ * TIDE_ECANCELLED (the item is then not in the queue), TIDE_ENOMEM. */
+int tide_queue_put(tide_queue *q, void *item);
+/* Awaitable: waits while empty; *item gets the item. Errors:
+ * TIDE_ESHUTDOWN (shut down and empty, or shut down immediately),
+ * TIDE_ECANCELLED (nothing was taken). */
+int tide_queue_get(tide_queue *q, void **item);
+/* Errors: TIDE_EQUEUEFULL, TIDE_ESHUTDOWN (checked first), TIDE_ENOMEM. */
+int tide_queue_put_nowait(tide_queue *q, void *item);
+/* Errors: TIDE_EQUEUEEMPTY, TIDE_ESHUTDOWN. */
+int tide_queue_get_nowait(tide_queue *q, void **item);
+/* One put item is processed. Errors: TIDE_EOVERFLOW (more task_done calls
+ * than puts). */
+int tide_queue_task_done(tide_queue *q);
+/* Awaitable: waits until every item put has been marked done. */
+int tide_queue_join(tide_queue *q);
+/* Puts now fail with TIDE_ESHUTDOWN; gets drain what is left, then fail.
+ * `immediate` drops the items (counting them done) and fails gets at once.*/
+int tide_queue_shutdown(tide_queue *q, int immediate);
+size_t tide_queue_size(const tide_queue *q);
+size_t tide_queue_maxsize(const tide_queue *q);
+int tide_queue_empty(const tide_queue *q);
+int tide_queue_full(const tide_queue *q);
 
 /* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                          */
@@ -402,11 +667,12 @@ typedef struct tide_frame {
     int pc;         /* resume point; 0 = not started */
     int err;        /* error being propagated, 0 if none */
     void *result;   /* value given to TIDE_RETURN */
+    void *msg;      /* message of `err` (the core's reference) */
     int unwinding;  /* inside the FINALLY section */
 } tide_frame;
 
 #define TIDE_FRAME tide_frame tide__frame
-#define TIDE__FRAME_INIT {0, 0, 0, 0}
+#define TIDE__FRAME_INIT {0, 0, 0, 0, 0}
 
 /* Internal values of the protocol between the macros and the core. */
 #define TIDE_PENDING 1       /* an awaitable registered the task: suspend */
@@ -421,19 +687,22 @@ typedef struct tide_frame {
 #endif
 
 int tide__wake_status(void);
-void tide__set_message(const char *msg);
+int tide__raise(tide_frame *fr, int err, int adopt, const char *text);
+const char *tide__frame_message(const tide_frame *fr);
 tide_status tide__end(tide_frame *fr);
 
 #define TIDE__FR(f) (&(f)->tide__frame)
 
-/* Jump to FINALLY (or, inside it, to END) carrying error `e`. */
-#define TIDE__RAISE(f, e)                                                      \
+/* Jump to FINALLY (or, inside it, to END) carrying error `e`: with the
+ * message of the await that failed (adopt), with `text`, or none. */
+#define TIDE__RAISE_AS(f, e, adopt, text)                                      \
     do {                                                                       \
-        TIDE__FR(f)->err = (e);                                                \
+        TIDE__FR(f)->err = tide__raise(TIDE__FR(f), (e), (adopt), (text));     \
         TIDE__FR(f)->pc =                                                      \
             TIDE__FR(f)->unwinding ? TIDE__PC_END : TIDE__PC_UNWIND;           \
         goto tide__top;                                                        \
     } while (0)
+#define TIDE__RAISE(f, e) TIDE__RAISE_AS(f, e, 1, NULL)
 
 #define TIDE_BEGIN(f)                                                          \
     tide__top:                                                                 \
@@ -456,8 +725,10 @@ tide_status tide__end(tide_frame *fr);
         goto tide__top;                                                        \
     return tide__end(TIDE__FR(f))
 
-/* The error being propagated (in FINALLY), 0 if none. */
+/* The error being propagated (in FINALLY), 0 if none, and its message
+ * (NULL if none; valid until the frame ends or raises anew). */
 #define TIDE_ERROR(f) (TIDE__FR(f)->err)
+#define TIDE_ERROR_MESSAGE(f) tide__frame_message(TIDE__FR(f))
 /* The value passed to TIDE_RETURN by a finished sub-coroutine frame. */
 #define TIDE_RESULT(f) (TIDE__FR(f)->result)
 
@@ -466,26 +737,23 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_RETURN(f, value)                                                  \
     do {                                                                       \
         TIDE__FR(f)->result = (void *)(value);                                 \
-        TIDE__FR(f)->err = 0;                                                  \
+        TIDE__FR(f)->err = tide__raise(TIDE__FR(f), 0, 0, NULL);               \
         TIDE__FR(f)->pc =                                                      \
             TIDE__FR(f)->unwinding ? TIDE__PC_END : TIDE__PC_UNWIND;           \
         goto tide__top;                                                        \
     } while (0)
 
-/* Raise error `e` (negative) like an exception; with a message (copied). */
-#define TIDE_THROW(f, e) TIDE__RAISE(f, (e))
-#define TIDE_THROW_MSG(f, e, msg)                                              \
-    do {                                                                       \
-        tide__set_message(msg);                                                \
-        TIDE__RAISE(f, (e));                                                   \
-    } while (0)
+/* Raise error `e` (negative) like an exception; with a message (copied;
+ * if it cannot be allocated the error goes on without it). */
+#define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 0, NULL)
+#define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
 
 /* Evaluate a non-suspending call; a negative result is raised. */
 #define TIDE_TRY(f, call)                                                      \
     do {                                                                       \
         int tide__rc_ = (call);                                                \
         if (tide__rc_ < 0)                                                     \
-            TIDE__RAISE(f, tide__rc_);                                         \
+            TIDE__RAISE_AS(f, tide__rc_, 0, NULL);                             \
     } while (0)
 
 /* Await an awaitable call; its error is raised. */
@@ -499,6 +767,11 @@ tide_status tide__end(tide_frame *fr);
 /* Await sub-coroutine `fn` on frame `sub` inline; its error is raised. */
 #define TIDE_AWAIT_CALL(f, fn, sub)                                            \
     TIDE__AWAIT_CALL(f, fn, sub, __COUNTER__ + 1)
+
+/* Await sub-coroutine `fn` on frame `sub` inline; its outcome (0 or error)
+ * goes to the int lvalue `rc` and nothing is raised. */
+#define TIDE_AWAIT_CALL_CATCH(f, fn, sub, rc)                                  \
+    TIDE__AWAIT_CALL_CATCH(f, fn, sub, rc, __COUNTER__ + 1)
 
 /* Yield to the loop for one iteration (asyncio.sleep(0)). */
 #define TIDE_YIELD(f) TIDE_AWAIT(f, tide_sleep(0))
@@ -540,6 +813,16 @@ tide_status tide__end(tide_frame *fr);
             return TIDE__SUSPENDED;                                            \
         if (tide__rc_ < 0)                                                     \
             TIDE__RAISE(f, tide__rc_);                                         \
+    } while (0)
+
+#define TIDE__AWAIT_CALL_CATCH(f, fn, sub, rc, id)                             \
+    do {                                                                       \
+        TIDE__FR(f)->pc = (id);                                                \
+        TIDE__FALLTHROUGH;                                                     \
+    case (id):                                                                 \
+        (rc) = (fn)(sub);                                                      \
+        if ((rc) == TIDE__SUSPENDED)                                           \
+            return TIDE__SUSPENDED;                                            \
     } while (0)
 
 #ifdef __cplusplus

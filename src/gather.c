@@ -1,32 +1,18 @@
 /*
  * gather.c - tide_gather: wait for many tasks, results in argument order.
  *
- * As in asyncio, a child's completion reaches the gather through a done
+ * As in asyncio, each child's completion reaches the gather through a done
  * callback that runs one iteration later, and the gather's own completion
- * wakes the awaiting task one iteration after that; keeping those hops keeps
- * the order of events the same as CPython's.
+ * wakes the awaiting task one iteration after that; keeping those hops
+ * keeps the order of events the same as CPython's.
  *
- * One allocation per gather: the state plus one node per child. The state
- * lives until the awaiting task has stopped waiting and no node callback is
+ * One allocation per gather: the state plus one done callback per child.
+ * It lives until the awaiting task has stopped waiting and no callback is
  * still queued (refs).
  */
 #include "internal.h"
 
 #include <string.h>
-
-struct gather;
-
-struct gnode {
-    tide__waiter waiter;  /* in the child's awaiters while it is pending */
-    tide__runnable run;   /* the done callback, queued when the child ends */
-    struct gather *g;
-    tide_task *child;     /* valid while linked (the child is pending) */
-    size_t index;
-    int status;
-    tide__msg *msg;
-    void *value;
-    int linked;
-};
 
 struct gather {
     tide_loop *loop;
@@ -35,16 +21,15 @@ struct gather {
     unsigned flags;
     void **values;
     int *errors;
-    uint32_t refs; /* the waiting parent + queued node callbacks */
+    uint32_t refs; /* the waiting parent + queued callbacks */
     int cancel_requested;
     int done;
-    struct gnode nodes[];
+    tide__donecb cbs[];
 };
-
 
 static size_t gather_size(size_t n)
 {
-    return sizeof(struct gather) + n * sizeof(struct gnode);
+    return sizeof(struct gather) + n * sizeof(tide__donecb);
 }
 
 static void gather_unref(struct gather *g)
@@ -52,16 +37,18 @@ static void gather_unref(struct gather *g)
     if (--g->refs)
         return;
     for (size_t i = 0; i < g->n; i++)
-        tide__msg_unref(g->loop, g->nodes[i].msg);
+        tide__donecb_clear(g->loop, &g->cbs[i]);
     tide__free(g->loop, g, gather_size(g->n));
 }
 
-static void unlink_all(struct gather *g)
+/* Stop watching the children still pending (the parent's own reference
+ * keeps g alive meanwhile). */
+static void remove_all(struct gather *g)
 {
     for (size_t i = 0; i < g->n; i++) {
-        if (g->nodes[i].linked) {
-            tide__list_remove(&g->nodes[i].waiter.node);
-            g->nodes[i].linked = 0;
+        if (g->cbs[i].linked) {
+            tide__donecb_remove(&g->cbs[i]);
+            g->refs--;
         }
     }
 }
@@ -70,28 +57,26 @@ static void unlink_all(struct gather *g)
 static void complete(struct gather *g, int status, tide__msg *msg)
 {
     g->done = 1;
-    unlink_all(g);
+    remove_all(g);
     tide__wake(g->parent, status, msg);
-    gather_unref(g); /* the parent no longer waits on it */
 }
 
-static void gnode_run(tide__runnable *r)
+static void child_done(tide__donecb *cb)
 {
-    struct gnode *nd = TIDE__CONTAINER(r, struct gnode, run);
-    struct gather *g = nd->g;
+    struct gather *g = cb->owner;
     g->finished++;
     if (!g->done) {
-        if (!(g->flags & TIDE_GATHER_RETURN_ERRORS) && nd->status < 0) {
-            complete(g, nd->status, nd->msg);
+        if (!(g->flags & TIDE_GATHER_RETURN_ERRORS) && cb->status < 0) {
+            complete(g, cb->status, cb->msg);
         } else {
-            if (g->values && nd->status >= 0)
-                g->values[nd->index] = nd->value;
+            if (g->values && cb->status >= 0)
+                g->values[cb->index] = cb->value;
             if (g->errors)
-                g->errors[nd->index] = nd->status;
+                g->errors[cb->index] = cb->status;
             if (g->finished == g->n) {
                 if (g->cancel_requested)
                     complete(g, TIDE_ECANCELLED,
-                             nd->status == TIDE_ECANCELLED ? nd->msg : NULL);
+                             cb->status == TIDE_ECANCELLED ? cb->msg : NULL);
                 else
                     complete(g, 0, NULL);
             }
@@ -100,49 +85,37 @@ static void gnode_run(tide__runnable *r)
     gather_unref(g);
 }
 
-static void gnode_fire(tide__waiter *w, tide_task *child)
-{
-    struct gnode *nd = TIDE__CONTAINER(w, struct gnode, waiter);
-    nd->linked = 0;
-    nd->status = child->status;
-    nd->msg = tide__msg_ref(child->msg);
-    if (child->status >= 0)
-        nd->value = ((tide_frame *)tide__task_frame(child))->result;
-    nd->g->refs++;
-    tide__ready_push(nd->g->loop, &nd->run);
-}
-
+/* Cancelling the awaiter cancels each pending child, once per time it is
+ * listed (as CPython's _GatheringFuture.cancel walks its children); if any
+ * took, the gather ends cancelled once all are done. */
 static int gather_cancel(tide_task *t, tide__msg *msg)
 {
     struct gather *g = t->wait.on.obj;
     int taken = 0;
-    /* Cancel each pending child once, even if it is listed twice. */
-    for (size_t i = 0; i < g->n; i++) {
-        tide_task *c = g->nodes[i].child;
-        if (g->nodes[i].linked && !(c->flags & TIDE__T_MARK)) {
-            c->flags |= TIDE__T_MARK;
-            if (tide__task_cancel(c, msg) == 1)
-                taken = 1;
-        }
-    }
     for (size_t i = 0; i < g->n; i++)
-        if (g->nodes[i].linked)
-            g->nodes[i].child->flags &= (uint16_t)~TIDE__T_MARK;
+        if (g->cbs[i].linked && tide__task_cancel(g->cbs[i].task, msg) == 1)
+            taken = 1;
     if (taken)
         g->cancel_requested = 1;
     return taken;
 }
 
+static int gather_resume(tide_task *t, int status)
+{
+    gather_unref(t->wait.on.obj); /* the parent stops waiting on it */
+    return status;
+}
+
 static void gather_drop(tide_task *t)
 {
     struct gather *g = t->wait.on.obj;
-    unlink_all(g);
+    remove_all(g);
     g->refs = 1;
     gather_unref(g);
 }
 
-static const tide__wait_ops gather_ops = {"gather", gather_cancel, NULL,
-                                          gather_drop};
+static const tide__wait_ops gather_ops = {"gather", gather_cancel,
+                                          gather_resume, gather_drop};
 
 int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                 void **values, int *errors)
@@ -154,14 +127,14 @@ int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
     if ((n && !tasks) || (flags & ~(unsigned)TIDE_GATHER_RETURN_ERRORS))
         return TIDE_EINVAL;
     for (size_t i = 0; i < n; i++) {
-        if (!tasks[i])
+        if (!tasks[i] || tasks[i]->loop != t->loop)
             return TIDE_EINVAL;
         if (tasks[i] == t)
             return TIDE_ESELF;
     }
     if (n == 0)
         return 0;
-    if (n > (SIZE_MAX - sizeof(struct gather)) / sizeof(struct gnode))
+    if (n > (SIZE_MAX - sizeof(struct gather)) / sizeof(tide__donecb))
         return TIDE_ENOMEM;
     tide_loop *L = t->loop;
     struct gather *g = tide__alloc(L, gather_size(n));
@@ -174,20 +147,12 @@ int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
     g->flags = flags;
     g->values = values;
     g->errors = errors;
-    g->refs = 1;
+    g->refs = 1 + (uint32_t)n; /* the parent + each callback until it has
+                                  run or been removed */
     for (size_t i = 0; i < n; i++) {
-        struct gnode *nd = &g->nodes[i];
-        nd->g = g;
-        nd->child = tasks[i];
-        nd->index = i;
-        nd->waiter.fire = gnode_fire;
-        nd->run.run = gnode_run;
-        if (tasks[i]->flags & TIDE__T_DONE) {
-            gnode_fire(&nd->waiter, tasks[i]);
-        } else {
-            nd->linked = 1;
-            tide__list_push(&tasks[i]->awaiters, &nd->waiter.node);
-        }
+        g->cbs[i].owner = g;
+        g->cbs[i].index = i;
+        tide__donecb_add(&g->cbs[i], tasks[i], child_done);
     }
     t->wait.on.obj = g;
     return tide__suspend(t, &gather_ops, NULL);

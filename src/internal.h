@@ -99,16 +99,29 @@ int tide__delay_ns(double seconds, int64_t *out);
 
 /* ---- waiting */
 
-/* What a suspended task waits on. Primitives define one of these. */
+/*
+ * What a suspended task waits on. Each awaitable defines one of these.
+ *
+ * The hooks mirror the shape of an asyncio primitive written as
+ *     fut = create_future(); waiters.append(fut)
+ *     try: await fut
+ *     finally/except: ...code after the await...
+ * `cancel` is fut.cancel() (the task stays linked, like the cancelled
+ * future stays in the deque), and `resume` is the code after the await: it
+ * runs at the start of the task's next step, before the coroutine.
+ */
 typedef struct tide__wait_ops {
-    const char *what; /* "sleep", "task", "gather", ... (trace, debug) */
+    const char *what; /* "sleep", "task", "lock", ... (trace, debug) */
     /* t waits here and is being cancelled with msg. Return 1 if the wait
      * takes care of it (t has been, or will be, woken with an outcome),
      * 0 if the cancel must wait for t's next step. NULL = always 0. */
     int (*cancel)(tide_task *t, tide__msg *msg);
-    /* t was woken with success but is cancelled before it ran: give back
-     * what the wake-up handed over (a lock, an item, a permit). May be NULL.*/
-    void (*abandon)(tide_task *t);
+    /* t is about to run after this wait, with `status` (its wake-up
+     * outcome, or TIDE_ECANCELLED if a cancellation arrived after it was
+     * woken). Unlink t, hand on what it will not use, and return what the
+     * coroutine's await sees - or TIDE_PENDING after re-suspending t on a
+     * wait (e.g. re-acquiring a lock). NULL = return status unchanged. */
+    int (*resume)(tide_task *t, int status);
     /* The loop is being destroyed with t still waiting: unlink t and free
      * what the wait owns, without waking anything. May be NULL. */
     void (*drop)(tide_task *t);
@@ -162,6 +175,77 @@ struct tide_task {
     /* the frame follows, at tide__frame_offset */
 };
 
+/*
+ * A FIFO of tasks waiting on a primitive, linked through each task's
+ * t->wait.on.waiter.node, with t->wait.on.obj pointing back at the queue.
+ * As in asyncio's deque of futures, an entry stays queued after it is woken
+ * or cancelled, until its task resumes (the primitive's resume hook calls
+ * tide__waitq_remove): "done" entries still count for no-barging rules.
+ */
+typedef struct tide__waitq {
+    tide__node head;
+    size_t len;
+} tide__waitq;
+
+void tide__waitq_init(tide__waitq *q);
+/* Appends the current task t and suspends it (returns TIDE_PENDING). */
+int tide__waitq_wait(tide__waitq *q, tide_task *t, const tide__wait_ops *ops,
+                     void *out);
+/* Unlinks t from the queue it waits in (NULL-safe on a task not linked). */
+void tide__waitq_remove(tide_task *t);
+/* The queue t waits in. */
+static inline tide__waitq *tide__waitq_of(tide_task *t)
+{
+    return (tide__waitq *)t->wait.on.obj;
+}
+/* First entry, or NULL; next entry after t, or NULL. */
+tide_task *tide__waitq_first(const tide__waitq *q);
+tide_task *tide__waitq_next(const tide__waitq *q, const tide_task *t);
+/* Entry states, asyncio's fut.done() / fut.cancelled(). */
+static inline int tide__waiter_done(const tide_task *t)
+{
+    return !(t->flags & TIDE__T_WAITING);
+}
+static inline int tide__waiter_cancelled(const tide_task *t)
+{
+    return tide__waiter_done(t) && t->status == TIDE_ECANCELLED;
+}
+/* fut.set_result(): wake t with success (it stays queued). */
+void tide__waiter_wake(tide_task *t);
+/* Generic hooks: `cancel` wakes t with TIDE_ECANCELLED and leaves it
+ * queued (fut.cancel()); `drop` unlinks it. */
+int tide__waitq_cancel(tide_task *t, tide__msg *msg);
+void tide__waitq_drop(tide_task *t);
+
+/*
+ * A done callback on a task (asyncio's add_done_callback): when the task
+ * finishes, its outcome is recorded and `fn` runs one iteration later from
+ * the ready queue. gather, wait, shield and wait_for are built on these so
+ * their hops match CPython's. The owner keeps the node alive until `fn`
+ * has run or the node was removed before the task finished.
+ */
+typedef struct tide__donecb {
+    tide__waiter waiter;   /* in the task's awaiters while linked */
+    tide__runnable run;    /* queued once the task finished */
+    tide_task *task;       /* valid while linked (the task is pending) */
+    void (*fn)(struct tide__donecb *cb);
+    void *owner;           /* for fn: the structure holding this node */
+    size_t index;          /* for fn: its position there */
+    int status;            /* the task's outcome, recorded at its end */
+    tide__msg *msg;
+    void *value;
+    uint8_t linked;
+} tide__donecb;
+
+/* Watch `task` (already finished: fn is queued at once). */
+void tide__donecb_add(tide__donecb *cb, tide_task *task,
+                      void (*fn)(tide__donecb *cb));
+/* remove_done_callback: stop watching (a callback already queued still
+ * runs; its owner ignores it). */
+void tide__donecb_remove(tide__donecb *cb);
+/* Release the recorded message. */
+void tide__donecb_clear(tide_loop *L, tide__donecb *cb);
+
 #define TIDE__FRAME_ALIGN 8
 #define TIDE__FRAME_OFFSET                                                     \
     ((sizeof(struct tide_task) + TIDE__FRAME_ALIGN - 1) &                      \
@@ -182,8 +266,11 @@ void tide__wake(tide_task *t, int status, tide__msg *msg);
 int tide__task_cancel(tide_task *t, tide__msg *m);
 /* Finish every bookkeeping step of a finished task (task.c) */
 void tide__task_drop_loop_ref(tide_task *t);
-/* The current task for an awaitable, or NULL (sets *err). */
+/* The current task for an awaitable, or NULL (sets *err). Every awaitable
+ * starts with it: it also clears the message of the previous await. */
 tide_task *tide__current_for_await(int *err);
+/* The message of an awaitable's immediate error (copied; NULL clears). */
+void tide__set_message(tide_task *t, const char *text);
 
 /* ---- host interface (src/host/): one implementation per build */
 int64_t tide__host_now(tide_loop *L); /* monotonic real clock, ns */

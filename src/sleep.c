@@ -39,7 +39,7 @@ int tide_sleep(double seconds)
         return err;
     int64_t ns;
     if (tide__delay_ns(seconds, &ns) < 0) {
-        tide__set_message("Invalid delay: NaN (not a number)");
+        tide__set_message(t, "Invalid delay: NaN (not a number)");
         return TIDE_EINVAL;
     }
     tide_loop *L = t->loop;

@@ -17,6 +17,8 @@ static void task_step(tide__runnable *r);
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
+    /* a task freed in the middle of its FINALLY still holds its message */
+    tide__msg_unref(L, ((tide_frame *)tide__task_frame(t))->msg);
     tide__msg_unref(L, t->msg);
     tide__msg_unref(L, t->cancel_msg);
     if (t->name && !(t->flags & TIDE__T_OWN_NAME))
@@ -166,15 +168,40 @@ const char *tide_error_message(void)
     return t && t->msg ? t->msg->text : NULL;
 }
 
-void tide__set_message(const char *text)
+void tide__set_message(tide_task *t, const char *text)
 {
-    tide_task *t = tide_current_task();
-    if (!t)
-        return;
     tide__msg *m = text ? tide__msg_new(t->loop, text) : NULL;
-    /* out of memory: the error still propagates, without its text */
+    /* out of memory: the error still goes on, without its text */
     tide__msg_unref(t->loop, t->msg);
     t->msg = m;
+}
+
+/*
+ * Messages travel with errors: t->msg is the message of the outcome of the
+ * task's last await (reset when an awaitable starts, set by the wake-up);
+ * a frame that raises keeps its own reference to the message of the error
+ * it propagates, so awaits in its FINALLY section cannot lose it; a frame
+ * that ends hands its message back to t->msg for the caller (or, for the
+ * task's own frame, as the task's final message).
+ */
+int tide__raise(tide_frame *fr, int err, int adopt, const char *text)
+{
+    tide_task *t = tide_current_task();
+    tide__msg *m = NULL;
+    if (t && adopt)
+        m = tide__msg_ref(t->msg);
+    else if (t && text)
+        m = tide__msg_new(t->loop, text);
+    if (t)
+        tide__msg_unref(t->loop, fr->msg);
+    fr->msg = m;
+    return err;
+}
+
+const char *tide__frame_message(const tide_frame *fr)
+{
+    const tide__msg *m = fr->msg;
+    return m ? m->text : NULL;
 }
 
 /* ---- waiting and waking ----------------------------------------------- */
@@ -183,6 +210,8 @@ tide_task *tide__current_for_await(int *err)
 {
     tide_task *t = tide_current_task();
     *err = t ? 0 : TIDE_ENOLOOP;
+    if (t && t->msg) /* a new await: no stale message may travel with it */
+        tide__msg_set(t->loop, &t->msg, NULL);
     return t;
 }
 
@@ -266,15 +295,26 @@ static void task_step(tide__runnable *r)
             return;
         }
         if (t->status != TIDE_ECANCELLED) {
-            /* woken with an outcome, then cancelled before it could run */
-            if (t->status >= 0 && t->wait_ops && t->wait_ops->abandon)
-                t->wait_ops->abandon(t);
+            /* woken with an outcome, then cancelled before it could run:
+             * the cancellation wins (the wait's resume hands on what the
+             * wake-up gave) */
             t->status = TIDE_ECANCELLED;
             tide__msg_set(L, &t->msg, t->cancel_msg);
         }
     }
     tide__msg_set(L, &t->cancel_msg, NULL);
+    const tide__wait_ops *ops = t->wait_ops;
     t->wait_ops = NULL;
+    if (ops && ops->resume) {
+        L->current = t; /* the hook may act for t (re-suspend it) */
+        int rc = ops->resume(t, t->status);
+        L->current = NULL;
+        if (rc == TIDE_PENDING)
+            return; /* waiting again; t->wait_ops was set by the hook */
+        if (rc >= 0)
+            tide__msg_set(L, &t->msg, NULL);
+        t->status = rc;
+    }
     t->flags |= TIDE__T_STARTED;
     tide_task *prev = L->current;
     L->current = t;
@@ -295,6 +335,12 @@ static void task_step(tide__runnable *r)
 tide_status tide__end(tide_frame *fr)
 {
     int err = fr->err;
+    tide_task *t = tide_current_task();
+    if (t) { /* the frame's message goes back to the task, for the caller */
+        tide__msg_unref(t->loop, t->msg);
+        t->msg = fr->msg;
+    }
+    fr->msg = NULL;
     fr->pc = 0;
     fr->err = 0;
     fr->unwinding = 0;
@@ -384,7 +430,7 @@ int tide_join(tide_task *child, void **value)
     tide_task *t = tide__current_for_await(&err);
     if (!t)
         return err;
-    if (!child)
+    if (!child || child->loop != t->loop)
         return TIDE_EINVAL;
     if (child == t)
         return TIDE_ESELF;

@@ -1,0 +1,54 @@
+/*
+ * donecb.c - done callbacks on tasks, one iteration after they finish.
+ * See internal.h.
+ */
+#include "internal.h"
+
+static void donecb_run(tide__runnable *r)
+{
+    tide__donecb *cb = TIDE__CONTAINER(r, tide__donecb, run);
+    cb->fn(cb);
+}
+
+static void donecb_fire(tide__waiter *w, tide_task *task)
+{
+    tide__donecb *cb = TIDE__CONTAINER(w, tide__donecb, waiter);
+    cb->linked = 0;
+    cb->status = task->status;
+    cb->msg = tide__msg_ref(task->msg);
+    cb->value = task->status >= 0
+                    ? ((tide_frame *)tide__task_frame(task))->result
+                    : NULL;
+    cb->run.run = donecb_run;
+    tide__ready_push(task->loop, &cb->run);
+}
+
+void tide__donecb_add(tide__donecb *cb, tide_task *task,
+                      void (*fn)(tide__donecb *cb))
+{
+    cb->task = task;
+    cb->fn = fn;
+    cb->msg = NULL;
+    cb->waiter.fire = donecb_fire;
+    if (task->flags & TIDE__T_DONE) {
+        cb->linked = 0;
+        donecb_fire(&cb->waiter, task);
+        return;
+    }
+    cb->linked = 1;
+    tide__list_push(&task->awaiters, &cb->waiter.node);
+}
+
+void tide__donecb_remove(tide__donecb *cb)
+{
+    if (cb->linked) {
+        tide__list_remove(&cb->waiter.node);
+        cb->linked = 0;
+    }
+}
+
+void tide__donecb_clear(tide_loop *L, tide__donecb *cb)
+{
+    tide__msg_unref(L, cb->msg);
+    cb->msg = NULL;
+}

@@ -1,0 +1,332 @@
+/*
+ * group.c - task groups (asyncio.TaskGroup), following CPython's state
+ * machine: a child's failure aborts the group (cancels the other children)
+ * and cancels the body's task once, which tide_group_exit later undoes with
+ * uncancel(); errors win over cancellation; a cancellation from outside is
+ * never swallowed. Plus TaskGroup.cancel() (Python 3.15).
+ *
+ * Each child has a node holding its done callback and a reference to it
+ * until that callback ran. A failed child's node is kept, in completion
+ * order, as the group's record of that error: recording an error never
+ * allocates.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+struct child {
+    tide__donecb cb;   /* cb.owner is the group */
+    tide__node link;   /* in g->children, then (failed) in g->errors */
+    tide_task *task;   /* a reference, until the callback ran */
+};
+
+struct tide_group {
+    tide_loop *loop;
+    tide_task *parent;         /* a reference */
+    tide__node children;       /* pending: done callback not yet run */
+    size_t ntasks;
+    tide__node errors;         /* failed children, in completion order */
+    size_t nerrors;
+    int body_err;              /* the body's own error, reported last */
+    tide__msg *body_msg;
+    int propagate;             /* a cancellation to pass on, or 0 */
+    tide__msg *propagate_msg;
+    int pending;               /* the latest cancellation seen in exit */
+    tide__msg *pending_msg;
+    uint8_t exiting, aborting, parent_cancel_requested, exited, waiting;
+};
+
+static struct child *child_of(tide__node *n)
+{
+    return TIDE__CONTAINER(n, struct child, link);
+}
+
+static void child_free(tide_group *g, struct child *c)
+{
+    tide__donecb_clear(g->loop, &c->cb);
+    tide__free(g->loop, c, sizeof *c);
+}
+
+int tide_group_create(tide_group **out)
+{
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    tide_task *parent = tide_current_task();
+    if (!parent)
+        return TIDE_ENOLOOP;
+    tide_group *g = tide__alloc(parent->loop, sizeof *g);
+    if (!g)
+        return TIDE_ENOMEM;
+    memset(g, 0, sizeof *g);
+    g->loop = parent->loop;
+    g->parent = tide_task_retain(parent);
+    tide__list_init(&g->children);
+    tide__list_init(&g->errors);
+    *out = g;
+    return 0;
+}
+
+/* Cancel every child still running. */
+static void abort_children(tide_group *g)
+{
+    g->aborting = 1;
+    for (tide__node *n = g->children.next; n != &g->children; n = n->next) {
+        tide_task *t = child_of(n)->task;
+        if (!(t->flags & TIDE__T_DONE))
+            tide__task_cancel(t, NULL);
+    }
+}
+
+/* Runs one iteration after a child finished (CPython's _on_task_done). */
+static void child_done(tide__donecb *cb)
+{
+    tide_group *g = cb->owner;
+    struct child *c = TIDE__CONTAINER(cb, struct child, cb);
+    if (!g) { /* the group was destroyed while this callback was queued */
+        tide_loop *L = c->task->loop;
+        tide_task_release(c->task);
+        tide__donecb_clear(L, &c->cb);
+        tide__free(L, c, sizeof *c);
+        return;
+    }
+    tide__list_remove(&c->link);
+    g->ntasks--;
+    tide_task_release(c->task);
+    c->task = NULL;
+    if (g->waiting && g->ntasks == 0) {
+        g->waiting = 0;
+        tide__wake(g->parent, 0, NULL);
+    }
+    if (cb->status >= 0 || cb->status == TIDE_ECANCELLED) {
+        child_free(g, c);
+        return;
+    }
+    tide__list_push(&g->errors, &c->link);
+    g->nerrors++;
+    if (g->parent->flags & TIDE__T_DONE) {
+        tide__report(g->loop, "a task group's child failed after its parent "
+                     "finished", cb->status, cb->msg, g->parent);
+        return;
+    }
+    if (!g->aborting && !g->parent_cancel_requested) {
+        /* abort what the body is doing; tide_group_exit undoes this */
+        abort_children(g);
+        g->parent_cancel_requested = 1;
+        tide__task_cancel(g->parent, NULL);
+    }
+}
+
+int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
+                     size_t frame_size, const char *name, tide_task **out)
+{
+    if (out)
+        *out = NULL;
+    if (!g)
+        return TIDE_EINVAL;
+    if ((g->exiting && g->ntasks == 0) || g->exited || g->aborting)
+        return TIDE_ESTATE; /* finished, or shutting down */
+    struct child *c = tide__alloc(g->loop, sizeof *c);
+    if (!c)
+        return TIDE_ENOMEM;
+    memset(c, 0, sizeof *c);
+    int rc = tide_loop_spawn(g->loop, fn, frame, frame_size, name, &c->task);
+    if (rc < 0) {
+        tide__free(g->loop, c, sizeof *c);
+        return rc;
+    }
+    tide__list_push(&g->children, &c->link);
+    g->ntasks++;
+    c->cb.owner = g;
+    tide__donecb_add(&c->cb, c->task, child_done);
+    if (out)
+        *out = tide_task_retain(c->task);
+    return 0;
+}
+
+int tide_group_cancel(tide_group *g)
+{
+    if (!g)
+        return TIDE_EINVAL;
+    if (g->exited)
+        return TIDE_ESTATE;
+    if (g->exiting && g->ntasks == 0)
+        return 0;
+    if (!g->aborting) {
+        abort_children(g);
+        if (!g->parent_cancel_requested) {
+            g->parent_cancel_requested = 1;
+            tide__task_cancel(g->parent, NULL);
+        }
+    }
+    return 0;
+}
+
+/* Remember the cancellation that reached the exit (message included). */
+static void keep(tide_group *g, int *slot, tide__msg **msg_slot, int err,
+                 tide__msg *msg)
+{
+    *slot = err;
+    tide__msg_set(g->loop, msg_slot, msg);
+}
+
+/* All children are done: decide the group's outcome (CPython's _aexit
+ * after its wait loop). */
+static int finish(tide_group *g, tide_task *t)
+{
+    g->exited = 1;
+    if (g->parent_cancel_requested) {
+        if (tide_task_uncancel(g->parent) == 0)
+            keep(g, &g->propagate, &g->propagate_msg, 0, NULL);
+        else if (!g->propagate) /* gh-155433: not ours, keep it */
+            keep(g, &g->propagate, &g->propagate_msg, g->pending,
+                 g->pending_msg);
+    }
+    if (g->propagate && g->nerrors == 0 &&
+        !(g->body_err < 0 && g->body_err != TIDE_ECANCELLED)) {
+        tide__msg_set(g->loop, &t->msg, g->propagate_msg);
+        return TIDE_ECANCELLED;
+    }
+    if (g->nerrors || (g->body_err < 0 && g->body_err != TIDE_ECANCELLED)) {
+        /* an outside cancellation stays requested, its count unchanged */
+        if (tide_task_cancelling(g->parent)) {
+            tide_task_uncancel(g->parent);
+            tide__task_cancel(g->parent, NULL);
+        }
+        tide__set_message(t, "unhandled errors in a TaskGroup");
+        return TIDE_EGROUP;
+    }
+    return 0;
+}
+
+static int group_resume(tide_task *t, int status);
+
+static int group_cancel(tide_task *t, tide__msg *msg)
+{
+    tide__wake(t, TIDE_ECANCELLED, msg); /* on_completed_fut.cancel() */
+    return 1;
+}
+
+static void group_drop(tide_task *t)
+{
+    ((tide_group *)t->wait.on.obj)->waiting = 0;
+}
+
+static const tide__wait_ops group_ops = {"group", group_cancel, group_resume,
+                                         group_drop};
+
+/* The wait loop of _aexit: until every child is done. */
+static int exit_loop(tide_group *g, tide_task *t)
+{
+    if (g->ntasks == 0)
+        return finish(g, t);
+    g->waiting = 1;
+    t->wait.on.obj = g;
+    return tide__suspend(t, &group_ops, NULL);
+}
+
+static int group_resume(tide_task *t, int status)
+{
+    tide_group *g = t->wait.on.obj;
+    g->waiting = 0;
+    if (status == TIDE_ECANCELLED) {
+        keep(g, &g->pending, &g->pending_msg, status, t->msg);
+        if (!g->aborting) { /* the parent is being cancelled from outside */
+            keep(g, &g->propagate, &g->propagate_msg, status, t->msg);
+            abort_children(g);
+        }
+    }
+    return exit_loop(g, t);
+}
+
+int tide_group_exit(tide_group *g, int body_rc)
+{
+    if (!g)
+        return TIDE_EINVAL;
+    tide_task *t = tide_current_task();
+    if (!t)
+        return TIDE_ENOLOOP;
+    if (t != g->parent || g->exiting)
+        return TIDE_ESTATE;
+    tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */
+    int err;
+    tide__current_for_await(&err);
+    g->exiting = 1;
+    if (body_rc > 0)
+        body_rc = 0;
+    g->body_err = body_rc;
+    tide__msg_set(g->loop, &g->body_msg, body_msg);
+    tide__msg_unref(g->loop, body_msg);
+    if (body_rc == TIDE_ECANCELLED)
+        keep(g, &g->propagate, &g->propagate_msg, body_rc, g->body_msg);
+    if (body_rc < 0 && !g->aborting)
+        abort_children(g);
+    return exit_loop(g, t);
+}
+
+size_t tide_group_error_count(const tide_group *g)
+{
+    if (!g)
+        return 0;
+    return g->nerrors + (g->exited && g->body_err < 0 &&
+                         g->body_err != TIDE_ECANCELLED);
+}
+
+int tide_group_error(const tide_group *g, size_t i, const char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    if (!g || i >= tide_group_error_count(g))
+        return TIDE_EINVAL;
+    const tide__msg *m;
+    int code;
+    if (i == g->nerrors) { /* the body's own error comes last */
+        code = g->body_err;
+        m = g->body_msg;
+    } else {
+        const tide__node *n = g->errors.next;
+        while (i--)
+            n = n->next;
+        const struct child *c = TIDE__CONTAINER(n, struct child, link);
+        code = c->cb.status;
+        m = c->cb.msg;
+    }
+    if (msg && m)
+        *msg = m->text;
+    return code;
+}
+
+int tide_group_destroy(tide_group *g)
+{
+    if (!g)
+        return 0;
+    if (g->waiting)
+        return TIDE_EBUSY;
+    /* Never exited (the body failed before reaching tide_group_exit):
+     * cancel the children and let them run on, detached. */
+    if (g->ntasks)
+        abort_children(g);
+    while (!tide__list_empty(&g->children)) {
+        struct child *c = child_of(g->children.next);
+        tide__list_remove(&c->link);
+        if (!c->cb.linked) { /* its callback is queued: it frees the node */
+            c->cb.owner = NULL;
+            continue;
+        }
+        tide__donecb_remove(&c->cb);
+        tide_task_release(c->task);
+        child_free(g, c);
+    }
+    while (!tide__list_empty(&g->errors)) {
+        struct child *c = child_of(g->errors.next);
+        tide__list_remove(&c->link);
+        child_free(g, c);
+    }
+    tide_loop *L = g->loop;
+    tide__msg_unref(L, g->body_msg);
+    tide__msg_unref(L, g->propagate_msg);
+    tide__msg_unref(L, g->pending_msg);
+    tide_task_release(g->parent);
+    tide__free(L, g, sizeof *g);
+    return 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * timeout.c - timeout scopes (asyncio.timeout / timeout_at): a deadline that
+ * cancels the task that entered the scope; leaving the scope turns that one
+ * cancellation into TIDE_ETIMEDOUT. The states and the uncancel() count
+ * rule are CPython's, so nested scopes, foreign cancels and swallowed
+ * cancellations behave as there.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { T_ENTERED, T_EXPIRING, T_EXPIRED, T_EXITED };
+
+struct tide_timeout {
+    tide_loop *loop;
+    tide_task *task;     /* the task it cancels (a reference) */
+    tide_handle *handle; /* the pending expiry, or NULL */
+    double when;         /* loop time; INFINITY: never */
+    int state;
+    int cancelling;      /* the task's cancelling() when it entered */
+};
+
+static int on_expiry(void *arg)
+{
+    tide_timeout *t = arg;
+    tide_handle_release(t->handle);
+    t->handle = NULL;
+    t->state = T_EXPIRING;
+    int rc = tide_task_cancel(t->task, NULL);
+    return rc < 0 ? rc : 0;
+}
+
+/* (Re)arm the expiry: a deadline already past fires in the next iteration
+ * through the ready queue, as CPython's call_soon does. */
+static int arm(tide_timeout *t, double when)
+{
+    tide_handle *h = NULL;
+    int rc = 0;
+    if (!isinf(when) || when < 0) {
+        if (when <= tide_loop_time(t->loop))
+            rc = tide_call_soon(t->loop, on_expiry, t, &h);
+        else
+            rc = tide_call_at(t->loop, when, on_expiry, t, &h);
+        if (rc < 0)
+            return rc;
+    }
+    if (t->handle) {
+        tide_handle_cancel(t->handle);
+        tide_handle_release(t->handle);
+    }
+    t->handle = h;
+    t->when = when;
+    return 0;
+}
+
+int tide_timeout_enter_at(tide_timeout **out, double when)
+{
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    if (isnan(when))
+        return TIDE_EINVAL;
+    tide_task *task = tide_current_task();
+    if (!task)
+        return TIDE_ENOLOOP;
+    tide_loop *L = task->loop;
+    tide_timeout *t = tide__alloc(L, sizeof *t);
+    if (!t)
+        return TIDE_ENOMEM;
+    memset(t, 0, sizeof *t);
+    t->loop = L;
+    t->task = task;
+    t->state = T_ENTERED;
+    t->cancelling = tide_task_cancelling(task);
+    t->when = INFINITY;
+    int rc = arm(t, when);
+    if (rc < 0) {
+        tide__free(L, t, sizeof *t);
+        return rc;
+    }
+    tide_task_retain(task);
+    *out = t;
+    return 0;
+}
+
+int tide_timeout_enter(tide_timeout **out, double delay)
+{
+    tide_task *task = tide_current_task();
+    if (!out || isnan(delay))
+        return tide_timeout_enter_at(out, NAN);
+    if (!task)
+        return tide_timeout_enter_at(out, 0);
+    /* +inf stays +inf; anything else is relative to the loop's clock */
+    return tide_timeout_enter_at(
+        out, isinf(delay) && delay > 0 ? delay
+                                       : tide_loop_time(task->loop) + delay);
+}
+
+int tide_timeout_exit(tide_timeout *t, int rc)
+{
+    if (!t || (t->state != T_ENTERED && t->state != T_EXPIRING))
+        return TIDE_ESTATE;
+    if (t->handle) {
+        tide_handle_cancel(t->handle);
+        tide_handle_release(t->handle);
+        t->handle = NULL;
+    }
+    if (t->state == T_ENTERED) {
+        t->state = T_EXITED;
+        return rc;
+    }
+    t->state = T_EXPIRED;
+    /* Ours only if no other cancel arrived since the scope was entered. */
+    if (tide_task_uncancel(t->task) <= t->cancelling &&
+        rc == TIDE_ECANCELLED) {
+        tide__set_message(t->task, NULL);
+        return TIDE_ETIMEDOUT;
+    }
+    return rc;
+}
+
+int tide_timeout_reschedule(tide_timeout *t, double when)
+{
+    if (!t || isnan(when))
+        return TIDE_EINVAL;
+    if (t->state != T_ENTERED)
+        return TIDE_ESTATE;
+    return arm(t, when);
+}
+
+int tide_timeout_expired(const tide_timeout *t)
+{
+    return t && (t->state == T_EXPIRING || t->state == T_EXPIRED);
+}
+
+double tide_timeout_when(const tide_timeout *t)
+{
+    return t ? t->when : INFINITY;
+}
+
+void tide_timeout_destroy(tide_timeout *t)
+{
+    if (!t)
+        return;
+    if (t->state == T_ENTERED || t->state == T_EXPIRING)
+        tide_timeout_exit(t, 0);
+    tide_task_release(t->task);
+    tide__free(t->loop, t, sizeof *t);
+}
