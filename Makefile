@@ -35,7 +35,7 @@ EM_LDFLAGS    := --js-library src/host/emscripten.js -sMODULARIZE \
                  -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432
 
 LIB_SRC   := $(wildcard src/*.c) src/host/select.c
-EXAMPLES  := tasks inspect cancel
+EXAMPLES  := $(basename $(notdir $(wildcard examples/*.c)))
 TESTS     := $(basename $(notdir $(wildcard tests/test_*.c)))
 TEST_SUPPORT := tests/harness.c
 BENCHES   := $(basename $(notdir $(wildcard bench/*.c)))

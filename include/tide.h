@@ -535,6 +535,11 @@ int tide_group_destroy(tide_group *g);
  * that is cancelled takes nothing and passes a wake-up it received on.
  * Creation errors: TIDE_EINVAL, TIDE_ENOLOOP (loop NULL, none running),
  * TIDE_ENOMEM.
+ * A primitive stays bound to its loop: awaiting it from a task of another
+ * loop fails with TIDE_ESTATE and changes nothing (calls that never wait -
+ * release, set, notify, reset - do not check). A NULL primitive is
+ * TIDE_EINVAL (accessors return 0; destroy(NULL) is a no-op returning 0).
+ * Awaitables need a task: outside one they return TIDE_ENOLOOP.
  *
  * `async with lock:` is written with a flag in the frame:
  *     TIDE_AWAIT(f, tide_lock_acquire(lock)); f->held = 1;
@@ -545,8 +550,9 @@ int tide_group_destroy(tide_group *g);
 typedef struct tide_lock tide_lock;
 int tide_lock_create(tide_loop *loop, tide_lock **out);
 int tide_lock_destroy(tide_lock *lock);
-/* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP. Suspends if locked or
- * if others wait (no barging). */
+/* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP, TIDE_ESTATE. Suspends
+ * if locked or if others wait (no barging), unless all of them were
+ * cancelled. */
 int tide_lock_acquire(tide_lock *lock);
 /* Errors: TIDE_ENOTLOCKED. Does not suspend. */
 int tide_lock_release(tide_lock *lock);
@@ -564,8 +570,10 @@ int tide_event_wait(tide_event *ev);
 size_t tide_event_waiters(const tide_event *ev);
 
 typedef struct tide_cond tide_cond;
-/* `lock` may be NULL (the condition makes its own) or a lock it shares;
- * a shared lock must outlive the condition. */
+/* `lock` may be NULL (the condition makes its own) or a lock it shares,
+ * of the same loop (else TIDE_EINVAL); a shared lock must outlive the
+ * condition. Destroy is refused (TIDE_EBUSY) while a wait is under way,
+ * including one re-acquiring the lock. */
 int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out);
 int tide_cond_destroy(tide_cond *cond);
 int tide_cond_acquire(tide_cond *cond); /* awaitable, as tide_lock_acquire */
@@ -573,11 +581,17 @@ int tide_cond_release(tide_cond *cond); /* TIDE_ENOTLOCKED */
 int tide_cond_locked(const tide_cond *cond);
 /* Awaitable: releases the lock, waits for a notify, re-acquires the lock
  * (even when cancelled: the lock is held again when it returns, whatever
- * the outcome). Errors: TIDE_ENOTLOCKED (lock not held), TIDE_ECANCELLED.
- * May return without a notify having reached this waiter: loop on it. */
+ * the outcome). Errors: TIDE_ENOTLOCKED (lock not held), TIDE_ECANCELLED
+ * (the latest one, with its message, if cancelled more than once; another
+ * waiter is then notified in its place), TIDE_ENOMEM (nothing changed),
+ * TIDE_ENOLOOP, TIDE_ESTATE. May return without a notify having reached
+ * this waiter: loop on it. Suspends. */
 int tide_cond_wait(tide_cond *cond);
 /* Awaitable: waits until pred(arg) returns non-zero, re-checking after each
- * wake-up; *result (if not NULL) gets pred's last value. */
+ * wake-up (pred runs with the lock held, and must not await); *result (if
+ * not NULL) gets pred's last value. If pred is true at once it returns
+ * without suspending and without needing the lock. Errors: those of
+ * tide_cond_wait, TIDE_EINVAL (pred NULL). */
 typedef int (*tide_predicate)(void *arg);
 int tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
                        int *result);
@@ -592,8 +606,12 @@ typedef struct tide_sem tide_sem;
 int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out);
 int tide_sem_destroy(tide_sem *sem);
 int tide_sem_acquire(tide_sem *sem); /* awaitable, as tide_lock_acquire */
-/* Errors: TIDE_EOVERFLOW (bounded semaphore released too many times). */
+/* Hands the permit straight to the first waiter, if any. Errors:
+ * TIDE_EOVERFLOW (a bounded semaphore released above its value, or a
+ * plain one past INT_MAX). Does not suspend. */
 int tide_sem_release(tide_sem *sem);
+/* Non-zero if an acquire would wait: no permit, or a waiter not cancelled
+ * is queued (newcomers go behind it). */
 int tide_sem_locked(const tide_sem *sem);
 int tide_sem_value(const tide_sem *sem);
 size_t tide_sem_waiters(const tide_sem *sem);
@@ -603,15 +621,22 @@ typedef struct tide_barrier tide_barrier;
 int tide_barrier_create(tide_loop *loop, int parties, tide_barrier **out);
 int tide_barrier_destroy(tide_barrier *b);
 /* Awaitable: waits until `parties` tasks wait; *index (if not NULL) gets
- * this task's arrival index 0..parties-1. Errors: TIDE_EBROKEN (reset or
- * aborted), TIDE_ECANCELLED. */
+ * this task's arrival index 0..parties-1 (on success). The last arrival
+ * returns at once; a wait started while the tripped barrier still drains
+ * first waits for the drain to end. Errors: TIDE_EBROKEN (reset or
+ * aborted), TIDE_ECANCELLED, TIDE_ENOMEM, TIDE_ENOLOOP, TIDE_ESTATE.
+ * Suspends unless it is the last arrival. Destroy is refused (TIDE_EBUSY)
+ * while a wait is under way. */
 int tide_barrier_wait(tide_barrier *b, int *index);
-/* Back to the empty state; tasks waiting get TIDE_EBROKEN. */
+/* Back to the empty state; tasks waiting get TIDE_EBROKEN. Does not
+ * suspend (asyncio's `await barrier.reset()` never waits either) and needs
+ * no task. Errors: TIDE_EINVAL. */
 int tide_barrier_reset(tide_barrier *b);
-/* Broken for good (until reset): current and future waits fail. */
+/* Broken for good (until reset): current and future waits fail. As reset,
+ * it does not suspend. */
 int tide_barrier_abort(tide_barrier *b);
 int tide_barrier_parties(const tide_barrier *b);
-int tide_barrier_n_waiting(const tide_barrier *b);
+int tide_barrier_n_waiting(const tide_barrier *b); /* 0 unless filling */
 int tide_barrier_broken(const tide_barrier *b);
 
 /* ------------------------------------------------------------------------ */
@@ -620,15 +645,21 @@ int tide_barrier_broken(const tide_barrier *b);
 
 /* Kinds of queue: asyncio.Queue, LifoQueue, PriorityQueue. */
 enum { TIDE_QUEUE_FIFO = 0, TIDE_QUEUE_LIFO = 1, TIDE_QUEUE_PRIORITY = 2 };
-/* Priority order: negative if a comes out before b (smallest first). */
+/* Priority order: negative if a comes out before b (smallest first).
+ * Items that compare equal come out in the order they were put (CPython's
+ * heapq promises no order among equal items). */
 typedef int (*tide_compare_fn)(const void *a, const void *b);
 
 typedef struct tide_queue tide_queue;
 /*
  * A queue of `void *` items (the queue does not own what they point to).
  * maxsize 0 is unbounded. PRIORITY needs `cmp`; the others ignore it.
- * Errors: TIDE_EINVAL (bad kind, PRIORITY without cmp), TIDE_ENOLOOP,
- * TIDE_ENOMEM. Destroy refuses (TIDE_EBUSY) while tasks wait on it.
+ * Errors: TIDE_EINVAL (out NULL, bad kind, PRIORITY without cmp),
+ * TIDE_ENOLOOP, TIDE_ENOMEM. Destroy refuses (TIDE_EBUSY) while tasks wait
+ * on it, woken ones that have not run yet included.
+ * The awaitables (put, get, join) also fail with TIDE_EINVAL (q or item
+ * NULL), TIDE_ENOLOOP (not in a task) and TIDE_ESTATE (a queue of another
+ * loop). NULL reads as an empty, unbounded queue in the four state calls.
  */
 int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
                       tide_compare_fn cmp, tide_queue **out);
@@ -647,7 +678,8 @@ int tide_queue_get_nowait(tide_queue *q, void **item);
 /* One put item is processed. Errors: TIDE_EOVERFLOW (more task_done calls
  * than puts). */
 int tide_queue_task_done(tide_queue *q);
-/* Awaitable: waits until every item put has been marked done. */
+/* Awaitable: waits until every item put has been marked done.
+ * Errors: TIDE_ECANCELLED. */
 int tide_queue_join(tide_queue *q);
 /* Puts now fail with TIDE_ESHUTDOWN; gets drain what is left, then fail.
  * `immediate` drops the items (counting them done) and fails gets at once.*/

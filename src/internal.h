@@ -65,7 +65,6 @@ typedef struct tide__runnable {
     void (*run)(struct tide__runnable *r);
 } tide__runnable;
 
-void tide__ready_push(tide_loop *L, tide__runnable *r);
 
 /* ---- timers (timer.c): a binary heap ordered by deadline */
 typedef struct tide__timer {
@@ -122,8 +121,9 @@ typedef struct tide__wait_ops {
      * coroutine's await sees - or TIDE_PENDING after re-suspending t on a
      * wait (e.g. re-acquiring a lock). NULL = return status unchanged. */
     int (*resume)(tide_task *t, int status);
-    /* The loop is being destroyed with t still waiting: unlink t and free
-     * what the wait owns, without waking anything. May be NULL. */
+    /* The loop is being destroyed with t still waiting, or woken but not
+     * yet resumed: unlink t and free what the wait owns, without waking
+     * anything. May be NULL. */
     void (*drop)(tide_task *t);
 } tide__wait_ops;
 
@@ -268,7 +268,8 @@ int tide__task_cancel(tide_task *t, tide__msg *m);
 void tide__task_drop_loop_ref(tide_task *t);
 /* The current task for an awaitable, or NULL (sets *err). Every awaitable
  * starts with it: it also clears the message of the previous await. */
-tide_task *tide__current_for_await(int *err);
+void tide__clear_message(tide_task *t);
+static inline tide_task *tide__current_for_await(int *err);
 /* The message of an awaitable's immediate error (copied; NULL clears). */
 void tide__set_message(tide_task *t, const char *text);
 
@@ -327,6 +328,7 @@ struct tide_loop {
     size_t ntasks;
     uint32_t next_task_id;
     uint64_t iterations;
+    uint64_t steps; /* ready-queue entries run (task steps, callbacks) */
 
     tide_task *main;
     int main_err;
@@ -344,6 +346,30 @@ static inline void tide__wakeup(tide_loop *L)
 {
     if (L->host.idle)
         tide__host_wakeup(L);
+}
+
+/* The loop running on this thread (loop.c); the hot paths read it inline. */
+extern _Thread_local tide_loop *tide__running;
+
+static inline tide_task *tide__current(void)
+{
+    return tide__running ? tide__running->current : NULL;
+}
+
+static inline void tide__ready_push(tide_loop *L, tide__runnable *r)
+{
+    r->next = NULL;
+    *L->ready_tail = r;
+    L->ready_tail = &r->next;
+}
+
+static inline tide_task *tide__current_for_await(int *err)
+{
+    tide_task *t = tide__current();
+    *err = t ? 0 : TIDE_ENOLOOP;
+    if (t && t->msg) /* a new await: no stale message may travel with it */
+        tide__clear_message(t);
+    return t;
 }
 
 /* run.c */

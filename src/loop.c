@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The one piece of state outside a loop: which loop runs on this thread. */
-static _Thread_local tide_loop *running_loop;
+/* The one piece of state outside a loop: which loop runs on this thread
+ * (declared in internal.h so the hot paths can inline it). */
+_Thread_local tide_loop *tide__running;
 
 static void *default_alloc(void *ud, void *ptr, size_t old_size,
                            size_t new_size)
@@ -104,12 +105,12 @@ void tide__report(tide_loop *L, const char *context, int err,
 
 tide_loop *tide_running_loop(void)
 {
-    return running_loop;
+    return tide__running;
 }
 
 void tide__loop_set_running(tide_loop *L, int on)
 {
-    running_loop = on ? L : NULL;
+    tide__running = on ? L : NULL;
 }
 
 double tide_loop_time(const tide_loop *loop)
@@ -123,7 +124,7 @@ double tide_loop_time(const tide_loop *loop)
 
 double tide_time(void)
 {
-    return tide_loop_time(running_loop);
+    return tide_loop_time(tide__running);
 }
 
 uint64_t tide_loop_iterations(const tide_loop *loop)
@@ -137,13 +138,6 @@ size_t tide_loop_pending_tasks(const tide_loop *loop)
 }
 
 /* ---- ready queue ------------------------------------------------------- */
-
-void tide__ready_push(tide_loop *L, tide__runnable *r)
-{
-    r->next = NULL;
-    *L->ready_tail = r;
-    L->ready_tail = &r->next;
-}
 
 /* ---- callbacks ------------------------------------------------------------ */
 
@@ -294,6 +288,7 @@ void tide__loop_iterate(tide_loop *L)
     while (r) {
         tide__runnable *next = r->next;
         r->run(r);
+        L->steps++;
         r = next;
     }
     tide__timers_fire_due(L);

@@ -37,18 +37,18 @@ int tide_sleep(double seconds)
     tide_task *t = tide__current_for_await(&err);
     if (!t)
         return err;
-    int64_t ns;
-    if (tide__delay_ns(seconds, &ns) < 0) {
-        tide__set_message(t, "Invalid delay: NaN (not a number)");
-        return TIDE_EINVAL;
-    }
     tide_loop *L = t->loop;
-    if (ns == 0) {
+    if (seconds <= 0) {
         /* one iteration, no timer; a cancel waits for the next step */
         t->status = 0;
         t->flags |= TIDE__T_QUEUED;
         tide__ready_push(L, &t->run);
         return TIDE_PENDING;
+    }
+    int64_t ns;
+    if (tide__delay_ns(seconds, &ns) < 0) {
+        tide__set_message(t, "Invalid delay: NaN (not a number)");
+        return TIDE_EINVAL;
     }
     tide__timer_init(&t->wait.timer, sleep_fire);
     if (isinf(seconds))

@@ -102,8 +102,7 @@ void tide_task_release(tide_task *t)
 
 tide_task *tide_current_task(void)
 {
-    tide_loop *L = tide_running_loop();
-    return L ? L->current : NULL;
+    return tide__current();
 }
 
 const char *tide_task_name(tide_task *t)
@@ -206,13 +205,9 @@ const char *tide__frame_message(const tide_frame *fr)
 
 /* ---- waiting and waking ----------------------------------------------- */
 
-tide_task *tide__current_for_await(int *err)
+void tide__clear_message(tide_task *t)
 {
-    tide_task *t = tide_current_task();
-    *err = t ? 0 : TIDE_ENOLOOP;
-    if (t && t->msg) /* a new await: no stale message may travel with it */
-        tide__msg_set(t->loop, &t->msg, NULL);
-    return t;
+    tide__msg_set(t->loop, &t->msg, NULL);
 }
 
 int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
@@ -235,7 +230,7 @@ void tide__wake(tide_task *t, int status, tide__msg *msg)
 
 int tide__wake_status(void)
 {
-    tide_task *t = tide_current_task();
+    tide_task *t = tide__current();
     return t ? t->status : TIDE_ENOLOOP;
 }
 
@@ -302,7 +297,8 @@ static void task_step(tide__runnable *r)
             tide__msg_set(L, &t->msg, t->cancel_msg);
         }
     }
-    tide__msg_set(L, &t->cancel_msg, NULL);
+    if (t->cancel_msg)
+        tide__msg_set(L, &t->cancel_msg, NULL);
     const tide__wait_ops *ops = t->wait_ops;
     t->wait_ops = NULL;
     if (ops && ops->resume) {
@@ -459,7 +455,8 @@ void tide__task_free_all(tide_loop *L)
         L->ntasks--;
         /* Detach from whatever it waits on (awaiters of t are pending tasks
          * too and go in this same sweep, unlinking themselves). */
-        if ((t->flags & TIDE__T_WAITING) && t->wait_ops->drop)
+        if (t->wait_ops && t->wait_ops->drop) /* waiting, or woken and
+                                                   not yet resumed */
             t->wait_ops->drop(t);
         while (!tide__list_empty(&t->awaiters))
             tide__list_remove(t->awaiters.next);

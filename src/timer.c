@@ -165,6 +165,10 @@ int tide__seconds_ns(double seconds, int64_t *out)
 
 int tide__delay_ns(double seconds, int64_t *out)
 {
+    if (seconds <= 0) { /* the common sleep(0); NaN fails this test */
+        *out = 0;
+        return 0;
+    }
     int rc = tide__seconds_ns(seconds, out);
     if (rc == 0 && *out < 0)
         *out = 0;

@@ -3,8 +3,19 @@
 // (expected.mjs says why that order differs from the tutorial's listing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOSTS, run } from './hosts.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HOSTS, root, run } from './hosts.mjs';
 import { EXPECTED } from './expected.mjs';
+
+test('every example has its expected output', () => {
+  const examples = fs
+    .readdirSync(path.join(root, 'examples'))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+  assert.deepEqual(Object.keys(EXPECTED).sort(), examples);
+});
 
 for (const host of HOSTS) {
   for (const [name, lines] of Object.entries(EXPECTED)) {

@@ -1,0 +1,192 @@
+// run.mjs - run every benchmark workload on every host and print one table.
+//
+//   node bench/run.mjs [--quick] [--json FILE]
+//
+// Builds nothing: `make bench` builds build/{native,wasi,em}/tidebench first.
+// Hosts: Tide native, Tide on WASI (node:wasi), Tide on Emscripten (Node),
+// CPython asyncio (bench/asyncio_bench.py) and Node.js async/await
+// (bench/node_bench.mjs). Runs are sequential: on a 2-core machine, two
+// benchmarks at once would measure each other.
+//
+// Timings are reports, not tests: an over-budget number prints OVER and the
+// exit status stays 0. Only a program that fails to run makes it non-zero.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { command, root } from '../tests/hosts.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : null;
+
+// The wasm budget (DESIGN.md section 1: the prototype's stackless tasks did
+// ~10 ns per switch and ~64 bytes per task in wasm).
+const BUDGET = { nsPerSwitch: 20, bytesPerTask: 128 };
+
+// Counts. Tide and Node do the full million; CPython would need minutes for
+// it (its per-task cost also grows with N, from the garbage collector's
+// passes over the live tasks), so it runs a tenth and is reported per task.
+const N = quick
+  ? { switches: 20000, pySwitches: 2000, immSwitches: 2000, tasks: 10000, pyTasks: 2000 }
+  : { switches: 2000000, pySwitches: 200000, immSwitches: 200000, tasks: 1000000, pyTasks: 100000 };
+const REPS = quick ? 1 : 3;
+
+// Node 20's node:wasi hands WASI calls a pointer to wasm memory that goes
+// stale when the module grows its memory, if V8 took the "fast API call"
+// path: the spawn workload (100+ MB of heap) then crashes Node (SIGSEGV,
+// SIGBUS or a V8 fatal) about one run in three, after or while writing its
+// output. Turning fast API calls off keeps every WASI call on the slow,
+// correct path; the benchmark makes only a handful of WASI calls per run.
+const WASI_NODE_FLAGS = ['--no-turbo-fast-api-calls'];
+
+function tideCommand(host, argv) {
+  const [cmd, cmdArgs] = command(host, 'tidebench', argv);
+  if (host === 'wasi') return [cmd, [...WASI_NODE_FLAGS, ...cmdArgs]];
+  return [cmd, cmdArgs];
+}
+
+const COLUMNS = ['native', 'wasi', 'em', 'cpython', 'node'];
+const TITLES = {
+  native: 'Tide native',
+  wasi: 'Tide wasi',
+  em: 'Tide em',
+  cpython: 'CPython',
+  node: 'Node',
+};
+
+function commandFor(col, workload, n, reps, variant) {
+  const argv = [workload, String(n), String(reps), ...(variant ? [variant] : [])];
+  switch (col) {
+    case 'cpython':
+      return ['python3', [path.join(root, 'bench/asyncio_bench.py'), ...argv]];
+    case 'node':
+      return [process.execPath, ['--expose-gc', path.join(root, 'bench/node_bench.mjs'), ...argv]];
+    default:
+      return tideCommand(col, argv);
+  }
+}
+
+const failures = [];
+
+function runOne(col, workload, n, reps, variant) {
+  const [cmd, argv] = commandFor(col, workload, n, reps, variant);
+  const label = `${TITLES[col]} ${workload}${variant ? ` ${variant}` : ''}`;
+  const t0 = Date.now();
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 150000, maxBuffer: 16 << 20 });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH '));
+  if (r.error || r.status !== 0 || !line) {
+    const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+    console.log(`  ${label}: FAILED (${why}) after ${secs}s`);
+    const tail = `${r.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n    ');
+    if (tail) console.log(`    ${tail}`);
+    failures.push(label);
+    return null;
+  }
+  const human = r.stdout.split('\n').find((l) => l && !l.startsWith('BENCH ')) ?? '';
+  console.log(`  ${human}  [${secs}s]`);
+  return JSON.parse(line.slice(6));
+}
+
+// ---- run everything ----------------------------------------------------
+
+console.log(`Tide benchmarks${quick ? ' (--quick: tiny counts, numbers are not meaningful)' : ''}`);
+console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ` +
+  `node ${process.version}, ${pythonVersion()}`);
+console.log('');
+
+const results = { pingpong: {}, immediate: {}, join: {}, gather: {} };
+const started = Date.now();
+for (const col of COLUMNS) {
+  const py = col === 'cpython';
+  results.pingpong[col] = runOne(col, 'pingpong', py ? N.pySwitches : N.switches, REPS);
+  if (col === 'node') results.immediate[col] = runOne(col, 'pingpong', N.immSwitches, REPS, 'immediate');
+  results.join[col] = runOne(col, 'spawn', py ? N.pyTasks : N.tasks, REPS, 'join');
+  results.gather[col] = runOne(col, 'spawn', py ? N.pyTasks : N.tasks, REPS, 'gather');
+}
+console.log(`\n(all runs: ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+
+// ---- the table ---------------------------------------------------------
+
+const get = (table, col, key) => {
+  const v = results[table][col]?.[key];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+};
+// Tide's own bytes come from its counting allocator; CPython's and Node's
+// "own" bytes from their runtimes' accounting (tracemalloc, heapUsed).
+const ownBytes = (col) => get('join', col, COLUMNS.indexOf(col) < 3 ? 'tide_bytes_per_task' : 'own_bytes_per_task');
+
+const rows = [
+  { label: 'ping-pong: ns per switch', value: (c) => get('pingpong', c, 'ns_per_switch'), budget: BUDGET.nsPerSwitch },
+  { label: '  Node via setImmediate', value: (c) => (c === 'node' ? get('immediate', c, 'ns_per_switch') : null), noRatio: true },
+  { label: 'spawn+join: ns per task', value: (c) => get('join', c, 'ns_per_task') },
+  { label: '  of which spawning', value: (c) => get('join', c, 'spawn_ns_per_task') },
+  { label: 'spawn+gather: ns per task', value: (c) => get('gather', c, 'ns_per_task') },
+  { label: '  of which spawning', value: (c) => get('gather', c, 'spawn_ns_per_task') },
+  { label: 'pending task: own bytes (1)', value: ownBytes, budget: BUDGET.bytesPerTask },
+  { label: 'pending task: real bytes (2)', value: (c) => get('join', c, 'heap_bytes_per_task'), budget: BUDGET.bytesPerTask },
+];
+
+function fmt(v) {
+  if (v === null) return '–';
+  if (v < 10) return v.toFixed(2);
+  if (v < 1000) return v.toFixed(1);
+  return Math.round(v).toLocaleString('en-US');
+}
+
+function ratio(a, b) {
+  return a === null || b === null || b === 0 ? '–' : `${(a / b).toFixed(a / b < 10 ? 1 : 0)}x`;
+}
+
+const header = ['', ...COLUMNS.map((c) => TITLES[c]), 'CPython / Tide-wasi', 'Node / Tide-em'];
+const body = rows.map((row) => {
+  const cells = COLUMNS.map((c) => {
+    const v = row.value(c);
+    let s = fmt(v);
+    if (row.budget && (c === 'wasi' || c === 'em') && v !== null) s += v <= row.budget ? ' PASS' : ' OVER';
+    return s;
+  });
+  const r1 = row.noRatio ? '–' : ratio(row.value('cpython'), row.value('wasi'));
+  const r2 = row.noRatio ? '–' : ratio(row.value('node'), row.value('em'));
+  return [row.label, ...cells, r1, r2];
+});
+
+const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of body) console.log(line(r));
+
+const pyN = results.join.cpython?.n ?? N.pyTasks;
+const mech = (c) => results.pingpong[c]?.mechanism ?? '?';
+console.log(`
+Budget (wasm builds only): at most ${BUDGET.nsPerSwitch} ns per switch and ${BUDGET.bytesPerTask} bytes per pending
+trivial task; PASS/OVER is printed beside the wasi and em numbers. Lower is better everywhere.
+
+Counts: Tide and Node: ${N.switches.toLocaleString('en-US')} switches, ${N.tasks.toLocaleString('en-US')} tasks. CPython: ${N.pySwitches.toLocaleString('en-US')} switches and
+${pyN.toLocaleString('en-US')} tasks (a million takes minutes), reported per task: CPython's per-task cost
+grows with N, so its million-task figure would be higher, not lower. Best of ${REPS} after a warm-up.
+Ping-pong yields: Tide ${mech('native')}, CPython ${mech('cpython')}, Node ${mech('node')}.
+(1) own bytes: Tide: its counting allocator (what Tide asked malloc for); CPython: tracemalloc;
+    Node: heapUsed growth between two gc() calls.
+(2) real bytes: wasi/em: growth of the heap break, sbrk(0), over the first (cold) spawn, so
+    allocator headers and padding count; native: glibc mallinfo2() in-use growth; CPython and
+    Node: resident set growth over the first spawn. Native is a 64-bit build: its bytes are
+    not comparable with the wasm32 ones.`);
+
+if (jsonOut) {
+  fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
+  fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), quick, results }, null, 2));
+  console.log(`\nraw results: ${jsonOut}`);
+}
+
+if (failures.length) {
+  console.log(`\n${failures.length} run(s) failed: ${failures.join(', ')}`);
+  process.exitCode = 1;
+}
+
+function pythonVersion() {
+  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  return (r.stdout || r.stderr || 'python3: not found').trim();
+}

@@ -1,0 +1,468 @@
+/*
+ * queue.c - asyncio.Queue, LifoQueue and PriorityQueue.
+ *
+ * The code follows CPython 3.13's queues.py step by step so that wake-ups
+ * happen in the same iterations: put()/get() loop "while full/empty: wait",
+ * a wake-up goes to the first waiter that is not done (_wakeup_next), and a
+ * waiter that is cancelled after being woken passes the wake-up on.
+ *
+ * Waiters. Getters and putters wait in two tide__waitq FIFOs. Waking one
+ * (fut.set_result) unlinks it at once, as CPython's popleft() does; a
+ * waiter cancelled while still waiting (fut.cancel()) stays linked until
+ * its task resumes. So at resume time "still linked" is exactly CPython's
+ * getter.cancelled(): the wait was cancelled rather than woken - something
+ * the status alone cannot tell, since a woken task that is then cancelled
+ * also resumes with TIDE_ECANCELLED. join() waits like Event.wait(): its
+ * entries stay linked until they resume.
+ *
+ * `waiting` counts tasks that entered a wait here and have not resumed yet
+ * (woken ones included: their resume hook still reads the queue), which is
+ * what makes destroy refuse with TIDE_EBUSY.
+ *
+ * Storage: a ring buffer of item pointers for FIFO/LIFO, a binary heap of
+ * (item, sequence) for PRIORITY; the sequence number breaks ties so equal
+ * items come out first in, first out. Buffers grow by doubling (capped at
+ * maxsize) and never shrink. A putter only ever blocks on a full queue, so
+ * the buffer already holds maxsize slots when it resumes: a put that had to
+ * wait cannot fail with TIDE_ENOMEM afterwards.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+struct pq_entry {
+    void *item;
+    uint64_t seq;
+};
+
+struct tide_queue {
+    tide_loop *loop;
+    int kind;
+    int is_shutdown;
+    size_t maxsize; /* 0: unbounded */
+    tide_compare_fn cmp;
+    void *buf;      /* void *[cap] (ring) or struct pq_entry[cap] (heap) */
+    size_t cap, head, len;
+    uint64_t next_seq;
+    size_t unfinished; /* puts not yet matched by task_done */
+    size_t waiting;    /* tasks whose wait here has not resumed */
+    tide__waitq getters, putters, joiners;
+};
+
+/* ---- storage ------------------------------------------------------------- */
+
+static size_t elem_size(const tide_queue *q)
+{
+    return q->kind == TIDE_QUEUE_PRIORITY ? sizeof(struct pq_entry)
+                                          : sizeof(void *);
+}
+
+/* Room for one more item. Errors: TIDE_ENOMEM (nothing changed). */
+static int reserve_one(tide_queue *q)
+{
+    if (q->len < q->cap)
+        return 0;
+    size_t es = elem_size(q);
+    size_t cap = q->cap ? q->cap * 2 : 8;
+    if (cap < q->cap)
+        return TIDE_ENOMEM;
+    if (q->maxsize && cap > q->maxsize)
+        cap = q->maxsize;
+    if (cap > SIZE_MAX / es)
+        return TIDE_ENOMEM;
+    void *buf = tide__realloc(q->loop, q->buf, q->cap * es, cap * es);
+    if (!buf)
+        return TIDE_ENOMEM;
+    if (q->kind != TIDE_QUEUE_PRIORITY && q->head + q->len > q->cap) {
+        /* the ring wrapped: slide its back part [head, old cap) to the new
+         * end (always fits, even when maxsize caps the growth) */
+        void **items = buf;
+        size_t back = q->cap - q->head;
+        memmove(items + cap - back, items + q->head, back * sizeof(void *));
+        q->head = cap - back;
+    }
+    q->buf = buf;
+    q->cap = cap;
+    return 0;
+}
+
+/* heap order: cmp first, then arrival */
+static int pq_before(const tide_queue *q, const struct pq_entry *a,
+                     const struct pq_entry *b)
+{
+    int c = q->cmp(a->item, b->item);
+    return c < 0 || (c == 0 && a->seq < b->seq);
+}
+
+/* _put(): the caller has reserved room. */
+static void store(tide_queue *q, void *item)
+{
+    if (q->kind != TIDE_QUEUE_PRIORITY) {
+        void **items = q->buf;
+        items[(q->head + q->len) % q->cap] = item;
+        q->len++;
+        return;
+    }
+    struct pq_entry *h = q->buf;
+    struct pq_entry e = {item, q->next_seq++};
+    size_t i = q->len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!pq_before(q, &e, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+}
+
+/* _get(): the queue is not empty. */
+static void *take(tide_queue *q)
+{
+    if (q->kind == TIDE_QUEUE_FIFO) {
+        void **items = q->buf;
+        void *item = items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
+        return item;
+    }
+    if (q->kind == TIDE_QUEUE_LIFO) {
+        void **items = q->buf;
+        q->len--;
+        return items[(q->head + q->len) % q->cap];
+    }
+    struct pq_entry *h = q->buf;
+    void *item = h[0].item;
+    struct pq_entry last = h[--q->len];
+    size_t i = 0, n = q->len;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && pq_before(q, &h[child + 1], &h[child]))
+            child++;
+        if (!pq_before(q, &h[child], &last))
+            break;
+        h[i] = h[child];
+        i = child;
+    }
+    h[i] = last;
+    return item;
+}
+
+static int is_full(const tide_queue *q)
+{
+    return q->maxsize && q->len >= q->maxsize;
+}
+
+/* ---- waking -------------------------------------------------------------- */
+
+static int linked(tide_task *t)
+{
+    const tide__node *n = &t->wait.on.waiter.node;
+    return n->next && n->next != n;
+}
+
+/* _wakeup_next(): wake the first waiter still waiting, unlinking it.
+ * Cancelled entries are left for their own resume to remove. */
+static void wakeup_next(tide__waitq *wq)
+{
+    for (tide_task *t = tide__waitq_first(wq); t; t = tide__waitq_next(wq, t)) {
+        if (!tide__waiter_done(t)) {
+            tide__waitq_remove(t);
+            tide__waiter_wake(t);
+            return;
+        }
+    }
+}
+
+/* Wake every waiter still waiting; `unlink` as CPython's shutdown pops them
+ * (Event.set, for join, leaves them). */
+static void wake_all(tide__waitq *wq, int unlink)
+{
+    tide_task *t = tide__waitq_first(wq);
+    while (t) {
+        tide_task *next = tide__waitq_next(wq, t);
+        if (!tide__waiter_done(t)) {
+            if (unlink)
+                tide__waitq_remove(t);
+            tide__waiter_wake(t);
+        }
+        t = next;
+    }
+}
+
+/* ---- non-blocking operations -------------------------------------------- */
+
+static int put_nowait(tide_queue *q, void *item)
+{
+    if (q->is_shutdown)
+        return TIDE_ESHUTDOWN;
+    if (is_full(q))
+        return TIDE_EQUEUEFULL;
+    int rc = reserve_one(q);
+    if (rc < 0)
+        return rc;
+    store(q, item);
+    q->unfinished++;
+    wakeup_next(&q->getters);
+    return 0;
+}
+
+static int get_nowait(tide_queue *q, void **item)
+{
+    if (q->len == 0)
+        return q->is_shutdown ? TIDE_ESHUTDOWN : TIDE_EQUEUEEMPTY;
+    *item = take(q);
+    wakeup_next(&q->putters);
+    return 0;
+}
+
+int tide_queue_put_nowait(tide_queue *q, void *item)
+{
+    return q ? put_nowait(q, item) : TIDE_EINVAL;
+}
+
+int tide_queue_get_nowait(tide_queue *q, void **item)
+{
+    return q && item ? get_nowait(q, item) : TIDE_EINVAL;
+}
+
+/* ---- put / get: one pass of CPython's while loop each -------------------- */
+
+static int get_resume(tide_task *t, int status);
+static int put_resume(tide_task *t, int status);
+static int join_resume(tide_task *t, int status);
+static void get_drop(tide_task *t);
+static void put_drop(tide_task *t);
+static void join_drop(tide_task *t);
+
+static const tide__wait_ops get_ops = {"queue get", tide__waitq_cancel,
+                                       get_resume, get_drop};
+static const tide__wait_ops put_ops = {"queue put", tide__waitq_cancel,
+                                       put_resume, put_drop};
+static const tide__wait_ops join_ops = {"queue join", tide__waitq_cancel,
+                                        join_resume, join_drop};
+
+static int get_step(tide_queue *q, tide_task *t, void **item)
+{
+    if (q->len == 0) {
+        if (q->is_shutdown)
+            return TIDE_ESHUTDOWN;
+        q->waiting++;
+        return tide__waitq_wait(&q->getters, t, &get_ops, item);
+    }
+    return get_nowait(q, item);
+}
+
+/* The putter's item travels in wait_out: a put delivers no value. */
+static int put_step(tide_queue *q, tide_task *t, void *item)
+{
+    if (is_full(q)) {
+        if (q->is_shutdown)
+            return TIDE_ESHUTDOWN;
+        q->waiting++;
+        return tide__waitq_wait(&q->putters, t, &put_ops, item);
+    }
+    return put_nowait(q, item);
+}
+
+/* The queue owning the waitq t waits (or waited) in. */
+#define QUEUE_OF(t, member)                                                    \
+    TIDE__CONTAINER(tide__waitq_of(t), tide_queue, member)
+
+static int get_resume(tide_task *t, int status)
+{
+    tide_queue *q = QUEUE_OF(t, getters);
+    int cancelled = linked(t);
+    tide__waitq_remove(t);
+    q->waiting--;
+    if (status < 0) {
+        /* woken by a put but unable to take the item: pass the wake-up on
+         * so the item does not sit in the queue while getters wait */
+        if (q->len && !cancelled)
+            wakeup_next(&q->getters);
+        return status;
+    }
+    return get_step(q, t, t->wait_out);
+}
+
+static int put_resume(tide_task *t, int status)
+{
+    tide_queue *q = QUEUE_OF(t, putters);
+    int cancelled = linked(t);
+    tide__waitq_remove(t);
+    q->waiting--;
+    if (status < 0) {
+        /* the free slot goes to the next putter */
+        if (!is_full(q) && !cancelled)
+            wakeup_next(&q->putters);
+        return status;
+    }
+    return put_step(q, t, t->wait_out);
+}
+
+static int join_resume(tide_task *t, int status)
+{
+    tide_queue *q = QUEUE_OF(t, joiners);
+    tide__waitq_remove(t);
+    q->waiting--;
+    return status;
+}
+
+static void get_drop(tide_task *t)
+{
+    tide__waitq_remove(t);
+    QUEUE_OF(t, getters)->waiting--;
+}
+
+static void put_drop(tide_task *t)
+{
+    tide__waitq_remove(t);
+    QUEUE_OF(t, putters)->waiting--;
+}
+
+static void join_drop(tide_task *t)
+{
+    tide__waitq_remove(t);
+    QUEUE_OF(t, joiners)->waiting--;
+}
+
+/* The awaiting task. A queue is bound to the loop it was made on: a task
+ * of another loop waiting in it would be woken on the wrong loop (as the
+ * other primitives, TIDE_ESTATE: CPython's RuntimeError). */
+static tide_task *awaiter(tide_queue *q, int *err)
+{
+    tide_task *t = tide__current_for_await(err);
+    if (t && !q) {
+        *err = TIDE_EINVAL;
+        return NULL;
+    }
+    if (t && t->loop != q->loop) {
+        tide__set_message(t, "the queue is bound to a different event loop");
+        *err = TIDE_ESTATE;
+        return NULL;
+    }
+    return t;
+}
+
+int tide_queue_put(tide_queue *q, void *item)
+{
+    int err;
+    tide_task *t = awaiter(q, &err);
+    return t ? put_step(q, t, item) : err;
+}
+
+int tide_queue_get(tide_queue *q, void **item)
+{
+    int err;
+    tide_task *t = awaiter(q, &err);
+    if (!t)
+        return err;
+    return item ? get_step(q, t, item) : TIDE_EINVAL;
+}
+
+/* ---- join, task_done, shutdown ------------------------------------------- */
+
+int tide_queue_task_done(tide_queue *q)
+{
+    if (!q)
+        return TIDE_EINVAL;
+    if (q->unfinished == 0)
+        return TIDE_EOVERFLOW; /* "task_done() called too many times" */
+    if (--q->unfinished == 0)
+        wake_all(&q->joiners, 0);
+    return 0;
+}
+
+int tide_queue_join(tide_queue *q)
+{
+    int err;
+    tide_task *t = awaiter(q, &err);
+    if (!t)
+        return err;
+    if (q->unfinished == 0)
+        return 0;
+    q->waiting++;
+    return tide__waitq_wait(&q->joiners, t, &join_ops, NULL);
+}
+
+int tide_queue_shutdown(tide_queue *q, int immediate)
+{
+    if (!q)
+        return TIDE_EINVAL;
+    q->is_shutdown = 1;
+    if (immediate) {
+        /* the dropped items count as done */
+        size_t dropped = q->len < q->unfinished ? q->len : q->unfinished;
+        q->unfinished -= dropped;
+        q->head = q->len = 0;
+        if (q->unfinished == 0)
+            wake_all(&q->joiners, 0);
+    }
+    /* woken getters and putters re-check and fail with TIDE_ESHUTDOWN */
+    wake_all(&q->getters, 1);
+    wake_all(&q->putters, 1);
+    return 0;
+}
+
+/* ---- create, destroy, state ---------------------------------------------- */
+
+int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
+                      tide_compare_fn cmp, tide_queue **out)
+{
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    if (kind != TIDE_QUEUE_FIFO && kind != TIDE_QUEUE_LIFO &&
+        kind != TIDE_QUEUE_PRIORITY)
+        return TIDE_EINVAL;
+    if (kind == TIDE_QUEUE_PRIORITY && !cmp)
+        return TIDE_EINVAL;
+    if (!loop && !(loop = tide_running_loop()))
+        return TIDE_ENOLOOP;
+    tide_queue *q = tide__alloc(loop, sizeof *q);
+    if (!q)
+        return TIDE_ENOMEM;
+    memset(q, 0, sizeof *q);
+    q->loop = loop;
+    q->kind = kind;
+    q->maxsize = maxsize;
+    q->cmp = kind == TIDE_QUEUE_PRIORITY ? cmp : NULL;
+    tide__waitq_init(&q->getters);
+    tide__waitq_init(&q->putters);
+    tide__waitq_init(&q->joiners);
+    *out = q;
+    return 0;
+}
+
+int tide_queue_destroy(tide_queue *q)
+{
+    if (!q)
+        return 0;
+    if (q->waiting)
+        return TIDE_EBUSY;
+    tide__free(q->loop, q->buf, q->cap * elem_size(q));
+    tide__free(q->loop, q, sizeof *q);
+    return 0;
+}
+
+size_t tide_queue_size(const tide_queue *q)
+{
+    return q ? q->len : 0;
+}
+
+size_t tide_queue_maxsize(const tide_queue *q)
+{
+    return q ? q->maxsize : 0;
+}
+
+int tide_queue_empty(const tide_queue *q)
+{
+    return !q || q->len == 0;
+}
+
+int tide_queue_full(const tide_queue *q)
+{
+    return q && is_full(q);
+}
