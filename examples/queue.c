@@ -11,23 +11,22 @@
 #include <stdio.h>
 #include <tide.h>
 
-/* random.uniform(a, b) from a 64-bit LCG (top 53 bits as the fraction) */
-static uint64_t rng_state = 2024;
-
-static double uniform(double a, double b)
+/* random.uniform(a, b) from a 64-bit LCG (top 53 bits as the fraction),
+ * its state shared by the three tasks like Python's global generator */
+static double uniform(uint64_t *state, double a, double b)
 {
-    rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
-    double u = (double)(rng_state >> 11) / 9007199254740992.0; /* 2^53 */
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    double u = (double)(*state >> 11) / 9007199254740992.0; /* 2^53 */
     return a + (b - a) * u;
 }
 
-/* The items' text: it must outlive the producer, as consumers read it. */
 enum { N_ITEMS = 8 };
-static char items[N_ITEMS][24];
 
 struct producer {
     TIDE_FRAME;
     tide_queue *queue;
+    uint64_t *rng;
+    char (*items)[24]; /* in the program's frame: consumers read them later */
     int n, i;
 };
 
@@ -36,10 +35,10 @@ static tide_status producer(void *frame)
     struct producer *p = frame;
     TIDE_BEGIN(p);
     for (p->i = 0; p->i < p->n; p->i++) {
-        snprintf(items[p->i], sizeof items[p->i], "item-%d", p->i);
-        TIDE_AWAIT(p, tide_queue_put(p->queue, items[p->i]));
-        printf("Produced: %s\n", items[p->i]);
-        TIDE_AWAIT(p, tide_sleep(uniform(0.1, 0.5)));
+        snprintf(p->items[p->i], sizeof p->items[p->i], "item-%d", p->i);
+        TIDE_AWAIT(p, tide_queue_put(p->queue, p->items[p->i]));
+        printf("Produced: %s\n", p->items[p->i]);
+        TIDE_AWAIT(p, tide_sleep(uniform(p->rng, 0.1, 0.5)));
     }
     /* signal consumers to stop */
     TIDE_AWAIT(p, tide_queue_put(p->queue, NULL));
@@ -49,6 +48,7 @@ static tide_status producer(void *frame)
 struct consumer {
     TIDE_FRAME;
     tide_queue *queue;
+    uint64_t *rng;
     const char *name;
     char *item;
 };
@@ -65,7 +65,7 @@ static tide_status consumer(void *frame)
             break;
         }
         printf("  %s consumed: %s\n", c->name, c->item);
-        TIDE_AWAIT(c, tide_sleep(uniform(0.2, 0.8)));
+        TIDE_AWAIT(c, tide_sleep(uniform(c->rng, 0.2, 0.8)));
         TIDE_TRY(c, tide_queue_task_done(c->queue));
     }
     TIDE_END(c);
@@ -74,26 +74,30 @@ static tide_status consumer(void *frame)
 struct program {
     TIDE_FRAME;
     tide_queue *queue;
-    tide_task *tasks[3];
+    tide_group *tg;
+    uint64_t rng; /* seeded, so every host prints the same */
+    char items[N_ITEMS][24];
 };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
+    p->rng = 2024;
     TIDE_TRY(p, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 5, NULL, &p->queue));
-    /* The tutorial uses a TaskGroup here; these spawned tasks plus gather
-     * become one once Tide's TaskGroup is in. */
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[0], producer, "producer",
-                           .queue = p->queue, .n = N_ITEMS));
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[1], consumer, "consumer-A",
-                           .queue = p->queue, .name = "Consumer-A"));
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[2], consumer, "consumer-B",
-                           .queue = p->queue, .name = "Consumer-B"));
-    TIDE_AWAIT(p, tide_gather(p->tasks, 3, 0, NULL, NULL));
+    TIDE_TRY(p, tide_group_create(&p->tg));
+    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, producer, "producer",
+                                 .queue = p->queue, .rng = &p->rng,
+                                 .items = p->items, .n = N_ITEMS));
+    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, consumer, "consumer-A",
+                                 .queue = p->queue, .rng = &p->rng,
+                                 .name = "Consumer-A"));
+    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, consumer, "consumer-B",
+                                 .queue = p->queue, .rng = &p->rng,
+                                 .name = "Consumer-B"));
+    TIDE_AWAIT(p, tide_group_exit(p->tg, 0));
     TIDE_FINALLY(p);
-    for (int i = 0; i < 3; i++)
-        tide_task_release(p->tasks[i]);
+    tide_group_destroy(p->tg);
     tide_queue_destroy(p->queue);
     TIDE_END(p);
 }

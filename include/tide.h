@@ -238,6 +238,30 @@ uint64_t tide_loop_iterations(const tide_loop *loop);
 /* Tasks created on this loop and not yet finished. */
 size_t tide_loop_pending_tasks(const tide_loop *loop);
 
+/*
+ * Tracing: fn is called for every task event, in order, from inside the
+ * loop (it must not await; it may read the task with the accessors below).
+ *   TIDE_TRACE_SPAWN    task created (status 0)
+ *   TIDE_TRACE_RUN      a step of the task begins
+ *   TIDE_TRACE_SUSPEND  the step ended waiting on `what` ("sleep", "lock",
+ *                       "queue", "event", "task", "gather", ...; "yield"
+ *                       for sleep(0))
+ *   TIDE_TRACE_WAKE     what it waited on woke it, with `status`
+ *   TIDE_TRACE_FINISH   it finished with `status` (0, or its error)
+ * `what` is a static string or NULL. fn NULL stops tracing. Costs one
+ * branch per event when off. Errors: TIDE_EINVAL.
+ */
+enum {
+    TIDE_TRACE_SPAWN = 1,
+    TIDE_TRACE_RUN = 2,
+    TIDE_TRACE_SUSPEND = 3,
+    TIDE_TRACE_WAKE = 4,
+    TIDE_TRACE_FINISH = 5
+};
+typedef void (*tide_trace_fn)(tide_loop *loop, int event, tide_task *task,
+                              const char *what, int status, void *arg);
+int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg);
+
 /* The loop running on this thread, or NULL. */
 tide_loop *tide_running_loop(void);
 
@@ -520,8 +544,9 @@ int tide_group_cancel(tide_group *g);
  * in *msg if msg is not NULL, owned by the group). */
 size_t tide_group_error_count(const tide_group *g);
 int tide_group_error(const tide_group *g, size_t i, const char **msg);
-/* Frees a group. A group not yet exited cannot be freed: TIDE_EBUSY.
- * NULL is a no-op. */
+/* Frees a group. While its owner is inside tide_group_exit: TIDE_EBUSY.
+ * A group never exited (its body failed first) is freed after cancelling
+ * its children, which run on detached. NULL is a no-op. */
 int tide_group_destroy(tide_group *g);
 
 /* ------------------------------------------------------------------------ */
@@ -540,6 +565,9 @@ int tide_group_destroy(tide_group *g);
  * release, set, notify, reset - do not check). A NULL primitive is
  * TIDE_EINVAL (accessors return 0; destroy(NULL) is a no-op returning 0).
  * Awaitables need a task: outside one they return TIDE_ENOLOOP.
+ * A primitive may outlive its loop and be destroyed after it: a run ended
+ * by tide_loop_stop with tasks still waiting leaves it busy until
+ * tide_loop_destroy has freed those tasks.
  *
  * `async with lock:` is written with a flag in the frame:
  *     TIDE_AWAIT(f, tide_lock_acquire(lock)); f->held = 1;

@@ -300,8 +300,8 @@ int tide_group_destroy(tide_group *g)
 {
     if (!g)
         return 0;
-    if (g->waiting)
-        return TIDE_EBUSY;
+    if (g->exiting && !g->exited)
+        return TIDE_EBUSY; /* its owner is in tide_group_exit */
     /* Never exited (the body failed before reaching tide_group_exit):
      * cancel the children and let them run on, detached. */
     if (g->ntasks)

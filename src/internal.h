@@ -337,10 +337,19 @@ struct tide_loop {
     void *on_exit_arg;
     tide_exception_fn on_exception;
     void *on_exception_arg;
+    tide_trace_fn trace;
+    void *trace_arg;
 
     uint32_t host_pending; /* host operations under way (fetch, threads) */
     tide__host_state host;
 };
+
+/* Report a task event to the loop's tracer, if any. */
+#define TIDE__TRACE(L, ev, t, what, status)                                    \
+    do {                                                                       \
+        if ((L)->trace)                                                        \
+            (L)->trace((L), (ev), (t), (what), (status), (L)->trace_arg);      \
+    } while (0)
 
 static inline void tide__wakeup(tide_loop *L)
 {
@@ -382,8 +391,16 @@ void tide__loop_iterate(tide_loop *L);
 /* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
 int64_t tide__loop_timeout(tide_loop *L);
 /* After an iteration: moves the run through its phases (main finished ->
- * cancel leftovers -> finished). Returns 1 once the run is over. */
+ * cancel leftovers -> finished). Returns 1 once the run is over. The inline
+ * test is the common case: main still running, nothing to do. */
 int tide__loop_advance(tide_loop *L);
+static inline int tide__loop_advance_fast(tide_loop *L)
+{
+    if (!(L->flags & (TIDE__L_STOP | TIDE__L_SHUTDOWN)) &&
+        !(L->main->flags & TIDE__T_DONE))
+        return 0;
+    return tide__loop_advance(L);
+}
 /* Nothing is ready and no timer is pending: end the run with EDEADLOCK
  * (cancelling the stuck tasks). Returns 1 if the run is over. */
 int tide__loop_deadlock(tide_loop *L);

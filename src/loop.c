@@ -96,6 +96,15 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
     return 0;
 }
 
+int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg)
+{
+    if (!loop)
+        return TIDE_EINVAL;
+    loop->trace = fn;
+    loop->trace_arg = fn ? arg : NULL;
+    return 0;
+}
+
 void tide__report(tide_loop *L, const char *context, int err,
                   const tide__msg *msg, tide_task *task)
 {
@@ -291,7 +300,8 @@ void tide__loop_iterate(tide_loop *L)
         L->steps++;
         r = next;
     }
-    tide__timers_fire_due(L);
+    if (L->due_len)
+        tide__timers_fire_due(L);
 }
 
 int64_t tide__loop_timeout(tide_loop *L)

@@ -112,7 +112,7 @@ int tide__run_blocking(tide_loop *L)
 {
     tide__loop_set_running(L, 1);
     for (;;) {
-        int64_t timeout = tide__loop_timeout(L);
+        int64_t timeout = L->ready_head ? 0 : tide__loop_timeout(L);
         if (timeout < 0) {
             if (tide__loop_deadlock(L))
                 break;
@@ -125,7 +125,7 @@ int tide__run_blocking(tide_loop *L)
                 tide__host_wait(L, timeout);
         }
         tide__loop_iterate(L);
-        if (tide__loop_advance(L))
+        if (tide__loop_advance_fast(L))
             break;
     }
     return tide__loop_end_run(L);

@@ -67,6 +67,7 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     tide__list_push(&L->tasks, &t->link);
     L->ntasks++;
     tide__ready_push(L, &t->run);
+    TIDE__TRACE(L, TIDE_TRACE_SPAWN, t, NULL, 0);
     if (out) {
         t->refs++;
         *out = t;
@@ -220,6 +221,8 @@ int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
 
 void tide__wake(tide_task *t, int status, tide__msg *msg)
 {
+    TIDE__TRACE(t->loop, TIDE_TRACE_WAKE, t, t->wait_ops ? t->wait_ops->what
+                                                          : NULL, status);
     t->flags &= (uint16_t)~TIDE__T_WAITING;
     t->status = status;
     tide__msg_set(t->loop, &t->msg, msg);
@@ -271,21 +274,32 @@ static void task_finish(tide_task *t, int status)
     }
     if (t == L->main)
         L->main_err = status;
+    TIDE__TRACE(L, TIDE_TRACE_FINISH, t, NULL, status);
     tide__task_finished_hook(t, status);
     tide__task_drop_loop_ref(t);
+}
+
+/* A cancel requested during a step is delivered to the wait the task just
+ * entered, if that wait can take it. */
+static void deliver_cancel(tide_task *t)
+{
+    if ((t->flags & TIDE__T_MUST_CANCEL) && (t->flags & TIDE__T_WAITING) &&
+        t->wait_ops && t->wait_ops->cancel &&
+        t->wait_ops->cancel(t, t->cancel_msg))
+        t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
 }
 
 static void task_step(tide__runnable *r)
 {
     tide_task *t = TIDE__CONTAINER(r, tide_task, run);
     tide_loop *L = t->loop;
-    t->flags &= (uint16_t)~TIDE__T_QUEUED;
-    if (t->flags & TIDE__T_MUST_CANCEL) {
-        t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
-        if (!(t->flags & TIDE__T_STARTED)) {
+    unsigned flags = t->flags & ~(unsigned)TIDE__T_QUEUED;
+    if (flags & TIDE__T_MUST_CANCEL) {
+        flags &= ~(unsigned)TIDE__T_MUST_CANCEL;
+        if (!(flags & TIDE__T_STARTED)) {
             /* cancelled before its first step: the body never runs */
+            t->flags = (uint16_t)(flags | TIDE__T_STARTED);
             tide__msg_set(L, &t->msg, t->cancel_msg);
-            t->flags |= TIDE__T_STARTED;
             task_finish(t, TIDE_ECANCELLED);
             return;
         }
@@ -297,32 +311,33 @@ static void task_step(tide__runnable *r)
             tide__msg_set(L, &t->msg, t->cancel_msg);
         }
     }
+    t->flags = (uint16_t)(flags | TIDE__T_STARTED);
     if (t->cancel_msg)
         tide__msg_set(L, &t->cancel_msg, NULL);
     const tide__wait_ops *ops = t->wait_ops;
-    t->wait_ops = NULL;
-    if (ops && ops->resume) {
-        L->current = t; /* the hook may act for t (re-suspend it) */
-        int rc = ops->resume(t, t->status);
-        L->current = NULL;
-        if (rc == TIDE_PENDING)
-            return; /* waiting again; t->wait_ops was set by the hook */
-        if (rc >= 0)
-            tide__msg_set(L, &t->msg, NULL);
-        t->status = rc;
+    if (ops) {
+        t->wait_ops = NULL;
+        if (ops->resume) {
+            L->current = t; /* the hook may act for t (re-suspend it) */
+            int rc = ops->resume(t, t->status);
+            L->current = NULL;
+            if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
+                deliver_cancel(t);
+                return;
+            }
+            if (rc >= 0)
+                tide__msg_set(L, &t->msg, NULL);
+            t->status = rc;
+        }
     }
-    t->flags |= TIDE__T_STARTED;
-    tide_task *prev = L->current;
+    TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
     L->current = t;
     int st = t->fn(tide__task_frame(t));
-    L->current = prev;
+    L->current = NULL;
     if (st == TIDE__SUSPENDED) {
-        /* A cancel requested during the step is delivered to the wait the
-         * task just entered, if that wait can take it. */
-        if ((t->flags & TIDE__T_MUST_CANCEL) && (t->flags & TIDE__T_WAITING) &&
-            t->wait_ops && t->wait_ops->cancel &&
-            t->wait_ops->cancel(t, t->cancel_msg))
-            t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
+        TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
+                    t->wait_ops ? t->wait_ops->what : "yield", 0);
+        deliver_cancel(t);
         return;
     }
     task_finish(t, st);

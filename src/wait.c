@@ -37,8 +37,10 @@ static void watch_done(tide__donecb *cb)
         w->done = 1;
         int status = cb->status;
         tide__msg *msg = cb->msg;
-        if (w->timed && status == TIDE_ECANCELLED) {
-            status = TIDE_ETIMEDOUT;
+        if (status == TIDE_ECANCELLED) {
+            /* wait_for(<= 0): the cancel was ours, so it timed out; shield:
+             * CPython re-cancels the outer future, without the message */
+            status = w->timed ? TIDE_ETIMEDOUT : TIDE_ECANCELLED;
             msg = NULL;
         }
         if (status >= 0 && w->out)

@@ -6,6 +6,7 @@
 // creator next yields (checklist TASK-01); the order below is what
 // `python3` prints for the tutorial's program.
 export const EXPECTED = {
+  taskgroup: ['Data from database', 'Data from API', 'Data from cache'],
   tasks: [
     'Tasks are running...',
     'A started',
@@ -65,6 +66,29 @@ export const EXPECTED = {
     'get_nowait() -> TIDE_EQUEUEEMPTY',
     'task_done() -> TIDE_EOVERFLOW',
   ],
+  lock: [
+    'Task-0: counter is now 1',
+    'Task-1: counter is now 2',
+    'Task-2: counter is now 3',
+    'Task-3: counter is now 4',
+    'Task-4: counter is now 5',
+    'Final counter: 5',
+  ],
   // The tutorial elides the middle; CPython prints every fetch, then a
   // blank line (the "\n" of the last print).
+  semaphore: [
+    ...Array.from({ length: 10 }, (_, i) => `Fetching https://api.example.com/item/${i}`),
+    '',
+    'Fetched 10 URLs in 4.0s',
+  ],
+  event: [
+    'Worker A waiting for signal...',
+    'Worker B waiting for signal...',
+    'Worker C waiting for signal...',
+    'Preparing...',
+    'Sending signal!',
+    'Worker A received signal — proceeding',
+    'Worker B received signal — proceeding',
+    'Worker C received signal — proceeding',
+  ],
 };

@@ -94,7 +94,7 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
     /* The clock is a call into JS: read it only every so often. */
     uint64_t checked_steps = L->steps, checked_iters = L->iterations;
     for (;;) {
-        int64_t timeout = tide__loop_timeout(L);
+        int64_t timeout = L->ready_head ? 0 : tide__loop_timeout(L);
         if (timeout < 0) {
             if (L->host_pending)
                 break; /* JS will call back when its work completes */
@@ -112,7 +112,7 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
             L->now = L->heap[0]->when;
         }
         tide__loop_iterate(L);
-        if (tide__loop_advance(L)) {
+        if (tide__loop_advance_fast(L)) {
             over = 1;
             break;
         }

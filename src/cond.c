@@ -1,0 +1,260 @@
+/*
+ * cond.c - tide_cond (asyncio.Condition).
+ *
+ * Condition.wait is a coroutine in asyncio: release the lock, await a
+ * future in the condition's queue, then re-acquire the lock in a loop that
+ * swallows cancellations until it holds the lock, re-raise the last one,
+ * and on any error notify another waiter in our place. Here each step
+ * after an await is a resume hook, and re-acquiring re-suspends the task
+ * in the lock's queue, so wake-ups, re-acquisitions and cancellations fall
+ * in the same iterations as in CPython (COND-02, COND-05..08).
+ *
+ * The state of one wait lives in a tide__cwait, pointed to by the task's
+ * wait_out while it waits (in the condition's queue or the lock's).
+ */
+#include "sync.h"
+
+void tide__cond_init(tide_cond *c, tide_loop *L, tide_lock *lock)
+{
+    c->loop = L;
+    tide__lock_init(&c->own, L);
+    c->lock = lock ? lock : &c->own;
+    tide__waitq_init(&c->waiters);
+    c->active = 0;
+}
+
+int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out)
+{
+    int err;
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    tide_loop *L = tide__sync_loop(loop, &err);
+    if (!L)
+        return err;
+    if (lock && lock->loop != L)
+        return TIDE_EINVAL;
+    tide__mem mem;
+    tide_cond *c = tide__sync_alloc(L, sizeof *c, &mem);
+    if (!c)
+        return TIDE_ENOMEM;
+    tide__cond_init(c, L, lock);
+    c->own.mem = mem;
+    *out = c;
+    return 0;
+}
+
+int tide_cond_destroy(tide_cond *cond)
+{
+    if (!cond)
+        return 0;
+    if (cond->waiters.len || cond->active || cond->own.waiters.len)
+        return TIDE_EBUSY;
+    tide__sync_free(&cond->own.mem, cond, sizeof *cond);
+    return 0;
+}
+
+int tide_cond_acquire(tide_cond *cond)
+{
+    return cond ? tide_lock_acquire(cond->lock) : TIDE_EINVAL;
+}
+
+int tide_cond_release(tide_cond *cond)
+{
+    return cond ? tide_lock_release(cond->lock) : TIDE_EINVAL;
+}
+
+int tide_cond_locked(const tide_cond *cond)
+{
+    return cond ? cond->lock->locked : 0;
+}
+
+size_t tide_cond_waiters(const tide_cond *cond)
+{
+    return cond ? cond->waiters.len : 0;
+}
+
+void tide__cond_notify(tide_cond *c, size_t n)
+{
+    size_t woken = 0;
+    for (tide_task *w = tide__waitq_first(&c->waiters); w && woken < n;
+         w = tide__waitq_next(&c->waiters, w)) {
+        if (!tide__waiter_done(w)) {
+            woken++;
+            tide__waiter_wake(w);
+        }
+    }
+}
+
+int tide_cond_notify(tide_cond *cond, size_t n)
+{
+    if (!cond)
+        return TIDE_EINVAL;
+    if (!cond->lock->locked)
+        return TIDE_ENOTLOCKED;
+    tide__cond_notify(cond, n);
+    return 0;
+}
+
+int tide_cond_notify_all(tide_cond *cond)
+{
+    return tide_cond_notify(cond, cond ? cond->waiters.len : 0);
+}
+
+/* ---- the wait ----------------------------------------------------------- */
+
+static int cwait_woken(tide_task *t, int status);
+static int cwait_relocked(tide_task *t, int status);
+static void cwait_drop(tide_task *t);
+
+static const tide__wait_ops wait_ops = {"condition", tide__waitq_cancel,
+                                        cwait_woken, cwait_drop};
+static const tide__wait_ops relock_ops = {"lock", tide__waitq_cancel,
+                                          cwait_relocked, cwait_drop};
+
+static int unacquired(tide_task *t)
+{
+    tide__set_message(t, "cannot wait on un-acquired lock");
+    return TIDE_ENOTLOCKED;
+}
+
+/* Release the lock and queue up for a notify (the caller holds the lock). */
+static int cwait_suspend(tide_task *t, tide__cwait *w)
+{
+    tide__lock_unlock(w->cond->lock);
+    return tide__waitq_wait(&w->cond->waiters, t, &wait_ops, w);
+}
+
+int tide__cwait_for(tide_task *t, tide__cwait *w)
+{
+    if (w->pred && (w->last = w->pred(w->arg)) != 0)
+        return w->next(t, w, 0);
+    if (!w->cond->lock->locked)
+        return w->next(t, w, unacquired(t));
+    return cwait_suspend(t, w);
+}
+
+/* The lock is ours again: re-raise what an earlier phase caught, or with a
+ * predicate, check it and maybe wait once more. */
+static int cwait_done(tide_task *t, tide__cwait *w)
+{
+    tide_loop *L = t->loop;
+    int rc = w->err;
+    w->err = 0;
+    if (rc < 0) {
+        /* We may have consumed a notify we will not act on: pass it on
+         * (a spurious wake-up for someone is allowed; a lost one is not). */
+        tide__cond_notify(w->cond, 1);
+        tide__msg_set(L, &t->msg, w->msg);
+    } else {
+        tide__msg_set(L, &t->msg, NULL);
+    }
+    tide__msg_set(L, &w->msg, NULL);
+    if (rc == 0 && w->pred)
+        return tide__cwait_for(t, w);
+    return w->next(t, w, rc);
+}
+
+/* The re-acquire loop: try again after each cancellation, keeping the
+ * latest one to re-raise. */
+static int relock(tide_task *t, tide__cwait *w)
+{
+    tide_lock *l = w->cond->lock;
+    if (tide__lock_try(l))
+        return cwait_done(t, w);
+    return tide__waitq_wait(&l->waiters, t, &relock_ops, w);
+}
+
+static void keep_error(tide_task *t, tide__cwait *w, int status)
+{
+    w->err = status;
+    tide__msg_set(t->loop, &w->msg, t->msg);
+}
+
+static int cwait_woken(tide_task *t, int status)
+{
+    tide__cwait *w = t->wait_out;
+    tide__waitq_remove(t);
+    if (status < 0)
+        keep_error(t, w, status);
+    return relock(t, w);
+}
+
+static int cwait_relocked(tide_task *t, int status)
+{
+    tide__cwait *w = t->wait_out;
+    if (tide__lock_after_wait(t, status) < 0) {
+        keep_error(t, w, status);
+        return relock(t, w);
+    }
+    return cwait_done(t, w);
+}
+
+static void cwait_drop(tide_task *t)
+{
+    tide__cwait *w = t->wait_out;
+    tide__waitq_remove(t);
+    tide__msg_set(t->loop, &w->msg, NULL);
+    w->drop(w);
+}
+
+/* ---- tide_cond_wait / tide_cond_wait_for -------------------------------- */
+
+struct user_wait {
+    tide__cwait w;
+    int *result;
+};
+
+static void user_free(tide__cwait *w)
+{
+    w->cond->active--;
+    tide__free(w->cond->loop, w, sizeof(struct user_wait));
+}
+
+static int user_done(tide_task *t, tide__cwait *w, int rc)
+{
+    (void)t;
+    struct user_wait *u = (struct user_wait *)w;
+    if (u->result)
+        *u->result = w->last;
+    user_free(w);
+    return rc;
+}
+
+static int start(tide_cond *cond, tide_predicate pred, void *arg,
+                 int *result)
+{
+    int err;
+    tide_task *t = tide__sync_task(cond->loop, &err);
+    if (!t)
+        return err;
+    if (pred) {
+        int r = pred(arg);
+        if (result)
+            *result = r;
+        if (r)
+            return 0; /* already true: the lock is not even needed */
+    }
+    if (!cond->lock->locked)
+        return unacquired(t);
+    struct user_wait *u = tide__alloc(cond->loop, sizeof *u);
+    if (!u)
+        return TIDE_ENOMEM;
+    *u = (struct user_wait){{cond, 0, NULL, pred, arg, 0, user_done, user_free},
+                            result};
+    cond->active++;
+    return cwait_suspend(t, &u->w);
+}
+
+int tide_cond_wait(tide_cond *cond)
+{
+    return cond ? start(cond, NULL, NULL, NULL) : TIDE_EINVAL;
+}
+
+int tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
+                       int *result)
+{
+    if (!cond || !pred)
+        return TIDE_EINVAL;
+    return start(cond, pred, arg, result);
+}

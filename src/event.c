@@ -1,0 +1,93 @@
+/*
+ * event.c - tide_event (asyncio.Event): set() wakes every waiter; a waiter
+ * once woken returns success even if the event is cleared before it runs
+ * (EV-04), since the wake-up, not the flag, is what it receives.
+ */
+#include "sync.h"
+
+struct tide_event {
+    tide_loop *loop;
+    tide__mem mem;
+    tide__waitq waiters;
+    int value;
+};
+
+int tide_event_create(tide_loop *loop, tide_event **out)
+{
+    int err;
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    tide_loop *L = tide__sync_loop(loop, &err);
+    if (!L)
+        return err;
+    tide__mem mem;
+    tide_event *ev = tide__sync_alloc(L, sizeof *ev, &mem);
+    if (!ev)
+        return TIDE_ENOMEM;
+    ev->loop = L;
+    ev->mem = mem;
+    tide__waitq_init(&ev->waiters);
+    ev->value = 0;
+    *out = ev;
+    return 0;
+}
+
+int tide_event_destroy(tide_event *ev)
+{
+    if (!ev)
+        return 0;
+    if (ev->waiters.len)
+        return TIDE_EBUSY;
+    tide__sync_free(&ev->mem, ev, sizeof *ev);
+    return 0;
+}
+
+void tide_event_set(tide_event *ev)
+{
+    if (!ev || ev->value)
+        return; /* a second set() adds no wake-ups */
+    ev->value = 1;
+    for (tide_task *w = tide__waitq_first(&ev->waiters); w;
+         w = tide__waitq_next(&ev->waiters, w))
+        if (!tide__waiter_done(w))
+            tide__waiter_wake(w);
+}
+
+void tide_event_clear(tide_event *ev)
+{
+    if (ev)
+        ev->value = 0;
+}
+
+int tide_event_is_set(const tide_event *ev)
+{
+    return ev ? ev->value : 0;
+}
+
+static int event_resume(tide_task *t, int status)
+{
+    tide__waitq_remove(t);
+    return status;
+}
+
+static const tide__wait_ops event_ops = {"event", tide__waitq_cancel,
+                                         event_resume, tide__waitq_drop};
+
+int tide_event_wait(tide_event *ev)
+{
+    int err;
+    if (!ev)
+        return TIDE_EINVAL;
+    tide_task *t = tide__sync_task(ev->loop, &err);
+    if (!t)
+        return err;
+    if (ev->value)
+        return 0;
+    return tide__waitq_wait(&ev->waiters, t, &event_ops, NULL);
+}
+
+size_t tide_event_waiters(const tide_event *ev)
+{
+    return ev ? ev->waiters.len : 0;
+}

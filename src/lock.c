@@ -1,0 +1,164 @@
+/*
+ * lock.c - tide_lock (asyncio.Lock): FIFO, no barging, and a wake-up is
+ * never lost when a woken waiter is cancelled before it runs.
+ *
+ * Like asyncio, release() only wakes the first queued waiter, and only if
+ * it has not been woken or cancelled already; a waiter that leaves by
+ * cancellation wakes the new first one itself (LOCK-06, LOCK-07).
+ */
+#include "sync.h"
+
+tide_loop *tide__sync_loop(tide_loop *loop, int *err)
+{
+    if (!loop)
+        loop = tide_running_loop();
+    *err = loop ? 0 : TIDE_ENOLOOP;
+    return loop;
+}
+
+tide_task *tide__sync_task(tide_loop *L, int *err)
+{
+    tide_task *t = tide__current_for_await(err);
+    if (t && t->loop != L) {
+        /* A primitive is bound to the loop it was created on; waking a task
+         * of another loop would corrupt both (LOCK-09). */
+        tide__set_message(t, "the primitive is bound to a different event "
+                             "loop");
+        *err = TIDE_ESTATE;
+        return NULL;
+    }
+    return t;
+}
+
+void *tide__sync_alloc(tide_loop *L, size_t size, tide__mem *mem)
+{
+    mem->fn = L->alloc;
+    mem->ud = L->alloc_ud;
+    return tide__alloc(L, size);
+}
+
+void tide__sync_free(const tide__mem *mem, void *p, size_t size)
+{
+    mem->fn(mem->ud, p, size, 0);
+}
+
+void tide__lock_init(tide_lock *l, tide_loop *L)
+{
+    l->loop = L;
+    tide__waitq_init(&l->waiters);
+    l->locked = 0;
+}
+
+int tide_lock_create(tide_loop *loop, tide_lock **out)
+{
+    int err;
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    tide_loop *L = tide__sync_loop(loop, &err);
+    if (!L)
+        return err;
+    tide__mem mem;
+    tide_lock *l = tide__sync_alloc(L, sizeof *l, &mem);
+    if (!l)
+        return TIDE_ENOMEM;
+    tide__lock_init(l, L);
+    l->mem = mem;
+    *out = l;
+    return 0;
+}
+
+int tide_lock_destroy(tide_lock *lock)
+{
+    if (!lock)
+        return 0;
+    if (lock->waiters.len)
+        return TIDE_EBUSY;
+    tide__sync_free(&lock->mem, lock, sizeof *lock);
+    return 0;
+}
+
+int tide__lock_try(tide_lock *l)
+{
+    if (l->locked)
+        return 0;
+    /* Jumping the queue is allowed only past waiters that gave up. */
+    for (tide_task *w = tide__waitq_first(&l->waiters); w;
+         w = tide__waitq_next(&l->waiters, w))
+        if (!tide__waiter_cancelled(w))
+            return 0;
+    l->locked = 1;
+    return 1;
+}
+
+/* Lock._wake_up_first: only the head matters; if it is already woken (or
+ * cancelled) it will pass the lock on itself when it runs. */
+static void wake_up_first(tide_lock *l)
+{
+    tide_task *w = tide__waitq_first(&l->waiters);
+    if (w && !tide__waiter_done(w))
+        tide__waiter_wake(w);
+}
+
+void tide__lock_unlock(tide_lock *l)
+{
+    l->locked = 0;
+    wake_up_first(l);
+}
+
+tide_lock *tide__lock_of_waiter(tide_task *t)
+{
+    return TIDE__CONTAINER(tide__waitq_of(t), tide_lock, waiters);
+}
+
+int tide__lock_after_wait(tide_task *t, int status)
+{
+    tide_lock *l = tide__lock_of_waiter(t);
+    tide__waitq_remove(t);
+    if (status < 0) {
+        /* Cancelled (before or after being woken): if nobody holds the
+         * lock, make sure the new head gets its turn. */
+        if (!l->locked)
+            wake_up_first(l);
+        return status;
+    }
+    l->locked = 1;
+    return 0;
+}
+
+static const tide__wait_ops lock_ops = {"lock", tide__waitq_cancel,
+                                        tide__lock_after_wait,
+                                        tide__waitq_drop};
+
+int tide_lock_acquire(tide_lock *lock)
+{
+    int err;
+    if (!lock)
+        return TIDE_EINVAL;
+    tide_task *t = tide__sync_task(lock->loop, &err);
+    if (!t)
+        return err;
+    if (tide__lock_try(lock))
+        return 0;
+    return tide__waitq_wait(&lock->waiters, t, &lock_ops, NULL);
+}
+
+int tide_lock_release(tide_lock *lock)
+{
+    if (!lock)
+        return TIDE_EINVAL;
+    if (!lock->locked)
+        return TIDE_ENOTLOCKED;
+    tide__lock_unlock(lock);
+    return 0;
+}
+
+int tide_lock_locked(const tide_lock *lock)
+{
+    return lock ? lock->locked : 0;
+}
+
+size_t tide_lock_waiters(const tide_lock *lock)
+{
+    return lock ? lock->waiters.len : 0;
+}

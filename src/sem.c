@@ -1,0 +1,140 @@
+/*
+ * sem.c - tide_sem (asyncio.Semaphore and BoundedSemaphore), after 3.13's
+ * locks.py: release() hands the permit straight to the first waiter not
+ * yet woken (taking it off `value` there and then), newcomers queue behind
+ * any waiter that has not given up, and a waiter that runs wakes as many
+ * more as the value allows (SEM-08).
+ */
+#include "sync.h"
+
+#include <limits.h>
+
+struct tide_sem {
+    tide_loop *loop;
+    tide__mem mem;
+    tide__waitq waiters;
+    int value;
+    int bound; /* initial value of a bounded semaphore, else -1 */
+};
+
+/* A waiter handed a permit by wake_up_next is marked through its wait's
+ * out slot (the acquire itself delivers no value): asyncio's "fut.done()
+ * and not fut.cancelled()", which the resume hook can no longer read from
+ * the status once a later cancel has overridden it. */
+#define HANDED(t) ((t)->wait_out != NULL)
+
+int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out)
+{
+    int err;
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    if (value < 0)
+        return TIDE_EINVAL;
+    tide_loop *L = tide__sync_loop(loop, &err);
+    if (!L)
+        return err;
+    tide__mem mem;
+    tide_sem *s = tide__sync_alloc(L, sizeof *s, &mem);
+    if (!s)
+        return TIDE_ENOMEM;
+    s->loop = L;
+    s->mem = mem;
+    tide__waitq_init(&s->waiters);
+    s->value = value;
+    s->bound = bounded ? value : -1;
+    *out = s;
+    return 0;
+}
+
+int tide_sem_destroy(tide_sem *sem)
+{
+    if (!sem)
+        return 0;
+    if (sem->waiters.len)
+        return TIDE_EBUSY;
+    tide__sync_free(&sem->mem, sem, sizeof *sem);
+    return 0;
+}
+
+int tide_sem_locked(const tide_sem *sem)
+{
+    if (!sem)
+        return 0;
+    if (sem->value == 0)
+        return 1;
+    /* FIFO: a waiter that still wants a permit goes first. */
+    for (tide_task *w = tide__waitq_first(&sem->waiters); w;
+         w = tide__waitq_next(&sem->waiters, w))
+        if (!tide__waiter_cancelled(w))
+            return 1;
+    return 0;
+}
+
+/* Semaphore._wake_up_next: give a permit to the first waiter not woken. */
+static int wake_up_next(tide_sem *s)
+{
+    for (tide_task *w = tide__waitq_first(&s->waiters); w;
+         w = tide__waitq_next(&s->waiters, w)) {
+        if (!tide__waiter_done(w)) {
+            s->value--;
+            w->wait_out = s;
+            tide__waiter_wake(w);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int sem_resume(tide_task *t, int status)
+{
+    tide_sem *s = TIDE__CONTAINER(tide__waitq_of(t), tide_sem, waiters);
+    tide__waitq_remove(t);
+    if (status < 0 && HANDED(t))
+        s->value++; /* handed a permit, but cancelled: give it back */
+    /* Waiters that queued behind us only for fairness may go now. */
+    while (s->value > 0 && wake_up_next(s))
+        ;
+    return status;
+}
+
+static const tide__wait_ops sem_ops = {"semaphore", tide__waitq_cancel,
+                                       sem_resume, tide__waitq_drop};
+
+int tide_sem_acquire(tide_sem *sem)
+{
+    int err;
+    if (!sem)
+        return TIDE_EINVAL;
+    tide_task *t = tide__sync_task(sem->loop, &err);
+    if (!t)
+        return err;
+    if (!tide_sem_locked(sem)) {
+        sem->value--;
+        return 0;
+    }
+    return tide__waitq_wait(&sem->waiters, t, &sem_ops, NULL);
+}
+
+int tide_sem_release(tide_sem *sem)
+{
+    if (!sem)
+        return TIDE_EINVAL;
+    if (sem->bound >= 0 && sem->value >= sem->bound)
+        return TIDE_EOVERFLOW; /* BoundedSemaphore released too many times */
+    if (sem->value == INT_MAX)
+        return TIDE_EOVERFLOW; /* a plain one cannot count further */
+    sem->value++;
+    wake_up_next(sem);
+    return 0;
+}
+
+int tide_sem_value(const tide_sem *sem)
+{
+    return sem ? sem->value : 0;
+}
+
+size_t tide_sem_waiters(const tide_sem *sem)
+{
+    return sem ? sem->waiters.len : 0;
+}
