@@ -278,7 +278,8 @@ int64_t tide__host_now(tide_loop *L); /* monotonic real clock, ns */
 /* Drives the loop until tide__loop_finished() (blocking hosts) or starts
  * driving it from the host event loop and returns TIDE_EINPROGRESS. */
 int tide__host_drive(tide_loop *L);
-/* Blocking hosts: wait for host events or until `timeout` ns pass. */
+/* Blocking hosts: wait for host events or until `timeout` ns pass
+ * (timeout < 0: until a host event; only while L->host_pending > 0). */
 void tide__host_wait(tide_loop *L, int64_t timeout);
 /* The process exit status of a tide_main program (guest host: set it when
  * the loop finishes; elsewhere tide_main returns it). */
@@ -340,7 +341,10 @@ struct tide_loop {
     tide_trace_fn trace;
     void *trace_arg;
 
-    uint32_t host_pending; /* host operations under way (fetch, threads) */
+    /* Host operations under way (a JS call, a thread): while there are
+     * any, a loop with nothing ready and no timer waits for the host
+     * instead of reporting a deadlock. */
+    uint32_t host_pending;
     tide__host_state host;
 };
 

@@ -113,6 +113,10 @@ int tide__run_blocking(tide_loop *L)
     tide__loop_set_running(L, 1);
     for (;;) {
         int64_t timeout = L->ready_head ? 0 : tide__loop_timeout(L);
+        if (timeout < 0 && L->host_pending) {
+            tide__host_wait(L, -1); /* host work (a thread) will wake us */
+            timeout = 0;
+        }
         if (timeout < 0) {
             if (tide__loop_deadlock(L))
                 break;

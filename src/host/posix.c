@@ -21,7 +21,7 @@ void tide__host_wait(tide_loop *L, int64_t timeout)
 {
     (void)L;
     /* poll's resolution is 1 ms: round up so we never wake early and spin */
-    int64_t ms = (timeout + 999999) / 1000000;
+    int64_t ms = timeout < 0 ? -1 : (timeout + 999999) / 1000000;
     if (ms > 1000000)
         ms = 1000000;
     if (poll(NULL, 0, (int)ms) < 0 && errno != EINTR)

@@ -30,7 +30,8 @@ void tide__host_wait(tide_loop *L, int64_t timeout)
     sub.userdata = 1;
     sub.u.tag = __WASI_EVENTTYPE_CLOCK;
     sub.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-    int64_t ms = (timeout + 999999) / 1000000;
+    /* no host work can be pending here (no threads): "forever" is an hour */
+    int64_t ms = timeout < 0 ? 3600000 : (timeout + 999999) / 1000000;
     sub.u.u.clock.timeout = (__wasi_timestamp_t)ms * 1000000;
     sub.u.u.clock.precision = 1000;
     sub.u.u.clock.flags = 0; /* relative */
