@@ -262,6 +262,79 @@ typedef void (*tide_trace_fn)(tide_loop *loop, int event, tide_task *task,
                               const char *what, int status, void *arg);
 int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg);
 
+/*
+ * Debug mode (asyncio's debug=True / PYTHONASYNCIODEBUG=1), off by default;
+ * TIDE_DEBUG=1 in the environment switches it on for every loop created.
+ * It reports, through the debug handler:
+ *   TIDE_DEBUG_SLOW        a task step or callback ran longer than the
+ *                          slow-callback duration (default 0.1 s)
+ *   TIDE_DEBUG_UNRETRIEVED a failed task was freed without anyone reading
+ *                          its error (name, error, message)
+ *   TIDE_DEBUG_LEFTOVER    a task still running when main finished (it is
+ *                          then cancelled), or still pending at exit
+ *   TIDE_DEBUG_OPEN        a resource still in use when the run ends: a
+ *                          lock held, tasks waiting on a queue or event
+ *   TIDE_DEBUG_SWALLOWED   a task caught a cancellation and went on
+ *                          awaiting without tide_task_uncancel (the classic
+ *                          "swallowed CancelledError" hang)
+ *   TIDE_DEBUG_BLOCKING    a blocking call ran on the loop (to_thread
+ *                          running inline on a host without threads)
+ * and, debug mode or not, TIDE_DEBUG_DEADLOCK: every task waits and nothing
+ * can wake one; the report lists each task with what it waits on (the lock
+ * and which task holds it, the queue, the awaited task), the run then ends
+ * with TIDE_EDEADLOCK instead of hanging.
+ * The default handler prints "tide: <text>" to stderr. Costs one branch
+ * per step when off. Each setter returns 0 or TIDE_EINVAL.
+ */
+enum {
+    TIDE_DEBUG_SLOW = 1,
+    TIDE_DEBUG_UNRETRIEVED = 2,
+    TIDE_DEBUG_LEFTOVER = 3,
+    TIDE_DEBUG_OPEN = 4,
+    TIDE_DEBUG_SWALLOWED = 5,
+    TIDE_DEBUG_BLOCKING = 6,
+    TIDE_DEBUG_DEADLOCK = 7
+};
+typedef void (*tide_debug_fn)(tide_loop *loop, int kind, const char *text,
+                              tide_task *task, void *arg);
+int tide_loop_set_debug(tide_loop *loop, int on);
+int tide_loop_debug(const tide_loop *loop);
+int tide_loop_set_slow_callback_duration(tide_loop *loop, double seconds);
+/* fn NULL restores the default handler. */
+int tide_loop_set_debug_handler(tide_loop *loop, tide_debug_fn fn, void *arg);
+
+/*
+ * Introspection: what every task is doing, for tools, the docs page and
+ * reports. All of these only read; none suspends.
+ */
+/* Calls fn for each pending task in creation order; stops early if fn
+ * returns non-zero (and returns that value). */
+int tide_loop_walk(tide_loop *loop, int (*fn)(tide_task *t, void *arg),
+                   void *arg);
+/* A printable dump of the pending tasks, one line each ("Task-3 'fetch'
+ * waiting on lock#1 held by Task-2 'main' for 1.500 s"), into buf (always
+ * NUL-terminated when n > 0); returns the length it needed, like snprintf.*/
+size_t tide_loop_dump(tide_loop *loop, char *buf, size_t n);
+/* Loop statistics. */
+uint64_t tide_loop_steps(const tide_loop *loop);   /* task steps + callbacks */
+size_t tide_loop_timers(const tide_loop *loop);    /* timers armed */
+
+/* "new" (not started), "ready", "running", "waiting", "done",
+ * "cancelled" or "failed". */
+const char *tide_task_state(const tide_task *t);
+/* What the task waits on ("sleep", "lock", "queue get", "task", ...), or
+ * NULL if it is not waiting. */
+const char *tide_task_awaiting(const tide_task *t);
+/* The object it waits on, described ("lock#1 held by Task-2 'main'") into
+ * buf like snprintf; returns the task holding it up (a lock's holder, an
+ * awaited task) or NULL. */
+tide_task *tide_task_describe_wait(tide_task *t, char *buf, size_t n);
+/* Loop time at which it began waiting (meaningful while it waits). */
+double tide_task_waiting_since(const tide_task *t);
+/* Up to `max` tasks awaiting t (join, gather, wait, group, ...) into out;
+ * returns how many there are. */
+size_t tide_task_awaiters(tide_task *t, tide_task **out, size_t max);
+
 /* The loop running on this thread, or NULL. */
 tide_loop *tide_running_loop(void);
 
@@ -716,6 +789,135 @@ size_t tide_queue_size(const tide_queue *q);
 size_t tide_queue_maxsize(const tide_queue *q);
 int tide_queue_empty(const tide_queue *q);
 int tide_queue_full(const tide_queue *q);
+
+/* ------------------------------------------------------------------------ */
+/* The JavaScript host: host calls and HTTP                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * These need a JavaScript host: the Emscripten build, in Node.js or a
+ * browser. On WASI and native every one of them fails at once with
+ * TIDE_ENOTSUP (tide_strerror: "not supported on this host") and a message
+ * saying what is missing; nothing is faked.
+ *
+ * While a call or request is under way the loop waits for it instead of
+ * reporting a deadlock. Cancelling the awaiting task (tide_task_cancel, a
+ * timeout scope, a TaskGroup) ends its await at once with TIDE_ECANCELLED
+ * (or TIDE_ETIMEDOUT through tide_timeout_exit), as in asyncio, and aborts
+ * the JS side: the function's AbortSignal fires, or fetch() is aborted.
+ * Whatever the JS side does after that is ignored. A result that arrived
+ * before the task was cancelled but after it stopped being able to see it
+ * is freed, not leaked.
+ */
+
+/*
+ * Awaitable: calls the JS function `name` that the embedder registered in
+ * Module.tideFunctions, a plain object
+ *     { name: async (arg, { signal }) => result }
+ * (createTide({ tideFunctions: {...} }) fills it). `arg_json` is a JSON
+ * text parsed into `arg` (NULL passes undefined); `signal` is an
+ * AbortSignal that fires if the task stops waiting. The function may also
+ * be synchronous: its return value counts as resolved.
+ *
+ * On success *result_json (if result_json is not NULL) receives the JSON
+ * text of the resolved value (`undefined` gives "null"), NUL-terminated and
+ * owned by the caller: free it with tide_host_free(). It is written when
+ * the await completes, so result_json must point into the frame. On error
+ * *result_json is NULL. tide_error_message() has the message.
+ *
+ * Errors:
+ *   TIDE_EHOST      the function rejected (message: the JS error's
+ *                   message), threw synchronously ("host function 'f'
+ *                   threw: ...", returned at once), or resolved with a
+ *                   value JSON cannot encode (a BigInt, a cycle, a
+ *                   function);
+ *   TIDE_EINVAL     name NULL or empty; no function of that name
+ *                   (returned at once); arg_json is not valid JSON;
+ *   TIDE_ECANCELLED the task was cancelled while waiting;
+ *   TIDE_ENOMEM     the result (or the call) could not be allocated;
+ *   TIDE_ENOTSUP    not a JavaScript host (WASI, native);
+ *   TIDE_ENOLOOP    not called from a task.
+ * Suspends unless it fails at once.
+ */
+int tide_host_call(const char *name, const char *arg_json, char **result_json);
+
+/* Frees a result of tide_host_call (through the allocator of the loop it
+ * was made on, which must still be usable; the loop itself may be gone).
+ * NULL is a no-op. */
+void tide_host_free(char *result_json);
+
+/* One HTTP header: name and value, NUL-terminated. */
+typedef struct tide_http_header {
+    const char *name;
+    const char *value;
+} tide_http_header;
+
+/* A request. Only `url` is required; zero the rest for a plain GET. The
+ * struct and everything it points to are read during the tide_http_fetch
+ * call only (the body is copied): they need not outlive the await. */
+typedef struct tide_http_request {
+    const char *method;               /* NULL: "GET" */
+    const char *url;                  /* absolute, or relative to the page */
+    const tide_http_header *headers;  /* n_headers of them, may be NULL */
+    size_t n_headers;
+    const void *body;                 /* body_len bytes; none if 0 */
+    size_t body_len;
+    size_t max_body; /* largest response body accepted; 0: the default,
+                        TIDE_HTTP_MAX_BODY in src/config.h (16 MiB) */
+} tide_http_request;
+
+/* A response: status, headers and the whole body, in one block owned by the
+ * caller (free with tide_http_response_free; like tide_host_free it may
+ * outlive its loop). */
+typedef struct tide_http_response tide_http_response;
+
+/*
+ * Awaitable: performs the request with the host's fetch() (redirects
+ * followed) and reads the whole body. On success *out receives the response
+ * (out must point into the frame); any status counts as success - check
+ * tide_http_status() as you would response.ok. On error *out is NULL and
+ * tide_error_message() says what happened.
+ * Errors:
+ *   TIDE_EHOST      the request failed: DNS, refused or dropped connection,
+ *                   a malformed URL or header, the body cut short (the
+ *                   message is fetch()'s, e.g. "fetch failed (other side
+ *                   closed)");
+ *   TIDE_ENOMEM     the body is larger than max_body (message "response
+ *                   body ... exceeds the limit of N bytes"), or memory for
+ *                   it could not be had; never a crash;
+ *   TIDE_ECANCELLED cancelled while waiting: the request is aborted;
+ *   TIDE_EINVAL     out, req or url NULL, headers or body NULL with a
+ *                   non-zero count, a header with a NULL name or value;
+ *   TIDE_ENOTSUP    no fetch(): WASI, native, or a JS host without it;
+ *   TIDE_ENOLOOP    not called from a task.
+ * Suspends unless it fails at once.
+ */
+int tide_http_fetch(const tide_http_request *req, tide_http_response **out);
+/* tide_http_fetch of a plain GET. */
+int tide_http_get(const char *url, tide_http_response **out);
+
+/* 1 where tide_http_fetch can work (a JS host with fetch()), else 0. */
+int tide_http_supported(void);
+
+/* Accessors; each returns 0 / NULL for a NULL response. Strings are owned
+ * by the response. */
+int tide_http_status(const tide_http_response *r);          /* 200, 404 */
+const char *tide_http_status_text(const tide_http_response *r); /* "OK" */
+const char *tide_http_url(const tide_http_response *r); /* after redirects */
+/* The value of header `name` (case-insensitive; repeated headers come
+ * joined with ", "), or NULL. */
+const char *tide_http_header_get(const tide_http_response *r,
+                                const char *name);
+size_t tide_http_header_count(const tide_http_response *r);
+/* The i-th header (names in lower case). Errors: TIDE_EINVAL if i is out
+ * of range. */
+int tide_http_header_at(const tide_http_response *r, size_t i,
+                        const char **name, const char **value);
+/* The body and (if len is not NULL) its length in bytes. Always followed by
+ * a NUL, so a text body reads as a C string. */
+const char *tide_http_body(const tide_http_response *r, size_t *len);
+/* NULL is a no-op. */
+void tide_http_response_free(tide_http_response *r);
 
 /* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                          */

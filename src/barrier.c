@@ -16,6 +16,8 @@
  */
 #include "sync.h"
 
+#include <stdio.h>
+
 enum { FILLING, DRAINING, RESETTING, BROKEN };
 
 struct tide_barrier {
@@ -25,7 +27,20 @@ struct tide_barrier {
     int count;    /* tasks inside wait(), past block() */
     int state;
     size_t active; /* waits in progress */
+    tide__resource res;
 };
+
+static int barrier_describe(const tide__resource *r, char *buf, size_t n)
+{
+    const tide_barrier *b = TIDE__CONTAINER(r, tide_barrier, res);
+    static const char *states[] = {"filling", "draining", "resetting",
+                                   "broken"};
+    snprintf(buf, n, "%s, %d of %d arrived", states[b->state], b->count,
+             b->parties);
+    return b->active != 0;
+}
+
+static const tide__resource_ops barrier_res = {"barrier", barrier_describe};
 
 struct bwait {
     tide__cwait w; /* first: the task's wait_out points at either */
@@ -56,6 +71,8 @@ int tide_barrier_create(tide_loop *loop, int parties, tide_barrier **out)
     b->count = 0;
     b->state = FILLING;
     b->active = 0;
+    tide__resource_add(L, &b->res, &barrier_res);
+    b->cond.named = &b->res; /* its waits are reported as the barrier's */
     *out = b;
     return 0;
 }
@@ -66,6 +83,7 @@ int tide_barrier_destroy(tide_barrier *b)
         return 0;
     if (b->active || b->cond.own.waiters.len || b->cond.waiters.len)
         return TIDE_EBUSY;
+    tide__resource_remove(&b->res);
     tide__sync_free(&b->cond.own.mem, b, sizeof *b);
     return 0;
 }
@@ -188,8 +206,21 @@ static void enter_drop(tide_task *t)
     bwait_free(t->wait_out);
 }
 
+static tide_task *enter_describe(tide_task *t, char *buf, size_t n)
+{
+    struct bwait *bw = t->wait_out;
+    char name[40], holder[120];
+    tide_task *blocker = tide__lock_holder(bw->b->cond.lock, holder,
+                                           sizeof holder);
+    snprintf(buf, n, "%s (entering, its lock %s)",
+             tide__res_name(&bw->b->res, "barrier", name, sizeof name),
+             holder);
+    return blocker;
+}
+
 static const tide__wait_ops enter_ops = {"barrier", tide__waitq_cancel,
-                                         enter_resume, enter_drop};
+                                         enter_resume, enter_drop,
+                                         enter_describe};
 
 int tide_barrier_wait(tide_barrier *b, int *index)
 {

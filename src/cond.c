@@ -14,6 +14,8 @@
  */
 #include "sync.h"
 
+#include <stdio.h>
+
 void tide__cond_init(tide_cond *c, tide_loop *L, tide_lock *lock)
 {
     c->loop = L;
@@ -21,7 +23,21 @@ void tide__cond_init(tide_cond *c, tide_loop *L, tide_lock *lock)
     c->lock = lock ? lock : &c->own;
     tide__waitq_init(&c->waiters);
     c->active = 0;
+    c->res.ops = NULL;
+    tide__list_init(&c->res.link);
+    c->named = NULL;
 }
+
+static int cond_describe(const tide__resource *r, char *buf, size_t n)
+{
+    const tide_cond *c = TIDE__CONTAINER(r, tide_cond, res);
+    char holder[120];
+    tide__lock_holder(c->lock, holder, sizeof holder);
+    snprintf(buf, n, "lock %s, %zu waiting", holder, c->waiters.len);
+    return c->waiters.len || c->lock->locked;
+}
+
+static const tide__resource_ops cond_res = {"condition", cond_describe};
 
 int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out)
 {
@@ -40,6 +56,8 @@ int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out)
         return TIDE_ENOMEM;
     tide__cond_init(c, L, lock);
     c->own.mem = mem;
+    tide__resource_add(L, &c->res, &cond_res);
+    c->named = &c->res;
     *out = c;
     return 0;
 }
@@ -50,6 +68,7 @@ int tide_cond_destroy(tide_cond *cond)
         return 0;
     if (cond->waiters.len || cond->active || cond->own.waiters.len)
         return TIDE_EBUSY;
+    tide__resource_remove(&cond->res);
     tide__sync_free(&cond->own.mem, cond, sizeof *cond);
     return 0;
 }
@@ -107,10 +126,34 @@ static int cwait_woken(tide_task *t, int status);
 static int cwait_relocked(tide_task *t, int status);
 static void cwait_drop(tide_task *t);
 
+/* Waiting for a notify: nobody in particular holds it up. */
+static tide_task *notify_describe(tide_task *t, char *buf, size_t n)
+{
+    tide__cwait *w = t->wait_out;
+    char name[40];
+    snprintf(buf, n, "%s (a notify)",
+             tide__res_name(w->cond->named, "condition", name, sizeof name));
+    return NULL;
+}
+
+/* Re-acquiring the lock: whoever holds it holds this wait up. */
+static tide_task *relock_describe(tide_task *t, char *buf, size_t n)
+{
+    tide__cwait *w = t->wait_out;
+    char name[40], holder[120];
+    tide_task *blocker = tide__lock_holder(w->cond->lock, holder, sizeof holder);
+    snprintf(buf, n, "%s (re-acquiring its lock, %s)",
+             tide__res_name(w->cond->named, "condition", name, sizeof name),
+             holder);
+    return blocker;
+}
+
 static const tide__wait_ops wait_ops = {"condition", tide__waitq_cancel,
-                                        cwait_woken, cwait_drop};
+                                        cwait_woken, cwait_drop,
+                                        notify_describe};
 static const tide__wait_ops relock_ops = {"lock", tide__waitq_cancel,
-                                          cwait_relocked, cwait_drop};
+                                          cwait_relocked, cwait_drop,
+                                          relock_describe};
 
 static int unacquired(tide_task *t)
 {

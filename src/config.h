@@ -19,4 +19,16 @@
 /* Buffer for default task names: "Task-" + up to 10 digits + NUL. */
 #define TIDE_DEFAULT_NAME_MAX 16
 
+/* Debug mode: a task step or callback running longer than this is
+ * reported (asyncio's slow_callback_duration, 0.1 s). */
+#define TIDE_DEFAULT_SLOW_NS (100 * 1000 * 1000)
+
+/* Longest debug or deadlock report (bytes); longer ones are cut. */
+#define TIDE_REPORT_MAX 4096
+
+/* HTTP (tide_http_fetch): the largest response body accepted, in bytes,
+ * when a request does not set its own max_body. A bigger body fails with
+ * TIDE_ENOMEM instead of exhausting wasm memory (2 GB at most). */
+#define TIDE_HTTP_MAX_BODY (16u * 1024 * 1024)
+
 #endif

@@ -10,10 +10,11 @@ static void donecb_run(tide__runnable *r)
     cb->fn(cb);
 }
 
-static void donecb_fire(tide__waiter *w, tide_task *task)
+void tide__donecb_fire(tide__waiter *w, tide_task *task)
 {
     tide__donecb *cb = TIDE__CONTAINER(w, tide__donecb, waiter);
     cb->linked = 0;
+    task->flags |= TIDE__T_RETRIEVED; /* its outcome reached someone */
     cb->status = task->status;
     cb->msg = tide__msg_ref(task->msg);
     cb->value = task->status >= 0
@@ -29,10 +30,10 @@ void tide__donecb_add(tide__donecb *cb, tide_task *task,
     cb->task = task;
     cb->fn = fn;
     cb->msg = NULL;
-    cb->waiter.fire = donecb_fire;
+    cb->waiter.fire = tide__donecb_fire;
     if (task->flags & TIDE__T_DONE) {
         cb->linked = 0;
-        donecb_fire(&cb->waiter, task);
+        tide__donecb_fire(&cb->waiter, task);
         return;
     }
     cb->linked = 1;

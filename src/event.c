@@ -5,12 +5,25 @@
  */
 #include "sync.h"
 
+#include <stdio.h>
+
 struct tide_event {
     tide_loop *loop;
     tide__mem mem;
     tide__waitq waiters;
     int value;
+    tide__resource res;
 };
+
+static int event_describe(const tide__resource *r, char *buf, size_t n)
+{
+    const tide_event *ev = TIDE__CONTAINER(r, tide_event, res);
+    snprintf(buf, n, "%s, %zu waiting", ev->value ? "set" : "not set",
+             ev->waiters.len);
+    return ev->waiters.len != 0;
+}
+
+static const tide__resource_ops event_res = {"event", event_describe};
 
 int tide_event_create(tide_loop *loop, tide_event **out)
 {
@@ -29,6 +42,7 @@ int tide_event_create(tide_loop *loop, tide_event **out)
     ev->mem = mem;
     tide__waitq_init(&ev->waiters);
     ev->value = 0;
+    tide__resource_add(L, &ev->res, &event_res);
     *out = ev;
     return 0;
 }
@@ -39,6 +53,7 @@ int tide_event_destroy(tide_event *ev)
         return 0;
     if (ev->waiters.len)
         return TIDE_EBUSY;
+    tide__resource_remove(&ev->res);
     tide__sync_free(&ev->mem, ev, sizeof *ev);
     return 0;
 }
@@ -71,8 +86,19 @@ static int event_resume(tide_task *t, int status)
     return status;
 }
 
+static tide_task *event_wait_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_event *ev = TIDE__CONTAINER(tide__waitq_of(t), tide_event, waiters);
+    char name[40];
+    snprintf(buf, n, "%s (%s)",
+             tide__res_name(&ev->res, "event", name, sizeof name),
+             ev->value ? "set" : "not set");
+    return NULL;
+}
+
 static const tide__wait_ops event_ops = {"event", tide__waitq_cancel,
-                                         event_resume, tide__waitq_drop};
+                                         event_resume, tide__waitq_drop,
+                                         event_wait_describe};
 
 int tide_event_wait(tide_event *ev)
 {

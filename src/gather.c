@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct gather {
@@ -114,8 +115,19 @@ static void gather_drop(tide_task *t)
     gather_unref(g);
 }
 
+static tide_task *gather_describe(tide_task *t, char *buf, size_t n)
+{
+    struct gather *g = t->wait.on.obj;
+    snprintf(buf, n, "gather of %zu task(s), %zu finished", g->n, g->finished);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->cbs[i].linked)
+            return g->cbs[i].task;
+    return NULL;
+}
+
 static const tide__wait_ops gather_ops = {"gather", gather_cancel,
-                                          gather_resume, gather_drop};
+                                          gather_resume, gather_drop,
+                                          gather_describe};
 
 int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                 void **values, int *errors)
@@ -151,6 +163,7 @@ int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                                   run or been removed */
     for (size_t i = 0; i < n; i++) {
         g->cbs[i].owner = g;
+        g->cbs[i].awaiter = t;
         g->cbs[i].index = i;
         tide__donecb_add(&g->cbs[i], tasks[i], child_done);
     }

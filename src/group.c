@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct child {
@@ -138,6 +139,7 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
     tide__list_push(&g->children, &c->link);
     g->ntasks++;
     c->cb.owner = g;
+    c->cb.awaiter = g->parent;
     tide__donecb_add(&c->cb, c->task, child_done);
     if (out)
         *out = tide_task_retain(c->task);
@@ -212,8 +214,17 @@ static void group_drop(tide_task *t)
     ((tide_group *)t->wait.on.obj)->waiting = 0;
 }
 
+static tide_task *group_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_group *g = t->wait.on.obj;
+    snprintf(buf, n, "task group with %zu child(ren) running", g->ntasks);
+    if (tide__list_empty(&g->children))
+        return NULL;
+    return TIDE__CONTAINER(g->children.next, struct child, link)->task;
+}
+
 static const tide__wait_ops group_ops = {"group", group_cancel, group_resume,
-                                         group_drop};
+                                         group_drop, group_describe};
 
 /* The wait loop of _aexit: until every child is done. */
 static int exit_loop(tide_group *g, tide_task *t)

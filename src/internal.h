@@ -125,6 +125,10 @@ typedef struct tide__wait_ops {
      * yet resumed: unlink t and free what the wait owns, without waking
      * anything. May be NULL. */
     void (*drop)(tide_task *t);
+    /* For reports: writes what t waits on ("lock#2", "queue#1 (empty)")
+     * into buf and returns the task holding it up (a lock's holder, an
+     * awaited task), or NULL. May be NULL: `what` is used instead. */
+    tide_task *(*describe)(tide_task *t, char *buf, size_t n);
 } tide__wait_ops;
 
 /* A node in a list of waiters on some object (a task's awaiters, a lock's
@@ -133,6 +137,28 @@ typedef struct tide__waiter {
     tide__node node;
     void (*fire)(struct tide__waiter *w, tide_task *source);
 } tide__waiter;
+
+/*
+ * Resources: the primitives a loop knows of (locks, queues, events, ...),
+ * for debug reports at exit and for deadlock reports. Each one embeds a
+ * tide__resource; its `describe` says what state it is in and whether that
+ * is worth a report at exit (a lock still held, tasks still waiting).
+ */
+typedef struct tide__resource tide__resource;
+typedef struct tide__resource_ops {
+    const char *kind; /* "lock", "queue", ... */
+    /* Writes the state ("held by Task-3", "2 getters waiting") into buf;
+     * returns 1 if it is open (worth a report at exit), else 0. */
+    int (*describe)(const tide__resource *r, char *buf, size_t n);
+} tide__resource_ops;
+struct tide__resource {
+    tide__node link; /* in the loop's list; self-linked once detached */
+    const tide__resource_ops *ops;
+    uint32_t id;     /* "lock#<id>": numbered per loop */
+};
+void tide__resource_add(tide_loop *L, tide__resource *r,
+                        const tide__resource_ops *ops);
+void tide__resource_remove(tide__resource *r); /* safe after loop destroy */
 
 /* Task flags */
 enum {
@@ -145,6 +171,10 @@ enum {
     TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
     TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
     TIDE__T_MARK = 1 << 8,     /* scratch bit for one-pass walks */
+    TIDE__T_RETRIEVED = 1 << 9, /* its outcome was read (debug: errors) */
+    TIDE__T_CANCEL_SEEN = 1 << 10, /* a cancellation reached its code */
+    TIDE__T_WARNED = 1 << 11,  /* debug: swallowed-cancel warning given */
+    TIDE__T_IN_CANCEL = 1 << 12, /* its cancel is passing down a wait chain */
 };
 
 struct tide_task {
@@ -153,9 +183,8 @@ struct tide_task {
     tide_fn fn;
     uint32_t id;
     uint16_t flags;
-    uint16_t pad_;
+    int16_t cancelling;   /* cancel requests not undone by uncancel */
     uint32_t refs;        /* handle references plus the loop's while pending */
-    int32_t cancelling;   /* cancel requests not undone by uncancel */
     int32_t status;       /* wake-up outcome while pending; final error after */
     tide__msg *msg;       /* message of the error in `status` */
     tide__msg *cancel_msg;/* message of a requested, undelivered cancel */
@@ -165,6 +194,7 @@ struct tide_task {
     tide__node awaiters;  /* tide__waiter nodes waiting for this task */
     const tide__wait_ops *wait_ops; /* what it waits on, NULL if nothing */
     void *wait_out;       /* where the wait delivers its value */
+    int64_t since;        /* loop time (ns) it began waiting */
     union {
         struct {
             tide__waiter waiter; /* on the object's list of waiters */
@@ -230,6 +260,7 @@ typedef struct tide__donecb {
     tide_task *task;       /* valid while linked (the task is pending) */
     void (*fn)(struct tide__donecb *cb);
     void *owner;           /* for fn: the structure holding this node */
+    tide_task *awaiter;    /* the task waiting through it (introspection) */
     size_t index;          /* for fn: its position there */
     int status;            /* the task's outcome, recorded at its end */
     tide__msg *msg;
@@ -240,6 +271,8 @@ typedef struct tide__donecb {
 /* Watch `task` (already finished: fn is queued at once). */
 void tide__donecb_add(tide__donecb *cb, tide_task *task,
                       void (*fn)(tide__donecb *cb));
+/* The waiter's fire function for done callbacks (to recognise them). */
+void tide__donecb_fire(tide__waiter *w, tide_task *task);
 /* remove_done_callback: stop watching (a callback already queued still
  * runs; its owner ignores it). */
 void tide__donecb_remove(tide__donecb *cb);
@@ -264,6 +297,11 @@ int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out);
 void tide__wake(tide_task *t, int status, tide__msg *msg);
 /* Cancel with a message object (tide_task_cancel without the copy). */
 int tide__task_cancel(tide_task *t, tide__msg *m);
+/* A join-like wait's cancel: cancel the awaited task `child` (whose
+ * outcome t then gets), or, if the cancel is coming back round a cycle of
+ * tasks awaiting each other, stop t's wait with TIDE_ECANCELLED. t waits
+ * through its own t->wait.on.waiter node. */
+int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg);
 /* Finish every bookkeeping step of a finished task (task.c) */
 void tide__task_drop_loop_ref(tide_task *t);
 /* The current task for an awaitable, or NULL (sets *err). Every awaitable
@@ -341,6 +379,15 @@ struct tide_loop {
     tide_trace_fn trace;
     void *trace_arg;
 
+    /* debug mode (debug.c) */
+    int debug;
+    int64_t slow_ns;            /* report steps longer than this */
+    tide_debug_fn on_debug;
+    void *on_debug_arg;
+    tide__node resources;       /* tide__resource.link */
+    uint32_t next_resource_id;
+    tide__node done_tasks;      /* finished tasks still referenced */
+
     /* Host operations under way (a JS call, a thread): while there are
      * any, a loop with nothing ready and no timer waits for the host
      * instead of reporting a deadlock. */
@@ -390,7 +437,32 @@ int tide__run_blocking(tide_loop *L); /* the blocking hosts' driver */
 int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
 void tide__task_finished_hook(tide_task *t, int status);
 
+/* debug.c */
+void tide__debug_init(tide_loop *L);
+void tide__debug_destroy(tide_loop *L);
+/* Report `text` (printf-style) of `kind` about `task` (may be NULL). */
+void tide__debug_report(tide_loop *L, int kind, tide_task *task,
+                        const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+void tide__debug_slow(tide_loop *L, tide_task *t, int64_t took);
+void tide__debug_suspended(tide_loop *L, tide_task *t);
+void tide__debug_freed(tide_loop *L, tide_task *t);
+void tide__debug_leftovers(tide_loop *L);
+void tide__debug_exit(tide_loop *L);
+void tide__debug_deadlock(tide_loop *L);
+/* A blocking call (`what`) ran inline on the loop (debug mode reports it). */
+void tide__debug_blocking(tide_loop *L, tide_task *t, const char *what);
+/* The task with that id among the loop's live tasks, or NULL. */
+tide_task *tide__task_by_id(tide_loop *L, uint32_t id);
+/* "Task-3 'name'" style label, into buf. */
+const char *tide__task_label(tide_task *t, char *buf, size_t n);
+
 /* loop.c */
+/* The loop's clock now (ns): reads the host clock unless virtual. */
+int64_t tide__loop_now(tide_loop *L);
 void tide__loop_iterate(tide_loop *L);
 /* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
 int64_t tide__loop_timeout(tide_loop *L);

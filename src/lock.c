@@ -8,6 +8,8 @@
  */
 #include "sync.h"
 
+#include <stdio.h>
+
 tide_loop *tide__sync_loop(tide_loop *loop, int *err)
 {
     if (!loop)
@@ -47,7 +49,51 @@ void tide__lock_init(tide_lock *l, tide_loop *L)
     l->loop = L;
     tide__waitq_init(&l->waiters);
     l->locked = 0;
+    l->holder = 0;
+    l->res.ops = NULL;
+    tide__list_init(&l->res.link);
 }
+
+const char *tide__res_name(const tide__resource *r, const char *kind,
+                           char *buf, size_t n)
+{
+    if (r && r->ops)
+        snprintf(buf, n, "%s#%u", r->ops->kind, (unsigned)r->id);
+    else
+        snprintf(buf, n, "%s", kind);
+    return buf;
+}
+
+tide_task *tide__lock_holder(const tide_lock *l, char *buf, size_t n)
+{
+    if (!l->locked) {
+        snprintf(buf, n, "free");
+        return NULL;
+    }
+    tide_task *t = l->holder ? tide__task_by_id(l->loop, l->holder) : NULL;
+    char label[80];
+    if (t)
+        snprintf(buf, n, "held by %s%s",
+                 tide__task_label(t, label, sizeof label),
+                 (t->flags & TIDE__T_DONE) ? " (finished)" : "");
+    else if (l->holder)
+        snprintf(buf, n, "held by Task-%u (finished)", (unsigned)l->holder);
+    else
+        snprintf(buf, n, "held");
+    /* a finished holder cannot release it: nothing holds the chain up */
+    return t && !(t->flags & TIDE__T_DONE) ? t : NULL;
+}
+
+static int lock_describe(const tide__resource *r, char *buf, size_t n)
+{
+    const tide_lock *l = TIDE__CONTAINER(r, tide_lock, res);
+    char holder[120];
+    tide__lock_holder(l, holder, sizeof holder);
+    snprintf(buf, n, "%s, %zu waiting", holder, l->waiters.len);
+    return l->locked || l->waiters.len;
+}
+
+static const tide__resource_ops lock_res = {"lock", lock_describe};
 
 int tide_lock_create(tide_loop *loop, tide_lock **out)
 {
@@ -64,6 +110,7 @@ int tide_lock_create(tide_loop *loop, tide_lock **out)
         return TIDE_ENOMEM;
     tide__lock_init(l, L);
     l->mem = mem;
+    tide__resource_add(L, &l->res, &lock_res);
     *out = l;
     return 0;
 }
@@ -74,6 +121,7 @@ int tide_lock_destroy(tide_lock *lock)
         return 0;
     if (lock->waiters.len)
         return TIDE_EBUSY;
+    tide__resource_remove(&lock->res);
     tide__sync_free(&lock->mem, lock, sizeof *lock);
     return 0;
 }
@@ -88,6 +136,8 @@ int tide__lock_try(tide_lock *l)
         if (!tide__waiter_cancelled(w))
             return 0;
     l->locked = 1;
+    tide_task *t = tide__current();
+    l->holder = t ? t->id : 0;
     return 1;
 }
 
@@ -103,6 +153,7 @@ static void wake_up_first(tide_lock *l)
 void tide__lock_unlock(tide_lock *l)
 {
     l->locked = 0;
+    l->holder = 0;
     wake_up_first(l);
 }
 
@@ -123,12 +174,23 @@ int tide__lock_after_wait(tide_task *t, int status)
         return status;
     }
     l->locked = 1;
+    l->holder = t->id;
     return 0;
+}
+
+static tide_task *lock_wait_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_lock *l = tide__lock_of_waiter(t);
+    char name[40], holder[120];
+    tide_task *blocker = tide__lock_holder(l, holder, sizeof holder);
+    snprintf(buf, n, "%s %s", tide__res_name(&l->res, "lock", name,
+                                             sizeof name), holder);
+    return blocker;
 }
 
 static const tide__wait_ops lock_ops = {"lock", tide__waitq_cancel,
                                         tide__lock_after_wait,
-                                        tide__waitq_drop};
+                                        tide__waitq_drop, lock_wait_describe};
 
 int tide_lock_acquire(tide_lock *lock)
 {

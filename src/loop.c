@@ -52,6 +52,7 @@ int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud)
     L->turn_budget = TIDE_DEFAULT_TURN_BUDGET_NS;
     L->on_exception = default_exception;
     tide__list_init(&L->tasks);
+    tide__debug_init(L);
     *out = L;
     return 0;
 }
@@ -171,9 +172,14 @@ static void handle_invoke(tide_handle *h)
 {
     h->pending = 0;
     if (!h->cancelled) {
+        tide_loop *L = h->loop;
+        int debug = L->debug;
+        int64_t started = debug ? tide__host_now(L) : 0;
         int rc = h->cb(h->arg);
         if (rc < 0)
-            tide__report(h->loop, "exception in callback", rc, NULL, NULL);
+            tide__report(L, "exception in callback", rc, NULL, NULL);
+        if (debug)
+            tide__debug_slow(L, NULL, tide__host_now(L) - started);
     }
     handle_unref(h);
 }
@@ -224,7 +230,7 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
     return 0;
 }
 
-static int64_t loop_now(tide_loop *L)
+int64_t tide__loop_now(tide_loop *L)
 {
     if (!L->virtual_clock)
         L->now = tide__host_now(L);
@@ -245,7 +251,7 @@ int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
         *out = NULL;
     if (!loop || tide__seconds_ns(delay, &ns) < 0)
         return TIDE_EINVAL;
-    return schedule(loop, 0, loop_now(loop) + ns, cb, arg, out);
+    return schedule(loop, 0, tide__loop_now(loop) + ns, cb, arg, out);
 }
 
 int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
@@ -289,7 +295,7 @@ void tide__loop_iterate(tide_loop *L)
 {
     L->iterations++;
     if (L->heap_len)
-        tide__timers_collect(L, loop_now(L));
+        tide__timers_collect(L, tide__loop_now(L));
     /* Run only what was ready when the iteration started. */
     tide__runnable *r = L->ready_head;
     L->ready_head = NULL;
@@ -310,7 +316,7 @@ int64_t tide__loop_timeout(tide_loop *L)
         return 0;
     if (!L->heap_len)
         return -1;
-    int64_t d = L->heap[0]->when - loop_now(L);
+    int64_t d = L->heap[0]->when - tide__loop_now(L);
     return d > 0 ? d : 0;
 }
 
@@ -352,6 +358,7 @@ int tide_loop_destroy(tide_loop *loop)
     tide_task_release(L->main);
     L->main = NULL;
     tide__task_free_all(L);
+    tide__debug_destroy(L);
     tide__timers_free(L);
     L->alloc(L->alloc_ud, L, sizeof *L, 0);
     return 0;

@@ -26,8 +26,9 @@
  * the buffer already holds maxsize slots when it resumes: a put that had to
  * wait cannot fail with TIDE_ENOMEM afterwards.
  */
-#include "internal.h"
+#include "sync.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct pq_entry {
@@ -47,7 +48,20 @@ struct tide_queue {
     size_t unfinished; /* puts not yet matched by task_done */
     size_t waiting;    /* tasks whose wait here has not resumed */
     tide__waitq getters, putters, joiners;
+    tide__mem mem;  /* its allocator: a queue may outlive its loop */
+    tide__resource res;
 };
+
+static int queue_describe(const tide__resource *r, char *buf, size_t n)
+{
+    const tide_queue *q = TIDE__CONTAINER(r, tide_queue, res);
+    snprintf(buf, n, "%zu item(s), %zu unfinished, %zu getter(s), "
+             "%zu putter(s), %zu joiner(s) waiting", q->len, q->unfinished,
+             q->getters.len, q->putters.len, q->joiners.len);
+    return q->getters.len || q->putters.len || q->joiners.len;
+}
+
+static const tide__resource_ops queue_res = {"queue", queue_describe};
 
 /* ---- storage ------------------------------------------------------------- */
 
@@ -70,7 +84,7 @@ static int reserve_one(tide_queue *q)
         cap = q->maxsize;
     if (cap > SIZE_MAX / es)
         return TIDE_ENOMEM;
-    void *buf = tide__realloc(q->loop, q->buf, q->cap * es, cap * es);
+    void *buf = q->mem.fn(q->mem.ud, q->buf, q->cap * es, cap * es);
     if (!buf)
         return TIDE_ENOMEM;
     if (q->kind != TIDE_QUEUE_PRIORITY && q->head + q->len > q->cap) {
@@ -237,12 +251,47 @@ static void get_drop(tide_task *t);
 static void put_drop(tide_task *t);
 static void join_drop(tide_task *t);
 
+static tide_queue *queue_of(tide_task *t, size_t which)
+{
+    char *q = (char *)tide__waitq_of(t);
+    return (tide_queue *)(void *)(q - which);
+}
+
+static tide_task *get_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_queue *q = queue_of(t, offsetof(tide_queue, getters));
+    char name[40];
+    snprintf(buf, n, "%s (get: %zu item(s))",
+             tide__res_name(&q->res, "queue", name, sizeof name), q->len);
+    return NULL;
+}
+
+static tide_task *put_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_queue *q = queue_of(t, offsetof(tide_queue, putters));
+    char name[40];
+    snprintf(buf, n, "%s (put: full at %zu)",
+             tide__res_name(&q->res, "queue", name, sizeof name), q->len);
+    return NULL;
+}
+
+static tide_task *join_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_queue *q = queue_of(t, offsetof(tide_queue, joiners));
+    char name[40];
+    snprintf(buf, n, "%s (join: %zu unfinished)",
+             tide__res_name(&q->res, "queue", name, sizeof name),
+             q->unfinished);
+    return NULL;
+}
+
 static const tide__wait_ops get_ops = {"queue get", tide__waitq_cancel,
-                                       get_resume, get_drop};
+                                       get_resume, get_drop, get_describe};
 static const tide__wait_ops put_ops = {"queue put", tide__waitq_cancel,
-                                       put_resume, put_drop};
+                                       put_resume, put_drop, put_describe};
 static const tide__wait_ops join_ops = {"queue join", tide__waitq_cancel,
-                                        join_resume, join_drop};
+                                        join_resume, join_drop,
+                                        join_describe};
 
 static int get_step(tide_queue *q, tide_task *t, void **item)
 {
@@ -421,10 +470,12 @@ int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
         return TIDE_EINVAL;
     if (!loop && !(loop = tide_running_loop()))
         return TIDE_ENOLOOP;
-    tide_queue *q = tide__alloc(loop, sizeof *q);
+    tide__mem mem;
+    tide_queue *q = tide__sync_alloc(loop, sizeof *q, &mem);
     if (!q)
         return TIDE_ENOMEM;
     memset(q, 0, sizeof *q);
+    q->mem = mem;
     q->loop = loop;
     q->kind = kind;
     q->maxsize = maxsize;
@@ -432,6 +483,7 @@ int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
     tide__waitq_init(&q->getters);
     tide__waitq_init(&q->putters);
     tide__waitq_init(&q->joiners);
+    tide__resource_add(loop, &q->res, &queue_res);
     *out = q;
     return 0;
 }
@@ -442,8 +494,10 @@ int tide_queue_destroy(tide_queue *q)
         return 0;
     if (q->waiting)
         return TIDE_EBUSY;
-    tide__free(q->loop, q->buf, q->cap * elem_size(q));
-    tide__free(q->loop, q, sizeof *q);
+    tide__resource_remove(&q->res);
+    if (q->buf)
+        tide__sync_free(&q->mem, q->buf, q->cap * elem_size(q));
+    tide__sync_free(&q->mem, q, sizeof *q);
     return 0;
 }
 

@@ -63,6 +63,8 @@ int tide__loop_advance(tide_loop *L)
         if (!(L->main->flags & TIDE__T_DONE))
             return 0;
         L->flags |= TIDE__L_SHUTDOWN;
+        if (L->debug)
+            tide__debug_leftovers(L);
     }
     cancel_leftovers(L);
     return L->ntasks == 0;
@@ -81,7 +83,7 @@ int tide__loop_deadlock(tide_loop *L)
     if (L->flags & TIDE__L_DEADLOCK)
         return 1; /* the cancellations did not unstick them either */
     L->flags |= TIDE__L_DEADLOCK;
-    tide__report(L, "deadlock", TIDE_EDEADLOCK, NULL, NULL);
+    tide__debug_deadlock(L);
     L->flags |= TIDE__L_SHUTDOWN;
     cancel_leftovers(L);
     return 0;
@@ -100,6 +102,9 @@ static int run_result(tide_loop *L)
 int tide__loop_end_run(tide_loop *L)
 {
     int rc = run_result(L);
+    L->main->flags |= TIDE__T_RETRIEVED; /* its outcome is the run's */
+    if (L->debug)
+        tide__debug_exit(L);
     L->flags &= ~(unsigned)TIDE__L_RUNNING;
     L->flags |= TIDE__L_FINISHED;
     tide__loop_set_running(L, 0);

@@ -7,6 +7,8 @@
  */
 #include "sync.h"
 
+#include <stdio.h>
+
 #include <limits.h>
 
 struct tide_sem {
@@ -15,7 +17,18 @@ struct tide_sem {
     tide__waitq waiters;
     int value;
     int bound; /* initial value of a bounded semaphore, else -1 */
+    tide__resource res;
 };
+
+static int sem_describe(const tide__resource *r, char *buf, size_t n)
+{
+    const tide_sem *s = TIDE__CONTAINER(r, tide_sem, res);
+    snprintf(buf, n, "value %d, %zu waiting", s->value, s->waiters.len);
+    /* open: tasks wait, or a bounded one has permits out */
+    return s->waiters.len || (s->bound >= 0 && s->value < s->bound);
+}
+
+static const tide__resource_ops sem_res = {"semaphore", sem_describe};
 
 /* A waiter handed a permit by wake_up_next is marked through its wait's
  * out slot (the acquire itself delivers no value): asyncio's "fut.done()
@@ -43,6 +56,7 @@ int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out)
     tide__waitq_init(&s->waiters);
     s->value = value;
     s->bound = bounded ? value : -1;
+    tide__resource_add(L, &s->res, &sem_res);
     *out = s;
     return 0;
 }
@@ -53,6 +67,7 @@ int tide_sem_destroy(tide_sem *sem)
         return 0;
     if (sem->waiters.len)
         return TIDE_EBUSY;
+    tide__resource_remove(&sem->res);
     tide__sync_free(&sem->mem, sem, sizeof *sem);
     return 0;
 }
@@ -98,8 +113,19 @@ static int sem_resume(tide_task *t, int status)
     return status;
 }
 
+static tide_task *sem_wait_describe(tide_task *t, char *buf, size_t n)
+{
+    tide_sem *s = TIDE__CONTAINER(tide__waitq_of(t), tide_sem, waiters);
+    char name[40];
+    snprintf(buf, n, "%s (value %d)",
+             tide__res_name(&s->res, "semaphore", name, sizeof name),
+             s->value);
+    return NULL; /* permits have no single holder */
+}
+
 static const tide__wait_ops sem_ops = {"semaphore", tide__waitq_cancel,
-                                       sem_resume, tide__waitq_drop};
+                                       sem_resume, tide__waitq_drop,
+                                       sem_wait_describe};
 
 int tide_sem_acquire(tide_sem *sem)
 {

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 
 static void sleep_fire(tide__timer *timer)
 {
@@ -25,11 +26,25 @@ static void sleep_drop(tide_task *t)
     tide__timer_stop(t->loop, &t->wait.timer);
 }
 
+static tide_task *sleep_describe(tide_task *t, char *buf, size_t n)
+{
+    snprintf(buf, n, "sleep until %.3f s",
+             (double)t->wait.timer.when / 1e9);
+    return NULL;
+}
+
 static const tide__wait_ops sleep_ops = {"sleep", sleep_cancel, NULL,
-                                         sleep_drop};
+                                         sleep_drop, sleep_describe};
 /* sleep(inf): no timer at all, only a cancel can end it */
-static const tide__wait_ops forever_ops = {"sleep", sleep_cancel, NULL,
-                                           NULL};
+static tide_task *forever_describe(tide_task *t, char *buf, size_t n)
+{
+    (void)t;
+    snprintf(buf, n, "sleep forever (until cancelled)");
+    return NULL;
+}
+
+static const tide__wait_ops forever_ops = {"sleep", sleep_cancel, NULL, NULL,
+                                           forever_describe};
 
 int tide_sleep(double seconds)
 {

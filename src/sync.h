@@ -28,6 +28,8 @@ struct tide_lock {
     tide__mem mem;
     tide__waitq waiters;
     int locked;
+    uint32_t holder;   /* id of the task that took it (reports), 0 if none */
+    tide__resource res; /* registered if created by tide_lock_create */
 };
 
 struct tide_cond {
@@ -36,6 +38,8 @@ struct tide_cond {
     tide__waitq waiters;
     size_t active;     /* waits in progress, including re-acquiring ones */
     tide_lock own;
+    tide__resource res; /* registered if created by tide_cond_create */
+    const tide__resource *named; /* what reports call it: &res, a barrier */
 };
 
 /* The running loop if `loop` is NULL; NULL (and *err) if there is none. */
@@ -43,6 +47,12 @@ tide_loop *tide__sync_loop(tide_loop *loop, int *err);
 /* The current task, if it may wait on a primitive of loop L; else NULL and
  * *err (TIDE_ENOLOOP outside a task, TIDE_ESTATE on another loop). */
 tide_task *tide__sync_task(tide_loop *L, int *err);
+
+/* "kind#id" of a registered resource, or just `kind`. */
+const char *tide__res_name(const tide__resource *r, const char *kind,
+                           char *buf, size_t n);
+/* "held by Task-3 'x'" for a lock; returns the holder if still alive. */
+tide_task *tide__lock_holder(const tide_lock *l, char *buf, size_t n);
 
 /* ---- lock.c */
 void tide__lock_init(tide_lock *l, tide_loop *L);

@@ -17,6 +17,9 @@ static void task_step(tide__runnable *r);
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
+    if (L->debug)
+        tide__debug_freed(L, t);
+    tide__list_remove(&t->link); /* from the loop's list of done tasks */
     /* a task freed in the middle of its FINALLY still holds its message */
     tide__msg_unref(L, ((tide_frame *)tide__task_frame(t))->msg);
     tide__msg_unref(L, t->msg);
@@ -141,6 +144,7 @@ int tide_task_result(const tide_task *t, void **value)
         return TIDE_EINVAL;
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
+    ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
     if (t->status < 0)
         return t->status;
     if (value)
@@ -154,6 +158,7 @@ int tide_task_error(const tide_task *t)
         return TIDE_EINVAL;
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
+    ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
     return t->status;
 }
 
@@ -213,6 +218,9 @@ void tide__clear_message(tide_task *t)
 
 int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
 {
+    tide_loop *L = t->loop;
+    /* reading a real clock costs: only when someone will look */
+    t->since = (L->debug || L->trace) ? tide__loop_now(L) : L->now;
     t->wait_ops = ops;
     t->wait_out = out;
     t->flags |= TIDE__T_WAITING;
@@ -265,6 +273,7 @@ static void task_finish(tide_task *t, int status)
     t->wait_ops = NULL;
     tide__msg_set(L, &t->cancel_msg, NULL);
     tide__list_remove(&t->link);
+    tide__list_push(&L->done_tasks, &t->link);
     L->ntasks--;
     /* Wake everything awaiting this task, in the order they started. */
     while (!tide__list_empty(&t->awaiters)) {
@@ -331,12 +340,23 @@ static void task_step(tide__runnable *r)
         }
     }
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
+    int64_t started = 0;
+    int debug = L->debug; /* the step may switch it: measure consistently */
+    if (debug) {
+        started = tide__host_now(L); /* real time, whatever the clock */
+        if (t->status == TIDE_ECANCELLED)
+            t->flags |= TIDE__T_CANCEL_SEEN;
+    }
     L->current = t;
     int st = t->fn(tide__task_frame(t));
     L->current = NULL;
+    if (debug)
+        tide__debug_slow(L, t, tide__host_now(L) - started);
     if (st == TIDE__SUSPENDED) {
         TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
                     t->wait_ops ? t->wait_ops->what : "yield", 0);
+        if (L->debug)
+            tide__debug_suspended(L, t);
         deliver_cancel(t);
         return;
     }
@@ -364,10 +384,18 @@ int tide__task_cancel(tide_task *t, tide__msg *m)
 {
     if (t->flags & TIDE__T_DONE)
         return 0;
-    t->cancelling++;
+    if (t->cancelling < INT16_MAX)
+        t->cancelling++;
+    /* A wait may pass the cancel on (to an awaited task); a cycle of tasks
+     * awaiting each other must not pass it round forever. */
     if ((t->flags & TIDE__T_WAITING) && t->wait_ops && t->wait_ops->cancel &&
-        t->wait_ops->cancel(t, m))
-        return 1;
+        !(t->flags & TIDE__T_IN_CANCEL)) {
+        t->flags |= TIDE__T_IN_CANCEL;
+        int taken = t->wait_ops->cancel(t, m);
+        t->flags &= (uint16_t)~TIDE__T_IN_CANCEL;
+        if (taken)
+            return 1;
+    }
     t->flags |= TIDE__T_MUST_CANCEL;
     tide__msg_set(t->loop, &t->cancel_msg, m);
     return 1;
@@ -397,17 +425,30 @@ int tide_task_uncancel(tide_task *t)
     if (!t)
         return TIDE_EINVAL;
     if (t->cancelling > 0 && --t->cancelling == 0)
-        t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
+        t->flags &= (uint16_t)~(TIDE__T_MUST_CANCEL | TIDE__T_CANCEL_SEEN);
     return t->cancelling;
 }
 
 /* ---- awaiting a task ---------------------------------------------------- */
 
+int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg)
+{
+    if (child->flags & TIDE__T_IN_CANCEL) {
+        /* The cancel came back round a cycle of tasks awaiting each other:
+         * stop waiting instead, as if the awaited task had been cancelled,
+         * so that the cycle unwinds. */
+        tide__list_remove(&t->wait.on.waiter.node);
+        tide__wake(t, TIDE_ECANCELLED, msg);
+        return 1;
+    }
+    return tide__task_cancel(child, msg);
+}
+
 static int join_cancel(tide_task *t, tide__msg *msg)
 {
     /* Cancelling the awaiter cancels the awaited task; the awaiter gets
      * whatever that task ends with. */
-    return tide__task_cancel(t->wait.on.obj, msg);
+    return tide__cancel_awaited(t, t->wait.on.obj, msg);
 }
 
 static void join_drop(tide_task *t)
@@ -415,7 +456,16 @@ static void join_drop(tide_task *t)
     tide__list_remove(&t->wait.on.waiter.node);
 }
 
-static const tide__wait_ops join_ops = {"task", join_cancel, NULL, join_drop};
+static tide_task *join_describe(tide_task *t, char *buf, size_t n)
+{
+    char label[80];
+    tide_task *child = t->wait.on.obj;
+    snprintf(buf, n, "task %s", tide__task_label(child, label, sizeof label));
+    return child;
+}
+
+static const tide__wait_ops join_ops = {"task", join_cancel, NULL, join_drop,
+                                        join_describe};
 
 static void deliver_outcome(tide_task *child, void **out, int *status,
                             tide__msg **msg)
@@ -428,6 +478,7 @@ static void deliver_outcome(tide_task *child, void **out, int *status,
 
 static void join_fire(tide__waiter *w, tide_task *child)
 {
+    child->flags |= TIDE__T_RETRIEVED;
     tide_task *t = TIDE__CONTAINER(w, tide_task, wait.on.waiter);
     int status;
     tide__msg *msg;
@@ -448,6 +499,7 @@ int tide_join(tide_task *child, void **value)
     if (child->flags & TIDE__T_DONE) {
         int status;
         tide__msg *msg;
+        child->flags |= TIDE__T_RETRIEVED;
         deliver_outcome(child, value, &status, &msg);
         tide__msg_set(t->loop, &t->msg, msg);
         return status;
@@ -477,4 +529,96 @@ void tide__task_free_all(tide_loop *L)
             tide__list_remove(t->awaiters.next);
         task_free(t);
     }
+    /* Finished tasks whose handles were never released: handles do not
+     * outlive their loop. */
+    while (!tide__list_empty(&L->done_tasks)) {
+        tide_task *t = TIDE__CONTAINER(L->done_tasks.next, tide_task, link);
+        if (L->debug)
+            tide__debug_report(L, TIDE_DEBUG_OPEN, t, "task %s: handle never "
+                               "released", tide_task_name(t));
+        task_free(t);
+    }
+}
+
+/* ---- introspection ------------------------------------------------------ */
+
+tide_task *tide__task_by_id(tide_loop *L, uint32_t id)
+{
+    tide__node *lists[2] = {&L->tasks, &L->done_tasks};
+    for (int i = 0; i < 2; i++)
+        for (tide__node *n = lists[i]->next; n != lists[i]; n = n->next) {
+            tide_task *t = TIDE__CONTAINER(n, tide_task, link);
+            if (t->id == id)
+                return t;
+        }
+    return NULL;
+}
+
+const char *tide__task_label(tide_task *t, char *buf, size_t n)
+{
+    const char *name = tide_task_name(t);
+    char def[TIDE_DEFAULT_NAME_MAX];
+    snprintf(def, sizeof def, "Task-%u", (unsigned)t->id);
+    if (name && strcmp(name, def) != 0)
+        snprintf(buf, n, "%s '%s'", def, name);
+    else
+        snprintf(buf, n, "%s", def);
+    return buf;
+}
+
+const char *tide_task_state(const tide_task *t)
+{
+    if (!t)
+        return NULL;
+    if (t->flags & TIDE__T_DONE)
+        return t->status == 0 ? "done"
+               : t->status == TIDE_ECANCELLED ? "cancelled" : "failed";
+    if (tide__current() == t)
+        return "running";
+    if (t->flags & TIDE__T_WAITING)
+        return "waiting";
+    return (t->flags & TIDE__T_STARTED) ? "ready" : "new";
+}
+
+const char *tide_task_awaiting(const tide_task *t)
+{
+    if (!t || !(t->flags & TIDE__T_WAITING) || !t->wait_ops)
+        return NULL;
+    return t->wait_ops->what;
+}
+
+tide_task *tide_task_describe_wait(tide_task *t, char *buf, size_t n)
+{
+    if (n)
+        buf[0] = 0;
+    const char *what = tide_task_awaiting(t);
+    if (!what)
+        return NULL;
+    if (t->wait_ops->describe)
+        return t->wait_ops->describe(t, buf, n);
+    snprintf(buf, n, "%s", what);
+    return NULL;
+}
+
+double tide_task_waiting_since(const tide_task *t)
+{
+    return t ? (double)t->since / 1e9 : 0;
+}
+
+size_t tide_task_awaiters(tide_task *t, tide_task **out, size_t max)
+{
+    size_t count = 0;
+    if (!t)
+        return 0;
+    for (tide__node *n = t->awaiters.next; n != &t->awaiters; n = n->next) {
+        tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
+        tide_task *a = w->fire == tide__donecb_fire
+                           ? TIDE__CONTAINER(w, tide__donecb, waiter)->awaiter
+                           : TIDE__CONTAINER(w, tide_task, wait.on.waiter);
+        if (a && count < max && out)
+            out[count] = a;
+        if (a)
+            count++;
+    }
+    return count;
 }

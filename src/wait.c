@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- one task behind a done callback: shield, and wait_for(<= 0) ------- */
@@ -80,8 +81,22 @@ static void watch_drop(tide_task *t)
     watch_unref(w);
 }
 
+static tide_task *watch_describe(tide_task *t, char *buf, size_t n)
+{
+    struct watch *w = t->wait.on.obj;
+    char label[80];
+    tide_task *child = w->cb.linked ? w->cb.task : NULL;
+    if (!child) {
+        snprintf(buf, n, "a finished task");
+        return NULL;
+    }
+    snprintf(buf, n, "task %s (%s)", tide__task_label(child, label, sizeof label),
+             w->timed ? "wait_for" : "shield");
+    return child;
+}
+
 static const tide__wait_ops watch_ops = {"task", watch_cancel, watch_resume,
-                                         watch_drop};
+                                         watch_drop, watch_describe};
 
 /* The outcome of a finished task, as an await returns it. */
 static int outcome(tide_task *t, tide_task *child, void **value)
@@ -117,6 +132,7 @@ static int watch_start(tide_task *t, tide_task *child, void **value,
     w->timed = timed;
     w->refs = 2;
     w->cb.owner = w;
+    w->cb.awaiter = t;
     tide__donecb_add(&w->cb, child, watch_done);
     t->wait.on.obj = w;
     return tide__suspend(t, &watch_ops, NULL);
@@ -136,9 +152,9 @@ int tide_shield(tide_task *child, void **value)
 /* ---- wait_for ------------------------------------------------------------ */
 
 /* wait_for(timeout > 0) is `async with timeout(d): return await task`:
- * a join whose resume leaves the timeout scope. */
+ * a join (the parent's own waiter node sits in the child's awaiters)
+ * whose resume leaves the timeout scope. */
 struct wait_for {
-    tide__waiter waiter; /* in the child's awaiters */
     tide_task *parent;
     tide_task *child;
     void **out;
@@ -147,16 +163,18 @@ struct wait_for {
 
 static void wait_for_fire(tide__waiter *waiter, tide_task *child)
 {
-    struct wait_for *wf = TIDE__CONTAINER(waiter, struct wait_for, waiter);
+    tide_task *t = TIDE__CONTAINER(waiter, tide_task, wait.on.waiter);
+    struct wait_for *wf = t->wait.on.obj;
     if (child->status >= 0 && wf->out)
         *wf->out = ((tide_frame *)tide__task_frame(child))->result;
-    tide__wake(wf->parent, child->status, child->msg);
+    child->flags |= TIDE__T_RETRIEVED;
+    tide__wake(t, child->status, child->msg);
 }
 
 static int wait_for_cancel(tide_task *t, tide__msg *msg)
 {
     struct wait_for *wf = t->wait.on.obj;
-    return tide__task_cancel(wf->child, msg); /* as a join does */
+    return tide__cancel_awaited(t, wf->child, msg); /* as a join does */
 }
 
 static void wait_for_free(struct wait_for *wf)
@@ -176,13 +194,22 @@ static int wait_for_resume(tide_task *t, int status)
 
 static void wait_for_drop(tide_task *t)
 {
+    tide__list_remove(&t->wait.on.waiter.node);
+    wait_for_free(t->wait.on.obj);
+}
+
+static tide_task *wait_for_describe(tide_task *t, char *buf, size_t n)
+{
     struct wait_for *wf = t->wait.on.obj;
-    tide__list_remove(&wf->waiter.node);
-    wait_for_free(wf);
+    char label[80];
+    snprintf(buf, n, "task %s (wait_for)",
+             tide__task_label(wf->child, label, sizeof label));
+    return wf->child;
 }
 
 static const tide__wait_ops wait_for_ops = {"task", wait_for_cancel,
-                                            wait_for_resume, wait_for_drop};
+                                            wait_for_resume, wait_for_drop,
+                                            wait_for_describe};
 
 int tide_wait_for(tide_task *child, double timeout, void **value)
 {
@@ -215,8 +242,8 @@ int tide_wait_for(tide_task *child, double timeout, void **value)
     wf->parent = t;
     wf->child = child;
     wf->out = value;
-    wf->waiter.fire = wait_for_fire;
-    tide__list_push(&child->awaiters, &wf->waiter.node);
+    t->wait.on.waiter.fire = wait_for_fire;
+    tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
     t->wait.on.obj = wf;
     return tide__suspend(t, &wait_for_ops, NULL);
 }
@@ -319,8 +346,20 @@ static void waitset_drop(tide_task *t)
     waitset_unref(ws);
 }
 
+/* The first task still pending, as the one holding the wait up. */
+static tide_task *waitset_describe(tide_task *t, char *buf, size_t n)
+{
+    struct waitset *ws = t->wait.on.obj;
+    snprintf(buf, n, "wait for %zu task(s), %zu pending", ws->n, ws->pending);
+    for (size_t i = 0; i < ws->n; i++)
+        if (ws->cbs[i].linked)
+            return ws->cbs[i].task;
+    return NULL;
+}
+
 static const tide__wait_ops waitset_ops = {"wait", waitset_cancel,
-                                           waitset_resume, waitset_drop};
+                                           waitset_resume, waitset_drop,
+                                           waitset_describe};
 
 int tide_wait(tide_task *const *tasks, size_t n, int return_when,
               double timeout)
@@ -366,6 +405,7 @@ int tide_wait(tide_task *const *tasks, size_t n, int return_when,
         tasks[i]->flags |= TIDE__T_MARK;
         tide__donecb *cb = &ws->cbs[ws->n];
         cb->owner = ws;
+        cb->awaiter = t;
         cb->index = ws->n++;
         ws->refs++;
         tide__donecb_add(cb, tasks[i], waitset_child_done);

@@ -26,6 +26,7 @@ static struct {
     char why[TH_TEXT];
     char log[TH_TEXT];
     char reports[TH_TEXT];
+    char debug[TH_TEXT];
 
     /* OOM sweep: fail_at = 0 never fails; else the fail_at-th allocation */
     size_t fail_at, allocs, live;
@@ -112,6 +113,51 @@ const char *th_log_text(void)
 const char *th_reports(void)
 {
     return H.reports;
+}
+
+static const char *debug_kind(int kind)
+{
+    static const char *names[] = {"?", "SLOW", "UNRETRIEVED", "LEFTOVER",
+                                  "OPEN", "SWALLOWED", "BLOCKING", "DEADLOCK"};
+    return kind > 0 && kind <= TIDE_DEBUG_DEADLOCK ? names[kind] : "?";
+}
+
+static void th_debug(tide_loop *loop, int kind, const char *text,
+                     tide_task *task, void *arg)
+{
+    (void)loop;
+    (void)task;
+    (void)arg;
+    append(H.debug, "%s: %s\n", debug_kind(kind), text);
+}
+
+const char *th_debug_reports(void)
+{
+    return H.debug;
+}
+
+int th_debug_has(int kind, const char *text)
+{
+    char needle[64];
+    snprintf(needle, sizeof needle, "%s: ", debug_kind(kind));
+    for (const char *p = H.debug; (p = strstr(p, needle)); p++) {
+        const char *end = strstr(p + 1, "\n");
+        const char *hit = strstr(p, text);
+        /* the text must lie within this report (reports may span lines:
+         * a report ends where the next "KIND: " begins) */
+        const char *next = NULL;
+        for (int k = 1; k <= TIDE_DEBUG_DEADLOCK; k++) {
+            char other[64];
+            snprintf(other, sizeof other, "\n%s: ", debug_kind(k));
+            const char *o = strstr(p + 1, other);
+            if (o && (!next || o < next))
+                next = o;
+        }
+        (void)end;
+        if (hit && (!next || hit < next))
+            return 1;
+    }
+    return 0;
 }
 
 size_t th_live_bytes(void)
@@ -238,6 +284,7 @@ static int start_run(void)
     const th_case *c = &H.cases[H.i];
     H.log[0] = 0;
     H.reports[0] = 0;
+    H.debug[0] = 0;
     H.allocs = 0;
     H.injected = 0;
     H.exited = 0;
@@ -252,6 +299,7 @@ static int start_run(void)
         tide_loop_set_virtual_clock(H.loop, 1);
     tide_loop_on_exit(H.loop, on_exit_cb, NULL);
     tide_loop_set_exception_handler(H.loop, th_exception, NULL);
+    tide_loop_set_debug_handler(H.loop, th_debug, NULL);
     void *frame = calloc(1, c->frame_size);
     if (!frame) {
         fail("calloc");

@@ -65,6 +65,13 @@ const char *th_log_text(void);
  * "context:ERRNAME" words separated by spaces. */
 const char *th_reports(void);
 
+/* Debug reports of this case (the debug handler), each "KIND: text" with
+ * KIND one of SLOW UNRETRIEVED LEFTOVER OPEN SWALLOWED BLOCKING DEADLOCK,
+ * separated by newlines. */
+const char *th_debug_reports(void);
+/* Whether some debug report of `kind` (TIDE_DEBUG_*) contains `text`. */
+int th_debug_has(int kind, const char *text);
+
 /* The allocator of the current case (for tests of the allocator itself). */
 size_t th_live_bytes(void);
 /* Whether this run of the case injects allocation failures. */

@@ -1,0 +1,321 @@
+/*
+ * debug.c - debug mode, deadlock reports and introspection: what each task
+ * does and waits on, what holds it up, and what a run leaves behind.
+ *
+ * Everything here runs only when debug mode is on (one branch per step in
+ * the hot paths), except the deadlock report, which replaces asyncio's hang
+ * and so is always given.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void default_debug(tide_loop *loop, int kind, const char *text,
+                          tide_task *task, void *arg)
+{
+    (void)loop;
+    (void)kind;
+    (void)task;
+    (void)arg;
+    fprintf(stderr, "tide: %s\n", text);
+}
+
+void tide__debug_init(tide_loop *L)
+{
+    tide__list_init(&L->done_tasks);
+    tide__list_init(&L->resources);
+    L->slow_ns = TIDE_DEFAULT_SLOW_NS;
+    L->on_debug = default_debug;
+    const char *env = getenv("TIDE_DEBUG");
+    L->debug = env && *env && strcmp(env, "0") != 0;
+}
+
+void tide__debug_destroy(tide_loop *L)
+{
+    /* Primitives may be destroyed after their loop: detach them so that
+     * their unlinking touches nothing of the loop. */
+    while (!tide__list_empty(&L->resources))
+        tide__list_remove(L->resources.next);
+}
+
+int tide_loop_set_debug(tide_loop *loop, int on)
+{
+    if (!loop)
+        return TIDE_EINVAL;
+    loop->debug = on != 0;
+    return 0;
+}
+
+int tide_loop_debug(const tide_loop *loop)
+{
+    return loop ? loop->debug : 0;
+}
+
+int tide_loop_set_slow_callback_duration(tide_loop *loop, double seconds)
+{
+    int64_t ns;
+    if (!loop || tide__seconds_ns(seconds, &ns) < 0 || ns < 0)
+        return TIDE_EINVAL;
+    loop->slow_ns = ns;
+    return 0;
+}
+
+int tide_loop_set_debug_handler(tide_loop *loop, tide_debug_fn fn, void *arg)
+{
+    if (!loop)
+        return TIDE_EINVAL;
+    loop->on_debug = fn ? fn : default_debug;
+    loop->on_debug_arg = fn ? arg : NULL;
+    return 0;
+}
+
+void tide__debug_report(tide_loop *L, int kind, tide_task *task,
+                        const char *fmt, ...)
+{
+    char text[TIDE_REPORT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    L->on_debug(L, kind, text, task, L->on_debug_arg);
+}
+
+/* ---- resources ------------------------------------------------------------ */
+
+void tide__resource_add(tide_loop *L, tide__resource *r,
+                        const tide__resource_ops *ops)
+{
+    r->ops = ops;
+    r->id = ++L->next_resource_id;
+    tide__list_push(&L->resources, &r->link);
+}
+
+void tide__resource_remove(tide__resource *r)
+{
+    tide__list_remove(&r->link); /* a detached node links to itself */
+}
+
+/* ---- what a task waits on ------------------------------------------------ */
+
+/* "Task-3 'x' waiting on lock#1 held by Task-2", "Task-4 ready", ... */
+static int describe_task(tide_task *t, char *buf, size_t n,
+                         tide_task **blocker)
+{
+    char label[80], wait[160];
+    tide__task_label(t, label, sizeof label);
+    *blocker = NULL;
+    const char *state = tide_task_state(t);
+    if (strcmp(state, "waiting") != 0)
+        return snprintf(buf, n, "%s %s", label, state);
+    *blocker = tide_task_describe_wait(t, wait, sizeof wait);
+    return snprintf(buf, n, "%s waiting on %s", label, wait);
+}
+
+/* ---- the reports of debug mode ------------------------------------------- */
+
+void tide__debug_slow(tide_loop *L, tide_task *t, int64_t took)
+{
+    if (took < L->slow_ns)
+        return;
+    char label[80];
+    if (t)
+        tide__debug_report(L, TIDE_DEBUG_SLOW, t, "slow step: task %s took "
+                           "%.3f s", tide__task_label(t, label, sizeof label),
+                           (double)took / 1e9);
+    else
+        tide__debug_report(L, TIDE_DEBUG_SLOW, NULL, "slow callback: took "
+                           "%.3f s", (double)took / 1e9);
+}
+
+void tide__debug_suspended(tide_loop *L, tide_task *t)
+{
+    /* It saw a cancellation, is still counted as being cancelled, and waits
+     * again - not in the cleanup of that very cancellation (its own frame
+     * would be propagating TIDE_ECANCELLED then). */
+    if (t->cancelling <= 0 || !(t->flags & TIDE__T_CANCEL_SEEN) ||
+        (t->flags & TIDE__T_WARNED))
+        return;
+    tide_frame *fr = tide__task_frame(t);
+    if (fr->err == TIDE_ECANCELLED)
+        return;
+    t->flags |= TIDE__T_WARNED;
+    char label[80];
+    tide__debug_report(
+        L, TIDE_DEBUG_SWALLOWED, t,
+        "task %s caught a cancellation and awaits again (on %s) without "
+        "tide_task_uncancel(): whoever cancelled it may wait forever",
+        tide__task_label(t, label, sizeof label),
+        t->wait_ops ? t->wait_ops->what : "yield");
+}
+
+void tide__debug_freed(tide_loop *L, tide_task *t)
+{
+    if (!(t->flags & TIDE__T_DONE) || t->status >= 0 ||
+        t->status == TIDE_ECANCELLED || (t->flags & TIDE__T_RETRIEVED))
+        return;
+    char label[80];
+    const char *name = tide_errname(t->status);
+    tide__debug_report(L, TIDE_DEBUG_UNRETRIEVED, t,
+                       "task %s failed with %s%s%s and nobody read its error",
+                       tide__task_label(t, label, sizeof label),
+                       name ? name : "a user error", t->msg ? ": " : "",
+                       t->msg ? t->msg->text : "");
+}
+
+void tide__debug_leftovers(tide_loop *L)
+{
+    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next) {
+        tide_task *t = TIDE__CONTAINER(n, tide_task, link), *blocker;
+        char line[256];
+        describe_task(t, line, sizeof line, &blocker);
+        tide__debug_report(L, TIDE_DEBUG_LEFTOVER, t,
+                           "%s when the main task finished; cancelling it",
+                           line);
+    }
+}
+
+void tide__debug_exit(tide_loop *L)
+{
+    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next) {
+        tide_task *t = TIDE__CONTAINER(n, tide_task, link), *blocker;
+        char line[256];
+        describe_task(t, line, sizeof line, &blocker);
+        tide__debug_report(L, TIDE_DEBUG_LEFTOVER, t,
+                           "still pending at exit: %s", line);
+    }
+    for (tide__node *n = L->resources.next; n != &L->resources; n = n->next) {
+        tide__resource *r = TIDE__CONTAINER(n, tide__resource, link);
+        char state[200];
+        if (r->ops->describe(r, state, sizeof state))
+            tide__debug_report(L, TIDE_DEBUG_OPEN, NULL,
+                               "%s#%u still in use at exit: %s", r->ops->kind,
+                               (unsigned)r->id, state);
+    }
+}
+
+void tide__debug_blocking(tide_loop *L, tide_task *t, const char *what)
+{
+    if (!L->debug)
+        return;
+    char label[80];
+    tide__debug_report(L, TIDE_DEBUG_BLOCKING, t,
+                       "blocking call on the loop: %s ran inline in task %s "
+                       "(no threads on this host); nothing else ran meanwhile",
+                       what, t ? tide__task_label(t, label, sizeof label)
+                               : "(none)");
+}
+
+/* ---- deadlock -------------------------------------------------------------- */
+
+/* Appends to a report buffer, keeping it terminated. */
+static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+    if (*len >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *len, n - *len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len = *len + (size_t)k < n ? *len + (size_t)k : n;
+}
+
+/* Follows what holds up `start`; if the chain comes back to a task seen on
+ * it, writes the cycle ("a -> b -> a") and returns 1. */
+static int find_cycle(tide_task *start, char *buf, size_t n, size_t *len)
+{
+    enum { MAX = 64 };
+    tide_task *chain[MAX];
+    size_t k = 0;
+    for (tide_task *t = start; t && k < MAX; k++) {
+        for (size_t i = 0; i < k; i++) {
+            if (chain[i] != t)
+                continue;
+            char label[80];
+            add(buf, n, len, "  cycle: ");
+            for (size_t j = i; j < k; j++)
+                add(buf, n, len, "%s -> ",
+                    tide__task_label(chain[j], label, sizeof label));
+            add(buf, n, len, "%s\n", tide__task_label(t, label, sizeof label));
+            return 1;
+        }
+        chain[k] = t;
+        char wait[160];
+        t = tide_task_describe_wait(t, wait, sizeof wait);
+    }
+    return 0;
+}
+
+void tide__debug_deadlock(tide_loop *L)
+{
+    char text[TIDE_REPORT_MAX];
+    size_t len = 0;
+    add(text, sizeof text, &len, "deadlock: %zu task(s) wait and nothing can "
+        "wake any of them; cancelling them\n", L->ntasks);
+    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next) {
+        tide_task *t = TIDE__CONTAINER(n, tide_task, link), *blocker;
+        char line[256];
+        describe_task(t, line, sizeof line, &blocker);
+        add(text, sizeof text, &len, "  %s\n", line);
+    }
+    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next)
+        if (find_cycle(TIDE__CONTAINER(n, tide_task, link), text, sizeof text,
+                       &len))
+            break;
+    if (len && text[len - 1] == '\n')
+        text[len - 1] = 0;
+    L->on_debug(L, TIDE_DEBUG_DEADLOCK, text, NULL, L->on_debug_arg);
+}
+
+/* ---- introspection ---------------------------------------------------------- */
+
+int tide_loop_walk(tide_loop *loop, int (*fn)(tide_task *t, void *arg),
+                   void *arg)
+{
+    if (!loop || !fn)
+        return TIDE_EINVAL;
+    for (tide__node *n = loop->tasks.next; n != &loop->tasks;) {
+        tide__node *next = n->next;
+        int rc = fn(TIDE__CONTAINER(n, tide_task, link), arg);
+        if (rc)
+            return rc;
+        n = next;
+    }
+    return 0;
+}
+
+size_t tide_loop_dump(tide_loop *loop, char *buf, size_t n)
+{
+    size_t need = 0;
+    if (n)
+        buf[0] = 0;
+    if (!loop)
+        return 0;
+    double now = tide_loop_time(loop);
+    for (tide__node *nd = loop->tasks.next; nd != &loop->tasks; nd = nd->next) {
+        tide_task *t = TIDE__CONTAINER(nd, tide_task, link), *blocker;
+        char line[320];
+        int k = describe_task(t, line, sizeof line, &blocker);
+        if (k > 0 && (t->flags & TIDE__T_WAITING))
+            snprintf(line + strlen(line), sizeof line - strlen(line),
+                     " for %.3f s", now - tide_task_waiting_since(t));
+        int w = snprintf(need < n ? buf + need : NULL, need < n ? n - need : 0,
+                         "%s\n", line);
+        if (w > 0)
+            need += (size_t)w;
+    }
+    return need;
+}
+
+uint64_t tide_loop_steps(const tide_loop *loop)
+{
+    return loop ? loop->steps : 0;
+}
+
+size_t tide_loop_timers(const tide_loop *loop)
+{
+    return loop ? loop->heap_len : 0;
+}
