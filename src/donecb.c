@@ -53,3 +53,27 @@ void tide__donecb_clear(tide_loop *L, tide__donecb *cb)
     tide__msg_unref(L, cb->msg);
     cb->msg = NULL;
 }
+
+void tide__donecbs_remove(tide__donecb *cbs, size_t n, uint32_t *refs)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cbs[i].linked) {
+            tide__donecb_remove(&cbs[i]);
+            --*refs;
+        }
+    }
+}
+
+tide_task *tide__donecbs_pending(const tide__donecb *cbs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cbs[i].linked)
+            return cbs[i].task;
+    return NULL;
+}
+
+void tide__donecbs_clear(tide_loop *L, tide__donecb *cbs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tide__donecb_clear(L, &cbs[i]);
+}

@@ -37,8 +37,7 @@ static void gather_unref(struct gather *g)
 {
     if (--g->refs)
         return;
-    for (size_t i = 0; i < g->n; i++)
-        tide__donecb_clear(g->loop, &g->cbs[i]);
+    tide__donecbs_clear(g->loop, g->cbs, g->n);
     tide__free(g->loop, g, gather_size(g->n));
 }
 
@@ -46,12 +45,7 @@ static void gather_unref(struct gather *g)
  * keeps g alive meanwhile). */
 static void remove_all(struct gather *g)
 {
-    for (size_t i = 0; i < g->n; i++) {
-        if (g->cbs[i].linked) {
-            tide__donecb_remove(&g->cbs[i]);
-            g->refs--;
-        }
-    }
+    tide__donecbs_remove(g->cbs, g->n, &g->refs);
 }
 
 /* The gather has its outcome: stop listening and wake the parent. */
@@ -119,10 +113,7 @@ static tide_task *gather_describe(tide_task *t, char *buf, size_t n)
 {
     struct gather *g = t->wait.on.obj;
     snprintf(buf, n, "gather of %zu task(s), %zu finished", g->n, g->finished);
-    for (size_t i = 0; i < g->n; i++)
-        if (g->cbs[i].linked)
-            return g->cbs[i].task;
-    return NULL;
+    return tide__donecbs_pending(g->cbs, g->n);
 }
 
 static const tide__wait_ops gather_ops = {"gather", gather_cancel,

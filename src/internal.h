@@ -278,6 +278,12 @@ void tide__donecb_fire(tide__waiter *w, tide_task *task);
 void tide__donecb_remove(tide__donecb *cb);
 /* Release the recorded message. */
 void tide__donecb_clear(tide_loop *L, tide__donecb *cb);
+/* For owners of an array of them (gather, wait): remove those still
+ * watching, dropping one of *refs for each; the first task still watched
+ * (what holds the owner up), or NULL; release every recorded message. */
+void tide__donecbs_remove(tide__donecb *cbs, size_t n, uint32_t *refs);
+tide_task *tide__donecbs_pending(const tide__donecb *cbs, size_t n);
+void tide__donecbs_clear(tide_loop *L, tide__donecb *cbs, size_t n);
 
 #define TIDE__FRAME_ALIGN 8
 #define TIDE__FRAME_OFFSET                                                     \

@@ -272,8 +272,7 @@ static void waitset_unref(struct waitset *ws)
 {
     if (--ws->refs)
         return;
-    for (size_t i = 0; i < ws->n; i++)
-        tide__donecb_clear(ws->loop, &ws->cbs[i]);
+    tide__donecbs_clear(ws->loop, ws->cbs, ws->n);
     tide__free(ws->loop, ws, waitset_size(ws->cap));
 }
 
@@ -322,12 +321,7 @@ static void waitset_finish(struct waitset *ws)
         tide_handle_release(ws->timer);
         ws->timer = NULL;
     }
-    for (size_t i = 0; i < ws->n; i++) {
-        if (ws->cbs[i].linked) {
-            tide__donecb_remove(&ws->cbs[i]);
-            ws->refs--;
-        }
-    }
+    tide__donecbs_remove(ws->cbs, ws->n, &ws->refs);
 }
 
 static int waitset_resume(tide_task *t, int status)
@@ -351,10 +345,7 @@ static tide_task *waitset_describe(tide_task *t, char *buf, size_t n)
 {
     struct waitset *ws = t->wait.on.obj;
     snprintf(buf, n, "wait for %zu task(s), %zu pending", ws->n, ws->pending);
-    for (size_t i = 0; i < ws->n; i++)
-        if (ws->cbs[i].linked)
-            return ws->cbs[i].task;
-    return NULL;
+    return tide__donecbs_pending(ws->cbs, ws->n);
 }
 
 static const tide__wait_ops waitset_ops = {"wait", waitset_cancel,
