@@ -29,7 +29,8 @@ WASI_CFLAGS   := $(CFLAGS_COMMON) -O2
 EM_CFLAGS     := $(CFLAGS_COMMON) -O2
 # The Emscripten glue: an ES module factory that runs in browsers and, given
 # wasmBinary, in Node (3.1.6's own Node loader breaks in ESM: DESIGN.md).
-EM_LDFLAGS    := --js-library src/host/emscripten.js -sMODULARIZE \
+EM_LDFLAGS    := --js-library src/host/emscripten.js \
+                 --js-library src/host/calls.js -sMODULARIZE \
                  -sEXPORT_ES6 -sENVIRONMENT=web,worker \
                  -sEXPORT_NAME=createTide -sEXPORTED_RUNTIME_METHODS=ENV \
                  -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432
@@ -42,7 +43,7 @@ BENCHES   := $(basename $(notdir $(wildcard bench/*.c)))
 
 SETUP := build/.setup-done
 
-.PHONY: all setup native asan wasi em test run bench clean
+.PHONY: all setup native asan wasi em dist test run bench clean
 
 all: native asan wasi em
 
@@ -102,19 +103,42 @@ build/asan/%: $$(call prog_src,%) $$(call prog_extra,%) build/asan/libtide.a | $
 build/wasi/%.wasm: $$(call prog_src,%) $$(call prog_extra,%) build/wasi/libtide.a | $(SETUP)
 	$(WASI_CC) $(WASI_CFLAGS) -Itests $(filter %.c,$^) build/wasi/libtide.a -o $@
 
-build/em/%.mjs: $$(call prog_src,%) $$(call prog_extra,%) build/em/libtide.a src/host/emscripten.js | $(SETUP)
+build/em/%.mjs: $$(call prog_src,%) $$(call prog_extra,%) build/em/libtide.a src/host/emscripten.js src/host/calls.js | $(SETUP)
 	$(EMCC) $(EM_CFLAGS) -Itests $(filter %.c,$^) build/em/libtide.a $(EM_LDFLAGS) -o $@
+
+# ---- the npm package: dist/ -------------------------------------------------
+# What the package ships (package.json "files"): the JS API and its types,
+# the examples, and what tools/tide-emcc needs to build your own programs
+# (tide.h, libtide.a, the JS libraries and the link flags above).
+EM_JS_LIBS    := $(filter %.js,$(EM_LDFLAGS))
+EM_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_LDFLAGS))
+
+dist: build/dist.stamp
+
+build/dist.stamp: tools/make-dist.mjs tools/tide-emcc web/tide.mjs web/tide.d.ts \
+                  include/tide.h build/em/libtide.a $(EM_JS_LIBS) Makefile \
+                  $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES)))
+	node tools/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
+	    --link-flags "$(EM_LINK_FLAGS)"
+	@touch $@
+
+# A user program for the JS API tests, built as users build theirs.
+JS_TEST_PROGS := build/em/user/jsapi.mjs
+
+build/em/user/%.mjs: tests/%.c build/dist.stamp
+	@mkdir -p $(@D)
+	tools/tide-emcc $< -o $@
 
 # ---- test, run, bench -------------------------------------------------------
 
-test: all
+test: all dist $(JS_TEST_PROGS)
 	node --test --test-reporter=spec tests/
 
-run: em
+run: em dist
 	node web/serve.mjs --port $(PORT)
 
 bench: native wasi em
 	node bench/run.mjs
 
 clean:
-	rm -rf build
+	rm -rf build dist

@@ -805,9 +805,14 @@ int tide_queue_full(const tide_queue *q);
  * timeout scope, a TaskGroup) ends its await at once with TIDE_ECANCELLED
  * (or TIDE_ETIMEDOUT through tide_timeout_exit), as in asyncio, and aborts
  * the JS side: the function's AbortSignal fires, or fetch() is aborted.
- * Whatever the JS side does after that is ignored. A result that arrived
- * before the task was cancelled but after it stopped being able to see it
- * is freed, not leaked.
+ * Whatever the JS side does after that is ignored. If the result arrives
+ * but the task is cancelled before it resumes, the task gets
+ * TIDE_ECANCELLED and the result is freed.
+ *
+ * With the virtual clock, time jumps to the next timer only after the host
+ * had TIDE_VIRTUAL_GRACE_NS (src/config.h, 50 ms) of real time with
+ * nothing happening while a call or request is under way: a quick host
+ * call finishes "at once", a hanging one meets its timeout quickly.
  */
 
 /*
@@ -816,8 +821,10 @@ int tide_queue_full(const tide_queue *q);
  *     { name: async (arg, { signal }) => result }
  * (createTide({ tideFunctions: {...} }) fills it). `arg_json` is a JSON
  * text parsed into `arg` (NULL passes undefined); `signal` is an
- * AbortSignal that fires if the task stops waiting. The function may also
- * be synchronous: its return value counts as resolved.
+ * AbortSignal that fires if the task stops waiting (from a JS job of its
+ * own, never inside a loop turn). The function is called at once, inside
+ * the awaiting task's step; it may also be synchronous: its return value
+ * counts as resolved.
  *
  * On success *result_json (if result_json is not NULL) receives the JSON
  * text of the resolved value (`undefined` gives "null"), NUL-terminated and

@@ -19,6 +19,10 @@
 /* Buffer for default task names: "Task-" + up to 10 digits + NUL. */
 #define TIDE_DEFAULT_NAME_MAX 16
 
+/* Virtual clock with host work under way (a thread, a fetch): before time
+ * jumps to the next timer, the host gets this much real time to finish. */
+#define TIDE_VIRTUAL_GRACE_NS (50 * 1000 * 1000)
+
 /* Debug mode: a task step or callback running longer than this is
  * reported (asyncio's slow_callback_duration, 0.1 s). */
 #define TIDE_DEFAULT_SLOW_NS (100 * 1000 * 1000)

@@ -398,6 +398,8 @@ struct tide_loop {
      * any, a loop with nothing ready and no timer waits for the host
      * instead of reporting a deadlock. */
     uint32_t host_pending;
+    uint64_t grace_steps; /* L->steps when the last virtual-clock grace
+                             was given (run.c) */
     tide__host_state host;
 };
 
@@ -440,6 +442,9 @@ static inline tide_task *tide__current_for_await(int *err)
 
 /* run.c */
 int tide__run_blocking(tide_loop *L); /* the blocking hosts' driver */
+/* Virtual clock, nothing ready, a timer next: returns 1 if the host should
+ * first get TIDE_VIRTUAL_GRACE_NS of real time for its pending work. */
+int tide__virtual_grace(tide_loop *L);
 int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
 void tide__task_finished_hook(tide_task *t, int status);
 

@@ -113,6 +113,17 @@ int tide__loop_end_run(tide_loop *L)
     return rc;
 }
 
+int tide__virtual_grace(tide_loop *L)
+{
+    /* Virtual time jumps only when nothing else can happen: while the host
+     * has work under way (a thread, a fetch), it first gets this much real
+     * time to finish, once per quiet spell (Trio's autojump threshold). */
+    if (!L->host_pending || L->grace_steps == L->steps)
+        return 0;
+    L->grace_steps = L->steps;
+    return 1;
+}
+
 int tide__run_blocking(tide_loop *L)
 {
     tide__loop_set_running(L, 1);
@@ -128,10 +139,12 @@ int tide__run_blocking(tide_loop *L)
             continue;
         }
         if (timeout > 0) {
-            if (L->virtual_clock)
-                L->now = L->heap[0]->when;
-            else
+            if (!L->virtual_clock)
                 tide__host_wait(L, timeout);
+            else if (tide__virtual_grace(L))
+                tide__host_wait(L, TIDE_VIRTUAL_GRACE_NS);
+            else
+                L->now = L->heap[0]->when;
         }
         tide__loop_iterate(L);
         if (tide__loop_advance_fast(L))

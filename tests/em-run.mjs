@@ -1,18 +1,27 @@
-// em-run.mjs - run an Emscripten-built Tide program under Node: load the
-// ES module factory, hand it the .wasm bytes (3.1.6's glue cannot fetch a
-// file path on Node), pass TIDE_* environment, and take the exit status
-// that the program reports when its loop finishes.
+// em-run.mjs - run an Emscripten-built Tide program under Node through the
+// package's JS API (web/tide.mjs): TIDE_* environment and arguments go to
+// main(), stdout/stderr stream through, and the exit status is the
+// program's.
 //   node tests/em-run.mjs build/em/x.mjs [args...]
-import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { load } from '../web/tide.mjs';
 
 const [file, ...args] = process.argv.slice(2);
-const { default: create } = await import(pathToFileURL(path.resolve(file)).href);
-const env = Object.entries(process.env).filter(([k]) => k.startsWith('TIDE_'));
-await create({
-  arguments: args,
-  wasmBinary: fs.readFileSync(file.replace(/\.mjs$/, '.wasm')),
-  preRun: [(m) => { for (const [k, v] of env) m.ENV[k] = v; }],
-  onTideExit: (status) => { process.exitCode = status; },
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TIDE_')));
+const program = await load(pathToFileURL(path.resolve(file)));
+const run = program.start({
+  args,
+  env,
+  onStdout: (line) => process.stdout.write(`${line}\n`),
+  onStderr: (line) => process.stderr.write(`${line}\n`),
 });
+try {
+  await run.result;
+  process.exitCode = 0;
+} catch (e) {
+  // The program has said why on stderr (tide_main does); add only what it
+  // could not say itself.
+  if (e.exitCode === null || e.name === 'TIDE_CRASHED') process.stderr.write(`em-run: ${e.message}\n`);
+  process.exitCode = e.exitCode || 1;
+}

@@ -92,3 +92,11 @@ export const EXPECTED = {
     'Worker C received signal — proceeding',
   ],
 };
+
+// Examples that need something the every-host run above cannot give them,
+// and the test that covers them instead. http_client needs a server (a
+// local one, started by that test) and real time; off the web it only says
+// "not supported on this host", which that test checks too.
+export const ELSEWHERE = {
+  http_client: 'tests/host.test.mjs (Node) and tests/host-browser.test.mjs (Chromium)',
+};

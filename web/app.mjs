@@ -1,6 +1,17 @@
 // app.mjs - drives the first example on the docs page: shows the C source,
-// runs build/em/tasks.mjs on demand and streams what it prints.
-import createTide from '/build/em/tasks.mjs';
+// runs the bundled "tasks" example through the npm package's API
+// (dist/tide.mjs) on demand and streams what it prints.
+import { load } from '/dist/tide.mjs';
+
+// Fetched and compiled once; each run instantiates it afresh.
+let loading = null;
+function program() {
+  loading ??= load('tasks').catch((e) => {
+    loading = null; // let the next Run try again
+    throw e;
+  });
+  return loading;
+}
 
 const $ = (id) => document.getElementById(id);
 const runButton = $('run');
@@ -52,8 +63,8 @@ function setState(state, text) {
   status.textContent = text;
 }
 
-// Every Run calls the factory again: a fresh wasm instance, fresh loop and
-// fresh C globals, so runs cannot leak state into each other.
+// Every Run starts a fresh wasm instance: fresh loop and fresh C globals,
+// so runs cannot leak state into each other.
 async function run() {
   runButton.disabled = true;
   output.replaceChildren();
@@ -61,19 +72,21 @@ async function run() {
   setState('running', virtual ? 'Running on the virtual clock…' : 'Running in real time…');
   const t0 = performance.now();
   delete status.dataset.exit;
-  let finish, fail;
-  const exit = new Promise((resolve, reject) => { finish = resolve; fail = reject; });
-  exit.catch(() => {}); // handled below; a failed load rejects both promises
   try {
-    await createTide({
-      print: (line) => addLine(t0, line, 'out'),
-      printErr: (line) => addLine(t0, line, 'err'),
-      preRun: [(m) => { if (virtual) m.ENV.TIDE_CLOCK = 'virtual'; }],
-      onTideExit: (code) => finish(code),
-      // A trap inside the module must end the run, not leave it hanging.
-      onAbort: (what) => fail(new Error(`aborted: ${what}`)),
+    const handle = (await program()).start({
+      clock: virtual ? 'virtual' : 'real',
+      onStdout: (line) => addLine(t0, line, 'out'),
+      onStderr: (line) => addLine(t0, line, 'err'),
     });
-    const code = await exit;
+    // The program's own failure (its exit status) is shown as such; a
+    // crash or a load error is an error of the run.
+    let code = 0;
+    try {
+      await handle.result;
+    } catch (e) {
+      if (e.exitCode === null) throw e;
+      code = e.exitCode;
+    }
     const ms = Math.round(performance.now() - t0);
     setState('done', `Exit status ${code}${code === 0 ? ' (success)' : ' (failure)'} after ${ms} ms.`);
     status.dataset.exit = String(code);

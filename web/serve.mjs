@@ -2,9 +2,10 @@
 //
 //   node web/serve.mjs [--port N] [--host H]     (default 127.0.0.1:8000)
 //
-// Serves three read-only trees and nothing else:
+// Serves four read-only trees and nothing else:
 //   /            -> web/        the page itself
 //   /build/em/   -> build/em/   the Emscripten-built programs (.mjs + .wasm)
+//   /dist/       -> dist/       the npm package (`make dist`): the page's JS API
 //   /examples/   -> examples/   C sources, shown beside the Python
 // Every response carries COOP/COEP/CORP so the page is cross-origin isolated:
 // SharedArrayBuffer, and with it Emscripten pthreads for to_thread, need that.
@@ -18,6 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Longest prefix first, so /build/em/ is not swallowed by /.
 const MOUNTS = [
   ['/build/em/', path.join(root, 'build/em')],
+  ['/dist/', path.join(root, 'dist')],
   ['/examples/', path.join(root, 'examples')],
   ['/', path.join(root, 'web')],
 ];

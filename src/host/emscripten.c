@@ -13,10 +13,17 @@
  *   - only timers pending: one setTimeout for the earliest deadline (with
  *     the virtual clock, time jumps instead and the turn goes on).
  * The JS half is src/host/emscripten.js.
+ *
+ * The second half of this file serves the JS embedding (web/tide.mjs):
+ * it keeps the list of loops being driven, so JS can cancel their main
+ * tasks, trace them, and learn each run's outcome when it ends.
  */
 #include "../internal.h"
 
 #include <emscripten.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 enum { TURN_MICRO = 1, TURN_MACRO = 2, TURN_TIMER = 3 };
 
@@ -26,6 +33,17 @@ extern void tide_js_request_turn(tide_loop *L, int kind);
 extern void tide_js_arm_timer(tide_loop *L, double ms);
 extern void tide_js_cancel_timer(tide_loop *L);
 extern void tide_js_exit(int status);
+extern int tide_js_trace_wanted(void);
+extern void tide_js_trace(const void *records, uint32_t count,
+                          const char *names);
+extern void tide_js_run_end(uint32_t run, int err, const char *name,
+                            const char *text, const char *msg, void *value);
+extern void tide_js_run_over(uint32_t running);
+extern void tide_js_flush_output(void);
+
+static void embed_start(tide_loop *L);
+static void embed_end(tide_loop *L);
+static void trace_flush(void);
 
 int64_t tide__host_now(tide_loop *L)
 {
@@ -68,6 +86,7 @@ int tide__host_drive(tide_loop *L)
     L->host.timer_at = -1;
     L->host.scheduled = 0;
     L->host.slice_start = tide__host_now(L);
+    embed_start(L);
     request_turn(L, TURN_MICRO);
     return TIDE_EINPROGRESS;
 }
@@ -105,8 +124,10 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
             continue;
         }
         if (timeout > 0) {
-            if (!L->virtual_clock) {
-                arm_timer(L, timeout);
+            if (!L->virtual_clock || tide__virtual_grace(L)) {
+                /* real time; or, virtual, the host's grace for its work */
+                arm_timer(L, L->virtual_clock ? TIDE_VIRTUAL_GRACE_NS
+                                              : timeout);
                 break;
             }
             L->now = L->heap[0]->when;
@@ -133,14 +154,238 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
             L->host.timer_at = -1;
         }
         L->host.idle = 0;
-        tide__loop_end_run(L); /* may destroy L */
+        embed_end(L); /* may destroy L */
         return;
     }
     L->host.idle = !L->host.scheduled;
     tide__loop_set_running(L, 0);
+    trace_flush(); /* one batch of trace events per turn */
 }
 
 void tide__host_exit(int status)
 {
     tide_js_exit(status);
+}
+
+/* ---- the JS embedding ----------------------------------------------------
+ *
+ * A *run* is one tide_loop_run of a loop, from tide__host_drive to its end.
+ * The JS handle of a program (web/tide.mjs) follows its runs:
+ *   - tide_js_cancel() cancels the main task of every run under way;
+ *   - with tracing on, every run is traced into one buffer of fixed-size
+ *     records that goes to JS in one call per turn (or when full);
+ *   - when a run ends, JS gets its outcome (error name, message, value)
+ *     before the loop's own exit callback runs (which may free the task),
+ *     then a count of the runs still going: at 0, with main() returned, the
+ *     program is over.
+ * This state is per wasm instance, like the C globals of the program; only
+ * the thread that drives loops (the main one) touches it.
+ */
+
+enum { MAX_RUNS = 32, TRACE_CAP = 1024, NAMES_CAP = 16384 };
+
+typedef struct embed_run {
+    tide_loop *loop; /* NULL: a free slot */
+    uint32_t id;     /* 1, 2, ... in the order runs start */
+    tide_trace_fn prev_trace; /* the program's own tracer, still called */
+    void *prev_arg;
+} embed_run;
+
+static embed_run runs[MAX_RUNS];
+static uint32_t last_run_id;
+static uint32_t running; /* runs under way, counted even beyond MAX_RUNS */
+
+/* One trace event as emscripten.js reads it: 32 bytes. */
+typedef struct trace_rec {
+    int32_t event;
+    uint32_t run;
+    uint32_t task;
+    int32_t status;
+    const char *what; /* a static string or NULL */
+    int32_t name;     /* spawn: offset of the name in trace_names, else -1 */
+    double time;      /* loop time, seconds */
+} trace_rec;
+_Static_assert(sizeof(trace_rec) == 32, "emscripten.js reads 32-byte records");
+
+static trace_rec trace_buf[TRACE_CAP];
+static uint32_t trace_len;
+static char trace_names[NAMES_CAP];
+static uint32_t names_len;
+
+static void trace_flush(void)
+{
+    if (!trace_len)
+        return;
+    uint32_t n = trace_len;
+    trace_len = 0; /* first: JS code may cause more events */
+    names_len = 0;
+    tide_js_trace(trace_buf, n, trace_names);
+}
+
+static void trace_record(tide_loop *L, int event, tide_task *t,
+                         const char *what, int status, const embed_run *run)
+{
+    const char *name = NULL;
+    size_t len = 0;
+    if (event == TIDE_TRACE_SPAWN) {
+        name = tide_task_name(t);
+        len = name ? strlen(name) : 0;
+        if (len > NAMES_CAP / 4)
+            len = NAMES_CAP / 4; /* a silly name is cut, not lost */
+    }
+    if (trace_len == TRACE_CAP || (name && names_len + len + 1 > NAMES_CAP))
+        trace_flush();
+    trace_rec *r = &trace_buf[trace_len++];
+    r->event = event;
+    r->run = run->id;
+    r->task = tide_task_id(t);
+    r->status = status;
+    r->what = what;
+    r->name = -1;
+    if (name) {
+        memcpy(trace_names + names_len, name, len);
+        trace_names[names_len + len] = 0;
+        r->name = (int32_t)names_len;
+        names_len += (uint32_t)len + 1;
+    }
+    /* The clock is read when a step starts; the other events of that step
+     * follow it closely, and wakes come from timers that set L->now. */
+    int64_t now = event == TIDE_TRACE_RUN ? tide__loop_now(L) : L->now;
+    r->time = (double)now / 1e9;
+}
+
+static void trace_event(tide_loop *L, int event, tide_task *t,
+                        const char *what, int status, void *arg)
+{
+    embed_run *run = arg;
+    if (run->prev_trace)
+        run->prev_trace(L, event, t, what, status, run->prev_arg);
+    trace_record(L, event, t, what, status, run);
+}
+
+/* Tasks made before the run started (main among them) get their spawn
+ * event now, in creation order (the program's own tracer saw them). */
+static int trace_existing(tide_task *t, void *arg)
+{
+    trace_record(t->loop, TIDE_TRACE_SPAWN, t, NULL, 0, arg);
+    return 0;
+}
+
+static embed_run *find_run(const tide_loop *L)
+{
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].loop == L)
+            return &runs[i];
+    return NULL;
+}
+
+static void embed_start(tide_loop *L)
+{
+    running++;
+    embed_run *r = find_run(NULL); /* a free slot; none: run untracked */
+    if (!r)
+        return;
+    r->loop = L;
+    r->id = ++last_run_id;
+    r->prev_trace = NULL;
+    r->prev_arg = NULL;
+    if (tide_js_trace_wanted()) {
+        if (L->trace != trace_event) {
+            r->prev_trace = L->trace;
+            r->prev_arg = L->trace_arg;
+        }
+        tide_loop_set_trace(L, trace_event, r);
+        tide_loop_walk(L, trace_existing, r);
+    }
+}
+
+/* Wraps the loop's exit callback for the one call tide__loop_end_run
+ * makes, so the outcome is read before the callback may free the task. */
+typedef struct embed_ending {
+    embed_run *slot; /* NULL if the run was not tracked */
+    tide_exit_fn fn;
+    void *arg;
+} embed_ending;
+
+static void embed_exit(tide_loop *L, tide_task *main, int err, void *arg)
+{
+    embed_ending *e = arg;
+    uint32_t id = e->slot ? e->slot->id : 0;
+    L->on_exit = e->fn; /* put back first: fn may destroy or rerun L */
+    L->on_exit_arg = e->arg;
+    if (e->slot && L->trace == trace_event) {
+        trace_flush();
+        tide_loop_set_trace(L, e->slot->prev_trace, e->slot->prev_arg);
+    }
+    if (e->slot)
+        e->slot->loop = NULL; /* free for a run that fn may start */
+    running--;
+    const char *msg = NULL;
+    void *value = NULL;
+    if (main && err < 0 && tide_task_error(main) == err)
+        msg = tide_task_message(main);
+    if (main && err == 0)
+        tide_task_result(main, &value);
+    tide_js_run_end(id, err, tide_errname(err), tide_strerror(err), msg,
+                    value);
+    if (e->fn)
+        e->fn(L, main, err, e->arg);
+    fflush(stdout);
+    fflush(stderr);
+    tide_js_flush_output();
+    tide_js_run_over(running);
+}
+
+static void embed_end(tide_loop *L)
+{
+    embed_ending e = {find_run(L), L->on_exit, L->on_exit_arg};
+    L->on_exit = embed_exit;
+    L->on_exit_arg = &e;
+    tide__loop_end_run(L); /* calls embed_exit; may destroy L */
+}
+
+/* Cancels the main task of every run under way with `msg` (may be NULL).
+ * Returns how many cancellations took. Called by JS between turns. */
+EMSCRIPTEN_KEEPALIVE int tide_js_cancel(const char *msg)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_RUNS; i++) {
+        tide_loop *L = runs[i].loop;
+        if (L && L->main && !tide_task_done(L->main) &&
+            tide_task_cancel(L->main, msg) > 0)
+            n++;
+    }
+    return n;
+}
+
+/* A dump of the pending tasks of every run under way (tide_loop_dump), in
+ * a buffer that stays valid until the next call. */
+EMSCRIPTEN_KEEPALIVE const char *tide_js_dump(void)
+{
+    static char *buf;
+    size_t cap = 1, len = 0;
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].loop)
+            cap += tide_loop_dump(runs[i].loop, NULL, 0) + 1;
+    free(buf);
+    buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    buf[0] = 0;
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].loop)
+            len += tide_loop_dump(runs[i].loop, buf + len, cap - len);
+    return buf;
+}
+
+/* Runs under way (the program is over when main() returned and this is 0). */
+EMSCRIPTEN_KEEPALIVE uint32_t tide_js_running(void)
+{
+    return running;
+}
+
+/* The symbolic name of an error code, or NULL (trace events carry it). */
+EMSCRIPTEN_KEEPALIVE const char *tide_js_errname(int err)
+{
+    return tide_errname(err);
 }

@@ -1,0 +1,129 @@
+// package.test.mjs - the npm package as a user gets it: `npm pack`, install
+// the tarball into a scratch folder (offline: nothing leaves the machine),
+// import 'tide-wasm' from Node and run a bundled example, then build a
+// program of one's own with the installed tide-emcc and run that too.
+// Needs `make dist` (make test does it); tide-emcc needs emcc.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root } from './hosts.mjs';
+import { EXPECTED } from './expected.mjs';
+
+let scratch, tarball;
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+
+function sh(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 120_000, ...options });
+  if (r.error) throw r.error;
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+before(() => {
+  assert.ok(fs.existsSync(path.join(root, 'dist/tide.mjs')), 'dist/ is missing: run `make dist`');
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-package-'));
+});
+
+after(() => {
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('package.json describes an ESM package with types first', () => {
+  assert.equal(pkg.type, 'module');
+  assert.equal(pkg.engines.node, '>=20');
+  for (const [key, target] of Object.entries(pkg.exports)) {
+    if (typeof target !== 'object') continue;
+    assert.equal(Object.keys(target)[0], 'types', `exports["${key}"] must list "types" first`);
+    for (const file of Object.values(target)) assert.ok(fs.existsSync(path.join(root, file)), file);
+  }
+  assert.deepEqual(pkg.files, ['dist/']);
+  // the version the API reports is the package's
+  const api = fs.readFileSync(path.join(root, 'web/tide.mjs'), 'utf8');
+  assert.match(api, new RegExp(`export const version = '${pkg.version.replace(/\./g, '\\.')}'`));
+});
+
+test('npm pack ships only what users need', { timeout: 120_000 }, () => {
+  const out = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root });
+  const [info] = JSON.parse(out);
+  tarball = path.join(scratch, info.filename);
+  assert.ok(fs.existsSync(tarball));
+  const files = info.files.map((f) => f.path).sort();
+  const extra = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f));
+  assert.deepEqual(extra, [], 'files outside dist/');
+  for (const f of ['dist/tide.mjs', 'dist/tide.d.ts', 'dist/examples.mjs', 'dist/examples.d.ts',
+    'dist/examples/tasks.mjs', 'dist/examples/tasks.wasm', 'dist/include/tide.h', 'dist/lib/libtide.a',
+    'dist/lib/link.flags', 'dist/bin/tide-emcc', 'README.md'])
+    assert.ok(files.includes(f), `${f} is not in the package`);
+  assert.ok(!files.some((f) => /test_|bench|\.c$/.test(f)), 'tests, benchmarks or C sources in the package');
+  assert.ok(info.size < 2_000_000, `the package is ${info.size} bytes`);
+});
+
+test('the tarball installs offline and runs an example from Node', { timeout: 120_000 }, () => {
+  assert.ok(tarball, 'npm pack did not run');
+  const app = path.join(scratch, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  sh('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app });
+  fs.writeFileSync(
+    path.join(app, 'main.mjs'),
+    `import { run, exampleNames, version } from 'tide-wasm';
+     import { examples } from 'tide-wasm/examples';
+     const lines = [];
+     const value = await run('tasks', { clock: 'virtual', onStdout: (l) => lines.push(l) });
+     console.log(JSON.stringify({ value, lines, version, names: await exampleNames(),
+       wasm: examples.tasks.wasm().protocol }));
+    `
+  );
+  const r = JSON.parse(sh(process.execPath, ['main.mjs'], { cwd: app }));
+  assert.equal(r.value, 0);
+  assert.deepEqual(r.lines, EXPECTED.tasks);
+  assert.equal(r.version, pkg.version);
+  assert.ok(r.names.includes('tasks') && r.names.includes('cancel'));
+  assert.equal(r.wasm, 'file:');
+});
+
+test("the installed tide-emcc builds a user's program, and the package runs it", { timeout: 180_000 }, () => {
+  const app = path.join(scratch, 'app');
+  assert.ok(fs.existsSync(path.join(app, 'node_modules/tide-wasm')), 'the install test did not run');
+  fs.writeFileSync(
+    path.join(app, 'hello.c'),
+    `#include <stdio.h>
+     #include <tide.h>
+     struct greet { TIDE_FRAME; const char *who; char text[64]; };
+     static tide_status greet(void *frame)
+     {
+         struct greet *g = frame;
+         TIDE_BEGIN(g);
+         printf("hello, %s\\n", g->who);
+         TIDE_AWAIT(g, tide_sleep(5));
+         snprintf(g->text, sizeof g->text, "greeted %s", g->who);
+         TIDE_RETURN(g, g->text);
+         TIDE_END(g);
+     }
+     int main(int argc, char **argv)
+     {
+         struct greet g = {.who = argc > 1 ? argv[1] : "world"};
+         return tide_main(greet, &g, sizeof g);
+     }
+    `
+  );
+  const bin = path.join(app, 'node_modules/.bin/tide-emcc');
+  sh(bin, ['hello.c', '-o', 'hello.mjs'], { cwd: app, timeout: 170_000 });
+  assert.ok(fs.existsSync(path.join(app, 'hello.wasm')));
+  fs.writeFileSync(
+    path.join(app, 'hello-run.mjs'),
+    `import { load } from 'tide-wasm';
+     const program = await load(new URL('./hello.mjs', import.meta.url));
+     const lines = [];
+     const value = await program.run({ args: ['Tide'], clock: 'virtual', valueType: 'string',
+       onStdout: (l) => lines.push(l) });
+     console.log(JSON.stringify({ value, lines }));
+    `
+  );
+  const r = JSON.parse(sh(process.execPath, ['hello-run.mjs'], { cwd: app }));
+  assert.deepEqual(r, { value: 'greeted Tide', lines: ['hello, Tide'] });
+});

@@ -1,0 +1,60 @@
+// consumer.ts - a TypeScript consumer of the package, compiled with
+// `tsc --noEmit` by tests/types.test.mjs: the types must accept real use
+// and reject misuse (the @ts-expect-error lines).
+import { load, run, exampleNames, TideError, version } from 'tide-wasm';
+import type { StartOptions, TraceEvent, TideRun, TideProgram, ProgramSource } from 'tide-wasm';
+import { examples, type ExampleName } from 'tide-wasm/examples';
+
+async function main(): Promise<void> {
+  const program: TideProgram = await load('tasks');
+  const events: TraceEvent[] = [];
+  const controller = new AbortController();
+  const options: StartOptions = {
+    args: ['a', 'b'],
+    env: { TIDE_DEBUG: '1', LIMIT: 5 },
+    clock: 'virtual',
+    onStdout: (line: string) => console.log(line),
+    onStderr: (line) => console.error(line),
+    onTrace: (batch) => {
+      for (const e of batch) if (e.type === 'suspend' && e.what !== null) events.push(e);
+    },
+    signal: controller.signal,
+    functions: { add: async (arg: { a: number; b: number }, { signal }) => (signal.aborted ? 0 : arg.a + arg.b) },
+  };
+  const handle: TideRun<number> = program.start(options);
+  handle.cancel('stop');
+  handle.cancel();
+  const state: 'starting' | 'running' | 'done' = handle.state;
+  const code: number | null = handle.exitCode;
+  const n: number | undefined = await handle.result;
+
+  const text: string | null | undefined = await program.run({ valueType: 'string' });
+  const viaRun: number | undefined = await run(new URL('./mine.mjs', import.meta.url), { clock: 'real' });
+  const sources: ProgramSource[] = [
+    'tasks',
+    new URL('file:///x.mjs'),
+    { glue: '/build/em/x.mjs', wasm: new Uint8Array(8) },
+    { factory: async () => ({}), wasm: new ArrayBuffer(8), name: 'x' },
+  ];
+  try {
+    await load(sources[2]!);
+  } catch (e) {
+    if (e instanceof TideError && e.name === 'TIDE_LOAD_FAILED') console.log(e.url, e.code, e.exitCode, e.tideMessage);
+  }
+  const names: string[] = await exampleNames();
+  const which: ExampleName = 'tasks';
+  const wasmURL: URL = examples[which].wasm();
+  console.log(version, state, code, n, text, viaRun, names, wasmURL.href, events.length, handle.dump(), handle.terminate());
+
+  // @ts-expect-error: not a clock
+  program.start({ clock: 'fast' });
+  // @ts-expect-error: args are strings
+  program.start({ args: [1, 2] });
+  // @ts-expect-error: a string result is not a number
+  const wrong: number | undefined = await program.run({ valueType: 'string' });
+  // @ts-expect-error: no such example
+  const none: ExampleName = 'no_such_example';
+  console.log(wrong, none);
+}
+
+main().catch((e: unknown) => console.error(e));

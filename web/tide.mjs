@@ -1,0 +1,563 @@
+// tide.mjs - the JavaScript API of Tide (the npm package "tide-wasm").
+//
+// Loads a Tide program built with Emscripten (a bundled example, or your own
+// built with tide-emcc) and runs its main() in a fresh WebAssembly instance:
+//
+//   import { load } from 'tide-wasm';
+//   const program = await load('tasks');                 // or a URL
+//   const run = program.start({ clock: 'virtual', onStdout: (l) => console.log(l) });
+//   await run.result;                                    // or run.cancel('stop')
+//
+// Works in Node.js (>= 20), browsers and bundlers. Nothing here is specific
+// to one program: the C side of the contract is src/host/emscripten.{c,js}.
+
+export const version = '0.1.0';
+
+const IS_NODE =
+  typeof process === 'object' && process !== null && typeof process.versions === 'object' &&
+  typeof process.versions.node === 'string';
+
+// ---- errors -----------------------------------------------------------------
+
+/**
+ * Every failure is a TideError. `name` is Tide's error name for errors of the
+ * C program ("TIDE_ECANCELLED", "TIDE_ETIMEDOUT", ...) or one of the names of
+ * the JS side: TIDE_LOAD_FAILED, TIDE_EXIT, TIDE_CRASHED, TIDE_TERMINATED,
+ * TIDE_TORN_DOWN.
+ */
+export class TideError extends Error {
+  constructor(name, message, details = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = name;
+    /** Tide's (negative) error code, or null for errors of the JS side. */
+    this.code = details.code ?? null;
+    /** The message the C side attached to the error (a cancel message...). */
+    this.tideMessage = details.tideMessage ?? null;
+    /** The program's exit status, when it got that far. */
+    this.exitCode = details.exitCode ?? null;
+    /** The URL that could not be loaded (TIDE_LOAD_FAILED). */
+    this.url = details.url ?? null;
+  }
+}
+
+const loadError = (message, url, cause) =>
+  new TideError('TIDE_LOAD_FAILED', message, { url: url ?? null, cause });
+
+// Errors thrown by the embedder's callbacks must not unwind through C code:
+// report them the way an event listener's error is reported.
+function reportLater(e) {
+  queueMicrotask(() => {
+    throw e;
+  });
+}
+
+// ---- locating and compiling programs ------------------------------------------
+
+function baseURL() {
+  if (IS_NODE) {
+    const u = new URL('file:///');
+    u.pathname = process.cwd().replace(/\\/g, '/').replace(/\/?$/, '/');
+    return u;
+  }
+  if (typeof document === 'object' && document?.baseURI) return document.baseURI;
+  if (typeof location === 'object' && location?.href) return location.href;
+  return import.meta.url;
+}
+
+function toURL(x) {
+  if (x instanceof URL) return x;
+  try {
+    return new URL(String(x), baseURL());
+  } catch (e) {
+    throw loadError(`not a URL or path: ${String(x)}`, null, e);
+  }
+}
+
+const isBytes = (x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x);
+const EXAMPLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+
+// The bundled examples live in ./examples.mjs (generated in the package,
+// with one literal new URL('./examples/x.wasm', import.meta.url) each, so
+// bundlers see every file).
+async function bundledExamples() {
+  try {
+    return (await import('./examples.mjs')).examples;
+  } catch (e) {
+    throw loadError(
+      `the bundled examples are not available next to ${import.meta.url} ` +
+        '(use the npm package, or load a program by URL)',
+      null,
+      e
+    );
+  }
+}
+
+/** Names of the example programs bundled with the package. */
+export async function exampleNames() {
+  return Object.keys(await bundledExamples()).sort();
+}
+
+async function resolveSource(source) {
+  if (typeof source === 'string' && EXAMPLE_NAME.test(source)) {
+    const all = await bundledExamples();
+    const entry = Object.prototype.hasOwnProperty.call(all, source) ? all[source] : null;
+    if (!entry)
+      throw loadError(
+        `no bundled example named "${source}" (there are: ${Object.keys(all).sort().join(', ')})`
+      );
+    return { name: source, importGlue: entry.glue, glueLabel: `example "${source}"`, wasm: entry.wasm() };
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = toURL(source);
+    const glue = /\.wasm$/.test(url.pathname) ? withExt(url, '.mjs') : url;
+    return { name: programName(glue), glue, wasm: withExt(glue, '.wasm') };
+  }
+  if (source && typeof source === 'object') {
+    const { glue, factory, wasm } = source;
+    if (typeof factory !== 'function' && glue == null)
+      throw loadError('a program source needs `glue` (the .mjs URL) or `factory` (its default export)');
+    const glueURL = glue == null ? null : toURL(glue);
+    let w = wasm;
+    if (w == null) {
+      if (!glueURL) throw loadError('with `factory`, give `wasm` too (a URL, bytes or a WebAssembly.Module)');
+      w = withExt(glueURL, '.wasm');
+    }
+    return {
+      name: source.name ?? (glueURL ? programName(glueURL) : 'program'),
+      factory: typeof factory === 'function' ? factory : null,
+      glue: glueURL,
+      wasm: w,
+    };
+  }
+  throw loadError(`cannot load a program from ${String(source)}`);
+}
+
+function withExt(url, ext) {
+  const u = new URL(url.href);
+  u.pathname = u.pathname.replace(/(\.[A-Za-z0-9]+)?$/, ext);
+  u.search = '';
+  u.hash = '';
+  return u;
+}
+
+function programName(url) {
+  const last = url.pathname.split('/').pop() || 'program';
+  return decodeURIComponent(last.replace(/\.[A-Za-z0-9]+$/, ''));
+}
+
+async function loadFactory(spec) {
+  if (spec.factory) return spec.factory;
+  let mod;
+  const label = spec.glue ? spec.glue.href : spec.glueLabel;
+  try {
+    mod = spec.importGlue
+      ? await spec.importGlue()
+      : await import(/* webpackIgnore: true */ /* @vite-ignore */ spec.glue.href);
+  } catch (e) {
+    throw loadError(`cannot load the JS glue of ${label}: ${e?.message ?? e}`, spec.glue?.href, e);
+  }
+  if (typeof mod?.default !== 'function')
+    throw loadError(
+      `${label} does not export an Emscripten module factory (was it built with tide-emcc?)`,
+      spec.glue?.href
+    );
+  return mod.default;
+}
+
+async function readURL(url) {
+  if (url.protocol === 'file:' && IS_NODE) {
+    // Emscripten 3.1.6's glue would fetch() the path, which Node cannot do.
+    const fsName = 'node:fs/promises';
+    const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName);
+    try {
+      return new Uint8Array(await fs.readFile(url));
+    } catch (e) {
+      const why = e?.code === 'ENOENT' ? 'no such file' : (e?.message ?? String(e));
+      throw loadError(`cannot load ${url.href}: ${why}`, url.href, e);
+    }
+  }
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw loadError(`cannot load ${url.href}: ${e?.message ?? e}`, url.href, e);
+  }
+  if (!res.ok) {
+    res.body?.cancel().catch(() => {});
+    throw loadError(`cannot load ${url.href}: HTTP ${res.status} ${res.statusText}`.trim(), url.href);
+  }
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    throw loadError(`cannot load ${url.href}: reading the body failed: ${e?.message ?? e}`, url.href, e);
+  }
+}
+
+// What the first bytes of a file that is not wasm look like, for the message.
+function describeStart(bytes) {
+  if (bytes.length === 0) return 'it is empty';
+  const head = bytes.subarray(0, 24);
+  const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+  if (printable) {
+    const text = new TextDecoder().decode(head).replace(/\s+/g, ' ').trim();
+    return `it starts with the text "${text}${bytes.length > head.length ? '…' : ''}"`;
+  }
+  const hex = [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `it starts with the bytes ${hex}`;
+}
+
+async function compileWasm(wasm) {
+  if (typeof WebAssembly === 'object' && wasm instanceof WebAssembly.Module) return wasm;
+  let bytes, label, url = null;
+  if (isBytes(wasm)) {
+    bytes = wasm instanceof ArrayBuffer ? new Uint8Array(wasm)
+      : new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength);
+    label = 'the bytes given';
+  } else {
+    url = toURL(wasm);
+    label = url.href;
+    bytes = await readURL(url);
+  }
+  const magic = bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  if (!magic) throw loadError(`${label} is not a WebAssembly module: ${describeStart(bytes)}`, url?.href);
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw loadError(`${label} is not a valid WebAssembly module: ${e?.message ?? e}`, url?.href, e);
+  }
+}
+
+/**
+ * Loads a Tide program: fetches (or reads) and compiles its .wasm, imports
+ * its JS glue. `source` is the name of a bundled example ("tasks"), the URL
+ * or path of a program's .mjs (its .wasm beside it), or
+ * { glue?, factory?, wasm?, name? } where wasm is a URL, bytes or a
+ * WebAssembly.Module. Rejects with TIDE_LOAD_FAILED, naming what failed.
+ */
+export async function load(source) {
+  const spec = await resolveSource(source);
+  const [factory, module] = await Promise.all([loadFactory(spec), compileWasm(spec.wasm)]);
+  return new TideProgram(spec.name, factory, module);
+}
+
+/** load(source), start it with `options`, and wait for its result. */
+export async function run(source, options) {
+  return (await load(source)).start(options).result;
+}
+
+// ---- programs and runs --------------------------------------------------------
+
+export class TideProgram {
+  #factory;
+  #module;
+
+  constructor(name, factory, module) {
+    this.name = name;
+    this.#factory = factory;
+    this.#module = module;
+  }
+
+  /** The compiled module (each start() instantiates it afresh). */
+  get module() {
+    return this.#module;
+  }
+
+  /** Runs main() in a new instance. See TideRun. */
+  start(options = {}) {
+    // Seam for to_thread: a pthreads build of a program (Web Workers, needs
+    // crossOriginIsolated) would be a second factory/module pair chosen
+    // here; today every program has one build, which runs to_thread inline.
+    return new TideRun(this, this.#factory, this.#module, options);
+  }
+
+  /** start(options).result */
+  run(options) {
+    return this.start(options).result;
+  }
+}
+
+function reasonText(reason) {
+  if (reason === undefined || reason === null) return null;
+  if (typeof reason === 'string') return reason;
+  if (typeof reason === 'object' && typeof reason.message === 'string') return reason.message;
+  return String(reason);
+}
+
+function checkOptions(o) {
+  if (o === null || typeof o !== 'object') throw new TypeError('start() options must be an object');
+  const fail = (what) => {
+    throw new TypeError(what);
+  };
+  if (o.clock !== undefined && o.clock !== 'virtual' && o.clock !== 'real')
+    fail(`clock must be 'virtual' or 'real', not ${String(o.clock)}`);
+  if (o.valueType !== undefined && o.valueType !== 'number' && o.valueType !== 'string')
+    fail(`valueType must be 'number' or 'string', not ${String(o.valueType)}`);
+  if (o.args !== undefined && !Array.isArray(o.args)) fail('args must be an array of strings');
+  if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
+  for (const k of ['onStdout', 'onStderr', 'onTrace'])
+    if (o[k] !== undefined && typeof o[k] !== 'function') fail(`${k} must be a function`);
+  if (o.functions !== undefined && (o.functions === null || typeof o.functions !== 'object'))
+    fail('functions must be an object of async functions');
+  if (o.signal !== undefined && o.signal !== null && typeof o.signal.addEventListener !== 'function')
+    fail('signal must be an AbortSignal');
+}
+
+function tideErrorFrom(report, exitCode) {
+  const name = report.name ?? (report.error <= -1000 ? 'TIDE_EUSER' : `TIDE_E${-report.error}`);
+  const message = report.message ? `${report.text}: ${report.message}` : report.text;
+  return new TideError(name, message, { code: report.error, tideMessage: report.message, exitCode });
+}
+
+/**
+ * One run of a program's main() in its own WebAssembly instance.
+ *   result     Promise: main task's value, or a TideError
+ *   state      'starting' | 'running' | 'done'
+ *   exitCode   the exit status once done (else null)
+ *   cancel(msg), terminate(reason), dump()
+ */
+export class TideRun {
+  #M = null; // the Emscripten Module while the instance lives
+  #options;
+  #resolve;
+  #reject;
+  #settled = false;
+  #inMain = false;
+  #exitStatus = null;
+  #last = null; // the outcome of the run that ended last
+  #earlyCancel; // cancel() before main() started: its message
+  #signal = null;
+  #onAbort = null;
+  #stdout;
+  #stderr;
+  #trace;
+
+  constructor(program, factory, module, options) {
+    checkOptions(options);
+    this.program = program;
+    this.state = 'starting';
+    this.exitCode = null;
+    this.#options = options;
+    this.result = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#stdout = options.onStdout ?? ((line) => console.log(line));
+    this.#stderr = options.onStderr ?? ((line) => console.error(line));
+    this.#trace = typeof options.onTrace === 'function' ? options.onTrace : null;
+    const signal = options.signal;
+    if (signal) {
+      this.#signal = signal;
+      if (signal.aborted) this.cancel(reasonText(signal.reason));
+      else {
+        this.#onAbort = () => this.cancel(reasonText(signal.reason));
+        signal.addEventListener('abort', this.#onAbort, { once: true });
+      }
+    }
+    this.#boot(factory, module).catch((e) => this.#fail(e));
+  }
+
+  async #boot(factory, module) {
+    const o = this.#options;
+    const env = { ...(o.env ?? {}) };
+    if (o.clock !== undefined) env.TIDE_CLOCK = o.clock;
+    if (o.debug !== undefined) env.TIDE_DEBUG = o.debug ? '1' : '0';
+    const args = (o.args ?? []).map(String);
+    let instantiated;
+    const failed = new Promise((_, reject) => {
+      instantiated = reject;
+    });
+    const Module = {
+      noInitialRun: true,
+      thisProgram: this.program.name,
+      print: (line) => this.#emit(this.#stdout, line),
+      printErr: (line) => this.#emit(this.#stderr, line),
+      preRun: [
+        (m) => {
+          for (const [k, v] of Object.entries(env)) m.ENV[k] = String(v);
+        },
+      ],
+      instantiateWasm: (imports, receive) => {
+        WebAssembly.instantiate(module, imports).then(
+          (instance) => receive(instance, module),
+          (e) => instantiated(loadError(`${this.program.name}: its .wasm does not fit its JS glue: ${e?.message ?? e}`, null, e))
+        );
+        return {};
+      },
+      onAbort: (what) => this.#crash(new Error(`abort(${what})`)),
+      quit: (status, toThrow) => this.#quit(status, toThrow),
+      onTideExit: (status) => {
+        this.#exitStatus = status;
+      },
+      onTideRunEnd: (report) => this.#runEnd(report),
+      onTideRunOver: (running) => {
+        if (running === 0 && !this.#inMain) this.#finish();
+      },
+      onTideTrace: this.#trace ? (events) => this.#emit(this.#trace, events) : undefined,
+      // Host calls (src/host/calls.js): C tasks awaiting these functions.
+      tideFunctions: o.functions ?? {},
+    };
+    await Promise.race([factory(Module), failed]);
+    if (this.#settled) return; // terminated, or crashed while starting
+    if (!Module.tideHost)
+      throw loadError(`${this.program.name} was not linked with Tide's JS host library (build it with tide-emcc)`);
+    this.#M = Module;
+    if (this.#earlyCancel !== undefined) {
+      const msg = this.#earlyCancel;
+      this.#settleError(
+        new TideError('TIDE_ECANCELLED', msg ? `cancelled: ${msg}` : 'cancelled', {
+          code: -1,
+          tideMessage: msg,
+        })
+      );
+      return;
+    }
+    this.state = 'running';
+    this.#inMain = true;
+    let status;
+    try {
+      status = Module.tideHost.main(args);
+    } finally {
+      this.#inMain = false;
+    }
+    if (this.#settled) return;
+    if (typeof status === 'number') this.#exitStatus = status;
+    if (Module.tideHost.running() === 0) {
+      Module.tideHost.flushOutput();
+      this.#finish();
+    }
+  }
+
+  #emit(fn, payload) {
+    if (this.#settled) return;
+    try {
+      fn(payload);
+    } catch (e) {
+      reportLater(e);
+    }
+  }
+
+  #runEnd(report) {
+    let value;
+    if (report.error === 0) {
+      const p = report.value >>> 0;
+      value = this.#options.valueType === 'string' ? this.#M.tideHost.readString(p) : report.value | 0;
+    }
+    this.#last = { ...report, value };
+  }
+
+  // Emscripten's quit hook: exit() (also main returning), or a crash.
+  #quit(status, toThrow) {
+    if (toThrow && toThrow.name === 'ExitStatus') {
+      this.#exitStatus = status;
+      if (!this.#inMain) {
+        // exit() called from a task: the program ends here.
+        this.#M?.tideHost.flushOutput();
+        this.#finish();
+      }
+      throw toThrow; // unwinds the C stack to the glue's handler
+    }
+    this.#crash(toThrow);
+  }
+
+  #crash(e) {
+    const what = e?.message ?? String(e);
+    this.#settleError(
+      new TideError('TIDE_CRASHED', `${this.program.name} crashed: ${what}`, { cause: e })
+    );
+  }
+
+  #fail(e) {
+    if (e instanceof TideError) this.#settleError(e);
+    else this.#crash(e);
+  }
+
+  // The program is over: main() returned and no run is under way (or it
+  // called exit()). A non-zero exit status fails the run, with the error
+  // of the run that ended last when there is one.
+  #finish() {
+    if (this.#settled) return;
+    const code = this.#exitStatus ?? 0;
+    const last = this.#last;
+    if (code !== 0) {
+      this.#settleError(
+        last && last.error < 0
+          ? tideErrorFrom(last, code)
+          : new TideError('TIDE_EXIT', `${this.program.name} exited with status ${code}`, { exitCode: code })
+      );
+    } else {
+      this.#settle(null, last && last.error === 0 ? last.value : undefined, code);
+    }
+  }
+
+  #settleError(error) {
+    this.#settle(error, undefined, error.exitCode);
+  }
+
+  #settle(error, value, exitCode) {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.state = 'done';
+    this.exitCode = exitCode ?? null;
+    if (this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = this.#signal = null;
+    // Tear the instance down: no turn, timer or host call runs in it again.
+    const M = this.#M;
+    this.#M = null;
+    try {
+      M?.tideHost?.teardown();
+    } catch {
+      // a half-made instance: nothing to stop
+    }
+    if (error) this.#reject(error);
+    else this.#resolve(value);
+  }
+
+  /**
+   * Cancels the main task (asyncio's task.cancel(msg)): its cancellation
+   * runs through the program's FINALLY sections. Returns false once the run
+   * is over (then it does nothing); cancelling twice is harmless.
+   */
+  cancel(message) {
+    if (this.#settled) return false;
+    const msg = message === undefined || message === null ? null : String(message);
+    const M = this.#M;
+    if (!M || this.state === 'starting') {
+      if (this.#earlyCancel === undefined) this.#earlyCancel = msg;
+      return true;
+    }
+    if (M.tideHost.busy()) {
+      // called from inside C code (an output or trace callback): wait
+      queueMicrotask(() => this.cancel(message));
+      return true;
+    }
+    M.tideHost.cancel(msg);
+    return true;
+  }
+
+  /**
+   * Stops the program at once, without running its cleanup (like killing a
+   * process): result rejects with TIDE_TERMINATED. Returns false if the run
+   * was already over.
+   */
+  terminate(reason) {
+    if (this.#settled) return false;
+    const why = reasonText(reason);
+    this.#settleError(
+      new TideError('TIDE_TERMINATED', `${this.program.name} was terminated${why ? `: ${why}` : ''}`)
+    );
+    return true;
+  }
+
+  /** What every pending task is doing, one line each (tide_loop_dump). */
+  dump() {
+    const M = this.#M;
+    if (!M)
+      throw new TideError(
+        'TIDE_TORN_DOWN',
+        this.#settled
+          ? `${this.program.name} has finished: its instance was torn down`
+          : `${this.program.name} has not started yet`
+      );
+    return M.tideHost.dump();
+  }
+}
