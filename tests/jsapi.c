@@ -21,6 +21,7 @@
  *   call NAME      awaits the embedder's JS function NAME (argument 21)
  *                  and prints "result: <its JSON>"
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,8 @@ static tide_status program(void *frame)
     } else if (strcmp(mode, "throw") == 0) {
         TIDE_YIELD(p);
         TIDE_THROW_MSG(p, TIDE_ETIMEDOUT, "too slow");
+    } else if (strcmp(mode, "stuck") == 0) {
+        TIDE_AWAIT(p, tide_sleep(INFINITY)); /* nothing can wake it */
     } else if (strcmp(mode, "user") == 0) {
         TIDE_THROW_MSG(p, TIDE_EUSER - 7, "my own error");
     } else if (strcmp(mode, "sleep") == 0) {

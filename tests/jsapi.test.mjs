@@ -173,6 +173,22 @@ test('a failed main task rejects with its Tide error name and message', async ()
   assert.equal(e.tideMessage, 'my own error');
 });
 
+test('a deadlock is reported through onReport and rejects with TIDE_EDEADLOCK', async () => {
+  const reports = [];
+  let { run, err } = start(['stuck'], { onReport: (r) => reports.push(r) });
+  const e = await rejection(run.result);
+  assert.equal(e.name, 'TIDE_EDEADLOCK');
+  assert.equal(reports.length, 1);
+  assert.equal(reports[0].kind, 'deadlock');
+  assert.match(reports[0].text, /^deadlock: 1 task\(s\) wait/);
+  assert.match(reports[0].text, /\n  Task-1 waiting on sleep forever \(until cancelled\)/);
+  assert.ok(!err.some((l) => l.includes('deadlock: 1 task')), 'reported on stderr too');
+  // without onReport, the report is on stderr
+  ({ run, err } = start(['stuck']));
+  await rejection(run.result);
+  assert.ok(err.includes('tide: deadlock: 1 task(s) wait and nothing can wake any of them; cancelling them'));
+});
+
 test('a non-zero exit status without a task error rejects with TIDE_EXIT', async () => {
   let e = await rejection(start(['exit', '3']).run.result);
   assert.equal(e.name, 'TIDE_EXIT');

@@ -93,6 +93,13 @@ export type ProgramSource =
     };
 
 /** One task event of the trace (tide_loop_set_trace). */
+/** A report of debug mode, or of a deadlock (which is always given). */
+export interface Report {
+  kind: 'slow' | 'unretrieved' | 'leftover' | 'open' | 'swallowed' | 'blocking' | 'deadlock';
+  /** The report, as the default handler would print it (may span lines). */
+  text: string;
+}
+
 export interface TraceEvent {
   /** spawn: created; run: a step begins; suspend: the step ended waiting on
    * `what`; wake: what it waited on woke it; finish: it is done. */
@@ -134,6 +141,11 @@ export interface StartOptions {
    * or more when a turn makes many). Setting it turns tracing on.
    */
   onTrace?: (events: TraceEvent[]) => void;
+  /**
+   * Debug-mode reports and deadlock reports (see the README's "Debug
+   * mode"); without it they go to stderr.
+   */
+  onReport?: (report: Report) => void;
   /** Aborting it cancels the main task, as cancel(signal.reason). */
   signal?: AbortSignal;
   /** JS functions C tasks may await by name (Module.tideFunctions). */

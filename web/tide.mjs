@@ -294,7 +294,7 @@ function checkOptions(o) {
     fail(`valueType must be 'number' or 'string', not ${String(o.valueType)}`);
   if (o.args !== undefined && !Array.isArray(o.args)) fail('args must be an array of strings');
   if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
-  for (const k of ['onStdout', 'onStderr', 'onTrace'])
+  for (const k of ['onStdout', 'onStderr', 'onTrace', 'onReport'])
     if (o[k] !== undefined && typeof o[k] !== 'function') fail(`${k} must be a function`);
   if (o.functions !== undefined && (o.functions === null || typeof o.functions !== 'object'))
     fail('functions must be an object of async functions');
@@ -330,6 +330,7 @@ export class TideRun {
   #stdout;
   #stderr;
   #trace;
+  #report;
 
   constructor(program, factory, module, options) {
     checkOptions(options);
@@ -344,6 +345,7 @@ export class TideRun {
     this.#stdout = options.onStdout ?? ((line) => console.log(line));
     this.#stderr = options.onStderr ?? ((line) => console.error(line));
     this.#trace = typeof options.onTrace === 'function' ? options.onTrace : null;
+    this.#report = typeof options.onReport === 'function' ? options.onReport : null;
     const signal = options.signal;
     if (signal) {
       this.#signal = signal;
@@ -393,6 +395,7 @@ export class TideRun {
         if (running === 0 && !this.#inMain) this.#finish();
       },
       onTideTrace: this.#trace ? (events) => this.#emit(this.#trace, events) : undefined,
+      onTideReport: this.#report ? (report) => this.#emit(this.#report, report) : undefined,
       // Host calls (src/host/calls.js): C tasks awaiting these functions.
       tideFunctions: o.functions ?? {},
     };

@@ -34,6 +34,8 @@ extern void tide_js_arm_timer(tide_loop *L, double ms);
 extern void tide_js_cancel_timer(tide_loop *L);
 extern void tide_js_exit(int status);
 extern int tide_js_trace_wanted(void);
+extern int tide_js_report_wanted(void);
+extern void tide_js_report(int kind, const char *text);
 extern void tide_js_trace(const void *records, uint32_t count,
                           const char *names);
 extern void tide_js_run_end(uint32_t run, int err, const char *name,
@@ -271,6 +273,17 @@ static int trace_existing(tide_task *t, void *arg)
     return 0;
 }
 
+/* Debug and deadlock reports go to the embedder's onReport, if it set one
+ * (else the loop's handler prints them on stderr). */
+static void report_to_js(tide_loop *loop, int kind, const char *text,
+                         tide_task *task, void *arg)
+{
+    (void)loop;
+    (void)task;
+    (void)arg;
+    tide_js_report(kind, text);
+}
+
 static embed_run *find_run(const tide_loop *L)
 {
     for (int i = 0; i < MAX_RUNS; i++)
@@ -289,6 +302,8 @@ static void embed_start(tide_loop *L)
     r->id = ++last_run_id;
     r->prev_trace = NULL;
     r->prev_arg = NULL;
+    if (tide_js_report_wanted())
+        tide_loop_set_debug_handler(L, report_to_js, NULL);
     if (tide_js_trace_wanted()) {
         if (L->trace != trace_event) {
             r->prev_trace = L->trace;

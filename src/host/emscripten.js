@@ -174,6 +174,19 @@ mergeInto(LibraryManager.library, {
       process.exitCode = status;
   },
 
+  tide_js_report_wanted: function () {
+    return typeof Module['onTideReport'] === 'function' ? 1 : 0;
+  },
+
+  // A debug or deadlock report (the kinds follow TIDE_DEBUG_* in tide.h).
+  tide_js_report: function (kind, text) {
+    var KINDS = [null, 'slow', 'unretrieved', 'leftover', 'open', 'swallowed',
+                 'blocking', 'deadlock'];
+    var fn = Module['onTideReport'];
+    if (typeof fn === 'function')
+      fn({ kind: KINDS[kind] || 'unknown', text: UTF8ToString(text) });
+  },
+
   tide_js_trace_wanted: function () {
     return typeof Module['onTideTrace'] === 'function' ? 1 : 0;
   },
