@@ -1,13 +1,15 @@
 // node_bench.mjs - the Tide workloads (bench/tidebench.c) in Node.js
 // async/await.
 //
-//   node --expose-gc bench/node_bench.mjs pingpong [switches] [reps] [microtask|immediate]
+//   node --expose-gc bench/node_bench.mjs pingpong [switches] [reps] [microtask|immediate|queue]
 //   node --expose-gc bench/node_bench.mjs spawn [tasks] [reps] [join|gather]
+//   node --expose-gc bench/node_bench.mjs queue [items] [reps]
+//   node --expose-gc bench/node_bench.mjs sleepers [tasks] [reps]
 //
 // Same shape as the C program: one warm-up repetition, then the best of
 // `reps`; the last line printed is `BENCH {json}` for bench/run.mjs.
 //
-// Memory per pending task, two ways like the C side:
+// Memory per pending (or sleeping) task, two ways like the C side:
 //   own_bytes   process.memoryUsage().heapUsed growth across the spawn, each
 //               side read right after a full gc() (needs --expose-gc): the
 //               V8 heap objects a pending task keeps alive;
@@ -38,27 +40,183 @@ async function trivial() {
   await null;
 }
 
-async function pingpong(n, reps, how) {
-  const yieldOnce = how === 'immediate' ? yieldImmediate : yieldMicrotask;
+// Node has no asyncio.Queue, so the queue workloads use this stand-in: the
+// least code that keeps asyncio.Queue's protocol for a bounded FIFO. put()
+// waits while the channel is full and get() while it is empty; every put
+// wakes the first waiting getter and every get the first waiting putter,
+// and a woken side checks again before it acts, as in CPython's queues.py.
+// A waiter is a promise whose resolve function sits in a FIFO. It has no
+// task_done/join, shutdown or cancellation (no benchmark uses them), so it
+// does less per item than asyncio.Queue or Tide's queue, never more. put
+// and get are async, as asyncio.Queue's are coroutines; in JS an await
+// always suspends, so `await ch.put(x)` costs a microtask hop even when
+// the channel has room, where asyncio and Tide carry on without one.
+class Channel {
+  constructor(maxsize) {
+    this.maxsize = maxsize;
+    this.items = [];
+    this.getters = [];
+    this.putters = [];
+  }
+
+  async put(item) {
+    while (this.items.length >= this.maxsize) {
+      await new Promise((resolve) => this.putters.push(resolve));
+    }
+    this.items.push(item);
+    if (this.getters.length) this.getters.shift()();
+  }
+
+  async get() {
+    while (this.items.length === 0) {
+      await new Promise((resolve) => this.getters.push(resolve));
+    }
+    const item = this.items.shift();
+    if (this.putters.length) this.putters.shift()();
+    return item;
+  }
+}
+
+// One end of the channel ping-pong (tidebench.c's passer): with both
+// channels bounded at 1 and one token, only its holder has work, so each
+// hand-over is one wake-up through a channel.
+async function passer(inCh, outCh, serves, n) {
+  let token = 'token';
+  for (let i = 0; i < n; i++) {
+    if (!serves) token = await inCh.get();
+    await outCh.put(token);
+    if (serves) token = await inCh.get();
+  }
+  if (token !== 'token') throw new Error('passer: the token changed');
+}
+
+// Runs `once` reps + 1 times; returns [best ns, warm-up ns].
+async function bestOf(reps, once) {
   let best = Infinity;
   let warm = 0;
   for (let rep = 0; rep <= reps; rep++) {
     const t0 = performance.now();
-    const a = yielder(n / 2, yieldOnce);
-    const b = yielder(n / 2, yieldOnce);
-    await a;
-    await b;
+    await once();
     const dt = (performance.now() - t0) * 1e6;
     if (rep === 0) warm = dt;
     else best = Math.min(best, dt);
   }
+  return [best, warm];
+}
+
+const MECHANISMS = {
+  microtask: 'await null (microtask)',
+  immediate: 'await setImmediate promise',
+  queue: 'two bounded channels (maxsize 1)',
+};
+
+async function pingpong(n, reps, how) {
+  const yieldOnce = how === 'immediate' ? yieldImmediate : yieldMicrotask;
+  const ab = new Channel(1);
+  const ba = new Channel(1);
+  const [best, warm] = await bestOf(reps, async () => {
+    const a = how === 'queue' ? passer(ba, ab, true, n / 2) : yielder(n / 2, yieldOnce);
+    const b = how === 'queue' ? passer(ab, ba, false, n / 2) : yielder(n / 2, yieldOnce);
+    await a;
+    await b;
+  });
   return {
     workload: 'pingpong',
-    mechanism: how === 'immediate' ? 'await setImmediate promise' : 'await null (microtask)',
+    mechanism: MECHANISMS[how],
     n,
     reps,
     ns_per_switch: best / n,
     warmup_ns_per_switch: warm / n,
+  };
+}
+
+// 1..n: their sum tells the consumer whether one went missing.
+async function producer(ch, n) {
+  for (let i = 1; i <= n; i++) await ch.put(i);
+}
+
+async function consumer(ch, n) {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += await ch.get();
+  if (total !== (n * (n + 1)) / 2) throw new Error('consumer: an item went missing');
+}
+
+async function queueThroughput(n, reps) {
+  const ch = new Channel(1);
+  const [best, warm] = await bestOf(reps, async () => {
+    const p = producer(ch, n);
+    const c = consumer(ch, n);
+    await p;
+    await c;
+  });
+  return {
+    workload: 'queue',
+    mechanism: 'bounded channel (maxsize 1)',
+    n,
+    reps,
+    ns_per_item: best / n,
+    warmup_ns_per_item: warm / n,
+  };
+}
+
+// tidebench.c's sleeper_delay, in ms (why these delays: see there): 1 ms
+// plus 0-999 us, scattered. Node keeps the fraction of a millisecond: a
+// timer list per distinct duration, each list on a libuv timer.
+const sleeperDelayMs = (i) => 1 + ((i * 7919) % 1000) / 1000;
+
+// The usual promise around setTimeout (timers/promises' setTimeout does
+// more: AbortSignal and ref options). Unlike a Tide or asyncio task, an
+// async function runs at once up to its first await, so this sleeper has
+// armed its timer before the spawning loop moves on to the next one.
+async function sleeper(ms) {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function sleepersOnce(n, tasks, probe) {
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) tasks[i] = sleeper(sleeperDelayMs(i));
+  // One yield, as in C and Python (here the sleepers sleep already).
+  await null;
+  let measured;
+  if (probe) {
+    const p0 = performance.now();
+    measured = probe();
+    t0 += performance.now() - p0; // the probe's time is left out
+  }
+  for (let i = 0; i < n; i++) await tasks[i];
+  for (let i = 0; i < n; i++) tasks[i] = undefined;
+  return { total: (performance.now() - t0) * 1e6, measured };
+}
+
+async function sleepers(n, reps) {
+  const tasks = new Array(n).fill(undefined);
+  const rss0 = (heapUsedAfterGc(), process.memoryUsage().rss);
+  let heapBytes = NaN;
+  let warm = 0;
+  let best = Infinity;
+  for (let rep = 0; rep <= reps; rep++) {
+    if (rep === 0) {
+      const r = await sleepersOnce(n, tasks, () => process.memoryUsage().rss);
+      heapBytes = (r.measured - rss0) / n;
+      warm = r.total;
+      continue;
+    }
+    best = Math.min(best, (await sleepersOnce(n, tasks)).total);
+  }
+  // heapUsed pass: untimed.
+  const before = heapUsedAfterGc();
+  const r = await sleepersOnce(n, tasks, heapUsedAfterGc);
+  return {
+    workload: 'sleepers',
+    clock: 'real',
+    n,
+    reps,
+    ns_per_task: best / n,
+    warmup_ns_per_task: warm / n,
+    own_bytes_per_task: hasGc ? (r.measured - before) / n : null,
+    own_method: 'heapUsed after gc()',
+    heap_bytes_per_task: heapBytes,
+    heap_method: 'RSS growth, cold heap',
   };
 }
 
@@ -125,30 +283,46 @@ async function spawn(n, reps, gather) {
   };
 }
 
+// name: [default n, variants (the first is the default)]
+const WORKLOADS = {
+  pingpong: [2_000_000, ['microtask', 'immediate', 'queue']],
+  spawn: [1_000_000, ['join', 'gather']],
+  queue: [1_000_000, [undefined]],
+  sleepers: [100_000, ['real']],
+};
+
 async function main(argv) {
   const [what, nArg, repsArg, mode] = argv;
-  if (what !== 'pingpong' && what !== 'spawn') {
-    console.error('usage: node --expose-gc bench/node_bench.mjs pingpong|spawn [n] [reps] [variant]');
+  if (!Object.hasOwn(WORKLOADS, what)) {
+    console.error('usage: node --expose-gc bench/node_bench.mjs pingpong|spawn|queue|sleepers [n] [reps] [variant]');
     return 2;
   }
-  const n = Number(nArg ?? (what === 'pingpong' ? 2_000_000 : 1_000_000));
+  const [defaultN, variants] = WORKLOADS[what];
+  const n = Number(nArg ?? defaultN);
   const reps = Number(repsArg ?? 3);
+  const how = mode ?? variants[0];
+  if (!variants.includes(how)) return 2;
   let r;
   if (what === 'pingpong') {
-    const how = mode ?? 'microtask';
-    if (how !== 'microtask' && how !== 'immediate') return 2;
     r = await pingpong(n, reps, how);
     console.log(`node pingpong: ${n} switches (${r.mechanism}), best of ${reps}: ` +
       `${r.ns_per_switch.toFixed(1)} ns/switch`);
+  } else if (what === 'queue') {
+    r = await queueThroughput(n, reps);
+    console.log(`node queue: ${n} items through a ${r.mechanism}, best of ${reps}: ` +
+      `${r.ns_per_item.toFixed(1)} ns/item`);
+  } else if (what === 'sleepers') {
+    r = await sleepers(n, reps);
+    console.log(`node sleepers: ${n} tasks sleeping 1-2 ms (real clock), best of ${reps}: ` +
+      `${r.ns_per_task.toFixed(1)} ns/task; ${r.own_bytes_per_task?.toFixed(0)} heapUsed bytes/task, ` +
+      `${r.heap_bytes_per_task.toFixed(0)} RSS bytes/task`);
   } else {
-    const how = mode ?? 'join';
-    if (how !== 'join' && how !== 'gather') return 2;
     r = await spawn(n, reps, how === 'gather');
     console.log(`node spawn+${how}: ${n} tasks, best of ${reps}: ${r.ns_per_task.toFixed(1)} ns/task ` +
       `(spawn ${r.spawn_ns_per_task.toFixed(1)}); ${r.own_bytes_per_task?.toFixed(0)} heapUsed bytes/task, ` +
       `${r.heap_bytes_per_task.toFixed(0)} RSS bytes/task`);
-    if (!hasGc) console.log('(run with --expose-gc for heapUsed bytes)');
   }
+  if (!hasGc && (what === 'spawn' || what === 'sleepers')) console.log('(run with --expose-gc for heapUsed bytes)');
   r.host = 'node';
   r.version = process.version;
   console.log(`BENCH ${JSON.stringify(r)}`);

@@ -27,9 +27,14 @@ const BUDGET = { nsPerSwitch: 20, bytesPerTask: 128 };
 // Counts. Tide and Node do the full million; CPython would need minutes for
 // it (its per-task cost also grows with N, from the garbage collector's
 // passes over the live tasks), so it runs a tenth and is reported per task.
+// Queue items and switches through queues: the same tenth for CPython.
+// Sleepers: 100,000 everywhere, since how a runtime holds that many timers
+// at once is the point of the row, and CPython manages it in seconds.
 const N = quick
-  ? { switches: 20000, pySwitches: 2000, immSwitches: 2000, tasks: 10000, pyTasks: 2000 }
-  : { switches: 2000000, pySwitches: 200000, immSwitches: 200000, tasks: 1000000, pyTasks: 100000 };
+  ? { switches: 20000, pySwitches: 2000, immSwitches: 2000, tasks: 10000, pyTasks: 2000,
+      items: 20000, pyItems: 2000, sleepers: 2000 }
+  : { switches: 2000000, pySwitches: 200000, immSwitches: 200000, tasks: 1000000, pyTasks: 100000,
+      items: 1000000, pyItems: 100000, sleepers: 100000 };
 const REPS = quick ? 1 : 3;
 
 // Node 20's node:wasi hands WASI calls a pointer to wasm memory that goes
@@ -47,6 +52,7 @@ function tideCommand(host, argv) {
 }
 
 const COLUMNS = ['native', 'wasi', 'em', 'cpython', 'node'];
+const TIDE_COLUMNS = ['native', 'wasi', 'em'];
 const TITLES = {
   native: 'Tide native',
   wasi: 'Tide wasi',
@@ -96,15 +102,28 @@ console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ` +
   `node ${process.version}, ${pythonVersion()}`);
 console.log('');
 
-const results = { pingpong: {}, immediate: {}, join: {}, gather: {} };
+const results = {
+  pingpong: {}, immediate: {}, chanpong: {}, join: {}, gather: {}, queue: {}, sleepers: {}, virtual: {},
+};
 const started = Date.now();
 for (const col of COLUMNS) {
   const py = col === 'cpython';
-  results.pingpong[col] = runOne(col, 'pingpong', py ? N.pySwitches : N.switches, REPS);
+  const tide = TIDE_COLUMNS.includes(col);
+  const switches = py ? N.pySwitches : N.switches;
+  results.pingpong[col] = runOne(col, 'pingpong', switches, REPS);
   if (col === 'node') results.immediate[col] = runOne(col, 'pingpong', N.immSwitches, REPS, 'immediate');
+  results.chanpong[col] = runOne(col, 'pingpong', switches, REPS, 'queue');
   results.join[col] = runOne(col, 'spawn', py ? N.pyTasks : N.tasks, REPS, 'join');
   results.gather[col] = runOne(col, 'spawn', py ? N.pyTasks : N.tasks, REPS, 'gather');
+  results.queue[col] = runOne(col, 'queue', py ? N.pyItems : N.items, REPS);
+  results.sleepers[col] = runOne(col, 'sleepers', N.sleepers, REPS);
+  if (tide) results.virtual[col] = runOne(col, 'sleepers', N.sleepers, REPS, 'virtual');
 }
+// Soak and scale (tests/soak.c, also run by `make test`): its own checks
+// must hold; its times and bytes are rows of the table below.
+const SOAK_N = quick ? { tasks: 20000, timers: 2000 } : { tasks: 1000000, timers: 100000 };
+results.soak = {};
+for (const col of TIDE_COLUMNS) results.soak[col] = runSoak(col);
 console.log(`\n(all runs: ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 
 // ---- the table ---------------------------------------------------------
@@ -115,7 +134,9 @@ const get = (table, col, key) => {
 };
 // Tide's own bytes come from its counting allocator; CPython's and Node's
 // "own" bytes from their runtimes' accounting (tracemalloc, heapUsed).
-const ownBytes = (col) => get('join', col, COLUMNS.indexOf(col) < 3 ? 'tide_bytes_per_task' : 'own_bytes_per_task');
+const ownKey = (col) => (TIDE_COLUMNS.includes(col) ? 'tide_bytes_per_task' : 'own_bytes_per_task');
+const ownBytes = (col) => get('join', col, ownKey(col));
+const kilo = `${N.sleepers / 1000}k`;
 
 const rows = [
   { label: 'ping-pong: ns per switch', value: (c) => get('pingpong', c, 'ns_per_switch'), budget: BUDGET.nsPerSwitch },
@@ -126,7 +147,22 @@ const rows = [
   { label: '  of which spawning', value: (c) => get('gather', c, 'spawn_ns_per_task') },
   { label: 'pending task: own bytes (1)', value: ownBytes, budget: BUDGET.bytesPerTask },
   { label: 'pending task: real bytes (2)', value: (c) => get('join', c, 'heap_bytes_per_task'), budget: BUDGET.bytesPerTask },
+  { label: 'ping-pong via queues: ns/switch', value: (c) => get('chanpong', c, 'ns_per_switch') },
+  { label: 'queue(maxsize=1): ns per item', value: (c) => get('queue', c, 'ns_per_item') },
+  { label: `${kilo} sleepers: ns per task`, value: (c) => get('sleepers', c, 'ns_per_task') },
+  { label: '  Tide on a virtual clock', value: (c) => get('virtual', c, 'ns_per_task'), noRatio: true },
+  { label: 'sleeping task: own bytes (1)', value: (c) => get('sleepers', c, ownKey(c)) },
+  { label: 'sleeping task: real bytes (2)', value: (c) => get('sleepers', c, 'heap_bytes_per_task') },
 ];
+
+// Soak rows: Tide hosts only (the other columns have no such program).
+rows.push(
+  { label: `soak: ${SOAK_N.tasks / 1000}k tasks via lock+sems+queue, ms`, value: (c) => get('soak', c, 'tasks_ms'), noRatio: true },
+  { label: '  peak bytes (1)', value: (c) => get('soak', c, 'tasks_peak_bytes'), noRatio: true },
+  { label: `soak: ${SOAK_N.timers / 1000}k timers at once, ms`, value: (c) => get('soak', c, 'timers_ms'), noRatio: true },
+  { label: '  peak bytes (1)', value: (c) => get('soak', c, 'timers_peak_bytes'), noRatio: true },
+  { label: '  wasm heap top after 2 rounds', value: (c) => get('soak', c, 'heap_break_last'), noRatio: true },
+);
 
 function fmt(v) {
   if (v === null) return '–';
@@ -160,6 +196,8 @@ for (const r of body) console.log(line(r));
 
 const pyN = results.join.cpython?.n ?? N.pyTasks;
 const mech = (c) => results.pingpong[c]?.mechanism ?? '?';
+const chanMech = (c) => results.chanpong[c]?.mechanism ?? '?';
+const count = (v) => v.toLocaleString('en-US');
 console.log(`
 Budget (wasm builds only): at most ${BUDGET.nsPerSwitch} ns per switch and ${BUDGET.bytesPerTask} bytes per pending
 trivial task; PASS/OVER is printed beside the wasi and em numbers. Lower is better everywhere.
@@ -167,13 +205,32 @@ trivial task; PASS/OVER is printed beside the wasi and em numbers. Lower is bett
 Counts: Tide and Node: ${N.switches.toLocaleString('en-US')} switches, ${N.tasks.toLocaleString('en-US')} tasks. CPython: ${N.pySwitches.toLocaleString('en-US')} switches and
 ${pyN.toLocaleString('en-US')} tasks (a million takes minutes), reported per task: CPython's per-task cost
 grows with N, so its million-task figure would be higher, not lower. Best of ${REPS} after a warm-up.
+Queue rows: Tide and Node: ${count(N.switches)} switches, ${count(N.items)} items; CPython: ${count(N.pySwitches)}
+switches and ${count(N.pyItems)} items (scaled down as above). Sleepers: ${count(N.sleepers)} tasks everywhere.
 Ping-pong yields: Tide ${mech('native')}, CPython ${mech('cpython')}, Node ${mech('node')}.
+Ping-pong via queues: one switch per hand-over of a token through ${chanMech('native')} (Tide),
+    ${chanMech('cpython')} (CPython), ${chanMech('node')} (Node: node_bench.mjs's
+    Channel, a minimal promise-based stand-in for asyncio.Queue, which Node lacks).
+queue(maxsize=1): one producer puts N items, one consumer gets them, through the same queues.
+${kilo} sleepers: every task sleeps its own delay of 1-2 ms (scattered), on the real monotonic
+    clock in all three runtimes; the time runs from the first spawn to the last join, so any
+    wait for timers that a runtime did not overlap with work counts. "Tide on a virtual clock":
+    the same run with time jumping to the next deadline instead of waiting, i.e. Tide's work
+    alone (CPython and Node have no such clock). Sleeping-task bytes: taken while all
+    ${kilo} sleep, by the instruments of (1) and (2), timer storage included.
 (1) own bytes: Tide: its counting allocator (what Tide asked malloc for); CPython: tracemalloc;
     Node: heapUsed growth between two gc() calls.
 (2) real bytes: wasi/em: growth of the heap break, sbrk(0), over the first (cold) spawn, so
     allocator headers and padding count; native: glibc mallinfo2() in-use growth; CPython and
     Node: resident set growth over the first spawn. Native is a 64-bit build: its bytes are
     not comparable with the wasm32 ones.`);
+
+console.log(`Soak rows (tests/soak.c, second of two identical rounds, virtual clock): ${SOAK_N.tasks.toLocaleString('en-US')} tasks,
+    at most 1,000 alive, each through a lock, two semaphores and a bounded queue with four consumers;
+    ${SOAK_N.timers.toLocaleString('en-US')} sleeping tasks plus ${(SOAK_N.timers / 2).toLocaleString('en-US')} callbacks, half cancelled, all armed at once.
+    The run fails if an item is lost or doubled, the lock is ever held twice, a timer fires early or
+    out of order, or memory is not back where it was (heap break: wasm only; it must match round 1).
+`);
 
 if (jsonOut) {
   fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
@@ -189,4 +246,31 @@ if (failures.length) {
 function pythonVersion() {
   const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
   return (r.stdout || r.stderr || 'python3: not found').trim();
+}
+
+
+function runSoak(col) {
+  const [cmd, argv] = command(col, 'soak', [String(SOAK_N.tasks), String(SOAK_N.timers), '2']);
+  const label = `${TITLES[col]} soak`;
+  const t0 = Date.now();
+  // (tests/hosts.mjs already gives the WASI run its Node flags)
+  const r = spawnSync(cmd, argv, {
+    encoding: 'utf8',
+    timeout: 600000,
+    maxBuffer: 16 << 20,
+  });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('SOAK '));
+  const res = line ? JSON.parse(line.slice(5)) : null;
+  if (r.error || r.status !== 0 || !res || res.failures !== 0) {
+    const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+    console.log(`  ${label}: FAILED (${why}) after ${secs}s`);
+    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n    ');
+    if (tail) console.log(`    ${tail}`);
+    failures.push(label);
+    return null;
+  }
+  console.log(`  ${label}: ${res.tasks_ms.toFixed(0)} ms for ${res.tasks.toLocaleString('en-US')} tasks, ` +
+    `${res.timers_ms.toFixed(0)} ms for ${res.timers.toLocaleString('en-US')} timers  [${secs}s]`);
+  return res;
 }

@@ -10,6 +10,11 @@
  * TIDE_HTTP_COUNT may stand in for the arguments; TIDE_HTTP_TIMEOUT and
  * TIDE_HTTP_BACKOFF (seconds: the timeout, and the unit multiplied by
  * 2**attempt) exist so tests need not wait for the tutorial's timings.
+ * The same settings, and more, can be given as name=value words
+ * (params.h): base=URL count=10 concurrent=5 timeout=10 retries=3
+ * backoff=1. A query string on the base URL stays at the end of every URL:
+ * base=/api/posts?fail=0.2 fetches /api/posts/1?fail=0.2 and so on (the
+ * live page's fake API reads its failure rate and delays from there).
  *
  * HTTP goes through the host's fetch(), so this runs in the Emscripten
  * build, in Node.js or a browser. On WASI (no outbound sockets) and native
@@ -22,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tide.h>
+
+#include "params.h"
 
 #define MAX_CONCURRENT 5
 #define TIMEOUT_SECONDS 10
@@ -36,6 +43,8 @@ enum { HTTP_STATUS_ERROR = TIDE_EUSER, BAD_JSON = TIDE_EUSER - 1 };
 struct settings {
     const char *base;
     int count;
+    int concurrent; /* requests in flight at most */
+    int retries;    /* attempts per URL */
     double timeout; /* per attempt */
     double backoff; /* sleep backoff * 2**attempt between attempts */
 };
@@ -67,7 +76,7 @@ static tide_status fetch_with_retry(void *frame)
 {
     struct fetch_with_retry *f = frame;
     TIDE_BEGIN(f);
-    for (f->attempt = 1; f->attempt <= MAX_RETRIES; f->attempt++) {
+    for (f->attempt = 1; f->attempt <= f->cfg->retries; f->attempt++) {
         /* async with semaphore: async with timeout(...): get the URL */
         TIDE_AWAIT(f, tide_sem_acquire(f->semaphore));
         f->held = 1;
@@ -106,8 +115,8 @@ static tide_status fetch_with_retry(void *frame)
             printf("Timeout on attempt %d for %s\n", f->attempt, f->url);
         } else {
             printf("Attempt %d/%d failed for %s: %s\n", f->attempt,
-                   MAX_RETRIES, f->url, f->why);
-            if (f->attempt < MAX_RETRIES) /* exponential backoff */
+                   f->cfg->retries, f->url, f->why);
+            if (f->attempt < f->cfg->retries) /* exponential backoff */
                 TIDE_AWAIT(f, tide_sleep(f->cfg->backoff *
                                          (double)(1 << f->attempt)));
         }
@@ -137,7 +146,7 @@ static tide_status fetch_all(void *frame)
 {
     struct fetch_all *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_sem_create(NULL, MAX_CONCURRENT, 0, &f->semaphore));
+    TIDE_TRY(f, tide_sem_create(NULL, f->cfg->concurrent, 0, &f->semaphore));
     f->tasks = calloc((size_t)f->cfg->count, sizeof *f->tasks);
     if (!f->tasks)
         TIDE_THROW(f, TIDE_ENOMEM);
@@ -205,11 +214,16 @@ static tide_status program(void *frame)
     p->results = calloc((size_t)p->cfg.count, sizeof *p->results);
     if (!p->urls || !p->results)
         TIDE_THROW(p, TIDE_ENOMEM);
-    size_t len = strlen(p->cfg.base);
+    /* BASE/1 ... BASE/COUNT, with BASE's query string (if any) after N */
+    const char *query = strchr(p->cfg.base, '?');
+    if (!query)
+        query = "";
+    size_t len = strlen(p->cfg.base) - strlen(query);
     while (len > 0 && p->cfg.base[len - 1] == '/')
         len--;
     for (int i = 0; i < p->cfg.count; i++)
-        snprintf(p->urls[i], URL_MAX, "%.*s/%d", (int)len, p->cfg.base, i + 1);
+        snprintf(p->urls[i], URL_MAX, "%.*s/%d%s", (int)len, p->cfg.base,
+                 i + 1, query);
 
     p->start = tide_time();
     p->all = (struct fetch_all){.cfg = &p->cfg, .urls = p->urls,
@@ -251,12 +265,18 @@ static double env_seconds(const char *name, double fallback)
 
 int main(int argc, char **argv)
 {
-    struct settings cfg = {getenv("TIDE_HTTP_BASE"), 10, TIMEOUT_SECONDS, 1};
+    struct settings cfg = {getenv("TIDE_HTTP_BASE"), 10, MAX_CONCURRENT,
+                           MAX_RETRIES, TIMEOUT_SECONDS, 1};
     const char *count = getenv("TIDE_HTTP_COUNT");
-    if (argc > 1)
-        cfg.base = argv[1];
-    if (argc > 2)
-        count = argv[2];
+    /* positional: BASE_URL [COUNT]; name=value words are params.h's */
+    for (int i = 1, pos = 0; i < argc; i++) {
+        if (param_word(argv[i]))
+            continue;
+        if (pos++ == 0)
+            cfg.base = argv[i];
+        else
+            count = argv[i];
+    }
     if (count) {
         cfg.count = atoi(count);
         if (cfg.count < 1 || cfg.count > MAX_COUNT) {
@@ -266,6 +286,14 @@ int main(int argc, char **argv)
     }
     cfg.timeout = env_seconds("TIDE_HTTP_TIMEOUT", cfg.timeout);
     cfg.backoff = env_seconds("TIDE_HTTP_BACKOFF", cfg.backoff);
+    params_init(argc, argv);
+    if (param_text("base"))
+        cfg.base = param_text("base");
+    cfg.count = param_int("count", cfg.count, 1, MAX_COUNT);
+    cfg.concurrent = param_int("concurrent", cfg.concurrent, 1, 100);
+    cfg.retries = param_int("retries", cfg.retries, 1, 10);
+    cfg.timeout = param_num("timeout", cfg.timeout, 0.001, 600);
+    cfg.backoff = param_num("backoff", cfg.backoff, 0, 60);
     struct program p = {.cfg = cfg};
     return tide_main(program, &p, sizeof p);
 }

@@ -3,9 +3,14 @@
  * cancelled() before, during and after it runs, then its result.
  * Unnamed tasks are called "Task-<n>"; the main task is Task-1, so the
  * worker is Task-2 (as in CPython).
+ *
+ * Settings (params.h): delay=2, the worker's sleep; peek=1, how long main
+ * waits before it looks again.
  */
 #include <stdio.h>
 #include <tide.h>
+
+#include "params.h"
 
 struct worker {
     TIDE_FRAME;
@@ -33,6 +38,7 @@ static const char *py_bool(int b)
 
 struct program {
     TIDE_FRAME;
+    double delay, peek;
     tide_task *task;
     char *result;
 };
@@ -41,12 +47,13 @@ static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    TIDE_TRY(p, TIDE_SPAWN(&p->task, worker, NULL, .name = "A", .delay = 2));
+    TIDE_TRY(p, TIDE_SPAWN(&p->task, worker, NULL, .name = "A",
+                           .delay = p->delay));
     puts(tide_task_name(p->task));
     puts(py_bool(tide_task_done(p->task)));      /* not started yet */
     puts(py_bool(tide_task_cancelled(p->task)));
-    TIDE_AWAIT(p, tide_sleep(1));
-    puts(py_bool(tide_task_done(p->task)));      /* still sleeping */
+    TIDE_AWAIT(p, tide_sleep(p->peek));
+    puts(py_bool(tide_task_done(p->task)));      /* still sleeping? */
     TIDE_AWAIT(p, tide_join(p->task, (void **)&p->result));
     puts(py_bool(tide_task_done(p->task)));
     puts(p->result);
@@ -55,7 +62,10 @@ static tide_status program(void *frame)
     TIDE_END(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    return tide_main(program, &(struct program){0}, sizeof(struct program));
+    params_init(argc, argv);
+    struct program p = {.delay = param_num("delay", 2, 0, 60),
+                        .peek = param_num("peek", 1, 0, 60)};
+    return tide_main(program, &p, sizeof p);
 }

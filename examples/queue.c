@@ -6,10 +6,14 @@
  *
  * The random delays come from a small seeded generator of our own rather
  * than rand(), so the output is the same on every host.
+ *
+ * Settings (params.h): items=8, maxsize=5, consumers=2.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <tide.h>
+
+#include "params.h"
 
 /* random.uniform(a, b) from a 64-bit LCG (top 53 bits as the fraction),
  * its state shared by the three tasks like Python's global generator */
@@ -20,7 +24,7 @@ static double uniform(uint64_t *state, double a, double b)
     return a + (b - a) * u;
 }
 
-enum { N_ITEMS = 8 };
+enum { MAX_ITEMS = 200, MAX_CONSUMERS = 26 };
 
 struct producer {
     TIDE_FRAME;
@@ -73,10 +77,12 @@ static tide_status consumer(void *frame)
 
 struct program {
     TIDE_FRAME;
+    int n_items, maxsize, consumers;
     tide_queue *queue;
     tide_group *tg;
     uint64_t rng; /* seeded, so every host prints the same */
-    char items[N_ITEMS][24];
+    char items[MAX_ITEMS][24];
+    char names[MAX_CONSUMERS][2][16]; /* "Consumer-A" and its task's name */
 };
 
 static tide_status program(void *frame)
@@ -84,17 +90,19 @@ static tide_status program(void *frame)
     struct program *p = frame;
     TIDE_BEGIN(p);
     p->rng = 2024;
-    TIDE_TRY(p, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 5, NULL, &p->queue));
+    TIDE_TRY(p, tide_queue_create(NULL, TIDE_QUEUE_FIFO, (size_t)p->maxsize,
+                                  NULL, &p->queue));
     TIDE_TRY(p, tide_group_create(&p->tg));
     TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, producer, "producer",
                                  .queue = p->queue, .rng = &p->rng,
-                                 .items = p->items, .n = N_ITEMS));
-    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, consumer, "consumer-A",
-                                 .queue = p->queue, .rng = &p->rng,
-                                 .name = "Consumer-A"));
-    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, consumer, "consumer-B",
-                                 .queue = p->queue, .rng = &p->rng,
-                                 .name = "Consumer-B"));
+                                 .items = p->items, .n = p->n_items));
+    for (int i = 0; i < p->consumers; i++) {
+        snprintf(p->names[i][0], sizeof p->names[i][0], "Consumer-%c", 'A' + i);
+        snprintf(p->names[i][1], sizeof p->names[i][1], "consumer-%c", 'A' + i);
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, consumer, p->names[i][1],
+                                     .queue = p->queue, .rng = &p->rng,
+                                     .name = p->names[i][0]));
+    }
     TIDE_AWAIT(p, tide_group_exit(p->tg, 0));
     TIDE_FINALLY(p);
     tide_group_destroy(p->tg);
@@ -102,7 +110,11 @@ static tide_status program(void *frame)
     TIDE_END(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    return tide_main(program, &(struct program){0}, sizeof(struct program));
+    params_init(argc, argv);
+    struct program p = {.n_items = param_int("items", 8, 0, MAX_ITEMS),
+                        .maxsize = param_int("maxsize", 5, 0, 1000),
+                        .consumers = param_int("consumers", 2, 1, MAX_CONSUMERS)};
+    return tide_main(program, &p, sizeof p);
 }

@@ -5,9 +5,14 @@
  * 0 for success, or the error's name (TIDE_EQUEUEFULL is asyncio's
  * QueueFull, TIDE_EQUEUEEMPTY its QueueEmpty, TIDE_EOVERFLOW the
  * ValueError of one task_done too many).
+ *
+ * Settings (params.h): work=0.1 (the worker's time per item) and
+ * room_after=0.5 (when the timer takes an item from the full queue).
  */
 #include <stdio.h>
 #include <tide.h>
+
+#include "params.h"
 
 static const char *jobs[] = {"job-0", "job-1", "job-2", "job-3",
                              "job-4", "job-5", "job-6", "job-7",
@@ -33,6 +38,7 @@ static void show_state(const tide_queue *q)
 struct worker {
     TIDE_FRAME;
     tide_queue *queue;
+    double work;
     const char *item;
 };
 
@@ -42,7 +48,7 @@ static tide_status worker(void *frame)
     TIDE_BEGIN(w);
     for (;;) {
         TIDE_AWAIT(w, tide_queue_get(w->queue, (void **)&w->item));
-        TIDE_AWAIT(w, tide_sleep(0.1));
+        TIDE_AWAIT(w, tide_sleep(w->work));
         printf("worker: done with %s\n", w->item);
         TIDE_TRY(w, tide_queue_task_done(w->queue));
     }
@@ -62,6 +68,7 @@ static int make_room(void *arg)
 
 struct program {
     TIDE_FRAME;
+    double work, room_after;
     tide_queue *queue;
     tide_task *worker;
     tide_handle *timer;
@@ -89,8 +96,8 @@ static tide_status program(void *frame)
     /* full: put_nowait refuses, put waits until the timer makes room */
     p->rc = tide_queue_put_nowait(p->queue, (void *)jobs[11]);
     printf("put_nowait('job-11') -> %s\n", outcome(p->rc));
-    TIDE_TRY(p, tide_call_later(tide_running_loop(), 0.5, make_room, p->queue,
-                                &p->timer));
+    TIDE_TRY(p, tide_call_later(tide_running_loop(), p->room_after, make_room,
+                                p->queue, &p->timer));
     TIDE_AWAIT_CATCH(p, tide_queue_put(p->queue, (void *)jobs[11]), p->rc);
     printf("await put('job-11') -> %s\n", outcome(p->rc));
 
@@ -102,7 +109,8 @@ static tide_status program(void *frame)
     printf("task_done() -> %s\n", outcome(tide_queue_task_done(p->queue)));
 
     /* join waits until every item put has been marked done */
-    TIDE_TRY(p, TIDE_SPAWN(&p->worker, worker, "worker", .queue = p->queue));
+    TIDE_TRY(p, TIDE_SPAWN(&p->worker, worker, "worker", .queue = p->queue,
+                           .work = p->work));
     TIDE_AWAIT_CATCH(p, tide_queue_join(p->queue), p->rc);
     printf("await join() -> %s\n", outcome(p->rc));
     show_state(p->queue);
@@ -120,7 +128,10 @@ static tide_status program(void *frame)
     TIDE_END(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    return tide_main(program, &(struct program){0}, sizeof(struct program));
+    params_init(argc, argv);
+    struct program p = {.work = param_num("work", 0.1, 0, 10),
+                        .room_after = param_num("room_after", 0.5, 0, 10)};
+    return tide_main(program, &p, sizeof p);
 }

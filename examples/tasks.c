@@ -2,9 +2,13 @@
  * tasks.c - the tutorial's first program: three workers started as named
  * tasks, then gathered. Results come back in argument order (A, B, C) even
  * though B finishes first.
+ *
+ * Settings (params.h): delay_a=3 delay_b=1 delay_c=2, the workers' sleeps.
  */
 #include <stdio.h>
 #include <tide.h>
+
+#include "params.h"
 
 struct worker {
     TIDE_FRAME;
@@ -27,6 +31,7 @@ static tide_status worker(void *frame)
 
 struct program {
     TIDE_FRAME;
+    double delays[3]; /* A, B, C */
     tide_task *tasks[3];
     char *results[3];
 };
@@ -36,9 +41,12 @@ static tide_status program(void *frame)
     struct program *p = frame;
     TIDE_BEGIN(p);
     /* Spawned tasks start once this one yields, in creation order. */
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[0], worker, "worker-A", .name = "A", .delay = 3));
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[1], worker, "worker-B", .name = "B", .delay = 1));
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[2], worker, "worker-C", .name = "C", .delay = 2));
+    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[0], worker, "worker-A", .name = "A",
+                           .delay = p->delays[0]));
+    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[1], worker, "worker-B", .name = "B",
+                           .delay = p->delays[1]));
+    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[2], worker, "worker-C", .name = "C",
+                           .delay = p->delays[2]));
     puts("Tasks are running...");
     TIDE_AWAIT(p, tide_gather(p->tasks, 3, 0, (void **)p->results, NULL));
     printf("['%s', '%s', '%s']\n", p->results[0], p->results[1], p->results[2]);
@@ -48,7 +56,11 @@ static tide_status program(void *frame)
     TIDE_END(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    return tide_main(program, &(struct program){0}, sizeof(struct program));
+    params_init(argc, argv);
+    struct program p = {.delays = {param_num("delay_a", 3, 0, 60),
+                                   param_num("delay_b", 1, 0, 60),
+                                   param_num("delay_c", 2, 0, 60)}};
+    return tide_main(program, &p, sizeof p);
 }

@@ -927,6 +927,109 @@ const char *tide_http_body(const tide_http_response *r, size_t *len);
 void tide_http_response_free(tide_http_response *r);
 
 /* ------------------------------------------------------------------------ */
+/* Threads: to_thread and call_soon_threadsafe                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A blocking function for tide_to_thread (the C form of the function given
+ * to asyncio.to_thread). It runs on a pool thread - or, on a host without
+ * threads, on the loop's own thread - and must not touch the loop except
+ * through tide_call_soon_threadsafe. It returns 0 and may store a value in
+ * *result, or returns a negative error (any code; TIDE_EUSER and below are
+ * the program's own), which becomes the error of the await. A positive
+ * return counts as 0. *result starts as NULL.
+ */
+typedef int (*tide_thread_fn)(void *arg, void **result);
+
+/*
+ * Called on the loop's thread when a to_thread call is given up: the
+ * awaiting task was cancelled (or its loop destroyed) before it could take
+ * the outcome. `result` is what the function stored (NULL if it never ran),
+ * `err` what it returned (TIDE_ECANCELLED if it never ran). Release here
+ * what `arg` and `result` own. It runs outside any task, possibly between
+ * iterations or inside tide_loop_destroy: it must not await, nor count on
+ * tide_running_loop().
+ */
+typedef void (*tide_thread_abandon_fn)(void *arg, void *result, int err);
+
+/*
+ * Awaitable (asyncio.to_thread): runs fn(arg, &value) off the loop and
+ * resumes the current task with its outcome, while the loop goes on running
+ * other tasks, callbacks and timers. On success *result (if not NULL)
+ * receives the value; on failure it is left alone.
+ *
+ * Where the function runs:
+ *  - native: on a small pool of threads owned by the loop (at most
+ *    TIDE_THREAD_POOL_SIZE from src/config.h), started on first use and
+ *    joined when the loop is destroyed; calls beyond that wait their turn,
+ *    first come first served;
+ *  - Emscripten built with pthreads (build/em-mt, which only loads in a
+ *    cross-origin isolated page): on Web Workers, the same way, except that
+ *    nothing ever blocks the page's main thread;
+ *  - WASI preview1 and Emscripten without pthreads: inline, on the loop's
+ *    thread, before the task is suspended: the loop stands still while it
+ *    runs. tide_to_thread_inline() says which; in debug mode each inline
+ *    call is reported (TIDE_DEBUG_BLOCKING).
+ * In every case the task is suspended and resumed from the loop, so the
+ * other tasks get their turn before it goes on.
+ *
+ * Cancellation is asyncio's: a thread cannot be interrupted. Cancelling the
+ * awaiting task ends the await at once with TIDE_ECANCELLED; a call still
+ * waiting for a thread is dropped and never runs; a running one runs on,
+ * and when it returns its outcome goes to `abandon` (if not NULL) instead.
+ * So `arg` must stay valid until the function has returned, which can be
+ * after the awaiting task has finished: do not point it into the task's
+ * frame unless the task never lets a cancellation through; hand over
+ * ownership and free it in `abandon` (and after the await) instead.
+ * `result` itself is only written while the task still waits, so it may
+ * point into the frame.
+ *
+ * While calls run, a loop with nothing else to do waits for them rather
+ * than reporting a deadlock. With the virtual clock, a call that returns
+ * within the host's short grace of real time (src/config.h) takes no
+ * virtual time; after that, virtual time jumps to the next timer as usual
+ * (so a timeout around a long call can expire). A run (tide_loop_run) may
+ * end while abandoned calls still run on; tide_loop_destroy waits for them
+ * and hands their outcomes to `abandon` - except on Emscripten, where the
+ * page's main thread must never wait: there they finish on their workers
+ * and are freed later through the loop's allocator, which must stay
+ * usable until then.
+ *
+ * Errors: TIDE_EINVAL (fn NULL), TIDE_ENOLOOP (not in a task), TIDE_ENOMEM,
+ * TIDE_EHOST (no thread could be started and none is running; the message
+ * says why), TIDE_ECANCELLED, or fn's own error. Suspends.
+ */
+int tide_to_thread(tide_thread_fn fn, void *arg, void **result);
+int tide_to_thread_abandon(tide_thread_fn fn, void *arg, void **result,
+                           tide_thread_abandon_fn abandon);
+
+/* 1 if tide_to_thread runs functions on the loop's own thread in this build
+ * (WASI, Emscripten without pthreads), 0 if it uses threads. */
+int tide_to_thread_inline(void);
+
+/* Threads `loop` has started for to_thread calls and not yet stopped. */
+size_t tide_loop_thread_count(const tide_loop *loop);
+
+/*
+ * Schedules cb(arg) on `loop` from any thread (asyncio's
+ * call_soon_threadsafe). From the loop's own thread while it runs, this is
+ * tide_call_soon: same ready queue, same FIFO. From another thread, the
+ * call is queued for the loop and wakes it if it is blocked waiting; calls
+ * from one thread run in the order they were made. Such a call is held in
+ * memory from malloc(), not from the loop's allocator (which is only ever
+ * used on the loop's thread); it runs in a later iteration, after what was
+ * already ready. A negative return from cb goes to the exception handler.
+ * A loop that is destroyed first frees pending calls without running them;
+ * calling this on a destroyed loop is undefined, as with any handle.
+ * Note: a loop with nothing to do ends its run (TIDE_EDEADLOCK) rather than
+ * wait for other threads that are not to_thread calls.
+ * Errors: TIDE_EINVAL (loop or cb NULL), TIDE_ENOMEM, TIDE_EHOST (the
+ * block the loop shares with other threads, made on first use with
+ * malloc(), could not get its mutex). Does not suspend.
+ */
+int tide_call_soon_threadsafe(tide_loop *loop, tide_callback cb, void *arg);
+
+/* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                          */
 /* ------------------------------------------------------------------------ */
 

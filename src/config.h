@@ -35,4 +35,9 @@
  * TIDE_ENOMEM instead of exhausting wasm memory (2 GB at most). */
 #define TIDE_HTTP_MAX_BODY (16u * 1024 * 1024)
 
+/* to_thread: the most threads one loop starts (lazily, one per call that
+ * finds no idle thread). Emscripten's pthread build preloads as many Web
+ * Workers (-sPTHREAD_POOL_SIZE in the Makefile): keep the two equal. */
+#define TIDE_THREAD_POOL_SIZE 4
+
 #endif

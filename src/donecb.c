@@ -4,7 +4,7 @@
  */
 #include "internal.h"
 
-static void donecb_run(tide__runnable *r)
+void tide__donecb_run(tide__runnable *r)
 {
     tide__donecb *cb = TIDE__CONTAINER(r, tide__donecb, run);
     cb->fn(cb);
@@ -20,15 +20,17 @@ void tide__donecb_fire(tide__waiter *w, tide_task *task)
     cb->value = task->status >= 0
                     ? ((tide_frame *)tide__task_frame(task))->result
                     : NULL;
-    cb->run.run = donecb_run;
+    cb->run.run = tide__donecb_run;
     tide__ready_push(task->loop, &cb->run);
 }
 
 void tide__donecb_add(tide__donecb *cb, tide_task *task,
-                      void (*fn)(tide__donecb *cb))
+                      void (*fn)(tide__donecb *cb),
+                      void (*release)(tide__donecb *cb))
 {
     cb->task = task;
     cb->fn = fn;
+    cb->release = release;
     cb->msg = NULL;
     cb->waiter.fire = tide__donecb_fire;
     if (task->flags & TIDE__T_DONE) {

@@ -80,12 +80,26 @@ static void child_done(tide__donecb *cb)
     gather_unref(g);
 }
 
+static void child_release(tide__donecb *cb)
+{
+    gather_unref(cb->owner);
+}
+
 /* Cancelling the awaiter cancels each pending child, once per time it is
  * listed (as CPython's _GatheringFuture.cancel walks its children); if any
  * took, the gather ends cancelled once all are done. */
 static int gather_cancel(tide_task *t, tide__msg *msg)
 {
     struct gather *g = t->wait.on.obj;
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->cbs[i].linked &&
+            (g->cbs[i].task->flags & TIDE__T_IN_CANCEL)) {
+            /* the cancel came back round a cycle of tasks awaiting each
+             * other: stop waiting, so that the cycle unwinds */
+            complete(g, TIDE_ECANCELLED, msg);
+            return 1;
+        }
+    }
     int taken = 0;
     for (size_t i = 0; i < g->n; i++)
         if (g->cbs[i].linked && tide__task_cancel(g->cbs[i].task, msg) == 1)
@@ -156,7 +170,7 @@ int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
         g->cbs[i].owner = g;
         g->cbs[i].awaiter = t;
         g->cbs[i].index = i;
-        tide__donecb_add(&g->cbs[i], tasks[i], child_done);
+        tide__donecb_add(&g->cbs[i], tasks[i], child_done, child_release);
     }
     t->wait.on.obj = g;
     return tide__suspend(t, &gather_ops, NULL);

@@ -79,6 +79,21 @@ static void abort_children(tide_group *g)
     }
 }
 
+/* The loop is destroyed with a child's callback still queued. */
+static void child_release(tide__donecb *cb)
+{
+    tide_group *g = cb->owner;
+    struct child *c = TIDE__CONTAINER(cb, struct child, cb);
+    tide_loop *L = c->task->loop;
+    if (g) { /* the group lives on (its owner destroys it): forget c */
+        tide__list_remove(&c->link);
+        g->ntasks--;
+    }
+    tide_task_release(c->task);
+    tide__donecb_clear(L, &c->cb);
+    tide__free(L, c, sizeof *c);
+}
+
 /* Runs one iteration after a child finished (CPython's _on_task_done). */
 static void child_done(tide__donecb *cb)
 {
@@ -140,7 +155,7 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
     g->ntasks++;
     c->cb.owner = g;
     c->cb.awaiter = g->parent;
-    tide__donecb_add(&c->cb, c->task, child_done);
+    tide__donecb_add(&c->cb, c->task, child_done, child_release);
     if (out)
         *out = tide_task_retain(c->task);
     return 0;
@@ -205,7 +220,10 @@ static int group_resume(tide_task *t, int status);
 
 static int group_cancel(tide_task *t, tide__msg *msg)
 {
-    tide__wake(t, TIDE_ECANCELLED, msg); /* on_completed_fut.cancel() */
+    /* on_completed_fut.cancel(): t no longer waits for the children (a
+     * child finishing before t runs must not wake it a second time) */
+    ((tide_group *)t->wait.on.obj)->waiting = 0;
+    tide__wake(t, TIDE_ECANCELLED, msg);
     return 1;
 }
 

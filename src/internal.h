@@ -70,13 +70,22 @@ typedef struct tide__runnable {
 typedef struct tide__timer {
     int64_t when;   /* loop time, ns */
     uint32_t slot;  /* TIDE__TIMER_IDLE, a heap index, or DUE|due index */
-    void (*fire)(struct tide__timer *t);
+    /* (start number << 1) | kind: timers with equal deadlines fire in the
+     * order they were started, and there are only two kinds of timer, so
+     * a bit says which instead of a function pointer (keeps a task at 16
+     * bytes of timer on wasm32). */
+    uint32_t order;
 } tide__timer;
 
 #define TIDE__TIMER_IDLE UINT32_MAX
 #define TIDE__TIMER_DUE 0x80000000u
+enum { TIDE__TIMER_SLEEP = 0, TIDE__TIMER_HANDLE = 1 };
 
-void tide__timer_init(tide__timer *t, void (*fire)(tide__timer *));
+/* What a due timer does, by kind (sleep.c, loop.c). */
+void tide__sleep_fire(tide__timer *t);
+void tide__handle_fire(tide__timer *t);
+
+void tide__timer_init(tide__timer *t, unsigned kind);
 /* Arms t (stopping it first if armed). Errors: TIDE_ENOMEM. */
 int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when);
 /* Disarms t; returns 1 if it was armed. */
@@ -94,6 +103,10 @@ void tide__timers_free(tide_loop *L);
 /* Seconds (double) to ns: NaN is TIDE_EINVAL, huge values saturate far
  * from overflow. tide__delay_ns also turns negatives into 0. */
 int tide__seconds_ns(double seconds, int64_t *out);
+/* Loop times stay within +-TIDE__NEVER (about 146 years): "never". */
+#define TIDE__NEVER (INT64_MAX / 4)
+/* now + delay, saturated to +-TIDE__NEVER. */
+int64_t tide__deadline(int64_t now, int64_t delay);
 int tide__delay_ns(double seconds, int64_t *out);
 
 /* ---- waiting */
@@ -259,6 +272,9 @@ typedef struct tide__donecb {
     tide__runnable run;    /* queued once the task finished */
     tide_task *task;       /* valid while linked (the task is pending) */
     void (*fn)(struct tide__donecb *cb);
+    /* The loop is destroyed with this callback still queued: it will never
+     * run; let go of what fn would have let go of. */
+    void (*release)(struct tide__donecb *cb);
     void *owner;           /* for fn: the structure holding this node */
     tide_task *awaiter;    /* the task waiting through it (introspection) */
     size_t index;          /* for fn: its position there */
@@ -270,7 +286,10 @@ typedef struct tide__donecb {
 
 /* Watch `task` (already finished: fn is queued at once). */
 void tide__donecb_add(tide__donecb *cb, tide_task *task,
-                      void (*fn)(tide__donecb *cb));
+                      void (*fn)(tide__donecb *cb),
+                      void (*release)(tide__donecb *cb));
+/* The ready-queue entry of a queued callback (to recognise them). */
+void tide__donecb_run(tide__runnable *r);
 /* The waiter's fire function for done callbacks (to recognise them). */
 void tide__donecb_fire(tide__waiter *w, tide_task *task);
 /* remove_done_callback: stop watching (a callback already queued still
@@ -340,6 +359,39 @@ typedef struct tide__host_state {
     int64_t slice_start; /* start of the run of turns without a macrotask */
 } tide__host_state;
 
+/* ==== [to_thread] begin - to_thread and call_soon_threadsafe ============
+ * src/thread.c, plus the native wakeup pipe in src/host/posix.c. */
+struct tide__hub; /* what other threads share with the loop (thread.c) */
+struct tide__job; /* one to_thread call (thread.c) */
+typedef struct tide__xthread {
+    /* Created by the first cross-thread use; other threads read it, so it
+     * is accessed with __atomic builtins. */
+    struct tide__hub *hub;
+    struct tide__job *jobs; /* every to_thread call not yet freed */
+    int wake_rd, wake_wr;   /* native: the wakeup pipe, fd + 1 (0: none) */
+} tide__xthread;
+/* Loop thread: takes in what other threads delivered (finished to_thread
+ * calls, call_soon_threadsafe callbacks). Cheap when there is nothing. */
+void tide__threads_poll(tide_loop *L);
+/* The same for a driver's every pass: one relaxed load, and a call only
+ * for a loop that other threads ever dealt with. */
+#define TIDE__THREADS_POLL(L)                                                  \
+    do {                                                                       \
+        if (__atomic_load_n(&(L)->xthread.hub, __ATOMIC_RELAXED))              \
+            tide__threads_poll(L);                                             \
+    } while (0)
+/* Whether anything waits to be taken in by tide__threads_poll. */
+int tide__threads_arrived(tide_loop *L);
+/* tide_loop_destroy, after the tasks are freed: waits for functions still
+ * running (native), abandons every call left, frees pending callbacks,
+ * stops the threads and closes the wakeup channel. */
+void tide__threads_destroy(tide_loop *L);
+/* Native host (posix.c): wake the loop from another thread, if it has
+ * created its wakeup pipe (it does before it first blocks); close it. */
+void tide__host_xwake(tide_loop *L);
+void tide__host_xwake_close(tide_loop *L);
+/* ==== [to_thread] end =================================================== */
+
 /* ---- the loop */
 enum {
     TIDE__L_RUNNING = 1 << 0,  /* inside tide_loop_run's drive */
@@ -361,6 +413,7 @@ struct tide_loop {
     tide__timer **heap;
     uint32_t heap_len, heap_cap;
     tide__timer **due; /* due_cap >= heap_cap: collecting never allocates */
+    uint32_t timer_starts; /* numbers timer starts: ties fire in order */
     uint32_t due_len, due_cap;
 
     int64_t now; /* last clock reading (ns), the clock itself if virtual */
@@ -401,6 +454,12 @@ struct tide_loop {
     uint64_t grace_steps; /* L->steps when the last virtual-clock grace
                              was given (run.c) */
     tide__host_state host;
+    /* The real clock as the hosts report it (tide__clock_reading) */
+    int64_t clock_base;  /* loop time = raw reading - clock_base */
+    int64_t clock_last;  /* last loop time handed out */
+    int clock_anchored;  /* 1: clock_base set; -1: reads failed before */
+
+    tide__xthread xthread; /* [to_thread] cross-thread state (thread.c) */
 };
 
 /* Report a task event to the loop's tracer, if any. */
@@ -472,6 +531,30 @@ tide_task *tide__task_by_id(tide_loop *L, uint32_t id);
 const char *tide__task_label(tide_task *t, char *buf, size_t n);
 
 /* loop.c */
+/* Hosts turn a raw clock reading (ok = the read worked) into loop time:
+ * the host's own time, except that a failed read makes time stand still
+ * instead of jumping back to 0 (a timer armed then would fire early),
+ * and if reads failed before the first good one, time goes on from where
+ * it stood rather than leaping ahead by the host's whole uptime. */
+static inline int64_t tide__clock_reading(tide_loop *L, int ok, int64_t raw)
+{
+    if (!L)
+        return ok ? raw : 0;
+    if (!ok) {
+        if (!L->clock_anchored)
+            L->clock_anchored = -1;
+        return L->clock_last;
+    }
+    if (L->clock_anchored != 1) {
+        L->clock_base = L->clock_anchored ? raw - L->clock_last : 0;
+        L->clock_anchored = 1;
+    }
+    int64_t t = raw - L->clock_base;
+    if (t > L->clock_last) /* never backwards, whatever the host says */
+        L->clock_last = t;
+    return L->clock_last;
+}
+
 /* The loop's clock now (ns): reads the host clock unless virtual. */
 int64_t tide__loop_now(tide_loop *L);
 void tide__loop_iterate(tide_loop *L);

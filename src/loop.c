@@ -189,7 +189,7 @@ static void handle_run(tide__runnable *r)
     handle_invoke(TIDE__CONTAINER(r, tide_handle, run));
 }
 
-static void handle_fire(tide__timer *t)
+void tide__handle_fire(tide__timer *t)
 {
     handle_invoke(TIDE__CONTAINER(t, tide_handle, timer));
 }
@@ -211,7 +211,7 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
     h->arg = arg;
     h->refs = 1;
     h->pending = 1;
-    tide__timer_init(&h->timer, handle_fire);
+    tide__timer_init(&h->timer, TIDE__TIMER_HANDLE);
     if (soon) {
         h->run.run = handle_run;
         tide__ready_push(L, &h->run);
@@ -251,7 +251,8 @@ int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
         *out = NULL;
     if (!loop || tide__seconds_ns(delay, &ns) < 0)
         return TIDE_EINVAL;
-    return schedule(loop, 0, tide__loop_now(loop) + ns, cb, arg, out);
+    return schedule(loop, 0, tide__deadline(tide__loop_now(loop), ns), cb,
+                    arg, out);
 }
 
 int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
@@ -340,6 +341,9 @@ int tide_loop_destroy(tide_loop *loop)
             tide_handle *h = TIDE__CONTAINER(r, tide_handle, run);
             h->pending = 0;
             handle_unref(h);
+        } else if (r->run == tide__donecb_run) {
+            tide__donecb *cb = TIDE__CONTAINER(r, tide__donecb, run);
+            cb->release(cb);
         }
         r = next;
     }
@@ -348,7 +352,7 @@ int tide_loop_destroy(tide_loop *loop)
     /* Armed callback timers. Task timers die with their tasks. */
     for (uint32_t i = L->heap_len; i-- > 0;) {
         tide__timer *t = L->heap[i];
-        if (t->fire == handle_fire) {
+        if ((t->order & 1) == TIDE__TIMER_HANDLE) {
             tide_handle *h = TIDE__CONTAINER(t, tide_handle, timer);
             tide__timer_stop(L, t);
             h->pending = 0;
@@ -358,6 +362,7 @@ int tide_loop_destroy(tide_loop *loop)
     tide_task_release(L->main);
     L->main = NULL;
     tide__task_free_all(L);
+    tide__threads_destroy(L); /* after the tasks: they let go of their calls */
     tide__debug_destroy(L);
     tide__timers_free(L);
     L->alloc(L->alloc_ud, L, sizeof *L, 0);

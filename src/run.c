@@ -128,6 +128,7 @@ int tide__run_blocking(tide_loop *L)
 {
     tide__loop_set_running(L, 1);
     for (;;) {
+        TIDE__THREADS_POLL(L); /* what other threads delivered meanwhile */
         int64_t timeout = L->ready_head ? 0 : tide__loop_timeout(L);
         if (timeout < 0 && L->host_pending) {
             tide__host_wait(L, -1); /* host work (a thread) will wake us */

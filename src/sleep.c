@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-static void sleep_fire(tide__timer *timer)
+void tide__sleep_fire(tide__timer *timer)
 {
     tide_task *t = TIDE__CONTAINER(timer, tide_task, wait.timer);
     tide__wake(t, 0, NULL);
@@ -65,12 +65,12 @@ int tide_sleep(double seconds)
         tide__set_message(t, "Invalid delay: NaN (not a number)");
         return TIDE_EINVAL;
     }
-    tide__timer_init(&t->wait.timer, sleep_fire);
+    tide__timer_init(&t->wait.timer, TIDE__TIMER_SLEEP);
     if (isinf(seconds))
         return tide__suspend(t, &forever_ops, NULL);
     if (!L->virtual_clock)
         L->now = tide__host_now(L);
-    int rc = tide__timer_start(L, &t->wait.timer, L->now + ns);
+    int rc = tide__timer_start(L, &t->wait.timer, tide__deadline(L->now, ns));
     if (rc < 0)
         return rc;
     return tide__suspend(t, &sleep_ops, NULL);

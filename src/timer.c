@@ -10,11 +10,20 @@
 
 #include <math.h>
 
-void tide__timer_init(tide__timer *t, void (*fire)(tide__timer *))
+void tide__timer_init(tide__timer *t, unsigned kind)
 {
     t->when = 0;
     t->slot = TIDE__TIMER_IDLE;
-    t->fire = fire;
+    t->order = kind & 1;
+}
+
+/* Earlier deadline first; equal deadlines in the order they were started
+ * (start numbers compared modulo 2^31, so wrapping around is harmless). */
+static int before(const tide__timer *a, const tide__timer *b)
+{
+    if (a->when != b->when)
+        return a->when < b->when;
+    return (int32_t)(a->order - b->order) < 0;
 }
 
 static void heap_set(tide_loop *L, uint32_t i, tide__timer *t)
@@ -28,7 +37,7 @@ static void sift_up(tide_loop *L, uint32_t i)
     tide__timer *t = L->heap[i];
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;
-        if (L->heap[parent]->when <= t->when)
+        if (!before(t, L->heap[parent]))
             break;
         heap_set(L, i, L->heap[parent]);
         i = parent;
@@ -44,9 +53,9 @@ static void sift_down(tide_loop *L, uint32_t i)
         if (child >= L->heap_len)
             break;
         if (child + 1 < L->heap_len &&
-            L->heap[child + 1]->when < L->heap[child]->when)
+            before(L->heap[child + 1], L->heap[child]))
             child++;
-        if (t->when <= L->heap[child]->when)
+        if (!before(L->heap[child], t))
             break;
         heap_set(L, i, L->heap[child]);
         i = child;
@@ -87,6 +96,7 @@ int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when)
             return rc;
     }
     t->when = when;
+    t->order = (++L->timer_starts << 1) | (t->order & 1);
     L->heap[L->heap_len] = t;
     sift_up(L, L->heap_len++);
     return 0;
@@ -135,7 +145,10 @@ void tide__timers_fire_due(tide_loop *L)
             continue;
         L->due[i] = NULL;
         t->slot = TIDE__TIMER_IDLE;
-        t->fire(t);
+        if (t->order & 1)
+            tide__handle_fire(t);
+        else
+            tide__sleep_fire(t);
     }
     L->due_len = 0;
 }
@@ -152,15 +165,24 @@ int tide__seconds_ns(double seconds, int64_t *out)
 {
     if (isnan(seconds))
         return TIDE_EINVAL;
-    /* about 292 years of ns fit in an int64; further means "never" (or
-     * "long ago"), kept far from overflow when added to the clock */
-    if (seconds >= 4.6e9)
-        *out = INT64_MAX / 2;
-    else if (seconds <= -4.6e9)
-        *out = -(INT64_MAX / 2);
+    /* about 146 years of ns is "never" (or "long ago"): deadlines stay
+     * within +-TIDE__NEVER so that sums and differences cannot overflow */
+    if (seconds >= (double)TIDE__NEVER / 1e9)
+        *out = TIDE__NEVER;
+    else if (seconds <= -(double)TIDE__NEVER / 1e9)
+        *out = -TIDE__NEVER;
     else
         *out = (int64_t)ceil(seconds * 1e9);
     return 0;
+}
+
+int64_t tide__deadline(int64_t now, int64_t delay)
+{
+    if (delay > 0 && now > TIDE__NEVER - delay)
+        return TIDE__NEVER;
+    if (delay < 0 && now < -TIDE__NEVER - delay)
+        return -TIDE__NEVER;
+    return now + delay;
 }
 
 int tide__delay_ns(double seconds, int64_t *out)

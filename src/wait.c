@@ -31,6 +31,11 @@ static void watch_unref(struct watch *w)
     tide__free(w->parent->loop, w, sizeof *w);
 }
 
+static void watch_release(tide__donecb *cb)
+{
+    watch_unref(cb->owner);
+}
+
 static void watch_done(tide__donecb *cb)
 {
     struct watch *w = cb->owner;
@@ -133,7 +138,7 @@ static int watch_start(tide_task *t, tide_task *child, void **value,
     w->refs = 2;
     w->cb.owner = w;
     w->cb.awaiter = t;
-    tide__donecb_add(&w->cb, child, watch_done);
+    tide__donecb_add(&w->cb, child, watch_done, watch_release);
     t->wait.on.obj = w;
     return tide__suspend(t, &watch_ops, NULL);
 }
@@ -290,6 +295,11 @@ static int waitset_timeout(void *arg)
     return 0;
 }
 
+static void waitset_cb_release(tide__donecb *cb)
+{
+    waitset_unref(cb->owner);
+}
+
 static void waitset_child_done(tide__donecb *cb)
 {
     struct waitset *ws = cb->owner;
@@ -399,7 +409,7 @@ int tide_wait(tide_task *const *tasks, size_t n, int return_when,
         cb->awaiter = t;
         cb->index = ws->n++;
         ws->refs++;
-        tide__donecb_add(cb, tasks[i], waitset_child_done);
+        tide__donecb_add(cb, tasks[i], waitset_child_done, waitset_cb_release);
     }
     for (size_t i = 0; i < n; i++)
         tasks[i]->flags &= (uint16_t)~TIDE__T_MARK;

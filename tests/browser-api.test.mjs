@@ -7,30 +7,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { root } from './hosts.mjs';
 import { EXPECTED } from './expected.mjs';
 import { TRACE_WORKERS, traceWords } from './jsapi-expected.mjs';
 import { start } from '../web/serve.mjs';
 
-let server, context, profile, page;
+let server, context, browser, page;
 const problems = [];
 
 before(async () => {
   for (const f of ['dist/tide.mjs', 'build/em/user/jsapi.mjs'])
     assert.ok(fs.existsSync(path.join(root, f)), `${f} is missing: run \`make dist build/em/user/jsapi.mjs\``);
   server = await start(0);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context.setDefaultTimeout(15_000);
+  browser = await launchChromium({ defaultTimeout: 15_000 });
+  context = browser.context;
   page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('request', (r) => {
@@ -44,9 +36,8 @@ before(async () => {
 }, { timeout: 60_000 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
   assert.deepEqual(problems, [], 'the page reported problems');
 }, { timeout: 30_000 });
 

@@ -6,6 +6,9 @@
 // creator next yields (checklist TASK-01); the order below is what
 // `python3` prints for the tutorial's program.
 export const EXPECTED = {
+  // to_thread: blocking_operation(21) sleeps 2 s on a thread (natively), or
+  // inline (WASI, Emscripten without pthreads): the same line either way.
+  to_thread: ['42'],
   taskgroup: ['Data from database', 'Data from API', 'Data from cache'],
   tasks: [
     'Tasks are running...',
@@ -81,6 +84,13 @@ export const EXPECTED = {
     '',
     'Fetched 10 URLs in 4.0s',
   ],
+  // churn: 100,000 tasks in waves of 1,000, each sleeping 10 ms; the
+  // virtual clock makes the total exact.
+  churn: [
+    'Churning through 100000 tasks, 1000 at a time',
+    ...Array.from({ length: 10 }, (_, i) => `  ${(i + 1) * 10000} tasks finished`),
+    'All 100000 tasks finished in 1.00 s of loop time',
+  ],
   event: [
     'Worker A waiting for signal...',
     'Worker B waiting for signal...',
@@ -98,5 +108,5 @@ export const EXPECTED = {
 // local one, started by that test) and real time; off the web it only says
 // "not supported on this host", which that test checks too.
 export const ELSEWHERE = {
-  http_client: 'tests/host.test.mjs (Node) and tests/host-browser.test.mjs (Chromium)',
+  http_client: 'tests/host.test.mjs (Node), tests/host-browser.test.mjs (Chromium) and tests/page.test.mjs (the live page, against its fake API)',
 };

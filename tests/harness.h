@@ -14,6 +14,8 @@
  * Each case gets a fresh loop with the virtual clock and a counting
  * allocator: a case fails if it leaks a byte, and TH_OOM cases are re-run
  * with the Nth allocation failing for every N until one run succeeds.
+ * TH_OOM_ALL=1 in the environment (TIDE_TEST_OOM_ALL=1 on the wasm hosts)
+ * sweeps every case that way.
  * Output is TAP ("ok 3 - LOOP-03 ..."), read by tests/run.test.mjs.
  */
 #ifndef TIDE_TEST_HARNESS_H

@@ -7,14 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { root } from './hosts.mjs';
 import { startApi } from './http-server.mjs';
 import { parseTap, checkClientOutput } from './host-fixtures.mjs';
 
-let api, context, profile;
+let api, context, browser;
 
 before(async () => {
   for (const name of ['test_host', 'http_client']) {
@@ -22,21 +21,13 @@ before(async () => {
     assert.ok(fs.existsSync(glue), `${glue} is missing: run \`make em\` first`);
   }
   api = await startApi();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context.setDefaultTimeout(15_000);
+  browser = await launchChromium({ defaultTimeout: 15_000 });
+  context = browser.context;
 }, { timeout: 60_000 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await api?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 }, { timeout: 30_000 });
 
 // Open the blank page, run `body` in it, and report anything that went

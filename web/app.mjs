@@ -1,103 +1,532 @@
-// app.mjs - drives the first example on the docs page: shows the C source,
-// runs the bundled "tasks" example through the npm package's API
-// (dist/tide.mjs) on demand and streams what it prints.
+// app.mjs - the live documentation page. Each placeholder
+// <div class="live" data-example="NAME"> becomes a runnable example: the
+// Python it mirrors beside its C source, settings, Run / Stop / Reset, the
+// program's output with loop-time stamps, and a timeline of its tasks.
+//
+// Programs run through the npm package's API (dist/tide.mjs): load() once
+// per example, start() per run with the settings as arguments, the trace
+// feeding the timeline, cancel() behind Stop.
 import { load } from '/dist/tide.mjs';
+import { EXAMPLES, programArgs } from '/catalog.mjs';
+import { STATES, FINAL, TimelineModel, TimelineView, TraceQueue } from '/timeline.mjs';
 
-// Fetched and compiled once; each run instantiates it afresh.
-let loading = null;
-function program() {
-  loading ??= load('tasks').catch((e) => {
-    loading = null; // let the next Run try again
-    throw e;
-  });
-  return loading;
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, props = {}, ...kids) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...kids);
+  return e;
+};
+
+// The highlighter is a nicety: without it (say `make page` was not run)
+// the code shows as plain text.
+const highlighter = import('/vendor/speed-highlight/index.js').catch(() => null);
+
+// Highlighting every listing at once would hold the page for a while after
+// it loads: each is coloured when it comes near the screen instead.
+const pendingCode = new Map(); // element -> [text, lang]
+const nearScreen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (!e.isIntersecting || !pendingCode.has(e.target)) continue;
+    const [text, lang] = pendingCode.get(e.target);
+    pendingCode.delete(e.target);
+    nearScreen.unobserve(e.target);
+    colour(e.target, text, lang);
+  }
+}, { rootMargin: '600px 0px' });
+
+function showCode(code, text, lang) {
+  code.textContent = text;
+  pendingCode.set(code, [text, lang]);
+  nearScreen.observe(code);
 }
 
-const $ = (id) => document.getElementById(id);
-const runButton = $('run');
-const virtualBox = $('virtual');
-const output = $('output');
-const status = $('status');
-
-// The C source comes from the server's read-only /examples/ mount, so the
-// page always shows exactly what was compiled.
-async function loadSource() {
+async function colour(code, text, lang) {
+  const hl = await highlighter;
+  if (!hl) return;
   try {
-    const res = await fetch('/examples/tasks.c');
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    $('c-src').textContent = await res.text();
-  } catch (e) {
-    $('c-src').textContent = `Could not load examples/tasks.c (${e.message}).`;
+    code.innerHTML = await hl.highlightHTML(text, lang);
+    code.classList.add('hl');
+  } catch {
+    code.textContent = text;
   }
 }
 
-function addLine(t0, text, kind) {
-  const li = document.createElement('li');
-  li.className = kind;
-  const stamp = document.createElement('span');
-  stamp.className = 'stamp';
-  stamp.textContent = `+${Math.round(performance.now() - t0)} ms`;
-  const body = document.createElement('span');
-  body.className = 'line';
-  body.textContent = text;
-  li.append(stamp, body);
-  output.append(li);
-  keepInView();
-}
-
-// Scrolling forces a layout; doing it once per frame rather than once per
-// line keeps print() cheap, so a burst of output does not use up the loop's
-// turn budget and push the rest of the program into later macrotasks.
-let scrollQueued = false;
-function keepInView() {
-  if (scrollQueued) return;
-  scrollQueued = true;
-  requestAnimationFrame(() => {
-    scrollQueued = false;
-    output.lastElementChild?.scrollIntoView({ block: 'nearest' });
-  });
-}
-
-function setState(state, text) {
-  document.body.dataset.run = state; // tests wait on this
-  status.textContent = text;
-}
-
-// Every Run starts a fresh wasm instance: fresh loop and fresh C globals,
-// so runs cannot leak state into each other.
-async function run() {
-  runButton.disabled = true;
-  output.replaceChildren();
-  const virtual = virtualBox.checked;
-  setState('running', virtual ? 'Running on the virtual clock…' : 'Running in real time…');
-  const t0 = performance.now();
-  delete status.dataset.exit;
-  try {
-    const handle = (await program()).start({
-      clock: virtual ? 'virtual' : 'real',
-      onStdout: (line) => addLine(t0, line, 'out'),
-      onStderr: (line) => addLine(t0, line, 'err'),
+// Programs are fetched and compiled once; every run is a fresh instance.
+const programs = new Map();
+function program(name) {
+  let p = programs.get(name);
+  if (!p) {
+    p = load(name).catch((e) => {
+      programs.delete(name); // let the next Run try again
+      throw e;
     });
-    // The program's own failure (its exit status) is shown as such; a
-    // crash or a load error is an error of the run.
-    let code = 0;
-    try {
-      await handle.result;
-    } catch (e) {
-      if (e.exitCode === null) throw e;
-      code = e.exitCode;
+    programs.set(name, p);
+  }
+  return p;
+}
+
+const fmt = (s) => `${s.toFixed(3)} s`;
+let runCounter = 0;
+
+// Timeline feeding runs in its own macrotasks (a message channel: no
+// timer clamping), taking turns with the programs' own.
+const pumpChannel = new MessageChannel();
+const pumps = [];
+pumpChannel.port1.onmessage = () => pumps.shift()?.();
+
+// ---- one example ------------------------------------------------------------
+
+class Live {
+  constructor(host, name) {
+    this.name = name;
+    this.ex = EXAMPLES[name];
+    this.section = host.closest('section') ?? host;
+    this.values = {};
+    this.clock = this.ex.realOnly ? 'real' : 'virtual';
+    this.debug = false;
+    this.handle = null;
+    this.replay = null;
+    this.#build(host);
+    this.reset({ keepURL: true });
+  }
+
+  #build(host) {
+    const name = this.name;
+    const py = el('code');
+    const c = el('code', { textContent: `Loading examples/${name}.c…` });
+    this.cCode = c;
+    showCode(py, this.ex.python, 'py');
+    host.append(
+      el('div', { className: 'code-pair' },
+        el('figure', {}, el('figcaption', { textContent: 'Python (asyncio)' }), el('pre', {}, py)),
+        el('figure', {},
+          el('figcaption', {}, 'C with Tide (', el('a', { href: `/examples/${name}.c`, textContent: `examples/${name}.c` }), ')'),
+          el('pre', {}, c)))
+    );
+    fetch(`/examples/${name}.c`)
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      .then((text) => showCode(c, text, 'c'), (e) => (c.textContent = `Could not load examples/${name}.c (${e.message}).`));
+
+    // settings
+    this.inputs = {};
+    const form = el('form', { className: 'params' });
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.run();
+    });
+    for (const p of this.ex.params) {
+      let input;
+      if (p.options) {
+        input = el('select', { name: p.name });
+        for (const [value, text] of p.options) input.append(el('option', { value, textContent: text }));
+      } else {
+        // (fractional settings take any value in range, not only multiples of a step)
+        input = el('input', { type: 'number', name: p.name, min: p.min, max: p.max,
+          step: p.step >= 1 ? p.step : 'any', inputMode: p.step >= 1 ? 'numeric' : 'decimal', required: true });
+      }
+      input.addEventListener('change', () => this.#changed(p, input));
+      this.inputs[p.name] = input;
+      form.append(el('label', { className: p.api ? 'api' : '' }, el('span', { textContent: p.label }), input));
     }
-    const ms = Math.round(performance.now() - t0);
-    setState('done', `Exit status ${code}${code === 0 ? ' (success)' : ' (failure)'} after ${ms} ms.`);
-    status.dataset.exit = String(code);
-  } catch (e) {
-    setState('error', `The run failed: ${e.message ?? e}`);
-  } finally {
-    runButton.disabled = false;
+    if (this.ex.params.length === 0) form.append(el('p', { className: 'hint', textContent: 'No settings: this program takes none.' }));
+    form.append(el('button', { type: 'submit', hidden: true })); // Enter in a field runs
+
+    // controls
+    this.runButton = el('button', { type: 'button', className: 'run', textContent: 'Run' });
+    this.stopButton = el('button', { type: 'button', className: 'stop', textContent: 'Stop', disabled: true });
+    this.resetButton = el('button', { type: 'button', className: 'reset', textContent: 'Reset' });
+    this.virtualBox = el('input', { type: 'checkbox', className: 'virtual' });
+    this.debugBox = el('input', { type: 'checkbox', className: 'debug' });
+    this.link = el('a', { className: 'permalink', textContent: 'link to this run' });
+    this.runButton.addEventListener('click', () => this.run());
+    this.stopButton.addEventListener('click', () => this.stop());
+    this.resetButton.addEventListener('click', () => this.reset());
+    this.virtualBox.addEventListener('change', () => {
+      this.clock = this.virtualBox.checked ? 'virtual' : 'real';
+      syncURL();
+    });
+    this.debugBox.addEventListener('change', () => {
+      this.debug = this.debugBox.checked;
+      syncURL();
+    });
+    const clockLabel = el('label', { className: 'switch' }, this.virtualBox, ' virtual clock');
+    if (this.ex.realOnly) {
+      this.virtualBox.disabled = true;
+      clockLabel.title = 'Real requests take real time: this example runs on the real clock.';
+    }
+    const controls = el('div', { className: 'controls' },
+      el('div', { className: 'buttons' }, this.runButton, this.stopButton, this.resetButton),
+      clockLabel,
+      el('label', { className: 'switch' }, this.debugBox, ' debug mode'),
+      this.link);
+
+    // output and timeline
+    this.argv = el('code', { className: 'argv' });
+    this.output = el('ol', { className: 'output', 'aria-live': 'polite' });
+    this.status = el('p', { className: 'status', role: 'status', textContent: 'Not run yet.' });
+    const legend = el('ul', { className: 'legend' });
+    for (const s of [...STATES, ...FINAL]) {
+      const sw = el('li', { textContent: s.label });
+      sw.style.setProperty('--swatch', s.color);
+      if (FINAL.includes(s)) sw.className = 'final';
+      legend.append(sw);
+    }
+    const tl = el('div');
+    this.model = new TimelineModel();
+    this.view = new TimelineView(tl, this.model);
+    host.append(form, controls,
+      el('div', { className: 'panels' },
+        el('div', { className: 'output-box' },
+          el('div', { className: 'box-head' }, el('b', { textContent: 'Output' }), ' ', this.argv),
+          this.output, this.status),
+        el('div', { className: 'timeline-box' },
+          el('div', { className: 'box-head' }, el('b', { textContent: 'Timeline' }),
+            el('span', { className: 'hint', textContent: ' one row per task; hover or tap a bar' })),
+          legend, tl)));
+  }
+
+  #changed(p, input) {
+    const v = input.value;
+    if (!p.options && (v === '' || !input.checkValidity())) {
+      input.value = this.values[p.name]; // keep the last good value
+      return;
+    }
+    this.values[p.name] = v;
+    syncURL();
+  }
+
+  /** Sets the settings from the URL's search parameters. */
+  fromURL(search) {
+    for (const p of this.ex.params) {
+      const v = search.get(`${this.name}.${p.name}`);
+      if (v !== null && valid(p, v)) this.values[p.name] = v;
+    }
+    if (!this.ex.realOnly && search.get(`${this.name}.clock`) === 'real') this.clock = 'real';
+    if (search.get(`${this.name}.debug`) === '1') this.debug = true;
+    this.#showSettings();
+  }
+
+  /** This example's part of the URL: only what differs from the defaults. */
+  urlParams() {
+    const out = [];
+    for (const p of this.ex.params) {
+      const v = this.values[p.name];
+      if (String(v) !== String(p.value)) out.push([`${this.name}.${p.name}`, v]);
+    }
+    if (!this.ex.realOnly && this.clock === 'real') out.push([`${this.name}.clock`, 'real']);
+    if (this.debug) out.push([`${this.name}.debug`, '1']);
+    return out;
+  }
+
+  updateLink() {
+    const q = new URLSearchParams([...this.urlParams(), ['run', this.name]]);
+    this.link.href = `${location.pathname}?${q}#${this.name}`;
+  }
+
+  #showSettings() {
+    for (const p of this.ex.params) this.inputs[p.name].value = this.values[p.name];
+    this.virtualBox.checked = this.clock === 'virtual';
+    this.debugBox.checked = this.debug;
+    this.updateLink();
+  }
+
+  #setState(state, text) {
+    this.section.dataset.state = state; // tests wait on this
+    if (text !== undefined) this.status.textContent = text;
+    const busy = state === 'running' || state === 'replay' || state === 'loading';
+    this.runButton.disabled = busy;
+    this.stopButton.disabled = !busy;
+    this.stopButton.textContent = state === 'replay' ? 'Skip replay' : this.cancelling ? 'Force stop' : 'Stop';
+  }
+
+  // ---- output ----
+
+  #addLine(t, text, kind) {
+    const li = el('li', { className: kind });
+    li.dataset.t = String(t);
+    li.append(el('span', { className: 'stamp', textContent: fmt(Math.max(t, 0)) }), el('span', { className: 'line', textContent: text }));
+    this.output.append(li);
+    if (this.scrollQueued) return;
+    // Scrolling forces a layout: once a frame is enough.
+    this.scrollQueued = true;
+    requestAnimationFrame(() => {
+      this.scrollQueued = false;
+      this.output.scrollTop = this.output.scrollHeight;
+    });
+  }
+
+  // When (in loop time, relative to the start) a line was printed. On the
+  // real clock the loop's clock is performance.now(), so that is exact. On
+  // the virtual clock it is the time of the last trace event seen, which
+  // is exact when the API delivers the trace before each line (tide.mjs)
+  // and otherwise may lag by up to one turn of the loop.
+  #now() {
+    if (this.clock === 'real') {
+      const t = performance.now() / 1000;
+      this.t0 ??= this.trace.first ?? t;
+      return t - this.t0;
+    }
+    this.t0 ??= this.trace.first ?? 0;
+    return (this.trace.first === null ? this.t0 : this.trace.last) - this.t0;
+  }
+
+  // ---- the trace ----
+  //
+  // Trace events arrive in batches from inside the program's turns. They
+  // are queued and fed to the timeline a few milliseconds' worth at a time
+  // between the program's turns, so a program that makes 100,000 tasks
+  // does not make the page's turns long. Only the times needed to stamp
+  // output lines are read at once.
+
+  #onTrace(events) {
+    const tr = this.trace;
+    if (tr.first === null) {
+      // the first step's time: spawns before it carry the clock from
+      // before the run (see TimelineModel)
+      const e = events.find((ev) => ev.type !== 'spawn');
+      if (e) tr.first = e.time;
+    }
+    if (tr.floor !== null) {
+      // The loop stamps the wakes of a cancellation from the page with
+      // the clock of its last turn; on the real clock they happen now.
+      for (const ev of events) if (ev.time < tr.floor) ev.time = tr.floor;
+    }
+    tr.last = events[events.length - 1].time;
+    tr.queue.push(events);
+    if (!tr.scheduled) {
+      tr.scheduled = true;
+      pumpChannel.port2.postMessage(null);
+      pumps.push(() => this.#pump(tr));
+    }
+  }
+
+  // Feeds the timeline for at most `budget` ms; true if events are left.
+  #feed(tr, budget) {
+    return tr.queue.feed(this.model, performance.now() + budget);
+  }
+
+  #pump(tr) {
+    tr.scheduled = false;
+    if (tr !== this.trace) return; // a run that was replaced
+    if (this.#feed(tr, 4)) {
+      tr.scheduled = true;
+      pumpChannel.port2.postMessage(null);
+      pumps.push(() => this.#pump(tr));
+    }
+    if (this.clock === 'real') this.view.invalidate();
+  }
+
+  // Feeds what is left, yielding to the page between slices.
+  async #drain(tr) {
+    while (this.#feed(tr, 8)) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  #emit(text, kind) {
+    const line = { t: this.#now(), text, kind };
+    this.lines.push(line);
+    if (this.clock === 'real') this.#addLine(line.t, text, kind);
+  }
+
+  // ---- running ----
+
+  async run() {
+    if (this.section.dataset.state === 'running' || this.section.dataset.state === 'loading') return;
+    this.#endReplay(false);
+    const token = (this.token = {}); // Reset, or a later run, makes this one stale
+    const clock = this.clock;
+    const args = programArgs(this.name, this.values, { runId: `${Math.random().toString(36).slice(2, 6)}${++runCounter}` });
+    this.argv.textContent = `$ ${this.name}${args.map((a) => ` ${a}`).join('')}${clock === 'virtual' ? '  (virtual clock)' : ''}`;
+    this.output.replaceChildren();
+    this.lines = [];
+    this.t0 = null;
+    this.trace = { first: null, last: 0, floor: null, queue: new TraceQueue(), scheduled: false };
+    this.cancelling = false;
+    this.model = new TimelineModel();
+    this.view.setModel(this.model);
+    this.#setState('loading', `Loading ${this.name}…`);
+    let prog;
+    try {
+      prog = await program(this.name);
+      if (this.token !== token) return;
+    } catch (e) {
+      if (this.token !== token) return;
+      this.#setState('done', `Could not load the program: ${e.message}`);
+      this.section.dataset.outcome = e.name ?? 'error';
+      return;
+    }
+    const started = performance.now();
+    this.#setState('running', clock === 'virtual' ? 'Running on the virtual clock…' : 'Running in real time…');
+    const handle = prog.start({
+      args,
+      clock,
+      debug: this.debug,
+      onStdout: (line) => this.#emit(line, 'out'),
+      onStderr: (line) => this.#emit(line, 'err'),
+      onReport: (r) => this.#emit(`${r.kind}: ${r.text}`, 'report'),
+      onTrace: (events) => this.#onTrace(events),
+    });
+    this.handle = handle;
+    if (clock === 'real') this.#follow(handle);
+    let outcome;
+    try {
+      const value = await handle.result;
+      outcome = { ok: true, exit: handle.exitCode ?? 0, value };
+    } catch (e) {
+      outcome = { ok: false, exit: e.exitCode, error: e };
+    }
+    if (this.token !== token) return;
+    this.handle = null;
+    this.cancelling = false;
+    const wall = performance.now() - started;
+    await this.#drain(this.trace);
+    if (this.token !== token) return;
+    this.section.dataset.exit = String(outcome.exit ?? '');
+    this.section.dataset.outcome = outcome.ok ? 'ok' : outcome.error.name;
+    const loopTime = this.model.duration();
+    const how = outcome.ok
+      ? `Finished: exit status ${outcome.exit}`
+      : `Ended with ${outcome.error.name}: ${outcome.error.message}${outcome.exit != null ? ` (exit status ${outcome.exit})` : ''}`;
+    this.summary = `${how}. ${fmt(loopTime)} of loop time${clock === 'virtual' ? ' (virtual)' : ''}, ${Math.round(wall)} ms of real time.`;
+    if (clock === 'virtual') this.#startReplay();
+    else {
+      this.view.setCursor(null);
+      this.#setState('done', this.summary);
+    }
+  }
+
+  // While a real-time run goes on, the timeline's right edge is now.
+  #follow(handle) {
+    const tick = () => {
+      if (this.handle !== handle) return;
+      if (this.model.t0 !== null) this.view.setCursor(performance.now() / 1000);
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  // Plays the recorded run back at real speed: the timeline grows and the
+  // lines appear at the loop time they were printed.
+  #startReplay() {
+    const start = this.model.t0 ?? 0;
+    const end = start + this.model.duration();
+    let shown = 0;
+    const wall0 = performance.now();
+    const replay = { frame: 0 };
+    this.replay = replay;
+    this.#setState('replay', `Replaying the recorded run at real speed… (${fmt(end - start)})`);
+    const step = () => {
+      if (this.replay !== replay) return;
+      const at = start + (performance.now() - wall0) / 1000;
+      const cut = Math.min(at, end);
+      while (shown < this.lines.length && this.lines[shown].t + (this.t0 ?? 0) <= cut) {
+        const l = this.lines[shown++];
+        this.#addLine(l.t, l.text, l.kind);
+      }
+      this.view.setCursor(cut);
+      if (at >= end) {
+        this.replay = { shown };
+        this.#endReplay(true);
+        return;
+      }
+      replay.frame = requestAnimationFrame(step);
+    };
+    replay.shown = () => shown;
+    step();
+  }
+
+  // Ends a replay: at once to the end (Skip, or it ran out), or dropped.
+  #endReplay(finish) {
+    const r = this.replay;
+    if (!r) return;
+    this.replay = null;
+    cancelAnimationFrame(r.frame);
+    if (!finish) return;
+    const shown = typeof r.shown === 'function' ? r.shown() : r.shown;
+    for (const l of this.lines.slice(shown)) this.#addLine(l.t, l.text, l.kind);
+    this.view.setCursor(null);
+    this.#setState('done', this.summary);
+  }
+
+  stop() {
+    if (this.replay) return this.#endReplay(true);
+    const h = this.handle;
+    if (!h) return;
+    if (!this.cancelling) {
+      this.cancelling = true;
+      if (this.clock === 'real') this.trace.floor = performance.now() / 1000;
+      h.cancel('stopped from the page'); // asyncio's task.cancel(): cleanup runs
+      this.#setState('running', 'Cancelling: the program cleans up in its FINALLY sections…');
+    } else {
+      h.terminate('forced from the page'); // no cleanup at all
+    }
+  }
+
+  reset({ keepURL = false } = {}) {
+    this.token = null;
+    this.#endReplay(false);
+    this.handle?.terminate('reset');
+    this.handle = null;
+    for (const p of this.ex.params) this.values[p.name] = String(p.value);
+    this.clock = this.ex.realOnly ? 'real' : 'virtual';
+    this.debug = false;
+    this.#showSettings();
+    this.output.replaceChildren();
+    this.argv.textContent = '';
+    this.lines = [];
+    this.trace = { first: null, last: 0, floor: null, queue: new TraceQueue(), scheduled: false };
+    this.model = new TimelineModel();
+    this.view.setModel(this.model);
+    delete this.section.dataset.exit;
+    delete this.section.dataset.outcome;
+    this.cancelling = false;
+    this.#setState('idle', 'Not run yet.');
+    if (!keepURL) syncURL();
   }
 }
 
-runButton.addEventListener('click', run);
-runButton.disabled = false;
-document.body.dataset.run = 'idle';
-loadSource();
+function valid(p, v) {
+  if (p.options) return p.options.some(([value]) => value === v);
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && n >= p.min && n <= p.max;
+}
+
+// ---- the page ---------------------------------------------------------------
+
+const lives = new Map();
+
+// The URL holds every setting that differs from its default, so copying
+// the address bar reproduces the page; each example's "link to this run"
+// holds its own settings and runs it when opened.
+function syncURL() {
+  const q = new URLSearchParams();
+  for (const live of lives.values()) {
+    for (const [k, v] of live.urlParams()) q.append(k, v);
+    live.updateLink();
+  }
+  const s = q.toString();
+  history.replaceState(null, '', `${location.pathname}${s ? `?${s}` : ''}${location.hash}`);
+}
+
+function start() {
+  const search = new URLSearchParams(location.search);
+  for (const host of document.querySelectorAll('.live[data-example]')) {
+    const name = host.dataset.example;
+    if (!EXAMPLES[name] || lives.has(name)) continue;
+    const live = new Live(host, name);
+    live.fromURL(search);
+    lives.set(name, live);
+  }
+  const auto = search.get('run');
+  syncURL(); // drops `run` and anything invalid
+  document.body.dataset.ready = 'true';
+  if (auto && lives.has(auto)) {
+    const live = lives.get(auto);
+    live.section.scrollIntoView();
+    live.run();
+  }
+}
+
+start();
+
+// For tests and the curious: the examples on this page.
+globalThis.tidePage = { lives };

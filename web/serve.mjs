@@ -1,26 +1,37 @@
 // serve.mjs - the development server for the live docs page.
 //
-//   node web/serve.mjs [--port N] [--host H]     (default 127.0.0.1:8000)
+//   node web/serve.mjs [--port N] [--host H] [--no-isolation]
+//                                                 (default 127.0.0.1:8000)
 //
 // Serves four read-only trees and nothing else:
 //   /            -> web/        the page itself
 //   /build/em/   -> build/em/   the Emscripten-built programs (.mjs + .wasm)
+//   /build/em-mt/ -> build/em-mt/ the same with pthreads (to_thread on Web
+//                 Workers; they only load in a cross-origin isolated page)
 //   /dist/       -> dist/       the npm package (`make dist`): the page's JS API
 //   /examples/   -> examples/   C sources, shown beside the Python
+//   /vendor/     -> build/page/vendor/  the page's npm libraries (`make page`)
+// and one dynamic path: /api/posts/N, the fake API the rate-limited client
+// example fetches from (web/fake-api.mjs).
 // Every response carries COOP/COEP/CORP so the page is cross-origin isolated:
 // SharedArrayBuffer, and with it Emscripten pthreads for to_thread, need that.
+// --no-isolation (start(..., { isolation: false })) leaves COOP/COEP/CORP
+// out, to test the page as a host without those headers would serve it.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { handleApi } from './fake-api.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // Longest prefix first, so /build/em/ is not swallowed by /.
 const MOUNTS = [
+  ['/build/em-mt/', path.join(root, 'build/em-mt')],
   ['/build/em/', path.join(root, 'build/em')],
   ['/dist/', path.join(root, 'dist')],
   ['/examples/', path.join(root, 'examples')],
+  ['/vendor/', path.join(root, 'build/page/vendor')],
   ['/', path.join(root, 'web')],
 ];
 
@@ -42,6 +53,9 @@ const ISOLATION = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const ALWAYS = {
   'X-Content-Type-Options': 'nosniff',
   // A dev server: always serve what `make em` just built.
   'Cache-Control': 'no-store',
@@ -75,22 +89,24 @@ function resolveFile(urlPath) {
   return null;
 }
 
-function send(res, status, body, type = 'text/plain; charset=utf-8') {
-  res.writeHead(status, { ...ISOLATION, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+function send(res, headers, status, body, type = 'text/plain; charset=utf-8') {
+  res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-function handle(req, res) {
+function handle(req, res, headers) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
-    return send(res, 405, 'method not allowed\n');
+    return send(res, headers, 405, 'method not allowed\n');
   }
-  const { pathname } = new URL(req.url, 'http://x');
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname.startsWith('/api/') && handleApi(req, res, url, headers)) return;
+  const { pathname } = url;
   const file = resolveFile(pathname);
-  if (!file) return send(res, 404, 'not found\n');
+  if (!file) return send(res, headers, 404, 'not found\n');
   const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   const { size } = fs.statSync(file);
-  res.writeHead(200, { ...ISOLATION, 'Content-Type': type, 'Content-Length': size });
+  res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': size });
   if (req.method === 'HEAD') return res.end();
   fs.createReadStream(file)
     .on('error', () => res.destroy())
@@ -98,8 +114,9 @@ function handle(req, res) {
 }
 
 // Start listening; port 0 picks a free one. Resolves to { server, url, close }.
-export function start(port = 8000, host = '127.0.0.1') {
-  const server = http.createServer(handle);
+export function start(port = 8000, host = '127.0.0.1', { isolation = true } = {}) {
+  const headers = isolation ? { ...ISOLATION, ...ALWAYS } : { ...ALWAYS };
+  const server = http.createServer((req, res) => handle(req, res, headers));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -126,6 +143,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     console.error(`serve: bad port ${arg('--port')}`);
     process.exit(2);
   }
-  const { url } = await start(port, arg('--host', '127.0.0.1'));
+  const isolation = !process.argv.includes('--no-isolation');
+  const { url } = await start(port, arg('--host', '127.0.0.1'), { isolation });
   console.log(`Tide docs: ${url}  (Ctrl-C to stop)`);
 }

@@ -132,7 +132,12 @@ export interface StartOptions {
   clock?: 'virtual' | 'real';
   /** TIDE_DEBUG: asyncio-style debug mode. */
   debug?: boolean;
-  /** Each line the program prints on stdout (default: console.log). */
+  /**
+   * Each line the program prints on stdout (default: console.log). With
+   * onTrace set, and a program built with a Tide that exports
+   * tide_js_trace_flush, the trace events made before the line are
+   * delivered before it, so the latest event tells when it was printed.
+   */
   onStdout?: (line: string) => void;
   /** Each line on stderr (default: console.error). */
   onStderr?: (line: string) => void;

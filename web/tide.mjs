@@ -236,7 +236,13 @@ async function compileWasm(wasm) {
  */
 export async function load(source) {
   const spec = await resolveSource(source);
-  const [factory, module] = await Promise.all([loadFactory(spec), compileWasm(spec.wasm)]);
+  // Both at once; but a missing glue is the error to report, whichever of
+  // the two failed first.
+  const [glue, wasm] = await Promise.allSettled([loadFactory(spec), compileWasm(spec.wasm)]);
+  if (glue.status === 'rejected') throw glue.reason;
+  if (wasm.status === 'rejected') throw wasm.reason;
+  const factory = glue.value;
+  const module = wasm.value;
   return new TideProgram(spec.name, factory, module);
 }
 
@@ -371,8 +377,8 @@ export class TideRun {
     const Module = {
       noInitialRun: true,
       thisProgram: this.program.name,
-      print: (line) => this.#emit(this.#stdout, line),
-      printErr: (line) => this.#emit(this.#stderr, line),
+      print: (line) => this.#line(this.#stdout, line),
+      printErr: (line) => this.#line(this.#stderr, line),
       preRun: [
         (m) => {
           for (const [k, v] of Object.entries(env)) m.ENV[k] = String(v);
@@ -428,6 +434,23 @@ export class TideRun {
       Module.tideHost.flushOutput();
       this.#finish();
     }
+  }
+
+  // A line of output. With tracing on, the trace events the program made
+  // before printing it are delivered first, so a listener can tell when
+  // (in loop time) and in which task's step the line was printed. That
+  // needs the C side's tide_js_trace_flush (older builds buffer events
+  // until the end of the loop's turn, and the line comes first).
+  #line(fn, line) {
+    const M = this.#M;
+    if (this.#trace && M && typeof M._tide_js_trace_flush === 'function') {
+      try {
+        M._tide_js_trace_flush();
+      } catch (e) {
+        reportLater(e);
+      }
+    }
+    this.#emit(fn, line);
   }
 
   #emit(fn, payload) {

@@ -114,7 +114,13 @@ mergeInto(LibraryManager.library, {
 
     // fetch() and read the whole body, refusing more than `limit` bytes.
     fetchAll: function (url, init, limit) {
-      return fetch(url, init).then(function (res) {
+      var started;
+      try {
+        started = fetch(url, init); // it may throw rather than reject
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return started.then(function (res) {
         var declared = res.headers.get('content-length');
         if (declared !== null && Number(declared) > limit) {
           if (res.body) res.body.cancel().catch(function () {});

@@ -49,8 +49,7 @@ static void trace_flush(void);
 
 int64_t tide__host_now(tide_loop *L)
 {
-    (void)L;
-    return (int64_t)(tide_js_now() * 1e6);
+    return tide__clock_reading(L, 1, (int64_t)(tide_js_now() * 1e6));
 }
 
 void tide__host_wait(tide_loop *L, int64_t timeout)
@@ -310,6 +309,7 @@ static void embed_start(tide_loop *L)
             r->prev_arg = L->trace_arg;
         }
         tide_loop_set_trace(L, trace_event, r);
+        tide__loop_now(L); /* stamp them with the clock now, not before */
         tide_loop_walk(L, trace_existing, r);
     }
 }
@@ -366,8 +366,10 @@ EMSCRIPTEN_KEEPALIVE int tide_js_cancel(const char *msg)
     int n = 0;
     for (int i = 0; i < MAX_RUNS; i++) {
         tide_loop *L = runs[i].loop;
-        if (L && L->main && !tide_task_done(L->main) &&
-            tide_task_cancel(L->main, msg) > 0)
+        if (!L || !L->main || tide_task_done(L->main))
+            continue;
+        tide__loop_now(L); /* the wakes it causes carry the cancel's time */
+        if (tide_task_cancel(L->main, msg) > 0)
             n++;
     }
     return n;
@@ -391,6 +393,14 @@ EMSCRIPTEN_KEEPALIVE const char *tide_js_dump(void)
         if (runs[i].loop)
             len += tide_loop_dump(runs[i].loop, buf + len, cap - len);
     return buf;
+}
+
+/* Delivers the trace events buffered so far: web/tide.mjs calls it before
+ * it hands a line of output on, so the line comes after the events that
+ * led to it (and carries their loop time). */
+EMSCRIPTEN_KEEPALIVE void tide_js_trace_flush(void)
+{
+    trace_flush();
 }
 
 /* Runs under way (the program is over when main() returned and this is 0). */

@@ -1,31 +1,101 @@
 /*
  * posix.c - native host: CLOCK_MONOTONIC and poll(2). Tide owns the thread
- * and blocks in poll() until the next timer is due.
+ * and blocks in poll() until the next timer is due, or until another thread
+ * (a finished to_thread call, call_soon_threadsafe) writes a byte down the
+ * loop's wakeup pipe.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t tide__host_now(tide_loop *L)
 {
-    (void)L;
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int ok = clock_gettime(CLOCK_MONOTONIC, &ts) == 0;
+    return tide__clock_reading(L, ok,
+                               ok ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec
+                                  : 0);
+}
+
+/* ---- [to_thread] the wakeup pipe ------------------------------------------
+ * Other threads never touch the loop: they queue work for it (thread.c)
+ * and, in case it sleeps in poll(), write one byte here. The pipe is made
+ * before the loop first sleeps, so a thread that finds no pipe knows the
+ * loop will look at its queue before sleeping. The fds are kept plus one,
+ * so that a zeroed loop means "no pipe". */
+
+static int set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fl < 0 || fdfl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0)
+        return -1;
+    return 0;
+}
+
+/* The read end, made on first use (loop thread); -1 if it cannot be. */
+static int wake_fd(tide_loop *L)
+{
+    if (L->xthread.wake_rd)
+        return L->xthread.wake_rd - 1;
+    int fds[2];
+    if (pipe(fds) < 0)
+        return -1; /* out of fds: other threads cannot cut waits short */
+    if (set_flags(fds[0]) < 0 || set_flags(fds[1]) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    L->xthread.wake_rd = fds[0] + 1;
+    /* seq_cst, paired with the other threads' push-then-look: either they
+     * see the pipe, or we see what they queued before we sleep */
+    __atomic_store_n(&L->xthread.wake_wr, fds[1] + 1, __ATOMIC_SEQ_CST);
+    return fds[0];
+}
+
+void tide__host_xwake(tide_loop *L)
+{
+    int fd = __atomic_load_n(&L->xthread.wake_wr, __ATOMIC_SEQ_CST) - 1;
+    if (fd < 0)
+        return; /* the loop never slept yet: it looks before it does */
+    char b = 1;
+    while (write(fd, &b, 1) < 0 && errno == EINTR)
+        ; /* EAGAIN: the pipe is full, so the loop wakes anyway */
+}
+
+void tide__host_xwake_close(tide_loop *L)
+{
+    if (L->xthread.wake_rd)
+        close(L->xthread.wake_rd - 1);
+    int wr = __atomic_exchange_n(&L->xthread.wake_wr, 0, __ATOMIC_SEQ_CST);
+    if (wr)
+        close(wr - 1);
+    L->xthread.wake_rd = 0;
 }
 
 void tide__host_wait(tide_loop *L, int64_t timeout)
 {
-    (void)L;
     /* poll's resolution is 1 ms: round up so we never wake early and spin */
     int64_t ms = timeout < 0 ? -1 : (timeout + 999999) / 1000000;
     if (ms > 1000000)
         ms = 1000000;
-    if (poll(NULL, 0, (int)ms) < 0 && errno != EINTR)
-        return; /* nothing to watch; an error only shortens this wait */
+    struct pollfd p = {wake_fd(L), POLLIN, 0};
+    if (tide__threads_arrived(L))
+        ms = 0; /* queued while we were busy: do not sleep */
+    int n = poll(p.fd >= 0 ? &p : NULL, p.fd >= 0 ? 1 : 0, (int)ms);
+    if (n > 0 && (p.revents & POLLIN)) {
+        char buf[64];
+        while (read(p.fd, buf, sizeof buf) > 0)
+            ; /* one wake-up covers everything queued so far */
+    }
+    /* (an error, EINTR, only shortens the wait) */
+    tide__threads_poll(L);
 }
 
 int tide__host_drive(tide_loop *L)

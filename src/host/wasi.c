@@ -16,11 +16,9 @@
 
 int64_t tide__host_now(tide_loop *L)
 {
-    (void)L;
     __wasi_timestamp_t ts = 0;
-    if (__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1000, &ts) != 0)
-        return 0;
-    return (int64_t)ts;
+    int ok = __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1000, &ts) == 0;
+    return tide__clock_reading(L, ok, (int64_t)ts);
 }
 
 void tide__host_wait(tide_loop *L, int64_t timeout)

@@ -1,0 +1,79 @@
+/*
+ * params.h - the examples' settings, given on the command line as
+ * name=value words:
+ *
+ *     semaphore limit=5 delay=0.5
+ *
+ * The live documentation page passes the values a reader picked this way,
+ * so nothing is recompiled. Without arguments every example uses the
+ * tutorial's values and prints what tests/expected.mjs says. Words that are
+ * not name=value are left for the program (http_client's BASE_URL); a
+ * value that does not parse, or falls outside its range, is reported on
+ * stderr and the default is used instead.
+ *
+ * Call params_init(argc, argv) first, in main().
+ */
+#ifndef TIDE_EXAMPLES_PARAMS_H
+#define TIDE_EXAMPLES_PARAMS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int params_argc;
+static char **params_argv;
+
+static inline void params_init(int argc, char **argv)
+{
+    params_argc = argc;
+    params_argv = argv;
+}
+
+/* 1 if the word is name=value (a name of letters, digits and _). */
+static inline int param_word(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    return n > 0 && s[n] == '=';
+}
+
+/* The text after "name=" (the last one given wins), or NULL. */
+static inline const char *param_text(const char *name)
+{
+    size_t n = strlen(name);
+    const char *found = NULL;
+    for (int i = 1; i < params_argc; i++)
+        if (strncmp(params_argv[i], name, n) == 0 && params_argv[i][n] == '=')
+            found = params_argv[i] + n + 1;
+    return found;
+}
+
+/* A number in [min, max]. */
+static inline double param_num(const char *name, double fallback, double min,
+                               double max)
+{
+    const char *s = param_text(name);
+    if (!s)
+        return fallback;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= min && v <= max)) {
+        fprintf(stderr, "ignoring %s=%s: expected a number from %g to %g\n",
+                name, s, min, max);
+        return fallback;
+    }
+    return v;
+}
+
+/* A whole number in [min, max]. */
+static inline int param_int(const char *name, int fallback, int min, int max)
+{
+    double v = param_num(name, fallback, min, max);
+    if (v != (double)(int)v) { /* in range already, so the cast is safe */
+        fprintf(stderr, "ignoring %s=%g: expected a whole number\n", name, v);
+        return fallback;
+    }
+    return (int)v;
+}
+
+#endif

@@ -1,0 +1,1728 @@
+/*
+ * fuzz_ops.c - a libFuzzer target that reads its input as a concurrent
+ * program written against Tide's public API, runs it on a virtual clock
+ * with an allocator that fails where the input says, and checks what it
+ * can: nothing leaks, no sanitizer fires, the run ends, and the primitives
+ * keep their promises (a queue never loses, duplicates or reorders an item,
+ * a lock is never held twice, a joined task gives back what it returned...).
+ *
+ * Input layout (every byte is optional: missing bytes read as 0):
+ *   [0]     mode: bits 0-1 allocation failures (0 none, 1 the Nth only,
+ *           2 a burst of `len` from the Nth, 3 pseudo-random, 1 in `len`),
+ *           bit 2 debug mode, bit 3 destroy the primitives before the loop
+ *   [1..2]  N, the first allocation to fail (little endian)
+ *   [3]     len: burst length or 1-in-len odds
+ *   [4..5]  shapes: semaphore values, barrier parties, queue bounds
+ *   [6..]   the main task's script
+ * A script starts with a policy byte (what the task does with errors it
+ * gets, what its FINALLY cleans up), then operations: an opcode byte and
+ * three argument bytes. A spawn takes the next bytes as the child's
+ * script, so tasks nest the way the input does. Scripts have no loops, so
+ * every task ends after finitely many steps: a run that goes on and on is
+ * a livelock in Tide and aborts.
+ *
+ * A run that ends with tasks still pending (stopped, or a deadlock that
+ * outlived the cancellations) is drained by a second run on the same loop
+ * that cancels them until their scripts end, so their cleanup runs and
+ * every byte must come back. Programs that would hang in CPython too are
+ * not generated: see P_GROUPS (a group child awaiting its group's owner)
+ * and force_release (a condition wait whose lock's holder has finished).
+ *
+ * A bug found and not fixed yet may be worked around here so that fuzzing
+ * goes on past it: guard the workaround with #ifndef FUZZ_NO_WORKAROUNDS
+ * and keep the reproducer in fuzz/crashes/ (make fuzz-crashes runs those
+ * with the workarounds off). None is needed at present: the bugs found so
+ * far are fixed and their reproducers are in fuzz/corpus/ (regress-*).
+ *
+ * Built two ways: with -fsanitize=fuzzer (make fuzz, make test) and, with
+ * -DFUZZ_REPLAY, as a plain program that runs the files named on its
+ * command line, or length-prefixed inputs from stdin
+ * (build/asan/fuzz_replay, build/wasi/fuzz_replay.wasm) - for gcc's
+ * sanitizers, 32-bit wasm, or a debugger. FUZZ_VERBOSE=1 prints what a
+ * reproducer does.
+ */
+#include <tide.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TASKS 96     /* tasks spawned per run (handles kept to the end) */
+#define MAX_GROUPS 8     /* task groups per run */
+#define MAX_GROUP_KIDS 12
+#define MAX_HANDLES 16   /* callback handles kept */
+#define MAX_ITEMS 2048   /* queue items modelled per queue */
+#define NSEL 6           /* tasks in one gather / wait */
+#define NTMO 4           /* timeout scopes open in one task */
+#define NGRP 3           /* groups owned by one task */
+#define STEP_CAP 400000  /* task steps per run before calling it a livelock */
+#define REAP_ROUNDS 20000
+
+/* Stop the process with a message: libFuzzer saves the input. */
+#define FAIL(...)                                                              \
+    do {                                                                       \
+        fprintf(stderr, "fuzz_ops: invariant broken at %s:%d: ", __FILE__,     \
+                __LINE__);                                                     \
+        fprintf(stderr, __VA_ARGS__);                                          \
+        fprintf(stderr, "\n");                                                 \
+        abort();                                                               \
+    } while (0)
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            FAIL("%s", #cond);                                                 \
+    } while (0)
+
+/* ---- operations -------------------------------------------------------- */
+
+#define OPS(X)                                                                 \
+    X(SLEEP) X(YIELD) X(SPAWN) X(CANCEL) X(UNCANCEL) X(CANCEL_SELF)            \
+    X(UNCANCEL_SELF) X(JOIN) X(GATHER) X(WAIT) X(WAIT_FOR) X(SHIELD)           \
+    X(TMO_ENTER) X(TMO_EXIT) X(TMO_RESCHEDULE) X(GROUP_CREATE)                 \
+    X(GROUP_SPAWN) X(GROUP_EXIT) X(GROUP_CANCEL) X(LOCK_ACQUIRE)               \
+    X(LOCK_RELEASE) X(SEM_ACQUIRE) X(SEM_RELEASE) X(EVENT_SET)                 \
+    X(EVENT_CLEAR) X(EVENT_WAIT) X(COND_ACQUIRE) X(COND_RELEASE)               \
+    X(COND_WAIT) X(COND_WAIT_FOR) X(COND_NOTIFY) X(COND_NOTIFY_ALL)            \
+    X(BARRIER_WAIT) X(BARRIER_RESET) X(BARRIER_ABORT) X(Q_PUT) X(Q_GET)        \
+    X(Q_PUT_NOWAIT) X(Q_GET_NOWAIT) X(Q_TASK_DONE) X(Q_JOIN) X(Q_SHUTDOWN)     \
+    X(FLAG) X(CALL) X(HANDLE_CANCEL) X(THROW) X(RETURN) X(INSPECT)             \
+    X(RECREATE) X(MISUSE) X(STOP)
+
+enum {
+#define OP_ENUM(name) OP_##name,
+    OPS(OP_ENUM)
+#undef OP_ENUM
+    OP_COUNT
+};
+
+static const char *const op_names[OP_COUNT] = {
+#define OP_NAME(name) #name,
+    OPS(OP_NAME)
+#undef OP_NAME
+};
+
+/* How often each operation ran, over the whole process: the summary shows
+ * which ones the corpus reaches. */
+static uint64_t op_hits[OP_COUNT];
+/* FUZZ_VERBOSE=1 in the environment: print every operation and outcome,
+ * to read what a reproducer does; 2 also every allocation; 3 also every
+ * trace event. */
+static int verbose = -1;
+#define SAY(...)                                                               \
+    do {                                                                       \
+        if (verbose)                                                           \
+            fprintf(stderr, __VA_ARGS__);                                      \
+    } while (0)
+static uint64_t stat_runs, stat_injected, stat_deadlocks, stat_reaped,
+    stat_stopped;
+
+/* ---- the state of one run ------------------------------------------------ */
+
+/* The model of one queue: the items in it, with their put order. */
+struct qmodel {
+    uint32_t id[MAX_ITEMS];
+    uint64_t seq[MAX_ITEMS];
+    size_t n;
+    uint64_t next_seq;
+    size_t unfinished;
+    int shutdown;
+    int overflow; /* more items than the model holds: stop checking order */
+};
+
+struct task_rec {
+    tide_task *t; /* a reference, released after the run */
+    int index;
+    int groups;   /* its policy lets it own task groups */
+};
+
+struct group_rec {
+    tide_group *g;
+    int owner;        /* index of the owning task */
+    int exited;       /* tide_group_exit returned (not ESTATE) */
+    int kids[MAX_GROUP_KIDS];
+    int nkids;
+};
+
+static struct {
+    const uint8_t *data;
+    size_t size;
+
+    /* allocator */
+    int fail_mode;
+    uint32_t fail_at, fail_len;
+    uint64_t rng;
+    size_t allocs, live, peak;
+    int injected;
+
+    tide_loop *loop;
+    int debug;
+
+    struct task_rec task[MAX_TASKS];
+    int ntasks;
+    uint32_t next_item;
+
+    /* primitives: slot NULL when creation failed or after a destroy */
+    tide_lock *lock[2];
+    tide_cond *cond[2]; /* cond[1] shares lock[0] */
+    tide_sem *sem[2];
+    int sem_init[2], sem_bounded[2];
+    long sem_acq[2], sem_rel[2];
+    tide_event *ev[2];
+    int ev_set[2];
+    tide_barrier *bar;
+    int parties;
+    tide_queue *q[3];
+    size_t qmax[3];
+    struct qmodel qm[3];
+
+    /* "locked" as the model sees it: lock[0] (and cond[1]), lock[1],
+     * cond[0]'s own lock */
+    int locked[3];
+
+    struct group_rec grp[MAX_GROUPS];
+    int ngroups;
+    tide_handle *handle[MAX_HANDLES];
+    int flag[2];
+
+    uint64_t steps;
+    int runaway;
+    int in_reap;
+    uint8_t finished[512]; /* bit per task id: its FINISH event was seen */
+} F;
+
+/* ---- the failing, counting allocator ------------------------------------ */
+
+static uint64_t rng_next(void)
+{
+    F.rng ^= F.rng << 13;
+    F.rng ^= F.rng >> 7;
+    F.rng ^= F.rng << 17;
+    return F.rng;
+}
+
+static int should_fail(void)
+{
+    uint32_t n = (uint32_t)F.allocs;
+    switch (F.fail_mode) {
+    case 1:
+        return n == F.fail_at;
+    case 2:
+        return n >= F.fail_at && n < F.fail_at + F.fail_len + 1;
+    case 3:
+        return n >= F.fail_at && rng_next() % (F.fail_len + 2) == 0;
+    default:
+        return 0;
+    }
+}
+
+static void *fz_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    (void)ud;
+    if (verbose > 1)
+        fprintf(stderr, "  alloc #%zu: %p %zu -> %zu\n", F.allocs + (new_size != 0),
+                ptr, old_size, new_size);
+    if (new_size == 0) {
+        if (ptr) {
+            CHECK(F.live >= old_size);
+            F.live -= old_size;
+        }
+        free(ptr);
+        return NULL;
+    }
+    F.allocs++;
+    if (should_fail()) {
+        F.injected = 1;
+        return NULL;
+    }
+    void *p = realloc(ptr, new_size);
+    if (p) {
+        F.live += new_size - (ptr ? old_size : 0);
+        if (F.live > F.peak)
+            F.peak = F.live;
+    }
+    return p;
+}
+
+/* ---- handlers: quiet, and the livelock guard ------------------------------ */
+
+static void on_exception(tide_loop *loop, const char *context, int err,
+                         const char *message, tide_task *task, void *arg)
+{
+    (void)loop, (void)arg, (void)message;
+    CHECK(context != NULL);
+    CHECK(err < 0);
+    if (task) /* reading the name may allocate: it may fail, too */
+        (void)tide_task_name(task);
+}
+
+static void on_debug(tide_loop *loop, int kind, const char *text,
+                     tide_task *task, void *arg)
+{
+    (void)loop, (void)task, (void)arg;
+    CHECK(kind >= TIDE_DEBUG_SLOW && kind <= TIDE_DEBUG_DEADLOCK);
+    CHECK(text != NULL);
+}
+
+static void on_trace(tide_loop *loop, int event, tide_task *task,
+                     const char *what, int status, void *arg)
+{
+    (void)what, (void)arg;
+    CHECK(event >= TIDE_TRACE_SPAWN && event <= TIDE_TRACE_FINISH);
+    if (verbose > 2)
+        fprintf(stderr, "  trace: %s Task-%u %s %d\n",
+                (const char *[]){"?", "spawn", "run", "suspend", "wake",
+                                 "finish"}[event],
+                (unsigned)tide_task_id(task), what ? what : "", status);
+    CHECK(task != NULL);
+    uint32_t id = tide_task_id(task);
+    int seen = id < 8 * sizeof F.finished &&
+               (F.finished[id / 8] >> (id % 8) & 1);
+    if (seen) /* a finished task never runs, wakes or finishes again */
+        FAIL("Task-%u: trace event %d after it finished", (unsigned)id,
+             event);
+    if (event == TIDE_TRACE_FINISH) {
+        CHECK(status <= 0);
+        if (id < 8 * sizeof F.finished)
+            F.finished[id / 8] |= (uint8_t)(1 << (id % 8));
+    }
+    if (event == TIDE_TRACE_RUN && ++F.steps == STEP_CAP) {
+        F.runaway = 1;
+        tide_loop_stop(loop);
+    }
+}
+
+/* ---- models and their checks --------------------------------------------- */
+
+static const int qkinds[3] = {TIDE_QUEUE_FIFO, TIDE_QUEUE_LIFO,
+                              TIDE_QUEUE_PRIORITY};
+
+static int item_prio(uint32_t id)
+{
+    return (int)((id * 2654435761u) >> 29); /* 0..7, scattered */
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+    int x = item_prio((uint32_t)(uintptr_t)a);
+    int y = item_prio((uint32_t)(uintptr_t)b);
+    return (x > y) - (x < y);
+}
+
+static void qm_reset(int k)
+{
+    memset(&F.qm[k], 0, sizeof F.qm[k]);
+}
+
+static void qm_put(int k, uint32_t id)
+{
+    struct qmodel *m = &F.qm[k];
+    m->unfinished++;
+    if (m->n == MAX_ITEMS) {
+        m->overflow = 1;
+        return;
+    }
+    m->id[m->n] = id;
+    m->seq[m->n] = m->next_seq++;
+    m->n++;
+}
+
+/* An item came out of queue k: it must be the one the kind says. */
+static void qm_got(int k, void *item)
+{
+    struct qmodel *m = &F.qm[k];
+    uint32_t id = (uint32_t)(uintptr_t)item;
+    if (m->overflow)
+        return;
+    CHECK(m->n > 0);
+    size_t want = 0;
+    for (size_t i = 1; i < m->n; i++) {
+        int better;
+        if (qkinds[k] == TIDE_QUEUE_FIFO)
+            better = m->seq[i] < m->seq[want];
+        else if (qkinds[k] == TIDE_QUEUE_LIFO)
+            better = m->seq[i] > m->seq[want];
+        else {
+            int pi = item_prio(m->id[i]), pw = item_prio(m->id[want]);
+            better = pi < pw || (pi == pw && m->seq[i] < m->seq[want]);
+        }
+        if (better)
+            want = i;
+    }
+    if (m->id[want] != id)
+        FAIL("queue %d gave item %u, the model expected %u (%zu in it)", k,
+             id, m->id[want], m->n);
+    m->n--;
+    m->id[want] = m->id[m->n];
+    m->seq[want] = m->seq[m->n];
+}
+
+static int real_locked(int i)
+{
+    switch (i) {
+    case 0:
+        return tide_lock_locked(F.lock[0]);
+    case 1:
+        return tide_lock_locked(F.lock[1]);
+    default:
+        return tide_cond_locked(F.cond[0]);
+    }
+}
+
+static int lock_exists(int i)
+{
+    return i == 0 ? F.lock[0] != NULL : i == 1 ? F.lock[1] != NULL
+                                               : F.cond[0] != NULL;
+}
+
+/* What every primitive says about itself agrees with the model. Called
+ * between operations, when no task is half-way through one. */
+static void check_models(void)
+{
+    for (int i = 0; i < 3; i++)
+        if (lock_exists(i) && real_locked(i) != F.locked[i])
+            FAIL("lock %d: locked() is %d, the model says %d", i,
+                 real_locked(i), F.locked[i]);
+    if (F.cond[1])
+        CHECK(tide_cond_locked(F.cond[1]) == tide_lock_locked(F.lock[0]));
+    for (int i = 0; i < 2; i++) {
+        if (F.ev[i] && tide_event_is_set(F.ev[i]) != F.ev_set[i])
+            FAIL("event %d: is_set() is %d, the model says %d", i,
+                 tide_event_is_set(F.ev[i]), F.ev_set[i]);
+        if (F.sem[i]) {
+            int v = tide_sem_value(F.sem[i]);
+            long most = F.sem_init[i] + F.sem_rel[i] - F.sem_acq[i];
+            /* permits handed to woken waiters not yet running are in
+             * neither count, so the value may be lower, never higher */
+            if (v < 0 || v > most)
+                FAIL("semaphore %d: value %d outside [0, %ld]", i, v, most);
+            /* No "value <= bound" for the bounded one: a permit handed to
+             * a woken waiter is in no count, so releases may refill the
+             * semaphore meanwhile, and if that waiter is then cancelled it
+             * gives its permit back on top. CPython's BoundedSemaphore
+             * does the same (Semaphore.acquire's `self._value += 1`). */
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        if (!F.q[k])
+            continue;
+        size_t n = tide_queue_size(F.q[k]);
+        if (!F.qm[k].overflow && n != F.qm[k].n)
+            FAIL("queue %d: size %zu, the model holds %zu", k, n, F.qm[k].n);
+        if (F.qmax[k])
+            CHECK(n <= F.qmax[k]);
+        CHECK(tide_queue_empty(F.q[k]) == (n == 0));
+    }
+    if (F.bar) {
+        int w = tide_barrier_n_waiting(F.bar);
+        CHECK(w >= 0 && w < F.parties);
+        CHECK(tide_barrier_parties(F.bar) == F.parties);
+    }
+}
+
+/* ---- primitives ---------------------------------------------------------- */
+
+static void make_lock(int i)
+{
+    if (tide_lock_create(F.loop, &F.lock[i]) == 0)
+        CHECK(!tide_lock_locked(F.lock[i]));
+    F.locked[i] = 0;
+}
+
+static void make_cond(int i)
+{
+    /* cond[1] shares lock[0]; without it, it would make its own lock and
+     * the model would be wrong, so it is left out */
+    if (i == 1 && !F.lock[0])
+        return;
+    int rc = tide_cond_create(F.loop, i == 1 ? F.lock[0] : NULL, &F.cond[i]);
+    CHECK(rc == 0 || rc == TIDE_ENOMEM);
+    if (i == 0)
+        F.locked[2] = 0;
+}
+
+static void make_sem(int i)
+{
+    tide_sem_create(F.loop, F.sem_init[i], F.sem_bounded[i], &F.sem[i]);
+    F.sem_acq[i] = F.sem_rel[i] = 0;
+}
+
+static void make_event(int i)
+{
+    tide_event_create(F.loop, &F.ev[i]);
+    F.ev_set[i] = 0;
+}
+
+static void make_barrier(void)
+{
+    tide_barrier_create(F.loop, F.parties, &F.bar);
+}
+
+static void make_queue(int k)
+{
+    tide_queue_create(F.loop, qkinds[k], F.qmax[k], cmp_items, &F.q[k]);
+    qm_reset(k);
+}
+
+/* Destroys everything; with `must` every destroy has to succeed (nobody
+ * can be waiting any more). */
+static void destroy_primitives(int must)
+{
+#define DESTROY(fn, slot)                                                      \
+    do {                                                                       \
+        int rc_ = fn(slot);                                                    \
+        if (must && rc_ != 0)                                                  \
+            FAIL(#fn " returned %d with nobody waiting", rc_);                 \
+        if (rc_ == 0)                                                          \
+            slot = NULL;                                                       \
+    } while (0)
+    DESTROY(tide_cond_destroy, F.cond[1]); /* before the lock it shares */
+    DESTROY(tide_cond_destroy, F.cond[0]);
+    for (int i = 0; i < 2; i++) {
+        DESTROY(tide_lock_destroy, F.lock[i]);
+        DESTROY(tide_sem_destroy, F.sem[i]);
+        DESTROY(tide_event_destroy, F.ev[i]);
+    }
+    DESTROY(tide_barrier_destroy, F.bar);
+    for (int k = 0; k < 3; k++)
+        DESTROY(tide_queue_destroy, F.q[k]);
+#undef DESTROY
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+static int cb_action(void *arg)
+{
+    uintptr_t a = (uintptr_t)arg;
+    int which = (int)(a >> 4) & 1;
+    CHECK(tide_current_task() == NULL);
+    switch (a & 15) {
+    case 0:
+        if (F.ev[which]) {
+            tide_event_set(F.ev[which]);
+            F.ev_set[which] = 1;
+        }
+        return 0;
+    case 1:
+        if (F.sem[which] && tide_sem_release(F.sem[which]) == 0)
+            F.sem_rel[which]++;
+        return 0;
+    case 2: {
+        int k = (int)(a >> 4) % 3;
+        uint32_t id = ++F.next_item;
+        int rc = tide_queue_put_nowait(F.q[k], (void *)(uintptr_t)id);
+        if (rc == 0)
+            qm_put(k, id);
+        return 0;
+    }
+    case 3:
+        if (F.lock[which]) {
+            int rc = tide_lock_release(F.lock[which]);
+            CHECK((rc == 0) == F.locked[which]);
+            F.locked[which] = 0;
+        }
+        return 0;
+    case 4:
+        F.flag[which] ^= 1;
+        return 0;
+    case 5: {
+        int n = (int)(a >> 4);
+        if (F.ntasks)
+            tide_task_cancel(F.task[n % F.ntasks].t, "from a callback");
+        return 0;
+    }
+    case 6:
+        if (F.bar)
+            tide_barrier_abort(F.bar);
+        return 0;
+    default:
+        return TIDE_EUSER; /* goes to the exception handler */
+    }
+}
+
+/* ---- a task running a script --------------------------------------------- */
+
+enum {
+    P_RERAISE_CANCEL = 1 << 0, /* re-raise a cancellation (asyncio's rule) */
+    P_RERAISE_ERROR = 1 << 1,  /* re-raise any other error */
+    P_UNCANCEL = 1 << 2,       /* a swallowed cancel is uncancelled */
+    P_RELEASE = 1 << 3,        /* FINALLY releases the locks it took */
+    P_GROUP_EXIT = 1 << 4,     /* FINALLY awaits its groups' exit */
+    P_NAMED = 1 << 5,          /* spawned with a name */
+    /* May own task groups. Such a task is never the target of an await
+     * that passes cancellation on (join, gather, wait_for): a group's exit
+     * waits for its children whatever cancels arrive (as in asyncio), so
+     * a child awaiting its group's owner, even through other tasks, is a
+     * program that hangs in CPython too, not a bug to find. */
+    P_GROUPS = 1 << 6,
+};
+
+struct script {
+    TIDE_FRAME;
+    const uint8_t *p, *end;
+    int index;         /* in F.task */
+    uint8_t policy;
+    uint8_t holds;     /* bit i: it took model lock i */
+    int op, a, b, c;   /* the operation being run and its arguments */
+    int rc;            /* its outcome */
+    int ret;           /* return value of a call that does not suspend */
+    int suspended;     /* the awaitable did not complete at once */
+    int raise;
+    void *value;
+    void *item;
+    int bindex;
+    int pred;
+    tide_task *sel[NSEL];
+    size_t nsel;
+    void *values[NSEL];
+    int errors[NSEL];
+    tide_timeout *tmo[NTMO];
+    int ntmo;
+    tide_timeout *tmo_done; /* the last scope exited, kept for misuse */
+    int grp[NGRP];
+    int ngrp;
+    int gi;            /* the group a GROUP_EXIT works on */
+    int i;
+};
+
+static tide_status script(void *frame);
+
+static uint8_t next_byte(struct script *f)
+{
+    return f->p < f->end ? *f->p++ : 0;
+}
+
+static void *token(int index)
+{
+    return (void *)(uintptr_t)(0x1000 + index);
+}
+
+static const double delays[16] = {
+    0, -1, 0.001, 0.01, 0.5, 1, 3, 1e-9, 1e9, 1e300, INFINITY, -INFINITY,
+    NAN, 5e9, 2.5, 0.25,
+};
+
+static double delay_of(int a)
+{
+    return delays[a & 15];
+}
+
+/* A task of the table, or NULL (an empty table): NULL is bad input too. */
+static tide_task *task_arg(int a)
+{
+    return F.ntasks ? F.task[a % F.ntasks].t : NULL;
+}
+
+/* A task for an await that passes cancellation on: NULL (bad input) in
+ * place of a task that may own groups (see P_GROUPS). */
+static tide_task *await_arg(int a)
+{
+    if (!F.ntasks || F.task[a % F.ntasks].groups)
+        return NULL;
+    return F.task[a % F.ntasks].t;
+}
+
+static int task_index_of(tide_task *t)
+{
+    for (int i = 0; i < F.ntasks; i++)
+        if (F.task[i].t == t)
+            return i;
+    return -1;
+}
+
+/* Takes `len` bytes of this script as a new task's script. */
+static int spawn_child(struct script *f, int len, int group, int detached)
+{
+    /* the child's bytes are skipped whether it is spawned or not, so that
+     * the rest of the script reads the same either way */
+    size_t left = (size_t)(f->end - f->p);
+    if ((size_t)len > left)
+        len = (int)left;
+    struct script child;
+    memset(&child, 0, sizeof child);
+    child.p = f->p;
+    child.end = f->p + len;
+    f->p += len;
+    if (F.ntasks >= MAX_TASKS || (group >= 0 && group >= F.ngroups))
+        return 0;
+    child.policy = next_byte(&child);
+    child.index = F.ntasks;
+    const char *name = (child.policy & P_NAMED) ? "worker" : NULL;
+    tide_task *t = NULL;
+    int rc;
+    if (group >= 0) {
+        struct group_rec *g = &F.grp[group];
+        rc = tide_group_spawn(g->g, script, &child, sizeof child, name, &t);
+        if (!g->g)
+            CHECK(rc == TIDE_EINVAL);
+        if (rc == 0 && g->nkids < MAX_GROUP_KIDS)
+            g->kids[g->nkids++] = child.index;
+    } else {
+        rc = tide_spawn(script, &child, sizeof child, name,
+                        detached ? NULL : &t);
+    }
+    if (rc == 0 && !detached) {
+        CHECK(t != NULL);
+        CHECK(!tide_task_done(t));
+        F.task[F.ntasks].t = t;
+        F.task[F.ntasks].index = child.index;
+        F.task[F.ntasks].groups = (child.policy & P_GROUPS) != 0;
+        F.ntasks++;
+    } else if (rc == 0) {
+        F.ntasks++; /* its index is used, but nobody can name it */
+    } else {
+        CHECK(t == NULL);
+    }
+    return rc;
+}
+
+static int pred_flag(void *arg)
+{
+    return *(int *)arg;
+}
+
+/* Picks up to NSEL tasks (repeats allowed) from a mask and a start. */
+static void select_tasks(struct script *f, int start, int mask, int passes)
+{
+    f->nsel = 0;
+    for (int i = 0; i < NSEL; i++)
+        if (mask & (1 << i)) {
+            int a = start + i * (1 + (mask >> 6));
+            f->sel[f->nsel++] = passes ? await_arg(a) : task_arg(a);
+        }
+    memset(f->values, 0, sizeof f->values);
+    for (int i = 0; i < NSEL; i++)
+        f->errors[i] = 1; /* "not written" */
+}
+
+/* Starts the operation f->op: awaitables return what they return (0, an
+ * error or TIDE_PENDING); the others return 0 with their result in ret. */
+static int issue(struct script *f)
+{
+    int which = f->a & 1;
+    f->ret = 0;
+    f->value = NULL;
+    f->item = NULL;
+    f->bindex = -1;
+    f->pred = -1;
+    switch (f->op) {
+    case OP_SLEEP:
+        return tide_sleep(delay_of(f->a));
+    case OP_YIELD:
+        return tide_sleep(0);
+    case OP_JOIN:
+        f->sel[0] = (f->b & 1) ? tide_current_task() : await_arg(f->a);
+        return tide_join(f->sel[0], (f->b & 2) ? NULL : &f->value);
+    case OP_GATHER:
+        select_tasks(f, f->a, f->b, 1);
+        return tide_gather(f->nsel ? f->sel : NULL, f->nsel,
+                           (unsigned)(f->c & 3), (f->c & 4) ? NULL : f->values,
+                           (f->c & 8) ? NULL : f->errors);
+    case OP_WAIT:
+        select_tasks(f, f->a, f->b, 0);
+        return tide_wait(f->sel, f->nsel, f->c & 3, delay_of(f->c >> 2));
+    case OP_WAIT_FOR:
+        f->sel[0] = await_arg(f->a);
+        return tide_wait_for(f->sel[0], delay_of(f->b), &f->value);
+    case OP_SHIELD:
+        f->sel[0] = task_arg(f->a);
+        return tide_shield(f->sel[0], &f->value);
+    case OP_GROUP_EXIT:
+        return tide_group_exit(F.grp[f->gi].g, f->b & 1 ? 0 : TIDE_EUSER);
+    case OP_LOCK_ACQUIRE:
+        return tide_lock_acquire(F.lock[which]);
+    case OP_SEM_ACQUIRE:
+        return tide_sem_acquire(F.sem[which]);
+    case OP_EVENT_WAIT:
+        return tide_event_wait(F.ev[which]);
+    case OP_COND_ACQUIRE:
+        return tide_cond_acquire(F.cond[which]);
+    case OP_COND_WAIT:
+        return tide_cond_wait(F.cond[which]);
+    case OP_COND_WAIT_FOR:
+        return tide_cond_wait_for(F.cond[which],
+                                  (f->a & 2) ? NULL : pred_flag,
+                                  &F.flag[(f->a >> 2) & 1],
+                                  (f->a & 8) ? NULL : &f->pred);
+    case OP_BARRIER_WAIT:
+        return tide_barrier_wait(F.bar, (f->a & 1) ? NULL : &f->bindex);
+    case OP_Q_PUT: {
+        int k = f->a % 3;
+        uint32_t id = ++F.next_item;
+        f->item = (void *)(uintptr_t)id;
+        return tide_queue_put(F.q[k], f->item);
+    }
+    case OP_Q_GET:
+        return tide_queue_get(F.q[f->a % 3], (f->b & 1) ? NULL : &f->item);
+    case OP_Q_JOIN:
+        return tide_queue_join(F.q[f->a % 3]);
+    default:
+        return 0;
+    }
+}
+
+/* The model lock behind a lock or condition operand. */
+static int model_lock(int op, int which)
+{
+    if (op == OP_LOCK_ACQUIRE || op == OP_LOCK_RELEASE)
+        return which;
+    return which == 0 ? 2 : 0; /* cond[0] owns lock 2; cond[1] uses lock 0 */
+}
+
+/* issue(), plus what a wait does to the models the moment it starts. */
+static int start_op(struct script *f)
+{
+    int rc = issue(f);
+    f->suspended = rc == TIDE_PENDING;
+    if (f->suspended && (f->op == OP_COND_WAIT || f->op == OP_COND_WAIT_FOR)) {
+        /* a condition wait lets go of the lock while it waits */
+        int m = model_lock(f->op, f->a & 1);
+        CHECK(F.locked[m]);
+        F.locked[m] = 0;
+    }
+    return rc;
+}
+
+static int awaits(int op)
+{
+    switch (op) {
+    case OP_SLEEP: case OP_YIELD: case OP_JOIN: case OP_GATHER: case OP_WAIT:
+    case OP_WAIT_FOR: case OP_SHIELD: case OP_GROUP_EXIT:
+    case OP_LOCK_ACQUIRE: case OP_SEM_ACQUIRE: case OP_EVENT_WAIT:
+    case OP_COND_ACQUIRE: case OP_COND_WAIT: case OP_COND_WAIT_FOR:
+    case OP_BARRIER_WAIT: case OP_Q_PUT: case OP_Q_GET: case OP_Q_JOIN:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void took_lock(struct script *f, int m)
+{
+    if (F.locked[m])
+        FAIL("lock %d acquired by task %d while the model says it is held", m,
+             f->index);
+    F.locked[m] = 1;
+    f->holds |= (uint8_t)(1 << m);
+}
+
+/* A task that finished with success returned its token. */
+static void check_value(tide_task *t, void *value)
+{
+    int i = task_index_of(t);
+    if (i >= 0 && value != token(F.task[i].index))
+        FAIL("task %d gave %p, it returned %p", F.task[i].index, value,
+             token(F.task[i].index));
+}
+
+/* A task group's exit returned rc: every child must be done. */
+static void group_exited(int gi, int rc)
+{
+    struct group_rec *g = &F.grp[gi];
+    g->exited = 1;
+    for (int i = 0; i < g->nkids; i++)
+        if (!tide_task_done(F.task[g->kids[i]].t))
+            FAIL("group %d exited with child %d still running", gi,
+                 g->kids[i]);
+    size_t n = tide_group_error_count(g->g);
+    if (rc == TIDE_EGROUP)
+        CHECK(n >= 1);
+    for (size_t i = 0; i < n; i++) {
+        const char *msg;
+        int err = tide_group_error(g->g, i, &msg);
+        CHECK(err < 0 && err != TIDE_ECANCELLED);
+    }
+    CHECK(tide_group_error(g->g, n, NULL) == TIDE_EINVAL);
+    /* no new child once it has exited */
+    struct script s;
+    memset(&s, 0, sizeof s);
+    CHECK(tide_group_spawn(g->g, script, &s, sizeof s, NULL, NULL) ==
+          TIDE_ESTATE);
+}
+
+/* After an awaitable completed with f->rc: update the models and check
+ * what the outcome promises. */
+static void after_await(struct script *f)
+{
+    int which = f->a & 1;
+    int rc = f->rc;
+    CHECK(rc <= 0);
+    switch (f->op) {
+    case OP_SLEEP:
+        if (isnan(delay_of(f->a)))
+            CHECK(rc == TIDE_EINVAL);
+        break;
+    case OP_JOIN:
+        if (f->b & 1)
+            CHECK(rc == TIDE_ESELF);
+        else if (!f->sel[0])
+            CHECK(rc == TIDE_EINVAL);
+        if (rc == 0 && !(f->b & 2)) {
+            CHECK(tide_task_done(f->sel[0]));
+            check_value(f->sel[0], f->value);
+        }
+        break;
+    case OP_GATHER:
+        if (rc == 0) {
+            for (size_t i = 0; i < f->nsel; i++) {
+                CHECK(tide_task_done(f->sel[i]));
+                int err = tide_task_error(f->sel[i]);
+                if (!(f->c & 1))
+                    CHECK(err == 0);
+                if (!(f->c & 8))
+                    CHECK(f->errors[i] == err);
+                if (!(f->c & 4) && err == 0)
+                    check_value(f->sel[i], f->values[i]);
+            }
+        }
+        if (f->c & 2)
+            CHECK(rc == TIDE_EINVAL || (rc == TIDE_ENOLOOP));
+        break;
+    case OP_WAIT:
+        if (rc == 0 && isinf(delay_of(f->c >> 2)) && delay_of(f->c >> 2) > 0) {
+            size_t done = 0, failed = 0;
+            for (size_t i = 0; i < f->nsel; i++) {
+                done += tide_task_done(f->sel[i]) != 0;
+                int e = tide_task_error(f->sel[i]);
+                failed += tide_task_done(f->sel[i]) && e < 0 &&
+                          e != TIDE_ECANCELLED;
+            }
+            int when = f->c & 3;
+            if (when == TIDE_FIRST_COMPLETED)
+                CHECK(done >= 1);
+            else if (when == TIDE_ALL_COMPLETED)
+                CHECK(done == f->nsel);
+            else if (when == TIDE_FIRST_EXCEPTION)
+                CHECK(failed >= 1 || done == f->nsel);
+        }
+        if ((f->c & 3) == 0 || f->nsel == 0 || isnan(delay_of(f->c >> 2)))
+            CHECK(rc == TIDE_EINVAL);
+        break;
+    case OP_WAIT_FOR:
+    case OP_SHIELD:
+        if (!f->sel[0])
+            CHECK(rc == TIDE_EINVAL);
+        if (rc == 0) {
+            CHECK(tide_task_done(f->sel[0]));
+            check_value(f->sel[0], f->value);
+        }
+        break;
+    case OP_GROUP_EXIT: {
+        struct group_rec *g = &F.grp[f->gi];
+        if (!g->g) {
+            CHECK(rc == TIDE_EINVAL);
+            break;
+        }
+        if (rc == TIDE_ESTATE)
+            break;
+        CHECK(g->owner == f->index);
+        group_exited(f->gi, rc);
+        /* the `async with` is over: read the errors, free the group (not
+         * always the innermost one: a misuse exits any of its own) */
+        CHECK(tide_group_destroy(g->g) == 0);
+        g->g = NULL;
+        int at = -1;
+        for (int i = 0; i < f->ngrp; i++)
+            if (f->grp[i] == f->gi)
+                at = i;
+        CHECK(at >= 0);
+        for (int i = at; i + 1 < f->ngrp; i++)
+            f->grp[i] = f->grp[i + 1];
+        f->ngrp--;
+        break;
+    }
+    case OP_LOCK_ACQUIRE:
+    case OP_COND_ACQUIRE:
+        if (rc == 0)
+            took_lock(f, model_lock(f->op, which));
+        break;
+    case OP_COND_WAIT:
+    case OP_COND_WAIT_FOR: {
+        int m = model_lock(f->op, which);
+        /* a wait that started gives the lock back whatever its outcome */
+        if (f->suspended) {
+            took_lock(f, m);
+            if (f->op == OP_COND_WAIT_FOR && rc == 0 && !(f->a & 8))
+                CHECK(f->pred != 0);
+        } else if (rc == TIDE_ENOTLOCKED) {
+            CHECK(!F.locked[m]);
+        }
+        break;
+    }
+    case OP_SEM_ACQUIRE:
+        if (rc == 0)
+            F.sem_acq[which]++;
+        break;
+    case OP_EVENT_WAIT:
+        break;
+    case OP_BARRIER_WAIT:
+        if (rc == 0 && !(f->a & 1))
+            CHECK(f->bindex >= 0 && f->bindex < F.parties);
+        break;
+    case OP_Q_PUT:
+        if (rc == 0)
+            qm_put(f->a % 3, (uint32_t)(uintptr_t)f->item);
+        break;
+    case OP_Q_GET:
+        if (f->b & 1)
+            CHECK(rc == TIDE_EINVAL);
+        if (rc == 0)
+            qm_got(f->a % 3, f->item);
+        break;
+    case OP_Q_JOIN:
+        if (rc == 0 && !f->suspended)
+            CHECK(F.qm[f->a % 3].unfinished == 0);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Runs an operation that never suspends. */
+static void run_now(struct script *f)
+{
+    int which = f->a & 1;
+    tide_task *self = tide_current_task();
+    int rc;
+    switch (f->op) {
+    case OP_SPAWN:
+        spawn_child(f, 1 + f->a % 48, -1, f->b & 1);
+        break;
+    case OP_CANCEL: {
+        tide_task *t = task_arg(f->a);
+        rc = tide_task_cancel(t, (f->b & 1) ? "fuzz" : NULL);
+        if (!t)
+            CHECK(rc == TIDE_EINVAL);
+        else if (rc == 0)
+            CHECK(tide_task_done(t));
+        break;
+    }
+    case OP_UNCANCEL: {
+        tide_task *t = task_arg(f->a);
+        if (t) {
+            int before = tide_task_cancelling(t);
+            rc = tide_task_uncancel(t);
+            CHECK(rc == (before > 0 ? before - 1 : 0));
+        }
+        break;
+    }
+    case OP_CANCEL_SELF:
+        rc = tide_task_cancel(self, (f->a & 1) ? "self" : NULL);
+        CHECK(rc == 1 || rc == TIDE_ENOMEM);
+        break;
+    case OP_UNCANCEL_SELF:
+        tide_task_uncancel(self);
+        break;
+    case OP_TMO_ENTER:
+        if (f->ntmo < NTMO) {
+            tide_timeout *t = NULL;
+            double d = delay_of(f->a);
+            rc = (f->b & 1) ? tide_timeout_enter_at(&t, tide_time() + d)
+                            : tide_timeout_enter(&t, d);
+            if (isnan(d))
+                CHECK(rc == TIDE_EINVAL);
+            if (rc == 0)
+                f->tmo[f->ntmo++] = t;
+            else
+                CHECK(t == NULL);
+        }
+        break;
+    case OP_TMO_EXIT:
+        if (f->ntmo) {
+            tide_timeout *t = f->tmo[--f->ntmo];
+            int expired = tide_timeout_expired(t);
+            int in = (f->b & 1) ? TIDE_ECANCELLED : f->rc;
+            rc = tide_timeout_exit(t, in);
+            if (rc == TIDE_ETIMEDOUT && in != TIDE_ETIMEDOUT)
+                CHECK(expired && tide_timeout_expired(t));
+            if (!expired)
+                CHECK(rc == in);
+            f->rc = rc;
+            tide_timeout_destroy(f->tmo_done);
+            f->tmo_done = t;
+        } else if (f->tmo_done) {
+            /* leaving a scope twice */
+            CHECK(tide_timeout_exit(f->tmo_done, 0) == TIDE_ESTATE);
+        }
+        break;
+    case OP_TMO_RESCHEDULE:
+        if (f->ntmo) {
+            tide_timeout *t = f->tmo[f->ntmo - 1];
+            double when = tide_time() + delay_of(f->a);
+            rc = tide_timeout_reschedule(t, when);
+            if (isnan(when))
+                CHECK(rc == TIDE_EINVAL);
+            else if (rc == 0)
+                CHECK(tide_timeout_when(t) == when);
+        }
+        break;
+    case OP_GROUP_CREATE:
+        if ((f->policy & P_GROUPS) && f->ngrp < NGRP &&
+            F.ngroups < MAX_GROUPS) {
+            tide_group *g = NULL;
+            rc = tide_group_create(&g);
+            if (rc == 0) {
+                struct group_rec *r = &F.grp[F.ngroups];
+                memset(r, 0, sizeof *r);
+                r->g = g;
+                r->owner = f->index;
+                f->grp[f->ngrp++] = F.ngroups++;
+            } else {
+                CHECK(rc == TIDE_ENOMEM && g == NULL);
+            }
+        }
+        break;
+    case OP_GROUP_SPAWN:
+        spawn_child(f, 1 + f->b % 48, F.ngroups ? f->a % F.ngroups : 0, 0);
+        break;
+    case OP_GROUP_CANCEL:
+        if (F.ngroups) {
+            struct group_rec *g = &F.grp[f->a % F.ngroups];
+            rc = tide_group_cancel(g->g);
+            if (!g->g)
+                CHECK(rc == TIDE_EINVAL);
+            else if (g->exited)
+                CHECK(rc == TIDE_ESTATE);
+        }
+        break;
+    case OP_LOCK_RELEASE:
+    case OP_COND_RELEASE: {
+        int m = model_lock(f->op, which);
+        rc = f->op == OP_LOCK_RELEASE ? tide_lock_release(F.lock[which])
+                                      : tide_cond_release(F.cond[which]);
+        int exists = f->op == OP_LOCK_RELEASE ? F.lock[which] != NULL
+                                              : F.cond[which] != NULL;
+        if (!exists) {
+            CHECK(rc == TIDE_EINVAL);
+            break;
+        }
+        if (F.locked[m])
+            CHECK(rc == 0);
+        else
+            CHECK(rc == TIDE_ENOTLOCKED);
+        F.locked[m] = 0;
+        f->holds &= (uint8_t)~(1 << m);
+        break;
+    }
+    case OP_SEM_RELEASE:
+        rc = tide_sem_release(F.sem[which]);
+        if (rc == 0)
+            F.sem_rel[which]++;
+        else if (F.sem[which])
+            CHECK(rc == TIDE_EOVERFLOW && F.sem_bounded[which]);
+        break;
+    case OP_EVENT_SET:
+        tide_event_set(F.ev[which]);
+        if (F.ev[which])
+            F.ev_set[which] = 1;
+        break;
+    case OP_EVENT_CLEAR:
+        tide_event_clear(F.ev[which]);
+        F.ev_set[which] = 0;
+        break;
+    case OP_COND_NOTIFY:
+    case OP_COND_NOTIFY_ALL: {
+        rc = f->op == OP_COND_NOTIFY ? tide_cond_notify(F.cond[which],
+                                                        (size_t)(f->b % 4))
+                                     : tide_cond_notify_all(F.cond[which]);
+        if (F.cond[which])
+            CHECK(rc == (F.locked[model_lock(f->op, which)] ? 0
+                                                            : TIDE_ENOTLOCKED));
+        break;
+    }
+    case OP_BARRIER_RESET:
+        rc = tide_barrier_reset(F.bar);
+        break;
+    case OP_BARRIER_ABORT:
+        rc = tide_barrier_abort(F.bar);
+        if (F.bar)
+            CHECK(tide_barrier_broken(F.bar));
+        break;
+    case OP_Q_PUT_NOWAIT: {
+        int k = f->a % 3;
+        uint32_t id = ++F.next_item;
+        rc = tide_queue_put_nowait(F.q[k], (void *)(uintptr_t)id);
+        if (rc == 0)
+            qm_put(k, id);
+        else if (F.q[k] && rc == TIDE_EQUEUEFULL)
+            CHECK(tide_queue_full(F.q[k]));
+        else if (F.q[k] && rc == TIDE_ESHUTDOWN)
+            CHECK(F.qm[k].shutdown);
+        break;
+    }
+    case OP_Q_GET_NOWAIT: {
+        int k = f->a % 3;
+        void *item = NULL;
+        rc = tide_queue_get_nowait(F.q[k], &item);
+        if (rc == 0)
+            qm_got(k, item);
+        else if (F.q[k])
+            CHECK(F.qm[k].n == 0 || F.qm[k].overflow);
+        break;
+    }
+    case OP_Q_TASK_DONE: {
+        int k = f->a % 3;
+        rc = tide_queue_task_done(F.q[k]);
+        if (F.q[k]) {
+            if (F.qm[k].unfinished == 0)
+                CHECK(rc == TIDE_EOVERFLOW);
+            else {
+                CHECK(rc == 0);
+                F.qm[k].unfinished--;
+            }
+        }
+        break;
+    }
+    case OP_Q_SHUTDOWN: {
+        int k = f->a % 3;
+        rc = tide_queue_shutdown(F.q[k], f->b & 1);
+        if (F.q[k]) {
+            struct qmodel *m = &F.qm[k];
+            m->shutdown = 1;
+            if (f->b & 1) {
+                size_t dropped = m->n < m->unfinished ? m->n : m->unfinished;
+                m->unfinished -= dropped;
+                m->n = 0;
+                m->overflow = 0;
+                CHECK(tide_queue_size(F.q[k]) == 0);
+            }
+        }
+        break;
+    }
+    case OP_FLAG:
+        F.flag[which] ^= 1;
+        break;
+    case OP_CALL: {
+        tide_handle **out = NULL;
+        for (int i = 0; i < MAX_HANDLES && !(f->c & 1); i++)
+            if (!F.handle[i]) {
+                out = &F.handle[i];
+                break;
+            }
+        void *arg = (void *)(uintptr_t)f->b;
+        double d = delay_of(f->a >> 2);
+        switch (f->a & 3) {
+        case 0:
+            rc = tide_call_soon(F.loop, cb_action, arg, out);
+            break;
+        case 1:
+            rc = tide_call_later(F.loop, d, cb_action, arg, out);
+            break;
+        default:
+            rc = tide_call_at(F.loop, tide_time() + d, cb_action, arg, out);
+            break;
+        }
+        if ((f->a & 3) && isnan(d))
+            CHECK(rc == TIDE_EINVAL);
+        if (rc < 0 && out)
+            CHECK(*out == NULL);
+        break;
+    }
+    case OP_HANDLE_CANCEL: {
+        tide_handle *h = F.handle[f->a % MAX_HANDLES];
+        if (h) {
+            int first = tide_handle_cancel(h);
+            CHECK(tide_handle_cancel(h) == 0);
+            CHECK(tide_handle_cancelled(h) || !first);
+        }
+        break;
+    }
+    case OP_INSPECT: {
+        char buf[256];
+        tide_task *t = task_arg(f->a);
+        size_t need = tide_loop_dump(F.loop, buf, (size_t)(f->b % 4) * 64);
+        (void)need;
+        if (t) {
+            const char *state = tide_task_state(t);
+            CHECK(state != NULL);
+            int done = !strcmp(state, "done") || !strcmp(state, "cancelled") ||
+                       !strcmp(state, "failed");
+            CHECK(done == (tide_task_done(t) != 0));
+            tide_task_describe_wait(t, buf, sizeof buf);
+            tide_task *aw[4];
+            tide_task_awaiters(t, aw, 4);
+            (void)tide_task_awaiting(t);
+            (void)tide_task_waiting_since(t);
+            (void)tide_task_name(t);
+            (void)tide_task_message(t);
+            CHECK(tide_task_cancelling(t) >= 0);
+            if (tide_task_done(t)) {
+                void *v = NULL;
+                if (tide_task_result(t, &v) == 0)
+                    check_value(t, v);
+            } else {
+                CHECK(tide_task_result(t, NULL) == TIDE_ESTATE);
+            }
+        }
+        CHECK(tide_loop_pending_tasks(F.loop) >= 1);
+        (void)tide_loop_timers(F.loop);
+        (void)tide_error_message();
+        break;
+    }
+    case OP_RECREATE:
+        /* destroy a primitive (refused while tasks wait) and make it anew */
+        switch (f->a % 7) {
+        case 0:
+            if (tide_lock_destroy(F.lock[1]) == 0) {
+                F.lock[1] = NULL;
+                if (f->b & 1)
+                    make_lock(1);
+            }
+            break;
+        case 1:
+            if (tide_sem_destroy(F.sem[which]) == 0) {
+                F.sem[which] = NULL;
+                if (f->b & 1)
+                    make_sem(which);
+            }
+            break;
+        case 2:
+            if (tide_event_destroy(F.ev[which]) == 0) {
+                F.ev[which] = NULL;
+                if (f->b & 1)
+                    make_event(which);
+            }
+            break;
+        case 3:
+            if (tide_cond_destroy(F.cond[which]) == 0) {
+                F.cond[which] = NULL;
+                if (f->b & 1)
+                    make_cond(which);
+            }
+            break;
+        case 4:
+            if (tide_barrier_destroy(F.bar) == 0) {
+                F.bar = NULL;
+                if (f->b & 1)
+                    make_barrier();
+            }
+            break;
+        default: {
+            int k = f->a % 3;
+            if (tide_queue_destroy(F.q[k]) == 0) {
+                F.q[k] = NULL;
+                if (f->b & 1)
+                    make_queue(k);
+            }
+            break;
+        }
+        }
+        break;
+    case OP_MISUSE:
+        /* calls that must be refused, and leave everything as it was */
+        switch (f->a % 8) {
+        case 0:
+            CHECK(tide_loop_destroy(F.loop) == TIDE_EBUSY);
+            break;
+        case 1:
+            CHECK(tide_loop_set_virtual_clock(F.loop, 0) == TIDE_EBUSY);
+            break;
+        case 2: {
+            struct script s;
+            memset(&s, 0, sizeof s);
+            CHECK(tide_loop_run(F.loop, script, &s, sizeof s, NULL) ==
+                  TIDE_ERUNNING);
+            break;
+        }
+        case 3: {
+            tide_sem *s = NULL;
+            CHECK(tide_sem_create(F.loop, -1, 0, &s) == TIDE_EINVAL && !s);
+            tide_barrier *b = NULL;
+            CHECK(tide_barrier_create(F.loop, 0, &b) == TIDE_EINVAL && !b);
+            break;
+        }
+        case 4: {
+            tide_queue *q = NULL;
+            CHECK(tide_queue_create(F.loop, TIDE_QUEUE_PRIORITY, 0, NULL,
+                                    &q) == TIDE_EINVAL);
+            CHECK(tide_queue_create(F.loop, 7, 0, NULL, &q) == TIDE_EINVAL);
+            break;
+        }
+        case 5:
+            CHECK(tide_spawn(NULL, f, sizeof *f, NULL, NULL) == TIDE_EINVAL);
+            CHECK(tide_spawn(script, f, 1, NULL, NULL) == TIDE_EINVAL);
+            break;
+        case 6: {
+            tide_timeout *t = NULL;
+            CHECK(tide_timeout_enter(&t, NAN) == TIDE_EINVAL && !t);
+            CHECK(tide_timeout_exit(NULL, 0) == TIDE_ESTATE);
+            break;
+        }
+        default:
+            CHECK(tide_loop_set_turn_budget(F.loop, -1) == TIDE_EINVAL);
+            CHECK(tide_loop_set_turn_budget(F.loop, NAN) == TIDE_EINVAL);
+            break;
+        }
+        break;
+    case OP_STOP:
+        if (!F.in_reap)
+            CHECK(tide_loop_stop(F.loop) == 0);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Releases what a task took, as `async with` would. */
+static void release_held(struct script *f)
+{
+    for (int m = 0; m < 3; m++) {
+        if (!(f->holds & (1 << m)) || !F.locked[m] || !lock_exists(m))
+            continue;
+        int rc = m == 0   ? tide_lock_release(F.lock[0])
+                 : m == 1 ? tide_lock_release(F.lock[1])
+                          : tide_cond_release(F.cond[0]);
+        CHECK(rc == 0);
+        F.locked[m] = 0;
+    }
+    f->holds = 0;
+}
+
+static tide_status script(void *frame)
+{
+    struct script *f = frame;
+    TIDE_BEGIN(f);
+    if (f->index == 0) { /* main: keep a handle on it like on the others */
+        F.task[0].t = tide_task_retain(tide_current_task());
+        F.task[0].index = 0;
+        F.task[0].groups = (f->policy & P_GROUPS) != 0;
+        F.ntasks = 1;
+    }
+    while (f->p < f->end) {
+        check_models();
+        f->op = next_byte(f) % OP_COUNT;
+        f->a = next_byte(f);
+        f->b = next_byte(f);
+        f->c = next_byte(f);
+        op_hits[f->op]++;
+        SAY("[t=%g] task %d: %s %d %d %d\n", tide_time(), f->index,
+            op_names[f->op], f->a, f->b, f->c);
+        if (f->op == OP_GROUP_EXIT) /* its innermost group, or (misuse)
+                                      any: ESTATE if not ours */
+            f->gi = f->ngrp && !(f->b & 2) ? f->grp[f->ngrp - 1]
+                                           : f->a % MAX_GROUPS;
+        if (awaits(f->op)) {
+            f->suspended = 0;
+            TIDE_AWAIT_CATCH(f, start_op(f), f->rc);
+            SAY("[t=%g] task %d: %s -> %s%s\n", tide_time(), f->index,
+                op_names[f->op], f->rc ? tide_errname(f->rc) : "ok",
+                f->suspended ? " (after waiting)" : "");
+            after_await(f);
+            if (f->rc == TIDE_ECANCELLED) {
+                if (f->policy & P_RERAISE_CANCEL)
+                    TIDE_THROW(f, f->rc);
+                if (f->policy & P_UNCANCEL)
+                    tide_task_uncancel(tide_current_task());
+            } else if (f->rc < 0 && (f->policy & P_RERAISE_ERROR)) {
+                TIDE_THROW(f, f->rc);
+            }
+        } else if (f->op == OP_THROW) {
+            if (f->a & 1)
+                TIDE_THROW_MSG(f, TIDE_EUSER - (f->b & 3), "thrown");
+            TIDE_THROW(f, TIDE_EUSER);
+        } else if (f->op == OP_RETURN) {
+            break;
+        } else {
+            run_now(f);
+        }
+    }
+    SAY("task %d: end of script\n", f->index);
+    TIDE_RETURN(f, token(f->index));
+    TIDE_FINALLY(f);
+    SAY("task %d: finally (%s)\n", f->index,
+        TIDE_ERROR(f) ? tide_errname(TIDE_ERROR(f)) ? tide_errname(TIDE_ERROR(f))
+                                                     : "user error"
+                      : "ok");
+    check_models();
+    /* timeout scopes close innermost first, then the groups are left */
+    while (f->ntmo)
+        tide_timeout_destroy(f->tmo[--f->ntmo]);
+    tide_timeout_destroy(f->tmo_done);
+    f->tmo_done = NULL;
+    for (f->i = f->ngrp; f->i-- > 0;) {
+        if (!F.grp[f->grp[f->i]].exited && (f->policy & P_GROUP_EXIT)) {
+            TIDE_AWAIT_CATCH(f, tide_group_exit(F.grp[f->grp[f->i]].g,
+                                                TIDE_ERROR(f)),
+                             f->rc);
+            CHECK(f->rc != TIDE_ESTATE);
+            group_exited(f->grp[f->i], f->rc);
+        }
+        CHECK(tide_group_destroy(F.grp[f->grp[f->i]].g) == 0);
+        F.grp[f->grp[f->i]].g = NULL;
+    }
+    f->ngrp = 0;
+    if (f->policy & P_RELEASE)
+        release_held(f);
+    TIDE_END(f);
+}
+
+/* ---- draining a run that ended with tasks still pending ------------------- */
+
+struct reaper {
+    TIDE_FRAME;
+    int round;
+    int rc;
+};
+
+static void force_release(void)
+{
+    for (int m = 0; m < 3; m++) {
+        if (!F.locked[m] || !lock_exists(m))
+            continue;
+        int rc = m == 0   ? tide_lock_release(F.lock[0])
+                 : m == 1 ? tide_lock_release(F.lock[1])
+                          : tide_cond_release(F.cond[0]);
+        CHECK(rc == 0);
+        F.locked[m] = 0;
+    }
+}
+
+static int cancel_other(tide_task *t, void *arg)
+{
+    if (t != arg)
+        tide_task_cancel(t, NULL);
+    return 0;
+}
+
+/* A second run on the same loop that cancels the leftovers again and again
+ * until each has worked through its script (each cancel moves a task on by
+ * at least one operation), so their FINALLY sections free what they own. */
+static tide_status reaper(void *frame)
+{
+    struct reaper *r = frame;
+    TIDE_BEGIN(r);
+    for (r->round = 0; tide_loop_pending_tasks(F.loop) > 1; r->round++) {
+        if (r->round == REAP_ROUNDS)
+            FAIL("%zu task(s) still pending after %d rounds of cancels",
+                 tide_loop_pending_tasks(F.loop) - 1, REAP_ROUNDS);
+        tide_loop_walk(F.loop, cancel_other, tide_current_task());
+        /* A condition wait re-acquires its lock whatever cancels come (as
+         * in asyncio): if the lock's holder finished without releasing it,
+         * only a release frees the waiter. Anyone may release a lock. */
+        if (r->round >= 2)
+            force_release();
+        TIDE_AWAIT_CATCH(r, tide_sleep(0), r->rc);
+    }
+    TIDE_END(r);
+}
+
+/* ---- one input ------------------------------------------------------------ */
+
+static uint8_t hdr(size_t i)
+{
+    return i < F.size ? F.data[i] : 0;
+}
+
+static void run_input(const uint8_t *data, size_t size)
+{
+    memset(&F, 0, sizeof F);
+    if (verbose < 0) {
+        const char *v = getenv("FUZZ_VERBOSE");
+        verbose = v && *v ? atoi(v) : 0;
+    }
+    F.data = data;
+    F.size = size;
+    uint8_t mode = hdr(0);
+    F.fail_mode = mode & 3;
+    F.fail_at = 1 + (uint32_t)(hdr(1) | hdr(2) << 8);
+    F.fail_len = hdr(3);
+    F.rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)F.fail_at << 20) ^ F.fail_len;
+    F.debug = (mode >> 2) & 1;
+    uint8_t shape = hdr(4), shape2 = hdr(5);
+    F.sem_init[0] = shape & 3;
+    F.sem_init[1] = 1 + ((shape >> 2) & 1);
+    F.sem_bounded[1] = 1;
+    F.parties = 1 + ((shape >> 3) & 3);
+    F.qmax[0] = shape2 & 3;
+    F.qmax[1] = (shape2 >> 2) & 1;
+    F.qmax[2] = (shape2 >> 3) & 3;
+    stat_runs++;
+
+    if (tide_loop_create(&F.loop, fz_alloc, NULL) < 0) {
+        CHECK(F.injected && F.live == 0);
+        return;
+    }
+    tide_loop_set_virtual_clock(F.loop, 1);
+    tide_loop_set_exception_handler(F.loop, on_exception, NULL);
+    tide_loop_set_debug_handler(F.loop, on_debug, NULL);
+    tide_loop_set_trace(F.loop, on_trace, NULL);
+    if (F.debug)
+        tide_loop_set_debug(F.loop, 1);
+
+    make_lock(0);
+    make_lock(1);
+    make_cond(0);
+    make_cond(1);
+    make_sem(0);
+    make_sem(1);
+    make_event(0);
+    make_event(1);
+    make_barrier();
+    for (int k = 0; k < 3; k++)
+        make_queue(k);
+
+    struct script main_frame;
+    memset(&main_frame, 0, sizeof main_frame);
+    main_frame.p = data + (size < 6 ? size : 6);
+    main_frame.end = data + size;
+    main_frame.policy = next_byte(&main_frame);
+    main_frame.index = 0;
+    tide_task *main = NULL;
+    int rc = tide_loop_run(F.loop, script, &main_frame, sizeof main_frame,
+                           &main);
+    SAY("run: %s, %zu task(s) pending\n", rc ? tide_errname(rc) : "ok",
+        tide_loop_pending_tasks(F.loop));
+    CHECK(rc <= 0 && rc != TIDE_EINPROGRESS);
+    if (rc == TIDE_EDEADLOCK)
+        stat_deadlocks++;
+    if (F.runaway)
+        FAIL("more than %d task steps: the run never settles", STEP_CAP);
+    if (main) {
+        CHECK(tide_task_done(main) || rc == TIDE_ESTOPPED ||
+              rc == TIDE_EDEADLOCK);
+        tide_task_release(main);
+    } else {
+        CHECK(rc == TIDE_ENOMEM && F.injected);
+    }
+    if (rc == TIDE_ESTOPPED)
+        stat_stopped++;
+
+    /* Tasks left pending (the run was stopped, or a deadlock outlived the
+     * cancellations): drain them so their cleanup runs. */
+    if (tide_loop_pending_tasks(F.loop) > 0) {
+        stat_reaped++;
+        F.in_reap = 1;
+        struct reaper r;
+        memset(&r, 0, sizeof r);
+        int rrc, tries = 0;
+        do /* the reaper's own spawn may fail: then nothing ran; again */
+            rrc = tide_loop_run(F.loop, reaper, &r, sizeof r, NULL);
+        while (rrc == TIDE_ENOMEM && F.injected && ++tries < 1000);
+        if (F.runaway)
+            FAIL("more than %d task steps while draining", STEP_CAP);
+        CHECK(tide_loop_pending_tasks(F.loop) == 0);
+    }
+    int clean = tide_loop_pending_tasks(F.loop) == 0;
+    if (clean) {
+        for (int i = 0; i < F.ntasks; i++)
+            if (F.task[i].t && !tide_task_done(F.task[i].t))
+                FAIL("task %d is not done after the run", i);
+        /* with no task in flight the semaphores balance exactly */
+        for (int i = 0; i < 2; i++)
+            if (F.sem[i])
+                CHECK(tide_sem_value(F.sem[i]) ==
+                      F.sem_init[i] + F.sem_rel[i] - F.sem_acq[i]);
+        /* what is left in each queue is exactly what the model holds */
+        for (int k = 0; k < 3; k++) {
+            void *item;
+            while (F.q[k] && tide_queue_get_nowait(F.q[k], &item) == 0)
+                qm_got(k, item);
+            if (F.q[k] && !F.qm[k].overflow)
+                CHECK(F.qm[k].n == 0);
+        }
+        check_models();
+    }
+
+    for (int i = 0; i < F.ntasks; i++)
+        tide_task_release(F.task[i].t);
+    for (int i = 0; i < MAX_HANDLES; i++)
+        tide_handle_release(F.handle[i]);
+    if ((mode & 8) && clean) {
+        destroy_primitives(1);
+        CHECK(tide_loop_destroy(F.loop) == 0);
+    } else {
+        CHECK(tide_loop_destroy(F.loop) == 0);
+        destroy_primitives(1); /* a primitive may outlive its loop */
+    }
+    for (int i = 0; i < F.ngroups; i++)
+        CHECK(F.grp[i].g == NULL); /* every owner's FINALLY freed its own */
+    if (F.live != 0)
+        FAIL("%zu byte(s) leaked", F.live);
+    if (F.injected)
+        stat_injected++;
+}
+
+/* ---- entry points ----------------------------------------------------------- */
+
+static void print_summary(void)
+{
+    int reached = 0;
+    for (int i = 0; i < OP_COUNT; i++)
+        reached += op_hits[i] != 0;
+    fprintf(stderr,
+            "fuzz_ops: %llu runs, %llu with allocation failures, %llu "
+            "deadlocked, %llu stopped, %llu drained; operations reached: "
+            "%d/%d\n",
+            (unsigned long long)stat_runs, (unsigned long long)stat_injected,
+            (unsigned long long)stat_deadlocks,
+            (unsigned long long)stat_stopped, (unsigned long long)stat_reaped,
+            reached, OP_COUNT);
+    if (reached < OP_COUNT) {
+        fprintf(stderr, "fuzz_ops: never reached:");
+        for (int i = 0; i < OP_COUNT; i++)
+            if (!op_hits[i])
+                fprintf(stderr, " %s", op_names[i]);
+        fprintf(stderr, "\n");
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    atexit(print_summary);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    run_input(data, size);
+    return 0;
+}
+
+#ifdef FUZZ_REPLAY
+/* Runs one input from a buffer of exactly its size (ASan sees overruns). */
+static void replay(const uint8_t *data, size_t n)
+{
+    uint8_t *copy = malloc(n ? n : 1);
+    if (!copy)
+        abort();
+    memcpy(copy, data, n);
+    run_input(copy, n);
+    free(copy);
+}
+
+/* Runs each file named on the command line once (directories are not
+ * walked: pass each file of fuzz/corpus). With no arguments, reads inputs from stdin,
+ * each as a 4-byte little-endian length and its bytes: that is how the
+ * WASI build gets them without a preopened directory. */
+int main(int argc, char **argv)
+{
+    LLVMFuzzerInitialize(&argc, &argv);
+    static uint8_t buf[1 << 20];
+    if (argc == 1) {
+        uint8_t len[4];
+        while (fread(len, 1, 4, stdin) == 4) {
+            size_t n = (size_t)len[0] | (size_t)len[1] << 8 |
+                       (size_t)len[2] << 16 | (size_t)len[3] << 24;
+            if (n > sizeof buf || fread(buf, 1, n, stdin) != n) {
+                fprintf(stderr, "fuzz_replay: truncated input\n");
+                return 2;
+            }
+            replay(buf, n);
+        }
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        FILE *fp = fopen(argv[i], "rb");
+        if (!fp) {
+            perror(argv[i]);
+            return 2;
+        }
+        size_t n = fread(buf, 1, sizeof buf, fp);
+        fclose(fp);
+        replay(buf, n);
+    }
+    return 0;
+}
+#endif
