@@ -429,6 +429,23 @@ int tide_task_error(const tide_task *t);
  * text), or NULL. Owned by the task. */
 const char *tide_task_message(const tide_task *t);
 
+/* A done callback: runs from the loop (not in a task) with the task, done. */
+typedef void (*tide_done_fn)(tide_task *t, void *arg);
+/*
+ * asyncio's add_done_callback: once `t` finishes, `fn(t, arg)` runs from the
+ * loop one iteration later, callbacks in registration order (never inside
+ * the code that finished the task). If `t` is already done, it is queued at
+ * once and runs in the next iteration. The registration holds a reference
+ * to `t` until `fn` has run. A loop destroyed first frees it without
+ * calling `fn`. Errors: TIDE_EINVAL (t or fn NULL), TIDE_ENOMEM (nothing
+ * registered, fn never called). Does not suspend.
+ */
+int tide_task_add_done_callback(tide_task *t, tide_done_fn fn, void *arg);
+/* Removes every registration of (fn, arg) on `t` that has not been queued
+ * yet and returns how many it removed (0 if none; once `t` is done, all are
+ * queued). Errors: TIDE_EINVAL (t or fn NULL). Does not suspend. */
+int tide_task_remove_done_callback(tide_task *t, tide_done_fn fn, void *arg);
+
 /*
  * Requests cancellation (asyncio's Task.cancel(msg)): the task gets
  * TIDE_ECANCELLED at its current or next await; `msg` (may be NULL) is
@@ -963,13 +980,14 @@ typedef void (*tide_thread_abandon_fn)(void *arg, void *result, int err);
  *    TIDE_THREAD_POOL_SIZE from src/config.h), started on first use and
  *    joined when the loop is destroyed; calls beyond that wait their turn,
  *    first come first served;
- *  - Emscripten built with pthreads (build/em-mt, which only loads in a
- *    cross-origin isolated page): on Web Workers, the same way, except that
- *    nothing ever blocks the page's main thread;
+ *  - Emscripten built with pthreads (build/em-mt, tide-emcc --threads; it
+ *    only loads in a cross-origin isolated page): on Web Workers, the same
+ *    way, except that nothing ever blocks the page's main thread;
  *  - WASI preview1 and Emscripten without pthreads: inline, on the loop's
  *    thread, before the task is suspended: the loop stands still while it
  *    runs. tide_to_thread_inline() says which; in debug mode each inline
- *    call is reported (TIDE_DEBUG_BLOCKING).
+ *    call is reported (TIDE_DEBUG_BLOCKING), and on Emscripten the JS API
+ *    says so once a run, debug mode or not.
  * In every case the task is suspended and resumed from the loop, so the
  * other tasks get their turn before it goes on.
  *

@@ -79,3 +79,85 @@ void tide__donecbs_clear(tide_loop *L, tide__donecb *cbs, size_t n)
     for (size_t i = 0; i < n; i++)
         tide__donecb_clear(L, &cbs[i]);
 }
+
+/* ---- the public form: tide_task_add_done_callback -------------------------
+ * A record per registration, on the loop's list so that teardown finds
+ * those that never ran. It holds a reference to the task, so the callback
+ * gets a live handle even if everyone else released theirs. */
+
+typedef struct user_donecb {
+    tide__donecb cb;
+    tide__node link; /* in L->user_donecbs */
+    tide_done_fn fn;
+    void *arg;
+} user_donecb;
+
+static void user_donecb_free(user_donecb *u)
+{
+    tide_loop *L = u->cb.task->loop;
+    tide__list_remove(&u->link);
+    tide__donecb_remove(&u->cb);
+    tide__donecb_clear(L, &u->cb);
+    tide_task_release(u->cb.task);
+    tide__free(L, u, sizeof *u);
+}
+
+static void user_donecb_run(tide__donecb *cb)
+{
+    user_donecb *u = TIDE__CONTAINER(cb, user_donecb, cb);
+    u->fn(cb->task, u->arg);
+    user_donecb_free(u);
+}
+
+static void user_donecb_release(tide__donecb *cb)
+{
+    user_donecb_free(TIDE__CONTAINER(cb, user_donecb, cb));
+}
+
+int tide_task_add_done_callback(tide_task *t, tide_done_fn fn, void *arg)
+{
+    if (!t || !fn)
+        return TIDE_EINVAL;
+    tide_loop *L = t->loop;
+    user_donecb *u = tide__alloc(L, sizeof *u);
+    if (!u)
+        return TIDE_ENOMEM;
+    u->fn = fn;
+    u->arg = arg;
+    tide__list_push(&L->user_donecbs, &u->link);
+    tide__donecb_add(&u->cb, tide_task_retain(t), user_donecb_run,
+                     user_donecb_release);
+    /* a task already done: queued now, like asyncio's call_soon */
+    tide__wakeup(L);
+    return 0;
+}
+
+int tide_task_remove_done_callback(tide_task *t, tide_done_fn fn, void *arg)
+{
+    if (!t || !fn)
+        return TIDE_EINVAL;
+    int n = 0;
+    tide__node *next;
+    for (tide__node *i = t->awaiters.next; i != &t->awaiters; i = next) {
+        next = i->next;
+        tide__waiter *w = TIDE__CONTAINER(i, tide__waiter, node);
+        if (w->fire != tide__donecb_fire)
+            continue;
+        tide__donecb *cb = TIDE__CONTAINER(w, tide__donecb, waiter);
+        if (cb->fn != user_donecb_run)
+            continue;
+        user_donecb *u = TIDE__CONTAINER(cb, user_donecb, cb);
+        if (u->fn == fn && u->arg == arg) {
+            user_donecb_free(u);
+            n++;
+        }
+    }
+    return n;
+}
+
+void tide__user_donecbs_destroy(tide_loop *L)
+{
+    while (!tide__list_empty(&L->user_donecbs))
+        user_donecb_free(TIDE__CONTAINER(L->user_donecbs.next, user_donecb,
+                                         link));
+}

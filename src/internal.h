@@ -297,6 +297,9 @@ void tide__donecb_fire(tide__waiter *w, tide_task *task);
 void tide__donecb_remove(tide__donecb *cb);
 /* Release the recorded message. */
 void tide__donecb_clear(tide_loop *L, tide__donecb *cb);
+/* Loop teardown: frees the records of tide_task_add_done_callback that
+ * never ran (before the tasks are freed). */
+void tide__user_donecbs_destroy(tide_loop *L);
 /* For owners of an array of them (gather, wait): remove those still
  * watching, dropping one of *refs for each; the first task still watched
  * (what holds the owner up), or NULL; release every recorded message. */
@@ -446,6 +449,7 @@ struct tide_loop {
     tide__node resources;       /* tide__resource.link */
     uint32_t next_resource_id;
     tide__node done_tasks;      /* finished tasks still referenced */
+    tide__node user_donecbs;    /* tide_task_add_done_callback records */
 
     /* Host operations under way (a JS call, a thread): while there are
      * any, a loop with nothing ready and no timer waits for the host

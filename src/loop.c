@@ -52,6 +52,7 @@ int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud)
     L->turn_budget = TIDE_DEFAULT_TURN_BUDGET_NS;
     L->on_exception = default_exception;
     tide__list_init(&L->tasks);
+    tide__list_init(&L->user_donecbs);
     tide__debug_init(L);
     *out = L;
     return 0;
@@ -359,6 +360,7 @@ int tide_loop_destroy(tide_loop *loop)
             handle_unref(h);
         }
     }
+    tide__user_donecbs_destroy(L); /* while their tasks exist */
     tide_task_release(L->main);
     L->main = NULL;
     tide__task_free_all(L);

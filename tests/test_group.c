@@ -38,6 +38,9 @@
  *  - VER-03 cancel() before entry: create enters, so there is no "before".
  *  - GeneratorExit (a group in an async generator being closed): C has no
  *    generators to close; nothing stands in.
+ *  - VER-04 a bare GeneratorExit re-raised, KeyboardInterrupt/SystemExit
+ *    winning over child errors: no generators and no base errors (TG-09
+ *    above), so no C meaning.
  */
 #include <math.h>
 #include <stdint.h>

@@ -18,6 +18,9 @@
  *   expiry's cancellation reached it.
  * - TMO-09 splicing TimeoutError into each member of an ExceptionGroup: the
  *   C group keeps its members' codes and messages unchanged (checked).
+ * - VER-01 (3.12 vs 3.13): Tide follows 3.13 only; its side of the
+ *   difference is TMO-09 below and WFOR-05/07/08 in test_wait.c, where
+ *   wait_for is a timeout scope as in 3.12+. There is no 3.12 mode to test.
  * - TMO-13 a Timeout never entered, or entered twice: a C scope exists only
  *   once entered, so neither can be written; leaving one twice is the
  *   nearest misuse (checked). repr strings: the states they name are read
