@@ -23,6 +23,18 @@ void tide__free(tide_loop *L, void *p, size_t size)
         L->alloc(L->alloc_ud, p, size, 0);
 }
 
+void *tide__mem_alloc(tide_loop *L, size_t size, tide__mem *mem)
+{
+    mem->fn = L->alloc;
+    mem->ud = L->alloc_ud;
+    return tide__alloc(L, size);
+}
+
+void tide__mem_free(const tide__mem *mem, void *p, size_t size)
+{
+    mem->fn(mem->ud, p, size, 0);
+}
+
 tide__msg *tide__msg_new(tide_loop *L, const char *text)
 {
     size_t len = strlen(text);

@@ -61,7 +61,7 @@ int tide_barrier_create(tide_loop *loop, int parties, tide_barrier **out)
     if (!L)
         return err;
     tide__mem mem;
-    tide_barrier *b = tide__sync_alloc(L, sizeof *b, &mem);
+    tide_barrier *b = tide__mem_alloc(L, sizeof *b, &mem);
     if (!b)
         return TIDE_ENOMEM;
     b->loop = L;
@@ -84,7 +84,7 @@ int tide_barrier_destroy(tide_barrier *b)
     if (b->active || b->cond.own.waiters.len || b->cond.waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&b->res);
-    tide__sync_free(&b->cond.own.mem, b, sizeof *b);
+    tide__mem_free(&b->cond.own.mem, b, sizeof *b);
     return 0;
 }
 

@@ -51,7 +51,7 @@ int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out)
     if (lock && lock->loop != L)
         return TIDE_EINVAL;
     tide__mem mem;
-    tide_cond *c = tide__sync_alloc(L, sizeof *c, &mem);
+    tide_cond *c = tide__mem_alloc(L, sizeof *c, &mem);
     if (!c)
         return TIDE_ENOMEM;
     tide__cond_init(c, L, lock);
@@ -69,7 +69,7 @@ int tide_cond_destroy(tide_cond *cond)
     if (cond->waiters.len || cond->active || cond->own.waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&cond->res);
-    tide__sync_free(&cond->own.mem, cond, sizeof *cond);
+    tide__mem_free(&cond->own.mem, cond, sizeof *cond);
     return 0;
 }
 

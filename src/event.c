@@ -35,7 +35,7 @@ int tide_event_create(tide_loop *loop, tide_event **out)
     if (!L)
         return err;
     tide__mem mem;
-    tide_event *ev = tide__sync_alloc(L, sizeof *ev, &mem);
+    tide_event *ev = tide__mem_alloc(L, sizeof *ev, &mem);
     if (!ev)
         return TIDE_ENOMEM;
     ev->loop = L;
@@ -54,7 +54,7 @@ int tide_event_destroy(tide_event *ev)
     if (ev->waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&ev->res);
-    tide__sync_free(&ev->mem, ev, sizeof *ev);
+    tide__mem_free(&ev->mem, ev, sizeof *ev);
     return 0;
 }
 

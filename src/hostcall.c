@@ -17,8 +17,7 @@
 /* ---- blocks that remember their allocator -------------------------------- */
 
 typedef struct owned {
-    tide_alloc_fn alloc;
-    void *ud;
+    tide__mem mem;
     size_t size;
     max_align_t data[]; /* the caller's bytes, suitably aligned */
 } owned;
@@ -27,11 +26,11 @@ void *tide__owned_alloc(tide_loop *L, size_t size)
 {
     if (size > SIZE_MAX - sizeof(owned))
         return NULL;
-    owned *o = tide__alloc(L, sizeof(owned) + size);
+    tide__mem mem;
+    owned *o = tide__mem_alloc(L, sizeof(owned) + size, &mem);
     if (!o)
         return NULL;
-    o->alloc = L->alloc;
-    o->ud = L->alloc_ud;
+    o->mem = mem;
     o->size = sizeof(owned) + size;
     return o->data;
 }
@@ -41,7 +40,8 @@ void tide__owned_free(void *p)
     if (!p)
         return;
     owned *o = TIDE__CONTAINER(p, owned, data);
-    o->alloc(o->ud, o, o->size, 0);
+    tide__mem mem = o->mem;
+    tide__mem_free(&mem, o, o->size);
 }
 
 void tide_host_free(char *result_json)

@@ -32,18 +32,6 @@ tide_task *tide__sync_task(tide_loop *L, int *err)
     return t;
 }
 
-void *tide__sync_alloc(tide_loop *L, size_t size, tide__mem *mem)
-{
-    mem->fn = L->alloc;
-    mem->ud = L->alloc_ud;
-    return tide__alloc(L, size);
-}
-
-void tide__sync_free(const tide__mem *mem, void *p, size_t size)
-{
-    mem->fn(mem->ud, p, size, 0);
-}
-
 void tide__lock_init(tide_lock *l, tide_loop *L)
 {
     l->loop = L;
@@ -105,7 +93,7 @@ int tide_lock_create(tide_loop *loop, tide_lock **out)
     if (!L)
         return err;
     tide__mem mem;
-    tide_lock *l = tide__sync_alloc(L, sizeof *l, &mem);
+    tide_lock *l = tide__mem_alloc(L, sizeof *l, &mem);
     if (!l)
         return TIDE_ENOMEM;
     tide__lock_init(l, L);
@@ -122,7 +110,7 @@ int tide_lock_destroy(tide_lock *lock)
     if (lock->waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&lock->res);
-    tide__sync_free(&lock->mem, lock, sizeof *lock);
+    tide__mem_free(&lock->mem, lock, sizeof *lock);
     return 0;
 }
 

@@ -471,7 +471,7 @@ int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
     if (!loop && !(loop = tide_running_loop()))
         return TIDE_ENOLOOP;
     tide__mem mem;
-    tide_queue *q = tide__sync_alloc(loop, sizeof *q, &mem);
+    tide_queue *q = tide__mem_alloc(loop, sizeof *q, &mem);
     if (!q)
         return TIDE_ENOMEM;
     memset(q, 0, sizeof *q);
@@ -496,8 +496,8 @@ int tide_queue_destroy(tide_queue *q)
         return TIDE_EBUSY;
     tide__resource_remove(&q->res);
     if (q->buf)
-        tide__sync_free(&q->mem, q->buf, q->cap * elem_size(q));
-    tide__sync_free(&q->mem, q, sizeof *q);
+        tide__mem_free(&q->mem, q->buf, q->cap * elem_size(q));
+    tide__mem_free(&q->mem, q, sizeof *q);
     return 0;
 }
 

@@ -48,7 +48,7 @@ int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out)
     if (!L)
         return err;
     tide__mem mem;
-    tide_sem *s = tide__sync_alloc(L, sizeof *s, &mem);
+    tide_sem *s = tide__mem_alloc(L, sizeof *s, &mem);
     if (!s)
         return TIDE_ENOMEM;
     s->loop = L;
@@ -68,7 +68,7 @@ int tide_sem_destroy(tide_sem *sem)
     if (sem->waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&sem->res);
-    tide__sync_free(&sem->mem, sem, sizeof *sem);
+    tide__mem_free(&sem->mem, sem, sizeof *sem);
     return 0;
 }
 

@@ -12,16 +12,9 @@
 
 #include "internal.h"
 
-/* A primitive's own memory: allocated through its loop's allocator, which
- * it keeps so that it can also be destroyed after the loop (a run stopped
- * with tasks still waiting leaves it busy until tide_loop_destroy has
- * detached them). */
-typedef struct tide__mem {
-    tide_alloc_fn fn;
-    void *ud;
-} tide__mem;
-void *tide__sync_alloc(tide_loop *L, size_t size, tide__mem *mem);
-void tide__sync_free(const tide__mem *mem, void *p, size_t size);
+/* A primitive's own memory is a tide__mem block (internal.h): it can be
+ * destroyed after its loop (a run stopped with tasks still waiting leaves
+ * it busy until tide_loop_destroy has detached them). */
 
 struct tide_lock {
     tide_loop *loop;   /* compared, never used after the loop is gone */
