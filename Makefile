@@ -145,21 +145,34 @@ build/em-mt/package.json: | $(SETUP)
 # ---- the npm package: dist/ -------------------------------------------------
 # What the package ships (package.json "files"): the JS API and its types,
 # the examples, and what tools/tide-emcc needs to build your own programs
-# (tide.h, libtide.a, the JS libraries and the link flags above).
+# (tide.h, libtide.a, the JS libraries and the link flags above), for both
+# variants: the examples that call to_thread also ship their pthreads build
+# (examples/threads/; the others would only pay for workers they never
+# use), and lib/threads/ is what `tide-emcc --threads` links.
 EM_JS_LIBS    := $(filter %.js,$(EM_LDFLAGS))
 EM_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_LDFLAGS))
+EM_MT_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_MT_LDFLAGS))
+EM_MT_EXAMPLES := $(basename $(notdir $(shell grep -l tide_to_thread examples/*.c)))
 
 dist: build/dist.stamp
 
 build/dist.stamp: tools/make-dist.mjs tools/tide-emcc web/tide.mjs web/tide.d.ts \
-                  include/tide.h build/em/libtide.a $(EM_JS_LIBS) Makefile \
-                  $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES)))
+                  include/tide.h build/em/libtide.a build/em-mt/libtide.a \
+                  $(EM_JS_LIBS) Makefile \
+                  $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES))) \
+                  $(addprefix build/em-mt/,$(addsuffix .mjs,$(EM_MT_EXAMPLES)))
 	node tools/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
-	    --link-flags "$(EM_LINK_FLAGS)"
+	    --link-flags "$(EM_LINK_FLAGS)" --threads-examples "$(EM_MT_EXAMPLES)" \
+	    --threads-link-flags "$(EM_MT_LINK_FLAGS)"
 	@touch $@
 
-# A user program for the JS API tests, built as users build theirs.
-JS_TEST_PROGS := build/em/user/jsapi.mjs
+# Programs for the JS API tests, built as users build theirs; jsthreads in
+# both variants (tide-emcc --threads), for tests/thread.test.mjs.
+JS_TEST_PROGS := build/em/user/jsapi.mjs build/em/user/jsthreads.mjs
+
+build/em/user/jsthreads.mjs: tests/jsthreads.c build/dist.stamp
+	@mkdir -p $(@D)
+	tools/tide-emcc --threads $< -o $@
 
 build/em/user/%.mjs: tests/%.c build/dist.stamp
 	@mkdir -p $(@D)

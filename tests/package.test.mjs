@@ -1,7 +1,11 @@
 // package.test.mjs - the npm package as a user gets it: `npm pack`, install
 // the tarball into a scratch folder (offline: nothing leaves the machine),
 // import 'tide-wasm' from Node and run a bundled example, then build a
-// program of one's own with the installed tide-emcc and run that too.
+// program of one's own with the installed tide-emcc and run that too; with
+// --threads, in both variants, run from Node (single-thread: to_thread
+// inline, said on stderr) and from an isolated page in headless Chromium
+// (pthreads: Web Workers), where the bundled to_thread example takes its
+// pthreads build too.
 // Needs `make dist` (make test does it); tide-emcc needs emcc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { root } from './hosts.mjs';
 import { EXPECTED } from './expected.mjs';
+import { launchChromium } from './chromium.mjs';
+import { start } from '../web/serve.mjs';
 
 let scratch, tarball;
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -56,7 +62,11 @@ test('npm pack ships only what users need', { timeout: 120_000 }, () => {
   assert.deepEqual(extra, [], 'files outside dist/');
   for (const f of ['dist/tide.mjs', 'dist/tide.d.ts', 'dist/examples.mjs', 'dist/examples.d.ts',
     'dist/examples/tasks.mjs', 'dist/examples/tasks.wasm', 'dist/include/tide.h', 'dist/lib/libtide.a',
-    'dist/lib/link.flags', 'dist/bin/tide-emcc', 'README.md'])
+    'dist/lib/link.flags', 'dist/bin/tide-emcc', 'README.md',
+    // to_thread on Web Workers: the example's pthreads build, and what
+    // tide-emcc --threads links
+    'dist/examples/threads/to_thread.mjs', 'dist/examples/threads/to_thread.wasm',
+    'dist/examples/threads/to_thread.worker.js', 'dist/lib/threads/libtide.a', 'dist/lib/threads/link.flags'])
     assert.ok(files.includes(f), `${f} is not in the package`);
   assert.ok(!files.some((f) => /test_|bench|\.c$/.test(f)), 'tests, benchmarks or C sources in the package');
   assert.ok(info.size < 2_000_000, `the package is ${info.size} bytes`);
@@ -86,9 +96,15 @@ test('the tarball installs offline and runs an example from Node', { timeout: 12
   assert.equal(r.wasm, 'file:');
 });
 
-test("the installed tide-emcc builds a user's program, and the package runs it", { timeout: 180_000 }, () => {
+// The scratch app the install test made, with the package in node_modules.
+function installedApp() {
   const app = path.join(scratch, 'app');
   assert.ok(fs.existsSync(path.join(app, 'node_modules/tide-wasm')), 'the install test did not run');
+  return app;
+}
+
+test("the installed tide-emcc builds a user's program, and the package runs it", { timeout: 180_000 }, () => {
+  const app = installedApp();
   fs.writeFileSync(
     path.join(app, 'hello.c'),
     `#include <stdio.h>
@@ -126,4 +142,87 @@ test("the installed tide-emcc builds a user's program, and the package runs it",
   );
   const r = JSON.parse(sh(process.execPath, ['hello-run.mjs'], { cwd: app }));
   assert.deepEqual(r, { value: 'greeted Tide', lines: ['hello, Tide'] });
+});
+
+test('tide-emcc --threads builds both variants; Node runs the single-thread one and says so', { timeout: 240_000 }, () => {
+  const app = installedApp();
+  fs.writeFileSync(
+    path.join(app, 'blocking.c'),
+    `#include <stdint.h>
+     #include <stdio.h>
+     #include <tide.h>
+     static int twice(void *arg, void **result)
+     {
+         *result = (void *)((intptr_t)arg * 2);
+         return 0;
+     }
+     struct prog { TIDE_FRAME; void *value; };
+     static tide_status prog(void *frame)
+     {
+         struct prog *p = frame;
+         TIDE_BEGIN(p);
+         TIDE_AWAIT(p, tide_to_thread(twice, (void *)21, &p->value));
+         printf("%s: %d\\n", tide_to_thread_inline() ? "inline" : "thread", (int)(intptr_t)p->value);
+         TIDE_END(p);
+     }
+     int main(void) { return tide_main(prog, &(struct prog){0}, sizeof(struct prog)); }
+    `
+  );
+  sh(path.join(app, 'node_modules/.bin/tide-emcc'), ['--threads', 'blocking.c', '-o', 'blocking.mjs'], { cwd: app, timeout: 230_000 });
+  for (const f of ['blocking.mjs', 'blocking.wasm', 'threads/blocking.mjs', 'threads/blocking.wasm', 'threads/blocking.worker.js'])
+    assert.ok(fs.existsSync(path.join(app, f)), `${f} was not written`);
+  assert.match(fs.readFileSync(path.join(app, 'blocking.mjs'), 'utf8'), /export const tideThreads = \{/);
+  fs.writeFileSync(
+    path.join(app, 'blocking-run.mjs'),
+    `import { load } from 'tide-wasm';
+     const program = await load(new URL('./blocking.mjs', import.meta.url));
+     const lines = [], errors = [];
+     await program.run({ onStdout: (l) => lines.push(l), onStderr: (l) => errors.push(l) });
+     console.log(JSON.stringify({ threads: program.threads, lines, errors }));
+    `
+  );
+  const r = JSON.parse(sh(process.execPath, ['blocking-run.mjs'], { cwd: app }));
+  assert.equal(r.threads, false);
+  assert.deepEqual(r.lines, ['inline: 42']);
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0], /^tide: to_thread ran inline, on the loop's thread: .*not in Node\.js/);
+});
+
+test('from the installed package in Chromium: pthreads builds when isolated, single-thread ones when not', { timeout: 120_000 }, async () => {
+  const app = path.join(scratch, 'app');
+  assert.ok(fs.existsSync(path.join(app, 'threads/blocking.worker.js')), 'the --threads test did not run');
+  const browser = await launchChromium({ defaultTimeout: 30_000 });
+  try {
+    for (const isolation of [true, false]) {
+      const server = await start(0, '127.0.0.1', { isolation, mounts: [['/', app]] });
+      const page = await browser.context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('response', (res) => {
+        if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+      });
+      try {
+        await page.goto(`${server.url}blocking.c`, { waitUntil: 'load' });
+        const r = await page.evaluate(async () => {
+          const { load } = await import('/node_modules/tide-wasm/dist/tide.mjs');
+          const go = async (source) => {
+            const program = await load(source);
+            const lines = [], reports = [];
+            await program.run({ onStdout: (l) => lines.push(l), onReport: (x) => reports.push(x.kind) });
+            return { threads: program.threads, lines, reports };
+          };
+          return { mine: await go('/blocking.mjs'), example: await go('to_thread') };
+        });
+        const kind = isolation ? 'thread' : 'inline';
+        assert.deepEqual(r.mine, { threads: isolation, lines: [`${kind}: 42`], reports: isolation ? [] : ['inline'] });
+        assert.deepEqual(r.example, { threads: isolation, lines: ['42'], reports: isolation ? [] : ['inline'] });
+        assert.deepEqual(problems, []);
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
 });

@@ -356,15 +356,22 @@ class Live {
     }
     const started = performance.now();
     this.#setState('running', clock === 'virtual' ? 'Running on the virtual clock…' : 'Running in real time…');
+    // to_thread: on Web Workers (the pthreads build, in an isolated page)
+    // or inline (then the loader reports it): the summary says which.
+    let inline = false;
     const handle = prog.start({
       args,
       clock,
       debug: this.debug,
       onStdout: (line) => this.#emit(line, 'out'),
       onStderr: (line) => this.#emit(line, 'err'),
-      onReport: (r) => this.#emit(`${r.kind}: ${r.text}`, 'report'),
+      onReport: (r) => {
+        if (r.kind === 'inline') inline = true;
+        this.#emit(`${r.kind}: ${r.text}`, 'report');
+      },
       onTrace: (events) => this.#onTrace(events),
     });
+    this.section.dataset.threads = handle.threads ? 'workers' : 'inline';
     this.handle = handle;
     if (clock === 'real') this.#follow(handle);
     let outcome;
@@ -386,7 +393,8 @@ class Live {
     const how = outcome.ok
       ? `Finished: exit status ${outcome.exit}`
       : `Ended with ${outcome.error.name}: ${outcome.error.message}${outcome.exit != null ? ` (exit status ${outcome.exit})` : ''}`;
-    this.summary = `${how}. ${fmt(loopTime)} of loop time${clock === 'virtual' ? ' (virtual)' : ''}, ${Math.round(wall)} ms of real time.`;
+    const threads = handle.threads || inline ? ` ${prog.threadsNote.replace(/^to_thread runs/, 'to_thread ran')}.` : '';
+    this.summary = `${how}. ${fmt(loopTime)} of loop time${clock === 'virtual' ? ' (virtual)' : ''}, ${Math.round(wall)} ms of real time.${threads}`;
     if (clock === 'virtual') this.#startReplay();
     else {
       this.view.setCursor(null);

@@ -17,6 +17,8 @@
 // SharedArrayBuffer, and with it Emscripten pthreads for to_thread, need that.
 // --no-isolation (start(..., { isolation: false })) leaves COOP/COEP/CORP
 // out, to test the page as a host without those headers would serve it.
+// start(..., { mounts: [['/', dir]] }) serves other trees instead (the
+// package test serves an app that installed the npm package).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,7 +66,7 @@ const ALWAYS = {
 // Map a URL path to a file inside one mount, or null. Decoding happens once,
 // and the result must stay under the mount's directory: "..", encoded
 // slashes, NUL bytes and symlinks pointing outside are all refused.
-function resolveFile(urlPath) {
+function resolveFile(urlPath, mounts) {
   let p;
   try {
     p = decodeURIComponent(urlPath);
@@ -73,7 +75,7 @@ function resolveFile(urlPath) {
   }
   if (p.includes('\0') || p.includes('\\')) return null;
   if (p.endsWith('/')) p += 'index.html';
-  for (const [prefix, dir] of MOUNTS) {
+  for (const [prefix, dir] of mounts) {
     if (!p.startsWith(prefix)) continue;
     const file = path.resolve(dir, '.' + p.slice(prefix.length - 1));
     if (!file.startsWith(dir + path.sep)) return null;
@@ -94,7 +96,7 @@ function send(res, headers, status, body, type = 'text/plain; charset=utf-8') {
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-function handle(req, res, headers) {
+function handle(req, res, headers, mounts) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, headers, 405, 'method not allowed\n');
@@ -102,7 +104,7 @@ function handle(req, res, headers) {
   const url = new URL(req.url, 'http://x');
   if (url.pathname.startsWith('/api/') && handleApi(req, res, url, headers)) return;
   const { pathname } = url;
-  const file = resolveFile(pathname);
+  const file = resolveFile(pathname, mounts);
   if (!file) return send(res, headers, 404, 'not found\n');
   const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   const { size } = fs.statSync(file);
@@ -114,9 +116,9 @@ function handle(req, res, headers) {
 }
 
 // Start listening; port 0 picks a free one. Resolves to { server, url, close }.
-export function start(port = 8000, host = '127.0.0.1', { isolation = true } = {}) {
+export function start(port = 8000, host = '127.0.0.1', { isolation = true, mounts = MOUNTS } = {}) {
   const headers = isolation ? { ...ISOLATION, ...ALWAYS } : { ...ALWAYS };
-  const server = http.createServer((req, res) => handle(req, res, headers));
+  const server = http.createServer((req, res) => handle(req, res, headers, mounts));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -79,7 +79,10 @@ export type ModuleFactory = (module?: object) => Promise<object>;
  *    with the .wasm beside it (a URL ending in .wasm works too);
  *  - an object: `glue` (URL of the .mjs) or `factory` (its default export,
  *    imported by you, e.g. for a bundler), and `wasm` (a URL, the bytes, or
- *    a compiled WebAssembly.Module; default: the glue's URL with .wasm).
+ *    a compiled WebAssembly.Module; default: the glue's URL with .wasm);
+ *    `threads`, the same for its pthreads build.
+ * A program built with `tide-emcc --threads` names its pthreads build in
+ * its glue (the `tideThreads` export), so a URL is enough for both.
  */
 export type ProgramSource =
   | string
@@ -90,12 +93,41 @@ export type ProgramSource =
       wasm?: string | URL | WasmBytes | WebAssembly.Module;
       /** a name for messages (default: the file name) */
       name?: string;
+      /** the program's pthreads build (see LoadOptions.threads) */
+      threads?: ThreadsBuild;
     };
 
+/**
+ * A pthreads build (Emscripten -pthread: to_thread on Web Workers): its
+ * glue (a URL, or a function importing it), or its factory, and its wasm
+ * (or a function giving its URL). Its .worker.js stays beside its glue,
+ * which finds it by itself.
+ */
+export interface ThreadsBuild {
+  glue?: string | URL | (() => Promise<{ default: ModuleFactory }>);
+  factory?: ModuleFactory;
+  wasm: string | URL | WasmBytes | WebAssembly.Module | (() => URL);
+}
+
+export interface LoadOptions {
+  /**
+   * Which build runs to_thread: 'auto' (the default) takes the program's
+   * pthreads build, where to_thread runs on Web Workers, when the page is
+   * cross-origin isolated (globalThis.crossOriginIsolated) and the program
+   * has one, else its single-thread build, where to_thread runs inline and
+   * says so (a report of kind 'inline', or a line on stderr); 'off' always
+   * the single-thread build; 'on' the pthreads build, or TIDE_LOAD_FAILED
+   * (not isolated, Node.js, or no pthreads build).
+   */
+  threads?: 'auto' | 'on' | 'off';
+}
+
 /** One task event of the trace (tide_loop_set_trace). */
-/** A report of debug mode, or of a deadlock (which is always given). */
+/** A report of debug mode, or of a deadlock (which is always given), or
+ * 'inline': a to_thread call ran inline (given once a run, debug mode or
+ * not; the text says why there were no threads). */
 export interface Report {
-  kind: 'slow' | 'unretrieved' | 'leftover' | 'open' | 'swallowed' | 'blocking' | 'deadlock';
+  kind: 'slow' | 'unretrieved' | 'leftover' | 'open' | 'swallowed' | 'blocking' | 'deadlock' | 'inline';
   /** The report, as the default handler would print it (may span lines). */
   text: string;
 }
@@ -147,8 +179,8 @@ export interface StartOptions {
    */
   onTrace?: (events: TraceEvent[]) => void;
   /**
-   * Debug-mode reports and deadlock reports (see the README's "Debug
-   * mode"); without it they go to stderr.
+   * Debug-mode reports, deadlock reports (see the README's "Debug mode")
+   * and the 'inline' notice of to_thread; without it they go to stderr.
    */
   onReport?: (report: Report) => void;
   /** Aborting it cancels the main task, as cancel(signal.reason). */
@@ -167,6 +199,8 @@ export interface StartOptions {
 export declare class TideRun<T = number> {
   private constructor();
   readonly program: TideProgram;
+  /** Whether to_thread runs on Web Workers in this run (else inline). */
+  readonly threads: boolean;
   /**
    * Settles when the program is over: main() returned and no loop runs, or
    * it called exit(). Resolves with the main task's value (undefined if it
@@ -200,6 +234,11 @@ export declare class TideProgram {
   readonly name: string;
   /** The compiled module. */
   readonly module: WebAssembly.Module;
+  /** true: the pthreads build was loaded, to_thread runs on Web Workers;
+   * false: to_thread runs inline, on the loop's thread. */
+  readonly threads: boolean;
+  /** Which of the two, and why, in a sentence. */
+  readonly threadsNote: string;
   start(options: StartOptions & { valueType: 'string' }): TideRun<string | null>;
   start(options?: StartOptions): TideRun<number>;
   run(options: StartOptions & { valueType: 'string' }): Promise<string | null | undefined>;
@@ -207,14 +246,14 @@ export declare class TideProgram {
 }
 
 /** Loads and compiles a program. Rejects with TIDE_LOAD_FAILED. */
-export declare function load(source: ProgramSource): Promise<TideProgram>;
+export declare function load(source: ProgramSource, options?: LoadOptions): Promise<TideProgram>;
 
-/** load(source), start(options), and its result. */
+/** load(source, { threads }), start(options), and its result. */
 export declare function run(
   source: ProgramSource,
-  options: StartOptions & { valueType: 'string' }
+  options: StartOptions & LoadOptions & { valueType: 'string' }
 ): Promise<string | null | undefined>;
-export declare function run(source: ProgramSource, options?: StartOptions): Promise<number | undefined>;
+export declare function run(source: ProgramSource, options?: StartOptions & LoadOptions): Promise<number | undefined>;
 
 /** Names of the bundled example programs. */
 export declare function exampleNames(): Promise<string[]>;

@@ -10,6 +10,9 @@
 //
 // Works in Node.js (>= 20), browsers and bundlers. Nothing here is specific
 // to one program: the C side of the contract is src/host/emscripten.{c,js}.
+// A program may come in two builds: in a cross-origin isolated page load()
+// takes its pthreads build (to_thread on Web Workers), elsewhere the
+// single-thread one (to_thread inline, and the run says so).
 
 export const version = '0.1.0';
 
@@ -105,7 +108,13 @@ async function resolveSource(source) {
       throw loadError(
         `no bundled example named "${source}" (there are: ${Object.keys(all).sort().join(', ')})`
       );
-    return { name: source, importGlue: entry.glue, glueLabel: `example "${source}"`, wasm: entry.wasm() };
+    return {
+      name: source,
+      importGlue: entry.glue,
+      glueLabel: `example "${source}"`,
+      wasm: entry.wasm(),
+      threads: entry.threads ? variantSpec(entry.threads, source) : null,
+    };
   }
   if (typeof source === 'string' || source instanceof URL) {
     const url = toURL(source);
@@ -122,14 +131,34 @@ async function resolveSource(source) {
       if (!glueURL) throw loadError('with `factory`, give `wasm` too (a URL, bytes or a WebAssembly.Module)');
       w = withExt(glueURL, '.wasm');
     }
+    const name = source.name ?? (glueURL ? programName(glueURL) : 'program');
     return {
-      name: source.name ?? (glueURL ? programName(glueURL) : 'program'),
+      name,
       factory: typeof factory === 'function' ? factory : null,
       glue: glueURL,
       wasm: w,
+      threads: source.threads == null ? undefined : variantSpec(source.threads, name),
     };
   }
   throw loadError(`cannot load a program from ${String(source)}`);
+}
+
+// The pthreads build of a program: { glue, factory?, wasm } where glue is
+// a URL or a function importing it (what examples.mjs and the glue that
+// `tide-emcc --threads` writes give: literal import() and new URL(), for
+// bundlers).
+function variantSpec(v, name) {
+  if (!v || typeof v !== 'object' || (v.glue == null && typeof v.factory !== 'function') || v.wasm == null)
+    throw loadError(`the pthreads build of ${name} needs \`glue\` or \`factory\`, and \`wasm\``);
+  const lazy = typeof v.glue === 'function';
+  return {
+    name,
+    factory: typeof v.factory === 'function' ? v.factory : null,
+    importGlue: lazy ? v.glue : null,
+    glue: lazy || v.glue == null ? null : toURL(v.glue),
+    glueLabel: `the pthreads build of ${name}`,
+    wasm: typeof v.wasm === 'function' ? v.wasm() : v.wasm,
+  };
 }
 
 function withExt(url, ext) {
@@ -145,8 +174,10 @@ function programName(url) {
   return decodeURIComponent(last.replace(/\.[A-Za-z0-9]+$/, ''));
 }
 
-async function loadFactory(spec) {
-  if (spec.factory) return spec.factory;
+// The glue's factory, and the pthreads build it names (tide-emcc --threads
+// adds `export const tideThreads` to the single-thread glue).
+async function loadGlue(spec) {
+  if (spec.factory) return { factory: spec.factory, threads: null };
   let mod;
   const label = spec.glue ? spec.glue.href : spec.glueLabel;
   try {
@@ -161,7 +192,7 @@ async function loadFactory(spec) {
       `${label} does not export an Emscripten module factory (was it built with tide-emcc?)`,
       spec.glue?.href
     );
-  return mod.default;
+  return { factory: mod.default, threads: mod.tideThreads ?? null };
 }
 
 async function readURL(url) {
@@ -227,28 +258,77 @@ async function compileWasm(wasm) {
   }
 }
 
+// Glue and wasm of one build, both at once; but a missing glue is the
+// error to report, whichever of the two failed first.
+async function loadBuild(spec) {
+  const [glue, wasm] = await Promise.allSettled([loadGlue(spec), compileWasm(spec.wasm)]);
+  if (glue.status === 'rejected') throw glue.reason;
+  if (wasm.status === 'rejected') throw wasm.reason;
+  return { ...glue.value, module: wasm.value };
+}
+
+// A pthreads build imports its memory (shared, made by the glue); a
+// single-thread build defines its own.
+const isPthreadsBuild = (module) => WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+
+const ISOLATION_HINT =
+  'serve the page with the headers Cross-Origin-Opener-Policy: same-origin and ' +
+  'Cross-Origin-Embedder-Policy: require-corp';
+
+// Why this host cannot run a pthreads build, or null if it can.
+function noThreadsHere() {
+  if (IS_NODE) return 'Tide\'s pthreads builds run in cross-origin isolated browser pages, not in Node.js';
+  if (globalThis.crossOriginIsolated !== true) return `this page is not cross-origin isolated (${ISOLATION_HINT})`;
+  return null;
+}
+
 /**
  * Loads a Tide program: fetches (or reads) and compiles its .wasm, imports
  * its JS glue. `source` is the name of a bundled example ("tasks"), the URL
  * or path of a program's .mjs (its .wasm beside it), or
- * { glue?, factory?, wasm?, name? } where wasm is a URL, bytes or a
- * WebAssembly.Module. Rejects with TIDE_LOAD_FAILED, naming what failed.
+ * { glue?, factory?, wasm?, name?, threads? } where wasm is a URL, bytes or
+ * a WebAssembly.Module and threads the same for its pthreads build.
+ * `options.threads`: 'auto' (default) takes the program's pthreads build
+ * (to_thread on Web Workers) when the page is cross-origin isolated and
+ * the program has one, else its single-thread build (to_thread inline);
+ * 'off' always the latter; 'on' the former or TIDE_LOAD_FAILED.
+ * Rejects with TIDE_LOAD_FAILED, naming what failed.
  */
-export async function load(source) {
+export async function load(source, options = {}) {
+  const mode = options?.threads ?? 'auto';
+  if (mode !== 'auto' && mode !== 'on' && mode !== 'off')
+    throw new TypeError(`threads must be 'auto', 'on' or 'off', not ${String(mode)}`);
+  const blocked = noThreadsHere();
+  if (mode === 'on' && blocked) throw loadError(`threads: 'on' cannot be: ${blocked}`);
   const spec = await resolveSource(source);
-  // Both at once; but a missing glue is the error to report, whichever of
-  // the two failed first.
-  const [glue, wasm] = await Promise.allSettled([loadFactory(spec), compileWasm(spec.wasm)]);
-  if (glue.status === 'rejected') throw glue.reason;
-  if (wasm.status === 'rejected') throw wasm.reason;
-  const factory = glue.value;
-  const module = wasm.value;
-  return new TideProgram(spec.name, factory, module);
+  const want = mode !== 'off' && !blocked;
+  let build, variant = spec.threads;
+  if (want && variant === undefined) {
+    // Only the glue knows whether a pthreads build sits beside it.
+    const glue = await loadGlue(spec);
+    variant = glue.threads ? variantSpec(glue.threads, spec.name) : null;
+    if (!variant) build = { ...glue, module: await compileWasm(spec.wasm) };
+  }
+  if (want && variant) build = await loadBuild(variant);
+  build ??= await loadBuild(spec);
+  const threads = isPthreadsBuild(build.module);
+  let note;
+  if (threads) {
+    if (blocked) throw loadError(`${spec.name} is a pthreads build and cannot run here: ${blocked}`);
+    note = 'to_thread runs on Web Workers (the pthreads build; the page is cross-origin isolated)';
+  } else {
+    if (mode === 'on')
+      throw loadError(`threads: 'on', but ${spec.name} has no pthreads build (tide-emcc --threads makes one)`);
+    const why = mode === 'off' ? "loaded with threads: 'off'"
+      : blocked ?? `${spec.name} has no pthreads build (tide-emcc --threads makes one)`;
+    note = `to_thread runs inline, on the loop's thread: ${why}`;
+  }
+  return new TideProgram(spec.name, build.factory, build.module, { threads, note });
 }
 
-/** load(source), start it with `options`, and wait for its result. */
+/** load(source, { threads }), start it with `options`, and wait for its result. */
 export async function run(source, options) {
-  return (await load(source)).start(options).result;
+  return (await load(source, { threads: options?.threads })).start(options).result;
 }
 
 // ---- programs and runs --------------------------------------------------------
@@ -257,10 +337,14 @@ export class TideProgram {
   #factory;
   #module;
 
-  constructor(name, factory, module) {
+  constructor(name, factory, module, { threads = false, note = '' } = {}) {
     this.name = name;
     this.#factory = factory;
     this.#module = module;
+    /** true: the pthreads build, to_thread on Web Workers; false: inline. */
+    this.threads = threads;
+    /** Which of the two, and why, in a sentence. */
+    this.threadsNote = note;
   }
 
   /** The compiled module (each start() instantiates it afresh). */
@@ -270,9 +354,6 @@ export class TideProgram {
 
   /** Runs main() in a new instance. See TideRun. */
   start(options = {}) {
-    // Seam for to_thread: a pthreads build of a program (Web Workers, needs
-    // crossOriginIsolated) would be a second factory/module pair chosen
-    // here; today every program has one build, which runs to_thread inline.
     return new TideRun(this, this.#factory, this.#module, options);
   }
 
@@ -323,6 +404,7 @@ function tideErrorFrom(report, exitCode) {
  */
 export class TideRun {
   #M = null; // the Emscripten Module while the instance lives
+  #booting = null; // the Module while its factory runs
   #options;
   #resolve;
   #reject;
@@ -337,10 +419,13 @@ export class TideRun {
   #stderr;
   #trace;
   #report;
+  #saidInline = false;
 
   constructor(program, factory, module, options) {
     checkOptions(options);
     this.program = program;
+    /** Whether to_thread runs on Web Workers in this run (else inline). */
+    this.threads = program.threads;
     this.state = 'starting';
     this.exitCode = null;
     this.#options = options;
@@ -402,10 +487,25 @@ export class TideRun {
       },
       onTideTrace: this.#trace ? (events) => this.#emit(this.#trace, events) : undefined,
       onTideReport: this.#report ? (report) => this.#emit(this.#report, report) : undefined,
+      // A to_thread call ran inline (src/thread.c): say so, once a run,
+      // debug mode or not, where debug reports would go.
+      onTideInline: () => this.#ranInline(),
       // Host calls (src/host/calls.js): C tasks awaiting these functions.
       tideFunctions: o.functions ?? {},
     };
-    await Promise.race([factory(Module), failed]);
+    this.#booting = Module;
+    const ready = factory(Module);
+    // A pthreads build made its pool of workers just now. The glue waits
+    // for each to load, and a thread that dies leaves its to_thread call
+    // unfinished: either would leave `result` pending for good.
+    for (const worker of Module.PThread?.unusedWorkers ?? [])
+      worker.addEventListener('error', (e) => {
+        const what = `a Web Worker of ${this.program.name} failed: ${e?.message || 'it could not be loaded'}`;
+        if (this.#booting) instantiated(loadError(what, null, e));
+        else this.#crash(new Error(what));
+      });
+    await Promise.race([ready, failed]);
+    this.#booting = null;
     if (this.#settled) return; // terminated, or crashed while starting
     if (!Module.tideHost)
       throw loadError(`${this.program.name} was not linked with Tide's JS host library (build it with tide-emcc)`);
@@ -451,6 +551,15 @@ export class TideRun {
       }
     }
     this.#emit(fn, line);
+  }
+
+  #ranInline() {
+    if (this.#saidInline) return;
+    this.#saidInline = true;
+    const text = `${this.program.threadsNote.replace(/^to_thread runs/, 'to_thread ran')}; ` +
+      'the loop waited while the function ran';
+    if (this.#report) this.#emit(this.#report, { kind: 'inline', text });
+    else this.#emit(this.#stderr, `tide: ${text}`);
   }
 
   #emit(fn, payload) {
@@ -528,11 +637,19 @@ export class TideRun {
     this.#onAbort = this.#signal = null;
     // Tear the instance down: no turn, timer or host call runs in it again.
     const M = this.#M;
-    this.#M = null;
+    const workers = (M ?? this.#booting)?.PThread;
+    this.#M = this.#booting = null;
     try {
       M?.tideHost?.teardown();
     } catch {
       // a half-made instance: nothing to stop
+    }
+    try {
+      // pthreads build: its Web Workers, a function still running included
+      // (asyncio's to_thread cannot stop one either; ending the run can)
+      workers?.terminateAllThreads();
+    } catch {
+      // already gone
     }
     if (error) this.#reject(error);
     else this.#resolve(value);

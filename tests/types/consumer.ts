@@ -2,7 +2,7 @@
 // `tsc --noEmit` by tests/types.test.mjs: the types must accept real use
 // and reject misuse (the @ts-expect-error lines).
 import { load, run, exampleNames, TideError, version } from 'tide-wasm';
-import type { StartOptions, TraceEvent, TideRun, TideProgram, ProgramSource } from 'tide-wasm';
+import type { StartOptions, TraceEvent, TideRun, TideProgram, ProgramSource, LoadOptions, Report } from 'tide-wasm';
 import { examples, type ExampleName } from 'tide-wasm/examples';
 
 async function main(): Promise<void> {
@@ -45,6 +45,25 @@ async function main(): Promise<void> {
   const which: ExampleName = 'tasks';
   const wasmURL: URL = examples[which].wasm();
   console.log(version, state, code, n, text, viaRun, names, wasmURL.href, events.length, handle.dump(), handle.terminate());
+
+  // to_thread: which build runs, and how a program names its pthreads build
+  const loadOptions: LoadOptions = { threads: 'auto' };
+  const threaded: TideProgram = await load('to_thread', loadOptions);
+  const onWorkers: boolean = threaded.threads && threaded.start().threads;
+  const note: string = threaded.threadsNote;
+  const inline = (r: Report): boolean => r.kind === 'inline';
+  await run('to_thread', { threads: 'off', onReport: (r) => console.log(inline(r), r.text) });
+  const both: ProgramSource = {
+    glue: '/x.mjs',
+    threads: { glue: async () => ({ default: async () => ({}) }), wasm: () => new URL('./threads/x.wasm', import.meta.url) },
+  };
+  await load({ factory: async () => ({}), wasm: '/x.wasm', threads: { factory: async () => ({}), wasm: '/threads/x.wasm' } });
+  const threadsBuild = examples.to_thread.threads;
+  console.log(onWorkers, note, both, threadsBuild?.wasm().href);
+  // @ts-expect-error: threads is 'auto', 'on' or 'off'
+  await load('to_thread', { threads: true });
+  // @ts-expect-error: a pthreads build needs its wasm
+  await load({ glue: '/x.mjs', threads: { glue: '/threads/x.mjs' } });
 
   // @ts-expect-error: not a clock
   program.start({ clock: 'fast' });
