@@ -208,7 +208,27 @@ test: all dist page $(JS_TEST_PROGS)
 run: em dist page
 	node web/serve.mjs --port $(PORT)
 
-bench: native wasi em
+# tidebench again with the tests for debug mode and tracing compiled out
+# (TIDE_HOOKS=0, src/config.h): what those tests cost when the modes are off
+# (a row of the table). Built exactly as tidebench is, against a library
+# archive of its own: linked from loose objects instead, the WASI program
+# came out slower for reasons of layout and inlining, not of the tests.
+$(eval $(call host_lib,native-nohooks,$(CC),$(NATIVE_CFLAGS) -DTIDE_HOOKS=0,ar))
+$(eval $(call host_lib,wasi-nohooks,$(WASI_CC),$(WASI_CFLAGS) -DTIDE_HOOKS=0,llvm-ar-14))
+$(eval $(call host_lib,em-nohooks,$(EMCC),$(EM_CFLAGS) -DTIDE_HOOKS=0,emar))
+NOHOOKS_BINS := build/native/tidebench_nohooks build/wasi/tidebench_nohooks.wasm \
+                build/em/tidebench_nohooks.mjs
+
+build/native/tidebench_nohooks: bench/tidebench.c build/native-nohooks/libtide.a | $(SETUP)
+	$(CC) $(NATIVE_CFLAGS) -DTIDE_HOOKS=0 $< build/native-nohooks/libtide.a -o $@ -lm
+
+build/wasi/tidebench_nohooks.wasm: bench/tidebench.c build/wasi-nohooks/libtide.a | $(SETUP)
+	$(WASI_CC) $(WASI_CFLAGS) -DTIDE_HOOKS=0 $< build/wasi-nohooks/libtide.a -o $@
+
+build/em/tidebench_nohooks.mjs: bench/tidebench.c build/em-nohooks/libtide.a $(EM_JS_LIBS) | $(SETUP)
+	$(EMCC) $(EM_CFLAGS) -DTIDE_HOOKS=0 $< build/em-nohooks/libtide.a $(EM_LDFLAGS) -o $@
+
+bench: native wasi em $(NOHOOKS_BINS)
 	node bench/run.mjs
 
 clean:

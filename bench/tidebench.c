@@ -24,6 +24,12 @@
  *       virtual: the loop's virtual clock, which jumps to the next timer
  *       instead of waiting, so what remains is Tide's own work.
  *
+ * A last argument `debug` runs any workload with debug mode on
+ * (tide_loop_set_debug). tidebench_nohooks is this program built with
+ * TIDE_HOOKS=0 (src/config.h): the tests for debug mode and tracing
+ * compiled out, to measure what they cost when off. Both show in the JSON
+ * line ("debug", "hooks").
+ *
  * Every run does one warm-up repetition first (not timed into the result),
  * then `reps` timed ones, and keeps the best: noise only ever adds time.
  * The last line of output is `BENCH {json}` for bench/run.mjs.
@@ -46,6 +52,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* 0 in tidebench_nohooks (see the top of this file). */
+#ifndef TIDE_HOOKS
+#define TIDE_HOOKS 1
+#endif
 
 #if defined(__EMSCRIPTEN__)
 #include <malloc.h>
@@ -127,6 +138,7 @@ struct config {
     int use_gather;       /* spawn: one tide_gather instead of joins */
     int use_queue;        /* pingpong: hand over through queues */
     int virtual_clock;    /* sleepers: the loop's virtual clock */
+    int debug;            /* debug mode on */
     struct counter *counter;
     tide_task **tasks; /* spawn, sleepers: the handles, allocated before
                           measuring */
@@ -491,6 +503,10 @@ static tide_status sleepers_main(void *frame)
 
 /* ---- report ------------------------------------------------------------- */
 
+/* The start of every BENCH line: the host and how the loop ran. */
+#define BENCH_HEAD "BENCH {\"host\":\"%s\",\"debug\":%d,\"hooks\":%d,"
+#define BENCH_ARGS HOST, cfg.debug, TIDE_HOOKS
+
 static int exit_status = 1;
 static int finished; /* run_finished has run */
 
@@ -517,19 +533,19 @@ static void report(int err)
                                         : "tide_sleep(0)";
         printf("%s pingpong: %ld switches (%s), best of %d: %.2f ns/switch\n",
                HOST, cfg.n, how, cfg.reps, per);
-        printf("BENCH {\"host\":\"%s\",\"workload\":\"pingpong\","
+        printf(BENCH_HEAD "\"workload\":\"pingpong\","
                "\"mechanism\":\"%s\",\"n\":%ld,\"reps\":%d,"
                "\"ns_per_switch\":%.3f,\"warmup_ns_per_switch\":%.3f}\n",
-               HOST, how, cfg.n, cfg.reps, per, res.warm_ns / n);
+               BENCH_ARGS, how, cfg.n, cfg.reps, per, res.warm_ns / n);
         return;
     }
     case W_QUEUE:
         printf("%s queue: %ld items through tide_queue(maxsize=1), best of "
                "%d: %.2f ns/item\n", HOST, cfg.n, cfg.reps, per);
-        printf("BENCH {\"host\":\"%s\",\"workload\":\"queue\","
+        printf(BENCH_HEAD "\"workload\":\"queue\","
                "\"mechanism\":\"tide_queue(maxsize=1)\",\"n\":%ld,"
                "\"reps\":%d,\"ns_per_item\":%.3f,\"warmup_ns_per_item\":%.3f}\n",
-               HOST, cfg.n, cfg.reps, per, res.warm_ns / n);
+               BENCH_ARGS, cfg.n, cfg.reps, per, res.warm_ns / n);
         return;
     case W_SLEEPERS: {
         const char *clock = cfg.virtual_clock ? "virtual" : "real";
@@ -538,11 +554,11 @@ static void report(int err)
                "(%s)\n", HOST, cfg.n, clock, cfg.reps, per,
                (double)res.tide_bytes / n, (double)res.heap_bytes / n,
                res.heap_method);
-        printf("BENCH {\"host\":\"%s\",\"workload\":\"sleepers\","
+        printf(BENCH_HEAD "\"workload\":\"sleepers\","
                "\"clock\":\"%s\",\"n\":%ld,\"reps\":%d,\"ns_per_task\":%.3f,"
                "\"warmup_ns_per_task\":%.3f,\"tide_bytes_per_task\":%.3f,"
                "\"heap_bytes_per_task\":%.3f,\"heap_method\":\"%s\"}\n",
-               HOST, clock, cfg.n, cfg.reps, per, res.warm_ns / n,
+               BENCH_ARGS, clock, cfg.n, cfg.reps, per, res.warm_ns / n,
                (double)res.tide_bytes / n, (double)res.heap_bytes / n,
                res.heap_method);
         return;
@@ -556,12 +572,12 @@ static void report(int err)
            HOST, how, cfg.n, cfg.reps, per, res.best_spawn_ns / n,
            (double)res.tide_bytes / n, (double)res.heap_bytes / n,
            res.heap_method);
-    printf("BENCH {\"host\":\"%s\",\"workload\":\"spawn\",\"mode\":\"%s\","
+    printf(BENCH_HEAD "\"workload\":\"spawn\",\"mode\":\"%s\","
            "\"n\":%ld,\"reps\":%d,\"ns_per_task\":%.3f,"
            "\"spawn_ns_per_task\":%.3f,\"tide_bytes_per_task\":%.3f,"
            "\"heap_bytes_per_task\":%.3f,\"heap_method\":\"%s\","
            "\"inuse_bytes_per_task\":%.3f,\"tide_peak_bytes\":%lld}\n",
-           HOST, how, cfg.n, cfg.reps, per, res.best_spawn_ns / n,
+           BENCH_ARGS, how, cfg.n, cfg.reps, per, res.best_spawn_ns / n,
            (double)res.tide_bytes / n, (double)res.heap_bytes / n,
            res.heap_method, res.inuse_bytes < 0 ? -1.0 : (double)res.inuse_bytes / n,
            cfg.counter->peak);
@@ -585,7 +601,8 @@ static int usage(void)
     fprintf(stderr, "usage: tidebench pingpong [switches] [reps] [sleep|queue]\n"
                     "       tidebench spawn [tasks] [reps] [join|gather]\n"
                     "       tidebench queue [items] [reps]\n"
-                    "       tidebench sleepers [tasks] [reps] [real|virtual]\n");
+                    "       tidebench sleepers [tasks] [reps] [real|virtual]\n"
+                    "       (then `debug`: with debug mode on)\n");
     return 2;
 }
 
@@ -620,7 +637,14 @@ int main(int argc, char **argv)
     cfg.n = argc > 2 ? atol(argv[2]) : WORKLOADS[w].n;
     cfg.reps = argc > 3 ? atoi(argv[3]) : WORKLOADS[w].reps;
     int variant = 0; /* index into WORKLOADS[w].variants */
-    if (argc > 4) {
+    int last = argc; /* a final "debug" is not a variant */
+    if (argc > 4 && strcmp(argv[argc - 1], "debug") == 0) {
+        cfg.debug = 1;
+        last--;
+    }
+    if (last > 5)
+        return usage();
+    if (last > 4) {
         variant = -1;
         for (int v = 0; v < 2; v++)
             if (WORKLOADS[w].variants[v] &&
@@ -662,6 +686,9 @@ int main(int argc, char **argv)
     }
     if (cfg.virtual_clock)
         tide_loop_set_virtual_clock(loop, 1);
+    if (cfg.debug)
+        tide_loop_set_debug(loop, 1);
+    cfg.debug = tide_loop_debug(loop); /* TIDE_DEBUG=1 turns it on too */
     tide_loop_on_exit(loop, run_finished, NULL);
     switch (cfg.kind) {
     case W_PINGPONG:

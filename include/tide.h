@@ -1077,6 +1077,16 @@ typedef struct tide_frame {
 #endif
 
 int tide__wake_status(void);
+/* The wake-up outcome of the task being resumed, read where an await
+ * resumes: a load, not a call, on the hot path of every task switch. It is
+ * the first member of the loop running on this thread (not API). */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) &&                      \
+    __STDC_VERSION__ >= 201112L
+extern _Thread_local tide_loop *tide__running;
+#define TIDE__WAKE_STATUS() (*(const int *)(const void *)tide__running)
+#else
+#define TIDE__WAKE_STATUS() tide__wake_status()
+#endif
 int tide__raise(tide_frame *fr, int err, int adopt, const char *text);
 const char *tide__frame_message(const tide_frame *fr);
 tide_status tide__end(tide_frame *fr);
@@ -1173,7 +1183,7 @@ tide_status tide__end(tide_frame *fr);
             TIDE__FR(f)->pc = (id);                                            \
             return TIDE__SUSPENDED;                                            \
         case (id):                                                             \
-            rcv = tide__wake_status();                                         \
+            rcv = TIDE__WAKE_STATUS();                                         \
         }                                                                      \
         if (rcv < 0)                                                           \
             TIDE__RAISE(f, rcv);                                               \
@@ -1186,7 +1196,7 @@ tide_status tide__end(tide_frame *fr);
             TIDE__FR(f)->pc = (id);                                            \
             return TIDE__SUSPENDED;                                            \
         case (id):                                                             \
-            (rc) = tide__wake_status();                                        \
+            (rc) = TIDE__WAKE_STATUS();                                        \
         }                                                                      \
         if ((rc) > 0)                                                          \
             (rc) = 0;                                                          \

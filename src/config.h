@@ -9,9 +9,22 @@
  * can render and take input (DESIGN.md: 5-8 ms keeps a 60 Hz frame). */
 #define TIDE_DEFAULT_TURN_BUDGET_NS (6 * 1000 * 1000)
 
+/* Guest host: the JS clock is a call out of wasm, so a turn compares it
+ * with the budget only after this many steps or this many iterations,
+ * whichever comes first. 32 iterations (64 steps of a ping-pong) cost 4 %
+ * of a task switch on Emscripten; iterations that run no step (timers
+ * only) are rare and keep the second limit meaningful. */
+#define TIDE_TURN_CHECK_STEPS 256
+#define TIDE_TURN_CHECK_ITERATIONS 128
+
 /* Timers due within this much of "now" count as due (asyncio's
  * clock_resolution), so tiny sleeps do not spin the loop. */
 #define TIDE_CLOCK_RESOLUTION_NS 1000
+
+/* Blocking hosts: the driver runs this many loop passes per call of its
+ * inner function (run.c: V8 optimises a wasm function only for the calls
+ * after it got hot, so the inner loop must return now and then). */
+#define TIDE_DRIVE_BATCH 64
 
 /* Initial capacity of the timer heap; it doubles as needed. */
 #define TIDE_TIMER_HEAP_INITIAL 16
@@ -26,6 +39,14 @@
 /* Debug mode: a task step or callback running longer than this is
  * reported (asyncio's slow_callback_duration, 0.1 s). */
 #define TIDE_DEFAULT_SLOW_NS (100 * 1000 * 1000)
+
+/* 0 compiles out the tests for debug mode and tracing on the hot paths
+ * (they are then never on): not for use, only for measuring what those
+ * tests cost when the modes are off. `make bench` builds tidebench_nohooks
+ * this way beside tidebench. */
+#ifndef TIDE_HOOKS
+#define TIDE_HOOKS 1
+#endif
 
 /* Longest debug or deadlock report (bytes); longer ones are cut. */
 #define TIDE_REPORT_MAX 4096

@@ -31,6 +31,7 @@ void tide__debug_init(tide_loop *L)
     L->on_debug = default_debug;
     const char *env = getenv("TIDE_DEBUG");
     L->debug = env && *env && strcmp(env, "0") != 0;
+    tide__loop_hooks_update(L);
 }
 
 void tide__debug_destroy(tide_loop *L)
@@ -46,6 +47,7 @@ int tide_loop_set_debug(tide_loop *loop, int on)
     if (!loop)
         return TIDE_EINVAL;
     loop->debug = on != 0;
+    tide__loop_hooks_update(loop);
     return 0;
 }
 

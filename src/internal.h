@@ -12,6 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* For the hot path: what must be inlined, and what must stay a call of its
+ * own (a slow path, or a function that V8 must see called often). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TIDE__INLINE inline __attribute__((always_inline))
+#define TIDE__NOINLINE __attribute__((noinline))
+#else
+#define TIDE__INLINE inline
+#define TIDE__NOINLINE
+#endif
+
 #define TIDE__CONTAINER(ptr, type, member)                                     \
     ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
@@ -187,7 +197,6 @@ enum {
     TIDE__T_DONE = 1 << 1,
     TIDE__T_MUST_CANCEL = 1 << 2,
     TIDE__T_WAITING = 1 << 3,  /* registered in a wait, not yet woken */
-    TIDE__T_QUEUED = 1 << 4,   /* in the ready queue */
     TIDE__T_OWN_NAME = 1 << 5, /* name points inside the allocation */
     TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
     TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
@@ -413,6 +422,10 @@ enum {
 };
 
 struct tide_loop {
+    /* The outcome the resumed task's await sees (TIDE__WAKE_STATUS in
+     * tide.h reads it here, at offset 0): its status, set by each step. */
+    int wake_status;
+
     tide_alloc_fn alloc;
     void *alloc_ud;
 
@@ -431,6 +444,9 @@ struct tide_loop {
     int64_t turn_budget;
     int virtual_clock;
     unsigned flags;
+    /* Rarely set, tested once per step: debug mode or a tracer is on
+     * (tide__loop_hooks_update keeps it right). */
+    int hooks;
 
     tide_task *current;
     tide__node tasks; /* pending tasks, creation order */
@@ -474,10 +490,19 @@ struct tide_loop {
     tide__xthread xthread; /* [to_thread] cross-thread state (thread.c) */
 };
 
+static inline void tide__loop_hooks_update(tide_loop *L)
+{
+    L->hooks = L->debug || L->trace;
+}
+/* Whether debug mode or a tracer is on; whether debug mode is. Both are
+ * constant 0 in a build with TIDE_HOOKS 0 (config.h). */
+#define TIDE__HOOKS_ON(L) (TIDE_HOOKS ? (L)->hooks : 0)
+#define TIDE__DEBUG_ON(L) (TIDE_HOOKS ? (L)->debug : 0)
+
 /* Report a task event to the loop's tracer, if any. */
 #define TIDE__TRACE(L, ev, t, what, status)                                    \
     do {                                                                       \
-        if ((L)->trace)                                                        \
+        if (TIDE_HOOKS && (L)->trace)                                          \
             (L)->trace((L), (ev), (t), (what), (status), (L)->trace_arg);      \
     } while (0)
 
@@ -486,6 +511,9 @@ static inline void tide__wakeup(tide_loop *L)
     if (L->host.idle)
         tide__host_wakeup(L);
 }
+
+_Static_assert(offsetof(struct tide_loop, wake_status) == 0,
+               "TIDE__WAKE_STATUS reads the first member of the loop");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;
@@ -570,6 +598,9 @@ static inline int64_t tide__clock_reading(tide_loop *L, int ok, int64_t raw)
 /* The loop's clock now (ns): reads the host clock unless virtual. */
 int64_t tide__loop_now(tide_loop *L);
 void tide__loop_iterate(tide_loop *L);
+/* Runs the ready-queue entries r, r->next, ... taken off the queue by an
+ * iteration (task.c: task steps are inlined there). */
+void tide__run_entries(tide_loop *L, tide__runnable *r);
 /* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
 int64_t tide__loop_timeout(tide_loop *L);
 /* After an iteration: moves the run through its phases (main finished ->

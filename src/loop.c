@@ -104,6 +104,7 @@ int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg)
         return TIDE_EINVAL;
     loop->trace = fn;
     loop->trace_arg = fn ? arg : NULL;
+    tide__loop_hooks_update(loop);
     return 0;
 }
 
@@ -174,7 +175,7 @@ static void handle_invoke(tide_handle *h)
     h->pending = 0;
     if (!h->cancelled) {
         tide_loop *L = h->loop;
-        int debug = L->debug;
+        int debug = TIDE__DEBUG_ON(L);
         int64_t started = debug ? tide__host_now(L) : 0;
         int rc = h->cb(h->arg);
         if (rc < 0)
@@ -302,12 +303,7 @@ void tide__loop_iterate(tide_loop *L)
     tide__runnable *r = L->ready_head;
     L->ready_head = NULL;
     L->ready_tail = &L->ready_head;
-    while (r) {
-        tide__runnable *next = r->next;
-        r->run(r);
-        L->steps++;
-        r = next;
-    }
+    tide__run_entries(L, r);
     if (L->due_len)
         tide__timers_fire_due(L);
 }

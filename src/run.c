@@ -124,10 +124,14 @@ int tide__virtual_grace(tide_loop *L)
     return 1;
 }
 
-int tide__run_blocking(tide_loop *L)
+/* At most TIDE_DRIVE_BATCH passes of the blocking driver; returns 1 once
+ * the run is over. The driver calls it again and again rather than loop
+ * in one call: V8 has no on-stack replacement for wasm, so a function
+ * entered once keeps its baseline (Liftoff) code for the whole run, and
+ * the driver's passes were a tenth of a task switch's cost. */
+static TIDE__NOINLINE int run_passes(tide_loop *L)
 {
-    tide__loop_set_running(L, 1);
-    for (;;) {
+    for (int n = 0; n < TIDE_DRIVE_BATCH; n++) {
         TIDE__THREADS_POLL(L); /* what other threads delivered meanwhile */
         int64_t timeout = L->ready_head ? 0 : tide__loop_timeout(L);
         if (timeout < 0 && L->host_pending) {
@@ -136,7 +140,7 @@ int tide__run_blocking(tide_loop *L)
         }
         if (timeout < 0) {
             if (tide__loop_deadlock(L))
-                break;
+                return 1;
             continue;
         }
         if (timeout > 0) {
@@ -149,8 +153,20 @@ int tide__run_blocking(tide_loop *L)
         }
         tide__loop_iterate(L);
         if (tide__loop_advance_fast(L))
-            break;
+            return 1;
     }
+    return 0;
+}
+
+int tide__run_blocking(tide_loop *L)
+{
+    tide__loop_set_running(L, 1);
+    /* Two call sites on purpose: wasm-opt (which clang runs at link when
+     * it is installed) inlines a function called from one place only,
+     * which would put the hot loop back in here, in baseline code. */
+    if (!run_passes(L))
+        while (!run_passes(L))
+            ;
     return tide__loop_end_run(L);
 }
 

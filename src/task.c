@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static void task_step(tide__runnable *r);
+static void task_step_entry(tide__runnable *r);
 
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
-    if (L->debug)
+    if (TIDE__DEBUG_ON(L))
         tide__debug_freed(L, t);
     tide__list_remove(&t->link); /* from the loop's list of done tasks */
     /* a task freed in the middle of its FINALLY still holds its message */
@@ -51,13 +51,13 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     if (!t)
         return TIDE_ENOMEM;
     memset(t, 0, sizeof *t);
-    t->run.run = task_step;
+    t->run.run = task_step_entry;
     t->loop = L;
     t->fn = fn;
     t->id = ++L->next_task_id;
     t->alloc_size = size;
     t->refs = 1;
-    t->flags = TIDE__T_LOOP_REF | TIDE__T_QUEUED;
+    t->flags = TIDE__T_LOOP_REF;
     tide__list_init(&t->awaiters);
     void *fr = tide__task_frame(t);
     memcpy(fr, frame, frame_size);
@@ -220,7 +220,7 @@ int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
 {
     tide_loop *L = t->loop;
     /* reading a real clock costs: only when someone will look */
-    t->since = (L->debug || L->trace) ? tide__loop_now(L) : L->now;
+    t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
     t->wait_ops = ops;
     t->wait_out = out;
     t->flags |= TIDE__T_WAITING;
@@ -234,7 +234,6 @@ void tide__wake(tide_task *t, int status, tide__msg *msg)
     t->flags &= (uint16_t)~TIDE__T_WAITING;
     t->status = status;
     tide__msg_set(t->loop, &t->msg, msg);
-    t->flags |= TIDE__T_QUEUED;
     tide__ready_push(t->loop, &t->run);
     tide__wakeup(t->loop);
 }
@@ -298,11 +297,14 @@ static void deliver_cancel(tide_task *t)
         t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
 }
 
-static void task_step(tide__runnable *r)
+/* The rare parts of a step, before the coroutine runs: a cancellation to
+ * throw in, a cancel message to drop, a wait to resume from, the trace.
+ * Returns 1 if the step is over already (cancelled before its first step,
+ * or waiting again after the wait's resume hook). */
+static TIDE__NOINLINE int step_prepare(tide_task *t)
 {
-    tide_task *t = TIDE__CONTAINER(r, tide_task, run);
     tide_loop *L = t->loop;
-    unsigned flags = t->flags & ~(unsigned)TIDE__T_QUEUED;
+    unsigned flags = t->flags;
     if (flags & TIDE__T_MUST_CANCEL) {
         flags &= ~(unsigned)TIDE__T_MUST_CANCEL;
         if (!(flags & TIDE__T_STARTED)) {
@@ -310,7 +312,7 @@ static void task_step(tide__runnable *r)
             t->flags = (uint16_t)(flags | TIDE__T_STARTED);
             tide__msg_set(L, &t->msg, t->cancel_msg);
             task_finish(t, TIDE_ECANCELLED);
-            return;
+            return 1;
         }
         if (t->status != TIDE_ECANCELLED) {
             /* woken with an outcome, then cancelled before it could run:
@@ -332,7 +334,7 @@ static void task_step(tide__runnable *r)
             L->current = NULL;
             if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
                 deliver_cancel(t);
-                return;
+                return 1;
             }
             if (rc >= 0)
                 tide__msg_set(L, &t->msg, NULL);
@@ -340,27 +342,74 @@ static void task_step(tide__runnable *r)
         }
     }
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
+    if (L->debug && t->status == TIDE_ECANCELLED)
+        t->flags |= TIDE__T_CANCEL_SEEN;
+    return 0;
+}
+
+/* The hooks after a step that suspended the task. */
+static TIDE__NOINLINE void step_suspended_hooks(tide_loop *L, tide_task *t)
+{
+    TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
+                t->wait_ops ? t->wait_ops->what : "yield", 0);
+    if (L->debug)
+        tide__debug_suspended(L, t);
+}
+
+/*
+ * One step: the hot path of every task switch. The common case (a yield or
+ * a wake-up with nothing to deliver, no trace, no debug mode) costs one
+ * test before the coroutine runs and one after; everything else is in
+ * step_prepare and step_suspended_hooks.
+ */
+static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
+{
+    int debug = 0; /* the step may switch it: measure consistently */
     int64_t started = 0;
-    int debug = L->debug; /* the step may switch it: measure consistently */
-    if (debug) {
-        started = tide__host_now(L); /* real time, whatever the clock */
-        if (t->status == TIDE_ECANCELLED)
-            t->flags |= TIDE__T_CANCEL_SEEN;
+    unsigned flags = t->flags;
+    if ((flags & TIDE__T_MUST_CANCEL) | (uintptr_t)t->cancel_msg |
+        (uintptr_t)t->wait_ops | (unsigned)TIDE__HOOKS_ON(L)) {
+        if (step_prepare(t))
+            return;
+        debug = L->debug;
+        if (debug)
+            started = tide__host_now(L); /* real time, whatever the clock */
+    } else {
+        t->flags = (uint16_t)(flags | TIDE__T_STARTED);
     }
     L->current = t;
+    L->wake_status = t->status;
     int st = t->fn(tide__task_frame(t));
     L->current = NULL;
     if (debug)
         tide__debug_slow(L, t, tide__host_now(L) - started);
-    if (st == TIDE__SUSPENDED) {
-        TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
-                    t->wait_ops ? t->wait_ops->what : "yield", 0);
-        if (L->debug)
-            tide__debug_suspended(L, t);
-        deliver_cancel(t);
+    if (st != TIDE__SUSPENDED) {
+        task_finish(t, st);
         return;
     }
-    task_finish(t, st);
+    if (TIDE__HOOKS_ON(L))
+        step_suspended_hooks(L, t);
+    if (t->flags & TIDE__T_MUST_CANCEL)
+        deliver_cancel(t);
+}
+
+static void task_step_entry(tide__runnable *r)
+{
+    tide_task *t = TIDE__CONTAINER(r, tide_task, run);
+    task_step(t->loop, t);
+}
+
+void tide__run_entries(tide_loop *L, tide__runnable *r)
+{
+    while (r) {
+        tide__runnable *next = r->next;
+        if (r->run == task_step_entry) /* nearly always: inlined */
+            task_step(L, TIDE__CONTAINER(r, tide_task, run));
+        else
+            r->run(r);
+        L->steps++;
+        r = next;
+    }
 }
 
 tide_status tide__end(tide_frame *fr)

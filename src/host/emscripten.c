@@ -138,8 +138,8 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
             over = 1;
             break;
         }
-        if (L->steps - checked_steps < 256 &&
-            L->iterations - checked_iters < 32)
+        if (L->steps - checked_steps < TIDE_TURN_CHECK_STEPS &&
+            L->iterations - checked_iters < TIDE_TURN_CHECK_ITERATIONS)
             continue;
         checked_steps = L->steps;
         checked_iters = L->iterations;
