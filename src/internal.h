@@ -370,6 +370,9 @@ void tide__host_exit(int status);
 /* Guest host: new ready work arrived while the loop is idle between turns;
  * ask the host for a turn. Call through tide__wakeup(). */
 void tide__host_wakeup(tide_loop *L);
+/* Hosts without threads: a to_thread call ran inline on the loop's thread
+ * (the guest host tells the JS API, which says so once a run). */
+void tide__host_ran_inline(tide_loop *L);
 /* Host-specific per-loop state (only the guest host has any) */
 typedef struct tide__host_state {
     int idle;            /* between turns, no turn requested: wake the host */

@@ -37,17 +37,6 @@
 #if defined(__wasi__) ||                                                       \
     (defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__))
 #define HAVE_THREADS 0
-#ifdef __EMSCRIPTEN__
-#include <emscripten/emscripten.h> /* EM_JS */
-/* Tells the JS API (web/tide.mjs, Module.onTideInline) that a to_thread
- * call ran inline, so that it can say so without debug mode: a page that
- * is not cross-origin isolated gets this build, and its author should
- * know why the page froze. Defined here so the library needs no JS. */
-EM_JS(void, tide_js_ran_inline, (void), {
-    if (typeof Module["onTideInline"] === "function")
-        Module["onTideInline"]();
-});
-#endif
 #else
 #define HAVE_THREADS 1
 #include <pthread.h>
@@ -553,9 +542,7 @@ int tide_to_thread_abandon(tide_thread_fn fn, void *arg, void **result,
      * outcome still reaches the task from the ready queue, one iteration
      * on, so the await behaves as on a threaded host. */
     tide__debug_blocking(L, t, "to_thread");
-#ifdef __EMSCRIPTEN__
-    tide_js_ran_inline();
-#endif
+    tide__host_ran_inline(L);
     void *value = NULL;
     int st = fn(arg, &value);
     j->result = value;

@@ -398,6 +398,7 @@ class Live {
     if (clock === 'virtual') this.#startReplay();
     else {
       this.view.setCursor(null);
+      this.view.draw(); // the final states are on screen when 'done' is
       this.#setState('done', this.summary);
     }
   }
@@ -452,6 +453,7 @@ class Live {
     const shown = typeof r.shown === 'function' ? r.shown() : r.shown;
     for (const l of this.lines.slice(shown)) this.#addLine(l.t, l.text, l.kind);
     this.view.setCursor(null);
+    this.view.draw(); // the final states are on screen when 'done' is
     this.#setState('done', this.summary);
   }
 

@@ -36,6 +36,7 @@ extern void tide_js_exit(int status);
 extern int tide_js_trace_wanted(void);
 extern int tide_js_report_wanted(void);
 extern void tide_js_report(int kind, const char *text);
+extern void tide_js_ran_inline(void);
 extern void tide_js_trace(const void *records, uint32_t count,
                           const char *names);
 extern void tide_js_run_end(uint32_t run, int err, const char *name,
@@ -161,6 +162,12 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
     L->host.idle = !L->host.scheduled;
     tide__loop_set_running(L, 0);
     trace_flush(); /* one batch of trace events per turn */
+}
+
+void tide__host_ran_inline(tide_loop *L)
+{
+    (void)L;
+    tide_js_ran_inline();
 }
 
 void tide__host_exit(int status)

@@ -174,6 +174,12 @@ mergeInto(LibraryManager.library, {
       process.exitCode = status;
   },
 
+  // A to_thread call ran inline (a build without pthreads): web/tide.mjs
+  // says so once a run, so that a page author knows why the page froze.
+  tide_js_ran_inline: function () {
+    if (typeof Module['onTideInline'] === 'function') Module['onTideInline']();
+  },
+
   tide_js_report_wanted: function () {
     return typeof Module['onTideReport'] === 'function' ? 1 : 0;
   },

@@ -48,6 +48,11 @@ void tide__host_wakeup(tide_loop *L)
     (void)L; /* never idle between turns: the driver owns the thread */
 }
 
+void tide__host_ran_inline(tide_loop *L)
+{
+    (void)L; /* debug mode reports it (TIDE_DEBUG_BLOCKING); nothing else */
+}
+
 void tide__host_exit(int status)
 {
     (void)status;
