@@ -10,11 +10,16 @@ void tide__donecb_run(tide__runnable *r)
     cb->fn(cb);
 }
 
+static void user_donecb_run(tide__donecb *cb);
+
 void tide__donecb_fire(tide__waiter *w, tide_task *task)
 {
     tide__donecb *cb = TIDE__CONTAINER(w, tide__donecb, waiter);
     cb->linked = 0;
-    task->flags |= TIDE__T_RETRIEVED; /* its outcome reached someone */
+    /* its outcome reached someone; a program's own callback only counts
+     * if it reads the outcome (tide_task_result), as in asyncio */
+    if (cb->fn != user_donecb_run)
+        task->flags |= TIDE__T_RETRIEVED;
     cb->status = task->status;
     cb->msg = tide__msg_ref(task->msg);
     cb->value = task->status >= 0

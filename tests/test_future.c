@@ -210,6 +210,37 @@ static void leftover_after(tide_loop *loop, tide_task *main, int err)
     TH_CHECK(leftover_calls <= 1);
 }
 
+/* In debug mode, a failed task whose only observer is a done callback that
+ * never reads the outcome is still reported as never retrieved (asyncio:
+ * add_done_callback alone does not retrieve the exception); one that reads
+ * it is not. */
+struct unread {
+    TIDE_FRAME;
+    tide_task *quiet, *reader;
+};
+
+static tide_status unread(void *frame)
+{
+    struct unread *f = frame;
+    TIDE_BEGIN(f);
+    tide_loop_set_debug(tide_running_loop(), 1);
+    TIDE_TRY(f, TIDE_SPAWN(&f->quiet, child, "quiet", .err = E_BOOM));
+    TIDE_TRY(f, tide_task_add_done_callback(f->quiet, other, IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->reader, child, "reader", .err = E_BOOM));
+    TIDE_TRY(f, tide_task_add_done_callback(f->reader, logged, IV(2)));
+    TIDE_AWAIT(f, tide_sleep(1));
+    TH_LOG_IS("other1 cb2:boom");
+    tide_task_release(f->quiet);
+    tide_task_release(f->reader);
+    f->quiet = f->reader = NULL;
+    TH_CHECK(th_debug_has(TIDE_DEBUG_UNRETRIEVED, "'quiet' failed"));
+    TH_CHECK(!th_debug_has(TIDE_DEBUG_UNRETRIEVED, "'reader'"));
+    TIDE_FINALLY(f);
+    tide_task_release(f->quiet);
+    tide_task_release(f->reader);
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE_AFTER("FUT-01 done callbacks run one iteration after the task "
                   "ends, in registration order, also for a failed task",
@@ -226,5 +257,8 @@ static const th_case cases[] = {
     TH_CASE_AFTER("done callbacks: bad input; a registration left when the "
                   "run ends leaks nothing",
                   leftover, leftover_after, TH_OOM),
+    TH_CASE("done callbacks: one that never reads a failed task's error "
+            "leaves it reported as never retrieved in debug mode",
+            unread),
 };
 TH_MAIN(cases)

@@ -367,12 +367,17 @@ static tide_status many(void *frame)
 }
 
 /* Out of memory at every allocation of a run with calls in flight: each
- * failure is an error, never a leak or a crash. */
+ * failure is an error, never a leak or a crash. Whatever failed, the
+ * callers are joined before the run ends: a caller cancelled at the end
+ * of the run would give up a call still running on a thread, which on
+ * Emscripten (where the loop cannot wait for a worker) comes back, and is
+ * freed, only after this case's bytes were counted. */
 struct oom {
     TIDE_FRAME;
     tide_task *tasks[3];
     void *values[3];
     void *value;
+    int i, rc;
 };
 static tide_status oom(void *frame)
 {
@@ -387,6 +392,9 @@ static tide_status oom(void *frame)
     TIDE_YIELD(f);
     TH_EQ_INT(INT(f->value), 42);
     TIDE_FINALLY(f);
+    for (f->i = 0; f->i < 3; f->i++)
+        if (f->tasks[f->i])
+            TIDE_AWAIT_CATCH(f, tide_join(f->tasks[f->i], NULL), f->rc);
     for (int i = 0; i < 3; i++)
         tide_task_release(f->tasks[i]);
     TIDE_END(f);
