@@ -374,12 +374,19 @@ void tide__host_wakeup(tide_loop *L);
  * (the guest host tells the JS API, which says so once a run). */
 void tide__host_ran_inline(tide_loop *L);
 /* Host-specific per-loop state (only the guest host has any) */
+struct tide__embed_trace; /* the guest host's trace buffer (emscripten.c) */
 typedef struct tide__host_state {
     int idle;            /* between turns, no turn requested: wake the host */
     int in_turn;         /* inside a turn */
     int scheduled;       /* a turn is requested (0 none, 1 micro, 2 macro) */
     int64_t timer_at;    /* deadline of the armed host timer, -1 if none */
     int64_t slice_start; /* start of the run of turns without a macrotask */
+    /* The JS embedding's view of the run under way (emscripten.c); the
+     * list of all runs of the instance is kept on the JS side. */
+    uint32_t run_id;          /* 1, 2, ... in the order runs start */
+    tide_trace_fn prev_trace; /* the program's own tracer, still called */
+    void *prev_arg;
+    struct tide__embed_trace *trace; /* NULL: this run is not traced */
 } tide__host_state;
 
 /* ==== [to_thread] begin - to_thread and call_soon_threadsafe ============

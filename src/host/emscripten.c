@@ -15,8 +15,9 @@
  * The JS half is src/host/emscripten.js.
  *
  * The second half of this file serves the JS embedding (web/tide.mjs):
- * it keeps the list of loops being driven, so JS can cancel their main
- * tasks, trace them, and learn each run's outcome when it ends.
+ * with emscripten.js, which keeps the list of loops being driven, it lets
+ * JS cancel their main tasks, trace them, and learn each run's outcome
+ * when it ends.
  */
 #include "../internal.h"
 
@@ -41,7 +42,7 @@ extern void tide_js_trace(const void *records, uint32_t count,
                           const char *names);
 extern void tide_js_run_end(uint32_t run, int err, const char *name,
                             const char *text, const char *msg, void *value);
-extern void tide_js_run_over(uint32_t running);
+extern void tide_js_run_over(void);
 extern void tide_js_flush_output(void);
 
 static void embed_start(tide_loop *L);
@@ -161,7 +162,8 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
     }
     L->host.idle = !L->host.scheduled;
     tide__loop_set_running(L, 0);
-    trace_flush(); /* one batch of trace events per turn */
+    if (L->host.trace)
+        trace_flush(); /* one batch of trace events per turn */
 }
 
 void tide__host_ran_inline(tide_loop *L)
@@ -179,29 +181,25 @@ void tide__host_exit(int status)
  *
  * A *run* is one tide_loop_run of a loop, from tide__host_drive to its end.
  * The JS handle of a program (web/tide.mjs) follows its runs:
- *   - tide_js_cancel() cancels the main task of every run under way;
- *   - with tracing on, every run is traced into one buffer of fixed-size
+ *   - tide.mjs's cancel() cancels the main task of every run under way;
+ *   - with tracing on, every run is traced into a buffer of fixed-size
  *     records that goes to JS in one call per turn (or when full);
  *   - when a run ends, JS gets its outcome (error name, message, value)
  *     before the loop's own exit callback runs (which may free the task),
  *     then a count of the runs still going: at 0, with main() returned, the
  *     program is over.
- * This state is per wasm instance, like the C globals of the program; only
- * the thread that drives loops (the main one) touches it.
+ * What concerns one run lives in its loop (L->host); what concerns all the
+ * runs of the instance (their list in start order, the run counter) lives
+ * in TideHost (emscripten.js), which calls back per loop. No state here
+ * outside a loop.
  */
 
-enum { MAX_RUNS = 32, TRACE_CAP = 1024, NAMES_CAP = 16384 };
+enum { TRACE_CAP = 1024, NAMES_CAP = 16384 };
 
-typedef struct embed_run {
-    tide_loop *loop; /* NULL: a free slot */
-    uint32_t id;     /* 1, 2, ... in the order runs start */
-    tide_trace_fn prev_trace; /* the program's own tracer, still called */
-    void *prev_arg;
-} embed_run;
-
-static embed_run runs[MAX_RUNS];
-static uint32_t last_run_id;
-static uint32_t running; /* runs under way, counted even beyond MAX_RUNS */
+/* src/host/emscripten.js: the registry of runs under way */
+extern uint32_t tide_js_run_start(tide_loop *L); /* returns the run's id */
+extern void tide_js_run_stop(tide_loop *L);
+extern void tide_js_trace_flush_all(void); /* every run, in start order */
 
 /* One trace event as emscripten.js reads it: 32 bytes. */
 typedef struct trace_rec {
@@ -210,29 +208,43 @@ typedef struct trace_rec {
     uint32_t task;
     int32_t status;
     const char *what; /* a static string or NULL */
-    int32_t name;     /* spawn: offset of the name in trace_names, else -1 */
+    int32_t name;     /* spawn: offset of the name in names, else -1 */
     double time;      /* loop time, seconds */
 } trace_rec;
 _Static_assert(sizeof(trace_rec) == 32, "emscripten.js reads 32-byte records");
 
-static trace_rec trace_buf[TRACE_CAP];
-static uint32_t trace_len;
-static char trace_names[NAMES_CAP];
-static uint32_t names_len;
+/* A traced run's buffer, allocated when the run starts, freed when it
+ * ends (a loop cannot be destroyed while it runs). */
+struct tide__embed_trace {
+    trace_rec recs[TRACE_CAP];
+    uint32_t len;
+    uint32_t names_len;
+    char names[NAMES_CAP];
+};
+
+/* Delivers one loop's buffered events. Called from JS (through
+ * tide_js_trace_flush_all) for each run under way, in start order, so the
+ * runs' events come out in the same order whichever loop asks. */
+EMSCRIPTEN_KEEPALIVE void tide__embed_trace_flush(tide_loop *L)
+{
+    struct tide__embed_trace *b = L->host.trace;
+    if (!b || !b->len)
+        return;
+    uint32_t n = b->len;
+    b->len = 0; /* first: JS code may cause more events */
+    b->names_len = 0;
+    tide_js_trace(b->recs, n, b->names);
+}
 
 static void trace_flush(void)
 {
-    if (!trace_len)
-        return;
-    uint32_t n = trace_len;
-    trace_len = 0; /* first: JS code may cause more events */
-    names_len = 0;
-    tide_js_trace(trace_buf, n, trace_names);
+    tide_js_trace_flush_all();
 }
 
 static void trace_record(tide_loop *L, int event, tide_task *t,
-                         const char *what, int status, const embed_run *run)
+                         const char *what, int status)
 {
+    struct tide__embed_trace *b = L->host.trace;
     const char *name = NULL;
     size_t len = 0;
     if (event == TIDE_TRACE_SPAWN) {
@@ -241,20 +253,20 @@ static void trace_record(tide_loop *L, int event, tide_task *t,
         if (len > NAMES_CAP / 4)
             len = NAMES_CAP / 4; /* a silly name is cut, not lost */
     }
-    if (trace_len == TRACE_CAP || (name && names_len + len + 1 > NAMES_CAP))
-        trace_flush();
-    trace_rec *r = &trace_buf[trace_len++];
+    if (b->len == TRACE_CAP || (name && b->names_len + len + 1 > NAMES_CAP))
+        trace_flush(); /* all runs: older events of the others go first */
+    trace_rec *r = &b->recs[b->len++];
     r->event = event;
-    r->run = run->id;
+    r->run = L->host.run_id;
     r->task = tide_task_id(t);
     r->status = status;
     r->what = what;
     r->name = -1;
     if (name) {
-        memcpy(trace_names + names_len, name, len);
-        trace_names[names_len + len] = 0;
-        r->name = (int32_t)names_len;
-        names_len += (uint32_t)len + 1;
+        memcpy(b->names + b->names_len, name, len);
+        b->names[b->names_len + len] = 0;
+        r->name = (int32_t)b->names_len;
+        b->names_len += (uint32_t)len + 1;
     }
     /* The clock is read when a step starts; the other events of that step
      * follow it closely, and wakes come from timers that set L->now. */
@@ -265,17 +277,18 @@ static void trace_record(tide_loop *L, int event, tide_task *t,
 static void trace_event(tide_loop *L, int event, tide_task *t,
                         const char *what, int status, void *arg)
 {
-    embed_run *run = arg;
-    if (run->prev_trace)
-        run->prev_trace(L, event, t, what, status, run->prev_arg);
-    trace_record(L, event, t, what, status, run);
+    (void)arg;
+    if (L->host.prev_trace)
+        L->host.prev_trace(L, event, t, what, status, L->host.prev_arg);
+    trace_record(L, event, t, what, status);
 }
 
 /* Tasks made before the run started (main among them) get their spawn
  * event now, in creation order (the program's own tracer saw them). */
 static int trace_existing(tide_task *t, void *arg)
 {
-    trace_record(t->loop, TIDE_TRACE_SPAWN, t, NULL, 0, arg);
+    (void)arg;
+    trace_record(t->loop, TIDE_TRACE_SPAWN, t, NULL, 0);
     return 0;
 }
 
@@ -290,41 +303,33 @@ static void report_to_js(tide_loop *loop, int kind, const char *text,
     tide_js_report(kind, text);
 }
 
-static embed_run *find_run(const tide_loop *L)
-{
-    for (int i = 0; i < MAX_RUNS; i++)
-        if (runs[i].loop == L)
-            return &runs[i];
-    return NULL;
-}
-
 static void embed_start(tide_loop *L)
 {
-    running++;
-    embed_run *r = find_run(NULL); /* a free slot; none: run untracked */
-    if (!r)
-        return;
-    r->loop = L;
-    r->id = ++last_run_id;
-    r->prev_trace = NULL;
-    r->prev_arg = NULL;
+    L->host.run_id = tide_js_run_start(L);
+    L->host.prev_trace = NULL;
+    L->host.prev_arg = NULL;
+    L->host.trace = NULL;
     if (tide_js_report_wanted())
         tide_loop_set_debug_handler(L, report_to_js, NULL);
-    if (tide_js_trace_wanted()) {
-        if (L->trace != trace_event) {
-            r->prev_trace = L->trace;
-            r->prev_arg = L->trace_arg;
-        }
-        tide_loop_set_trace(L, trace_event, r);
-        tide__loop_now(L); /* stamp them with the clock now, not before */
-        tide_loop_walk(L, trace_existing, r);
+    if (!tide_js_trace_wanted())
+        return;
+    L->host.trace = tide__alloc(L, sizeof *L->host.trace);
+    if (!L->host.trace)
+        return; /* out of memory: the run goes on untraced */
+    L->host.trace->len = 0;
+    L->host.trace->names_len = 0;
+    if (L->trace != trace_event) {
+        L->host.prev_trace = L->trace;
+        L->host.prev_arg = L->trace_arg;
     }
+    tide_loop_set_trace(L, trace_event, NULL);
+    tide__loop_now(L); /* stamp them with the clock now, not before */
+    tide_loop_walk(L, trace_existing, NULL);
 }
 
 /* Wraps the loop's exit callback for the one call tide__loop_end_run
  * makes, so the outcome is read before the callback may free the task. */
 typedef struct embed_ending {
-    embed_run *slot; /* NULL if the run was not tracked */
     tide_exit_fn fn;
     void *arg;
 } embed_ending;
@@ -332,16 +337,17 @@ typedef struct embed_ending {
 static void embed_exit(tide_loop *L, tide_task *main, int err, void *arg)
 {
     embed_ending *e = arg;
-    uint32_t id = e->slot ? e->slot->id : 0;
+    uint32_t id = L->host.run_id;
     L->on_exit = e->fn; /* put back first: fn may destroy or rerun L */
     L->on_exit_arg = e->arg;
-    if (e->slot && L->trace == trace_event) {
-        trace_flush();
-        tide_loop_set_trace(L, e->slot->prev_trace, e->slot->prev_arg);
+    if (L->host.trace) {
+        trace_flush(); /* while L is still a run under way */
+        if (L->trace == trace_event)
+            tide_loop_set_trace(L, L->host.prev_trace, L->host.prev_arg);
+        tide__free(L, L->host.trace, sizeof *L->host.trace);
+        L->host.trace = NULL;
     }
-    if (e->slot)
-        e->slot->loop = NULL; /* free for a run that fn may start */
-    running--;
+    tide_js_run_stop(L); /* before fn, which may start another run */
     const char *msg = NULL;
     void *value = NULL;
     if (main && err < 0 && tide_task_error(main) == err)
@@ -355,51 +361,43 @@ static void embed_exit(tide_loop *L, tide_task *main, int err, void *arg)
     fflush(stdout);
     fflush(stderr);
     tide_js_flush_output();
-    tide_js_run_over(running);
+    tide_js_run_over();
 }
 
 static void embed_end(tide_loop *L)
 {
-    embed_ending e = {find_run(L), L->on_exit, L->on_exit_arg};
+    embed_ending e = {L->on_exit, L->on_exit_arg};
     L->on_exit = embed_exit;
     L->on_exit_arg = &e;
     tide__loop_end_run(L); /* calls embed_exit; may destroy L */
 }
 
-/* Cancels the main task of every run under way with `msg` (may be NULL).
- * Returns how many cancellations took. Called by JS between turns. */
-EMSCRIPTEN_KEEPALIVE int tide_js_cancel(const char *msg)
+/* Cancels L's main task with `msg` (may be NULL); returns 1 if the
+ * cancellation took. JS calls it for every run under way, between turns. */
+EMSCRIPTEN_KEEPALIVE int tide_js_cancel_loop(tide_loop *L, const char *msg)
 {
-    int n = 0;
-    for (int i = 0; i < MAX_RUNS; i++) {
-        tide_loop *L = runs[i].loop;
-        if (!L || !L->main || tide_task_done(L->main))
-            continue;
-        tide__loop_now(L); /* the wakes it causes carry the cancel's time */
-        if (tide_task_cancel(L->main, msg) > 0)
-            n++;
-    }
-    return n;
+    if (!L->main || tide_task_done(L->main))
+        return 0;
+    tide__loop_now(L); /* the wakes it causes carry the cancel's time */
+    return tide_task_cancel(L->main, msg) > 0;
 }
 
-/* A dump of the pending tasks of every run under way (tide_loop_dump), in
- * a buffer that stays valid until the next call. */
-EMSCRIPTEN_KEEPALIVE const char *tide_js_dump(void)
+/* A dump of L's pending tasks (tide_loop_dump) in a malloc'd string that
+ * JS frees with tide_js_dump_free, or NULL. JS joins the runs' dumps. */
+EMSCRIPTEN_KEEPALIVE char *tide_js_dump_loop(tide_loop *L)
 {
-    static char *buf;
-    size_t cap = 1, len = 0;
-    for (int i = 0; i < MAX_RUNS; i++)
-        if (runs[i].loop)
-            cap += tide_loop_dump(runs[i].loop, NULL, 0) + 1;
-    free(buf);
-    buf = malloc(cap);
+    size_t cap = tide_loop_dump(L, NULL, 0) + 1;
+    char *buf = malloc(cap);
     if (!buf)
         return NULL;
     buf[0] = 0;
-    for (int i = 0; i < MAX_RUNS; i++)
-        if (runs[i].loop)
-            len += tide_loop_dump(runs[i].loop, buf + len, cap - len);
+    tide_loop_dump(L, buf, cap);
     return buf;
+}
+
+EMSCRIPTEN_KEEPALIVE void tide_js_dump_free(char *buf)
+{
+    free(buf);
 }
 
 /* Delivers the trace events buffered so far: web/tide.mjs calls it before
@@ -408,12 +406,6 @@ EMSCRIPTEN_KEEPALIVE const char *tide_js_dump(void)
 EMSCRIPTEN_KEEPALIVE void tide_js_trace_flush(void)
 {
     trace_flush();
-}
-
-/* Runs under way (the program is over when main() returned and this is 0). */
-EMSCRIPTEN_KEEPALIVE uint32_t tide_js_running(void)
-{
-    return running;
 }
 
 /* The symbolic name of an error code, or NULL (trace events carry it). */

@@ -8,6 +8,7 @@
 //      Module.onTideExit(status)      tide_main's exit status
 //      Module.onTideRunEnd(report)    a run's outcome, as it ends
 //      Module.onTideRunOver(running)  after a run ended; running = runs left
+//                                     (this file keeps the list of runs)
 //      Module.onTideTrace(events)     a batch of trace events (if set, every
 //                                     run is traced)
 //    and Module.tideHost, the calls the embedder makes into the program.
@@ -24,6 +25,10 @@ mergeInto(LibraryManager.library, {
     whats: null, // trace: pointer -> static string
     names: null, // trace: run/task -> task name
     errnames: null, // trace: error code -> name
+    // The runs under way: loop pointer -> run id, in start order (a Map
+    // keeps insertion order). The per-run state is in each loop (C).
+    runs: null,
+    lastRun: 0, // ids go 1, 2, ... in the order runs start
     // Functions other JS libraries register (push) to release what they
     // hold when the instance is torn down (pending fetches, workers, ...).
     teardownHooks: [],
@@ -72,7 +77,12 @@ mergeInto(LibraryManager.library, {
       return TideHost.depth > 0;
     },
     running: function () {
-      return _tide_js_running();
+      return TideHost.runs ? TideHost.runs.size : 0;
+    },
+    // The loops of the runs under way, in start order (a copy: the calls
+    // made for each may start or end runs).
+    loops: function () {
+      return TideHost.runs ? Array.from(TideHost.runs.keys()) : [];
     },
     cancel: function (msg) {
       var top = stackSave();
@@ -87,7 +97,10 @@ mergeInto(LibraryManager.library, {
         callUserCallback(function () {
           TideHost.depth++;
           try {
-            n = _tide_js_cancel(p);
+            n = 0;
+            var loops = TideHost.loops();
+            for (var i = 0; i < loops.length; i++)
+              if (TideHost.runs.has(loops[i])) n += _tide_js_cancel_loop(loops[i], p);
           } finally {
             TideHost.depth--;
           }
@@ -98,8 +111,15 @@ mergeInto(LibraryManager.library, {
       }
     },
     dump: function () {
-      var p = _tide_js_dump();
-      return p ? UTF8ToString(p) : '';
+      var text = '';
+      var loops = TideHost.loops();
+      for (var i = 0; i < loops.length; i++) {
+        var p = _tide_js_dump_loop(loops[i]);
+        if (!p) continue;
+        text += UTF8ToString(p);
+        _tide_js_dump_free(p);
+      }
+      return text;
     },
     readString: function (p) {
       return p ? UTF8ToString(p) : null;
@@ -272,9 +292,32 @@ mergeInto(LibraryManager.library, {
     });
   },
 
-  tide_js_run_over: function (running) {
+  // The registry of runs (emscripten.c's embed_start / embed_exit).
+  tide_js_run_start__deps: ['$TideHost'],
+  tide_js_run_start: function (L) {
+    if (!TideHost.runs) TideHost.runs = new Map();
+    var id = ++TideHost.lastRun;
+    TideHost.runs.set(L, id);
+    return id;
+  },
+
+  tide_js_run_stop__deps: ['$TideHost'],
+  tide_js_run_stop: function (L) {
+    if (TideHost.runs) TideHost.runs.delete(L);
+  },
+
+  // Every run's buffered trace events, in the order the runs started.
+  tide_js_trace_flush_all__deps: ['$TideHost'],
+  tide_js_trace_flush_all: function () {
+    var loops = TideHost.loops();
+    for (var i = 0; i < loops.length; i++)
+      if (TideHost.runs.has(loops[i])) _tide__embed_trace_flush(loops[i]);
+  },
+
+  tide_js_run_over__deps: ['$TideHost'],
+  tide_js_run_over: function () {
     var fn = Module['onTideRunOver'];
-    if (typeof fn === 'function') fn(running);
+    if (typeof fn === 'function') fn(TideHost.running());
   },
 
   // Emscripten prints stdout/stderr line by line; a last line without its
