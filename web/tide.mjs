@@ -113,7 +113,7 @@ async function resolveSource(source) {
       importGlue: entry.glue,
       glueLabel: `example "${source}"`,
       wasm: entry.wasm(),
-      threads: entry.threads ? variantSpec(entry.threads, source) : null,
+      threads: entry.threads ? () => variantSpec(entry.threads, source) : null,
     };
   }
   if (typeof source === 'string' || source instanceof URL) {
@@ -303,6 +303,19 @@ export async function load(source, options = {}) {
   const spec = await resolveSource(source);
   const want = mode !== 'off' && !blocked;
   let build, variant = spec.threads;
+  if (typeof variant === 'function') {
+    // A bundled example's pthreads build: its new URL() runs only when it
+    // is taken. Under webpack 5 it is missing (README, "JavaScript").
+    try {
+      variant = want ? variant() : null;
+    } catch (e) {
+      throw loadError(
+        `cannot locate the pthreads build of ${spec.name} (from a bundle? load it with threads: 'off'): ${e?.message ?? e}`,
+        null,
+        e
+      );
+    }
+  }
   if (want && variant === undefined) {
     // Only the glue knows whether a pthreads build sits beside it.
     const glue = await loadGlue(spec);
