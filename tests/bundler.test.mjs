@@ -13,26 +13,17 @@
 // Needs `make dist` (make test does it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import webpack from 'webpack';
 import { root } from './hosts.mjs';
+import { pack, installApp } from './npm.mjs';
 import { EXPECTED } from './expected.mjs';
 import { launchChromium } from './chromium.mjs';
 import { start } from '../web/serve.mjs';
 
 let scratch, app, out, stats;
-const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
-
-function sh(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 120_000, ...options });
-  if (r.error) throw r.error;
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
 before(() => {
   assert.ok(fs.existsSync(path.join(root, 'dist/tide.mjs')), 'dist/ is missing: run `make dist`');
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-bundler-'));
@@ -45,10 +36,7 @@ after(() => {
 });
 
 test('the packed tarball installs into an app (offline)', { timeout: 120_000 }, () => {
-  const [info] = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root }));
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  sh('npm', ['install', path.join(scratch, info.filename), '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app });
+  installApp(app, pack(scratch).tarball);
   fs.writeFileSync(
     path.join(app, 'main.mjs'),
     `import { load } from 'tide-wasm';

@@ -9,26 +9,17 @@
 // Needs `make dist` (make test does it); tide-emcc needs emcc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { root } from './hosts.mjs';
+import { sh, pack, installApp } from './npm.mjs';
 import { EXPECTED } from './expected.mjs';
 import { launchChromium } from './chromium.mjs';
 import { start } from '../web/serve.mjs';
 
 let scratch, tarball;
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
-
-function sh(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 120_000, ...options });
-  if (r.error) throw r.error;
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
 before(() => {
   assert.ok(fs.existsSync(path.join(root, 'dist/tide.mjs')), 'dist/ is missing: run `make dist`');
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-package-'));
@@ -53,9 +44,9 @@ test('package.json describes an ESM package with types first', () => {
 });
 
 test('npm pack ships only what users need', { timeout: 120_000 }, () => {
-  const out = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root });
-  const [info] = JSON.parse(out);
-  tarball = path.join(scratch, info.filename);
+  const packed = pack(scratch);
+  const info = packed.info;
+  tarball = packed.tarball;
   assert.ok(fs.existsSync(tarball));
   const files = info.files.map((f) => f.path).sort();
   const extra = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f));
@@ -75,9 +66,7 @@ test('npm pack ships only what users need', { timeout: 120_000 }, () => {
 test('the tarball installs offline and runs an example from Node', { timeout: 120_000 }, () => {
   assert.ok(tarball, 'npm pack did not run');
   const app = path.join(scratch, 'app');
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  sh('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app });
+  installApp(app, tarball);
   fs.writeFileSync(
     path.join(app, 'main.mjs'),
     `import { run, exampleNames, version } from 'tide-wasm';
