@@ -79,10 +79,13 @@ mergeInto(LibraryManager.library, {
     running: function () {
       return TideHost.runs ? TideHost.runs.size : 0;
     },
-    // The loops of the runs under way, in start order (a copy: the calls
-    // made for each may start or end runs).
-    loops: function () {
-      return TideHost.runs ? Array.from(TideHost.runs.keys()) : [];
+    // Calls fn(loop) for each run under way, in start order. It walks a
+    // copy, because the calls may start or end runs, and skips a run that
+    // ended meanwhile.
+    eachRun: function (fn) {
+      var loops = TideHost.runs ? Array.from(TideHost.runs.keys()) : [];
+      for (var i = 0; i < loops.length; i++)
+        if (TideHost.runs.has(loops[i])) fn(loops[i]);
     },
     cancel: function (msg) {
       var top = stackSave();
@@ -98,9 +101,7 @@ mergeInto(LibraryManager.library, {
           TideHost.depth++;
           try {
             n = 0;
-            var loops = TideHost.loops();
-            for (var i = 0; i < loops.length; i++)
-              if (TideHost.runs.has(loops[i])) n += _tide_js_cancel_loop(loops[i], p);
+            TideHost.eachRun(function (L) { n += _tide_js_cancel_loop(L, p); });
           } finally {
             TideHost.depth--;
           }
@@ -112,13 +113,12 @@ mergeInto(LibraryManager.library, {
     },
     dump: function () {
       var text = '';
-      var loops = TideHost.loops();
-      for (var i = 0; i < loops.length; i++) {
-        var p = _tide_js_dump_loop(loops[i]);
-        if (!p) continue;
+      TideHost.eachRun(function (L) {
+        var p = _tide_js_dump_loop(L);
+        if (!p) return;
         text += UTF8ToString(p);
         _tide_js_dump_free(p);
-      }
+      });
       return text;
     },
     readString: function (p) {
@@ -309,9 +309,7 @@ mergeInto(LibraryManager.library, {
   // Every run's buffered trace events, in the order the runs started.
   tide_js_trace_flush_all__deps: ['$TideHost'],
   tide_js_trace_flush_all: function () {
-    var loops = TideHost.loops();
-    for (var i = 0; i < loops.length; i++)
-      if (TideHost.runs.has(loops[i])) _tide__embed_trace_flush(loops[i]);
+    TideHost.eachRun(function (L) { _tide__embed_trace_flush(L); });
   },
 
   tide_js_run_over__deps: ['$TideHost'],
