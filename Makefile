@@ -168,11 +168,18 @@ build/dist.stamp: tools/make-dist.mjs tools/tide-emcc web/tide.mjs web/tide.d.ts
 
 # Programs for the JS API tests, built as users build theirs; jsthreads in
 # both variants (tide-emcc --threads), for tests/thread.test.mjs.
-JS_TEST_PROGS := build/em/user/jsapi.mjs build/em/user/jsthreads.mjs
+JS_TEST_PROGS := build/em/user/jsapi.mjs build/em/user/jsthreads.mjs \
+                 build/em/user/output.mjs build/em/user/output_fs.mjs
 
 build/em/user/jsthreads.mjs: tests/jsthreads.c build/dist.stamp
 	@mkdir -p $(@D)
 	tools/tide-emcc --threads $< -o $@
+
+# output.c again with a file system linked in: the output takes another
+# path then (src/host/emscripten.js, TideOutput).
+build/em/user/output_fs.mjs: tests/output.c build/dist.stamp
+	@mkdir -p $(@D)
+	tools/tide-emcc -sFORCE_FILESYSTEM $< -o $@
 
 build/em/user/%.mjs: tests/%.c build/dist.stamp
 	@mkdir -p $(@D)

@@ -174,6 +174,14 @@ export interface StartOptions {
   /** Each line on stderr (default: console.error). */
   onStderr?: (line: string) => void;
   /**
+   * The longest line, in bytes, that onStdout and onStderr receive whole
+   * (default 1 MiB, at most 256 MiB: more counts as 256 MiB). A longer
+   * line keeps its first maxLineBytes bytes (cut after a whole UTF-8
+   * character) and ends with a notice such as
+   * " … [line cut: 157286400 bytes (150 MiB), showing the first 1 MiB; ...]".
+   */
+  maxLineBytes?: number;
+  /**
    * The trace of task events, in order, in batches (one per loop turn,
    * or more when a turn makes many). Setting it turns tracing on.
    */

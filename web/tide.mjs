@@ -396,6 +396,8 @@ function checkOptions(o) {
   if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
   for (const k of ['onStdout', 'onStderr', 'onTrace', 'onReport'])
     if (o[k] !== undefined && typeof o[k] !== 'function') fail(`${k} must be a function`);
+  if (o.maxLineBytes !== undefined && !(Number.isSafeInteger(o.maxLineBytes) && o.maxLineBytes > 0))
+    fail(`maxLineBytes must be a positive integer, not ${String(o.maxLineBytes)}`);
   if (o.functions !== undefined && (o.functions === null || typeof o.functions !== 'object'))
     fail('functions must be an object of async functions');
   if (o.signal !== undefined && o.signal !== null && typeof o.signal.addEventListener !== 'function')
@@ -477,6 +479,8 @@ export class TideRun {
       thisProgram: this.program.name,
       print: (line) => this.#line(this.#stdout, line),
       printErr: (line) => this.#line(this.#stderr, line),
+      // longer lines are cut, with a notice (src/host/emscripten.js)
+      tideMaxLineBytes: o.maxLineBytes,
       preRun: [
         (m) => {
           for (const [k, v] of Object.entries(env)) m.ENV[k] = String(v);

@@ -318,24 +318,162 @@ mergeInto(LibraryManager.library, {
     if (typeof fn === 'function') fn(TideHost.running());
   },
 
-  // Emscripten prints stdout/stderr line by line; a last line without its
-  // newline waits in a buffer until the runtime exits, which never happens
-  // here. Print it when a run ends.
+  // ---- output: stdout and stderr reach the embedder line by line ----
+  //
+  // Lines go to Module.print (stdout) and Module.printErr (stderr). A line
+  // keeps at most maxLineBytes bytes (LINE_MAX by default; an embedder may
+  // set Module.tideMaxLineBytes, web/tide.mjs's maxLineBytes option); the
+  // rest is counted, not kept, and the line ends with a notice saying how
+  // long it was. (Emscripten's own line buffer is a JS array that grows
+  // without limit: one line of ~150 MB killed Node with "invalid size
+  // error".) Bytes are decoded as UTF-8; invalid bytes become U+FFFD.
+  //
+  // The bytes come from fd_write, the WASI call every write of the
+  // program ends in, when the program has no file system; with one (it
+  // opens files), from the output callbacks of FS.init, Emscripten's
+  // documented way to take over the standard streams.
+  $TideOutput__deps: [
 #if SYSCALLS_REQUIRE_FILESYSTEM
-  tide_js_flush_output__deps: ['$TTY'],
-  tide_js_flush_output: function () {
-    for (var dev in TTY.ttys) {
-      var tty = TTY.ttys[dev];
-      if (tty && tty.output && tty.output.length && tty.ops.flush) tty.ops.flush(tty);
-    }
+    '$FS',
+#endif
+  ],
+#if SYSCALLS_REQUIRE_FILESYSTEM
+  // (preRun: before the runtime's own FS.init; pthreads' workers skip it)
+  $TideOutput__postset:
+    'addOnPreRun(function () {\n' +
+    '  FS.init(null, function (c) { TideOutput.put(1, c); },\n' +
+    '          function (c) { TideOutput.put(2, c); });\n' +
+    '});',
+#endif
+  $TideOutput: {
+    LINE_MAX: 1048576, // the default cap of a line, in bytes (1 MiB)
+    // The highest cap an embedder may set: a JS string holds at most about
+    // 2^29 UTF-16 units (V8), and a line of N bytes decodes to <= N units.
+    LINE_LIMIT: 268435456,
+    decoder: null,
+    streams: null, // fd (1 or 2) -> { buf, len, total } of the line so far
+
+    max: function () {
+      var m = Module['tideMaxLineBytes'];
+      if (typeof m !== 'number' || !(m >= 1)) return TideOutput.LINE_MAX;
+      return Math.min(Math.floor(m), TideOutput.LINE_LIMIT);
+    },
+    stream: function (fd) {
+      if (!TideOutput.streams) TideOutput.streams = [null, null, null];
+      var s = TideOutput.streams[fd];
+      if (!s) s = TideOutput.streams[fd] = { buf: null, len: 0, total: 0 };
+      return s;
+    },
+    // The line grows by n bytes: how many of them to keep (the buffer has
+    // room for them), the rest being only counted.
+    grow: function (s, n) {
+      var max = TideOutput.max();
+      var room = Math.min(n, max - s.len);
+      s.total += n;
+      if (room <= 0) return 0;
+      if (!s.buf || s.buf.length < s.len + room) {
+        var size = s.buf ? s.buf.length : 256;
+        while (size < s.len + room) size *= 2;
+        var bigger = new Uint8Array(Math.min(size, max));
+        if (s.buf) bigger.set(s.buf.subarray(0, s.len));
+        s.buf = bigger;
+      }
+      return room;
+    },
+    // Takes `len` bytes at `ptr` in the heap. A line printed may run C code
+    // (web/tide.mjs flushes the trace first) that grows the memory, so the
+    // heap's view is taken again after each line.
+    write: function (fd, ptr, len) {
+      var s = TideOutput.stream(fd);
+      var done = 0;
+      while (done < len) {
+        var bytes = HEAPU8.subarray(ptr + done, ptr + len);
+        var nl = bytes.indexOf(10);
+        var n = nl < 0 ? bytes.length : nl;
+        var room = TideOutput.grow(s, n);
+        if (room) {
+          s.buf.set(bytes.subarray(0, room), s.len);
+          s.len += room;
+        }
+        if (nl < 0) return;
+        done += nl + 1;
+        TideOutput.end(fd);
+      }
+    },
+    // One byte (FS.init's output callbacks); null asks for a flush, which
+    // output by lines has no use for.
+    put: function (fd, c) {
+      if (c === null || c === undefined) return;
+      var s = TideOutput.stream(fd);
+      if (c === 10) TideOutput.end(fd);
+      else if (TideOutput.grow(s, 1)) s.buf[s.len++] = c;
+    },
+    // The line is complete: print it, with the notice if it was cut.
+    end: function (fd) {
+      var s = TideOutput.stream(fd);
+      var keep = s.total > s.len ? TideOutput.wholeChars(s.buf, s.len) : s.len;
+      if (!TideOutput.decoder) TideOutput.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      var text = keep ? TideOutput.decoder.decode(s.buf.subarray(0, keep)) : '';
+      if (s.total > s.len) text += TideOutput.notice(s.total);
+      s.len = s.total = 0;
+      if (s.buf && s.buf.length > 65536) s.buf = null; // a long line's buffer goes
+      (fd === 1 ? out : err)(text);
+    },
+    // How many of the first n bytes to show of a cut line: up to the end of
+    // its last whole UTF-8 character (a cut inside one would show U+FFFD).
+    wholeChars: function (buf, n) {
+      var lead = n - 1;
+      while (lead > 0 && n - lead < 4 && (buf[lead] & 0xc0) === 0x80) lead--;
+      var b = buf[lead];
+      var width = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+      return lead + width > n ? lead : n;
+    },
+    // e.g. " … [line cut: 157286400 bytes (150 MiB), showing the first 1 MiB; ...]"
+    notice: function (total) {
+      var size = TideOutput.size;
+      return ' … [line cut: ' + total + ' bytes' + (total >= 1024 ? ' (' + size(total) + ')' : '') +
+        ', showing the first ' + size(TideOutput.max()) + '; the maxLineBytes option raises the limit]';
+    },
+    size: function (n) {
+      var units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+      var u = 0;
+      while (n >= 1024 && u < units.length - 1) {
+        n /= 1024;
+        u++;
+      }
+      return (u ? String(Math.round(n * 10) / 10) : String(n)) + ' ' + units[u];
+    },
+    // Prints what stdout and stderr hold without a final newline (the
+    // runtime never exits here, so nothing else would).
+    flush: function () {
+      for (var fd = 1; fd <= 2; fd++) {
+        var s = TideOutput.streams && TideOutput.streams[fd];
+        if (s && s.total) TideOutput.end(fd);
+      }
+    },
   },
-#else
-  tide_js_flush_output__deps: ['$SYSCALLS'],
+
+  tide_js_flush_output__deps: ['$TideOutput'],
   tide_js_flush_output: function () {
-    var buffers = SYSCALLS.buffers;
-    if (!buffers) return;
-    if (buffers[1] && buffers[1].length) SYSCALLS.printChar(1, 10);
-    if (buffers[2] && buffers[2].length) SYSCALLS.printChar(2, 10);
+    TideOutput.flush();
+  },
+
+#if !SYSCALLS_REQUIRE_FILESYSTEM
+  // Replaces Emscripten's: stdout and stderr are the only files there are.
+  fd_write__deps: ['$TideOutput'],
+  fd_write__postset: '',
+  fd_write__sig: 'iiiii',
+  fd_write: function (fd, iov, iovcnt, pnum) {
+    if (fd !== 1 && fd !== 2) return {{{ cDefine('EBADF') }}};
+    var num = 0;
+    for (var i = 0; i < iovcnt; i++) {
+      var ptr = HEAPU32[(iov >> 2) + 2 * i];
+      var len = HEAPU32[(iov >> 2) + 2 * i + 1];
+      TideOutput.write(fd, ptr, len);
+      num += len;
+    }
+    HEAPU32[pnum >> 2] = num;
+    return 0;
   },
 #endif
 });
