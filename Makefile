@@ -166,12 +166,14 @@ build/dist.stamp: tools/make-dist.mjs tools/tide-emcc web/tide.mjs web/tide.d.ts
 	    --threads-link-flags "$(EM_MT_LINK_FLAGS)"
 	@touch $@
 
-# Programs for the JS API tests, built as users build theirs; jsthreads in
-# both variants (tide-emcc --threads), for tests/thread.test.mjs.
+# Programs for the JS API tests, built as users build theirs; jsthreads
+# and output in both variants (tide-emcc --threads), for
+# tests/thread.test.mjs and for output from a Web Worker.
 JS_TEST_PROGS := build/em/user/jsapi.mjs build/em/user/jsthreads.mjs \
                  build/em/user/output.mjs build/em/user/output_fs.mjs
+JS_THREADS_PROGS := build/em/user/jsthreads.mjs build/em/user/output.mjs
 
-build/em/user/jsthreads.mjs: tests/jsthreads.c build/dist.stamp
+$(JS_THREADS_PROGS): build/em/user/%.mjs: tests/%.c build/dist.stamp
 	@mkdir -p $(@D)
 	tools/tide-emcc --threads $< -o $@
 

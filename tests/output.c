@@ -13,7 +13,11 @@
  *   binary         a line starting with a byte order mark, then a line of
  *                  every byte value but '\n' (invalid UTF-8 among them)
  *   stderr N       one stderr line of N bytes, then "after" on stderr
+ *   thread N       "build: threads" or "build: inline", then a to_thread
+ *                  function prints a line of N bytes (from a Web Worker in
+ *                  the pthreads build), then "after"
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +48,22 @@ static void print_binary(void)
         if (c != '\n')
             putchar(c);
     putchar('\n');
+}
+
+/* Prints a line of (size_t)arg digits, from a pool thread if there is one. */
+static int print_line(void *arg, void **result)
+{
+    size_t n = (size_t)(uintptr_t)arg;
+    char *buf = malloc(n + 1);
+    (void)result;
+    if (!buf)
+        return TIDE_ENOMEM;
+    fill_digits(buf, n);
+    buf[n] = '\n';
+    fwrite(buf, 1, n + 1, stdout);
+    fflush(stdout);
+    free(buf);
+    return 0;
 }
 
 static tide_status program(void *frame)
@@ -87,6 +107,11 @@ static tide_status program(void *frame)
         for (p->i = 0; p->i < arg1; p->i++)
             fputs("\xe2\x9c\x93", stdout);
         putchar('\n');
+    } else if (strcmp(mode, "thread") == 0) {
+        printf("build: %s\n", tide_to_thread_inline() ? "inline" : "threads");
+        fflush(stdout);
+        TIDE_AWAIT(p, tide_to_thread(print_line, (void *)(uintptr_t)arg1, NULL));
+        puts("after");
     } else if (strcmp(mode, "binary") == 0) {
         print_binary();
     } else {

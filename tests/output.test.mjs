@@ -138,7 +138,10 @@ after(async () => {
   assert.deepEqual(problems, [], 'the page reported problems');
 }, { timeout: 30_000 });
 
-test('Chromium: a 150 MiB line and a write without newline are cut, and result settles', { timeout: 60_000 }, async () => {
+// output.mjs is also built with pthreads; the page is cross-origin isolated,
+// so load() takes that build there: its memory is shared, and a line
+// printed on a Web Worker reaches the page through the main thread.
+test('Chromium: a 150 MiB line, a write without newline and a line from a Web Worker are cut; result settles', { timeout: 60_000 }, async () => {
   const p = await openPage();
   for (const build of BUILDS) {
     const r = await p.evaluate(async ({ build: b, MiB: M }) => {
@@ -146,17 +149,27 @@ test('Chromium: a 150 MiB line and a write without newline are cut, and result s
       const program = await tide.load(`/build/em/user/${b}.mjs`);
       const seen = async (args) => {
         const out = [];
-        const value = await program.run({ args, onStdout: (l) => out.push(l) });
-        return { value, lengths: out.map((l) => l.length), heads: out.map((l) => l.slice(0, 10)), tails: out.map((l) => l.slice(-120)) };
+        const value = await program.run({ args, onStdout: (l) => out.push(l), onStderr: () => {} });
+        return { value, lengths: out.map((l) => l.length), heads: out.map((l) => l.slice(0, 13)), tails: out.map((l) => l.slice(-120)) };
       };
-      return { line: await seen(['line', String(150 * M)]), nonl: await seen(['nonl', String(2 * M)]) };
+      return {
+        threads: program.threads,
+        line: await seen(['line', String(150 * M)]),
+        nonl: await seen(['nonl', String(2 * M)]),
+        thread: await seen(['thread', String(3 * M)]),
+      };
     }, { build, MiB });
+    assert.equal(r.threads, build === 'output', `${build}: the pthreads build where there is one`);
     const cut = notice(150 * MiB, { total: '150 MiB', max: '1 MiB' });
     assert.equal(r.line.value, 0, build);
     assert.deepEqual(r.line.lengths, [MiB + cut.length, 5], build);
-    assert.deepEqual(r.line.heads, ['0123456789', 'after'], build);
+    assert.deepEqual(r.line.heads, ['0123456789012', 'after'], build);
     assert.ok(r.line.tails[0].endsWith(cut), `${build}: ${r.line.tails[0]}`);
     assert.equal(r.nonl.value, 0, build);
+    assert.equal(r.nonl.tails.length, 1, build);
     assert.ok(r.nonl.tails[0].endsWith(notice(2 * MiB, { total: '2 MiB', max: '1 MiB' })), build);
+    assert.equal(r.thread.value, 0, build);
+    assert.deepEqual(r.thread.heads, [r.threads ? 'build: thread' : 'build: inline', '0123456789012', 'after'], build);
+    assert.ok(r.thread.tails[1].endsWith(notice(3 * MiB, { total: '3 MiB', max: '1 MiB' })), build);
   }
 });

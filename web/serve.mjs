@@ -19,9 +19,15 @@
 // out, to test the page as a host without those headers would serve it.
 // start(..., { mounts: [['/', dir]] }) serves other trees instead (the
 // package test serves an app that installed the npm package).
+// Only GET and HEAD. A malformed request gets a 4xx saying why (400, 405,
+// 408, 414, 431) and the server goes on: bad URLs and percent-encoding,
+// "..", "\" and NUL in paths, oversized headers, unknown methods, requests
+// that trickle in (LIMITS.requestTimeout); idle connections are closed
+// (tests/serve.test.mjs sends each over a raw socket).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { handleApi } from './fake-api.mjs';
 
@@ -63,17 +69,47 @@ const ALWAYS = {
   'Cache-Control': 'no-store',
 };
 
-// Map a URL path to a file inside one mount, or null. Decoding happens once,
-// and the result must stay under the mount's directory: "..", encoded
-// slashes, NUL bytes and symlinks pointing outside are all refused.
-function resolveFile(urlPath, mounts) {
+// Limits against clients that misbehave (start() options may lower them,
+// as the tests do). Node's parser answers a request line and headers over
+// 16 KiB with 431 itself.
+const LIMITS = {
+  maxUrl: 4096, // bytes of a request target: longer gets 414
+  requestTimeout: 10_000, // ms to receive a whole request: then 408 (slowloris)
+  idleTimeout: 120_000, // ms a connection may sit with no traffic (above the fake API's 30 s)
+};
+
+// The request target as a decoded path, or { status, why } for one that is
+// malformed: not a URL, bad percent-encoding, or a path that could climb
+// out of a mount (".." after decoding, "\", NUL). Origin-form ("/a/b")
+// and absolute-form ("http://host/a/b") are both accepted.
+function requestPath(target, maxUrl) {
+  if (target.length > maxUrl) return { status: 414, why: `request target over ${maxUrl} bytes` };
+  // (the URL parser would quietly take "\\" for "/" and drop ".." segments)
+  if (target.includes('\\') || /(^|\/)(\.|%2e){2}(\/|[?#]|$)/i.test(target))
+    return { status: 400, why: 'the path may not hold "..", "\\" or NUL' };
+  let url;
+  try {
+    if (target.startsWith('/')) url = new URL(`http://x${target}`); // not "//host/..."
+    else if (/^https?:\/\//i.test(target)) url = new URL(target);
+    else return { status: 400, why: 'the request target is not a path or an http URL' };
+  } catch {
+    return { status: 400, why: 'the request target is not a valid URL' };
+  }
   let p;
   try {
-    p = decodeURIComponent(urlPath);
+    p = decodeURIComponent(url.pathname);
   } catch {
-    return null;
+    return { status: 400, why: 'bad percent-encoding in the path' };
   }
-  if (p.includes('\0') || p.includes('\\')) return null;
+  if (p.includes('\0') || p.includes('\\') || p.split('/').includes('..'))
+    return { status: 400, why: 'the path may not hold "..", "\\" or NUL' };
+  return { path: p, url };
+}
+
+// Map a decoded path to a file inside one mount, or null. The result must
+// stay under the mount's directory, symlinks followed: a link pointing
+// outside is refused.
+function resolveFile(p, mounts) {
   if (p.endsWith('/')) p += 'index.html';
   for (const [prefix, dir] of mounts) {
     if (!p.startsWith(prefix)) continue;
@@ -96,29 +132,117 @@ function send(res, headers, status, body, type = 'text/plain; charset=utf-8') {
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-function handle(req, res, headers, mounts) {
+// The file is opened before its size is read, so that a file rebuilt
+// meanwhile (`make em` while serving) is sent whole or not at all; a client
+// that goes away mid-response closes the file (pipeline).
+function sendFile(req, res, headers, file) {
+  let fd, size;
+  try {
+    fd = fs.openSync(file, 'r');
+    size = fs.fstatSync(fd).size;
+  } catch {
+    if (fd !== undefined) fs.closeSync(fd);
+    return send(res, headers, 404, 'not found\n');
+  }
+  const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': size });
+  if (req.method === 'HEAD' || size === 0) {
+    fs.closeSync(fd);
+    return res.end();
+  }
+  pipeline(fs.createReadStream(file, { fd, end: Math.max(0, size - 1) }), res, () => {});
+}
+
+function handle(req, res, headers, mounts, limits) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, headers, 405, 'method not allowed\n');
   }
-  const url = new URL(req.url, 'http://x');
-  if (url.pathname.startsWith('/api/') && handleApi(req, res, url, headers)) return;
-  const { pathname } = url;
-  const file = resolveFile(pathname, mounts);
+  if (req.httpVersion === '1.1' && req.headers.host === undefined)
+    return send(res, headers, 400, 'an HTTP/1.1 request needs a Host header\n');
+  const target = requestPath(req.url, limits.maxUrl);
+  if (target.status) return send(res, headers, target.status, `${target.why}\n`);
+  if (target.url.pathname.startsWith('/api/') && handleApi(req, res, target.url, headers)) return;
+  const file = resolveFile(target.path, mounts);
   if (!file) return send(res, headers, 404, 'not found\n');
-  const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-  const { size } = fs.statSync(file);
-  res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': size });
-  if (req.method === 'HEAD') return res.end();
-  fs.createReadStream(file)
-    .on('error', () => res.destroy())
-    .pipe(res);
+  sendFile(req, res, headers, file);
+}
+
+// What the parser could not make a request of: the status for its error.
+const CLIENT_ERRORS = {
+  HPE_HEADER_OVERFLOW: [431, 'request line and headers over 16 KiB'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time'],
+};
+
+function clientErrorResponse(err, headers) {
+  let [status, why] = CLIENT_ERRORS[err.code] ?? [400, `malformed request (${err.code ?? err.message})`];
+  // a method the parser does not know, rather than bytes that are not HTTP
+  // (rawPacket may hold requests before this one: the line that failed)
+  if (err.code === 'HPE_INVALID_METHOD' && err.rawPacket) {
+    const text = err.rawPacket.toString('latin1');
+    const at = Math.min(err.bytesParsed ?? 0, text.length);
+    if (/^[A-Z]+ \S+ HTTP\//.test(text.slice(text.lastIndexOf('\n', at - 1) + 1)))
+      [status, why] = [405, 'method not allowed'];
+  }
+  const body = `${why}\n`;
+  const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`, 'Connection: close',
+    'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`];
+  if (status === 405) lines.push('Allow: GET, HEAD');
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+// Connections and the responses under way on them (pipelined requests
+// queue up): an error the parser finds on a connection is answered after
+// those, so that it does not land in the middle of one.
+class Connections {
+  #busy = new Map(); // socket -> { count, reject: the error response to send after }
+
+  begin(socket, res) {
+    const c = this.#busy.get(socket) ?? { count: 0, reject: null };
+    c.count++;
+    this.#busy.set(socket, c);
+    res.on('close', () => {
+      if (--c.count > 0) return;
+      this.#busy.delete(socket);
+      if (c.reject !== null && socket.writable) socket.end(c.reject);
+    });
+  }
+
+  reject(err, socket, headers) {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const response = clientErrorResponse(err, headers);
+    const c = this.#busy.get(socket);
+    if (c) c.reject = response;
+    else socket.end(response);
+  }
 }
 
 // Start listening; port 0 picks a free one. Resolves to { server, url, close }.
-export function start(port = 8000, host = '127.0.0.1', { isolation = true, mounts = MOUNTS } = {}) {
+// `limits` may lower LIMITS (the tests' timeouts).
+export function start(port = 8000, host = '127.0.0.1', { isolation = true, mounts = MOUNTS, limits = {} } = {}) {
   const headers = isolation ? { ...ISOLATION, ...ALWAYS } : { ...ALWAYS };
-  const server = http.createServer((req, res) => handle(req, res, headers, mounts));
+  const lim = { ...LIMITS, ...limits };
+  const connections = new Connections();
+  const server = http.createServer({
+    requestTimeout: lim.requestTimeout,
+    headersTimeout: lim.requestTimeout,
+    // how often Node looks for requests over their time (default 30 s)
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, lim.requestTimeout / 4)),
+    requireHostHeader: false, // handle() says why instead of an empty 400
+  }, (req, res) => {
+    connections.begin(req.socket, res);
+    try {
+      handle(req, res, headers, mounts, lim);
+    } catch (e) {
+      // a bug here must cost one response, not the server
+      console.error(`serve: ${req.method} ${req.url}: ${e?.stack ?? e}`);
+      if (!res.headersSent) send(res, headers, 500, 'internal error\n');
+      else res.destroy();
+    }
+  });
+  server.on('clientError', (err, socket) => connections.reject(err, socket, headers));
+  server.setTimeout(lim.idleTimeout); // no listener: an idle socket is destroyed
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
