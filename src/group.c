@@ -241,7 +241,7 @@ static const struct child *next_error(const tide_group *g,
 static void story_text(const tide_group *g, char *text, size_t cap,
                        size_t *names)
 {
-    /* Room kept at the end for "; and 4294967295 more". */
+    /* Room kept at the end for "; and N more" (20 digits at most). */
     enum { RESERVE = 40 };
     size_t n = g->nerrors + (size_t)body_failed(g), len, shown = 0;
     const char *s = g->nspawned == 1 ? "" : "s";
