@@ -49,6 +49,13 @@
  *     in `rc` instead of propagating (the C form of `except ...:`). In a
  *     FINALLY section, TIDE_ERROR(f) is the error being propagated (0 if
  *     none); TIDE_RETURN there swallows it (`except: return value`).
+ *     To re-raise, TIDE_THROW(f, rc) with the code you caught (Python's bare
+ *     `raise`): the error goes on with its message and, for TIDE_EGROUP,
+ *     its children's errors. The frame keeps what it caught last until it
+ *     raises or ends, across other awaits; in FINALLY, TIDE_THROW(f,
+ *     TIDE_ERROR(f)) re-raises the error being propagated. (Inside a FINALLY
+ *     entered with an error, a caught error's message lasts until the next
+ *     await.) TIDE_THROW_MSG gives a new message; TIDE_TRY never re-raises.
  *  6. An error raised inside FINALLY (by an await or TIDE_THROW) replaces the
  *     pending one and ends the coroutine, as in Python.
  *  7. A sub-coroutine is awaited inline with TIDE_AWAIT_CALL(f, fn, sub):
@@ -601,10 +608,20 @@ void tide_timeout_destroy(tide_timeout *t);
  *     ...body: tide_group_spawn(f->tg, ...), awaits (caught into f->rc)...
  *     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
  *     ...read errors...; tide_group_destroy(f->tg);
- * tide_group_exit returns 0, TIDE_EGROUP (then tide_group_errors holds
+ * tide_group_exit returns 0, TIDE_EGROUP (then tide_group_error holds
  * every non-cancellation error of the children, in completion order, and
  * the body's own error last), or TIDE_ECANCELLED when the creating task was
  * cancelled from outside (errors take priority over it).
+ *
+ * A TIDE_EGROUP keeps its story wherever it goes (tide_join, tide_gather,
+ * a re-raise, main's error that tide_main prints, JS's TideError.errors),
+ * after the group is destroyed: its message says it in one line,
+ *     "2 of 3 child tasks failed: Task-3 'price': TIDE_EHOST price service
+ *      down; Task-4: TIDE_ETIMEDOUT"
+ * (a nested group's in parentheses; past TIDE_EGROUP_TEXT_MAX bytes,
+ * src/config.h, it ends "; and N more"), and it carries the list of those
+ * errors, read with tide_egroup_* below. Out of memory, the story is
+ * shortened (no list, or no message), never the error lost.
  */
 typedef struct tide_group tide_group;
 
@@ -638,6 +655,26 @@ int tide_group_error(const tide_group *g, size_t i, const char **msg);
  * A group never exited (its body failed first) is freed after cancelling
  * its children, which run on detached. NULL is a no-op. */
 int tide_group_destroy(tide_group *g);
+
+/* The errors a TIDE_EGROUP carries (asyncio's ExceptionGroup.exceptions):
+ * the same as tide_group_error's, in the same order, but owned by the
+ * error's message. */
+typedef struct tide_egroup tide_egroup;
+/* Those of a finished task that failed with TIDE_EGROUP (owned by the
+ * task), or of the current task's last await (say, the TIDE_EGROUP that
+ * TIDE_AWAIT_CATCH just caught; valid until its next await), or NULL:
+ * another outcome, or the list could not be allocated. Do not suspend. */
+const tide_egroup *tide_task_egroup(const tide_task *t);
+const tide_egroup *tide_error_egroup(void);
+/* How many errors (0 for NULL). */
+size_t tide_egroup_count(const tide_egroup *eg);
+/* The i-th error's code (TIDE_EINVAL if i is out of range); into each
+ * pointer that is not NULL: its message (or NULL), the name of the task
+ * that failed ("Task-3" if it has none; for the group's body, the task
+ * that ran it) and, for a nested group's TIDE_EGROUP, its own errors (else
+ * NULL). They live as long as `eg`. Does not suspend. */
+int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
+                      const char **task, const tide_egroup **nested);
 
 /* ------------------------------------------------------------------------ */
 /* Synchronisation: Lock, Event, Condition, Semaphore, Barrier               */
@@ -1057,12 +1094,15 @@ typedef struct tide_frame {
     int pc;         /* resume point; 0 = not started */
     int err;        /* error being propagated, 0 if none */
     void *result;   /* value given to TIDE_RETURN */
-    void *msg;      /* message of `err` (the core's reference) */
-    int unwinding;  /* inside the FINALLY section */
+    void *msg;      /* message of `err` (the core's reference); while err
+                       is 0, of the error caught last (for a re-raise) */
+    unsigned unwinding : 1; /* inside the FINALLY section */
+    unsigned caught : 31;   /* the error caught last (its low 31 bits, which
+                               tell negative codes apart), 0 if none */
 } tide_frame;
 
 #define TIDE_FRAME tide_frame tide__frame
-#define TIDE__FRAME_INIT {0, 0, 0, 0, 0}
+#define TIDE__FRAME_INIT {0, 0, 0, 0, 0, 0}
 
 /* Internal values of the protocol between the macros and the core. */
 #define TIDE_PENDING 1       /* an awaitable registered the task: suspend */
@@ -1088,13 +1128,16 @@ extern _Thread_local tide_loop *tide__running;
 #define TIDE__WAKE_STATUS() tide__wake_status()
 #endif
 int tide__raise(tide_frame *fr, int err, int adopt, const char *text);
+void tide__caught(tide_frame *fr, int err);
 const char *tide__frame_message(const tide_frame *fr);
 tide_status tide__end(tide_frame *fr);
 
 #define TIDE__FR(f) (&(f)->tide__frame)
 
 /* Jump to FINALLY (or, inside it, to END) carrying error `e`: with the
- * message of the await that failed (adopt), with `text`, or none. */
+ * message of the await that failed (adopt 1), of the error being re-raised
+ * (adopt 2: the one the frame caught or propagates, if it is `e`), with
+ * `text`, or none. */
 #define TIDE__RAISE_AS(f, e, adopt, text)                                      \
     do {                                                                       \
         TIDE__FR(f)->err = tide__raise(TIDE__FR(f), (e), (adopt), (text));     \
@@ -1143,9 +1186,11 @@ tide_status tide__end(tide_frame *fr);
         goto tide__top;                                                        \
     } while (0)
 
-/* Raise error `e` (negative) like an exception; with a message (copied;
- * if it cannot be allocated the error goes on without it). */
-#define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 0, NULL)
+/* Raise error `e` (negative) like an exception. If `e` is the error the
+ * frame caught last, or the one FINALLY propagates, this re-raises it with
+ * its message and story (rule 5). TIDE_THROW_MSG: with a new message
+ * (copied; if it cannot be allocated the error goes on without it). */
+#define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 2, NULL)
 #define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
 
 /* Evaluate a non-suspending call; a negative result is raised. */
@@ -1200,6 +1245,8 @@ tide_status tide__end(tide_frame *fr);
         }                                                                      \
         if ((rc) > 0)                                                          \
             (rc) = 0;                                                          \
+        else if ((rc) < 0)                                                     \
+            tide__caught(TIDE__FR(f), (rc));                                   \
     } while (0)
 
 #define TIDE__AWAIT_CALL(f, fn, sub, id)                                       \
@@ -1223,6 +1270,8 @@ tide_status tide__end(tide_frame *fr);
         (rc) = (fn)(sub);                                                      \
         if ((rc) == TIDE__SUSPENDED)                                           \
             return TIDE__SUSPENDED;                                            \
+        if ((rc) < 0)                                                          \
+            tide__caught(TIDE__FR(f), (rc));                                   \
     } while (0)
 
 #ifdef __cplusplus

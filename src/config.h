@@ -51,6 +51,14 @@
 /* Longest debug or deadlock report (bytes); longer ones are cut. */
 #define TIDE_REPORT_MAX 4096
 
+/* TIDE_EGROUP's message, one line telling every child's error: longer
+ * ones end with "; and N more" (the list it carries has them all). A
+ * nested group's line is cut shorter inside its parent's, and debug mode
+ * prints nested groups this deep. */
+#define TIDE_EGROUP_TEXT_MAX 1024
+#define TIDE_EGROUP_NESTED_MAX 240
+#define TIDE_EGROUP_PRINT_DEPTH 16
+
 /* HTTP (tide_http_fetch): the largest response body accepted, in bytes,
  * when a request does not set its own max_body. A bigger body fails with
  * TIDE_ENOMEM instead of exhausting wasm memory (2 GB at most). */

@@ -6,9 +6,10 @@
  * never swallowed. Plus TaskGroup.cancel() (Python 3.15).
  *
  * Each child has a node holding its done callback and a reference to it
- * until that callback ran. A failed child's node is kept, in completion
- * order, as the group's record of that error: recording an error never
- * allocates.
+ * until that callback ran. A failed child's node (and its reference, for
+ * the task's name) is kept, in completion order, as the group's record of
+ * that error: recording an error never allocates. The TIDE_EGROUP that
+ * exit returns carries those records, copied into its message (story.c).
  */
 #include "internal.h"
 
@@ -18,7 +19,8 @@
 struct child {
     tide__donecb cb;   /* cb.owner is the group */
     tide__node link;   /* in g->children, then (failed) in g->errors */
-    tide_task *task;   /* a reference, until the callback ran */
+    tide_task *task;   /* a reference, until the callback ran (failed:
+                          until the record is freed) */
 };
 
 struct tide_group {
@@ -26,6 +28,7 @@ struct tide_group {
     tide_task *parent;         /* a reference */
     tide__node children;       /* pending: done callback not yet run */
     size_t ntasks;
+    size_t nspawned;           /* children ever spawned */
     tide__node errors;         /* failed children, in completion order */
     size_t nerrors;
     int body_err;              /* the body's own error, reported last */
@@ -44,6 +47,7 @@ static struct child *child_of(tide__node *n)
 
 static void child_free(tide_group *g, struct child *c)
 {
+    tide_task_release(c->task);
     tide__donecb_clear(g->loop, &c->cb);
     tide__free(g->loop, c, sizeof *c);
 }
@@ -108,8 +112,6 @@ static void child_done(tide__donecb *cb)
     }
     tide__list_remove(&c->link);
     g->ntasks--;
-    tide_task_release(c->task);
-    c->task = NULL;
     if (g->waiting && g->ntasks == 0) {
         g->waiting = 0;
         tide__wake(g->parent, 0, NULL);
@@ -153,6 +155,7 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
     }
     tide__list_push(&g->children, &c->link);
     g->ntasks++;
+    g->nspawned++;
     c->cb.owner = g;
     c->cb.awaiter = g->parent;
     tide__donecb_add(&c->cb, c->task, child_done, child_release);
@@ -187,6 +190,110 @@ static void keep(tide_group *g, int *slot, tide__msg **msg_slot, int err,
     tide__msg_set(g->loop, msg_slot, msg);
 }
 
+/* ---- the story TIDE_EGROUP carries --------------------------------------- */
+
+static int body_failed(const tide_group *g)
+{
+    return g->body_err < 0 && g->body_err != TIDE_ECANCELLED;
+}
+
+/* The name of the task that made an error (the default one is written
+ * into buf if it was never asked for: no allocation here). */
+static const char *error_task_name(tide_task *t, char *buf, size_t n)
+{
+    if (t->name)
+        return t->name;
+    snprintf(buf, n, "Task-%u", (unsigned)t->id);
+    return buf;
+}
+
+/* One error of the story: from a failed child's record, or (c NULL) the
+ * body's. */
+struct story_item {
+    int code;
+    tide__msg *msg;
+    tide_task *task;
+    int body;
+};
+
+static struct story_item story_item(const tide_group *g,
+                                    const struct child *c)
+{
+    if (c)
+        return (struct story_item){c->cb.status, c->cb.msg, c->task, 0};
+    return (struct story_item){g->body_err, g->body_msg, g->parent, 1};
+}
+
+/* The records in order: failed children, then the body (next of the last
+ * child is NULL). */
+static const struct child *first_error(const tide_group *g)
+{
+    return g->errors.next == &g->errors ? NULL : child_of(g->errors.next);
+}
+static const struct child *next_error(const tide_group *g,
+                                      const struct child *c)
+{
+    return c->link.next == &g->errors ? NULL : child_of(c->link.next);
+}
+
+/* "2 of 3 child tasks failed: Task-3 'price': TIDE_EHOST price service
+ * down; ..." into text; adds the bytes the tasks' names take to *names. */
+static void story_text(const tide_group *g, char *text, size_t cap,
+                       size_t *names)
+{
+    /* Room kept at the end for "; and N more" (20 digits at most). */
+    enum { RESERVE = 40 };
+    size_t n = g->nerrors + (size_t)body_failed(g), len, shown = 0;
+    const char *s = g->nspawned == 1 ? "" : "s";
+    if (g->nerrors && body_failed(g))
+        len = (size_t)snprintf(text, cap, "%zu of %zu child task%s and the "
+                               "body failed: ", g->nerrors, g->nspawned, s);
+    else if (g->nerrors)
+        len = (size_t)snprintf(text, cap, "%zu of %zu child task%s failed: ",
+                               g->nerrors, g->nspawned, s);
+    else
+        len = (size_t)snprintf(text, cap, "the body failed: ");
+    const struct child *c = first_error(g);
+    for (size_t i = 0; i < n; i++, c = c ? next_error(g, c) : NULL) {
+        struct story_item it = story_item(g, c);
+        char name[TIDE_DEFAULT_NAME_MAX], label[160], entry[TIDE_EGROUP_TEXT_MAX];
+        const char *task = error_task_name(it.task, name, sizeof name);
+        *names += strlen(task) + 1;
+        if (len + RESERVE + 64 > cap) /* too little room left to say it */
+            continue;
+        tide__label(label, sizeof label - 8, it.task->id, task);
+        if (it.body)
+            strcat(label, " (body)");
+        tide__story_entry(entry, cap - RESERVE - len, label, it.code, it.msg);
+        len += (size_t)snprintf(text + len, cap - len, "%s%s",
+                                shown ? "; " : "", entry);
+        shown++;
+    }
+    if (shown < n)
+        snprintf(text + len, cap - len, "; and %zu more", n - shown);
+}
+
+/* TIDE_EGROUP's message with its story; out of memory, the message alone,
+ * or nothing: the error goes on all the same. */
+static tide__msg *story_message(const tide_group *g)
+{
+    char text[TIDE_EGROUP_TEXT_MAX];
+    size_t names = 0, n = g->nerrors + (size_t)body_failed(g);
+    story_text(g, text, sizeof text, &names);
+    tide__msg *m = tide__story_new(g->loop, text, n, names);
+    if (!m)
+        return tide__msg_new(g->loop, text);
+    const struct child *c = first_error(g);
+    for (size_t i = 0; i < n; i++, c = c ? next_error(g, c) : NULL) {
+        struct story_item it = story_item(g, c);
+        char name[TIDE_DEFAULT_NAME_MAX];
+        tide__story_put(m, i, it.code, it.task->id,
+                        error_task_name(it.task, name, sizeof name), it.body,
+                        it.msg);
+    }
+    return m;
+}
+
 /* All children are done: decide the group's outcome (CPython's _aexit
  * after its wait loop). */
 static int finish(tide_group *g, tide_task *t)
@@ -199,18 +306,19 @@ static int finish(tide_group *g, tide_task *t)
             keep(g, &g->propagate, &g->propagate_msg, g->pending,
                  g->pending_msg);
     }
-    if (g->propagate && g->nerrors == 0 &&
-        !(g->body_err < 0 && g->body_err != TIDE_ECANCELLED)) {
+    if (g->propagate && g->nerrors == 0 && !body_failed(g)) {
         tide__msg_set(g->loop, &t->msg, g->propagate_msg);
         return TIDE_ECANCELLED;
     }
-    if (g->nerrors || (g->body_err < 0 && g->body_err != TIDE_ECANCELLED)) {
+    if (g->nerrors || body_failed(g)) {
         /* an outside cancellation stays requested, its count unchanged */
         if (tide_task_cancelling(g->parent)) {
             tide_task_uncancel(g->parent);
             tide__task_cancel(g->parent, NULL);
         }
-        tide__set_message(t, "unhandled errors in a TaskGroup");
+        tide__msg *m = story_message(g);
+        tide__msg_unref(g->loop, t->msg);
+        t->msg = m;
         return TIDE_EGROUP;
     }
     return 0;
@@ -297,8 +405,7 @@ size_t tide_group_error_count(const tide_group *g)
 {
     if (!g)
         return 0;
-    return g->nerrors + (g->exited && g->body_err < 0 &&
-                         g->body_err != TIDE_ECANCELLED);
+    return g->nerrors + (size_t)(g->exited && body_failed(g));
 }
 
 int tide_group_error(const tide_group *g, size_t i, const char **msg)
@@ -343,7 +450,6 @@ int tide_group_destroy(tide_group *g)
             continue;
         }
         tide__donecb_remove(&c->cb);
-        tide_task_release(c->task);
         child_free(g, c);
     }
     while (!tide__list_empty(&g->errors)) {

@@ -38,18 +38,6 @@ typedef struct tide__mem {
 void *tide__mem_alloc(tide_loop *L, size_t size, tide__mem *mem);
 void tide__mem_free(const tide__mem *mem, void *p, size_t size);
 
-/* ---- messages: immutable, reference-counted strings (alloc.c) */
-typedef struct tide__msg {
-    uint32_t refs;
-    uint32_t len;
-    char text[];
-} tide__msg;
-tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
-tide__msg *tide__msg_ref(tide__msg *m);                   /* NULL-safe */
-void tide__msg_unref(tide_loop *L, tide__msg *m);         /* NULL-safe */
-/* Replace *slot by m (taking a new reference to it). */
-void tide__msg_set(tide_loop *L, tide__msg **slot, tide__msg *m);
-
 /* ---- intrusive lists */
 typedef struct tide__node {
     struct tide__node *prev, *next;
@@ -76,6 +64,74 @@ static inline void tide__list_remove(tide__node *n)
     n->next->prev = n->prev;
     n->prev = n->next = n;
 }
+
+/* ---- messages: immutable, reference-counted strings (alloc.c) */
+struct tide__story;
+typedef struct tide__msg {
+    tide__node link;     /* in the loop's list of messages */
+    uint32_t refs;
+    /* Of refs, those held by coroutine frames (tide_frame.msg). A frame
+     * inside another (a sub-coroutine's) is out of the loop's reach when
+     * it destroys a pending task: it lets go of these then. */
+    uint32_t frame_refs;
+    uint32_t len;
+    /* A TIDE_EGROUP's message carries its children's errors, in the same
+     * block after the text (story.c); NULL for any other message. */
+    struct tide__story *story;
+    char text[];
+} tide__msg;
+tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
+/* Fills in a new message m (its block allocated by the caller, with room
+ * for the text) and lists it in the loop. */
+void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
+                    size_t len);
+tide__msg *tide__msg_ref(tide__msg *m);                   /* NULL-safe */
+/* NULL-safe. Frees the messages a story holds too, without recursion:
+ * groups nest as deep as programs make them. */
+void tide__msg_unref(tide_loop *L, tide__msg *m);
+/* Replace *slot by m (taking a new reference to it). */
+void tide__msg_set(tide_loop *L, tide__msg **slot, tide__msg *m);
+/* Loop teardown, once every task is freed: drop the references of the
+ * frames that went with them (frees what nothing else holds). */
+void tide__msg_drop_frames(tide_loop *L);
+/* A frame lets go of its message: returns the reference (task.c). */
+tide__msg *tide__frame_msg_take(tide_frame *fr);
+
+/* ---- the story of a TIDE_EGROUP (story.c): the children's errors travel
+ * with its message, so they outlive the group and go wherever the error
+ * goes (tide_egroup in tide.h is a tide__msg with a story). */
+typedef struct tide__story_error {
+    int code;
+    uint32_t task_id;
+    int body;              /* the group's body failed (in task_id) */
+    const char *task;      /* the task's name, in the message's block */
+    tide__msg *msg;        /* its message (a reference), or NULL */
+} tide__story_error;
+struct tide__story {
+    size_t size;           /* bytes of the message's whole block */
+    tide__msg *dead;       /* tide__msg_unref's list of messages to free */
+    char *names;           /* where the next name is copied (while built) */
+    size_t n;
+    tide__story_error errors[];
+};
+/* A message `text` with room for n errors whose task names take
+ * names_size bytes (NULs included), filled with tide__story_put in order.
+ * NULL on OOM (the caller falls back on a plain message). */
+tide__msg *tide__story_new(tide_loop *L, const char *text, size_t n,
+                           size_t names_size);
+void tide__story_put(tide__msg *m, size_t i, int code, uint32_t task_id,
+                     const char *task, int body, tide__msg *msg);
+/* "Task-3 'price'" (or "Task-3" for a task with no name of its own) from
+ * an id and a name (may be NULL), without allocating. */
+const char *tide__label(char *buf, size_t n, uint32_t id, const char *name);
+/* One error as a story tells it, into buf (cut with "..." to fit):
+ * "LABEL: TIDE_EHOST price service down", a nested group's line in
+ * parentheses and cut at TIDE_EGROUP_NESTED_MAX. */
+void tide__story_entry(char *buf, size_t n, const char *label, int code,
+                       const tide__msg *msg);
+/* Debug mode: the errors of a failed main task's story on stderr, one a
+ * line, nested groups indented (as deep as TIDE_EGROUP_PRINT_DEPTH). */
+void tide__story_print(const tide__msg *m);
 
 /* ---- ready queue entries: tasks, callbacks and other one-hop work */
 typedef struct tide__runnable {
@@ -483,6 +539,7 @@ struct tide_loop {
     tide__node resources;       /* tide__resource.link */
     uint32_t next_resource_id;
     tide__node done_tasks;      /* finished tasks still referenced */
+    tide__node msgs;            /* every message alive (tide__msg.link) */
     tide__node user_donecbs;    /* tide_task_add_done_callback records */
 
     /* Host operations under way (a JS call, a thread): while there are

@@ -53,6 +53,7 @@ int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud)
     L->on_exception = default_exception;
     tide__list_init(&L->tasks);
     tide__list_init(&L->user_donecbs);
+    tide__list_init(&L->msgs);
     tide__debug_init(L);
     *out = L;
     return 0;
@@ -361,6 +362,7 @@ int tide_loop_destroy(tide_loop *loop)
     L->main = NULL;
     tide__task_free_all(L);
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */
+    tide__msg_drop_frames(L); /* after the tasks: frames went with them */
     tide__debug_destroy(L);
     tide__timers_free(L);
     L->alloc(L->alloc_ud, L, sizeof *L, 0);

@@ -181,6 +181,9 @@ static void main_exit(tide_loop *L, tide_task *main, int err, void *arg)
         const char *msg = main ? tide_task_message(main) : NULL;
         fprintf(stderr, "tide: main task failed: %s%s%s\n", tide_strerror(err),
                 msg ? ": " : "", msg ? msg : "");
+        /* debug mode: a TIDE_EGROUP's errors one a line, nested ones too */
+        if (main && tide_loop_debug(L) && tide_task_egroup(main))
+            tide__story_print(main->msg);
     }
     tide_loop_destroy(L);
     tide__host_exit(err < 0 ? 1 : 0);

@@ -21,7 +21,7 @@ static void task_free(tide_task *t)
         tide__debug_freed(L, t);
     tide__list_remove(&t->link); /* from the loop's list of done tasks */
     /* a task freed in the middle of its FINALLY still holds its message */
-    tide__msg_unref(L, ((tide_frame *)tide__task_frame(t))->msg);
+    tide__msg_unref(L, tide__frame_msg_take(tide__task_frame(t)));
     tide__msg_unref(L, t->msg);
     tide__msg_unref(L, t->cancel_msg);
     if (t->name && !(t->flags & TIDE__T_OWN_NAME))
@@ -188,25 +188,75 @@ void tide__set_message(tide_task *t, const char *text)
  * it propagates, so awaits in its FINALLY section cannot lose it; a frame
  * that ends hands its message back to t->msg for the caller (or, for the
  * task's own frame, as the task's final message).
+ * Re-raising (tide.h, rule 5): while no error propagates, the frame's
+ * message slot keeps the message of the error it caught last, fr->caught
+ * its code, so TIDE_THROW of that code after other awaits still has it.
  */
+static unsigned caught_bits(int err)
+{
+    return (unsigned)err & 0x7fffffffu; /* one-to-one on negative ints */
+}
+
+/* The frame takes over a reference to m (may be NULL), dropping the one it
+ * held. Frames' references are counted apart: tide__msg_drop_frames. */
+static void frame_msg_set(tide_loop *L, tide_frame *fr, tide__msg *m)
+{
+    tide__msg *old = tide__frame_msg_take(fr);
+    if (m)
+        m->frame_refs++;
+    fr->msg = m;
+    tide__msg_unref(L, old);
+}
+
+tide__msg *tide__frame_msg_take(tide_frame *fr)
+{
+    tide__msg *m = fr->msg;
+    if (m)
+        m->frame_refs--;
+    fr->msg = NULL;
+    return m;
+}
+
+void tide__caught(tide_frame *fr, int err)
+{
+    tide_task *t = tide_current_task();
+    fr->caught = caught_bits(err);
+    if (t && !fr->err) /* the slot is free: keep the message */
+        frame_msg_set(t->loop, fr, tide__msg_ref(t->msg));
+}
+
+/* The message TIDE_THROW(f, err) re-raises: that of the error FINALLY
+ * propagates, or of the one caught last, if err is that error. A message
+ * caught in a FINALLY entered with an error is only in t->msg. */
+static tide__msg *reraised(const tide_frame *fr, tide_task *t, int err)
+{
+    if (err < 0 && err == fr->err)
+        return fr->msg;
+    if (err < 0 && fr->caught && fr->caught == caught_bits(err))
+        return fr->err ? t->msg : fr->msg;
+    return NULL;
+}
+
 int tide__raise(tide_frame *fr, int err, int adopt, const char *text)
 {
     tide_task *t = tide_current_task();
     tide__msg *m = NULL;
-    if (t && adopt)
+    if (t && adopt == 2)
+        m = tide__msg_ref(reraised(fr, t, err));
+    else if (t && adopt)
         m = tide__msg_ref(t->msg);
     else if (t && text)
         m = tide__msg_new(t->loop, text);
     if (t)
-        tide__msg_unref(t->loop, fr->msg);
-    fr->msg = m;
+        frame_msg_set(t->loop, fr, m);
+    fr->caught = 0; /* what it caught is no longer being handled */
     return err;
 }
 
 const char *tide__frame_message(const tide_frame *fr)
 {
     const tide__msg *m = fr->msg;
-    return m ? m->text : NULL;
+    return m && fr->err ? m->text : NULL;
 }
 
 /* ---- waiting and waking ----------------------------------------------- */
@@ -416,14 +466,19 @@ tide_status tide__end(tide_frame *fr)
 {
     int err = fr->err;
     tide_task *t = tide_current_task();
-    if (t) { /* the frame's message goes back to the task, for the caller */
+    if (t) { /* the error's message goes back to the task, for the caller;
+                the message of a caught error, kept for a re-raise, not */
+        tide__msg *m = tide__frame_msg_take(fr);
         tide__msg_unref(t->loop, t->msg);
-        t->msg = fr->msg;
+        t->msg = err ? m : NULL;
+        if (!err)
+            tide__msg_unref(t->loop, m);
     }
     fr->msg = NULL;
     fr->pc = 0;
     fr->err = 0;
     fr->unwinding = 0;
+    fr->caught = 0;
     return err;
 }
 
@@ -605,14 +660,7 @@ tide_task *tide__task_by_id(tide_loop *L, uint32_t id)
 
 const char *tide__task_label(tide_task *t, char *buf, size_t n)
 {
-    const char *name = tide_task_name(t);
-    char def[TIDE_DEFAULT_NAME_MAX];
-    snprintf(def, sizeof def, "Task-%u", (unsigned)t->id);
-    if (name && strcmp(name, def) != 0)
-        snprintf(buf, n, "%s '%s'", def, name);
-    else
-        snprintf(buf, n, "%s", def);
-    return buf;
+    return tide__label(buf, n, t->id, tide_task_name(t));
 }
 
 const char *tide_task_state(const tide_task *t)

@@ -1,8 +1,9 @@
 // browser-api.test.mjs - the package's JS API (dist/tide.mjs) in headless
 // Chromium, from a page served by web/serve.mjs: results and rejections
-// with Tide's error names, cancel through an AbortSignal, streaming, the
-// trace order (the same as in Node), loading from URLs, bytes and modules,
-// and bad input (a missing or corrupt .wasm, a torn-down instance).
+// with Tide's error names (a task group's with each child's error), cancel
+// through an AbortSignal, streaming, the trace order (the same as in Node),
+// loading from URLs, bytes and modules, and bad input (a missing or corrupt
+// .wasm, a torn-down instance).
 // Needs `make dist build/em/user/jsapi.mjs` (make test does it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +91,25 @@ test('values, and rejections carrying Tide error names', { timeout: 30_000 }, as
   assert.equal(r.exit.name, 'TIDE_EXIT');
   assert.equal(r.exit.exitCode, 3);
   assert.equal(r.trap.name, 'TIDE_CRASHED');
+});
+
+test('a task group\'s rejection carries each child\'s error in errors, nested', { timeout: 30_000 }, async () => {
+  const r = await inPage(async (tide) => {
+    const p = await tide.load('/build/em/user/jsapi.mjs');
+    const functions = { price: async () => Promise.reject(new Error('price service down')) };
+    const e = await p.run({ args: ['group'], functions, onStderr: () => {} }).then(() => null, (x) => x);
+    const tree = (x) => [x instanceof tide.TideError, x.name, x.task, x.tideMessage, x.errors && x.errors.map(tree)];
+    return tree(e);
+  });
+  const inner = "1 of 1 child task failed: Task-4 'tax': TIDE_EUSER-3 tax table missing";
+  assert.deepEqual(r, [
+    true, 'TIDE_EGROUP', null,
+    `2 of 2 child tasks failed: Task-2 'price': TIDE_EHOST price service down; Task-3 'inner': TIDE_EGROUP (${inner})`,
+    [
+      [true, 'TIDE_EHOST', 'price', 'price service down', null],
+      [true, 'TIDE_EGROUP', 'inner', inner, [[true, 'TIDE_EUSER', 'tax', 'tax table missing', null]]],
+    ],
+  ]);
 });
 
 test('an AbortSignal cancels the main task; cleanup runs; stdout streams', { timeout: 30_000 }, async () => {

@@ -20,6 +20,11 @@
  *   workers        two named workers share a lock (the trace test)
  *   call NAME      awaits the embedder's JS function NAME (argument 21)
  *                  and prints "result: <its JSON>"
+ *   group          a task group whose children fail: Task-2 'price'
+ *                  awaits the JS function "price", Task-3 'inner' runs a
+ *                  group of its own whose child Task-4 'tax' fails in its
+ *                  cleanup when cancelled (TIDE_EUSER-3 "tax table
+ *                  missing"); main lets the TIDE_EGROUP go
  */
 #include <math.h>
 #include <stdio.h>
@@ -63,9 +68,58 @@ static tide_status exiter(void *frame)
     TIDE_END(e);
 }
 
+/* group: the children */
+struct pricer {
+    TIDE_FRAME;
+    char *json;
+};
+
+static tide_status pricer(void *frame)
+{
+    struct pricer *p = frame;
+    TIDE_BEGIN(p);
+    TIDE_AWAIT(p, tide_host_call("price", "\"ACME\"", &p->json));
+    TIDE_FINALLY(p);
+    tide_host_free(p->json);
+    TIDE_END(p);
+}
+
+struct taxer {
+    TIDE_FRAME;
+    double delay;
+};
+
+static tide_status taxer(void *frame)
+{
+    struct taxer *t = frame;
+    TIDE_BEGIN(t);
+    TIDE_AWAIT(t, tide_sleep(t->delay));
+    TIDE_FINALLY(t);
+    TIDE_THROW_MSG(t, TIDE_EUSER - 3, "tax table missing");
+    TIDE_END(t);
+}
+
+struct inner {
+    TIDE_FRAME;
+    tide_group *group;
+};
+
+static tide_status inner(void *frame)
+{
+    struct inner *n = frame;
+    TIDE_BEGIN(n);
+    TIDE_TRY(n, tide_group_create(&n->group));
+    TIDE_TRY(n, TIDE_GROUP_SPAWN(n->group, NULL, taxer, "tax", .delay = 10));
+    TIDE_AWAIT(n, tide_group_exit(n->group, 0));
+    TIDE_FINALLY(n);
+    tide_group_destroy(n->group);
+    TIDE_END(n);
+}
+
 struct program {
     TIDE_FRAME;
     int i, n, rc;
+    tide_group *group;
     tide_lock *lock;
     tide_task *tasks[2];
     char text[256];
@@ -132,6 +186,13 @@ static tide_status program(void *frame)
         TIDE_TRY(p, TIDE_SPAWN(&p->tasks[1], worker, "second", .lock = p->lock,
                                .delay = 2));
         TIDE_AWAIT(p, tide_gather(p->tasks, 2, 0, NULL, NULL));
+    } else if (strcmp(mode, "group") == 0) {
+        TIDE_TRY(p, tide_group_create(&p->group));
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->group, NULL, pricer, "price",
+                                     .json = NULL));
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->group, NULL, inner, "inner",
+                                     .group = NULL));
+        TIDE_AWAIT(p, tide_group_exit(p->group, 0));
     }
     TIDE_FINALLY(p);
     if (strcmp(mode, "sleep") == 0)
@@ -140,6 +201,7 @@ static tide_status program(void *frame)
     tide_task_release(p->tasks[0]);
     tide_task_release(p->tasks[1]);
     tide_lock_destroy(p->lock);
+    tide_group_destroy(p->group); /* before the error reaches JS */
     tide_host_free(p->json);
     TIDE_END(p);
 }

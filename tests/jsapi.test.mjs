@@ -1,8 +1,9 @@
 // jsapi.test.mjs - the JS API of the npm package (dist/tide.mjs) in Node:
 // loading (by example name, path, URL, bytes, WebAssembly.Module, and bad
-// input), results and rejections with Tide's error names, cancel and
-// AbortSignal, terminate and torn-down instances, streaming stdout/stderr,
-// and the order of trace events. Programs: the bundled examples and
+// input), results and rejections with Tide's error names (a task group's
+// with each child's error in `errors`), cancel and AbortSignal, terminate
+// and torn-down instances, streaming stdout/stderr, and the order of trace
+// events. Programs: the bundled examples and
 // tests/jsapi.c, built with tools/tide-emcc (build/em/user/jsapi.mjs).
 // Needs `make dist build/em/user/jsapi.mjs` (make test does it).
 import { test, before } from 'node:test';
@@ -171,6 +172,83 @@ test('a failed main task rejects with its Tide error name and message', async ()
   assert.equal(e.name, 'TIDE_EUSER');
   assert.equal(e.code, -1007);
   assert.equal(e.tideMessage, 'my own error');
+});
+
+// Issue 11: a task group's error keeps its story on the way to JS, after
+// the C program destroyed the group: `errors` as an AggregateError has,
+// nested groups nested; debug mode prints each error on stderr too.
+test('a failed task group rejects with errors: each child\'s TideError, nested groups nested', async () => {
+  const functions = {
+    price: async () => {
+      throw new Error('price service down');
+    },
+  };
+  const inner = "1 of 1 child task failed: Task-4 'tax': TIDE_EUSER-3 tax table missing";
+  const story = `2 of 2 child tasks failed: Task-2 'price': TIDE_EHOST price service down; Task-3 'inner': TIDE_EGROUP (${inner})`;
+  for (const debug of [false, true]) {
+    const { run, err } = start(['group'], { functions, debug });
+    const e = await rejection(run.result);
+    assert.ok(e instanceof tide.TideError);
+    assert.equal(e.name, 'TIDE_EGROUP');
+    assert.equal(e.code, -21);
+    assert.equal(e.tideMessage, story);
+    assert.equal(e.message, `a task group's children failed: ${story}`);
+    assert.equal(e.task, null);
+    const shape = (x) => ({
+      name: x.name,
+      code: x.code,
+      message: x.message,
+      tideMessage: x.tideMessage,
+      task: x.task,
+      errors: x.errors && x.errors.map(shape),
+      isTideError: x instanceof tide.TideError,
+    });
+    assert.deepEqual(e.errors.map(shape), [
+      {
+        name: 'TIDE_EHOST',
+        code: -20,
+        message: 'host call failed: price service down',
+        tideMessage: 'price service down',
+        task: 'price',
+        errors: null,
+        isTideError: true,
+      },
+      {
+        name: 'TIDE_EGROUP',
+        code: -21,
+        message: `a task group's children failed: ${inner}`,
+        tideMessage: inner,
+        task: 'inner',
+        errors: [
+          {
+            name: 'TIDE_EUSER',
+            code: -1003,
+            message: 'user error: tax table missing',
+            tideMessage: 'tax table missing',
+            task: 'tax',
+            errors: null,
+            isTideError: true,
+          },
+        ],
+        isTideError: true,
+      },
+    ]);
+    const failed = `tide: main task failed: a task group's children failed: ${story}`;
+    assert.deepEqual(
+      err,
+      debug
+        ? [
+            failed,
+            "tide:   Task-2 'price': TIDE_EHOST price service down",
+            "tide:   Task-3 'inner': TIDE_EGROUP",
+            "tide:     Task-4 'tax': TIDE_EUSER-3 tax table missing",
+          ]
+        : [failed]
+    );
+  }
+  // other errors have none
+  const e = await rejection(start(['throw']).run.result);
+  assert.equal(e.errors, null);
 });
 
 test('a deadlock is reported through onReport and rejects with TIDE_EDEADLOCK', async () => {

@@ -60,7 +60,10 @@
 #define ECUSTOM (TIDE_EUSER - 5)  /* CustomException */
 #define EMYERROR (TIDE_EUSER - 6) /* MyError */
 
-#define EG_MSG "unhandled errors in a TaskGroup"
+/* TIDE_EGROUP's message tells its story in one line (tests/test_story.c
+ * has the rest): the children's errors as "Task-N: TIDE_EUSER-K msg". */
+#define ZERO_IN(n) "Task-" #n ": TIDE_EUSER-1 zero"
+#define CLEANUP_IN(n) "Task-" #n ": TIDE_EUSER-1 cleanup"
 
 static const char *err_name(int e)
 {
@@ -363,7 +366,10 @@ static tide_status tg02(void *frame)
                            .t2 = &f->t2, .many = f->many));
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
-    TH_EQ_STR(tide_error_message(), EG_MSG);
+    TH_EQ_STR(tide_error_message(),
+              f->many ? "3 of 4 child tasks failed: " ZERO_IN(3) "; " ZERO_IN(4)
+                        "; " ZERO_IN(5)
+                      : "1 of 2 child tasks failed: " ZERO_IN(3));
     TH_EQ_INT(f->out.rc, TIDE_EGROUP);
     if (f->many) {
         TH_EQ_STR(f->out.errors, "ZeroDivisionError:zero "
@@ -1032,7 +1038,14 @@ static tide_status tg08_cancelled(void *frame)
               "ZeroDivisionError:cleanup ZeroDivisionError:cleanup "
               "ZeroDivisionError:cleanup");
     TH_EQ_INT(f->outer.rc, TIDE_EGROUP);
-    TH_EQ_STR(f->outer.errors, "TIDE_EGROUP:" EG_MSG);
+    if (f->outer_child)
+        TH_EQ_STR(f->outer.errors, "TIDE_EGROUP:5 of 5 child tasks failed: "
+                  CLEANUP_IN(4) "; " CLEANUP_IN(5) "; " CLEANUP_IN(6) "; "
+                  CLEANUP_IN(7) "; " CLEANUP_IN(8));
+    else
+        TH_EQ_STR(f->outer.errors, "TIDE_EGROUP:5 of 5 child tasks failed: "
+                  CLEANUP_IN(3) "; " CLEANUP_IN(4) "; " CLEANUP_IN(5) "; "
+                  CLEANUP_IN(6) "; " CLEANUP_IN(7));
     TH_LOG_IS(f->outer_child ? "g1child-cancelled" : "");
     TIDE_FINALLY(f);
     tide_task_release(f->r);
@@ -1099,7 +1112,8 @@ static tide_status tg08_crash(void *frame)
     if (f->outer_delay < f->inner_delay)
         TH_EQ_STR(group_errors(f->outer), "ValueError:outer");
     else
-        TH_EQ_STR(group_errors(f->outer), "TIDE_EGROUP:" EG_MSG);
+        TH_EQ_STR(group_errors(f->outer), "TIDE_EGROUP:1 of 1 child task "
+                  "failed: Task-3: TIDE_EUSER-2 inner");
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TH_CHECK(NEAR(tide_time(), 0.1));
     TIDE_FINALLY(f);

@@ -56,6 +56,17 @@ export declare class TideError extends Error {
   exitCode: number | null;
   /** The URL that could not be loaded (TIDE_LOAD_FAILED). */
   url: string | null;
+  /** For an error in a TIDE_EGROUP's `errors`: the name of the C task that
+   * failed (for the group's own body, the task that ran it). */
+  task: string | null;
+  /**
+   * TIDE_EGROUP (a task group's children failed): each child's error, in
+   * the order they failed, then the group body's own (as AggregateError's
+   * `errors`, or Python's ExceptionGroup.exceptions); a nested group's
+   * TideError has its own. Empty if the program ran out of memory
+   * recording them (the message still tells). null for other errors.
+   */
+  errors: TideError[] | null;
 }
 
 export interface TideErrorDetails {
@@ -63,6 +74,8 @@ export interface TideErrorDetails {
   tideMessage?: string | null;
   exitCode?: number | null;
   url?: string | null;
+  task?: string | null;
+  errors?: TideError[] | null;
   cause?: unknown;
 }
 

@@ -26,7 +26,9 @@ const IS_NODE =
  * Every failure is a TideError. `name` is Tide's error name for errors of the
  * C program ("TIDE_ECANCELLED", "TIDE_ETIMEDOUT", ...) or one of the names of
  * the JS side: TIDE_LOAD_FAILED, TIDE_EXIT, TIDE_CRASHED, TIDE_TERMINATED,
- * TIDE_TORN_DOWN.
+ * TIDE_TORN_DOWN. A TIDE_EGROUP (a task group's children failed) has
+ * `errors`, as an AggregateError does: a TideError for each child's error,
+ * with `task` naming the child (nested groups nest).
  */
 export class TideError extends Error {
   constructor(name, message, details = {}) {
@@ -40,6 +42,10 @@ export class TideError extends Error {
     this.exitCode = details.exitCode ?? null;
     /** The URL that could not be loaded (TIDE_LOAD_FAILED). */
     this.url = details.url ?? null;
+    /** The name of the C task that failed, for the errors of a TIDE_EGROUP. */
+    this.task = details.task ?? null;
+    /** TIDE_EGROUP: the children's errors (TideErrors); else null. */
+    this.errors = details.errors ?? null;
   }
 }
 
@@ -404,10 +410,35 @@ function checkOptions(o) {
     fail('signal must be an AbortSignal');
 }
 
-function tideErrorFrom(report, exitCode) {
+// The TideError of a C error: a run's outcome, or one error of a
+// TIDE_EGROUP's list (both come shaped alike from emscripten.js, with the
+// children's errors in `errors`). The one place that makes them.
+function tideErrorOf(report, exitCode) {
   const name = report.name ?? (report.error <= -1000 ? 'TIDE_EUSER' : `TIDE_E${-report.error}`);
   const message = report.message ? `${report.text}: ${report.message}` : report.text;
-  return new TideError(name, message, { code: report.error, tideMessage: report.message, exitCode });
+  return new TideError(name, message, {
+    code: report.error,
+    tideMessage: report.message,
+    exitCode,
+    task: report.task,
+    // a TIDE_EGROUP whose list could not be allocated has none to give
+    errors: (report.errors || name === 'TIDE_EGROUP') ? [] : null,
+  });
+}
+
+// Nested groups, however deep: a stack of their own, not recursion.
+function tideErrorFrom(report, exitCode) {
+  const top = tideErrorOf(report, exitCode);
+  const stack = [[report, top]];
+  while (stack.length) {
+    const [r, e] = stack.pop();
+    for (const child of r.errors ?? []) {
+      const c = tideErrorOf(child, null);
+      e.errors.push(c);
+      stack.push([child, c]);
+    }
+  }
+  return top;
 }
 
 /**

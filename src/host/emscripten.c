@@ -41,7 +41,8 @@ extern void tide_js_ran_inline(void);
 extern void tide_js_trace(const void *records, uint32_t count,
                           const char *names);
 extern void tide_js_run_end(uint32_t run, int err, const char *name,
-                            const char *text, const char *msg, void *value);
+                            const char *text, const char *msg, void *value,
+                            const tide_egroup *errors);
 extern void tide_js_run_over(void);
 extern void tide_js_flush_output(void);
 
@@ -349,13 +350,16 @@ static void embed_exit(tide_loop *L, tide_task *main, int err, void *arg)
     }
     tide_js_run_stop(L); /* before fn, which may start another run */
     const char *msg = NULL;
+    const tide_egroup *errors = NULL; /* a TIDE_EGROUP's story */
     void *value = NULL;
-    if (main && err < 0 && tide_task_error(main) == err)
+    if (main && err < 0 && tide_task_error(main) == err) {
         msg = tide_task_message(main);
+        errors = tide_task_egroup(main);
+    }
     if (main && err == 0)
         tide_task_result(main, &value);
     tide_js_run_end(id, err, tide_errname(err), tide_strerror(err), msg,
-                    value);
+                    value, errors);
     if (e->fn)
         e->fn(L, main, err, e->arg);
     fflush(stdout);
@@ -412,4 +416,43 @@ EMSCRIPTEN_KEEPALIVE void tide_js_trace_flush(void)
 EMSCRIPTEN_KEEPALIVE const char *tide_js_errname(int err)
 {
     return tide_errname(err);
+}
+
+/* A TIDE_EGROUP's errors, read by emscripten.js (TideHost.readErrors)
+ * while the run ends: how many, the i-th's code, its nested group's
+ * errors (or NULL), and its texts: 0 its message, 1 its task's name, 2
+ * its code's name, 3 its code's description (NULL if none). */
+EMSCRIPTEN_KEEPALIVE size_t tide_js_egroup_count(const tide_egroup *eg)
+{
+    return tide_egroup_count(eg);
+}
+
+EMSCRIPTEN_KEEPALIVE int tide_js_egroup_code(const tide_egroup *eg, size_t i)
+{
+    return tide_egroup_error(eg, i, NULL, NULL, NULL);
+}
+
+EMSCRIPTEN_KEEPALIVE const tide_egroup *
+tide_js_egroup_nested(const tide_egroup *eg, size_t i)
+{
+    const tide_egroup *nested;
+    tide_egroup_error(eg, i, NULL, NULL, &nested);
+    return nested;
+}
+
+EMSCRIPTEN_KEEPALIVE const char *tide_js_egroup_text(const tide_egroup *eg,
+                                                     size_t i, int field)
+{
+    const char *msg, *task;
+    int code = tide_egroup_error(eg, i, &msg, &task, NULL);
+    switch (field) {
+    case 0:
+        return msg;
+    case 1:
+        return task;
+    case 2:
+        return tide_errname(code);
+    default:
+        return tide_strerror(code);
+    }
 }

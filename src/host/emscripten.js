@@ -61,6 +61,36 @@ mergeInto(LibraryManager.library, {
       });
     },
 
+    // A TIDE_EGROUP's list (emscripten.c: tide_js_egroup_*) as plain
+    // objects { error, name, text, message, task, errors }, errors being
+    // a nested group's list or null. Groups nest as deep as programs make
+    // them: a stack of its own, not recursion.
+    readErrors: function (eg) {
+      var str = function (p) {
+        return p ? UTF8ToString(p) : null;
+      };
+      var top = [];
+      var stack = [[eg, top]];
+      while (stack.length) {
+        var job = stack.pop();
+        var n = _tide_js_egroup_count(job[0]) >>> 0;
+        for (var i = 0; i < n; i++) {
+          var nested = _tide_js_egroup_nested(job[0], i);
+          var e = {
+            error: _tide_js_egroup_code(job[0], i),
+            name: str(_tide_js_egroup_text(job[0], i, 2)),
+            text: str(_tide_js_egroup_text(job[0], i, 3)),
+            message: str(_tide_js_egroup_text(job[0], i, 0)),
+            task: str(_tide_js_egroup_text(job[0], i, 1)),
+            errors: nested ? [] : null,
+          };
+          job[1].push(e);
+          if (nested) stack.push([nested, e.errors]);
+        }
+      }
+      return top;
+    },
+
     // ---- calls made by the embedder (web/tide.mjs) ----
 
     // Runs main(); returns its status (undefined if it crashed).
@@ -279,7 +309,8 @@ mergeInto(LibraryManager.library, {
     fn(events);
   },
 
-  tide_js_run_end: function (run, err, name, text, msg, value) {
+  tide_js_run_end__deps: ['$TideHost'],
+  tide_js_run_end: function (run, err, name, text, msg, value, errors) {
     var fn = Module['onTideRunEnd'];
     if (typeof fn !== 'function') return;
     fn({
@@ -289,6 +320,8 @@ mergeInto(LibraryManager.library, {
       text: UTF8ToString(text),
       message: msg ? UTF8ToString(msg) : null,
       value: value, // a pointer: readable (tideHost.readString) only now
+      // a TIDE_EGROUP's children's errors, each shaped like this report
+      errors: errors ? TideHost.readErrors(errors) : null,
     });
   },
 

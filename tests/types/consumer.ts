@@ -40,6 +40,14 @@ async function main(): Promise<void> {
     await load(sources[2]!);
   } catch (e) {
     if (e instanceof TideError && e.name === 'TIDE_LOAD_FAILED') console.log(e.url, e.code, e.exitCode, e.tideMessage);
+    // a task group's error: each child's TideError, nested groups nested
+    if (e instanceof TideError && e.name === 'TIDE_EGROUP') {
+      const children: TideError[] | null = e.errors;
+      const tasks: (string | null)[] = (children ?? []).map((c) => c.task);
+      const nested: number = children?.[0]?.errors?.length ?? 0;
+      // @ts-expect-error errors may be null: no unchecked use
+      console.log(tasks, nested, e.errors.length);
+    }
   }
   const names: string[] = await exampleNames();
   const which: ExampleName = 'tasks';
