@@ -18,6 +18,10 @@
  *   task, and each cancel passes down through the links below, so link d
  *   ends with cancelling() == d + 1 whatever the order of the cancels
  *   (Tide counts up to INT16_MAX and stays there).
+ * - A chain of links each running the next in a TaskGroup: the cancel goes
+ *   down one link per iteration (each group cancels its child when its
+ *   task resumes), then the links end from the bottom up, two iterations
+ *   apart, each with cancelling() == 1; only link 0 has the message.
  * - gather(X, X) lists X twice and cancels it twice.
  *
  * Under the out-of-memory sweep (TH_OOM_ALL), where every case is re-run
@@ -31,7 +35,7 @@
 
 #include "harness.h"
 
-enum { VIA_JOIN, VIA_GATHER, VIA_WAIT_FOR };
+enum { VIA_JOIN, VIA_GATHER, VIA_WAIT_FOR, VIA_GROUP };
 
 /* A million tasks for the two cases the issue names (a join chain
  * cancelled, a deadlock); a hundred thousand for the others, which share
@@ -55,6 +59,7 @@ static struct {
     int bottom_sleeps;   /* the bottom link sleeps for ever instead */
     int expect_err;      /* the error each link ends with */
     const char *expect_msg;
+    int msg_at_head_only; /* the links below end without a message */
     long count_base;     /* link d ends with cancelling() == d + count_base
                             (0: == 1 for every link) */
     uint64_t hop;        /* loop iterations between two links' ends */
@@ -71,7 +76,7 @@ static void chain_reset(int via, long n)
     C.n = n;
     C.first_wrong = -1;
     C.expect_err = TIDE_ECANCELLED;
-    C.hop = via == VIA_GATHER ? 2 : 1;
+    C.hop = via == VIA_GATHER || via == VIA_GROUP ? 2 : 1;
 }
 
 static int expected_cancelling(long depth)
@@ -86,8 +91,9 @@ static int expected_cancelling(long depth)
 static void link_ended(long depth, int err, const char *msg)
 {
     uint64_t now = tide_loop_iterations(tide_running_loop());
+    const char *want = depth == 0 || !C.msg_at_head_only ? C.expect_msg : NULL;
     int ok = depth == C.n - 1 - C.ended && err == C.expect_err &&
-             (C.expect_msg ? msg && strcmp(msg, C.expect_msg) == 0 : !msg) &&
+             (want ? msg && strcmp(msg, want) == 0 : !msg) &&
              tide_task_cancelling(tide_current_task()) ==
                  expected_cancelling(depth) &&
              (C.ended == 0 || now - C.last_iteration == C.hop);
@@ -101,6 +107,7 @@ struct link {
     TIDE_FRAME;
     long depth;
     tide_task *next;
+    tide_group *tg;
 };
 static tide_status link(void *frame)
 {
@@ -112,19 +119,25 @@ static tide_status link(void *frame)
             TIDE_AWAIT(f, tide_sleep(INFINITY));
         else
             TIDE_AWAIT(f, tide_event_wait(C.bottom));
+    } else if (C.via == VIA_GROUP) {
+        TIDE_TRY(f, tide_group_create(&f->tg));
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, link, NULL,
+                                     .depth = f->depth + 1));
+        TIDE_AWAIT(f, tide_group_exit(f->tg, 0));
     } else {
         TIDE_TRY(f, TIDE_SPAWN(&f->next, link, NULL, .depth = f->depth + 1));
         if (C.via == VIA_JOIN)
             TIDE_AWAIT(f, tide_join(f->next, NULL));
         else if (C.via == VIA_GATHER)
             TIDE_AWAIT(f, tide_gather(&f->next, 1, 0, NULL, NULL));
-        else
+        else if (C.via == VIA_WAIT_FOR)
             TIDE_AWAIT(f, tide_wait_for(f->next, 1e9, NULL));
     }
     TIDE_FINALLY(f);
     if (TIDE_ERROR(f) != TIDE_ENOMEM) /* (the sweep's injected failures) */
         link_ended(f->depth, TIDE_ERROR(f), TIDE_ERROR_MESSAGE(f));
     tide_task_release(f->next);
+    tide_group_destroy(f->tg);
     TIDE_END(f);
 }
 
@@ -186,6 +199,7 @@ static tide_status cancel_head(void *frame)
     chain_reset(case_via, chain_length(case_via == VIA_JOIN));
     BUILD_CHAIN(f);
     C.expect_msg = "stop";
+    C.msg_at_head_only = case_via == VIA_GROUP;
     TH_EQ_INT(tide_task_cancel(f->head, "stop"), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->head, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -209,6 +223,7 @@ static tide_status cancel_head(void *frame)
 CANCEL_HEAD_CASE(join_chain_cancelled, VIA_JOIN)
 CANCEL_HEAD_CASE(gather_chain_cancelled, VIA_GATHER)
 CANCEL_HEAD_CASE(wait_for_chain_cancelled, VIA_WAIT_FOR)
+CANCEL_HEAD_CASE(group_chain_cancelled, VIA_GROUP)
 
 /* ---- left over when main returns ------------------------------------------ */
 
@@ -490,6 +505,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("DEPTH-03 a wait_for chain cancelled at its head ends "
                   "from the bottom up, one iteration apart, message kept",
                   wait_for_chain_cancelled, chain_events_after, 0),
+    TH_CASE_AFTER("DEPTH-09 a chain of task groups cancelled at its head "
+                  "ends from the bottom up, two iterations apart",
+                  group_chain_cancelled, chain_events_after, 0),
     TH_CASE_AFTER("DEPTH-04 a chain left over when main returns: each link "
                   "counts the cancels of the links above it",
                   chain_left_over, chain_left_over_after, 0),
