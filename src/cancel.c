@@ -218,6 +218,7 @@ enum {
 
 typedef struct pass_node {
     tide_task *task;
+    uint32_t id;    /* task->id, here for the binary search */
     uint32_t total; /* walks through it: its own + those of its awaiters */
     uint32_t indeg; /* its awaiters not settled yet */
 } pass_node;
@@ -272,8 +273,7 @@ static int pass_arrive(pass *ps, tide_task *c, tide__msg *m)
 
 static int node_cmp(const void *a, const void *b)
 {
-    uint32_t x = ((const pass_node *)a)->task->id;
-    uint32_t y = ((const pass_node *)b)->task->id;
+    uint32_t x = ((const pass_node *)a)->id, y = ((const pass_node *)b)->id;
     return (x > y) - (x < y);
 }
 
@@ -282,7 +282,7 @@ static pass_node *node_of(const pass *ps, size_t n, const tide_task *t)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ps->nodes[mid].task->id < t->id)
+        if (ps->nodes[mid].id < t->id)
             lo = mid + 1;
         else
             hi = mid;
@@ -309,9 +309,9 @@ static size_t pass_collect(pass *ps, const tide__node *first)
         if (!(t->flags & TIDE__T_MARK))
             continue;
         t->flags &= (uint16_t)~TIDE__T_MARK;
-        if (n && t->id <= ps->nodes[n - 1].task->id)
+        if (n && t->id <= ps->nodes[n - 1].id)
             sorted = 0; /* ids wrapped round */
-        ps->nodes[n++] = (pass_node){t, (uint32_t)own, 0};
+        ps->nodes[n++] = (pass_node){t, t->id, (uint32_t)own, 0};
     }
     if (!sorted)
         qsort(ps->nodes, n, sizeof *ps->nodes, node_cmp);
@@ -383,13 +383,17 @@ static void pass_unmark(pass *ps)
 void tide__cancel_leftovers(tide_loop *L)
 {
     /* Tasks are listed in creation order and a pass flags every task it
-     * cancels: the tasks not flagged yet (spawned since) end the list. */
-    tide__node *first = L->tasks.prev;
-    while (first != &L->tasks &&
-           !(TIDE__CONTAINER(first, tide_task, link)->flags &
-             TIDE__T_LEFTOVER))
-        first = first->prev;
-    first = first->next;
+     * cancels: the tasks not flagged yet (spawned since) end the list,
+     * or are all of it (the first pass). */
+    tide__node *first = L->tasks.next;
+    if (first != &L->tasks &&
+        (TIDE__CONTAINER(first, tide_task, link)->flags & TIDE__T_LEFTOVER)) {
+        first = L->tasks.prev;
+        while (!(TIDE__CONTAINER(first, tide_task, link)->flags &
+                 TIDE__T_LEFTOVER))
+            first = first->prev;
+        first = first->next;
+    }
     if (first == &L->tasks)
         return;
     pass ps = {L, NULL, PASS_PROBE, 0, NULL, NULL, 0};

@@ -248,27 +248,37 @@ static void unmark_tasks(tide_loop *L, uint16_t bits)
         TIDE__CONTAINER(n, tide_task, link)->flags &= (uint16_t)~bits;
 }
 
-/* The first cycle of tasks holding each other up, following what holds up
- * each task from the tasks in creation order, or NULL. Linear: each task
- * is followed once (TIDE__T_MARK); TIDE__T_ON_PATH marks the path being
- * followed, so meeting it again closes a cycle. */
-static tide_task *find_cycle(tide_loop *L)
+/* What the report says of the waits. */
+typedef struct waits {
+    tide_task *cycle; /* the first cycle of tasks holding each other up */
+    size_t depth;     /* the first task's chain of waits: how long */
+    tide_task *end;   /* and its last task before it ends or loops */
+} waits;
+
+/* Follows what holds up each task, from the tasks in creation order.
+ * Linear: each task is followed once (TIDE__T_MARK); TIDE__T_ON_PATH
+ * marks the path being followed, so meeting it again closes a cycle. */
+static waits follow_waits(tide_loop *L)
 {
-    tide_task *cycle = NULL;
-    for (tide__node *n = L->tasks.next; n != &L->tasks && !cycle;
+    waits w = {NULL, 0, NULL};
+    for (tide__node *n = L->tasks.next; n != &L->tasks && !w.cycle;
          n = n->next) {
         tide_task *s = TIDE__CONTAINER(n, tide_task, link), *t = s;
         while (t && !(t->flags & TIDE__T_MARK)) {
             t->flags |= TIDE__T_MARK | TIDE__T_ON_PATH;
+            if (n == L->tasks.next) {
+                w.depth++;
+                w.end = t;
+            }
             t = blocker_of(t);
         }
         if (t && (t->flags & TIDE__T_ON_PATH))
-            cycle = t;
+            w.cycle = t;
         for (t = s; t && (t->flags & TIDE__T_ON_PATH); t = blocker_of(t))
             t->flags &= (uint16_t)~TIDE__T_ON_PATH;
     }
     unmark_tasks(L, TIDE__T_MARK);
-    return cycle;
+    return w;
 }
 
 /* "  cycle: a -> b -> a": a long one is cut short to leave `n` room. */
@@ -294,8 +304,8 @@ static void add_cycle(tide_task *cycle, char *buf, size_t n, size_t *len)
 /* The report lists the tasks that fit (each line whole) in n - `keep`
  * bytes; for a longer list it says how many are left out and where the
  * first task's chain of waits ends (`keep` must leave room for that). */
-static void add_tasks(tide_loop *L, char *buf, size_t n, size_t *len,
-                      size_t keep)
+static void add_tasks(tide_loop *L, const waits *w, char *buf, size_t n,
+                      size_t *len, size_t keep)
 {
     size_t listed = 0;
     for (tide__node *nd = L->tasks.next; nd != &L->tasks; nd = nd->next) {
@@ -310,22 +320,14 @@ static void add_tasks(tide_loop *L, char *buf, size_t n, size_t *len,
     if (listed == L->ntasks)
         return;
     add(buf, n, len, "  ... and %zu more task(s)\n", L->ntasks - listed);
-    tide_task *first = TIDE__CONTAINER(L->tasks.next, tide_task, link);
-    tide_task *end = first, *b;
-    size_t depth = 1;
-    first->flags |= TIDE__T_MARK;
-    while ((b = blocker_of(end)) && !(b->flags & TIDE__T_MARK)) {
-        b->flags |= TIDE__T_MARK;
-        end = b;
-        depth++;
-    }
-    unmark_tasks(L, TIDE__T_MARK);
-    if (depth > listed) {
+    if (w->depth > listed) {
         char label[80], line[256];
-        tide__task_label(first, label, sizeof label);
-        describe_task(end, line, sizeof line, &b);
-        add(buf, n, len, "  chain of %zu task(s) from %s to: %s\n", depth,
-            label, line);
+        tide_task *b;
+        tide__task_label(TIDE__CONTAINER(L->tasks.next, tide_task, link),
+                         label, sizeof label);
+        describe_task(w->end, line, sizeof line, &b);
+        add(buf, n, len, "  chain of %zu task(s) from %s to: %s\n",
+            w->depth, label, line);
     }
 }
 
@@ -333,13 +335,13 @@ void tide__debug_deadlock(tide_loop *L)
 {
     char text[TIDE_REPORT_MAX], cycle_text[TIDE_REPORT_MAX / 4];
     size_t len = 0, cycle_len = 0;
-    tide_task *cycle = find_cycle(L);
-    if (cycle)
-        add_cycle(cycle, cycle_text, sizeof cycle_text, &cycle_len);
+    waits w = follow_waits(L);
+    if (w.cycle)
+        add_cycle(w.cycle, cycle_text, sizeof cycle_text, &cycle_len);
     add(text, sizeof text, &len, "deadlock: %zu task(s) wait and nothing can "
         "wake any of them; cancelling them\n", L->ntasks);
-    add_tasks(L, text, sizeof text - cycle_len, &len, 400);
-    if (cycle)
+    add_tasks(L, &w, text, sizeof text - cycle_len, &len, 400);
+    if (w.cycle)
         add(text, sizeof text, &len, "%s", cycle_text);
     if (len && text[len - 1] == '\n')
         text[len - 1] = 0;
