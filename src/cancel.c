@@ -366,7 +366,10 @@ static void pass_settle(pass *ps, const tide__node *first)
     }
 }
 
-/* Unmarks what is still marked (a pass that did not settle). */
+/* Unmarks what is still marked (a pass that did not settle). Only a run's
+ * first pass marks anything, and it scans all the tasks anyway: tasks
+ * spawned later are cancelled before their first step, waiting on
+ * nothing. */
 static void pass_unmark(pass *ps)
 {
     tide_loop *L = ps->loop;
