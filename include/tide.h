@@ -288,8 +288,11 @@ int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg);
  *                          running inline on a host without threads)
  * and, debug mode or not, TIDE_DEBUG_DEADLOCK: every task waits and nothing
  * can wake one; the report lists each task with what it waits on (the lock
- * and which task holds it, the queue, the awaited task), the run then ends
- * with TIDE_EDEADLOCK instead of hanging.
+ * and which task holds it, the queue, the awaited task) and a cycle of
+ * tasks holding each other up, if any (a list too long for the report is
+ * cut short: it then says how many tasks it left out and where the first
+ * task's chain of waits ends), the run then ends with TIDE_EDEADLOCK
+ * instead of hanging.
  * The default handler prints "tide: <text>" to stderr. Costs one branch
  * per step when off. Each setter returns 0 or TIDE_EINVAL.
  */
@@ -459,7 +462,10 @@ int tide_task_remove_done_callback(tide_task *t, tide_done_fn fn, void *arg);
  * copied and travels with the error. Returns 1 if the request took, 0 if
  * the task is already finished, TIDE_ENOMEM if the message could not be
  * copied (nothing changed then). Each call that takes counts in
- * tide_task_cancelling(). Does not suspend; a task may cancel itself.
+ * tide_task_cancelling(). If `t` awaits other tasks (tide_join, tide_gather,
+ * tide_wait_for), they are cancelled too, and so on down, at any depth
+ * (without recursion or allocation). Does not suspend; a task may cancel
+ * itself.
  */
 int tide_task_cancel(tide_task *t, const char *msg);
 /* Number of pending cancellation requests. */

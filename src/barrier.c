@@ -218,9 +218,13 @@ static tide_task *enter_describe(tide_task *t, char *buf, size_t n)
     return blocker;
 }
 
-static const tide__wait_ops enter_ops = {"barrier", tide__waitq_cancel,
-                                         enter_resume, enter_drop,
-                                         enter_describe};
+static const tide__wait_ops enter_ops = {
+    .what = "barrier",
+    .cancel = tide__waitq_cancel,
+    .resume = enter_resume,
+    .drop = enter_drop,
+    .describe = enter_describe,
+};
 
 int tide_barrier_wait(tide_barrier *b, int *index)
 {

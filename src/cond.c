@@ -148,12 +148,20 @@ static tide_task *relock_describe(tide_task *t, char *buf, size_t n)
     return blocker;
 }
 
-static const tide__wait_ops wait_ops = {"condition", tide__waitq_cancel,
-                                        cwait_woken, cwait_drop,
-                                        notify_describe};
-static const tide__wait_ops relock_ops = {"lock", tide__waitq_cancel,
-                                          cwait_relocked, cwait_drop,
-                                          relock_describe};
+static const tide__wait_ops wait_ops = {
+    .what = "condition",
+    .cancel = tide__waitq_cancel,
+    .resume = cwait_woken,
+    .drop = cwait_drop,
+    .describe = notify_describe,
+};
+static const tide__wait_ops relock_ops = {
+    .what = "lock",
+    .cancel = tide__waitq_cancel,
+    .resume = cwait_relocked,
+    .drop = cwait_drop,
+    .describe = relock_describe,
+};
 
 static int unacquired(tide_task *t)
 {

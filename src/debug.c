@@ -225,48 +225,124 @@ static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
         *len = *len + (size_t)k < n ? *len + (size_t)k : n;
 }
 
-/* Follows what holds up `start`; if the chain comes back to a task seen on
- * it, writes the cycle ("a -> b -> a") and returns 1. */
-static int find_cycle(tide_task *start, char *buf, size_t n, size_t *len)
+/* What holds t up (an awaited task, a lock's holder), or NULL: for the
+ * walks of a deadlock report, so cheap for waits on tasks. */
+static tide_task *blocker_of(tide_task *t)
 {
-    enum { MAX = 64 };
-    tide_task *chain[MAX];
-    size_t k = 0;
-    for (tide_task *t = start; t && k < MAX; k++) {
-        for (size_t i = 0; i < k; i++) {
-            if (chain[i] != t)
-                continue;
-            char label[80];
-            add(buf, n, len, "  cycle: ");
-            for (size_t j = i; j < k; j++)
-                add(buf, n, len, "%s -> ",
-                    tide__task_label(chain[j], label, sizeof label));
-            add(buf, n, len, "%s\n", tide__task_label(t, label, sizeof label));
-            return 1;
-        }
-        chain[k] = t;
+    if (!(t->flags & TIDE__T_WAITING) || !t->wait_ops)
+        return NULL;
+    tide_task *b;
+    if (t->wait_ops->awaited) {
+        size_t i = 0;
+        b = t->wait_ops->awaited(t, &i);
+    } else {
         char wait[160];
-        t = tide_task_describe_wait(t, wait, sizeof wait);
+        b = tide_task_describe_wait(t, wait, sizeof wait);
     }
-    return 0;
+    return b && !(b->flags & TIDE__T_DONE) ? b : NULL;
+}
+
+static void unmark_tasks(tide_loop *L, uint16_t bits)
+{
+    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next)
+        TIDE__CONTAINER(n, tide_task, link)->flags &= (uint16_t)~bits;
+}
+
+/* What the report says of the waits. */
+typedef struct waits {
+    tide_task *cycle; /* the first cycle of tasks holding each other up */
+    size_t depth;     /* the first task's chain of waits: how long */
+    tide_task *end;   /* and its last task before it ends or loops */
+} waits;
+
+/* Follows what holds up each task, from the tasks in creation order.
+ * Linear: each task is followed once (TIDE__T_MARK); TIDE__T_ON_PATH
+ * marks the path being followed, so meeting it again closes a cycle. */
+static waits follow_waits(tide_loop *L)
+{
+    waits w = {NULL, 0, NULL};
+    for (tide__node *n = L->tasks.next; n != &L->tasks && !w.cycle;
+         n = n->next) {
+        tide_task *s = TIDE__CONTAINER(n, tide_task, link), *t = s;
+        while (t && !(t->flags & TIDE__T_MARK)) {
+            t->flags |= TIDE__T_MARK | TIDE__T_ON_PATH;
+            if (n == L->tasks.next) {
+                w.depth++;
+                w.end = t;
+            }
+            t = blocker_of(t);
+        }
+        if (t && (t->flags & TIDE__T_ON_PATH))
+            w.cycle = t;
+        for (t = s; t && (t->flags & TIDE__T_ON_PATH); t = blocker_of(t))
+            t->flags &= (uint16_t)~TIDE__T_ON_PATH;
+    }
+    unmark_tasks(L, TIDE__T_MARK);
+    return w;
+}
+
+/* "  cycle: a -> b -> a": a long one is cut short to leave `n` room. */
+static void add_cycle(tide_task *cycle, char *buf, size_t n, size_t *len)
+{
+    char label[80];
+    size_t k = 1;
+    for (tide_task *t = blocker_of(cycle); t != cycle; t = blocker_of(t))
+        k++;
+    add(buf, n, len, "  cycle: ");
+    tide_task *t = cycle;
+    do {
+        if (*len + 2 * sizeof label + 48 > n) {
+            add(buf, n, len, "... (%zu tasks) -> ", k);
+            break;
+        }
+        add(buf, n, len, "%s -> ", tide__task_label(t, label, sizeof label));
+        t = blocker_of(t);
+    } while (t != cycle);
+    add(buf, n, len, "%s\n", tide__task_label(cycle, label, sizeof label));
+}
+
+/* The report lists the tasks that fit (each line whole) in n - `keep`
+ * bytes; for a longer list it says how many are left out and where the
+ * first task's chain of waits ends (`keep` must leave room for that). */
+static void add_tasks(tide_loop *L, const waits *w, char *buf, size_t n,
+                      size_t *len, size_t keep)
+{
+    size_t listed = 0;
+    for (tide__node *nd = L->tasks.next; nd != &L->tasks; nd = nd->next) {
+        tide_task *t = TIDE__CONTAINER(nd, tide_task, link), *blocker;
+        char line[256];
+        int k = describe_task(t, line, sizeof line, &blocker);
+        if (k < 0 || *len + (size_t)k + 4 + keep >= n)
+            break;
+        add(buf, n, len, "  %s\n", line);
+        listed++;
+    }
+    if (listed == L->ntasks)
+        return;
+    add(buf, n, len, "  ... and %zu more task(s)\n", L->ntasks - listed);
+    if (w->depth > listed) {
+        char label[80], line[256];
+        tide_task *b;
+        tide__task_label(TIDE__CONTAINER(L->tasks.next, tide_task, link),
+                         label, sizeof label);
+        describe_task(w->end, line, sizeof line, &b);
+        add(buf, n, len, "  chain of %zu task(s) from %s to: %s\n",
+            w->depth, label, line);
+    }
 }
 
 void tide__debug_deadlock(tide_loop *L)
 {
-    char text[TIDE_REPORT_MAX];
-    size_t len = 0;
+    char text[TIDE_REPORT_MAX], cycle_text[TIDE_REPORT_MAX / 4];
+    size_t len = 0, cycle_len = 0;
+    waits w = follow_waits(L);
+    if (w.cycle)
+        add_cycle(w.cycle, cycle_text, sizeof cycle_text, &cycle_len);
     add(text, sizeof text, &len, "deadlock: %zu task(s) wait and nothing can "
         "wake any of them; cancelling them\n", L->ntasks);
-    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next) {
-        tide_task *t = TIDE__CONTAINER(n, tide_task, link), *blocker;
-        char line[256];
-        describe_task(t, line, sizeof line, &blocker);
-        add(text, sizeof text, &len, "  %s\n", line);
-    }
-    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next)
-        if (find_cycle(TIDE__CONTAINER(n, tide_task, link), text, sizeof text,
-                       &len))
-            break;
+    add_tasks(L, &w, text, sizeof text - cycle_len, &len, 400);
+    if (w.cycle)
+        add(text, sizeof text, &len, "%s", cycle_text);
     if (len && text[len - 1] == '\n')
         text[len - 1] = 0;
     L->on_debug(L, TIDE_DEBUG_DEADLOCK, text, NULL, L->on_debug_arg);

@@ -96,9 +96,13 @@ static tide_task *event_wait_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops event_ops = {"event", tide__waitq_cancel,
-                                         event_resume, tide__waitq_drop,
-                                         event_wait_describe};
+static const tide__wait_ops event_ops = {
+    .what = "event",
+    .cancel = tide__waitq_cancel,
+    .resume = event_resume,
+    .drop = tide__waitq_drop,
+    .describe = event_wait_describe,
+};
 
 int tide_event_wait(tide_event *ev)
 {

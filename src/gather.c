@@ -23,7 +23,7 @@ struct gather {
     void **values;
     int *errors;
     uint32_t refs; /* the waiting parent + queued callbacks */
-    int cancel_requested;
+    tide__cancel_frame walk; /* walk.took: a cancel reached a child */
     int done;
     tide__donecb cbs[];
 };
@@ -69,7 +69,7 @@ static void child_done(tide__donecb *cb)
             if (g->errors)
                 g->errors[cb->index] = cb->status;
             if (g->finished == g->n) {
-                if (g->cancel_requested)
+                if (g->walk.took)
                     complete(g, TIDE_ECANCELLED,
                              cb->status == TIDE_ECANCELLED ? cb->msg : NULL);
                 else
@@ -86,8 +86,9 @@ static void child_release(tide__donecb *cb)
 }
 
 /* Cancelling the awaiter cancels each pending child, once per time it is
- * listed (as CPython's _GatheringFuture.cancel walks its children); if any
- * took, the gather ends cancelled once all are done. */
+ * listed (as CPython's _GatheringFuture.cancel walks its children): the
+ * cancel walk (cancel.c) does, through gather_awaited; if any took, the
+ * gather ends cancelled once all are done (walk.took). */
 static int gather_cancel(tide_task *t, tide__msg *msg)
 {
     struct gather *g = t->wait.on.obj;
@@ -100,13 +101,23 @@ static int gather_cancel(tide_task *t, tide__msg *msg)
             return 1;
         }
     }
-    int taken = 0;
-    for (size_t i = 0; i < g->n; i++)
-        if (g->cbs[i].linked && tide__task_cancel(g->cbs[i].task, msg) == 1)
-            taken = 1;
-    if (taken)
-        g->cancel_requested = 1;
-    return taken;
+    return TIDE__CANCEL_PASS;
+}
+
+static tide_task *gather_awaited(tide_task *t, size_t *i)
+{
+    struct gather *g = t->wait.on.obj;
+    while (*i < g->n) {
+        const tide__donecb *cb = &g->cbs[(*i)++];
+        if (cb->linked)
+            return cb->task;
+    }
+    return NULL;
+}
+
+static tide__cancel_frame *gather_frame(tide_task *t)
+{
+    return &((struct gather *)t->wait.on.obj)->walk;
 }
 
 static int gather_resume(tide_task *t, int status)
@@ -130,9 +141,15 @@ static tide_task *gather_describe(tide_task *t, char *buf, size_t n)
     return tide__donecbs_pending(g->cbs, g->n);
 }
 
-static const tide__wait_ops gather_ops = {"gather", gather_cancel,
-                                          gather_resume, gather_drop,
-                                          gather_describe};
+static const tide__wait_ops gather_ops = {
+    .what = "gather",
+    .cancel = gather_cancel,
+    .resume = gather_resume,
+    .drop = gather_drop,
+    .describe = gather_describe,
+    .awaited = gather_awaited,
+    .frame = gather_frame,
+};
 
 int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                 void **values, int *errors)

@@ -349,8 +349,13 @@ static tide_task *group_describe(tide_task *t, char *buf, size_t n)
     return TIDE__CONTAINER(g->children.next, struct child, link)->task;
 }
 
-static const tide__wait_ops group_ops = {"group", group_cancel, group_resume,
-                                         group_drop, group_describe};
+static const tide__wait_ops group_ops = {
+    .what = "group",
+    .cancel = group_cancel,
+    .resume = group_resume,
+    .drop = group_drop,
+    .describe = group_describe,
+};
 
 /* The wait loop of _aexit: until every child is done. */
 static int exit_loop(tide_group *g, tide_task *t)

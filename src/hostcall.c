@@ -156,10 +156,20 @@ static tide_task *op_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops call_ops = {"host call", op_cancel, op_resume,
-                                        op_drop, op_describe};
-static const tide__wait_ops http_ops = {"http", op_cancel, op_resume,
-                                        op_drop, op_describe};
+static const tide__wait_ops call_ops = {
+    .what = "host call",
+    .cancel = op_cancel,
+    .resume = op_resume,
+    .drop = op_drop,
+    .describe = op_describe,
+};
+static const tide__wait_ops http_ops = {
+    .what = "http",
+    .cancel = op_cancel,
+    .resume = op_resume,
+    .drop = op_drop,
+    .describe = op_describe,
+};
 
 /* Allocate an operation for the current task t. */
 static tide__hostop *op_new(tide_task *t, int kind, void *out)

@@ -186,6 +186,26 @@ int tide__delay_ns(double seconds, int64_t *out);
 /* ---- waiting */
 
 /*
+ * Where a cancel walk (cancel.c) keeps its place in a wait on several tasks
+ * (a gather) while it cancels them one by one: the walk's stack lives in
+ * the waits it passes through, so its depth costs no C stack and no
+ * allocation. In use by the walk while the waiting task is marked
+ * TIDE__T_IN_CANCEL; `took` outlives it.
+ */
+typedef struct tide__cancel_frame {
+    struct tide__cancel_frame *up; /* the frame the walk returns to */
+    tide_task *task;               /* the task whose wait this is */
+    tide_task *chain;              /* the single waits that led here */
+    size_t next;                   /* where awaited(task, &next) goes on */
+    uint8_t taken;                 /* this walk reached a pending task */
+    uint8_t took;                  /* some walk did (asyncio's
+                                      _cancel_requested) */
+} tide__cancel_frame;
+
+/* A cancel hook's answer: pass the cancel on to the awaited tasks. */
+#define TIDE__CANCEL_PASS 2
+
+/*
  * What a suspended task waits on. Each awaitable defines one of these.
  *
  * The hooks mirror the shape of an asyncio primitive written as
@@ -199,8 +219,10 @@ int tide__delay_ns(double seconds, int64_t *out);
 typedef struct tide__wait_ops {
     const char *what; /* "sleep", "task", "lock", ... (trace, debug) */
     /* t waits here and is being cancelled with msg. Return 1 if the wait
-     * takes care of it (t has been, or will be, woken with an outcome),
-     * 0 if the cancel must wait for t's next step. NULL = always 0. */
+     * takes care of it (t has been, or will be, woken with an outcome: a
+     * wait that returns 1 or 0 has woken t or leaves it for good), 0 if
+     * the cancel must wait for t's next step, TIDE__CANCEL_PASS if it is
+     * passed on to the tasks t awaits (`awaited`). NULL = always 0. */
     int (*cancel)(tide_task *t, tide__msg *msg);
     /* t is about to run after this wait, with `status` (its wake-up
      * outcome, or TIDE_ECANCELLED if a cancellation arrived after it was
@@ -216,6 +238,15 @@ typedef struct tide__wait_ops {
      * into buf and returns the task holding it up (a lock's holder, an
      * awaited task), or NULL. May be NULL: `what` is used instead. */
     tide_task *(*describe)(tide_task *t, char *buf, size_t n);
+    /* Waits on other tasks (join, gather, wait_for), whose cancel passes
+     * the cancel on: the awaited task at *i or after it that is still
+     * watched, advancing *i past it; NULL when there is none left. No
+     * side effects: walks call it again. NULL for other waits. */
+    tide_task *(*awaited)(tide_task *t, size_t *i);
+    /* Waits on several tasks: where a cancel walk keeps its place among
+     * them. NULL: the wait awaits one task, and a walk passes straight on
+     * to it without coming back. */
+    tide__cancel_frame *(*frame)(tide_task *t);
 } tide__wait_ops;
 
 /* A node in a list of waiters on some object (a task's awaiters, a lock's
@@ -261,6 +292,7 @@ enum {
     TIDE__T_CANCEL_SEEN = 1 << 10, /* a cancellation reached its code */
     TIDE__T_WARNED = 1 << 11,  /* debug: swallowed-cancel warning given */
     TIDE__T_IN_CANCEL = 1 << 12, /* its cancel is passing down a wait chain */
+    TIDE__T_ON_PATH = 1 << 13, /* scratch: on the path a one-pass walk follows */
 };
 
 struct tide_task {
@@ -396,13 +428,26 @@ static inline void *tide__task_frame(tide_task *t)
 int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out);
 /* Wake a waiting task with an outcome: it runs in the next iteration. */
 void tide__wake(tide_task *t, int status, tide__msg *msg);
-/* Cancel with a message object (tide_task_cancel without the copy). */
+/* ---- cancellation (cancel.c): none of it recurses or allocates */
+/* Cancel with a message object (tide_task_cancel without the copy):
+ * counts the request and passes it down through the tasks t awaits.
+ * Returns 0 if t is done, else 1. */
 int tide__task_cancel(tide_task *t, tide__msg *m);
-/* A join-like wait's cancel: cancel the awaited task `child` (whose
- * outcome t then gets), or, if the cancel is coming back round a cycle of
- * tasks awaiting each other, stop t's wait with TIDE_ECANCELLED. t waits
- * through its own t->wait.on.waiter node. */
+/* A cancel requested during a step, offered to the wait the task has just
+ * entered (it is not a new request: nothing is counted). Returns 1 if the
+ * wait took it. */
+int tide__cancel_wait(tide_task *t, tide__msg *m);
+/* A join-like wait's cancel hook: TIDE__CANCEL_PASS (cancel the awaited
+ * task `child`, whose outcome t then gets), or, if the cancel is coming
+ * back round a cycle of tasks awaiting each other, stop t's wait with
+ * TIDE_ECANCELLED and return 1. t waits through its own
+ * t->wait.on.waiter node. */
 int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg);
+/* The shutdown phase of a run (and a deadlock): cancel every pending task
+ * not cancelled by it yet, in creation order, flagging it
+ * TIDE__T_LEFTOVER. Same outcome as tide__task_cancel on each in turn,
+ * in time linear in the tasks and waits involved. */
+void tide__cancel_leftovers(tide_loop *L);
 /* Finish every bookkeeping step of a finished task (task.c) */
 void tide__task_drop_loop_ref(tide_task *t);
 /* The current task for an awaitable, or NULL (sets *err). Every awaitable

@@ -176,9 +176,13 @@ static tide_task *lock_wait_describe(tide_task *t, char *buf, size_t n)
     return blocker;
 }
 
-static const tide__wait_ops lock_ops = {"lock", tide__waitq_cancel,
-                                        tide__lock_after_wait,
-                                        tide__waitq_drop, lock_wait_describe};
+static const tide__wait_ops lock_ops = {
+    .what = "lock",
+    .cancel = tide__waitq_cancel,
+    .resume = tide__lock_after_wait,
+    .drop = tide__waitq_drop,
+    .describe = lock_wait_describe,
+};
 
 int tide_lock_acquire(tide_lock *lock)
 {

@@ -285,13 +285,27 @@ static tide_task *join_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops get_ops = {"queue get", tide__waitq_cancel,
-                                       get_resume, get_drop, get_describe};
-static const tide__wait_ops put_ops = {"queue put", tide__waitq_cancel,
-                                       put_resume, put_drop, put_describe};
-static const tide__wait_ops join_ops = {"queue join", tide__waitq_cancel,
-                                        join_resume, join_drop,
-                                        join_describe};
+static const tide__wait_ops get_ops = {
+    .what = "queue get",
+    .cancel = tide__waitq_cancel,
+    .resume = get_resume,
+    .drop = get_drop,
+    .describe = get_describe,
+};
+static const tide__wait_ops put_ops = {
+    .what = "queue put",
+    .cancel = tide__waitq_cancel,
+    .resume = put_resume,
+    .drop = put_drop,
+    .describe = put_describe,
+};
+static const tide__wait_ops join_ops = {
+    .what = "queue join",
+    .cancel = tide__waitq_cancel,
+    .resume = join_resume,
+    .drop = join_drop,
+    .describe = join_describe,
+};
 
 static int get_step(tide_queue *q, tide_task *t, void **item)
 {

@@ -43,18 +43,6 @@ int tide_loop_stop(tide_loop *L)
     return 0;
 }
 
-/* Cancel every pending task not cancelled by the shutdown yet. */
-static void cancel_leftovers(tide_loop *L)
-{
-    for (tide__node *n = L->tasks.next; n != &L->tasks; n = n->next) {
-        tide_task *t = TIDE__CONTAINER(n, tide_task, link);
-        if (!(t->flags & TIDE__T_LEFTOVER)) {
-            t->flags |= TIDE__T_LEFTOVER;
-            tide__task_cancel(t, NULL);
-        }
-    }
-}
-
 int tide__loop_advance(tide_loop *L)
 {
     if (L->flags & TIDE__L_STOP)
@@ -66,7 +54,7 @@ int tide__loop_advance(tide_loop *L)
         if (L->debug)
             tide__debug_leftovers(L);
     }
-    cancel_leftovers(L);
+    tide__cancel_leftovers(L);
     return L->ntasks == 0;
 }
 
@@ -85,7 +73,7 @@ int tide__loop_deadlock(tide_loop *L)
     L->flags |= TIDE__L_DEADLOCK;
     tide__debug_deadlock(L);
     L->flags |= TIDE__L_SHUTDOWN;
-    cancel_leftovers(L);
+    tide__cancel_leftovers(L);
     return 0;
 }
 

@@ -123,9 +123,13 @@ static tide_task *sem_wait_describe(tide_task *t, char *buf, size_t n)
     return NULL; /* permits have no single holder */
 }
 
-static const tide__wait_ops sem_ops = {"semaphore", tide__waitq_cancel,
-                                       sem_resume, tide__waitq_drop,
-                                       sem_wait_describe};
+static const tide__wait_ops sem_ops = {
+    .what = "semaphore",
+    .cancel = tide__waitq_cancel,
+    .resume = sem_resume,
+    .drop = tide__waitq_drop,
+    .describe = sem_wait_describe,
+};
 
 int tide_sem_acquire(tide_sem *sem)
 {

@@ -33,8 +33,12 @@ static tide_task *sleep_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops sleep_ops = {"sleep", sleep_cancel, NULL,
-                                         sleep_drop, sleep_describe};
+static const tide__wait_ops sleep_ops = {
+    .what = "sleep",
+    .cancel = sleep_cancel,
+    .drop = sleep_drop,
+    .describe = sleep_describe,
+};
 /* sleep(inf): no timer at all, only a cancel can end it */
 static tide_task *forever_describe(tide_task *t, char *buf, size_t n)
 {
@@ -43,8 +47,11 @@ static tide_task *forever_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops forever_ops = {"sleep", sleep_cancel, NULL, NULL,
-                                           forever_describe};
+static const tide__wait_ops forever_ops = {
+    .what = "sleep",
+    .cancel = sleep_cancel,
+    .describe = forever_describe,
+};
 
 /* Everything but the plain yield: a sleep with a timer (its stack frame
  * for `ns` would otherwise be paid by every sleep(0)), no task, or a

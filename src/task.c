@@ -342,8 +342,7 @@ static void task_finish(tide_task *t, int status)
 static void deliver_cancel(tide_task *t)
 {
     if ((t->flags & TIDE__T_MUST_CANCEL) && (t->flags & TIDE__T_WAITING) &&
-        t->wait_ops && t->wait_ops->cancel &&
-        t->wait_ops->cancel(t, t->cancel_msg))
+        tide__cancel_wait(t, t->cancel_msg))
         t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
 }
 
@@ -482,28 +481,7 @@ tide_status tide__end(tide_frame *fr)
     return err;
 }
 
-/* ---- cancellation --------------------------------------------------------- */
-
-int tide__task_cancel(tide_task *t, tide__msg *m)
-{
-    if (t->flags & TIDE__T_DONE)
-        return 0;
-    if (t->cancelling < INT16_MAX)
-        t->cancelling++;
-    /* A wait may pass the cancel on (to an awaited task); a cycle of tasks
-     * awaiting each other must not pass it round forever. */
-    if ((t->flags & TIDE__T_WAITING) && t->wait_ops && t->wait_ops->cancel &&
-        !(t->flags & TIDE__T_IN_CANCEL)) {
-        t->flags |= TIDE__T_IN_CANCEL;
-        int taken = t->wait_ops->cancel(t, m);
-        t->flags &= (uint16_t)~TIDE__T_IN_CANCEL;
-        if (taken)
-            return 1;
-    }
-    t->flags |= TIDE__T_MUST_CANCEL;
-    tide__msg_set(t->loop, &t->cancel_msg, m);
-    return 1;
-}
+/* ---- cancellation (the walk itself is in cancel.c) ------------------------ */
 
 int tide_task_cancel(tide_task *t, const char *msg)
 {
@@ -535,24 +513,16 @@ int tide_task_uncancel(tide_task *t)
 
 /* ---- awaiting a task ---------------------------------------------------- */
 
-int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg)
-{
-    if (child->flags & TIDE__T_IN_CANCEL) {
-        /* The cancel came back round a cycle of tasks awaiting each other:
-         * stop waiting instead, as if the awaited task had been cancelled,
-         * so that the cycle unwinds. */
-        tide__list_remove(&t->wait.on.waiter.node);
-        tide__wake(t, TIDE_ECANCELLED, msg);
-        return 1;
-    }
-    return tide__task_cancel(child, msg);
-}
-
 static int join_cancel(tide_task *t, tide__msg *msg)
 {
     /* Cancelling the awaiter cancels the awaited task; the awaiter gets
      * whatever that task ends with. */
     return tide__cancel_awaited(t, t->wait.on.obj, msg);
+}
+
+static tide_task *join_awaited(tide_task *t, size_t *i)
+{
+    return (*i)++ == 0 ? t->wait.on.obj : NULL;
 }
 
 static void join_drop(tide_task *t)
@@ -568,8 +538,13 @@ static tide_task *join_describe(tide_task *t, char *buf, size_t n)
     return child;
 }
 
-static const tide__wait_ops join_ops = {"task", join_cancel, NULL, join_drop,
-                                        join_describe};
+static const tide__wait_ops join_ops = {
+    .what = "task",
+    .cancel = join_cancel,
+    .drop = join_drop,
+    .describe = join_describe,
+    .awaited = join_awaited,
+};
 
 static void deliver_outcome(tide_task *child, void **out, int *status,
                             tide__msg **msg)

@@ -100,8 +100,13 @@ static tide_task *watch_describe(tide_task *t, char *buf, size_t n)
     return child;
 }
 
-static const tide__wait_ops watch_ops = {"task", watch_cancel, watch_resume,
-                                         watch_drop, watch_describe};
+static const tide__wait_ops watch_ops = {
+    .what = "task",
+    .cancel = watch_cancel,
+    .resume = watch_resume,
+    .drop = watch_drop,
+    .describe = watch_describe,
+};
 
 /* The outcome of a finished task, as an await returns it. */
 static int outcome(tide_task *t, tide_task *child, void **value)
@@ -182,6 +187,12 @@ static int wait_for_cancel(tide_task *t, tide__msg *msg)
     return tide__cancel_awaited(t, wf->child, msg); /* as a join does */
 }
 
+static tide_task *wait_for_awaited(tide_task *t, size_t *i)
+{
+    struct wait_for *wf = t->wait.on.obj;
+    return (*i)++ == 0 ? wf->child : NULL;
+}
+
 static void wait_for_free(struct wait_for *wf)
 {
     tide_loop *L = wf->parent->loop;
@@ -212,9 +223,14 @@ static tide_task *wait_for_describe(tide_task *t, char *buf, size_t n)
     return wf->child;
 }
 
-static const tide__wait_ops wait_for_ops = {"task", wait_for_cancel,
-                                            wait_for_resume, wait_for_drop,
-                                            wait_for_describe};
+static const tide__wait_ops wait_for_ops = {
+    .what = "task",
+    .cancel = wait_for_cancel,
+    .resume = wait_for_resume,
+    .drop = wait_for_drop,
+    .describe = wait_for_describe,
+    .awaited = wait_for_awaited,
+};
 
 int tide_wait_for(tide_task *child, double timeout, void **value)
 {
@@ -358,9 +374,13 @@ static tide_task *waitset_describe(tide_task *t, char *buf, size_t n)
     return tide__donecbs_pending(ws->cbs, ws->n);
 }
 
-static const tide__wait_ops waitset_ops = {"wait", waitset_cancel,
-                                           waitset_resume, waitset_drop,
-                                           waitset_describe};
+static const tide__wait_ops waitset_ops = {
+    .what = "wait",
+    .cancel = waitset_cancel,
+    .resume = waitset_resume,
+    .drop = waitset_drop,
+    .describe = waitset_describe,
+};
 
 int tide_wait(tide_task *const *tasks, size_t n, int return_when,
               double timeout)
