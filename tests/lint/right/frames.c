@@ -1,0 +1,96 @@
+/*
+ * Right: sub-coroutines, out-parameters and wrappers that respect the
+ * rules. Nothing here may be flagged.
+ */
+#include <stddef.h>
+#include <tide.h>
+
+struct sub {
+    TIDE_FRAME;
+    int n;
+};
+
+static tide_status sub(void *frame)
+{
+    struct sub *s = frame;
+    TIDE_BEGIN(s);
+    TIDE_YIELD(s);
+    TIDE_RETURN(s, NULL);
+    TIDE_END(s);
+}
+
+/* A wrapper: returns an awaitable's result, directly or through a local;
+ * its callers await it. */
+static int nap(double s)
+{
+    return tide_sleep(s);
+}
+
+static int checked_join(tide_task *t, void **value)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    int rc = tide_join(t, value);
+    return rc;
+}
+
+static int helper_sum(const int *v, size_t n)
+{
+    int sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (v[i]) {
+        case 0:
+            continue;
+        default:
+            sum += v[i];
+        }
+    }
+    return sum;
+}
+
+struct prog {
+    TIDE_FRAME;
+    tide_task *tasks[2];
+    void *values[2];
+    int errors[2];
+    tide_queue *q;
+    void *item;
+    int rc, index;
+    tide_barrier *barrier;
+    struct sub sub, subs[2];
+    tide_http_response *resp;
+};
+
+static tide_status prog(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    /* sub-frames in the frame, zeroed before the call */
+    p->sub = (struct sub){.n = 7};
+    TIDE_AWAIT_CALL(p, sub, &p->sub);
+    p->subs[1] = (struct sub){0};
+    TIDE_AWAIT_CALL_CATCH(p, sub, &p->subs[1], p->rc);
+    /* out-parameters into the frame */
+    TIDE_AWAIT(p, tide_join(p->tasks[0], &p->values[0]));
+    TIDE_AWAIT(p, tide_gather(p->tasks, 2, TIDE_GATHER_RETURN_ERRORS, p->values, p->errors));
+    TIDE_AWAIT_CATCH(p, tide_queue_get(p->q, &p->item), p->rc);
+    TIDE_AWAIT(p, tide_barrier_wait(p->barrier, &p->index));
+    /* read-only input from a local: read before the call returns */
+    tide_http_request req = {.url = "http://localhost/"};
+    TIDE_AWAIT_CATCH(p, tide_http_fetch(&req, &p->resp), p->rc);
+    /* a local array of tasks, passed as const: read at once */
+    tide_task *both[2] = {p->tasks[0], p->tasks[1]};
+    TIDE_AWAIT(p, tide_gather(both, 2, 0, NULL, NULL));
+    /* wrappers, awaited */
+    TIDE_AWAIT(p, nap(0.1));
+    TIDE_AWAIT(p, checked_join(p->tasks[1], NULL));
+    /* a switch with no await in it */
+    switch (p->rc) {
+    case 0:
+        p->index = helper_sum(p->errors, 2);
+        break;
+    default:
+        p->index = -1;
+    }
+    TIDE_END(p);
+}
