@@ -3,6 +3,7 @@
 #   make run     build the Emscripten target and serve the live docs page
 #   make test    build every target and run every test
 #   make bench   benchmarks beside CPython asyncio and Node.js
+#   make lint    check every coroutine of ours against the coroutine rules
 #
 # Targets per host: native, asan (native + ASan/UBSan), wasi, em, and two
 # for to_thread: em-mt (Emscripten with pthreads, for cross-origin isolated
@@ -54,7 +55,7 @@ BENCHES   := $(basename $(notdir $(wildcard bench/*.c)))
 
 SETUP := build/.setup-done
 
-.PHONY: all setup native asan wasi em em-mt tsan dist page test run bench clean
+.PHONY: all setup native asan wasi em em-mt tsan dist page test run bench lint clean
 
 all: native asan wasi em em-mt tsan
 
@@ -233,6 +234,15 @@ bench: native wasi em $(NOHOOKS_BINS)
 
 clean:
 	rm -rf build dist
+
+# ---- the coroutine rules checker ---------------------------------------------
+# tools/lint/ (tide-lint, on clang's AST) over every C file of ours with
+# coroutines; `make test` runs it too (tests/lint.test.mjs), with its corpora
+# of wrong and right programs (tests/lint/).
+LINT_SRC := $(wildcard examples/*.c tests/*.c tests/diff/*.c bench/*.c fuzz/*.c)
+
+lint: | $(SETUP)
+	node tools/lint/tide-lint.mjs -Itests $(LINT_SRC)
 
 # ---- fuzzing, fault injection, soak -----------------------------------------
 #

@@ -18,12 +18,21 @@ function nativeVersion(cmd) {
   return m ? { version: Number(m[1]), banner: r.stdout.split('\n')[0] } : null;
 }
 
-// Runs a native clang; its stdout goes to onStdout chunk by chunk.
+// Runs a native clang; its stdout goes to onStdout chunk by chunk. When
+// onStdout returns a promise, reading stops until it settles (and clang
+// waits on the full pipe): the dumps are not read faster than they are
+// checked.
 function runNative(cmd, args, onStdout) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const err = [];
-    child.stdout.on('data', onStdout);
+    child.stdout.on('data', (b) => {
+      const wait = onStdout(b);
+      if (wait) {
+        child.stdout.pause();
+        wait.finally(() => child.stdout.resume());
+      }
+    });
     child.stderr.on('data', (b) => err.push(b));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stderr: Buffer.concat(err).toString('utf8') }));
@@ -45,13 +54,17 @@ function collector() {
 function dumpSplitter(onDump) {
   let parts = [];
   let tail = ''; // the last two bytes seen, for a boundary across chunks
+  let waits = [];
   const emit = () => {
     const text = Buffer.concat(parts).toString('utf8');
     parts = [];
-    if (text.trim()) onDump(text);
+    if (!text.trim()) return;
+    const wait = onDump(text);
+    if (wait) waits.push(wait);
   };
+  // returns a promise when onDump asked to wait
   const f = (chunk) => {
-    if (!chunk?.length) return;
+    if (!chunk?.length) return null;
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let from = 0;
     // a boundary whose "\n}" ended the previous chunk
@@ -71,6 +84,9 @@ function dumpSplitter(onDump) {
     }
     parts.push(Buffer.from(buf.subarray(from)));
     tail = (tail + buf.subarray(Math.max(0, buf.length - 2)).toString('latin1')).slice(-2);
+    const w = waits;
+    waits = [];
+    return w.length ? Promise.all(w) : null;
   };
   f.end = emit;
   return f;
@@ -187,7 +203,8 @@ function splitPreprocessed(text, inputs) {
 // Runs clang over `inputs` (absolute paths), `batch` files per start, and
 // calls onFile(file, {dump, defs}) for each as its dump arrives, or
 // onFile(file, {error}) for a file clang could not compile (after a
-// {dump} for it, if it was in a batch: that result is void).
+// {dump} for it, if it was in a batch: that result is void). onFile may
+// return a promise to make the dumps wait.
 export async function dumpFiles(clang, inputs, flags, includeDirs, batch, onFile) {
   for (let i = 0; i < inputs.length; i += batch) {
     const group = inputs.slice(i, i + batch);
@@ -199,7 +216,7 @@ export async function dumpFiles(clang, inputs, flags, includeDirs, batch, onFile
       const defs = splitPreprocessed(pre.text(), group);
       const split = dumpSplitter((d) => {
         const f = group[k++];
-        if (f) onFile(f, { dump: d, defs: defs.get(f) ?? '' });
+        return f ? onFile(f, { dump: d, defs: defs.get(f) ?? '' }) : null;
       });
       a = await clang.run(['-fsyntax-only', '-w', ...flags, '-Xclang', '-ast-dump=json', ...group], group, includeDirs, split);
       split.end();

@@ -5,10 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findClang, dumpFiles } from './clang.mjs';
-import { decode } from './ast.mjs';
-import { parseDefinitions, MacroTable } from './macros.mjs';
-import { checkUnit } from './check.mjs';
-import { Source } from './source.mjs';
+import { Pool } from './pool.mjs';
 import { RULES } from './rules.mjs';
 
 const HELP = `usage: tide-lint [options] file.c ... [-- clang options]
@@ -98,17 +95,18 @@ export async function lint(files, { flags = [], clang: wanted = null, batch = 16
   const absFlags = flags.map((f, i) => (flags[i - 1] === '-I' ? path.resolve(f) : /^-I[^/]/.test(f) ? `-I${path.resolve(f.slice(2))}` : f));
   const allFlags = [...absFlags, ...(inc ? ['-I', inc] : [])];
   const inputs = files.map((f) => path.resolve(f));
-  const results = new Map(); // file -> {findings} | {error}
-  await dumpFiles(clang, inputs, allFlags, includeDirs(allFlags), batch, (file, r) => {
-    if (r.error) return results.set(file, { error: r.error });
-    const root = JSON.parse(r.dump);
-    const main = decode(root);
-    if (main && path.resolve(main) !== file)
-      return results.set(file, { error: `clang's output did not match the file (got ${main})` });
-    const source = new Source(shown(file), fs.readFileSync(file, 'latin1'));
-    const macros = new MacroTable(parseDefinitions(r.defs));
-    results.set(file, { findings: checkUnit({ root, main: main ?? file, source, macros }) });
-  });
+  const results = new Map(); // file -> promise of {findings} | {error}
+  const pool = new Pool();
+  try {
+    await dumpFiles(clang, inputs, allFlags, includeDirs(allFlags), batch, (file, r) => {
+      if (r.error) return void results.set(file, Promise.resolve({ error: r.error }));
+      results.set(file, pool.run({ file, shown: shown(file), dump: r.dump, defs: r.defs }));
+      return pool.saturated();
+    });
+    for (const [file, p] of results) results.set(file, await p);
+  } finally {
+    await pool.close();
+  }
   const findings = [], errors = [];
   for (const file of inputs) {
     const r = results.get(file) ?? { error: 'clang produced nothing for it' };
