@@ -494,7 +494,7 @@ class Coroutine {
     this.cur = probe;
     this.expr(n);
     this.cur = saved;
-    for (const e of probe.ev) if (e.t === 'w' || e.t === 'mw' || e.t === 'a') this.event('w', e.v, e.off, false);
+    for (const e of probe.ev) if (e.t === 'w' || e.t === 'mw' || e.t === 'a') this.event('w', e.v, e.off, false, e.path);
   }
 
   // The local variable an lvalue is part of (x, x.f, x[i]), or null.
@@ -555,16 +555,20 @@ class Coroutine {
 
   // ---- expressions -----------------------------------------------------------
 
-  event(t, v, off, cond) {
+  // An event on variable v, or on its member `path` ("a.b"; '' for all of
+  // it): 'r' read, 'w' written, 'mw' partly written, 'a' address taken,
+  // 'undef' declared again without a value.
+  event(t, v, off, cond, path = '') {
     if (!this.vars.has(v) || this.ignoredDecls.has(v)) return;
     if (cond && (t === 'w' || t === 'a')) t = 'mw';
-    this.here().ev.push({ t, v, off, region: this.region });
+    this.here().ev.push({ t, v, off, path, region: this.region });
   }
 
   // Events of an expression in evaluation order. mode: how the value is
   // used: 'r' read, 'w' written, 'mw' partly written, 'rw' read then
-  // written, 'rmw' read then partly written, 'a' address taken.
-  expr(n, mode = 'r', cond = false) {
+  // written, 'rmw' read then partly written, 'a' address taken. path: the
+  // members of a struct variable the value is (see event).
+  expr(n, mode = 'r', cond = false, path = '') {
     if (!n?.kind) return;
     const c = children(n);
     const part = (m) => ({ w: 'mw', rw: 'rmw' })[m] ?? m;
@@ -572,22 +576,26 @@ class Coroutine {
       case 'DeclRefExpr': {
         const v = n.referencedDecl?.id;
         const off = this.unit.where(n);
-        if (mode === 'r' || mode === 'rw' || mode === 'rmw') this.event('r', v, off, cond);
-        if (mode === 'w' || mode === 'rw') this.event('w', v, off, cond);
-        if (mode === 'mw' || mode === 'rmw') this.event('mw', v, off, cond);
-        if (mode === 'a') this.event('a', v, off, cond);
+        if (mode === 'r' || mode === 'rw' || mode === 'rmw') this.event('r', v, off, cond, path);
+        if (mode === 'w' || mode === 'rw') this.event('w', v, off, cond, path);
+        if (mode === 'mw' || mode === 'rmw') this.event('mw', v, off, cond, path);
+        if (mode === 'a') this.event('a', v, off, cond, path);
         return;
       }
       case 'ImplicitCastExpr':
         if (n.castKind === 'LValueToRValue') return this.expr(c[0], 'r', cond);
-        if (n.castKind === 'ArrayToPointerDecay') return this.expr(c[0], mode === 'r' ? 'a' : mode, cond);
-        return this.expr(c[0], mode, cond);
+        if (n.castKind === 'ArrayToPointerDecay') return this.expr(c[0], mode === 'r' ? 'a' : mode, cond, path);
+        return this.expr(c[0], mode, cond, path);
       case 'ParenExpr':
       case 'CStyleCastExpr':
-        return this.expr(c.at(-1), mode, cond);
-      case 'MemberExpr':
-        return this.expr(c[0], n.isArrow ? 'r' : part(mode), cond);
+        return this.expr(c.at(-1), mode, cond, path);
+      case 'MemberExpr': {
+        if (n.isArrow) return this.expr(c[0], 'r', cond);
+        const name = n.name || `#${n.referencedMemberDecl}`;
+        return this.expr(c[0], mode, cond, path ? `${name}.${path}` : name);
+      }
       case 'ArraySubscriptExpr': {
+        // the elements of an array are not told apart
         const b = peel(c[0]);
         this.expr(c[1], 'r', cond);
         if (b?.kind === 'ImplicitCastExpr' && b.castKind === 'ArrayToPointerDecay') return this.expr(children(b)[0], part(mode), cond);
@@ -647,39 +655,76 @@ class Coroutine {
     return this.lostReads();
   }
 
-  // Reaching definitions: var -> set of 'P' (written in the prologue or a
-  // parameter: written again on every resume), 'B<offset>' (written in the
-  // body), 'L<await>:<write>' (written in the body, then lost at an await).
+  // Reaching definitions. A state maps "<var>|<path>" (a variable, or a
+  // member of a struct variable: see event) to the set of its definitions:
+  // 'P' (written in the prologue, or a parameter: written again on every
+  // resume), 'B<offset>' (written in the body), 'L<await>:<write>' (written
+  // in the body, then lost at an await). A key for a member exists only if
+  // that member was written after the last write of what contains it, so a
+  // member's definitions are those of the longest key that covers it.
   lostReads() {
     const inState = new Map();
     const entry = new Map();
-    for (const [id, v] of this.vars) if (v.param) entry.set(id, new Set(['P']));
+    for (const [id, v] of this.vars) if (v.param) entry.set(`${id}|`, new Set(['P']));
     inState.set(this.entry.id, entry);
     const work = [this.entry];
     const queued = new Set([this.entry.id]);
     const found = [];
-    // (sets are shared between states and replaced, never changed, on write)
+    const covering = (state, key) => {
+      for (let k = key; ; ) {
+        const defs = state.get(k);
+        if (defs) return defs;
+        const bar = k.indexOf('|');
+        if (bar === k.length - 1) return null;
+        const dot = k.lastIndexOf('.');
+        k = dot > bar ? k.slice(0, dot) : k.slice(0, bar + 1);
+      }
+    };
+    // keys inside `key` (its members), `key` included
+    const inside = (state, key) => [...state.keys()].filter((k) => k === key || k.startsWith(key.endsWith('|') ? key : `${key}.`));
     const run = (node, state, record) => {
       const s = new Map(state);
       for (const e of node.ev) {
-        const defs = s.get(e.v);
+        const key = `${e.v}|${e.path}`;
         const def = e.region === PROLOGUE ? 'P' : `B${e.off}`;
         if (e.t === 'r') {
-          if (record && defs) for (const d of defs) if (d[0] === 'L') found.push({ v: e.v, off: e.off, lost: d });
-        } else if (e.t === 'w' || e.t === 'a') s.set(e.v, new Set([def]));
-        else if (e.t === 'mw') s.set(e.v, new Set(defs).add(def));
-        else if (e.t === 'undef') s.set(e.v, new Set());
+          if (!record) continue;
+          const defs = [covering(s, key), ...inside(s, key).filter((k) => k !== key).map((k) => s.get(k))];
+          for (const set of defs) if (set) for (const d of set) if (d[0] === 'L') found.push({ v: e.v, off: e.off, lost: d });
+        } else if (e.t === 'w' || e.t === 'a') {
+          for (const k of inside(s, key)) s.delete(k);
+          s.set(key, new Set([def]));
+        } else if (e.t === 'mw') s.set(key, new Set(covering(s, key) ?? []).add(def));
+        else if (e.t === 'undef') {
+          for (const k of inside(s, `${e.v}|`)) s.delete(k);
+          s.set(`${e.v}|`, new Set());
+        }
       }
       return s;
     };
     const clobber = (state, at) => {
       const s = new Map();
-      for (const [v, defs] of state) {
+      for (const [k, defs] of state) {
         const out = new Set();
         for (const d of defs) out.add(d[0] === 'B' ? `L${at}:${d.slice(1)}` : d);
-        s.set(v, out);
+        s.set(k, out);
       }
       return s;
+    };
+    // source into target; a key one side lacks has there what covers it
+    const join = (target, source) => {
+      let changed = false;
+      for (const k of new Set([...target.keys(), ...source.keys()])) {
+        const from = source.get(k) ?? covering(source, k);
+        let t = target.get(k);
+        if (!t) {
+          const cover = covering(target, k);
+          target.set(k, (t = new Set(cover ?? [])));
+          if (!cover && from?.size) changed = true;
+        }
+        if (from) for (const d of from) if (!t.has(d)) { t.add(d); changed = true; }
+      }
+      return changed;
     };
     while (work.length) {
       const node = work.shift();
@@ -693,11 +738,7 @@ class Coroutine {
           inState.set(to.id, (target = new Map()));
           changed = true;
         }
-        for (const [v, defs] of s) {
-          let t = target.get(v);
-          if (!t) target.set(v, (t = new Set()));
-          for (const d of defs) if (!t.has(d)) { t.add(d); changed = true; }
-        }
+        if (join(target, s)) changed = true;
         if (changed && !queued.has(to.id)) {
           queued.add(to.id);
           work.push(to);

@@ -155,3 +155,46 @@ static tide_status dead(void *frame)
     memset(p->label, 0, sizeof p->label);
     TIDE_END(p);
 }
+
+static int check(struct prog *p)
+{
+    return p->count-- > 0;
+}
+
+/* A do/while whose condition is written after the await of each round,
+ * a `continue` past the await, a switch that sets locals between awaits,
+ * and a struct filled after the await. */
+static tide_status shapes(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    int more;
+    do {
+        TIDE_YIELD(p);
+        more = check(p);
+    } while (more);
+    for (p->i = 0; p->i < 4; p->i++) {
+        if (p->i % 2)
+            continue;
+        TIDE_YIELD(p);
+    }
+    TIDE_YIELD(p);
+    int weight, bonus;
+    switch (p->count) {
+    case 0:
+        weight = 1;
+        bonus = 0;
+        break;
+    default:
+        weight = bonus = 2;
+    }
+    p->total = weight + bonus;
+    struct {
+        int a, b;
+    } pair = {p->total, p->count};
+    TIDE_AWAIT(p, tide_sleep(pair.a > 0 ? 0.5 : 0));
+    pair.a = p->i;
+    pair.b = p->count ? pair.a : -1;
+    p->total = pair.b;
+    TIDE_END(p);
+}

@@ -141,6 +141,10 @@ static tide_status aggregates(void *frame)
     TIDE_YIELD(p);
     p->count = q.a; /* lint: local-across-await */
     puts(name); /* lint: local-across-await */
+    struct pair r = {1, 2};
+    TIDE_YIELD(p);
+    r.a = 3; /* a member written again: the other one is still lost */
+    p->count = r.a + r.b; /* lint: local-across-await */
     TIDE_END(p);
 }
 
