@@ -149,7 +149,8 @@ build/em-mt/package.json: | $(SETUP)
 # (tide.h, libtide.a, the JS libraries and the link flags above), for both
 # variants: the examples that call to_thread also ship their pthreads build
 # (examples/threads/; the others would only pay for workers they never
-# use), and lib/threads/ is what `tide-emcc --threads` links.
+# use), and lib/threads/ is what `tide-emcc --threads` links. lint/ is the
+# coroutine rules checker, the `tide-lint` command.
 EM_JS_LIBS    := $(filter %.js,$(EM_LDFLAGS))
 EM_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_LDFLAGS))
 EM_MT_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_MT_LDFLAGS))
@@ -157,7 +158,8 @@ EM_MT_EXAMPLES := $(basename $(notdir $(shell grep -l tide_to_thread examples/*.
 
 dist: build/dist.stamp
 
-build/dist.stamp: tools/make-dist.mjs tools/tide-emcc web/tide.mjs web/tide.d.ts \
+build/dist.stamp: tools/make-dist.mjs tools/tide-emcc $(wildcard tools/lint/*.mjs) \
+                  web/tide.mjs web/tide.d.ts \
                   include/tide.h build/em/libtide.a build/em-mt/libtide.a \
                   $(EM_JS_LIBS) Makefile \
                   $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES))) \
