@@ -206,6 +206,7 @@ class Coroutine {
       const kind = site.info.kind;
       if (kind === 'await') return this.await([n], site);
       if (kind === 'begin' || kind === 'finally' || kind === 'end') return this.scaffold(n, site);
+      if (kind === 'return') this.checkReturn(n, site);
     }
     const c = children(n);
     switch (n.kind) {
@@ -516,11 +517,14 @@ class Coroutine {
     return null;
   }
 
-  // The local variable a pointer value points into (&x, &x.f, array x), or null.
+  // The local variable a pointer value points into (&x, &x.f, array x), or
+  // null. An array is a pointer wherever it is used as a value (the decay
+  // may be outside the macro argument at hand).
   pointedLocal(n) {
     n = peel(n);
     if (n?.kind === 'UnaryOperator' && n.opcode === '&') return this.localRoot(children(n)[0]);
     if (n?.kind === 'ImplicitCastExpr' && n.castKind === 'ArrayToPointerDecay') return this.localRoot(children(n)[0]);
+    if (/\]$/.test(n?.type?.qualType ?? '')) return this.localRoot(n);
     return null;
   }
 
@@ -550,6 +554,17 @@ class Coroutine {
         const v = this.pointedLocal(arg);
         if (v) this.report('pointer-to-local', this.unit.where(arg), `${name} is given a pointer to the local \`${v.name}\`, which it writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
       });
+    }
+  }
+
+  // TIDE_RETURN's value is read after the coroutine has returned.
+  checkReturn(n, site) {
+    for (const [j, list] of this.argumentNodes([n], site)) {
+      if (site.info.roles?.[j] !== 'value') continue;
+      for (const a of list) {
+        const v = this.pointedLocal(a);
+        if (v) this.report('return-pointer-to-local', this.unit.where(a), `${site.name} gives a pointer to the local \`${v.name}\`, which is gone once the coroutine has returned: whoever reads the result would read a dead stack; return a pointer into the frame (which lives as long as the task) or into memory you allocate`);
+      }
     }
   }
 

@@ -5,7 +5,7 @@
 // `#define SLEEP(f, s) TIDE_AWAIT(f, tide_sleep(s))`, is an await whose
 // arguments keep their roles. Nothing here depends on what the primitives
 // expand to.
-import { AWAIT_MACROS, SCAFFOLD_MACROS, TRY_MACROS } from './rules.mjs';
+import { AWAIT_MACROS, SCAFFOLD_MACROS, OTHER_MACROS } from './rules.mjs';
 import { tokens, splitTokenArgs } from './source.mjs';
 
 const DEFINE = /^#define ([A-Za-z_][A-Za-z0-9_]*)(\(([^)]*)\))?(?: (.*))?$/;
@@ -27,8 +27,8 @@ export function parseDefinitions(text) {
   return defs;
 }
 
-// How the arguments of a macro built on an await are used, from where its
-// parameters appear in the one await it invokes.
+// How the arguments of a macro built on another (an await, TIDE_RETURN)
+// are used, from where its parameters appear in the one it invokes.
 // `open` is the index of the `(` after the await's name in the body tokens.
 function derivedRoles(params, toks, open, inner) {
   const { args, next } = splitTokenArgs(toks, open);
@@ -53,8 +53,8 @@ export class MacroTable {
     this.memo = new Map();
   }
 
-  // null, or {kind: 'await', roles, raises}, {kind: 'begin' | 'finally' |
-  // 'end'}, {kind: 'try'}.
+  // null, or {kind: 'await', roles, raises, base}, {kind: 'begin' |
+  // 'finally' | 'end'}, {kind: 'try' | 'return', roles}.
   kind(name, seen = new Set()) {
     if (this.memo.has(name)) return this.memo.get(name);
     const info = this.classify(name, seen);
@@ -62,29 +62,38 @@ export class MacroTable {
     return info;
   }
 
-  classify(name, seen) {
+  static primitive(name) {
     if (AWAIT_MACROS[name]) return { kind: 'await', ...AWAIT_MACROS[name], base: name };
     if (SCAFFOLD_MACROS[name]) return { kind: SCAFFOLD_MACROS[name] };
-    if (TRY_MACROS.includes(name)) return { kind: 'try' };
+    return OTHER_MACROS[name] ?? null;
+  }
+
+  classify(name, seen) {
+    const known = MacroTable.primitive(name);
+    if (known) return known;
     const def = this.defs.get(name);
     if (!def || seen.has(name)) return null;
     seen.add(name);
     const toks = tokens(def.body);
     const found = [];
     toks.forEach((t, i) => {
-      if (t === name || !/^[A-Za-z_]/.test(t) || !this.defs.has(t) && !AWAIT_MACROS[t] && !SCAFFOLD_MACROS[t] && !TRY_MACROS.includes(t)) return;
+      if (t === name || !/^[A-Za-z_]/.test(t) || (!this.defs.has(t) && !MacroTable.primitive(t))) return;
       const info = this.kind(t, seen);
       if (info) found.push({ at: i, info });
     });
     seen.delete(name);
     const awaits = found.filter((f) => f.info.kind === 'await');
+    const params = def.params ?? [];
     if (awaits.length) {
-      const params = def.params ?? [];
       const one = awaits.length === 1 && toks[awaits[0].at + 1] === '(';
       const roles = one ? derivedRoles(params, toks, awaits[0].at + 1, awaits[0].info) : params.map(() => 'unknown');
       return { kind: 'await', roles, raises: one ? awaits[0].info.raises : true, base: one ? awaits[0].info.base : null };
     }
-    return found.length ? { kind: found[0].info.kind } : null;
+    if (!found.length) return null;
+    const { at, info } = found[0];
+    if (!info.roles) return { kind: info.kind };
+    const one = found.filter((f) => f.info.kind === info.kind).length === 1 && toks[at + 1] === '(';
+    return { kind: info.kind, roles: one ? derivedRoles(params, toks, at + 1, info) : params.map(() => 'unknown') };
   }
 
   // Whether `text` (a macro argument) names an await macro: an await passed

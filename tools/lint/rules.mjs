@@ -19,8 +19,13 @@ export const AWAIT_MACROS = {
   TIDE_AWAIT_CALL_CATCH: { roles: ['frame', 'fn', 'sub', 'rc'], raises: false },
 };
 export const SCAFFOLD_MACROS = { TIDE_BEGIN: 'begin', TIDE_FINALLY: 'finally', TIDE_END: 'end' };
-// Not an await, but worth its own message when given an awaitable.
-export const TRY_MACROS = ['TIDE_TRY'];
+// Others that some checks look at: TIDE_TRY (not an await, so an awaitable
+// given to it gets a message of its own) and TIDE_RETURN (its value
+// outlives the coroutine).
+export const OTHER_MACROS = {
+  TIDE_TRY: { kind: 'try', roles: ['frame', 'call'] },
+  TIDE_RETURN: { kind: 'return', roles: ['frame', 'value'] },
+};
 
 // Awaitables. With a header whose awaitables return a type of their own (the
 // return type of tide_sleep, when it is not an integer), every function
@@ -47,4 +52,5 @@ export const RULES = {
     'TIDE_AWAIT_CALL given a compound literal as the sub-frame (re-created, so restarted, on every resume)',
   'subframe-local': 'TIDE_AWAIT_CALL given a pointer to a local as the sub-frame (gone after a suspension)',
   'pointer-to-local': 'an awaited call given a pointer to a local it writes or keeps (gone after a suspension)',
+  'return-pointer-to-local': 'TIDE_RETURN given a pointer to a local (gone once the coroutine has returned)',
 };

@@ -94,3 +94,24 @@ static tide_status prog(void *frame)
     }
     TIDE_END(p);
 }
+
+/* Returning a pointer into the frame, into static storage, or a local's
+ * value (not its address). */
+struct answer {
+    TIDE_FRAME;
+    int which;
+    char text[16];
+};
+
+static tide_status answer(void *frame)
+{
+    static char shared[16] = "shared";
+    struct answer *a = frame;
+    TIDE_BEGIN(a);
+    TIDE_YIELD(a);
+    char *pick = a->which ? a->text : shared;
+    if (a->which > 1)
+        TIDE_RETURN(a, shared);
+    TIDE_RETURN(a, pick);
+    TIDE_END(a);
+}

@@ -62,3 +62,26 @@ static int helper(struct prog *p)
     }
     return 0;
 }
+
+/* The value of TIDE_RETURN is read after the coroutine has returned. */
+#define DONE(f, v) TIDE_RETURN(f, v)
+
+struct named {
+    TIDE_FRAME;
+    int n;
+    char text[16];
+};
+
+static tide_status named(void *frame)
+{
+    struct named *s = frame;
+    TIDE_BEGIN(s);
+    char text[16] = "done";
+    if (s->n)
+        TIDE_RETURN(s, text); /* lint: return-pointer-to-local */
+    struct named copy = *s;
+    if (s->n > 1)
+        DONE(s, &copy.n); /* lint: return-pointer-to-local */
+    TIDE_RETURN(s, s->text);
+    TIDE_END(s);
+}
