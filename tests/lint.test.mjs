@@ -2,8 +2,9 @@
 // each wrong program of tests/lint/wrong/ is flagged exactly at the lines
 // marked `/* lint: rule */`, each right one of tests/lint/right/ passes
 // clean, the project itself passes clean, the command line behaves, and the
-// same findings come from @yowasp/clang (Clang compiled to WebAssembly, what
-// the npm package's users without a clang get).
+// same findings come from @yowasp/clang (Clang compiled to WebAssembly),
+// which it uses when no clang is on PATH (the npm package's users without
+// one).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -202,11 +203,13 @@ static tide_status prog(void *frame)
   assert.deepEqual(found(r.findings, file), marked(file));
 });
 
-test('with @yowasp/clang (Clang in WebAssembly, for npm users): the same findings', async () => {
-  const files = [path.join(root, 'tests/lint/wrong/locals.c'), path.join(root, 'tests/lint/right/frames.c')];
-  const r = await lint(files, { clang: 'yowasp' });
-  assert.ok(r.clang, `@yowasp/clang was not found: ${r.tried?.join('; ')}`);
-  assert.equal(r.clang, '@yowasp/clang');
-  assert.deepEqual(r.errors, []);
-  for (const file of files) assert.deepEqual(found(r.findings, file), marked(file), path.basename(file));
+test('without a clang on PATH it uses @yowasp/clang (Clang in WebAssembly, for npm users): the same findings', () => {
+  const files = ['tests/lint/wrong/locals.c', 'tests/lint/right/frames.c'];
+  const r = cli(['--format', 'json', ...files], { env: { ...process.env, PATH: '', TIDE_LINT_CLANG: '' } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /no clang on PATH, using @yowasp\/clang/);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.clang, '@yowasp/clang');
+  assert.deepEqual(j.errors, []);
+  for (const f of files) assert.deepEqual(found(j.findings, path.join(root, f)), marked(path.join(root, f)), f);
 });

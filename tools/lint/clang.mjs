@@ -144,16 +144,38 @@ function yowaspRunner(mod) {
     for (const d of includeDirs) headersNear(d, 2, files);
     const err = [];
     let status = 0;
+    // Its clang writes the dump a few bytes at a time: gather them.
+    const held = Buffer.allocUnsafe(1 << 20);
+    let size = 0;
+    const flush = () => {
+      if (size) onStdout(Buffer.from(held.subarray(0, size)));
+      size = 0;
+    };
+    // jco's glue reads process.env.JCO_DEBUG on every call into the host
+    // (a getenv() each time): a plain copy of the environment meanwhile.
+    const env = process.env;
+    process.env = { ...env };
     try {
       await mod.runClang(['clang', ...args], virtualTree(files), {
-        stdout: (b) => { if (b) onStdout(b); },
+        stdout: (b) => {
+          if (!b?.length) return;
+          if (size + b.length > held.length) flush();
+          if (b.length > held.length) onStdout(Buffer.from(b));
+          else {
+            held.set(b, size);
+            size += b.length;
+          }
+        },
         stderr: (b) => { if (b) err.push(Buffer.from(b)); },
         fetchProgress: () => {},
       });
     } catch (e) {
       if (typeof e?.code !== 'number') throw e;
       status = e.code;
+    } finally {
+      process.env = env;
     }
+    flush();
     return { status, stderr: Buffer.concat(err).toString('utf8') };
   };
 }

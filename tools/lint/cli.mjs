@@ -149,6 +149,8 @@ export async function main(argv, out = process.stdout, err = process.stderr) {
       + 'or name one with --clang CMD or TIDE_LINT_CLANG.\n');
     return 2;
   }
+  if (r.clang === '@yowasp/clang' && !o.clang)
+    err.write('tide-lint: no clang on PATH, using @yowasp/clang (Clang in WebAssembly): a few seconds a file; a native clang is much faster\n');
   if (o.format === 'json') out.write(JSON.stringify({ clang: r.clang, findings: r.findings, errors: r.errors }, null, 2) + '\n');
   else {
     for (const f of r.findings) out.write(`${f.file}:${f.line}:${f.col}: error: ${f.message} [${f.rule}]\n`);
