@@ -244,7 +244,7 @@ clean:
 LINT_SRC := $(wildcard examples/*.c tests/*.c tests/diff/*.c bench/*.c fuzz/*.c)
 
 lint: | $(SETUP)
-	node tools/lint/tide-lint.mjs -Itests $(LINT_SRC)
+	node tools/lint/tide-lint.mjs -Isrc -Itests $(LINT_SRC)
 
 # ---- fuzzing, fault injection, soak -----------------------------------------
 #

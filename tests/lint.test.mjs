@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { root } from './hosts.mjs';
 import { lint } from '../tools/lint/cli.mjs';
-import { RULES, AWAITABLES } from '../tools/lint/rules.mjs';
+import { RULES } from '../tools/lint/rules.mjs';
 
 const corpus = (kind) =>
   fs.readdirSync(path.join(root, 'tests/lint', kind))
@@ -143,7 +143,7 @@ test('a file clang cannot compile is reported, not checked: exit status 2', () =
   assert.match(r.stderr, /undeclared/);
 });
 
-test('a `tide-lint: ignore` comment silences its rule on its line or the next', () => {
+test('a `tide-lint: ignore` comment silences its rule on its line or the next; `ignore-file` in the whole file', () => {
   const body = (comment) => `#include <tide.h>
 struct p { TIDE_FRAME; };
 static tide_status p(void *frame)
@@ -163,25 +163,39 @@ static tide_status p(void *frame)
   assert.equal(cli([file]).status, 0);
   fs.writeFileSync(file, body('/* tide-lint: ignore await-in-switch */'));
   assert.equal(cli([file]).status, 1);
+  // a file of deliberate mistakes (tests of the runtime checks) says so once
+  fs.writeFileSync(file, `/* tide-lint: ignore-file local-across-await */\n${body('')}`);
+  assert.equal(cli([file]).status, 0);
+  fs.writeFileSync(file, `/* tide-lint: ignore-file awaitable-outside-await */\n${body('')}`);
+  assert.equal(cli([file]).status, 1);
 });
 
-// A header whose awaitables return a type of their own (as tide.h is
-// meant to): the checker finds them by that type, the program's own too,
-// whatever the await macros expand to.
-test('awaitables are known by their own return type when the header has one', async () => {
-  let h = fs.readFileSync(path.join(root, 'include/tide.h'), 'utf8');
-  h = h.replace('#define TIDE_VERSION', 'typedef struct tide_await { int tide__rc; } tide_await;\n#define TIDE_VERSION');
-  for (const name of AWAITABLES) {
-    const re = new RegExp(`^int ${name}\\(`, 'm');
-    assert.match(h, re, `${name} is declared in tide.h`);
-    h = h.replace(re, `tide_await ${name}(`);
-  }
-  h = h.replace('int rcv = (call);', 'int rcv = (call).tide__rc;').replace('(rc) = (call);', '(rc) = (call).tide__rc;');
-  const inc = path.join(scratch, 'include');
-  fs.mkdirSync(inc, { recursive: true });
-  fs.writeFileSync(path.join(inc, 'tide.h'), h);
-  const file = path.join(scratch, 'typed.c');
-  fs.writeFileSync(file, `#include <tide.h>
+// A header of another make: awaitables return a type of their own, and the
+// macros expand to something else entirely (no label, no do/while, an
+// await of two statements). The checker finds awaitables by that type, the
+// program's own included, and knows the macros by their names alone.
+const OTHER_HEADER = `typedef int tide_status;
+typedef struct { int pc; } tide_frame;
+typedef struct tide_await { int state; } tide_await;
+tide_await tide_sleep(double s);
+int tide__wake(void);
+#define TIDE_FRAME tide_frame tide__frame
+#define TIDE_BEGIN(f) switch ((f)->tide__frame.pc) { case 0:;
+#define TIDE_END(f) } return 0
+#define TIDE_AWAIT(f, call) TIDE__AW(f, call, __LINE__)
+#define TIDE__AW(f, call, n) if ((call).state > 0) { (f)->tide__frame.pc = n; return 1; case n: (void)tide__wake(); } else (void)0
+#define TIDE_AWAIT_CATCH(f, call, rc) TIDE__AWC(f, call, rc, __LINE__)
+#define TIDE__AWC(f, call, rc, n) (rc) = (call).state; if ((rc) > 0) { (f)->tide__frame.pc = n; return 1; case n: (rc) = tide__wake(); }
+#define TIDE_YIELD(f) TIDE_AWAIT(f, tide_sleep(0))
+#define TIDE_TRY(f, call) if ((call) < 0) return (call)
+`;
+
+test('awaitables are known by their own type, macros by name, whatever they expand to', async () => {
+  const dir = path.join(scratch, 'other');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'tide.h'), OTHER_HEADER);
+  const file = path.join(dir, 'typed.c');
+  fs.writeFileSync(file, `#include "tide.h"
 struct prog { TIDE_FRAME; int rc; };
 static tide_await nap(double s) { return tide_sleep(s); }
 static tide_await pending(void) { tide_await a = {1}; return a; }
@@ -191,14 +205,22 @@ static tide_status prog(void *frame)
     TIDE_BEGIN(p);
     TIDE_AWAIT(p, nap(1));
     TIDE_AWAIT_CATCH(p, pending(), p->rc);
-    TIDE_TRY(p, tide_sleep(1).tide__rc); /* lint: awaitable-outside-await */
-    p->rc = pending().tide__rc; /* lint: awaitable-outside-await */
+    TIDE_TRY(p, tide_sleep(1).state); /* lint: awaitable-outside-await */
+    p->rc = pending().state; /* lint: awaitable-outside-await */
     for (int i = 0; i < 2; i++) /* lint: local-across-await */
         TIDE_YIELD(p);
+    int rc, x = 1;
+    TIDE_AWAIT_CATCH(p, nap(2), rc);
+    p->rc = rc + x; /* lint: local-across-await */
+    if (p->rc)
+        switch (p->rc) {
+        case 1:
+            TIDE_YIELD(p); /* lint: await-in-switch */
+        }
     TIDE_END(p);
 }
 `);
-  const r = await lint([file], { flags: ['-I', inc] });
+  const r = await lint([file]);
   assert.deepEqual(r.errors, []);
   assert.deepEqual(found(r.findings, file), marked(file));
 });

@@ -30,6 +30,8 @@ clang found, or a file clang could not compile.
 
 A finding is silenced by a comment on its line or the line before:
     /* tide-lint: ignore local-across-await */   (or no rule: all of them)
+or in the whole file by one anywhere in it:
+    /* tide-lint: ignore-file awaitable-outside-await */
 `;
 
 const PASS_WITH_VALUE = new Set(['-I', '-D', '-U', '-include', '-isystem', '-idirafter', '-iquote', '--target', '-target']);

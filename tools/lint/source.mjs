@@ -14,6 +14,7 @@ export class Source {
     this.text = text ?? fs.readFileSync(file, 'latin1');
     this.lineStarts = [0];
     for (let i = 0; i < this.text.length; i++) if (this.text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    this.fileIgnores = new Set();
     this.ignores = scanIgnores(this.text, this);
   }
 
@@ -35,8 +36,10 @@ export class Source {
   }
 
   // Whether a finding of `rule` on `line` is silenced by a comment
-  // `tide-lint: ignore [rule, ...]` on that line or the line before.
+  // `tide-lint: ignore [rule, ...]` on that line or the line before, or
+  // `tide-lint: ignore-file [rule, ...]` anywhere in the file.
   ignored(rule, line) {
+    if (this.fileIgnores.has('*') || this.fileIgnores.has(rule)) return true;
     for (const l of [line, line - 1]) {
       const rules = this.ignores.get(l);
       if (rules && (rules.has('*') || rules.has(rule))) return true;
@@ -146,9 +149,10 @@ export function splitTokenArgs(toks, i) {
   return { args, next: toks.length };
 }
 
-const IGNORE = /tide-lint:\s*ignore\b([^\n*]*)/;
+const IGNORE = /tide-lint:\s*ignore(-file)?(?![\w-])([^\n*]*)/;
 
-// Line -> set of rule ids ('*' for all) from `tide-lint: ignore` comments.
+// Line -> set of rule ids ('*' for all) from `tide-lint: ignore` comments;
+// `ignore-file` ones go to src.fileIgnores.
 function scanIgnores(text, src) {
   const map = new Map();
   for (let i = 0; i < text.length; ) {
@@ -157,11 +161,11 @@ function scanIgnores(text, src) {
     if (text[i] === '/') {
       const m = IGNORE.exec(text.slice(i, j));
       if (m) {
-        const rules = m[1].split(/[\s,]+/).filter((r) => /^[a-z-]+$/.test(r));
+        const rules = m[2].split(/[\s,]+/).filter((r) => /^[a-z]+(-[a-z]+)*$/.test(r));
         const line = src.position(i).line;
-        const set = map.get(line) ?? new Set();
+        const set = m[1] ? src.fileIgnores : map.get(line) ?? new Set();
         for (const r of rules.length ? rules : ['*']) set.add(r);
-        map.set(line, set);
+        if (!m[1]) map.set(line, set);
       }
     }
     i = j;

@@ -5,6 +5,23 @@
 #include <stddef.h>
 #include <tide.h>
 
+/* Awaitables return an int, or a type of their own with a header that has
+ * one (TIDE_AWAITABLE): this compiles with either. */
+#ifdef TIDE_AWAITABLE
+typedef tide_await awaitable;
+static awaitable failed(int err)
+{
+    awaitable a = {err};
+    return a;
+}
+#else
+typedef int awaitable;
+static awaitable failed(int err)
+{
+    return err;
+}
+#endif
+
 struct sub {
     TIDE_FRAME;
     int n;
@@ -21,16 +38,16 @@ static tide_status sub(void *frame)
 
 /* A wrapper: returns an awaitable's result, directly or through a local;
  * its callers await it. */
-static int nap(double s)
+static awaitable nap(double s)
 {
     return tide_sleep(s);
 }
 
-static int checked_join(tide_task *t, void **value)
+static awaitable checked_join(tide_task *t, void **value)
 {
     if (!t)
-        return TIDE_EINVAL;
-    int rc = tide_join(t, value);
+        return failed(TIDE_EINVAL);
+    awaitable rc = tide_join(t, value);
     return rc;
 }
 
