@@ -33,12 +33,15 @@ export function parseDefinitions(text) {
 function derivedRoles(params, toks, open, inner) {
   const { args, next } = splitTokenArgs(toks, open);
   return params.map((p) => {
+    // used elsewhere in the body too: before or after the suspension,
+    // which only roles evaluated on both sides of it cover
     const outside = toks.some((t, k) => t === p && (k < open || k >= next));
     const where = args.map((a, j) => (a.includes(p) ? j : -1)).filter((j) => j >= 0);
-    if (outside || where.length > 1) return 'unknown';
-    if (where.length === 0) return 'none';
+    if (where.length > 1) return 'unknown';
+    if (where.length === 0) return outside ? 'unknown' : 'none';
     const j = where[0];
     const role = inner.roles[Math.min(j, inner.roles.length - 1)] ?? 'unknown';
+    if (outside && !['frame', 'fn', 'sub'].includes(role)) return 'unknown';
     if (args[j].length === 1) return role;
     // part of a larger expression in that argument
     if (role === 'call') return 'call';

@@ -36,6 +36,13 @@ static tide_status sub(void *frame)
     TIDE_END(s);
 }
 
+/* Sets the sub-frame, then awaits it. */
+#define CALL_SET(f, fn, s, value)                                              \
+    do {                                                                       \
+        *(s) = (struct fn){.n = (value)};                                      \
+        TIDE_AWAIT_CALL(f, fn, s);                                             \
+    } while (0)
+
 /* A wrapper: returns an awaitable's result, directly or through a local;
  * its callers await it. */
 static awaitable nap(double s)
@@ -87,6 +94,7 @@ static tide_status prog(void *frame)
     TIDE_AWAIT_CALL(p, sub, &p->sub);
     p->subs[1] = (struct sub){0};
     TIDE_AWAIT_CALL_CATCH(p, sub, &p->subs[1], p->rc);
+    CALL_SET(p, sub, &p->subs[0], 3);
     /* out-parameters into the frame */
     TIDE_AWAIT(p, tide_join(p->tasks[0], &p->values[0]));
     TIDE_AWAIT(p, tide_gather(p->tasks, 2, TIDE_GATHER_RETURN_ERRORS, p->values, p->errors));

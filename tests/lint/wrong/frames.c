@@ -16,6 +16,13 @@ static tide_status sub(void *frame)
     TIDE_END(s);
 }
 
+/* A macro of the program's own: sets the sub-frame, then awaits it. */
+#define CALL_SET(f, fn, s, value)                                              \
+    do {                                                                       \
+        *(s) = (struct fn){.n = (value)};                                      \
+        TIDE_AWAIT_CALL(f, fn, s);                                             \
+    } while (0)
+
 static int work(void *arg, void **result)
 {
     *result = arg;
@@ -40,6 +47,7 @@ static tide_status prog(void *frame)
     TIDE_AWAIT_CALL(p, sub, &(struct sub){.n = 7}); /* lint: subframe-compound-literal */
     struct sub mine = {.n = 1};
     TIDE_AWAIT_CALL(p, sub, &mine); /* lint: subframe-local */
+    CALL_SET(p, sub, &mine, 2); /* lint: subframe-local */
     void *value;
     TIDE_AWAIT(p, tide_join(p->tasks[0], &value)); /* lint: pointer-to-local */
     void *item;
