@@ -68,13 +68,10 @@ class Unit {
     return new Set(AWAITABLES);
   }
 
+  // The parameter types of a function (as clang writes them), or null.
   paramTypes(name) {
     const d = this.decls.get(name);
-    if (!d) return null;
-    return {
-      types: children(d).filter((c) => c.kind === 'ParmVarDecl').map((p) => p.type.qualType),
-      variadic: /\.\.\.\)$/.test(d.type.qualType),
-    };
+    return d ? children(d).filter((c) => c.kind === 'ParmVarDecl').map((p) => p.type.qualType) : null;
   }
 
   // The macro invoked at `offset` of the main file: {name, info, args}.
@@ -297,7 +294,7 @@ class Coroutine {
     this.stmt(then);
     this.jump(after);
     this.cur = k !== null && k !== 0 ? null : this.arm(fork);
-    if (n.hasElse && otherwise) this.stmt(otherwise);
+    if (otherwise?.kind) this.stmt(otherwise);
     this.jump(after);
     this.cur = after;
   }
@@ -549,7 +546,7 @@ class Coroutine {
       if (!this.unit.awaitables.has(name)) return;
       const params = this.unit.paramTypes(name);
       children(call).slice(1).forEach((arg, i) => {
-        const type = params?.types[i];
+        const type = params?.[i];
         if (!type || pointsToConst(type)) return;
         const v = this.pointedLocal(arg);
         if (v) this.report('pointer-to-local', this.unit.where(arg), `${name} is given a pointer to the local \`${v.name}\`, which it writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
@@ -652,7 +649,7 @@ class Coroutine {
       const decay = p?.kind === 'ImplicitCastExpr' && p.castKind === 'ArrayToPointerDecay';
       const addr = p?.kind === 'UnaryOperator' && p.opcode === '&';
       if (decay || addr) {
-        const type = params?.types[i];
+        const type = params?.[i];
         // through a const pointer (or printf's "%s") the callee only reads
         const readOnly = type ? pointsToConst(type) : decay;
         if (readOnly) return this.expr(children(p)[0], 'r', cond);
