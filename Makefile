@@ -3,6 +3,7 @@
 #   make run     build the Emscripten target and serve the live docs page
 #   make test    build every target and run every test
 #   make bench   benchmarks beside CPython asyncio and Node.js
+#   make lint    check every coroutine of ours against the coroutine rules
 #
 # Targets per host: native, asan (native + ASan/UBSan), wasi, em, and two
 # for to_thread: em-mt (Emscripten with pthreads, for cross-origin isolated
@@ -54,7 +55,7 @@ BENCHES   := $(basename $(notdir $(wildcard bench/*.c)))
 
 SETUP := build/.setup-done
 
-.PHONY: all setup native asan wasi em em-mt tsan dist page test run bench clean
+.PHONY: all setup native asan wasi em em-mt tsan dist page test run bench lint clean
 
 all: native asan wasi em em-mt tsan
 
@@ -148,7 +149,8 @@ build/em-mt/package.json: | $(SETUP)
 # (tide.h, libtide.a, the JS libraries and the link flags above), for both
 # variants: the examples that call to_thread also ship their pthreads build
 # (examples/threads/; the others would only pay for workers they never
-# use), and lib/threads/ is what `tide-emcc --threads` links.
+# use), and lib/threads/ is what `tide-emcc --threads` links. lint/ is the
+# coroutine rules checker, the `tide-lint` command.
 EM_JS_LIBS    := $(filter %.js,$(EM_LDFLAGS))
 EM_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_LDFLAGS))
 EM_MT_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_MT_LDFLAGS))
@@ -156,7 +158,8 @@ EM_MT_EXAMPLES := $(basename $(notdir $(shell grep -l tide_to_thread examples/*.
 
 dist: build/dist.stamp
 
-build/dist.stamp: tools/make-dist.mjs tools/tide-emcc web/tide.mjs web/tide.d.ts \
+build/dist.stamp: tools/make-dist.mjs tools/tide-emcc $(wildcard tools/lint/*.mjs) \
+                  web/tide.mjs web/tide.d.ts \
                   include/tide.h build/em/libtide.a build/em-mt/libtide.a \
                   $(EM_JS_LIBS) Makefile \
                   $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES))) \
@@ -242,6 +245,15 @@ bench: native wasi em $(NOHOOKS_BINS)
 
 clean:
 	rm -rf build dist
+
+# ---- the coroutine rules checker ---------------------------------------------
+# tools/lint/ (tide-lint, on clang's AST) over every C file of ours with
+# coroutines; `make test` runs it too (tests/lint.test.mjs), with its corpora
+# of wrong and right programs (tests/lint/).
+LINT_SRC := $(wildcard examples/*.c tests/*.c tests/diff/*.c bench/*.c fuzz/*.c)
+
+lint: | $(SETUP)
+	node tools/lint/tide-lint.mjs -Isrc -Itests $(LINT_SRC)
 
 # ---- fuzzing, fault injection, soak -----------------------------------------
 #

@@ -63,6 +63,9 @@
  *     zero-initialised (or a compound literal) before the call. It runs in
  *     the caller's task; its TIDE_RETURN value is `sub`'s TIDE_RESULT().
  *
+ * tide-lint checks these rules on clang's AST, with file and line (`make lint`,
+ * `npx tide-lint file.c`; README "The coroutine rules, checked").
+ *
  * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) return 0 when they
  * complete at once, a negative error code, or TIDE_PENDING after registering
  * the current task as a waiter; TIDE_AWAIT suspends on TIDE_PENDING and reads

@@ -6,9 +6,12 @@
 // inline, said on stderr) and from an isolated page in headless Chromium
 // (pthreads: Web Workers), where the bundled to_thread example takes its
 // pthreads build too.
+// The installed tide-lint checks a program of one's own with the clang on
+// PATH.
 // Needs `make dist` (make test does it); tide-emcc needs emcc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +56,7 @@ test('npm pack ships only what users need', { timeout: 120_000 }, () => {
   assert.deepEqual(extra, [], 'files outside dist/');
   for (const f of ['dist/tide.mjs', 'dist/tide.d.ts', 'dist/examples.mjs', 'dist/examples.d.ts',
     'dist/examples/tasks.mjs', 'dist/examples/tasks.wasm', 'dist/include/tide.h', 'dist/lib/libtide.a',
-    'dist/lib/link.flags', 'dist/bin/tide-emcc', 'README.md',
+    'dist/lib/link.flags', 'dist/bin/tide-emcc', 'dist/lint/tide-lint.mjs', 'README.md',
     // to_thread on Web Workers: the example's pthreads build, and what
     // tide-emcc --threads links
     'dist/examples/threads/to_thread.mjs', 'dist/examples/threads/to_thread.wasm',
@@ -131,6 +134,29 @@ test("the installed tide-emcc builds a user's program, and the package runs it",
   );
   const r = JSON.parse(sh(process.execPath, ['hello-run.mjs'], { cwd: app }));
   assert.deepEqual(r, { value: 'greeted Tide', lines: ['hello, Tide'] });
+});
+
+test("the installed tide-lint flags a user's coroutine at the right line, and passes the fixed one", () => {
+  const app = installedApp();
+  const program = (loop) => `#include <tide.h>
+struct count { TIDE_FRAME; int i; };
+static tide_status count(void *frame)
+{
+    struct count *c = frame;
+    TIDE_BEGIN(c);
+    ${loop}
+        TIDE_YIELD(c);
+    TIDE_END(c);
+}
+`;
+  const bin = path.join(app, 'node_modules/.bin/tide-lint');
+  fs.writeFileSync(path.join(app, 'count.c'), program('for (int i = 0; i < 3; i++)'));
+  const r = spawnSync(bin, ['count.c'], { cwd: app, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^count\.c:7:28: error: `i` is a local variable: .* keep it in the frame \(c->i\) \[local-across-await\]$/m);
+  fs.writeFileSync(path.join(app, 'count.c'), program('for (c->i = 0; c->i < 3; c->i++)'));
+  const ok = spawnSync(bin, ['count.c'], { cwd: app, encoding: 'utf8' });
+  assert.deepEqual([ok.status, ok.stdout, ok.stderr], [0, '', '']);
 });
 
 test('tide-emcc --threads builds both variants; Node runs the single-thread one and says so', { timeout: 240_000 }, () => {

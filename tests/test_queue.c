@@ -1558,8 +1558,11 @@ static tide_status bad_args(void *frame)
 static int cb_awaits(void *arg)
 {
     void *item;
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     th_log("get:%s", ename(tide_queue_get(arg, &item)));
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     th_log("put:%s", ename(tide_queue_put(arg, IV(1))));
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     th_log("join:%s", ename(tide_queue_join(arg)));
     return 0;
 }

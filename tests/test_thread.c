@@ -321,6 +321,7 @@ static void bad_input_after(tide_loop *L, tide_task *main, int err)
     (void)main;
     (void)err;
     /* outside any task */
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     TH_EQ_INT(tide_to_thread(double_it, NULL, NULL), TIDE_ENOLOOP);
 }
 

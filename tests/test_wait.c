@@ -1726,8 +1726,11 @@ struct outside {
 static int await_outside(void *arg)
 {
     struct outside *o = arg;
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     o->wait_rc = tide_wait(&o->t, 1, TIDE_ALL_COMPLETED, INFINITY);
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     o->wait_for_rc = tide_wait_for(o->t, 1, NULL);
+    /* tide-lint: ignore awaitable-outside-await (on purpose) */
     o->shield_rc = tide_shield(o->t, NULL);
     o->ran = 1;
     return 0;

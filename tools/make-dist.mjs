@@ -20,6 +20,8 @@
 //   lib/                         libtide.a, the JS libraries, link.flags
 //   lib/threads/                 libtide.a and link.flags with pthreads
 //   bin/tide-emcc                builds your own programs against lib/
+//   lint/tide-lint.mjs, lint/*.mjs  the coroutine rules checker (the
+//                                `tide-lint` command; tools/lint/)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +45,7 @@ for (const name of threadsExamples)
 
 // Start from nothing: a file that is no longer built must not linger.
 fs.rmSync(dist, { recursive: true, force: true });
-for (const d of ['examples/threads', 'include', 'lib/threads', 'bin']) fs.mkdirSync(path.join(dist, d), { recursive: true });
+for (const d of ['examples/threads', 'include', 'lib/threads', 'bin', 'lint']) fs.mkdirSync(path.join(dist, d), { recursive: true });
 
 const copy = (from, to, mode) => {
   fs.copyFileSync(path.join(root, from), path.join(dist, to));
@@ -56,6 +58,8 @@ copy('include/tide.h', 'include/tide.h');
 copy('build/em/libtide.a', 'lib/libtide.a');
 copy('build/em-mt/libtide.a', 'lib/threads/libtide.a');
 copy('tools/tide-emcc', 'bin/tide-emcc', 0o755);
+for (const f of fs.readdirSync(path.join(root, 'tools/lint')).filter((f) => f.endsWith('.mjs')))
+  copy(`tools/lint/${f}`, `lint/${f}`, f === 'tide-lint.mjs' ? 0o755 : undefined);
 
 const libFlags = [];
 for (const lib of jsLibs) {
