@@ -330,9 +330,10 @@ bench: build/native/soak build/wasi/soak.wasm build/em/soak.mjs
 # ---- differential testing against CPython asyncio ---------------------------
 #
 #   make fuzz-diff [N=1000] [DIFF_START=1]   N random programs (seeds
-#        DIFF_START..DIFF_START+N-1) run on Tide (native) and on CPython's
-#        asyncio (python3), traces compared; each divergence is printed with
-#        its seed, both traces and a minimised program.
+#        DIFF_START..DIFF_START+N-1) run on Tide (native) and on CPython
+#        3.13's asyncio (tools/cpython313 finds it: pyenv's 3.13, or
+#        TIDE_PYTHON), traces compared; each divergence is printed with its
+#        seed, both traces and a minimised program.
 # `make test` runs a fixed set of seeds on every host (tests/diff.test.mjs).
 # The language, the interpreters and the generator: tests/diff/README.md.
 
@@ -358,7 +359,7 @@ build/em/diff_interp.mjs: tests/diff/interp.c build/em/libtide.a $(EM_JS_LIBS) |
 .PHONY: fuzz-diff
 
 fuzz-diff: build/native/diff_interp
-	python3 tests/diff/fuzz.py --interp build/native/diff_interp \
+	tools/cpython313 tests/diff/fuzz.py --interp build/native/diff_interp \
 	    --start $(DIFF_START) --count $(N) --minimize
 
 test: $(DIFF_BINS)

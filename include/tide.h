@@ -369,7 +369,10 @@ int tide_main(tide_fn main, const void *frame, size_t frame_size);
 
 /* Schedule cb(arg) on `loop`: soon (next iteration, FIFO), after `delay`
  * seconds, or at loop time `when`. A negative delay means "due now"; NaN is
- * TIDE_EINVAL. If `out` is not NULL it receives a handle the caller owns
+ * TIDE_EINVAL. A deadline past the clock's horizon (2^61 ns, about 73 years
+ * of loop time; INFINITY too) is never reached: cb never runs and the
+ * timer keeps nothing waiting (a loop with nothing else to do reports a
+ * deadlock), as asyncio's timer there never comes due. If `out` is not NULL it receives a handle the caller owns
  * (tide_handle_release), usable to cancel. Errors: TIDE_EINVAL, TIDE_ENOMEM
  * (cb is then never called). Do not suspend. */
 int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,
@@ -482,7 +485,8 @@ int tide_task_uncancel(tide_task *t);
 /* ------------------------------------------------------------------------ */
 
 /* Suspends the current task for `seconds` (asyncio.sleep). 0 or negative
- * yields for exactly one iteration; +inf sleeps until cancelled.
+ * yields for exactly one iteration; +inf, or a deadline past the clock's
+ * horizon (about 73 years: see tide_call_later), sleeps until cancelled.
  * Errors: TIDE_EINVAL (NaN), TIDE_ENOLOOP (not in a task), TIDE_ECANCELLED
  * (cancelled while sleeping). Suspends. */
 int tide_sleep(double seconds);
@@ -509,12 +513,15 @@ enum {
  * Without TIDE_GATHER_RETURN_ERRORS the first child error fails the gather
  * at once; the other children are not cancelled. Cancelling the awaiting
  * task cancels every unfinished child, and the awaiter gets TIDE_ECANCELLED
- * (even with TIDE_GATHER_RETURN_ERRORS). n == 0 succeeds at once.
+ * (even with TIDE_GATHER_RETURN_ERRORS). n == 0 succeeds at once, and so
+ * does a gather that the children already done settle (CPython 3.12+):
+ * all are done, or, without TIDE_GATHER_RETURN_ERRORS, one has failed (the
+ * first in argument order gives the error).
  * The `values`/`errors` arrays must stay valid until the await ends (put
  * them in the frame). A task may appear more than once.
  * Errors: TIDE_EINVAL (tasks NULL with n > 0, a NULL task, unknown flags),
  * TIDE_ESELF (the current task is among them), TIDE_ENOMEM, TIDE_ENOLOOP,
- * TIDE_ECANCELLED, or a child's error. Suspends unless n == 0.
+ * TIDE_ECANCELLED, or a child's error. Suspends unless settled at once.
  */
 int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                 void **values, int *errors);
@@ -538,11 +545,11 @@ enum {
 
 /*
  * Waits until `return_when` holds for the `n` tasks, or `timeout` seconds
- * pass (INFINITY: no limit) - asyncio.wait. Never fails because of the
- * tasks' outcomes or the timeout, and cancels nothing: afterwards, check
- * tide_task_done() on each (tasks that finished in the same iteration as
- * the trigger are done too). Cancelling the waiting task does not cancel
- * the tasks. A task may appear more than once.
+ * pass (INFINITY, or past the clock's horizon: no limit) - asyncio.wait.
+ * Never fails because of the tasks' outcomes or the timeout, and cancels
+ * nothing: afterwards, check tide_task_done() on each (tasks that finished
+ * in the same iteration as the trigger are done too). Cancelling the
+ * waiting task does not cancel the tasks. A task may appear more than once.
  * Errors: TIDE_EINVAL (n == 0, a NULL task, bad return_when, NaN timeout),
  * TIDE_ESELF, TIDE_ENOMEM, TIDE_ENOLOOP, TIDE_ECANCELLED. Always suspends
  * (done tasks report through callbacks, as in asyncio).
@@ -585,9 +592,10 @@ int tide_shield(tide_task *t, void **value);
 typedef struct tide_timeout tide_timeout;
 
 /* Enters a scope on the current task expiring in `delay` seconds (or at
- * loop time `when`); INFINITY never expires. On success *out is owned by
- * the caller. Errors: TIDE_EINVAL (NaN, out NULL), TIDE_ENOLOOP (not in a
- * task), TIDE_ENOMEM. Do not suspend. */
+ * loop time `when`); INFINITY, or a deadline past the clock's horizon (see
+ * tide_call_later), never expires. On success *out is owned by the caller.
+ * Errors: TIDE_EINVAL (NaN, out NULL), TIDE_ENOLOOP (not in a task),
+ * TIDE_ENOMEM. Do not suspend. */
 int tide_timeout_enter(tide_timeout **out, double delay);
 int tide_timeout_enter_at(tide_timeout **out, double when);
 /* Leaves the scope with the body's outcome `rc` (0 or an error) and

@@ -4,7 +4,8 @@
  * As in asyncio, each child's completion reaches the gather through a done
  * callback that runs one iteration later, and the gather's own completion
  * wakes the awaiting task one iteration after that; keeping those hops
- * keeps the order of events the same as CPython's.
+ * keeps the order of events the same as CPython's. Children already done
+ * when it is called can settle it at once, without any hop (CPython 3.12+).
  *
  * One allocation per gather: the state plus one done callback per child.
  * It lives until the awaiting task has stopped waiting and no callback is
@@ -48,10 +49,22 @@ static void remove_all(struct gather *g)
     tide__donecbs_remove(g->cbs, g->n, &g->refs);
 }
 
+/* CPython's gather keeps its callback on every child to the end, and the
+ * callback reads the outcome even after the gather is over: no child's
+ * error goes unretrieved (debug mode) because the gather stopped early. */
+static void mark_retrieved(tide_task *const *tasks, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tasks[i]->flags |= TIDE__T_RETRIEVED;
+}
+
 /* The gather has its outcome: stop listening and wake the parent. */
 static void complete(struct gather *g, int status, tide__msg *msg)
 {
     g->done = 1;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->cbs[i].linked)
+            g->cbs[i].task->flags |= TIDE__T_RETRIEVED;
     remove_all(g);
     tide__wake(g->parent, status, msg);
 }
@@ -151,6 +164,43 @@ static const tide__wait_ops gather_ops = {
     .frame = gather_frame,
 };
 
+/* Since 3.12 CPython's gather() handles the children already done inside
+ * the call: if they settle the outcome (all done; or, without
+ * RETURN_ERRORS, one that failed - the first in argument order), the await
+ * completes at once, without a trip through the loop. Returns 1 and the
+ * outcome in *rc if so; 0 leaves the done children to their callbacks
+ * (queued now, they run before anything that finishes later). */
+static int settled_at_once(tide_task *t, tide_task *const *tasks, size_t n,
+                           unsigned flags, void **values, int *errors,
+                           int *rc)
+{
+    tide_task *failed = NULL;
+    size_t done = 0;
+    for (size_t i = 0; i < n && !failed; i++) {
+        if (!(tasks[i]->flags & TIDE__T_DONE))
+            continue;
+        done++;
+        if (tasks[i]->status < 0 && !(flags & TIDE_GATHER_RETURN_ERRORS))
+            failed = tasks[i];
+    }
+    if (!failed && done < n)
+        return 0;
+    mark_retrieved(tasks, n);
+    if (failed) {
+        tide__msg_set(t->loop, &t->msg, failed->msg);
+        *rc = failed->status;
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (values && tasks[i]->status >= 0)
+            values[i] = ((tide_frame *)tide__task_frame(tasks[i]))->result;
+        if (errors)
+            errors[i] = tasks[i]->status;
+    }
+    *rc = 0;
+    return 1;
+}
+
 int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                 void **values, int *errors)
 {
@@ -168,6 +218,9 @@ int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
     }
     if (n == 0)
         return 0;
+    int rc;
+    if (settled_at_once(t, tasks, n, flags, values, errors, &rc))
+        return rc;
     if (n > (SIZE_MAX - sizeof(struct gather)) / sizeof(tide__donecb))
         return TIDE_ENOMEM;
     tide_loop *L = t->loop;

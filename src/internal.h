@@ -177,7 +177,10 @@ void tide__timers_free(tide_loop *L);
 /* Seconds (double) to ns: NaN is TIDE_EINVAL, huge values saturate far
  * from overflow. tide__delay_ns also turns negatives into 0. */
 int tide__seconds_ns(double seconds, int64_t *out);
-/* Loop times stay within +-TIDE__NEVER (about 146 years): "never". */
+/* Loop times stay within +-TIDE__NEVER (2^61 ns, about 73 years), the
+ * clock's horizon: a deadline at or past it is never reached, so a timer
+ * there never fires and keeps nothing waiting (asyncio's sleep(inf), and in
+ * practice any deadline no real clock gets to). */
 #define TIDE__NEVER (INT64_MAX / 4)
 /* now + delay, saturated to +-TIDE__NEVER. */
 int64_t tide__deadline(int64_t now, int64_t delay);

@@ -313,7 +313,8 @@ int64_t tide__loop_timeout(tide_loop *L)
 {
     if (L->ready_head)
         return 0;
-    if (!L->heap_len)
+    /* no timer, or only timers past the clock's horizon: none will fire */
+    if (!L->heap_len || L->heap[0]->when >= TIDE__NEVER)
         return -1;
     int64_t d = L->heap[0]->when - tide__loop_now(L);
     return d > 0 ? d : 0;

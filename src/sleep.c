@@ -5,7 +5,6 @@
  */
 #include "internal.h"
 
-#include <math.h>
 #include <stdio.h>
 
 void tide__sleep_fire(tide__timer *timer)
@@ -39,7 +38,8 @@ static const tide__wait_ops sleep_ops = {
     .drop = sleep_drop,
     .describe = sleep_describe,
 };
-/* sleep(inf): no timer at all, only a cancel can end it */
+/* sleep(inf), or a deadline past the clock's horizon (asyncio's timer
+ * there never comes due): no timer at all, only a cancel can end it */
 static tide_task *forever_describe(tide_task *t, char *buf, size_t n)
 {
     (void)t;
@@ -71,11 +71,12 @@ static TIDE__NOINLINE int sleep_slow(double seconds)
         return TIDE_EINVAL;
     }
     tide__timer_init(&t->wait.timer, TIDE__TIMER_SLEEP);
-    if (isinf(seconds))
-        return tide__suspend(t, &forever_ops, NULL);
     if (!L->virtual_clock)
         L->now = tide__host_now(L);
-    int rc = tide__timer_start(L, &t->wait.timer, tide__deadline(L->now, ns));
+    int64_t when = tide__deadline(L->now, ns);
+    if (when >= TIDE__NEVER) /* inf, or past the clock's horizon */
+        return tide__suspend(t, &forever_ops, NULL);
+    int rc = tide__timer_start(L, &t->wait.timer, when);
     if (rc < 0)
         return rc;
     return tide__suspend(t, &sleep_ops, NULL);

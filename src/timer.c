@@ -123,7 +123,8 @@ int tide__timer_stop(tide_loop *L, tide__timer *t)
 
 void tide__timers_collect(tide_loop *L, int64_t now)
 {
-    while (L->heap_len && L->heap[0]->when <= now + TIDE_CLOCK_RESOLUTION_NS) {
+    while (L->heap_len && L->heap[0]->when <= now + TIDE_CLOCK_RESOLUTION_NS &&
+           L->heap[0]->when < TIDE__NEVER) {
         tide__timer *t = L->heap[0];
         tide__timer *last = L->heap[--L->heap_len];
         if (L->heap_len) {
@@ -165,8 +166,9 @@ int tide__seconds_ns(double seconds, int64_t *out)
 {
     if (isnan(seconds))
         return TIDE_EINVAL;
-    /* about 146 years of ns is "never" (or "long ago"): deadlines stay
-     * within +-TIDE__NEVER so that sums and differences cannot overflow */
+    /* beyond the horizon (about 73 years of ns) is "never" (or "long
+     * ago"): deadlines stay within +-TIDE__NEVER so that sums and
+     * differences cannot overflow */
     if (seconds >= (double)TIDE__NEVER / 1e9)
         *out = TIDE__NEVER;
     else if (seconds <= -(double)TIDE__NEVER / 1e9)

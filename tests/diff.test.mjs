@@ -2,9 +2,10 @@
 // of `make test` (tests/diff/README.md):
 //  - a fixed set of generated programs (seeds 1..SEEDS) and the hand-written
 //    ones of tests/diff/programs/ run on Tide's interpreter on every host and
-//    on the twin interpreter on python3's asyncio; the traces must agree
+//    on the twin interpreter on CPython 3.13's asyncio (tools/cpython313
+//    finds it; the run fails, saying so, without it); the traces must agree
 //    (the comparison rules, deliberate differences included, are
-//    tests/diff/compare.py's: python3 judges, so there is one copy of them);
+//    tests/diff/compare.py's: Python judges, so there is one copy of them);
 //  - the programs of tests/diff/known/ are known Tide bugs: they run too, as
 //    TODO tests, listed with their reason, so they show up until fixed.
 // `make fuzz-diff N=...` runs more seeds natively.
@@ -17,15 +18,16 @@ import { HOSTS, root, run } from './hosts.mjs';
 
 const SEEDS = Number(process.env.DIFF_SEEDS ?? 400);
 const fuzz = path.join(root, 'tests/diff/fuzz.py');
+const cpython = path.join(root, 'tools/cpython313');
 
 function python(args, input) {
-  const r = spawnSync('python3', [fuzz, ...args], {
+  const r = spawnSync(cpython, [fuzz, ...args], {
     input,
     encoding: 'utf8',
     maxBuffer: 256 << 20,
   });
   if (r.error) throw r.error;
-  assert.equal(r.status, 0, `fuzz.py ${args.join(' ')} failed:\n${r.stderr}`);
+  assert.equal(r.status, 0, `tools/cpython313 fuzz.py ${args[0]} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
@@ -62,7 +64,7 @@ for (const host of HOSTS) {
     for (const v of bad) {
       const which = String(v.seed).startsWith('file:') ? `--program ${label(v.seed)}` : `--seeds ${v.seed}`;
       await t.test(label(v.seed), () => {
-        assert.fail(`${v.diff}\n(both traces: python3 tests/diff/fuzz.py ` +
+        assert.fail(`${v.diff}\n(both traces: tools/cpython313 tests/diff/fuzz.py ` +
           `--interp build/native/diff_interp ${which} --show)`);
       });
     }

@@ -878,6 +878,300 @@ static void gather09_second_error_after(tide_loop *loop, tide_task *main,
     TH_EQ_STR(th_reports(), "");
 }
 
+/* ---- GATHER-10: children already done settle the gather at once --------- */
+
+/*
+ * CPython 3.12+ runs gather()'s done callback for each child already done
+ * inside gather() itself; when they decide the outcome the await completes
+ * without a trip through the loop. Checked on CPython 3.13.0 (and 3.11
+ * showing the old order) with twins of these cases, e.g. the first one:
+ *
+ *     async def main():
+ *         t1 = asyncio.create_task(ret(5))       # returns 5 at once
+ *         t2 = asyncio.create_task(yielder('t2'))  # yields once, logs
+ *         await asyncio.sleep(0)
+ *         log.append('gathered %s' % await asyncio.gather(t1))
+ *         await t2
+ *     # 3.13: ['gathered [5]', 't2']   3.11: ['t2', 'gathered [5]']
+ *
+ * and with t1 raising ValueError('boom'): ['caught boom', 't2'];
+ * gather(t1, t1, return_exceptions=True) over that failed t1:
+ * ['gathered [boom, boom]', 't2']; gather(t3, t1) with t3 pending: t3 and t2
+ * log first ('t3', 't2', 'gathered [None, 5]'), unless t1 failed and
+ * return_exceptions is False ('caught boom' first); gather(ok, b, a) over
+ * three done children, a failed before b: 'caught b'; a child cancelled
+ * with 'early' before the gather: CancelledError('early') at once, the
+ * awaiter's cancelling() 0; the awaiter cancelled by itself ('me') just
+ * before gather(t1): gather still returns [5] at once and the next
+ * sleep(0) raises CancelledError('me').
+ */
+
+/* All done: [5] at once, before t2's log and with no iteration passing. */
+struct gather10_all_done {
+    TIDE_FRAME;
+    tide_task *t1, *t2;
+    void *values[1];
+    uint64_t iterations;
+};
+
+static tide_status gather10_all_done(void *frame)
+{
+    struct gather10_all_done *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_YIELD(f);
+    TH_CHECK(tide_task_done(f->t1));
+    f->iterations = tide_loop_iterations(tide_running_loop());
+    TIDE_AWAIT(f, tide_gather(&f->t1, 1, 0, f->values, NULL));
+    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    th_log("gathered:%d", (int)(intptr_t)f->values[0]);
+    TIDE_AWAIT(f, tide_join(f->t2, NULL));
+    TH_LOG_IS("gathered:5 t2");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t1);
+    tide_task_release(f->t2);
+    TIDE_END(f);
+}
+
+/* A done child that failed: its error and message at once; with
+ * TIDE_GATHER_RETURN_ERRORS (listed twice) both slots, also at once. */
+struct gather10_done_failed {
+    TIDE_FRAME;
+    tide_task *t1, *t2;
+    tide_task *twice[2];
+    int errors[2];
+    uint64_t iterations;
+    int rc;
+};
+
+static tide_status gather10_done_failed(void *frame)
+{
+    struct gather10_done_failed *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .err = E_FIRST, .msg = "boom"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_YIELD(f);
+    f->iterations = tide_loop_iterations(tide_running_loop());
+    TIDE_AWAIT_CATCH(f, tide_gather(&f->t1, 1, 0, NULL, NULL), f->rc);
+    TH_EQ_INT(f->rc, E_FIRST);
+    TH_EQ_STR(tide_error_message(), "boom");
+    th_log("caught");
+    f->twice[0] = f->twice[1] = f->t1;
+    f->errors[0] = f->errors[1] = 1;
+    TIDE_AWAIT(f, tide_gather(f->twice, 2, TIDE_GATHER_RETURN_ERRORS, NULL,
+                              f->errors));
+    TH_EQ_INT(f->errors[0], E_FIRST);
+    TH_EQ_INT(f->errors[1], E_FIRST);
+    th_log("gathered");
+    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    TIDE_AWAIT(f, tide_join(f->t2, NULL));
+    TH_LOG_IS("caught gathered t2");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t1);
+    tide_task_release(f->t2);
+    TIDE_END(f);
+}
+
+/* Done children that do not decide the outcome: the gather waits for the
+ * pending one, as before. */
+struct gather10_some_done {
+    TIDE_FRAME;
+    tide_task *ok, *t2, *t3;
+    tide_task *list[2];
+    void *values[2];
+};
+
+static tide_status gather10_some_done(void *frame)
+{
+    struct gather10_some_done *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->ok, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t3, yielder, NULL, .tag = "t3", .value = IV(3)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_YIELD(f);
+    f->list[0] = f->ok;
+    f->list[1] = f->t3;
+    TIDE_AWAIT(f, tide_gather(f->list, 2, 0, f->values, NULL));
+    th_log("gathered:%d,%d", (int)(intptr_t)f->values[0],
+           (int)(intptr_t)f->values[1]);
+    TIDE_AWAIT(f, tide_join(f->t2, NULL));
+    TH_LOG_IS("t3 t2 gathered:5,3");
+    TIDE_FINALLY(f);
+    tide_task_release(f->ok);
+    tide_task_release(f->t2);
+    tide_task_release(f->t3);
+    TIDE_END(f);
+}
+
+/* ... unless a done one failed without TIDE_GATHER_RETURN_ERRORS: then at
+ * once, whatever is still pending. */
+struct gather10_some_failed {
+    TIDE_FRAME;
+    tide_task *bad, *t2, *t3;
+    tide_task *list[2];
+    int errors[2];
+    int rc;
+};
+
+static tide_status gather10_some_failed(void *frame)
+{
+    struct gather10_some_failed *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, NULL, .err = E_FIRST, .msg = "boom"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t3, yielder, NULL, .tag = "t3"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_YIELD(f);
+    f->list[0] = f->t3;
+    f->list[1] = f->bad;
+    TIDE_AWAIT_CATCH(f, tide_gather(f->list, 2, 0, NULL, NULL), f->rc);
+    TH_EQ_INT(f->rc, E_FIRST);
+    TH_EQ_STR(tide_error_message(), "boom");
+    th_log("caught");
+    TIDE_AWAIT(f, tide_gather(f->list, 2, TIDE_GATHER_RETURN_ERRORS, NULL,
+                              f->errors));
+    TH_EQ_INT(f->errors[0], 0);
+    TH_EQ_INT(f->errors[1], E_FIRST);
+    th_log("gathered");
+    TH_LOG_IS("caught t3 t2 gathered");
+    TIDE_FINALLY(f);
+    tide_task_release(f->bad);
+    tide_task_release(f->t2);
+    tide_task_release(f->t3);
+    TIDE_END(f);
+}
+
+/* Several done children failed: the first in argument order wins, not the
+ * first to fail. */
+struct gather10_first_in_order {
+    TIDE_FRAME;
+    tide_task *list[3];
+    int rc;
+};
+
+static tide_status gather10_first_in_order(void *frame)
+{
+    struct gather10_first_in_order *f = frame;
+    TIDE_BEGIN(f);
+    /* a fails first (spawned first), then b */
+    TIDE_TRY(f, TIDE_SPAWN(&f->list[2], child, NULL, .err = E_FIRST, .msg = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->list[0], child, NULL, .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->list[1], child, NULL, .err = E_SECOND,
+                           .msg = "b"));
+    TIDE_YIELD(f);
+    TIDE_AWAIT_CATCH(f, tide_gather(f->list, 3, 0, NULL, NULL), f->rc);
+    TH_EQ_INT(f->rc, E_SECOND);
+    TH_EQ_STR(tide_error_message(), "b");
+    TIDE_FINALLY(f);
+    for (int i = 0; i < 3; i++)
+        tide_task_release(f->list[i]);
+    TIDE_END(f);
+}
+
+/* A child cancelled before the gather: TIDE_ECANCELLED with its message at
+ * once; the awaiter itself is not cancelled. */
+struct gather10_done_cancelled {
+    TIDE_FRAME;
+    tide_task *t, *t2;
+    int rc;
+};
+
+static tide_status gather10_done_cancelled(void *frame)
+{
+    struct gather10_done_cancelled *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t, forever, NULL, .tag = "t"));
+    TIDE_YIELD(f);
+    TIDE_TRY(f, tide_task_cancel(f->t, "early"));
+    TIDE_YIELD(f);
+    TH_CHECK(tide_task_cancelled(f->t));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_YIELD(f);
+    TIDE_AWAIT_CATCH(f, tide_gather(&f->t, 1, 0, NULL, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ECANCELLED);
+    TH_EQ_STR(tide_error_message(), "early");
+    TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
+    th_log("caught");
+    TIDE_AWAIT(f, tide_join(f->t2, NULL));
+    TH_LOG_IS("t-cancelled caught t2");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    tide_task_release(f->t2);
+    TIDE_END(f);
+}
+
+/* The awaiter has a cancellation of its own pending: the settled gather
+ * still returns its result; the cancellation comes at the next await. */
+struct gather10_pending_cancel {
+    TIDE_FRAME;
+    tide_task *t1;
+    void *values[1];
+    int rc;
+};
+
+static tide_status gather10_pending_cancel(void *frame)
+{
+    struct gather10_pending_cancel *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .value = IV(5)));
+    TIDE_YIELD(f);
+    TIDE_TRY(f, tide_task_cancel(tide_current_task(), "me"));
+    TIDE_AWAIT(f, tide_gather(&f->t1, 1, 0, f->values, NULL));
+    th_log("gathered:%d", (int)(intptr_t)f->values[0]);
+    TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ECANCELLED);
+    TH_EQ_STR(tide_error_message(), "me");
+    th_log("then-cancelled");
+    TH_EQ_INT(tide_task_uncancel(tide_current_task()), 0);
+    TH_LOG_IS("gathered:5 then-cancelled");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t1);
+    TIDE_END(f);
+}
+
+/* Debug mode: the children's errors the gather did not hand on still count
+ * as read (CPython's callback stays on every child and reads the outcome):
+ * a child failing after a gather that already failed, at once or not, is
+ * not reported as unretrieved. */
+struct gather10_debug_retrieved {
+    TIDE_FRAME;
+    tide_task *bad, *later[2];
+    tide_task *list[2];
+    int rc;
+};
+
+static tide_status gather10_debug_retrieved(void *frame)
+{
+    struct gather10_debug_retrieved *f = frame;
+    TIDE_BEGIN(f);
+    tide_loop_set_debug(tide_running_loop(), 1);
+    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, NULL, .err = E_FIRST));
+    TIDE_TRY(f, TIDE_SPAWN(&f->later[0], child, NULL, .delay = 1,
+                           .err = E_SECOND, .msg = "late"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->later[1], child, NULL, .delay = 2,
+                           .err = E_SECOND, .msg = "later"));
+    TIDE_YIELD(f);
+    f->list[0] = f->later[0];
+    f->list[1] = f->bad;
+    TIDE_AWAIT_CATCH(f, tide_gather(f->list, 2, 0, NULL, NULL), f->rc);
+    TH_EQ_INT(f->rc, E_FIRST); /* at once */
+    f->list[1] = f->later[1];
+    TIDE_AWAIT_CATCH(f, tide_gather(f->list, 2, 0, NULL, NULL), f->rc);
+    TH_EQ_INT(f->rc, E_SECOND); /* later[0] at t=1; later[1] still runs */
+    TH_EQ_STR(tide_error_message(), "late");
+    for (int i = 0; i < 2; i++) {
+        tide_task_release(f->later[i]);
+        f->later[i] = NULL;
+    }
+    TIDE_AWAIT(f, tide_sleep(5));
+    TH_EQ_STR(th_debug_reports(), "");
+    TIDE_FINALLY(f);
+    tide_task_release(f->bad);
+    for (int i = 0; i < 2; i++)
+        tide_task_release(f->later[i]);
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE_AFTER("GATHER-01 results follow argument order, not completion "
                   "order",
@@ -932,6 +1226,30 @@ static const th_case cases[] = {
     TH_CASE_AFTER("GATHER-09 a second child failing after the gather failed "
                   "is not reported",
                   gather09_second_error, gather09_second_error_after, 0),
+    TH_CASE_AFTER("GATHER-10 children all done: the gather completes at once, "
+                  "before the other tasks run",
+                  gather10_all_done, NULL, TH_OOM),
+    TH_CASE("GATHER-10 a done child that failed: its error at once; with "
+            "TIDE_GATHER_RETURN_ERRORS (listed twice) every slot at once",
+            gather10_done_failed),
+    TH_CASE_AFTER("GATHER-10 some children done, none failed: the gather "
+                  "waits for the others",
+                  gather10_some_done, NULL, TH_OOM),
+    TH_CASE("GATHER-10 a done child failed, another pending: the error at "
+            "once without TIDE_GATHER_RETURN_ERRORS, the wait with it",
+            gather10_some_failed),
+    TH_CASE("GATHER-10 several done children failed: the first in argument "
+            "order wins",
+            gather10_first_in_order),
+    TH_CASE("GATHER-10 a child cancelled before the gather: TIDE_ECANCELLED "
+            "and its message at once",
+            gather10_done_cancelled),
+    TH_CASE("GATHER-10 an awaiter with a cancellation pending gets the "
+            "settled result; the cancellation comes at its next await",
+            gather10_pending_cancel),
+    TH_CASE("GATHER-09/10 debug mode: a child failing after its gather "
+            "failed is not reported as unretrieved",
+            gather10_debug_retrieved),
 };
 TH_MAIN(cases)
 

@@ -230,6 +230,229 @@ static tide_status sleep04(void *frame)
     TIDE_END(f);
 }
 
+/* ---- SLEEP-05: sleep(inf), and deadlines past the clock's horizon ------- */
+
+/*
+ * asyncio arms a timer even for sleep(inf) or sleep(1e300); it never comes
+ * due, so the task sleeps until cancelled. Tide's clock counts nanoseconds
+ * and ends about 73 years (2^61 ns) after it starts: a deadline past that
+ * horizon is the same as never - no timer is armed for a sleep, and a
+ * timer there (call_later, a timeout) keeps nothing waiting, so a loop
+ * with nothing else to do reports a deadlock instead of jumping the
+ * virtual clock 73 years ahead. Checked on CPython 3.13.0 (real clock):
+ *
+ *     s1 = create_task(far(1e300)); s2 = create_task(far(4e9))
+ *     await asyncio.sleep(0.05)          # both still pending
+ *     s1.cancel(); s2.cancel()           # both end cancelled
+ *     async with asyncio.timeout(1e300) as cm:   # cm.when() == 1e300
+ *         await asyncio.sleep(0.01)      # cm.expired() is False after
+ *     await asyncio.wait_for(create_task(sleep(0.02, result=7)), 1e300) # 7
+ *     await asyncio.wait([t], timeout=1e300)     # t done, none pending
+ *     h = loop.call_later(1e300, ...); h2 = loop.call_at(1e300, ...)
+ *     # never run; cancel() works on both
+ */
+
+/* Sleeps `delay`; logs "<tag>-woke" at the time it wakes, or
+ * "<tag>-cancelled". */
+struct far_sleeper {
+    TIDE_FRAME;
+    const char *tag;
+    double delay;
+};
+static tide_status far_sleeper(void *frame)
+{
+    struct far_sleeper *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(f->delay));
+    th_log("%s-woke@%.0f", f->tag, tide_time());
+    TIDE_FINALLY(f);
+    if (TIDE_ERROR(f) == TIDE_ECANCELLED)
+        th_log("%s-cancelled", f->tag);
+    TIDE_END(f);
+}
+
+/* 1e300 and 4e9 s (past the horizon) sleep without a timer until
+ * cancelled; 2e9 s (before it) is reached exactly, and from there 4e8 s
+ * more is past the horizon again. */
+struct sleep05_far {
+    TIDE_FRAME;
+    tide_task *t[4];
+    int i, rc;
+};
+static tide_status sleep05_far(void *frame)
+{
+    struct sleep05_far *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], far_sleeper, NULL, .tag = "s1",
+                           .delay = 1e300));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], far_sleeper, NULL, .tag = "s2",
+                           .delay = 4e9));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], far_sleeper, NULL, .tag = "s3",
+                           .delay = 2e9));
+    TIDE_YIELD(f);
+    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 1); /* s3's only */
+    TIDE_AWAIT(f, tide_join(f->t[2], NULL));
+    TH_CHECK(tide_time() == 2e9);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], far_sleeper, NULL, .tag = "s4",
+                           .delay = 4e8));
+    TIDE_YIELD(f);
+    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 0);
+    TH_EQ_STR(tide_task_state(f->t[3]), "waiting");
+    TIDE_AWAIT(f, tide_sleep(5));
+    for (int i = 0; i < 4; i++)
+        if (i != 2)
+            TH_EQ_INT(tide_task_cancel(f->t[i], NULL), 1);
+    for (f->i = 0; f->i < 4; f->i++)
+        if (f->i != 2) {
+            TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
+            TH_EQ_INT(f->rc, TIDE_ECANCELLED);
+        }
+    TH_CHECK(tide_time() == 2e9 + 5);
+    TH_LOG_IS("s3-woke@2000000000 s1-cancelled s2-cancelled s4-cancelled");
+    TIDE_FINALLY(f);
+    for (int i = 0; i < 4; i++)
+        tide_task_release(f->t[i]);
+    TIDE_END(f);
+}
+
+/* The other calls that take a timeout behave as asyncio with 1e300: never
+ * due, everything else as usual. */
+struct sleep05_timeouts {
+    TIDE_FRAME;
+    tide_timeout *tmo;
+    tide_task *t;
+    tide_handle *later, *at;
+    void *value;
+    int rc;
+};
+static int never_cb(void *arg)
+{
+    (void)arg;
+    th_log("never-cb");
+    return 0;
+}
+static tide_status sleep05_timeouts(void *frame)
+{
+    struct sleep05_timeouts *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 1e300));
+    TH_CHECK(tide_timeout_when(f->tmo) == 1e300);
+    TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
+    f->rc = tide_timeout_exit(f->tmo, f->rc);
+    TH_EQ_INT(f->rc, 0);
+    TH_EQ_INT(tide_timeout_expired(f->tmo), 0);
+    TIDE_TRY(f, TIDE_SPAWN(&f->t, far_sleeper, NULL, .tag = "t", .delay = 2));
+    TIDE_AWAIT(f, tide_wait_for(f->t, 1e300, &f->value));
+    tide_task_release(f->t);
+    f->t = NULL;
+    TIDE_TRY(f, TIDE_SPAWN(&f->t, far_sleeper, NULL, .tag = "u", .delay = 2));
+    TIDE_AWAIT(f, tide_wait(&f->t, 1, TIDE_ALL_COMPLETED, 1e300));
+    TH_CHECK(tide_task_done(f->t));
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 1e300, never_cb, NULL,
+                                &f->later));
+    TIDE_TRY(f, tide_call_at(tide_running_loop(), 1e300, never_cb, NULL,
+                             &f->at));
+    TIDE_AWAIT(f, tide_sleep(1));
+    TH_CHECK(tide_time() == 6);
+    TH_EQ_INT(tide_handle_cancel(f->later), 1); /* still pending */
+    TH_EQ_INT(tide_handle_cancel(f->at), 1);
+    TH_LOG_IS("t-woke@3 u-woke@5");
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->tmo);
+    tide_task_release(f->t);
+    tide_handle_release(f->later);
+    tide_handle_release(f->at);
+    TIDE_END(f);
+}
+
+/* Each waits on a task that never ends, with a timeout past the horizon
+ * (or none). Logs "<tag>:<outcome>@<time>". */
+struct far_waiter {
+    TIDE_FRAME;
+    const char *tag;
+    int kind;
+    tide_task *const *forever;
+    tide_timeout *tmo;
+    int rc;
+};
+enum { FAR_SLEEP, FAR_SLEEP_PAST, FAR_WAIT, FAR_WAIT_FOR, FAR_TIMEOUT,
+       FAR_TIMEOUT_AT };
+static tide_status far_waiter(void *frame)
+{
+    struct far_waiter *f = frame;
+    TIDE_BEGIN(f);
+    if (f->kind == FAR_TIMEOUT)
+        TIDE_TRY(f, tide_timeout_enter(&f->tmo, 1e300));
+    else if (f->kind == FAR_TIMEOUT_AT)
+        TIDE_TRY(f, tide_timeout_enter_at(&f->tmo, 5e9));
+    if (f->kind == FAR_SLEEP)
+        TIDE_AWAIT_CATCH(f, tide_sleep(1e300), f->rc);
+    else if (f->kind == FAR_SLEEP_PAST)
+        TIDE_AWAIT_CATCH(f, tide_sleep(2.4e9), f->rc);
+    else if (f->kind == FAR_WAIT)
+        TIDE_AWAIT_CATCH(f, tide_wait(f->forever, 1, TIDE_ALL_COMPLETED,
+                                      1e300),
+                         f->rc);
+    else if (f->kind == FAR_WAIT_FOR)
+        TIDE_AWAIT_CATCH(f, tide_wait_for(*f->forever, 1e300, NULL), f->rc);
+    else
+        TIDE_AWAIT_CATCH(f, tide_join(*f->forever, NULL), f->rc);
+    if (f->tmo)
+        f->rc = tide_timeout_exit(f->tmo, f->rc);
+    th_log("%s:%s@%.0f", f->tag, tide_errname(f->rc), tide_time());
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->tmo);
+    TIDE_END(f);
+}
+
+/* With nothing else to do, a loop whose only timers are past the horizon
+ * reports a deadlock at once (asyncio would sleep for ever), and nobody
+ * times out: the timeouts never fired. */
+struct sleep05_deadlock {
+    TIDE_FRAME;
+    tide_task *forever;
+    tide_task *t[6];
+};
+static const char *const far_tags[] = {"sleep", "sleep-past", "wait",
+                                       "wait_for", "timeout", "timeout_at"};
+static tide_status sleep05_deadlock(void *frame)
+{
+    struct sleep05_deadlock *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(&f->forever, far_sleeper, "forever", .tag = "f",
+                           .delay = INFINITY));
+    for (int i = 0; i < 6; i++)
+        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], far_waiter, far_tags[i],
+                               .tag = far_tags[i], .kind = i,
+                               .forever = &f->forever));
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 1e300, never_cb, NULL,
+                                NULL));
+    TIDE_TRY(f, tide_call_at(tide_running_loop(), 4e9, never_cb, NULL, NULL));
+    TIDE_AWAIT(f, tide_gather(f->t, 6, TIDE_GATHER_RETURN_ERRORS, NULL, NULL));
+    th_log("not-reached");
+    TIDE_FINALLY(f);
+    tide_task_release(f->forever);
+    for (int i = 0; i < 6; i++)
+        tide_task_release(f->t[i]);
+    TIDE_END(f);
+}
+static void sleep05_deadlock_after(tide_loop *L, tide_task *main, int err)
+{
+    TH_EQ_INT(err, TIDE_EDEADLOCK);
+    TH_CHECK(tide_task_cancelled(main));
+    TH_CHECK(tide_loop_time(L) == 0.0);
+    TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
+                          "Task-3 'sleep' waiting on sleep forever"));
+    TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
+                          "Task-4 'sleep-past' waiting on sleep forever"));
+    /* (the order is that of the deadlock's cancellations: main first, its
+     * gather passing it on to the waiters, wait_for to `forever`) */
+    TH_LOG_IS("sleep:TIDE_ECANCELLED@0 sleep-past:TIDE_ECANCELLED@0 "
+              "wait:TIDE_ECANCELLED@0 f-cancelled wait_for:TIDE_ECANCELLED@0 "
+              "timeout:TIDE_ECANCELLED@0 timeout_at:TIDE_ECANCELLED@0");
+    TH_EQ_STR(th_reports(), "");
+}
+
 static const th_case cases[] = {
     TH_CASE("SLEEP-01 sleep(0), sleep(-1) and sleep(-inf) yield exactly one "
             "iteration, without a timer",
@@ -245,5 +468,15 @@ static const th_case cases[] = {
     TH_CASE_AFTER("SLEEP-04 awaiting a sleeping task cancelled at t=0.1 fails "
                   "at t=0.1",
                   sleep04, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-05 sleep(1e300) and sleeps past the clock's horizon "
+                  "wait, without a timer, until cancelled; one just before "
+                  "it is reached",
+                  sleep05_far, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-05 timeout scopes, wait_for, wait, call_later and "
+                  "call_at with 1e300 never come due",
+                  sleep05_timeouts, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-05 timers past the horizon keep nothing waiting: a "
+                  "deadlock at t=0, nobody timed out",
+                  sleep05_deadlock, sleep05_deadlock_after, TH_EXPECT_ERROR),
 };
 TH_MAIN(cases)

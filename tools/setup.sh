@@ -34,6 +34,11 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing
 fi
 
+# The differential tests' twin runs on CPython 3.13 (pyenv's, on these
+# machines); nothing else needs it, so only say so.
+tools/cpython313 --which >/dev/null ||
+    echo "setup: the differential tests (tests/diff/) will fail without CPython 3.13" >&2
+
 # JS dependencies, exactly as locked (playwright-core drives Debian's chromium).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """fuzz.py - differential testing driver: generates programs, runs them on
-the twin (CPython) and on Tide's interpreter, and compares the traces.
+the twin (CPython 3.13) and on Tide's interpreter, and compares the traces.
 
-    python3 tests/diff/fuzz.py --interp build/native/diff_interp \\
+    tools/cpython313 tests/diff/fuzz.py --interp build/native/diff_interp \\
         [--start S] [--count N] [--seeds 1,2,3] [--minimize] [--show]
-    python3 tests/diff/fuzz.py --interp BIN --program FILE   (one program)
-    python3 tests/diff/fuzz.py --emit 1,2,file:PATH   (JSON: seed, program,
-                                                      CPython trace)
-    python3 tests/diff/fuzz.py --verdict < JSON       (see verdict())
+    tools/cpython313 tests/diff/fuzz.py --interp BIN --program FILE
+    tools/cpython313 tests/diff/fuzz.py --emit 1,2,file:PATH   (JSON: seed,
+                                                   program, CPython trace)
+    tools/cpython313 tests/diff/fuzz.py --verdict < JSON   (see verdict())
     ... --strict    plain CPython, no deliberate difference applied
+
+(The twin needs CPython 3.13; tools/cpython313 finds it.)
 
 The comparison stops at a TIE line (a timer tie in the CPython run: what
 follows is unspecified). Deliberate differences (docs/differences.md) are

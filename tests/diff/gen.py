@@ -10,6 +10,12 @@ source of randomness). Programs only use behaviour CPython specifies:
     so two timers rarely share a deadline; when they do anyway (sums of
     different delays can meet), the twin interpreter marks the trace with
     TIE where it happens and nothing after it is compared.
+  - A few delays are far (FAR_DELAYS): inf, and finite ones past the
+    clock's horizon, which never come due (the call waits until
+    cancelled), or just before it, which the virtual clock reaches.
+  - Some gathers come right after a join or wait on their children, so that
+    the children are done when gather() is called (GATHER-10: CPython 3.12+
+    settles the gather inside the call when they decide its outcome).
   - No task awaits itself or (through join, gather, wait, wait_for,
     shield) a task that could await it back: task i only awaits tasks
     with a larger index, so the awaits form a DAG. (CPython recurses
@@ -23,6 +29,10 @@ source of randomness). Programs only use behaviour CPython specifies:
 """
 import random
 import sys
+
+# Far delays (see the docstring): never due (inf; past the horizon of about
+# 2.3e9 s) or due far away (2e9).
+FAR_DELAYS = ['inf', '1e300', '4e9', '2e9']
 
 # Themes a program draws on; each program picks a few.
 THEMES = ['cancel', 'await', 'timeout', 'group', 'lock', 'sem', 'event',
@@ -50,6 +60,8 @@ class Gen:
 
     # ---- helpers ------------------------------------------------------------
     def delay(self):
+        if self.r.random() < 0.03:
+            return self.r.choice(FAR_DELAYS)
         return str(self.delays.pop()) if self.delays else '0'
 
     def maybe_zero_delay(self):
@@ -164,7 +176,16 @@ class Gen:
                 return [q() + 'join ' + ts[0]] if ts else []
             if c < 0.5:
                 ts = self.later(me, r.randint(1, 3)) or self.later(me)
-                return [q() + 'gather %s %d' % (','.join(ts), r.randint(0, 1))] if ts else []
+                if not ts:
+                    return []
+                ops = []
+                if r.random() < 0.35:
+                    # all or some of the children done first (GATHER-10)
+                    done = ts if r.random() < 0.6 else ts[:1]
+                    ops.append('?wait %s all -' % ','.join(done)
+                               if len(done) > 1 else '?join ' + done[0])
+                return ops + [q() + 'gather %s %d' % (','.join(ts),
+                                                      r.randint(0, 1))]
             if c < 0.65:
                 ts = self.later(me, r.randint(1, 3)) or self.later(me)
                 if not ts:

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """interp.py - the twin interpreter: runs a differential-testing program on
-CPython's asyncio (with compat.py's 3.13 behaviour) on a virtual clock and
-prints the trace that tests/diff/interp.c prints for Tide.
+CPython 3.13's asyncio (plus compat.py: Tide's deliberate differences) on a
+virtual clock and prints the trace that tests/diff/interp.c prints for Tide.
 
-    python3 tests/diff/interp.py PROGRAM_FILE...      (or - for stdin)
+    tools/cpython313 tests/diff/interp.py PROGRAM_FILE...   (or - for stdin)
 
 The trace format and the language are in tests/diff/README.md.
 """
@@ -25,13 +25,22 @@ class Deadlock(Exception):
     """Still deadlocked after cancelling every task: give up the run."""
 
 
+# Tide's clock counts 64-bit nanoseconds and keeps loop times within 2^61 ns
+# (about 73 years): a deadline at or past that horizon is never reached.
+# CPython's float clock has no such end, but no real clock ever gets there
+# either, so a timer that far is one that never fires (sleep(inf) is one):
+# the virtual clock does not jump to it (docs/differences.md, "Far
+# deadlines").
+HORIZON = ((2 ** 63 - 1) // 4) / 1e9
+
+
 class VirtualLoop(asyncio.BaseEventLoop):
     """An event loop whose clock starts at 0 and, whenever nothing is
     ready, jumps to the next timer (as Tide's virtual clock does). It has
     no I/O: select() is where the jump happens.
 
-    When nothing is ready and no timer is armed, every task waits for
-    ever: it reports DEADLOCK, mutes the trace and cancels every task so
+    When nothing is ready and no timer will ever fire (none is armed, or
+    the next one is past the HORIZON), every task waits for ever: it reports DEADLOCK, mutes the trace and cancels every task so
     that their coroutines unwind here rather than in the garbage collector
     (as Tide does); if that does not unstick them either, it gives up.
 
@@ -42,6 +51,10 @@ class VirtualLoop(asyncio.BaseEventLoop):
     def __init__(self, interp):
         super().__init__()
         self._now = 0.0
+        # Tide's TIDE_CLOCK_RESOLUTION_NS. CPython's 1 ns would vanish in
+        # the rounding of a float clock at 2e9 s, where a timer landed on
+        # exactly would then never count as due.
+        self._clock_resolution = 1e-6
         self._selector = self
         self.interp = interp
         self.tie = False
@@ -51,6 +64,9 @@ class VirtualLoop(asyncio.BaseEventLoop):
         return self._now
 
     def select(self, timeout):
+        if timeout is not None and timeout > 0 and \
+                self._scheduled[0]._when >= HORIZON:
+            timeout = None  # _run_once dropped cancelled timers from the head
         if timeout is None:
             if self.deadlocked:
                 raise Deadlock()
@@ -104,7 +120,7 @@ def err_parts(e):
         return 'EQUEUEEMPTY', None, None
     if isinstance(e, asyncio.QueueFull):
         return 'EQUEUEFULL', None, None
-    if isinstance(e, compat.QueueShutDown):
+    if isinstance(e, asyncio.QueueShutDown):
         return 'ESHUTDOWN', None, None
     if isinstance(e, asyncio.BrokenBarrierError):
         return 'EBROKEN', None, None
@@ -183,16 +199,16 @@ class Interp:
             elif kind == 'event':
                 o = asyncio.Event()
             elif kind == 'cond':
-                o = compat.Condition313(self.objs[args[0]] if args else None)
+                o = asyncio.Condition(self.objs[args[0]] if args else None)
             elif kind == 'sem':
                 v, bounded = int(args[0]), args[1] == '1'
-                o = (compat.BoundedSemaphore313(v) if bounded
-                     else compat.Semaphore313(v))
+                o = (asyncio.BoundedSemaphore(v) if bounded
+                     else asyncio.Semaphore(v))
             elif kind == 'barrier':
-                o = compat.Barrier313(int(args[0]))
+                o = asyncio.Barrier(int(args[0]))
             elif kind == 'queue':
-                cls = {'fifo': compat.Queue313, 'lifo': compat.LifoQueue313,
-                       'prio': compat.PriorityQueue313}[args[0]]
+                cls = {'fifo': asyncio.Queue, 'lifo': asyncio.LifoQueue,
+                       'prio': asyncio.PriorityQueue}[args[0]]
                 o = cls(int(args[1]))
             self.objs[name] = o
 
@@ -284,7 +300,7 @@ class Interp:
             return fmt_val(await self.task(a[0]))
         if n == 'gather':
             ts = [self.task(x) for x in a[0].split(',')]
-            res = await compat.gather313(*ts, return_exceptions=a[1] == '1')
+            res = await compat.gather(*ts, return_exceptions=a[1] == '1')
             return '[' + ','.join(fmt_err(r) if isinstance(r, BaseException)
                                   else fmt_val(r) for r in res) + ']'
         if n == 'wait':
@@ -297,8 +313,8 @@ class Interp:
             return '[' + ','.join(nm for nm, t in zip(names, ts)
                                   if t.done()) + ']'
         if n == 'wait_for':
-            return fmt_val(await compat.wait_for313(self.task(a[0]),
-                                                    delay_arg(a[1])))
+            return fmt_val(await asyncio.wait_for(self.task(a[0]),
+                                                  delay_arg(a[1])))
         if n == 'shield':
             return fmt_val(await asyncio.shield(self.task(a[0])))
         if n == 'timeout':
@@ -306,7 +322,7 @@ class Interp:
                 v = await self.run_script(a[1], who, groups)
             return fmt_val(v)
         if n == 'group':
-            tg = compat.TaskGroup313()
+            tg = compat.TaskGroup()
             v = done = None
             async with tg:
                 v = await self.run_script(a[0], who, groups + [tg])
@@ -450,7 +466,7 @@ class Interp:
                 while True:
                     try:
                         items.append(o.get_nowait())
-                    except (asyncio.QueueEmpty, compat.QueueShutDown):
+                    except (asyncio.QueueEmpty, asyncio.QueueShutDown):
                         break
                 s = 'items=[%s]' % ','.join(map(str, items))
             self.put('final %s %s' % (name, s))
@@ -467,7 +483,6 @@ def run(program):
     it = Interp(program)
     loop = VirtualLoop(it)
     it.loop = loop
-    loop.set_task_factory(compat.task_factory)
     loop.set_exception_handler(lambda loop, context: None)
     asyncio.set_event_loop(loop)
     try:
