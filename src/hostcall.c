@@ -157,9 +157,9 @@ static tide_task *op_describe(tide_task *t, char *buf, size_t n)
 }
 
 static const tide__wait_ops call_ops = {"host call", op_cancel, op_resume,
-                                        op_drop, op_describe};
+                                        op_drop, op_describe, NULL};
 static const tide__wait_ops http_ops = {"http", op_cancel, op_resume,
-                                        op_drop, op_describe};
+                                        op_drop, op_describe, NULL};
 
 /* Allocate an operation for the current task t. */
 static tide__hostop *op_new(tide_task *t, int kind, void *out)
@@ -198,10 +198,11 @@ static void op_running(tide__hostop *op)
     op->loop->host_pending++;
 }
 
-int tide_host_call(const char *name, const char *arg_json, char **result_json)
+static int host_call(const char *name, const char *arg_json,
+                     char **result_json)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_host_call");
     if (!t)
         return err;
     if (result_json)
@@ -216,6 +217,12 @@ int tide_host_call(const char *name, const char *arg_json, char **result_json)
     snprintf(op->label, sizeof op->label, "host call '%s'", name);
     op_running(op);
     return op_started(t, op, tide__host_call_start(op, name, arg_json));
+}
+
+tide_await tide_host_call(const char *name, const char *arg_json,
+                          char **result_json)
+{
+    return tide__aw(host_call(name, arg_json, result_json));
 }
 
 int tide__http_start(tide_task *t, const tide_http_request *req,

@@ -34,7 +34,7 @@ static tide_task *sleep_describe(tide_task *t, char *buf, size_t n)
 }
 
 static const tide__wait_ops sleep_ops = {"sleep", sleep_cancel, NULL,
-                                         sleep_drop, sleep_describe};
+                                         sleep_drop, sleep_describe, NULL};
 /* sleep(inf): no timer at all, only a cancel can end it */
 static tide_task *forever_describe(tide_task *t, char *buf, size_t n)
 {
@@ -44,19 +44,41 @@ static tide_task *forever_describe(tide_task *t, char *buf, size_t n)
 }
 
 static const tide__wait_ops forever_ops = {"sleep", sleep_cancel, NULL, NULL,
-                                           forever_describe};
+                                           forever_describe, NULL};
+
+static int sleep_slow(double seconds);
+
+/* The plain yield, inline; everything else in sleep_slow. */
+static TIDE__INLINE int sleep_fast(double seconds)
+{
+    /* (the running loop, not t->loop: one dependent load less, 2 ns of a
+     * switch on wasm) */
+    tide_loop *L = tide__running;
+    tide_task *t = L ? L->current : NULL;
+    if (!t ||
+        ((uintptr_t)t->msg |
+         (TIDE_CHECKS ? t->flags & TIDE__T_REGISTERED : 0)) ||
+        !(seconds <= 0)) /* (NaN too: refused there) */
+        return sleep_slow(seconds);
+    /* A yield: one iteration, no timer; a cancel waits for the next step. */
+    t->status = 0;
+    if (TIDE_CHECKS)
+        t->flags |= TIDE__T_REGISTERED;
+    tide__ready_push(L, &t->run);
+    return TIDE_PENDING;
+}
 
 /* Everything but the plain yield: a sleep with a timer (its stack frame
- * for `ns` would otherwise be paid by every sleep(0)), no task, or a
- * message of the previous await to clear first. */
+ * for `ns` would otherwise be paid by every sleep(0)), no task, a message
+ * of the previous await to clear first, or a misuse to refuse. */
 static TIDE__NOINLINE int sleep_slow(double seconds)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_sleep");
     if (!t)
         return err;
     if (seconds <= 0)
-        return tide_sleep(seconds); /* the message is cleared now */
+        return sleep_fast(seconds); /* the message is cleared now */
     tide_loop *L = t->loop;
     int64_t ns;
     if (tide__delay_ns(seconds, &ns) < 0) {
@@ -74,16 +96,7 @@ static TIDE__NOINLINE int sleep_slow(double seconds)
     return tide__suspend(t, &sleep_ops, NULL);
 }
 
-int tide_sleep(double seconds)
+tide_await tide_sleep(double seconds)
 {
-    /* (the running loop, not t->loop: one dependent load less, 2 ns of a
-     * switch on wasm) */
-    tide_loop *L = tide__running;
-    tide_task *t = L ? L->current : NULL;
-    if (!t || t->msg || !(seconds <= 0)) /* (NaN too: refused there) */
-        return sleep_slow(seconds);
-    /* A yield: one iteration, no timer; a cancel waits for the next step. */
-    t->status = 0;
-    tide__ready_push(L, &t->run);
-    return TIDE_PENDING;
+    return tide__aw(sleep_fast(seconds));
 }

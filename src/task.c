@@ -42,6 +42,8 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
         *out = NULL;
     if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
         return TIDE_EINVAL;
+    if (tide__foreign(L))
+        return TIDE_ETHREAD;
     size_t name_len = name ? strlen(name) + 1 : 0;
     size_t size = TIDE__FRAME_OFFSET + frame_size;
     if (size < frame_size || size + name_len < size)
@@ -142,6 +144,8 @@ int tide_task_result(const tide_task *t, void **value)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
@@ -156,6 +160,8 @@ int tide_task_error(const tide_task *t)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
@@ -223,7 +229,7 @@ int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
     t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
     t->wait_ops = ops;
     t->wait_out = out;
-    t->flags |= TIDE__T_WAITING;
+    t->flags |= TIDE__T_WAITING | TIDE__T_REGISTERED;
     return TIDE_PENDING;
 }
 
@@ -344,6 +350,7 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
     if (L->debug && t->status == TIDE_ECANCELLED)
         t->flags |= TIDE__T_CANCEL_SEEN;
+    t->flags &= (uint16_t)~TIDE__T_REGISTERED; /* the coroutine runs now */
     return 0;
 }
 
@@ -359,8 +366,10 @@ static TIDE__NOINLINE void step_suspended_hooks(tide_loop *L, tide_task *t)
 /*
  * One step: the hot path of every task switch. The common case (a yield or
  * a wake-up with nothing to deliver, no trace, no debug mode) costs one
- * test before the coroutine runs and one after; everything else is in
- * step_prepare and step_suspended_hooks.
+ * test before the coroutine runs and two after (one of them the misuse
+ * check: a suspended step must have registered the task somewhere, a
+ * finished one must not have); everything else is in step_prepare,
+ * step_suspended_hooks and tide__step_misused.
  */
 static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
 {
@@ -375,7 +384,7 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
         if (debug)
             started = tide__host_now(L); /* real time, whatever the clock */
     } else {
-        t->flags = (uint16_t)(flags | TIDE__T_STARTED);
+        t->flags = (uint16_t)((flags | TIDE__T_STARTED) & ~TIDE__T_REGISTERED);
     }
     L->current = t;
     L->wake_status = t->status;
@@ -384,7 +393,13 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     if (debug)
         tide__debug_slow(L, t, tide__host_now(L) - started);
     if (st != TIDE__SUSPENDED) {
+        if (TIDE_CHECKS && (t->flags & TIDE__T_REGISTERED))
+            st = tide__step_misused(t, st);
         task_finish(t, st);
+        return;
+    }
+    if (TIDE_CHECKS && !(t->flags & TIDE__T_REGISTERED)) {
+        task_finish(t, tide__step_misused(t, st));
         return;
     }
     if (TIDE__HOOKS_ON(L))
@@ -454,6 +469,8 @@ int tide_task_cancel(tide_task *t, const char *msg)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (t->flags & TIDE__T_DONE)
         return 0;
     tide__msg *m = NULL;
@@ -473,6 +490,8 @@ int tide_task_uncancel(tide_task *t)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (t->cancelling > 0 && --t->cancelling == 0)
         t->flags &= (uint16_t)~(TIDE__T_MUST_CANCEL | TIDE__T_CANCEL_SEEN);
     return t->cancelling;
@@ -514,7 +533,7 @@ static tide_task *join_describe(tide_task *t, char *buf, size_t n)
 }
 
 static const tide__wait_ops join_ops = {"task", join_cancel, NULL, join_drop,
-                                        join_describe};
+                                        join_describe, join_drop};
 
 static void deliver_outcome(tide_task *child, void **out, int *status,
                             tide__msg **msg)
@@ -535,10 +554,10 @@ static void join_fire(tide__waiter *w, tide_task *child)
     tide__wake(t, status, msg);
 }
 
-int tide_join(tide_task *child, void **value)
+int tide__join(tide_task *child, void **value)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_join");
     if (!t)
         return err;
     if (!child || child->loop != t->loop)
@@ -557,6 +576,11 @@ int tide_join(tide_task *child, void **value)
     t->wait.on.waiter.fire = join_fire;
     tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
     return tide__suspend(t, &join_ops, value);
+}
+
+tide_await tide_join(tide_task *child, void **value)
+{
+    return tide__aw(tide__join(child, value));
 }
 
 /* ---- loop teardown ------------------------------------------------------ */

@@ -1558,9 +1558,9 @@ static tide_status bad_args(void *frame)
 static int cb_awaits(void *arg)
 {
     void *item;
-    th_log("get:%s", ename(tide_queue_get(arg, &item)));
-    th_log("put:%s", ename(tide_queue_put(arg, IV(1))));
-    th_log("join:%s", ename(tide_queue_join(arg)));
+    th_log("get:%s", ename(tide_queue_get(arg, &item).tide__rc));
+    th_log("put:%s", ename(tide_queue_put(arg, IV(1)).tide__rc));
+    th_log("join:%s", ename(tide_queue_join(arg).tide__rc));
     return 0;
 }
 

@@ -1726,9 +1726,9 @@ struct outside {
 static int await_outside(void *arg)
 {
     struct outside *o = arg;
-    o->wait_rc = tide_wait(&o->t, 1, TIDE_ALL_COMPLETED, INFINITY);
-    o->wait_for_rc = tide_wait_for(o->t, 1, NULL);
-    o->shield_rc = tide_shield(o->t, NULL);
+    o->wait_rc = tide_wait(&o->t, 1, TIDE_ALL_COMPLETED, INFINITY).tide__rc;
+    o->wait_for_rc = tide_wait_for(o->t, 1, NULL).tide__rc;
+    o->shield_rc = tide_shield(o->t, NULL).tide__rc;
     o->ran = 1;
     return 0;
 }
