@@ -58,7 +58,9 @@
  *     It runs in the caller's task; its TIDE_RETURN value is `sub`'s
  *     TIDE_RESULT(). Not a compound literal nor a local variable: those are
  *     made anew each time the caller resumes, and the sub-coroutine would
- *     start over (it fails with TIDE_ESTATE instead, naming file and line).
+ *     start over (a frame found not suspended on resume - what a compound
+ *     literal gives - fails with TIDE_ESTATE instead, naming file and line;
+ *     a local's leftover bytes cannot be told from a frame).
  *     Calls nest at most TIDE_MAX_CALL_DEPTH deep (src/config.h, 1000, like
  *     Python's recursion limit); a deeper one fails with TIDE_ESTATE.
  *
@@ -256,9 +258,12 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
  * Guest host (Emscripten): starts the loop and returns TIDE_EINPROGRESS; the
  * host's event loop drives it and tide_loop_on_exit() reports the end.
  *
+ * The calling thread becomes the loop's owner (see Threads at the top).
+ *
  * Errors: TIDE_EINVAL (fn NULL, frame_size too small, frame NULL),
  * TIDE_ERUNNING (a loop already runs on this thread), TIDE_EBUSY (this loop
- * already has a main task), TIDE_ENOMEM, TIDE_EDEADLOCK (every task waits
+ * already has a main task: a run is under way, on this thread or another
+ * one), TIDE_ENOMEM, TIDE_EDEADLOCK (every task waits
  * and nothing - no ready task, timer or host work - can wake one; they are
  * cancelled and the run ends), TIDE_ESTOPPED (tide_loop_stop), or main's
  * own error. Does not suspend: it *is* the loop.
@@ -400,7 +405,8 @@ int tide_main(tide_fn main, const void *frame, size_t frame_size);
  * seconds, or at loop time `when`. A negative delay means "due now"; NaN is
  * TIDE_EINVAL. If `out` is not NULL it receives a handle the caller owns
  * (tide_handle_release), usable to cancel. Errors: TIDE_EINVAL, TIDE_ENOMEM
- * (cb is then never called). Do not suspend. */
+ * (cb is then never called), TIDE_ETHREAD (from a thread that does not own
+ * the loop: use tide_call_soon_threadsafe). Do not suspend. */
 int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,
                    tide_handle **out);
 int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
@@ -409,7 +415,8 @@ int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
                  tide_handle **out);
 
 /* Cancels a scheduled callback: it will never run. Returns 1 if it was
- * pending, 0 if it already ran or was cancelled. */
+ * pending, 0 if it already ran or was cancelled, TIDE_ETHREAD from a thread
+ * that does not own its loop. */
 int tide_handle_cancel(tide_handle *h);
 int tide_handle_cancelled(const tide_handle *h);
 /* Releases the caller's reference. NULL is a no-op. */
@@ -506,6 +513,25 @@ int tide_task_uncancel(tide_task *t);
 /* ------------------------------------------------------------------------ */
 /* Awaitables (use inside TIDE_AWAIT / TIDE_AWAIT_CATCH only)                */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * Every awaitable (TIDE_AWAITABLE in its declaration, here and in the
+ * sections below) returns a tide_await that only TIDE_AWAIT* accept; the
+ * compiler refuses it anywhere else. Misuse the compiler cannot see fails
+ * at run time, in every build, with TIDE_ESTATE and a message (also sent
+ * to the exception handler at once, context "coroutine misuse"):
+ *  - an awaitable called while the task is already registered by another
+ *    in the same step (whose result went elsewhere than TIDE_AWAIT): the
+ *    call fails, the earlier registration is undone;
+ *  - a step that ends while the task is still registered (the task
+ *    finishes with TIDE_ESTATE instead of its own outcome, the
+ *    registration undone), or that suspends registered nowhere.
+ * Undone means as if the wait had been cancelled: the task leaves the
+ * object's queue, whatever it was handed (a lock, a permit, a wake-up, a
+ * queue slot) goes to the next waiter, its timer is stopped - with one
+ * difference: a condition's lock, released by tide_cond_wait, is not
+ * taken back. Each awaitable's "Errors" below list its own errors only.
+ */
 
 /* Suspends the current task for `seconds` (asyncio.sleep). 0 or negative
  * yields for exactly one iteration; +inf sleeps until cancelled.
@@ -722,7 +748,9 @@ size_t tide_lock_waiters(const tide_lock *lock);
 typedef struct tide_event tide_event;
 int tide_event_create(tide_loop *loop, tide_event **out);
 int tide_event_destroy(tide_event *ev);
-int tide_event_set(tide_event *ev);   /* wakes every waiter */
+/* set() wakes every waiter. Both return 0, TIDE_EINVAL (ev NULL) or
+ * TIDE_ETHREAD. */
+int tide_event_set(tide_event *ev);
 int tide_event_clear(tide_event *ev);
 int tide_event_is_set(const tide_event *ev);
 /* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP. Suspends unless set. */

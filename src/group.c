@@ -289,7 +289,7 @@ static int group_exit(tide_group *g, int body_rc)
     tide_task *t = tide_current_task();
     if (!t)
         return TIDE_ENOLOOP;
-    if (TIDE_CHECKS && (t->flags & TIDE__T_REGISTERED))
+    if (tide__registered(t))
         return tide__await_refused(t, "tide_group_exit");
     if (t != g->parent || g->exiting)
         return TIDE_ESTATE;

@@ -205,9 +205,12 @@ enum {
     TIDE__T_DONE = 1 << 1,
     TIDE__T_MUST_CANCEL = 1 << 2,
     TIDE__T_WAITING = 1 << 3,  /* registered in a wait, not yet woken */
-    /* registered (a wait or a yield) during the step now running: tested
-     * when an awaitable starts and when the step ends (misuse checks) */
-    TIDE__T_REGISTERED = 1 << 4,
+    /* not registered yet (by a wait or a yield) in the step now running:
+     * set before the coroutine runs, cleared by every registration, tested
+     * when an awaitable starts and when the step ends (misuse.c). Set, not
+     * cleared, per step so that the step's store of its flags and its test
+     * of them afterwards carry it at no cost. */
+    TIDE__T_UNREGISTERED = 1 << 4,
     TIDE__T_OWN_NAME = 1 << 5, /* name points inside the allocation */
     TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
     TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
@@ -580,6 +583,14 @@ static inline void tide__ready_push(tide_loop *L, tide__runnable *r)
     L->ready_tail = &r->next;
 }
 
+/* TIDE__T_UNREGISTERED where the misuse checks are compiled in, else 0. */
+#define TIDE__UNREG (TIDE_CHECKS ? TIDE__T_UNREGISTERED : 0)
+/* Whether t already registered (a wait or a yield) in this step. */
+static inline int tide__registered(const tide_task *t)
+{
+    return TIDE_CHECKS && !(t->flags & TIDE__T_UNREGISTERED);
+}
+
 /* The current task for the awaitable `call` (its name, for reports), or
  * NULL with *err: TIDE_ENOLOOP outside a task, TIDE_ESTATE if the task is
  * already registered in this step (a misuse; undone and reported). It also
@@ -588,8 +599,7 @@ static inline tide_task *tide__current_for_await(int *err, const char *call)
 {
     tide_task *t = tide__current();
     *err = t ? 0 : TIDE_ENOLOOP;
-    if (t && ((uintptr_t)t->msg |
-              (TIDE_CHECKS ? t->flags & TIDE__T_REGISTERED : 0)))
+    if (t && ((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG)))
         return tide__await_begin(t, err, call);
     return t;
 }

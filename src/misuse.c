@@ -2,11 +2,11 @@
  * misuse.c - what happens when a program breaks the coroutine protocol in a
  * way the compiler could not stop (tide.h, rules 1-7).
  *
- * An awaitable registers the current task (a wait or a yield) and sets
- * TIDE__T_REGISTERED; the step clears the flag before the coroutine runs.
- * So an awaitable that finds the flag set was called after another one
- * whose result did not go to TIDE_AWAIT, and a step that ends with the flag
- * set (or suspended without it) left a registration nobody will consume.
+ * The step sets TIDE__T_UNREGISTERED before the coroutine runs; every
+ * registration of the task (a wait or a yield) clears it. So an awaitable
+ * that finds it clear was called after another one whose result did not go
+ * to TIDE_AWAIT, and a step that finishes with it clear (or suspends with
+ * it set) left a registration nobody will consume (or none at all).
  * Either way the registration is withdrawn - the task leaves the wait as a
  * cancelled waiter would, handing on what it was given, and leaves the
  * ready queue - and the task gets TIDE_ESTATE with a message saying what
@@ -55,7 +55,7 @@ static void withdraw(tide_task *t)
         else if (!taken && ops->drop)
             ops->drop(t);
     }
-    t->flags &= (uint16_t)~(TIDE__T_WAITING | TIDE__T_REGISTERED);
+    t->flags = (uint16_t)((t->flags & ~TIDE__T_WAITING) | TIDE__UNREG);
     t->wait_ops = NULL;
     t->wait_out = NULL;
     t->status = 0;
@@ -85,7 +85,7 @@ int tide__await_refused(tide_task *t, const char *call)
 
 tide_task *tide__await_begin(tide_task *t, int *err, const char *call)
 {
-    if (TIDE_CHECKS && (t->flags & TIDE__T_REGISTERED)) {
+    if (tide__registered(t)) {
         *err = tide__await_refused(t, call);
         return NULL;
     }
@@ -97,16 +97,17 @@ int tide__step_misused(tide_task *t, int st)
 {
     tide_loop *L = t->loop;
     char what[200], text[480];
+    if (st != TIDE__SUSPENDED)
+        describe_registration(t, what, sizeof what);
+    L->current = t; /* the wait's hooks may act for t */
+    withdraw(t);
+    L->current = NULL;
     if (st == TIDE__SUSPENDED) {
         return misuse(t, "the task's step returned 'suspended' without "
                          "waiting on anything, so it would never run again: "
                          "a coroutine returns only through the TIDE_ macros, "
                          "and TIDE_AWAIT takes only awaitables");
     }
-    describe_registration(t, what, sizeof what);
-    L->current = t; /* the wait's hooks may act for t */
-    withdraw(t);
-    L->current = NULL;
     const char *name = tide_errname(st);
     snprintf(text, sizeof text,
              "the task %s%s while it still waited on %s: an awaitable was "

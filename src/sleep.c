@@ -55,15 +55,13 @@ static TIDE__INLINE int sleep_fast(double seconds)
      * switch on wasm) */
     tide_loop *L = tide__running;
     tide_task *t = L ? L->current : NULL;
-    if (!t ||
-        ((uintptr_t)t->msg |
-         (TIDE_CHECKS ? t->flags & TIDE__T_REGISTERED : 0)) ||
-        !(seconds <= 0)) /* (NaN too: refused there) */
+    if (!t || t->msg || !(seconds <= 0)) /* (NaN too: refused there) */
+        return sleep_slow(seconds);
+    if (tide__registered(t)) /* a misuse: refused there */
         return sleep_slow(seconds);
     /* A yield: one iteration, no timer; a cancel waits for the next step. */
     t->status = 0;
-    if (TIDE_CHECKS)
-        t->flags |= TIDE__T_REGISTERED;
+    t->flags &= (uint16_t)~TIDE__UNREG;
     tide__ready_push(L, &t->run);
     return TIDE_PENDING;
 }

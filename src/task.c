@@ -229,7 +229,7 @@ int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
     t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
     t->wait_ops = ops;
     t->wait_out = out;
-    t->flags |= TIDE__T_WAITING | TIDE__T_REGISTERED;
+    t->flags = (uint16_t)((t->flags | TIDE__T_WAITING) & ~TIDE__UNREG);
     return TIDE_PENDING;
 }
 
@@ -350,26 +350,41 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
     if (L->debug && t->status == TIDE_ECANCELLED)
         t->flags |= TIDE__T_CANCEL_SEEN;
-    t->flags &= (uint16_t)~TIDE__T_REGISTERED; /* the coroutine runs now */
+    t->flags |= TIDE__UNREG; /* the coroutine runs now */
     return 0;
 }
 
-/* The hooks after a step that suspended the task. */
-static TIDE__NOINLINE void step_suspended_hooks(tide_loop *L, tide_task *t)
+/* The rare ends of a step: the task finished, or suspended with hooks on,
+ * a cancel to deliver, or registered nowhere (a misuse; a step that ends
+ * registered is one too, see misuse.c). */
+static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
 {
-    TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
-                t->wait_ops ? t->wait_ops->what : "yield", 0);
-    if (L->debug)
-        tide__debug_suspended(L, t);
+    if (st != TIDE__SUSPENDED) {
+        if (tide__registered(t))
+            st = tide__step_misused(t, st);
+        task_finish(t, st);
+        return;
+    }
+    if (TIDE__HOOKS_ON(L)) {
+        TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
+                    t->wait_ops ? t->wait_ops->what : "yield", 0);
+        if (L->debug)
+            tide__debug_suspended(L, t);
+    }
+    if (t->flags & TIDE__UNREG) {
+        task_finish(t, tide__step_misused(t, st));
+        return;
+    }
+    if (t->flags & TIDE__T_MUST_CANCEL)
+        deliver_cancel(t);
 }
 
 /*
  * One step: the hot path of every task switch. The common case (a yield or
  * a wake-up with nothing to deliver, no trace, no debug mode) costs one
- * test before the coroutine runs and two after (one of them the misuse
- * check: a suspended step must have registered the task somewhere, a
- * finished one must not have); everything else is in step_prepare,
- * step_suspended_hooks and tide__step_misused.
+ * test before the coroutine runs and one after, which also checks that a
+ * suspended step registered the task somewhere (misuse.c); everything else
+ * is in step_prepare and step_end.
  */
 static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
 {
@@ -384,7 +399,7 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
         if (debug)
             started = tide__host_now(L); /* real time, whatever the clock */
     } else {
-        t->flags = (uint16_t)((flags | TIDE__T_STARTED) & ~TIDE__T_REGISTERED);
+        t->flags = (uint16_t)(flags | TIDE__T_STARTED | TIDE__UNREG);
     }
     L->current = t;
     L->wake_status = t->status;
@@ -392,20 +407,10 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     L->current = NULL;
     if (debug)
         tide__debug_slow(L, t, tide__host_now(L) - started);
-    if (st != TIDE__SUSPENDED) {
-        if (TIDE_CHECKS && (t->flags & TIDE__T_REGISTERED))
-            st = tide__step_misused(t, st);
-        task_finish(t, st);
-        return;
-    }
-    if (TIDE_CHECKS && !(t->flags & TIDE__T_REGISTERED)) {
-        task_finish(t, tide__step_misused(t, st));
-        return;
-    }
-    if (TIDE__HOOKS_ON(L))
-        step_suspended_hooks(L, t);
-    if (t->flags & TIDE__T_MUST_CANCEL)
-        deliver_cancel(t);
+    /* the common end: suspended, registered, no cancel to deliver, no hooks */
+    if (st != TIDE__SUSPENDED ||
+        (t->flags & (TIDE__UNREG | TIDE__T_MUST_CANCEL)) | TIDE__HOOKS_ON(L))
+        step_end(L, t, st);
 }
 
 static void task_step_entry(tide__runnable *r)
