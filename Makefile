@@ -220,27 +220,37 @@ test: all dist page $(JS_TEST_PROGS)
 run: em dist page
 	node web/serve.mjs --port $(PORT)
 
-# tidebench again with the tests for debug mode and tracing compiled out
-# (TIDE_HOOKS=0, src/config.h): what those tests cost when the modes are off
-# (a row of the table). Built exactly as tidebench is, against a library
-# archive of its own: linked from loose objects instead, the WASI program
-# came out slower for reasons of layout and inlining, not of the tests.
-$(eval $(call host_lib,native-nohooks,$(CC),$(NATIVE_CFLAGS) -DTIDE_HOOKS=0,ar))
-$(eval $(call host_lib,wasi-nohooks,$(WASI_CC),$(WASI_CFLAGS) -DTIDE_HOOKS=0,llvm-ar-14))
-$(eval $(call host_lib,em-nohooks,$(EMCC),$(EM_CFLAGS) -DTIDE_HOOKS=0,emar))
-NOHOOKS_BINS := build/native/tidebench_nohooks build/wasi/tidebench_nohooks.wasm \
-                build/em/tidebench_nohooks.mjs
+# tidebench again against a library built with one more flag, for a ratio
+# row of the table: $(1) names the variant, $(2) is the flag. Built exactly
+# as tidebench is, against a library archive of its own: linked from loose
+# objects instead, the WASI program came out slower for reasons of layout
+# and inlining, not of what the flag removes.
+define bench_variant
+$$(eval $$(call host_lib,native-$(1),$$(CC),$$(NATIVE_CFLAGS) $(2),ar))
+$$(eval $$(call host_lib,wasi-$(1),$$(WASI_CC),$$(WASI_CFLAGS) $(2),llvm-ar-14))
+$$(eval $$(call host_lib,em-$(1),$$(EMCC),$$(EM_CFLAGS) $(2),emar))
+BENCH_VARIANT_BINS += build/native/tidebench_$(1) build/wasi/tidebench_$(1).wasm \
+                      build/em/tidebench_$(1).mjs
 
-build/native/tidebench_nohooks: bench/tidebench.c build/native-nohooks/libtide.a | $(SETUP)
-	$(CC) $(NATIVE_CFLAGS) -DTIDE_HOOKS=0 $< build/native-nohooks/libtide.a -o $@ -lm
+build/native/tidebench_$(1): bench/tidebench.c build/native-$(1)/libtide.a | $$(SETUP)
+	$$(CC) $$(NATIVE_CFLAGS) $(2) $$< build/native-$(1)/libtide.a -o $$@ -lm
 
-build/wasi/tidebench_nohooks.wasm: bench/tidebench.c build/wasi-nohooks/libtide.a | $(SETUP)
-	$(WASI_CC) $(WASI_CFLAGS) -DTIDE_HOOKS=0 $< build/wasi-nohooks/libtide.a -o $@
+build/wasi/tidebench_$(1).wasm: bench/tidebench.c build/wasi-$(1)/libtide.a | $$(SETUP)
+	$$(WASI_CC) $$(WASI_CFLAGS) $(2) $$< build/wasi-$(1)/libtide.a -o $$@
 
-build/em/tidebench_nohooks.mjs: bench/tidebench.c build/em-nohooks/libtide.a $(EM_JS_LIBS) | $(SETUP)
-	$(EMCC) $(EM_CFLAGS) -DTIDE_HOOKS=0 $< build/em-nohooks/libtide.a $(EM_LDFLAGS) -o $@
+build/em/tidebench_$(1).mjs: bench/tidebench.c build/em-$(1)/libtide.a $$(EM_JS_LIBS) | $$(SETUP)
+	$$(EMCC) $$(EM_CFLAGS) $(2) $$< build/em-$(1)/libtide.a $$(EM_LDFLAGS) -o $$@
+endef
 
-bench: native wasi em $(NOHOOKS_BINS)
+# The tests for debug mode and tracing compiled out (TIDE_HOOKS=0,
+# src/config.h): what those tests cost when the modes are off.
+$(eval $(call bench_variant,nohooks,-DTIDE_HOOKS=0))
+# The always-on checks for misuse of the coroutine protocol compiled out
+# (TIDE_CHECKS=0, src/config.h; tide.h reads it for the checks in its
+# macros): what they cost.
+$(eval $(call bench_variant,nochecks,-DTIDE_CHECKS=0))
+
+bench: native wasi em $(BENCH_VARIANT_BINS)
 	node bench/run.mjs
 
 clean:

@@ -66,7 +66,9 @@ const TITLES = {
 };
 
 // opts: debug (debug mode on), nohooks (tidebench_nohooks: the tests for
-// debug mode and tracing compiled out). Tide columns only.
+// debug mode and tracing compiled out), nochecks (tidebench_nochecks: the
+// misuse checks compiled out). Tide columns only.
+const buildSuffix = (opts) => (opts.nohooks ? ' (TIDE_HOOKS=0)' : opts.nochecks ? ' (TIDE_CHECKS=0)' : '');
 function commandFor(col, workload, n, reps, variant, opts = {}) {
   const argv = [workload, String(n), String(reps), ...(variant ? [variant] : []),
     ...(opts.debug ? ['debug'] : [])];
@@ -76,7 +78,8 @@ function commandFor(col, workload, n, reps, variant, opts = {}) {
     case 'node':
       return [process.execPath, ['--expose-gc', path.join(root, 'bench/node_bench.mjs'), ...argv]];
     default:
-      return tideCommand(col, argv, opts.nohooks ? 'tidebench_nohooks' : 'tidebench');
+      return tideCommand(col, argv, opts.nohooks ? 'tidebench_nohooks'
+        : opts.nochecks ? 'tidebench_nochecks' : 'tidebench');
   }
 }
 
@@ -84,7 +87,7 @@ const failures = [];
 
 function runOne(col, workload, n, reps, variant, opts = {}) {
   const [cmd, argv] = commandFor(col, workload, n, reps, variant, opts);
-  const label = `${TITLES[col]}${opts.nohooks ? ' (TIDE_HOOKS=0)' : ''} ${workload}` +
+  const label = `${TITLES[col]}${buildSuffix(opts)} ${workload}` +
     `${variant ? ` ${variant}` : ''}${opts.debug ? ' debug' : ''}`;
   const t0 = Date.now();
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 150000, maxBuffer: 16 << 20 });
@@ -99,7 +102,7 @@ function runOne(col, workload, n, reps, variant, opts = {}) {
     return null;
   }
   const human = r.stdout.split('\n').find((l) => l && !l.startsWith('BENCH ')) ?? '';
-  console.log(`  ${human}${opts.nohooks ? ' (TIDE_HOOKS=0)' : ''}${opts.debug ? ' (debug mode)' : ''}  [${secs}s]`);
+  console.log(`  ${human}${buildSuffix(opts)}${opts.debug ? ' (debug mode)' : ''}  [${secs}s]`);
   return JSON.parse(line.slice(6));
 }
 
@@ -112,8 +115,9 @@ console.log('');
 
 const results = {
   pingpong: {}, immediate: {}, chanpong: {}, join: {}, gather: {}, queue: {}, sleepers: {}, virtual: {},
-  pingpongPlain: {}, pingpongNohooks: {}, pingpongDebug: {},
-  joinPlain: {}, joinNohooks: {}, joinDebug: {},
+  pingpongPlain: {}, pingpongNohooks: {}, pingpongNochecks: {}, pingpongDebug: {},
+  joinPlain: {}, joinNohooks: {}, joinNochecks: {}, joinDebug: {},
+  chanpongPlain: {}, chanpongNochecks: {},
 };
 const DEBUG_ROUNDS = quick ? 1 : 3;
 // Keeps in results[table][col] whichever of it and r took less time.
@@ -145,12 +149,17 @@ for (const col of COLUMNS) {
     // build without them (a few % at most, less than the noise of one run),
     // and what it costs when on. Many short repetitions, alternating runs,
     // the best of each side: the steadiest figures a busy machine gives.
+    // The misuse checks (issue 11) the same way: always on, against a
+    // build without them; the queue ping-pong too (its switches go through
+    // a primitive's wait, which the checks also touch).
     const S = N.debugShort;
     for (let round = 0; round < DEBUG_ROUNDS; round++) {
-      for (const nohooks of [false, true]) {
-        const suffix = nohooks ? 'Nohooks' : 'Plain';
-        keepBest(`pingpong${suffix}`, col, runOne(col, 'pingpong', S.switches, S.switchReps, null, { nohooks }), 'ns_per_switch');
-        keepBest(`join${suffix}`, col, runOne(col, 'spawn', S.tasks, S.taskReps, 'join', { nohooks }), 'ns_per_task');
+      for (const [suffix, opts] of [['Plain', {}], ['Nohooks', { nohooks: true }], ['Nochecks', { nochecks: true }]]) {
+        keepBest(`pingpong${suffix}`, col, runOne(col, 'pingpong', S.switches, S.switchReps, null, opts), 'ns_per_switch');
+        keepBest(`join${suffix}`, col, runOne(col, 'spawn', S.tasks, S.taskReps, 'join', opts), 'ns_per_task');
+        if (suffix !== 'Nohooks') {
+          keepBest(`chanpong${suffix}`, col, runOne(col, 'pingpong', S.switches, S.switchReps, 'queue', opts), 'ns_per_switch');
+        }
       }
     }
     results.pingpongDebug[col] = runOne(col, 'pingpong', S.switches, S.switchReps, null, { debug: true });
@@ -204,6 +213,9 @@ rows.push(
   { label: 'ping-pong, debug on / off', value: over(['pingpongDebug', 'ns_per_switch'], ['pingpongPlain', 'ns_per_switch']), noRatio: true, times: true },
   { label: 'spawn+join, debug off / no tests', value: over(['joinPlain', 'ns_per_task'], ['joinNohooks', 'ns_per_task']), noRatio: true, times: true },
   { label: 'spawn+join, debug on / off', value: over(['joinDebug', 'ns_per_task'], ['joinPlain', 'ns_per_task']), noRatio: true, times: true },
+  { label: 'ping-pong, misuse checks / none', value: over(['pingpongPlain', 'ns_per_switch'], ['pingpongNochecks', 'ns_per_switch']), noRatio: true, times: true },
+  { label: 'queue ping-pong, checks / none', value: over(['chanpongPlain', 'ns_per_switch'], ['chanpongNochecks', 'ns_per_switch']), noRatio: true, times: true },
+  { label: 'spawn+join, misuse checks / none', value: over(['joinPlain', 'ns_per_task'], ['joinNochecks', 'ns_per_task']), noRatio: true, times: true },
 );
 
 // Soak rows: Tide hosts only (the other columns have no such program).
@@ -286,6 +298,11 @@ console.log(`Debug mode rows (ratios, Tide only): "debug off / no tests" divides
     real clock (slow-step reports), a host call on wasm. These runs are short and many, to be
     steadier on a busy machine: ${count(N.debugShort.switches)} switches x ${N.debugShort.switchReps} repetitions, ${count(N.debugShort.tasks)} tasks
     x ${N.debugShort.taskReps}; off and compiled out alternate ${DEBUG_ROUNDS} times and each keeps its best.
+Misuse check rows (ratios, Tide only): the same runs of tidebench (checks on, as always) over
+    tidebench_nochecks, built with TIDE_CHECKS=0 (src/config.h): the checks that an awaitable
+    is not called outside TIDE_AWAIT, that a step ends registered exactly when it suspends, that a
+    sub-coroutine frame is not re-created and calls nest at most TIDE_MAX_CALL_DEPTH, and that
+    calls come from the loop's thread, all compiled out. The goal is within noise, at most 1.03x.
 `);
 
 console.log(`Soak rows (tests/soak.c, second of two identical rounds, virtual clock): ${SOAK_N.tasks.toLocaleString('en-US')} tasks,

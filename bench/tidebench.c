@@ -27,8 +27,10 @@
  * A last argument `debug` runs any workload with debug mode on
  * (tide_loop_set_debug). tidebench_nohooks is this program built with
  * TIDE_HOOKS=0 (src/config.h): the tests for debug mode and tracing
- * compiled out, to measure what they cost when off. Both show in the JSON
- * line ("debug", "hooks").
+ * compiled out, to measure what they cost when off; tidebench_nochecks
+ * with TIDE_CHECKS=0: the always-on checks for misuse of the coroutine
+ * protocol compiled out, to measure what they cost. All show in the JSON
+ * line ("debug", "hooks", "checks").
  *
  * Every run does one warm-up repetition first (not timed into the result),
  * then `reps` timed ones, and keeps the best: noise only ever adds time.
@@ -53,7 +55,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* 0 in tidebench_nohooks (see the top of this file). */
+/* 0 in tidebench_nohooks and tidebench_nochecks (see the top of this
+ * file). */
+#ifndef TIDE_CHECKS
+#define TIDE_CHECKS 1
+#endif
 #ifndef TIDE_HOOKS
 #define TIDE_HOOKS 1
 #endif
@@ -504,8 +510,9 @@ static tide_status sleepers_main(void *frame)
 /* ---- report ------------------------------------------------------------- */
 
 /* The start of every BENCH line: the host and how the loop ran. */
-#define BENCH_HEAD "BENCH {\"host\":\"%s\",\"debug\":%d,\"hooks\":%d,"
-#define BENCH_ARGS HOST, cfg.debug, TIDE_HOOKS
+#define BENCH_HEAD                                                             \
+    "BENCH {\"host\":\"%s\",\"debug\":%d,\"hooks\":%d,\"checks\":%d,"
+#define BENCH_ARGS HOST, cfg.debug, TIDE_HOOKS, TIDE_CHECKS
 
 static int exit_status = 1;
 static int finished; /* run_finished has run */

@@ -697,8 +697,9 @@ static void select_tasks(struct script *f, int start, int mask, int passes)
 }
 
 /* Starts the operation f->op: awaitables return what they return (0, an
- * error or TIDE_PENDING); the others return 0 with their result in ret. */
-static int issue(struct script *f)
+ * error or TIDE_PENDING, wrapped for TIDE_AWAIT); the others return 0 with
+ * their result in ret. */
+static tide_await issue(struct script *f)
 {
     int which = f->a & 1;
     f->ret = 0;
@@ -757,8 +758,10 @@ static int issue(struct script *f)
         return tide_queue_get(F.q[f->a % 3], (f->b & 1) ? NULL : &f->item);
     case OP_Q_JOIN:
         return tide_queue_join(F.q[f->a % 3]);
-    default:
-        return 0;
+    default: {
+        tide_await none = {0};
+        return none;
+    }
     }
 }
 
@@ -771,9 +774,10 @@ static int model_lock(int op, int which)
 }
 
 /* issue(), plus what a wait does to the models the moment it starts. */
-static int start_op(struct script *f)
+static tide_await start_op(struct script *f)
 {
-    int rc = issue(f);
+    tide_await aw = issue(f);
+    int rc = aw.tide__rc;
     f->suspended = rc == TIDE_PENDING;
     if (f->suspended && (f->op == OP_COND_WAIT || f->op == OP_COND_WAIT_FOR)) {
         /* a condition wait lets go of the lock while it waits */
@@ -781,7 +785,7 @@ static int start_op(struct script *f)
         CHECK(F.locked[m]);
         F.locked[m] = 0;
     }
-    return rc;
+    return aw;
 }
 
 static int awaits(int op)

@@ -59,27 +59,50 @@
  *  6. An error raised inside FINALLY (by an await or TIDE_THROW) replaces the
  *     pending one and ends the coroutine, as in Python.
  *  7. A sub-coroutine is awaited inline with TIDE_AWAIT_CALL(f, fn, sub):
- *     `sub` points to its frame, usually a member of the caller's frame,
- *     zero-initialised (or a compound literal) before the call. It runs in
- *     the caller's task; its TIDE_RETURN value is `sub`'s TIDE_RESULT().
+ *     `sub` points to its frame, a member of the caller's frame (so that it
+ *     lives as long as the call), set before the call - in one statement:
+ *         TIDE_AWAIT_CALL_INIT(f, fetch, &f->fetch, .url = u);
+ *     It runs in the caller's task; its TIDE_RETURN value is `sub`'s
+ *     TIDE_RESULT(). Not a compound literal nor a local variable: those are
+ *     made anew each time the caller resumes, and the sub-coroutine would
+ *     start over (a frame found not suspended on resume - what a compound
+ *     literal gives - fails with TIDE_ESTATE instead, naming file and line;
+ *     a local's leftover bytes cannot be told from a frame).
+ *     Calls nest at most TIDE_MAX_CALL_DEPTH deep (src/config.h, 1000, like
+ *     Python's recursion limit); a deeper one fails with TIDE_ESTATE.
  *
- * tide-lint checks these rules on clang's AST, with file and line (`make lint`,
- * `npx tide-lint file.c`; README "The coroutine rules, checked").
- *
- * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) return 0 when they
- * complete at once, a negative error code, or TIDE_PENDING after registering
- * the current task as a waiter; TIDE_AWAIT suspends on TIDE_PENDING and reads
- * the outcome when the task is resumed. Call them only inside TIDE_AWAIT*.
+ * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) register the
+ * current task as a waiter and return a tide_await, which only TIDE_AWAIT*
+ * accept: the macro suspends the task and reads the outcome when it is
+ * resumed. The compiler refuses an awaitable anywhere else (TIDE_TRY, an
+ * int, a comparison) and warns about one whose result is dropped.
+ * tide-lint checks the rules above that a compiler cannot, on clang's AST,
+ * with file and line (`make lint`, `npx tide-lint file.c`; README "The
+ * coroutine rules, checked").
+ * What slips past both (a cast, another language) is caught at run time,
+ * always, not only in debug mode: an awaitable called while the task is
+ * already registered as a waiter, or a step that ends while it is still
+ * registered, undoes that registration (no lost wake-up, item or timer) and
+ * fails the task with TIDE_ESTATE and a message naming the call, reported
+ * at once to the loop's exception handler ("coroutine misuse").
  *
  * Ownership: functions say who owns what. Handles returned through `out`
  * parameters are owned by the caller and released with the paired function;
  * destroy/release(NULL) is a no-op. A task runs to completion whether or not
  * anybody still holds its handle.
  *
- * Threads: a loop belongs to the thread that runs it. Tide's only state
- * outside a loop is one thread-local pointer to the running loop (the same
- * thing asyncio keeps for get_running_loop()); it is what lets tide_sleep()
- * and friends find their loop without passing it around.
+ * Threads: a loop belongs to one thread, its owner: the thread that created
+ * it, until a tide_loop_run() from another thread makes that one the owner
+ * (a loop may be set up on one thread and run on another; the owner then
+ * also destroys it). A call on a loop, or on anything of a loop (a task, a
+ * lock, a queue, ...), from any other thread fails with TIDE_ETHREAD and
+ * changes nothing - except tide_call_soon_threadsafe(), the one way in from
+ * other threads. Functions that return no error code (accessors such as
+ * tide_lock_locked, and the release functions) must not be called from
+ * other threads either; they cannot say so. Tide's only state outside a
+ * loop is one thread-local pointer to the running loop (the same thing
+ * asyncio keeps for get_running_loop()); it is what lets tide_sleep() and
+ * friends find their loop without passing it around.
  */
 #ifndef TIDE_H
 #define TIDE_H
@@ -123,7 +146,8 @@ extern "C" {
     X(ENOTLOCKED, -18, "lock is not acquired")                                 \
     X(EOVERFLOW, -19, "released or marked done too many times")                \
     X(EHOST, -20, "host call failed")                                          \
-    X(EGROUP, -21, "a task group's children failed")
+    X(EGROUP, -21, "a task group's children failed")                          \
+    X(ETHREAD, -22, "called from a thread that does not own the loop")
 
 enum tide_error {
 #define TIDE__ENUM(name, value, text) TIDE_##name = value,
@@ -152,6 +176,25 @@ typedef struct tide_handle tide_handle; /* a scheduled callback */
  * successfully, or a negative error it finished with. */
 typedef int tide_status;
 typedef tide_status (*tide_fn)(void *frame);
+
+/*
+ * What an awaitable (tide_sleep, tide_join, tide_lock_acquire, ...)
+ * returns: a struct, so that the compiler refuses it anywhere but in
+ * TIDE_AWAIT / TIDE_AWAIT_CATCH, which unwrap it. `TIDE_TRY(f,
+ * tide_sleep(1))`, `rc = tide_join(t, NULL)`, `if (tide_sleep(1) < 0)` do
+ * not compile; a bare `tide_sleep(1);` warns. Its member is private to the
+ * macros. (A struct of one int travels in a register, as the int would.)
+ */
+typedef struct tide_await {
+    int tide__rc; /* 0, a negative error, or TIDE_PENDING */
+} tide_await;
+
+/* The return type of an awaitable, for declarations. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TIDE_AWAITABLE __attribute__((warn_unused_result)) tide_await
+#else
+#define TIDE_AWAITABLE tide_await
+#endif
 
 /* A callback scheduled with tide_call_soon/later/at. A negative return is
  * reported to the loop's exception handler; the loop carries on. */
@@ -224,9 +267,12 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
  * Guest host (Emscripten): starts the loop and returns TIDE_EINPROGRESS; the
  * host's event loop drives it and tide_loop_on_exit() reports the end.
  *
+ * The calling thread becomes the loop's owner (see Threads at the top).
+ *
  * Errors: TIDE_EINVAL (fn NULL, frame_size too small, frame NULL),
  * TIDE_ERUNNING (a loop already runs on this thread), TIDE_EBUSY (this loop
- * already has a main task), TIDE_ENOMEM, TIDE_EDEADLOCK (every task waits
+ * already has a main task: a run is under way, on this thread or another
+ * one), TIDE_ENOMEM, TIDE_EDEADLOCK (every task waits
  * and nothing - no ready task, timer or host work - can wake one; they are
  * cancelled and the run ends), TIDE_ESTOPPED (tide_loop_stop), or main's
  * own error. Does not suspend: it *is* the loop.
@@ -374,7 +420,8 @@ int tide_main(tide_fn main, const void *frame, size_t frame_size);
  * timer keeps nothing waiting (a loop with nothing else to do reports a
  * deadlock), as asyncio's timer there never comes due. If `out` is not NULL it receives a handle the caller owns
  * (tide_handle_release), usable to cancel. Errors: TIDE_EINVAL, TIDE_ENOMEM
- * (cb is then never called). Do not suspend. */
+ * (cb is then never called), TIDE_ETHREAD (from a thread that does not own
+ * the loop: use tide_call_soon_threadsafe). Do not suspend. */
 int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,
                    tide_handle **out);
 int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
@@ -383,7 +430,8 @@ int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
                  tide_handle **out);
 
 /* Cancels a scheduled callback: it will never run. Returns 1 if it was
- * pending, 0 if it already ran or was cancelled. */
+ * pending, 0 if it already ran or was cancelled, TIDE_ETHREAD from a thread
+ * that does not own its loop. */
 int tide_handle_cancel(tide_handle *h);
 int tide_handle_cancelled(const tide_handle *h);
 /* Releases the caller's reference. NULL is a no-op. */
@@ -484,12 +532,31 @@ int tide_task_uncancel(tide_task *t);
 /* Awaitables (use inside TIDE_AWAIT / TIDE_AWAIT_CATCH only)                */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Every awaitable (TIDE_AWAITABLE in its declaration, here and in the
+ * sections below) returns a tide_await that only TIDE_AWAIT* accept; the
+ * compiler refuses it anywhere else. Misuse the compiler cannot see fails
+ * at run time, in every build, with TIDE_ESTATE and a message (also sent
+ * to the exception handler at once, context "coroutine misuse"):
+ *  - an awaitable called while the task is already registered by another
+ *    in the same step (whose result went elsewhere than TIDE_AWAIT): the
+ *    call fails, the earlier registration is undone;
+ *  - a step that ends while the task is still registered (the task
+ *    finishes with TIDE_ESTATE instead of its own outcome, the
+ *    registration undone), or that suspends registered nowhere.
+ * Undone means as if the wait had been cancelled: the task leaves the
+ * object's queue, whatever it was handed (a lock, a permit, a wake-up, a
+ * queue slot) goes to the next waiter, its timer is stopped - with one
+ * difference: a condition's lock, released by tide_cond_wait, is not
+ * taken back. Each awaitable's "Errors" below list its own errors only.
+ */
+
 /* Suspends the current task for `seconds` (asyncio.sleep). 0 or negative
  * yields for exactly one iteration; +inf, or a deadline past the clock's
  * horizon (about 73 years: see tide_call_later), sleeps until cancelled.
  * Errors: TIDE_EINVAL (NaN), TIDE_ENOLOOP (not in a task), TIDE_ECANCELLED
  * (cancelled while sleeping). Suspends. */
-int tide_sleep(double seconds);
+TIDE_AWAITABLE tide_sleep(double seconds);
 
 /* Waits for task `t` to finish (asyncio's `await task`): succeeds with its
  * value in *value (if not NULL) or fails with its error and message.
@@ -497,7 +564,7 @@ int tide_sleep(double seconds);
  * `t` ends with. Returns at once if `t` is already done.
  * Errors: TIDE_EINVAL (t NULL), TIDE_ESELF (t is the current task),
  * TIDE_ENOLOOP, and whatever `t` failed with. Suspends unless t is done. */
-int tide_join(tide_task *t, void **value);
+TIDE_AWAITABLE tide_join(tide_task *t, void **value);
 
 /* Options for tide_gather. */
 enum {
@@ -523,8 +590,8 @@ enum {
  * TIDE_ESELF (the current task is among them), TIDE_ENOMEM, TIDE_ENOLOOP,
  * TIDE_ECANCELLED, or a child's error. Suspends unless settled at once.
  */
-int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
-                void **values, int *errors);
+TIDE_AWAITABLE tide_gather(tide_task *const *tasks, size_t n,
+                           unsigned flags, void **values, int *errors);
 
 /* The message of the outcome of the current task's last await (say, the
  * error TIDE_AWAIT_CATCH just caught), or NULL; valid until its next await.
@@ -554,8 +621,8 @@ enum {
  * TIDE_ESELF, TIDE_ENOMEM, TIDE_ENOLOOP, TIDE_ECANCELLED. Always suspends
  * (done tasks report through callbacks, as in asyncio).
  */
-int tide_wait(tide_task *const *tasks, size_t n, int return_when,
-              double timeout);
+TIDE_AWAITABLE tide_wait(tide_task *const *tasks, size_t n,
+                         int return_when, double timeout);
 
 /*
  * Awaits task `t` for at most `timeout` seconds (asyncio.wait_for): on
@@ -567,7 +634,7 @@ int tide_wait(tide_task *const *tasks, size_t n, int return_when,
  * INFINITY is tide_join. Errors: as tide_join, plus TIDE_EINVAL (NaN),
  * TIDE_ENOMEM, TIDE_ETIMEDOUT. Suspends unless t is done.
  */
-int tide_wait_for(tide_task *t, double timeout, void **value);
+TIDE_AWAITABLE tide_wait_for(tide_task *t, double timeout, void **value);
 
 /*
  * Awaits task `t` without letting a cancellation reach it (asyncio.shield):
@@ -575,7 +642,7 @@ int tide_wait_for(tide_task *t, double timeout, void **value);
  * `t` runs on. Otherwise it gets `t`'s outcome, as tide_join.
  * Errors: as tide_join. Suspends unless t is done.
  */
-int tide_shield(tide_task *t, void **value);
+TIDE_AWAITABLE tide_shield(tide_task *t, void **value);
 
 /*
  * Timeout scopes (asyncio.timeout / timeout_at), the C form of
@@ -659,7 +726,7 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
  * that ended it). Waits for every child. Errors: TIDE_EGROUP,
  * TIDE_ECANCELLED, TIDE_ESTATE (exited twice, or not the owner task).
  * Suspends while children run. */
-int tide_group_exit(tide_group *g, int body_rc);
+TIDE_AWAITABLE tide_group_exit(tide_group *g, int body_rc);
 /* Cancels the children and the body; the group then exits without error
  * (TaskGroup.cancel() from Python 3.15). Returns 0, or TIDE_ESTATE once
  * the group has exited. Does not suspend. */
@@ -725,7 +792,7 @@ int tide_lock_destroy(tide_lock *lock);
 /* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP, TIDE_ESTATE. Suspends
  * if locked or if others wait (no barging), unless all of them were
  * cancelled. */
-int tide_lock_acquire(tide_lock *lock);
+TIDE_AWAITABLE tide_lock_acquire(tide_lock *lock);
 /* Errors: TIDE_ENOTLOCKED. Does not suspend. */
 int tide_lock_release(tide_lock *lock);
 int tide_lock_locked(const tide_lock *lock);
@@ -734,11 +801,13 @@ size_t tide_lock_waiters(const tide_lock *lock);
 typedef struct tide_event tide_event;
 int tide_event_create(tide_loop *loop, tide_event **out);
 int tide_event_destroy(tide_event *ev);
-void tide_event_set(tide_event *ev);   /* wakes every waiter */
-void tide_event_clear(tide_event *ev);
+/* set() wakes every waiter. Both return 0, TIDE_EINVAL (ev NULL) or
+ * TIDE_ETHREAD. */
+int tide_event_set(tide_event *ev);
+int tide_event_clear(tide_event *ev);
 int tide_event_is_set(const tide_event *ev);
 /* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP. Suspends unless set. */
-int tide_event_wait(tide_event *ev);
+TIDE_AWAITABLE tide_event_wait(tide_event *ev);
 size_t tide_event_waiters(const tide_event *ev);
 
 typedef struct tide_cond tide_cond;
@@ -748,7 +817,8 @@ typedef struct tide_cond tide_cond;
  * including one re-acquiring the lock. */
 int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out);
 int tide_cond_destroy(tide_cond *cond);
-int tide_cond_acquire(tide_cond *cond); /* awaitable, as tide_lock_acquire */
+/* Awaitable, as tide_lock_acquire. */
+TIDE_AWAITABLE tide_cond_acquire(tide_cond *cond);
 int tide_cond_release(tide_cond *cond); /* TIDE_ENOTLOCKED */
 int tide_cond_locked(const tide_cond *cond);
 /* Awaitable: releases the lock, waits for a notify, re-acquires the lock
@@ -758,15 +828,15 @@ int tide_cond_locked(const tide_cond *cond);
  * waiter is then notified in its place), TIDE_ENOMEM (nothing changed),
  * TIDE_ENOLOOP, TIDE_ESTATE. May return without a notify having reached
  * this waiter: loop on it. Suspends. */
-int tide_cond_wait(tide_cond *cond);
+TIDE_AWAITABLE tide_cond_wait(tide_cond *cond);
 /* Awaitable: waits until pred(arg) returns non-zero, re-checking after each
  * wake-up (pred runs with the lock held, and must not await); *result (if
  * not NULL) gets pred's last value. If pred is true at once it returns
  * without suspending and without needing the lock. Errors: those of
  * tide_cond_wait, TIDE_EINVAL (pred NULL). */
 typedef int (*tide_predicate)(void *arg);
-int tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
-                       int *result);
+TIDE_AWAITABLE tide_cond_wait_for(tide_cond *cond, tide_predicate pred,
+                                  void *arg, int *result);
 /* Wake up to n waiters / all of them. Errors: TIDE_ENOTLOCKED. */
 int tide_cond_notify(tide_cond *cond, size_t n);
 int tide_cond_notify_all(tide_cond *cond);
@@ -777,7 +847,8 @@ typedef struct tide_sem tide_sem;
  * (asyncio.BoundedSemaphore) refuses releases above `value`. */
 int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out);
 int tide_sem_destroy(tide_sem *sem);
-int tide_sem_acquire(tide_sem *sem); /* awaitable, as tide_lock_acquire */
+/* Awaitable, as tide_lock_acquire. */
+TIDE_AWAITABLE tide_sem_acquire(tide_sem *sem);
 /* Hands the permit straight to the first waiter, if any. Errors:
  * TIDE_EOVERFLOW (a bounded semaphore released above its value, or a
  * plain one past INT_MAX). Does not suspend. */
@@ -799,7 +870,7 @@ int tide_barrier_destroy(tide_barrier *b);
  * aborted), TIDE_ECANCELLED, TIDE_ENOMEM, TIDE_ENOLOOP, TIDE_ESTATE.
  * Suspends unless it is the last arrival. Destroy is refused (TIDE_EBUSY)
  * while a wait is under way. */
-int tide_barrier_wait(tide_barrier *b, int *index);
+TIDE_AWAITABLE tide_barrier_wait(tide_barrier *b, int *index);
 /* Back to the empty state; tasks waiting get TIDE_EBROKEN. Does not
  * suspend (asyncio's `await barrier.reset()` never waits either) and needs
  * no task. Errors: TIDE_EINVAL. */
@@ -838,11 +909,11 @@ int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
 int tide_queue_destroy(tide_queue *q);
 /* Awaitable: waits while the queue is full. Errors: TIDE_ESHUTDOWN,
  * TIDE_ECANCELLED (the item is then not in the queue), TIDE_ENOMEM. */
-int tide_queue_put(tide_queue *q, void *item);
+TIDE_AWAITABLE tide_queue_put(tide_queue *q, void *item);
 /* Awaitable: waits while empty; *item gets the item. Errors:
  * TIDE_ESHUTDOWN (shut down and empty, or shut down immediately),
  * TIDE_ECANCELLED (nothing was taken). */
-int tide_queue_get(tide_queue *q, void **item);
+TIDE_AWAITABLE tide_queue_get(tide_queue *q, void **item);
 /* Errors: TIDE_EQUEUEFULL, TIDE_ESHUTDOWN (checked first), TIDE_ENOMEM. */
 int tide_queue_put_nowait(tide_queue *q, void *item);
 /* Errors: TIDE_EQUEUEEMPTY, TIDE_ESHUTDOWN. */
@@ -852,7 +923,7 @@ int tide_queue_get_nowait(tide_queue *q, void **item);
 int tide_queue_task_done(tide_queue *q);
 /* Awaitable: waits until every item put has been marked done.
  * Errors: TIDE_ECANCELLED. */
-int tide_queue_join(tide_queue *q);
+TIDE_AWAITABLE tide_queue_join(tide_queue *q);
 /* Puts now fail with TIDE_ESHUTDOWN; gets drain what is left, then fail.
  * `immediate` drops the items (counting them done) and fails gets at once.*/
 int tide_queue_shutdown(tide_queue *q, int immediate);
@@ -917,7 +988,8 @@ int tide_queue_full(const tide_queue *q);
  *   TIDE_ENOLOOP    not called from a task.
  * Suspends unless it fails at once.
  */
-int tide_host_call(const char *name, const char *arg_json, char **result_json);
+TIDE_AWAITABLE tide_host_call(const char *name, const char *arg_json,
+                              char **result_json);
 
 /* Frees a result of tide_host_call (through the allocator of the loop it
  * was made on, which must still be usable; the loop itself may be gone).
@@ -970,9 +1042,10 @@ typedef struct tide_http_response tide_http_response;
  *   TIDE_ENOLOOP    not called from a task.
  * Suspends unless it fails at once.
  */
-int tide_http_fetch(const tide_http_request *req, tide_http_response **out);
+TIDE_AWAITABLE tide_http_fetch(const tide_http_request *req,
+                               tide_http_response **out);
 /* tide_http_fetch of a plain GET. */
-int tide_http_get(const char *url, tide_http_response **out);
+TIDE_AWAITABLE tide_http_get(const char *url, tide_http_response **out);
 
 /* 1 where tide_http_fetch can work (a JS host with fetch()), else 0. */
 int tide_http_supported(void);
@@ -1071,9 +1144,10 @@ typedef void (*tide_thread_abandon_fn)(void *arg, void *result, int err);
  * TIDE_EHOST (no thread could be started and none is running; the message
  * says why), TIDE_ECANCELLED, or fn's own error. Suspends.
  */
-int tide_to_thread(tide_thread_fn fn, void *arg, void **result);
-int tide_to_thread_abandon(tide_thread_fn fn, void *arg, void **result,
-                           tide_thread_abandon_fn abandon);
+TIDE_AWAITABLE tide_to_thread(tide_thread_fn fn, void *arg, void **result);
+TIDE_AWAITABLE tide_to_thread_abandon(tide_thread_fn fn, void *arg,
+                                      void **result,
+                                      tide_thread_abandon_fn abandon);
 
 /* 1 if tide_to_thread runs functions on the loop's own thread in this build
  * (WASI, Emscripten without pthreads), 0 if it uses threads. */
@@ -1226,7 +1300,8 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_AWAIT_CATCH(f, call, rc)                                          \
     TIDE__AWAIT_CATCH(f, call, rc, __COUNTER__ + 1)
 
-/* Await sub-coroutine `fn` on frame `sub` inline; its error is raised. */
+/* Await sub-coroutine `fn` on frame `sub` inline; its error is raised.
+ * `sub` must stay the same frame until the call ends (rule 7). */
 #define TIDE_AWAIT_CALL(f, fn, sub)                                            \
     TIDE__AWAIT_CALL(f, fn, sub, __COUNTER__ + 1)
 
@@ -1235,12 +1310,21 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_AWAIT_CALL_CATCH(f, fn, sub, rc)                                  \
     TIDE__AWAIT_CALL_CATCH(f, fn, sub, rc, __COUNTER__ + 1)
 
+/* TIDE_AWAIT_CALL on a frame set first to {fields...}: `sub` points to a
+ * `struct fn` in the caller's frame (named like the function, as for
+ * TIDE_SPAWN). TIDE_AWAIT_CALL_INIT(f, fetch, &f->fetch, .url = u) */
+#define TIDE_AWAIT_CALL_INIT(f, fn, sub, ...)                                  \
+    do {                                                                       \
+        *(sub) = (struct fn){.tide__frame = TIDE__FRAME_INIT, __VA_ARGS__};    \
+        TIDE_AWAIT_CALL(f, fn, sub);                                           \
+    } while (0)
+
 /* Yield to the loop for one iteration (asyncio.sleep(0)). */
 #define TIDE_YIELD(f) TIDE_AWAIT(f, tide_sleep(0))
 
 #define TIDE__AWAIT(f, call, id, rcv)                                          \
     do {                                                                       \
-        int rcv = (call);                                                      \
+        int rcv = (call).tide__rc;                                             \
         if (rcv == TIDE_PENDING) {                                             \
             TIDE__FR(f)->pc = (id);                                            \
             return TIDE__SUSPENDED;                                            \
@@ -1253,7 +1337,7 @@ tide_status tide__end(tide_frame *fr);
 
 #define TIDE__AWAIT_CATCH(f, call, rc, id)                                     \
     do {                                                                       \
-        (rc) = (call);                                                         \
+        (rc) = (call).tide__rc;                                                \
         if ((rc) == TIDE_PENDING) {                                            \
             TIDE__FR(f)->pc = (id);                                            \
             return TIDE__SUSPENDED;                                            \
@@ -1266,27 +1350,71 @@ tide_status tide__end(tide_frame *fr);
             tide__caught(TIDE__FR(f), (rc));                                   \
     } while (0)
 
+/* Sub-coroutine calls. The loop counts the room left for nested calls
+ * (the int after wake_status); the slow paths below set the task's message
+ * and return TIDE_ESTATE (or TIDE_ENOLOOP outside a loop). */
+int tide__call_refused(const char *file, int line);
+int tide__call_restarted(const char *file, int line);
+#if defined(TIDE_CHECKS) && !TIDE_CHECKS /* measuring only: config.h */
+#define TIDE__CALL_ENTER() 1
+#define TIDE__CALL_LEAVE() ((void)0)
+#define TIDE__CALL_FRESH(sub) 0
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) &&                    \
+    __STDC_VERSION__ >= 201112L
+#define TIDE__CALL_ROOM() (((int *)(void *)tide__running)[1])
+#define TIDE__CALL_ENTER() (tide__running && --TIDE__CALL_ROOM() >= 0)
+#define TIDE__CALL_LEAVE() ((void)++TIDE__CALL_ROOM())
+#else
+int tide__call_enter(void);
+void tide__call_leave(void);
+#define TIDE__CALL_ENTER() tide__call_enter()
+#define TIDE__CALL_LEAVE() tide__call_leave()
+#endif
+#ifndef TIDE__CALL_FRESH
+#define TIDE__CALL_FRESH(sub) (((tide_frame *)(sub))->pc == 0)
+#endif
+
+/* Runs (first pass) or resumes (case id) fn on sub, leaving its outcome in
+ * rcv; returns from the caller if fn suspended. A resumed frame whose pc is
+ * 0 was made anew since it suspended (rule 7): refused, never restarted. */
+#define TIDE__CALL(f, fn, sub, id, rcv)                                        \
+    do {                                                                       \
+        void *tide__sub_;                                                      \
+        int tide__resumed_;                                                    \
+        if (0) {                                                               \
+        case (id):                                                             \
+            tide__resumed_ = 1;                                                \
+        } else {                                                               \
+            tide__resumed_ = 0;                                                \
+        }                                                                      \
+        tide__sub_ = (sub); /* (a compound literal lives to the block end) */ \
+        if (tide__resumed_ && TIDE__CALL_FRESH(tide__sub_)) {                  \
+            (rcv) = tide__call_restarted(__FILE__, __LINE__);                  \
+            break;                                                             \
+        }                                                                      \
+        if (!TIDE__CALL_ENTER()) {                                             \
+            (rcv) = tide__call_refused(__FILE__, __LINE__);                    \
+            break;                                                             \
+        }                                                                      \
+        (rcv) = (fn)(tide__sub_);                                              \
+        TIDE__CALL_LEAVE();                                                    \
+        if ((rcv) == TIDE__SUSPENDED) {                                        \
+            TIDE__FR(f)->pc = (id);                                            \
+            return TIDE__SUSPENDED;                                            \
+        }                                                                      \
+    } while (0)
+
 #define TIDE__AWAIT_CALL(f, fn, sub, id)                                       \
     do {                                                                       \
         int tide__rc_;                                                         \
-        TIDE__FR(f)->pc = (id);                                                \
-        TIDE__FALLTHROUGH;                                                     \
-    case (id):                                                                 \
-        tide__rc_ = (fn)(sub);                                                 \
-        if (tide__rc_ == TIDE__SUSPENDED)                                      \
-            return TIDE__SUSPENDED;                                            \
+        TIDE__CALL(f, fn, sub, id, tide__rc_);                                 \
         if (tide__rc_ < 0)                                                     \
             TIDE__RAISE(f, tide__rc_);                                         \
     } while (0)
 
 #define TIDE__AWAIT_CALL_CATCH(f, fn, sub, rc, id)                             \
     do {                                                                       \
-        TIDE__FR(f)->pc = (id);                                                \
-        TIDE__FALLTHROUGH;                                                     \
-    case (id):                                                                 \
-        (rc) = (fn)(sub);                                                      \
-        if ((rc) == TIDE__SUSPENDED)                                           \
-            return TIDE__SUSPENDED;                                            \
+        TIDE__CALL(f, fn, sub, id, rc);                                        \
         if ((rc) < 0)                                                          \
             tide__caught(TIDE__FR(f), (rc));                                   \
     } while (0)

@@ -131,6 +131,21 @@ static void bwait_free(tide__cwait *w)
     tide__free(bw->b->loop, bw, sizeof *bw);
 }
 
+static int after_wait(tide_task *t, tide__cwait *w, int rc);
+static void barrier_exit(tide_barrier *b);
+
+/* Given up in the step that began it (cond.c, a misuse): an arrival
+ * already counted leaves as a failed one would. */
+static void bwait_withdraw(tide__cwait *w)
+{
+    struct bwait *bw = (struct bwait *)w;
+    if (w->next == after_wait) {
+        bw->b->count--;
+        barrier_exit(bw->b);
+    }
+    bwait_free(w);
+}
+
 /* Leaves wait(): `async with`'s release (if the lock is held), then the
  * outcome. */
 static int leave(struct bwait *bw, int rc, int locked)
@@ -226,19 +241,20 @@ static const tide__wait_ops enter_ops = {
     .describe = enter_describe,
 };
 
-int tide_barrier_wait(tide_barrier *b, int *index)
+static int barrier_wait(tide_barrier *b, int *index)
 {
     int err;
     if (!b)
         return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(b->loop, &err);
+    tide_task *t = tide__sync_task(b->loop, &err, "tide_barrier_wait");
     if (!t)
         return err;
     struct bwait *bw = tide__alloc(b->loop, sizeof *bw);
     if (!bw)
         return TIDE_ENOMEM;
-    *bw = (struct bwait){{&b->cond, 0, NULL, NULL, b, 0, NULL, bwait_free},
-                         b, 0, index};
+    *bw = (struct bwait){
+        {&b->cond, 0, NULL, NULL, b, 0, NULL, bwait_free, bwait_withdraw}, b, 0,
+        index};
     b->active++;
     /* `async with cond`; the lock is never contended (see reset below),
      * but waiting for it costs nothing to keep. */
@@ -246,6 +262,11 @@ int tide_barrier_wait(tide_barrier *b, int *index)
     if (tide__lock_try(l))
         return entered(t, bw);
     return tide__waitq_wait(&l->waiters, t, &enter_ops, bw);
+}
+
+tide_await tide_barrier_wait(tide_barrier *b, int *index)
+{
+    return tide__aw(barrier_wait(b, index));
 }
 
 /* ---- reset and abort ------------------------------------------------------
@@ -260,6 +281,8 @@ int tide_barrier_reset(tide_barrier *b)
 {
     if (!b)
         return TIDE_EINVAL;
+    if (tide__foreign(b->loop))
+        return TIDE_ETHREAD;
     if (b->count > 0)
         b->state = RESETTING; /* the tasks inside fail, the last one out
                                  makes it filling again */
@@ -273,6 +296,8 @@ int tide_barrier_abort(tide_barrier *b)
 {
     if (!b)
         return TIDE_EINVAL;
+    if (tide__foreign(b->loop))
+        return TIDE_ETHREAD;
     b->state = BROKEN;
     tide__cond_notify(&b->cond, b->cond.waiters.len);
     return 0;

@@ -73,9 +73,10 @@ int tide_cond_destroy(tide_cond *cond)
     return 0;
 }
 
-int tide_cond_acquire(tide_cond *cond)
+tide_await tide_cond_acquire(tide_cond *cond)
 {
-    return cond ? tide_lock_acquire(cond->lock) : TIDE_EINVAL;
+    return tide__aw(cond ? tide__lock_acquire(cond->lock, "tide_cond_acquire")
+                         : TIDE_EINVAL);
 }
 
 int tide_cond_release(tide_cond *cond)
@@ -109,6 +110,8 @@ int tide_cond_notify(tide_cond *cond, size_t n)
 {
     if (!cond)
         return TIDE_EINVAL;
+    if (tide__foreign(cond->loop))
+        return TIDE_ETHREAD;
     if (!cond->lock->locked)
         return TIDE_ENOTLOCKED;
     tide__cond_notify(cond, n);
@@ -125,6 +128,8 @@ int tide_cond_notify_all(tide_cond *cond)
 static int cwait_woken(tide_task *t, int status);
 static int cwait_relocked(tide_task *t, int status);
 static void cwait_drop(tide_task *t);
+static void cwait_withdraw(tide_task *t);
+static void relock_withdraw(tide_task *t);
 
 /* Waiting for a notify: nobody in particular holds it up. */
 static tide_task *notify_describe(tide_task *t, char *buf, size_t n)
@@ -154,6 +159,7 @@ static const tide__wait_ops wait_ops = {
     .resume = cwait_woken,
     .drop = cwait_drop,
     .describe = notify_describe,
+    .withdraw = cwait_withdraw,
 };
 static const tide__wait_ops relock_ops = {
     .what = "lock",
@@ -161,6 +167,7 @@ static const tide__wait_ops relock_ops = {
     .resume = cwait_relocked,
     .drop = cwait_drop,
     .describe = relock_describe,
+    .withdraw = relock_withdraw,
 };
 
 static int unacquired(tide_task *t)
@@ -249,6 +256,27 @@ static void cwait_drop(tide_task *t)
     w->drop(w);
 }
 
+/* Given up in the step that began it: a notify it received goes to
+ * another waiter; the lock is not taken back (that could mean waiting). */
+static void cwait_withdraw(tide_task *t)
+{
+    tide__cwait *w = t->wait_out;
+    int notified = tide__waiter_done(t) && !tide__waiter_cancelled(t);
+    tide__waitq_remove(t);
+    if (notified)
+        tide__cond_notify(w->cond, 1);
+    tide__msg_set(t->loop, &w->msg, NULL);
+    w->withdraw(w);
+}
+
+static void relock_withdraw(tide_task *t)
+{
+    tide__cwait *w = t->wait_out;
+    tide__lock_after_wait(t, TIDE_ECANCELLED); /* hands the lock on */
+    tide__msg_set(t->loop, &w->msg, NULL);
+    w->withdraw(w);
+}
+
 /* ---- tide_cond_wait / tide_cond_wait_for -------------------------------- */
 
 struct user_wait {
@@ -273,10 +301,10 @@ static int user_done(tide_task *t, tide__cwait *w, int rc)
 }
 
 static int start(tide_cond *cond, tide_predicate pred, void *arg,
-                 int *result)
+                 int *result, const char *call)
 {
     int err;
-    tide_task *t = tide__sync_task(cond->loop, &err);
+    tide_task *t = tide__sync_task(cond->loop, &err, call);
     if (!t)
         return err;
     if (pred) {
@@ -291,21 +319,23 @@ static int start(tide_cond *cond, tide_predicate pred, void *arg,
     struct user_wait *u = tide__alloc(cond->loop, sizeof *u);
     if (!u)
         return TIDE_ENOMEM;
-    *u = (struct user_wait){{cond, 0, NULL, pred, arg, 0, user_done, user_free},
-                            result};
+    *u = (struct user_wait){
+        {cond, 0, NULL, pred, arg, 0, user_done, user_free, user_free},
+        result};
     cond->active++;
     return cwait_suspend(t, &u->w);
 }
 
-int tide_cond_wait(tide_cond *cond)
+tide_await tide_cond_wait(tide_cond *cond)
 {
-    return cond ? start(cond, NULL, NULL, NULL) : TIDE_EINVAL;
+    return tide__aw(cond ? start(cond, NULL, NULL, NULL, "tide_cond_wait")
+                         : TIDE_EINVAL);
 }
 
-int tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
-                       int *result)
+tide_await tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
+                              int *result)
 {
     if (!cond || !pred)
-        return TIDE_EINVAL;
-    return start(cond, pred, arg, result);
+        return tide__aw(TIDE_EINVAL);
+    return tide__aw(start(cond, pred, arg, result, "tide_cond_wait_for"));
 }

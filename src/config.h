@@ -48,6 +48,22 @@
 #define TIDE_HOOKS 1
 #endif
 
+/* How deep TIDE_AWAIT_CALL may nest in one task: each level is a C call
+ * on every resume, so an unbounded chain would overflow the C stack (a
+ * wasm engine's first, at some 10,000 levels). Deeper calls fail with
+ * TIDE_ESTATE, like Python's RecursionError at its default limit. */
+#define TIDE_MAX_CALL_DEPTH 1000
+
+/* 0 compiles out the always-on checks for misuse of the coroutine
+ * protocol (an awaitable outside TIDE_AWAIT, a re-created sub-coroutine
+ * frame, a call from a thread that does not own the loop): not for use,
+ * only for measuring what they cost. `make bench` builds tidebench_nochecks
+ * this way beside tidebench. tide.h reads the same name for the checks in
+ * its macros. */
+#ifndef TIDE_CHECKS
+#define TIDE_CHECKS 1
+#endif
+
 /* Longest debug or deadlock report (bytes); longer ones are cut. */
 #define TIDE_REPORT_MAX 4096
 

@@ -46,6 +46,8 @@ int tide_loop_set_debug(tide_loop *loop, int on)
 {
     if (!loop)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->debug = on != 0;
     tide__loop_hooks_update(loop);
     return 0;
@@ -61,6 +63,8 @@ int tide_loop_set_slow_callback_duration(tide_loop *loop, double seconds)
     int64_t ns;
     if (!loop || tide__seconds_ns(seconds, &ns) < 0 || ns < 0)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->slow_ns = ns;
     return 0;
 }
@@ -69,6 +73,8 @@ int tide_loop_set_debug_handler(tide_loop *loop, tide_debug_fn fn, void *arg)
 {
     if (!loop)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->on_debug = fn ? fn : default_debug;
     loop->on_debug_arg = fn ? arg : NULL;
     return 0;
@@ -355,6 +361,8 @@ int tide_loop_walk(tide_loop *loop, int (*fn)(tide_task *t, void *arg),
 {
     if (!loop || !fn)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     for (tide__node *n = loop->tasks.next; n != &loop->tasks;) {
         tide__node *next = n->next;
         int rc = fn(TIDE__CONTAINER(n, tide_task, link), arg);

@@ -124,6 +124,8 @@ int tide_task_add_done_callback(tide_task *t, tide_done_fn fn, void *arg)
     if (!t || !fn)
         return TIDE_EINVAL;
     tide_loop *L = t->loop;
+    if (tide__foreign(L))
+        return TIDE_ETHREAD;
     user_donecb *u = tide__alloc(L, sizeof *u);
     if (!u)
         return TIDE_ENOMEM;
@@ -141,6 +143,8 @@ int tide_task_remove_done_callback(tide_task *t, tide_done_fn fn, void *arg)
 {
     if (!t || !fn)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     int n = 0;
     tide__node *next;
     for (tide__node *i = t->awaiters.next; i != &t->awaiters; i = next) {

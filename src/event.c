@@ -58,21 +58,30 @@ int tide_event_destroy(tide_event *ev)
     return 0;
 }
 
-void tide_event_set(tide_event *ev)
+int tide_event_set(tide_event *ev)
 {
-    if (!ev || ev->value)
-        return; /* a second set() adds no wake-ups */
+    if (!ev)
+        return TIDE_EINVAL;
+    if (tide__foreign(ev->loop))
+        return TIDE_ETHREAD;
+    if (ev->value)
+        return 0; /* a second set() adds no wake-ups */
     ev->value = 1;
     for (tide_task *w = tide__waitq_first(&ev->waiters); w;
          w = tide__waitq_next(&ev->waiters, w))
         if (!tide__waiter_done(w))
             tide__waiter_wake(w);
+    return 0;
 }
 
-void tide_event_clear(tide_event *ev)
+int tide_event_clear(tide_event *ev)
 {
-    if (ev)
-        ev->value = 0;
+    if (!ev)
+        return TIDE_EINVAL;
+    if (tide__foreign(ev->loop))
+        return TIDE_ETHREAD;
+    ev->value = 0;
+    return 0;
 }
 
 int tide_event_is_set(const tide_event *ev)
@@ -104,17 +113,22 @@ static const tide__wait_ops event_ops = {
     .describe = event_wait_describe,
 };
 
-int tide_event_wait(tide_event *ev)
+static int event_wait(tide_event *ev)
 {
     int err;
     if (!ev)
         return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(ev->loop, &err);
+    tide_task *t = tide__sync_task(ev->loop, &err, "tide_event_wait");
     if (!t)
         return err;
     if (ev->value)
         return 0;
     return tide__waitq_wait(&ev->waiters, t, &event_ops, NULL);
+}
+
+tide_await tide_event_wait(tide_event *ev)
+{
+    return tide__aw(event_wait(ev));
 }
 
 size_t tide_event_waiters(const tide_event *ev)

@@ -147,6 +147,16 @@ static void gather_drop(tide_task *t)
     gather_unref(g);
 }
 
+/* Given up in the step that began it: callbacks already queued find it
+ * done and only let go of their reference. */
+static void gather_withdraw(tide_task *t)
+{
+    struct gather *g = t->wait.on.obj;
+    g->done = 1;
+    remove_all(g);
+    gather_unref(g);
+}
+
 static tide_task *gather_describe(tide_task *t, char *buf, size_t n)
 {
     struct gather *g = t->wait.on.obj;
@@ -162,6 +172,7 @@ static const tide__wait_ops gather_ops = {
     .describe = gather_describe,
     .awaited = gather_awaited,
     .frame = gather_frame,
+    .withdraw = gather_withdraw,
 };
 
 /* Since 3.12 CPython's gather() handles the children already done inside
@@ -201,11 +212,11 @@ static int settled_at_once(tide_task *t, tide_task *const *tasks, size_t n,
     return 1;
 }
 
-int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
-                void **values, int *errors)
+static int gather(tide_task *const *tasks, size_t n, unsigned flags,
+                  void **values, int *errors)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_gather");
     if (!t)
         return err;
     if ((n && !tasks) || (flags & ~(unsigned)TIDE_GATHER_RETURN_ERRORS))
@@ -244,4 +255,10 @@ int tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
     }
     t->wait.on.obj = g;
     return tide__suspend(t, &gather_ops, NULL);
+}
+
+tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
+                       void **values, int *errors)
+{
+    return tide__aw(gather(tasks, n, flags, values, errors));
 }

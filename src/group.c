@@ -142,6 +142,8 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
         *out = NULL;
     if (!g)
         return TIDE_EINVAL;
+    if (tide__foreign(g->loop))
+        return TIDE_ETHREAD;
     if ((g->exiting && g->ntasks == 0) || g->exited || g->aborting)
         return TIDE_ESTATE; /* finished, or shutting down */
     struct child *c = tide__alloc(g->loop, sizeof *c);
@@ -168,6 +170,8 @@ int tide_group_cancel(tide_group *g)
 {
     if (!g)
         return TIDE_EINVAL;
+    if (tide__foreign(g->loop))
+        return TIDE_ETHREAD;
     if (g->exited)
         return TIDE_ESTATE;
     if (g->exiting && g->ntasks == 0)
@@ -340,6 +344,15 @@ static void group_drop(tide_task *t)
     ((tide_group *)t->wait.on.obj)->waiting = 0;
 }
 
+/* Given up in the step that began it: as if the exit was never called
+ * (the children run on; exiting again, or destroying, is allowed). */
+static void group_withdraw(tide_task *t)
+{
+    tide_group *g = t->wait.on.obj;
+    g->waiting = 0;
+    g->exiting = 0;
+}
+
 static tide_task *group_describe(tide_task *t, char *buf, size_t n)
 {
     tide_group *g = t->wait.on.obj;
@@ -355,6 +368,7 @@ static const tide__wait_ops group_ops = {
     .resume = group_resume,
     .drop = group_drop,
     .describe = group_describe,
+    .withdraw = group_withdraw,
 };
 
 /* The wait loop of _aexit: until every child is done. */
@@ -381,18 +395,19 @@ static int group_resume(tide_task *t, int status)
     return exit_loop(g, t);
 }
 
-int tide_group_exit(tide_group *g, int body_rc)
+static int group_exit(tide_group *g, int body_rc)
 {
     if (!g)
         return TIDE_EINVAL;
     tide_task *t = tide_current_task();
     if (!t)
         return TIDE_ENOLOOP;
+    if (tide__registered(t))
+        return tide__await_refused(t, "tide_group_exit");
     if (t != g->parent || g->exiting)
         return TIDE_ESTATE;
     tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */
-    int err;
-    tide__current_for_await(&err);
+    tide__clear_message(t);
     g->exiting = 1;
     if (body_rc > 0)
         body_rc = 0;
@@ -404,6 +419,11 @@ int tide_group_exit(tide_group *g, int body_rc)
     if (body_rc < 0 && !g->aborting)
         abort_children(g);
     return exit_loop(g, t);
+}
+
+tide_await tide_group_exit(tide_group *g, int body_rc)
+{
+    return tide__aw(group_exit(g, body_rc));
 }
 
 size_t tide_group_error_count(const tide_group *g)
@@ -441,6 +461,8 @@ int tide_group_destroy(tide_group *g)
 {
     if (!g)
         return 0;
+    if (tide__foreign(g->loop))
+        return TIDE_ETHREAD;
     if (g->exiting && !g->exited)
         return TIDE_EBUSY; /* its owner is in tide_group_exit */
     /* Never exited (the body failed before reaching tide_group_exit):

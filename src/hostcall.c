@@ -208,10 +208,11 @@ static void op_running(tide__hostop *op)
     op->loop->host_pending++;
 }
 
-int tide_host_call(const char *name, const char *arg_json, char **result_json)
+static int host_call(const char *name, const char *arg_json,
+                     char **result_json)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_host_call");
     if (!t)
         return err;
     if (result_json)
@@ -226,6 +227,12 @@ int tide_host_call(const char *name, const char *arg_json, char **result_json)
     snprintf(op->label, sizeof op->label, "host call '%s'", name);
     op_running(op);
     return op_started(t, op, tide__host_call_start(op, name, arg_json));
+}
+
+tide_await tide_host_call(const char *name, const char *arg_json,
+                          char **result_json)
+{
+    return tide__aw(host_call(name, arg_json, result_json));
 }
 
 int tide__http_start(tide_task *t, const tide_http_request *req,

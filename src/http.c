@@ -83,10 +83,11 @@ int tide__http_response_finish(tide_http_response *r)
     return p == end ? 0 : TIDE_EHOST;
 }
 
-int tide_http_fetch(const tide_http_request *req, tide_http_response **out)
+static int http_fetch(const tide_http_request *req, tide_http_response **out,
+                      const char *call)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, call);
     if (!t)
         return err;
     const char *bad = NULL;
@@ -110,11 +111,17 @@ int tide_http_fetch(const tide_http_request *req, tide_http_response **out)
     return tide__http_start(t, req, out, max);
 }
 
-int tide_http_get(const char *url, tide_http_response **out)
+tide_await tide_http_fetch(const tide_http_request *req,
+                           tide_http_response **out)
+{
+    return tide__aw(http_fetch(req, out, "tide_http_fetch"));
+}
+
+tide_await tide_http_get(const char *url, tide_http_response **out)
 {
     tide_http_request req = {0};
     req.url = url;
-    return tide_http_fetch(&req, out);
+    return tide__aw(http_fetch(&req, out, "tide_http_get"));
 }
 
 int tide_http_status(const tide_http_response *r)

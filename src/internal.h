@@ -250,6 +250,14 @@ typedef struct tide__wait_ops {
      * them. NULL: the wait awaits one task, and a walk passes straight on
      * to it without coming back. */
     tide__cancel_frame *(*frame)(tide_task *t);
+    /* t entered this wait in the step now running and gives it up (a
+     * misuse: an awaitable outside TIDE_AWAIT): unlink t, hand on what it
+     * received (a wake-up, a permit), free what the wait owns, without
+     * waking t or anything it waits for. NULL: cancel (if t still waits),
+     * then resume with TIDE_ECANCELLED, which is right for every wait
+     * whose cancel does not reach other tasks and whose resume does not
+     * wait again. */
+    void (*withdraw)(tide_task *t);
 } tide__wait_ops;
 
 /* A node in a list of waiters on some object (a task's awaiters, a lock's
@@ -287,6 +295,12 @@ enum {
     TIDE__T_DONE = 1 << 1,
     TIDE__T_MUST_CANCEL = 1 << 2,
     TIDE__T_WAITING = 1 << 3,  /* registered in a wait, not yet woken */
+    /* not registered yet (by a wait or a yield) in the step now running:
+     * set before the coroutine runs, cleared by every registration, tested
+     * when an awaitable starts and when the step ends (misuse.c). Set, not
+     * cleared, per step so that the step's store of its flags and its test
+     * of them afterwards carry it at no cost. */
+    TIDE__T_UNREGISTERED = 1 << 4,
     TIDE__T_OWN_NAME = 1 << 5, /* name points inside the allocation */
     TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
     TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
@@ -451,12 +465,30 @@ int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg);
  * TIDE__T_LEFTOVER. Same outcome as tide__task_cancel on each in turn,
  * in time linear in the tasks and waits involved. */
 void tide__cancel_leftovers(tide_loop *L);
+/* tide_join's int form, for the awaitables built on it. */
+int tide__join(tide_task *child, void **value);
 /* Finish every bookkeeping step of a finished task (task.c) */
 void tide__task_drop_loop_ref(tide_task *t);
 /* The current task for an awaitable, or NULL (sets *err). Every awaitable
  * starts with it: it also clears the message of the previous await. */
 void tide__clear_message(tide_task *t);
-static inline tide_task *tide__current_for_await(int *err);
+static inline tide_task *tide__current_for_await(int *err, const char *call);
+/* An awaitable `call` started while the task is already registered: undo
+ * that registration, report the misuse and return TIDE_ESTATE. */
+int tide__await_refused(tide_task *t, const char *call);
+/* The slow path of tide__current_for_await (a message to clear, or a
+ * misuse to refuse). */
+tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
+/* The step of t ended with `st` in breach of the protocol (suspended but
+ * registered nowhere, or finished while registered): undo, report, and
+ * return the error to finish t with (TIDE_ESTATE). */
+int tide__step_misused(tide_task *t, int st);
+/* Wraps an awaitable's outcome. */
+static inline tide_await tide__aw(int rc)
+{
+    tide_await a = {rc};
+    return a;
+}
 /* The message of an awaitable's immediate error (copied; NULL clears). */
 void tide__set_message(tide_task *t, const char *text);
 
@@ -539,6 +571,15 @@ struct tide_loop {
     /* The outcome the resumed task's await sees (TIDE__WAKE_STATUS in
      * tide.h reads it here, at offset 0): its status, set by each step. */
     int wake_status;
+    /* How many more TIDE_AWAIT_CALLs may nest (the macros count it down
+     * and up again, right after wake_status). */
+    int call_room;
+    /* The thread that owns the loop (tide__thread_id), read by any thread
+     * (relaxed atomics), written by tide_loop_create and tide_loop_run;
+     * and the thread a run is under way on, or NULL (claimed atomically,
+     * so that two threads cannot start runs of one loop at once). */
+    void *owner;
+    void *runner;
 
     tide_alloc_fn alloc;
     void *alloc_ud;
@@ -629,6 +670,8 @@ static inline void tide__wakeup(tide_loop *L)
 
 _Static_assert(offsetof(struct tide_loop, wake_status) == 0,
                "TIDE__WAKE_STATUS reads the first member of the loop");
+_Static_assert(offsetof(struct tide_loop, call_room) == sizeof(int),
+               "TIDE__CALL_ROOM reads the int after wake_status");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;
@@ -645,13 +688,43 @@ static inline void tide__ready_push(tide_loop *L, tide__runnable *r)
     L->ready_tail = &r->next;
 }
 
-static inline tide_task *tide__current_for_await(int *err)
+/* TIDE__T_UNREGISTERED where the misuse checks are compiled in, else 0. */
+#define TIDE__UNREG (TIDE_CHECKS ? TIDE__T_UNREGISTERED : 0)
+/* Whether t already registered (a wait or a yield) in this step. */
+static inline int tide__registered(const tide_task *t)
+{
+    return TIDE_CHECKS && !(t->flags & TIDE__T_UNREGISTERED);
+}
+
+/* The current task for the awaitable `call` (its name, for reports), or
+ * NULL with *err: TIDE_ENOLOOP outside a task, TIDE_ESTATE if the task is
+ * already registered in this step (a misuse; undone and reported). It also
+ * clears the message of the previous await. */
+static inline tide_task *tide__current_for_await(int *err, const char *call)
 {
     tide_task *t = tide__current();
     *err = t ? 0 : TIDE_ENOLOOP;
-    if (t && t->msg) /* a new await: no stale message may travel with it */
-        tide__clear_message(t);
+    if (t && ((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG)))
+        return tide__await_begin(t, err, call);
     return t;
+}
+
+/* Taking a task back off the ready queue (a walk: misuse paths only). */
+void tide__ready_remove(tide_loop *L, tide__runnable *r);
+
+/* ---- threads: which one owns a loop */
+/* This thread, as a token: the address of its own running-loop pointer
+ * (distinct for every live thread, and free to compute). */
+static inline void *tide__thread_id(void)
+{
+    return (void *)&tide__running;
+}
+/* Whether the calling thread is not L's owner: such calls fail with
+ * TIDE_ETHREAD before they touch anything. */
+static inline int tide__foreign(const tide_loop *L)
+{
+    return TIDE_CHECKS &&
+           __atomic_load_n(&L->owner, __ATOMIC_RELAXED) != tide__thread_id();
 }
 
 /* run.c */

@@ -15,12 +15,16 @@ tide_loop *tide__sync_loop(tide_loop *loop, int *err)
     if (!loop)
         loop = tide_running_loop();
     *err = loop ? 0 : TIDE_ENOLOOP;
+    if (loop && tide__foreign(loop)) {
+        *err = TIDE_ETHREAD;
+        return NULL;
+    }
     return loop;
 }
 
-tide_task *tide__sync_task(tide_loop *L, int *err)
+tide_task *tide__sync_task(tide_loop *L, int *err, const char *call)
 {
-    tide_task *t = tide__current_for_await(err);
+    tide_task *t = tide__current_for_await(err, call);
     if (t && t->loop != L) {
         /* A primitive is bound to the loop it was created on; waking a task
          * of another loop would corrupt both (LOCK-09). */
@@ -184,12 +188,12 @@ static const tide__wait_ops lock_ops = {
     .describe = lock_wait_describe,
 };
 
-int tide_lock_acquire(tide_lock *lock)
+int tide__lock_acquire(tide_lock *lock, const char *call)
 {
     int err;
     if (!lock)
         return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(lock->loop, &err);
+    tide_task *t = tide__sync_task(lock->loop, &err, call);
     if (!t)
         return err;
     if (tide__lock_try(lock))
@@ -197,10 +201,17 @@ int tide_lock_acquire(tide_lock *lock)
     return tide__waitq_wait(&lock->waiters, t, &lock_ops, NULL);
 }
 
+tide_await tide_lock_acquire(tide_lock *lock)
+{
+    return tide__aw(tide__lock_acquire(lock, "tide_lock_acquire"));
+}
+
 int tide_lock_release(tide_lock *lock)
 {
     if (!lock)
         return TIDE_EINVAL;
+    if (tide__foreign(lock->loop))
+        return TIDE_ETHREAD;
     if (!lock->locked)
         return TIDE_ENOTLOCKED;
     tide__lock_unlock(lock);

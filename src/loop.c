@@ -50,6 +50,8 @@ int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud)
     L->alloc_ud = alloc_ud;
     L->ready_tail = &L->ready_head;
     L->turn_budget = TIDE_DEFAULT_TURN_BUDGET_NS;
+    L->call_room = TIDE_MAX_CALL_DEPTH;
+    L->owner = tide__thread_id(); /* (not shared with anyone yet) */
     L->on_exception = default_exception;
     tide__list_init(&L->tasks);
     tide__list_init(&L->user_donecbs);
@@ -63,6 +65,8 @@ int tide_loop_set_virtual_clock(tide_loop *loop, int on)
 {
     if (!loop)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     if (loop->flags & TIDE__L_RUNNING)
         return TIDE_EBUSY;
     loop->virtual_clock = on != 0;
@@ -76,6 +80,8 @@ int tide_loop_set_turn_budget(tide_loop *loop, double seconds)
     int64_t ns;
     if (!loop || tide__delay_ns(seconds, &ns) < 0 || ns <= 0)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->turn_budget = ns;
     return 0;
 }
@@ -84,6 +90,8 @@ int tide_loop_on_exit(tide_loop *loop, tide_exit_fn fn, void *arg)
 {
     if (!loop)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->on_exit = fn;
     loop->on_exit_arg = arg;
     return 0;
@@ -94,6 +102,8 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
 {
     if (!loop)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->on_exception = fn ? fn : default_exception;
     loop->on_exception_arg = fn ? arg : NULL;
     return 0;
@@ -103,6 +113,8 @@ int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg)
 {
     if (!loop)
         return TIDE_EINVAL;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     loop->trace = fn;
     loop->trace_arg = fn ? arg : NULL;
     tide__loop_hooks_update(loop);
@@ -151,6 +163,19 @@ size_t tide_loop_pending_tasks(const tide_loop *loop)
 }
 
 /* ---- ready queue ------------------------------------------------------- */
+
+void tide__ready_remove(tide_loop *L, tide__runnable *r)
+{
+    tide__runnable **p = &L->ready_head;
+    while (*p && *p != r)
+        p = &(*p)->next;
+    if (!*p)
+        return; /* not queued */
+    *p = r->next;
+    if (L->ready_tail == &r->next)
+        L->ready_tail = p;
+    r->next = NULL;
+}
 
 /* ---- callbacks ------------------------------------------------------------ */
 
@@ -205,6 +230,8 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
         *out = NULL;
     if (!L || !cb)
         return TIDE_EINVAL;
+    if (tide__foreign(L)) /* call_soon_threadsafe is the way in */
+        return TIDE_ETHREAD;
     tide_handle *h = tide__alloc(L, sizeof *h);
     if (!h)
         return TIDE_ENOMEM;
@@ -254,6 +281,8 @@ int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
         *out = NULL;
     if (!loop || tide__seconds_ns(delay, &ns) < 0)
         return TIDE_EINVAL;
+    if (tide__foreign(loop)) /* before reading its clock */
+        return TIDE_ETHREAD;
     return schedule(loop, 0, tide__deadline(tide__loop_now(loop), ns), cb,
                     arg, out);
 }
@@ -271,7 +300,11 @@ int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
 
 int tide_handle_cancel(tide_handle *h)
 {
-    if (!h || h->cancelled || !h->pending)
+    if (!h)
+        return 0;
+    if (tide__foreign(h->loop))
+        return TIDE_ETHREAD;
+    if (h->cancelled || !h->pending)
         return 0;
     h->cancelled = 1;
     if (tide__timer_stop(h->loop, &h->timer)) {
@@ -328,6 +361,8 @@ int tide_loop_destroy(tide_loop *loop)
 {
     if (!loop)
         return 0;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     if (loop->flags & TIDE__L_RUNNING)
         return TIDE_EBUSY;
     tide_loop *L = loop;

@@ -234,12 +234,16 @@ static int get_nowait(tide_queue *q, void **item)
 
 int tide_queue_put_nowait(tide_queue *q, void *item)
 {
-    return q ? put_nowait(q, item) : TIDE_EINVAL;
+    if (!q)
+        return TIDE_EINVAL;
+    return tide__foreign(q->loop) ? TIDE_ETHREAD : put_nowait(q, item);
 }
 
 int tide_queue_get_nowait(tide_queue *q, void **item)
 {
-    return q && item ? get_nowait(q, item) : TIDE_EINVAL;
+    if (!q || !item)
+        return TIDE_EINVAL;
+    return tide__foreign(q->loop) ? TIDE_ETHREAD : get_nowait(q, item);
 }
 
 /* ---- put / get: one pass of CPython's while loop each -------------------- */
@@ -394,9 +398,9 @@ static void join_drop(tide_task *t)
 /* The awaiting task. A queue is bound to the loop it was made on: a task
  * of another loop waiting in it would be woken on the wrong loop (as the
  * other primitives, TIDE_ESTATE: CPython's RuntimeError). */
-static tide_task *awaiter(tide_queue *q, int *err)
+static tide_task *awaiter(tide_queue *q, int *err, const char *call)
 {
-    tide_task *t = tide__current_for_await(err);
+    tide_task *t = tide__current_for_await(err, call);
     if (t && !q) {
         *err = TIDE_EINVAL;
         return NULL;
@@ -409,20 +413,20 @@ static tide_task *awaiter(tide_queue *q, int *err)
     return t;
 }
 
-int tide_queue_put(tide_queue *q, void *item)
+tide_await tide_queue_put(tide_queue *q, void *item)
 {
     int err;
-    tide_task *t = awaiter(q, &err);
-    return t ? put_step(q, t, item) : err;
+    tide_task *t = awaiter(q, &err, "tide_queue_put");
+    return tide__aw(t ? put_step(q, t, item) : err);
 }
 
-int tide_queue_get(tide_queue *q, void **item)
+tide_await tide_queue_get(tide_queue *q, void **item)
 {
     int err;
-    tide_task *t = awaiter(q, &err);
+    tide_task *t = awaiter(q, &err, "tide_queue_get");
     if (!t)
-        return err;
-    return item ? get_step(q, t, item) : TIDE_EINVAL;
+        return tide__aw(err);
+    return tide__aw(item ? get_step(q, t, item) : TIDE_EINVAL);
 }
 
 /* ---- join, task_done, shutdown ------------------------------------------- */
@@ -431,6 +435,8 @@ int tide_queue_task_done(tide_queue *q)
 {
     if (!q)
         return TIDE_EINVAL;
+    if (tide__foreign(q->loop))
+        return TIDE_ETHREAD;
     if (q->unfinished == 0)
         return TIDE_EOVERFLOW; /* "task_done() called too many times" */
     if (--q->unfinished == 0)
@@ -438,22 +444,24 @@ int tide_queue_task_done(tide_queue *q)
     return 0;
 }
 
-int tide_queue_join(tide_queue *q)
+tide_await tide_queue_join(tide_queue *q)
 {
     int err;
-    tide_task *t = awaiter(q, &err);
+    tide_task *t = awaiter(q, &err, "tide_queue_join");
     if (!t)
-        return err;
+        return tide__aw(err);
     if (q->unfinished == 0)
-        return 0;
+        return tide__aw(0);
     q->waiting++;
-    return tide__waitq_wait(&q->joiners, t, &join_ops, NULL);
+    return tide__aw(tide__waitq_wait(&q->joiners, t, &join_ops, NULL));
 }
 
 int tide_queue_shutdown(tide_queue *q, int immediate)
 {
     if (!q)
         return TIDE_EINVAL;
+    if (tide__foreign(q->loop))
+        return TIDE_ETHREAD;
     q->is_shutdown = 1;
     if (immediate) {
         /* the dropped items count as done */
@@ -484,6 +492,8 @@ int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
         return TIDE_EINVAL;
     if (!loop && !(loop = tide_running_loop()))
         return TIDE_ENOLOOP;
+    if (tide__foreign(loop))
+        return TIDE_ETHREAD;
     tide__mem mem;
     tide_queue *q = tide__mem_alloc(loop, sizeof *q, &mem);
     if (!q)

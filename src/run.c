@@ -20,12 +20,19 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
         return TIDE_EINVAL;
     if (tide_running_loop())
         return TIDE_ERUNNING;
-    if (L->flags & TIDE__L_RUNNING)
+    /* The run makes this thread the loop's owner: claim it first, so that
+     * a run under way on another thread is refused without a race. */
+    void *me = tide__thread_id(), *none = NULL;
+    if (!__atomic_compare_exchange_n(&L->runner, &none, me, 0,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return TIDE_EBUSY;
+    __atomic_store_n(&L->owner, me, __ATOMIC_RELAXED);
     tide_task *m;
     int rc = tide_loop_spawn(L, fn, frame, frame_size, NULL, &m);
-    if (rc < 0)
+    if (rc < 0) {
+        __atomic_store_n(&L->runner, NULL, __ATOMIC_RELEASE);
         return rc;
+    }
     tide_task_release(L->main); /* the previous run's, if any */
     L->main = m;
     L->main_err = 0;
@@ -37,7 +44,11 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
 
 int tide_loop_stop(tide_loop *L)
 {
-    if (!L || !(L->flags & TIDE__L_RUNNING))
+    if (!L)
+        return TIDE_ESTATE;
+    if (tide__foreign(L))
+        return TIDE_ETHREAD;
+    if (!(L->flags & TIDE__L_RUNNING))
         return TIDE_ESTATE;
     L->flags |= TIDE__L_STOP;
     return 0;
@@ -96,6 +107,7 @@ int tide__loop_end_run(tide_loop *L)
     L->flags &= ~(unsigned)TIDE__L_RUNNING;
     L->flags |= TIDE__L_FINISHED;
     tide__loop_set_running(L, 0);
+    __atomic_store_n(&L->runner, NULL, __ATOMIC_RELEASE);
     if (L->on_exit)
         L->on_exit(L, L->main, rc, L->on_exit_arg); /* may destroy L */
     return rc;

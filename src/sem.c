@@ -131,12 +131,12 @@ static const tide__wait_ops sem_ops = {
     .describe = sem_wait_describe,
 };
 
-int tide_sem_acquire(tide_sem *sem)
+static int sem_acquire(tide_sem *sem)
 {
     int err;
     if (!sem)
         return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(sem->loop, &err);
+    tide_task *t = tide__sync_task(sem->loop, &err, "tide_sem_acquire");
     if (!t)
         return err;
     if (!tide_sem_locked(sem)) {
@@ -146,10 +146,17 @@ int tide_sem_acquire(tide_sem *sem)
     return tide__waitq_wait(&sem->waiters, t, &sem_ops, NULL);
 }
 
+tide_await tide_sem_acquire(tide_sem *sem)
+{
+    return tide__aw(sem_acquire(sem));
+}
+
 int tide_sem_release(tide_sem *sem)
 {
     if (!sem)
         return TIDE_EINVAL;
+    if (tide__foreign(sem->loop))
+        return TIDE_ETHREAD;
     if (sem->bound >= 0 && sem->value >= sem->bound)
         return TIDE_EOVERFLOW; /* BoundedSemaphore released too many times */
     if (sem->value == INT_MAX)

@@ -53,17 +53,37 @@ static const tide__wait_ops forever_ops = {
     .describe = forever_describe,
 };
 
+static int sleep_slow(double seconds);
+
+/* The plain yield, inline; everything else in sleep_slow. */
+static TIDE__INLINE int sleep_fast(double seconds)
+{
+    /* (the running loop, not t->loop: one dependent load less, 2 ns of a
+     * switch on wasm) */
+    tide_loop *L = tide__running;
+    tide_task *t = L ? L->current : NULL;
+    if (!t || t->msg || !(seconds <= 0)) /* (NaN too: refused there) */
+        return sleep_slow(seconds);
+    if (tide__registered(t)) /* a misuse: refused there */
+        return sleep_slow(seconds);
+    /* A yield: one iteration, no timer; a cancel waits for the next step. */
+    t->status = 0;
+    t->flags &= (uint16_t)~TIDE__UNREG;
+    tide__ready_push(L, &t->run);
+    return TIDE_PENDING;
+}
+
 /* Everything but the plain yield: a sleep with a timer (its stack frame
- * for `ns` would otherwise be paid by every sleep(0)), no task, or a
- * message of the previous await to clear first. */
+ * for `ns` would otherwise be paid by every sleep(0)), no task, a message
+ * of the previous await to clear first, or a misuse to refuse. */
 static TIDE__NOINLINE int sleep_slow(double seconds)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_sleep");
     if (!t)
         return err;
     if (seconds <= 0)
-        return tide_sleep(seconds); /* the message is cleared now */
+        return sleep_fast(seconds); /* the message is cleared now */
     tide_loop *L = t->loop;
     int64_t ns;
     if (tide__delay_ns(seconds, &ns) < 0) {
@@ -82,16 +102,7 @@ static TIDE__NOINLINE int sleep_slow(double seconds)
     return tide__suspend(t, &sleep_ops, NULL);
 }
 
-int tide_sleep(double seconds)
+tide_await tide_sleep(double seconds)
 {
-    /* (the running loop, not t->loop: one dependent load less, 2 ns of a
-     * switch on wasm) */
-    tide_loop *L = tide__running;
-    tide_task *t = L ? L->current : NULL;
-    if (!t || t->msg || !(seconds <= 0)) /* (NaN too: refused there) */
-        return sleep_slow(seconds);
-    /* A yield: one iteration, no timer; a cancel waits for the next step. */
-    t->status = 0;
-    tide__ready_push(L, &t->run);
-    return TIDE_PENDING;
+    return tide__aw(sleep_fast(seconds));
 }

@@ -35,11 +35,13 @@ struct tide_cond {
     const tide__resource *named; /* what reports call it: &res, a barrier */
 };
 
-/* The running loop if `loop` is NULL; NULL (and *err) if there is none. */
+/* The running loop if `loop` is NULL; NULL (and *err) if there is none,
+ * or if it belongs to another thread (TIDE_ETHREAD). */
 tide_loop *tide__sync_loop(tide_loop *loop, int *err);
-/* The current task, if it may wait on a primitive of loop L; else NULL and
- * *err (TIDE_ENOLOOP outside a task, TIDE_ESTATE on another loop). */
-tide_task *tide__sync_task(tide_loop *L, int *err);
+/* The current task, if it may wait on a primitive of loop L in the
+ * awaitable `call`; else NULL and *err (TIDE_ENOLOOP outside a task,
+ * TIDE_ESTATE on another loop or on a misuse). */
+tide_task *tide__sync_task(tide_loop *L, int *err, const char *call);
 
 /* "kind#id" of a registered resource, or just `kind`. */
 const char *tide__res_name(const tide__resource *r, const char *kind,
@@ -49,6 +51,8 @@ tide_task *tide__lock_holder(const tide_lock *l, char *buf, size_t n);
 
 /* ---- lock.c */
 void tide__lock_init(tide_lock *l, tide_loop *L);
+/* tide_lock_acquire, for the awaitable `call` (tide_cond_acquire too). */
+int tide__lock_acquire(tide_lock *lock, const char *call);
 /* Lock.acquire's fast path: takes the lock if it is free and every queued
  * waiter is cancelled. Returns 1 if taken. */
 int tide__lock_try(tide_lock *l);
@@ -75,6 +79,10 @@ struct tide__cwait {
     int (*next)(tide_task *t, tide__cwait *w, int rc);
     /* The loop is destroyed mid-wait: free w and undo its bookkeeping. */
     void (*drop)(tide__cwait *w);
+    /* The task gave the wait up in the step that began it (a misuse): as
+     * drop, but the primitive lives on, so undo what the wait changed in
+     * it (a barrier's count of arrivals). The lock stays released. */
+    void (*withdraw)(tide__cwait *w);
 };
 /* Condition.wait_for(pred) for the current task t, which holds the lock:
  * checks pred first, then waits until it holds. t->wait_out is w while t

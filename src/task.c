@@ -42,6 +42,8 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
         *out = NULL;
     if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
         return TIDE_EINVAL;
+    if (tide__foreign(L))
+        return TIDE_ETHREAD;
     size_t name_len = name ? strlen(name) + 1 : 0;
     size_t size = TIDE__FRAME_OFFSET + frame_size;
     if (size < frame_size || size + name_len < size)
@@ -142,6 +144,8 @@ int tide_task_result(const tide_task *t, void **value)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
@@ -156,6 +160,8 @@ int tide_task_error(const tide_task *t)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
@@ -273,7 +279,7 @@ int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
     t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
     t->wait_ops = ops;
     t->wait_out = out;
-    t->flags |= TIDE__T_WAITING;
+    t->flags = (uint16_t)((t->flags | TIDE__T_WAITING) & ~TIDE__UNREG);
     return TIDE_PENDING;
 }
 
@@ -393,23 +399,41 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
     if (L->debug && t->status == TIDE_ECANCELLED)
         t->flags |= TIDE__T_CANCEL_SEEN;
+    t->flags |= TIDE__UNREG; /* the coroutine runs now */
     return 0;
 }
 
-/* The hooks after a step that suspended the task. */
-static TIDE__NOINLINE void step_suspended_hooks(tide_loop *L, tide_task *t)
+/* The rare ends of a step: the task finished, or suspended with hooks on,
+ * a cancel to deliver, or registered nowhere (a misuse; a step that ends
+ * registered is one too, see misuse.c). */
+static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
 {
-    TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
-                t->wait_ops ? t->wait_ops->what : "yield", 0);
-    if (L->debug)
-        tide__debug_suspended(L, t);
+    if (st != TIDE__SUSPENDED) {
+        if (tide__registered(t))
+            st = tide__step_misused(t, st);
+        task_finish(t, st);
+        return;
+    }
+    if (TIDE__HOOKS_ON(L)) {
+        TIDE__TRACE(L, TIDE_TRACE_SUSPEND, t,
+                    t->wait_ops ? t->wait_ops->what : "yield", 0);
+        if (L->debug)
+            tide__debug_suspended(L, t);
+    }
+    if (t->flags & TIDE__UNREG) {
+        task_finish(t, tide__step_misused(t, st));
+        return;
+    }
+    if (t->flags & TIDE__T_MUST_CANCEL)
+        deliver_cancel(t);
 }
 
 /*
  * One step: the hot path of every task switch. The common case (a yield or
  * a wake-up with nothing to deliver, no trace, no debug mode) costs one
- * test before the coroutine runs and one after; everything else is in
- * step_prepare and step_suspended_hooks.
+ * test before the coroutine runs and one after, which also checks that a
+ * suspended step registered the task somewhere (misuse.c); everything else
+ * is in step_prepare and step_end.
  */
 static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
 {
@@ -424,7 +448,7 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
         if (debug)
             started = tide__host_now(L); /* real time, whatever the clock */
     } else {
-        t->flags = (uint16_t)(flags | TIDE__T_STARTED);
+        t->flags = (uint16_t)(flags | TIDE__T_STARTED | TIDE__UNREG);
     }
     L->current = t;
     L->wake_status = t->status;
@@ -432,14 +456,10 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     L->current = NULL;
     if (debug)
         tide__debug_slow(L, t, tide__host_now(L) - started);
-    if (st != TIDE__SUSPENDED) {
-        task_finish(t, st);
-        return;
-    }
-    if (TIDE__HOOKS_ON(L))
-        step_suspended_hooks(L, t);
-    if (t->flags & TIDE__T_MUST_CANCEL)
-        deliver_cancel(t);
+    /* the common end: suspended, registered, no cancel to deliver, no hooks */
+    if (st != TIDE__SUSPENDED ||
+        (t->flags & (TIDE__UNREG | TIDE__T_MUST_CANCEL)) | TIDE__HOOKS_ON(L))
+        step_end(L, t, st);
 }
 
 static void task_step_entry(tide__runnable *r)
@@ -487,6 +507,8 @@ int tide_task_cancel(tide_task *t, const char *msg)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (t->flags & TIDE__T_DONE)
         return 0;
     tide__msg *m = NULL;
@@ -506,6 +528,8 @@ int tide_task_uncancel(tide_task *t)
 {
     if (!t)
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (t->cancelling > 0 && --t->cancelling == 0)
         t->flags &= (uint16_t)~(TIDE__T_MUST_CANCEL | TIDE__T_CANCEL_SEEN);
     return t->cancelling;
@@ -544,6 +568,7 @@ static const tide__wait_ops join_ops = {
     .drop = join_drop,
     .describe = join_describe,
     .awaited = join_awaited,
+    .withdraw = join_drop,
 };
 
 static void deliver_outcome(tide_task *child, void **out, int *status,
@@ -565,10 +590,10 @@ static void join_fire(tide__waiter *w, tide_task *child)
     tide__wake(t, status, msg);
 }
 
-int tide_join(tide_task *child, void **value)
+int tide__join(tide_task *child, void **value)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_join");
     if (!t)
         return err;
     if (!child || child->loop != t->loop)
@@ -587,6 +612,11 @@ int tide_join(tide_task *child, void **value)
     t->wait.on.waiter.fire = join_fire;
     tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
     return tide__suspend(t, &join_ops, value);
+}
+
+tide_await tide_join(tide_task *child, void **value)
+{
+    return tide__aw(tide__join(child, value));
 }
 
 /* ---- loop teardown ------------------------------------------------------ */

@@ -509,11 +509,11 @@ static void job_run_inline(tide__runnable *r)
 }
 #endif
 
-int tide_to_thread_abandon(tide_thread_fn fn, void *arg, void **result,
-                           tide_thread_abandon_fn abandon)
+static int to_thread(tide_thread_fn fn, void *arg, void **result,
+                     tide_thread_abandon_fn abandon, const char *call)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, call);
     if (!t)
         return err;
     if (!fn)
@@ -556,9 +556,17 @@ int tide_to_thread_abandon(tide_thread_fn fn, void *arg, void **result,
     return tide__suspend(t, &to_thread_ops, result);
 }
 
-int tide_to_thread(tide_thread_fn fn, void *arg, void **result)
+tide_await tide_to_thread_abandon(tide_thread_fn fn, void *arg,
+                                  void **result,
+                                  tide_thread_abandon_fn abandon)
 {
-    return tide_to_thread_abandon(fn, arg, result, NULL);
+    return tide__aw(to_thread(fn, arg, result, abandon,
+                              "tide_to_thread_abandon"));
+}
+
+tide_await tide_to_thread(tide_thread_fn fn, void *arg, void **result)
+{
+    return tide__aw(to_thread(fn, arg, result, NULL, "tide_to_thread"));
 }
 
 int tide_to_thread_inline(void)

@@ -99,7 +99,11 @@ int tide_timeout_enter(tide_timeout **out, double delay)
 
 int tide_timeout_exit(tide_timeout *t, int rc)
 {
-    if (!t || (t->state != T_ENTERED && t->state != T_EXPIRING))
+    if (!t)
+        return TIDE_ESTATE;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
+    if (t->state != T_ENTERED && t->state != T_EXPIRING)
         return TIDE_ESTATE;
     if (t->handle) {
         tide_handle_cancel(t->handle);
@@ -124,6 +128,8 @@ int tide_timeout_reschedule(tide_timeout *t, double when)
 {
     if (!t || isnan(when))
         return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
     if (t->state != T_ENTERED)
         return TIDE_ESTATE;
     return arm(t, when);

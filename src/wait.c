@@ -118,9 +118,10 @@ static int outcome(tide_task *t, tide_task *child, void **value)
 }
 
 /* Checks shared by the single-task waits. */
-static tide_task *await_task_checks(tide_task *child, int *err)
+static tide_task *await_task_checks(tide_task *child, int *err,
+                                    const char *call)
 {
-    tide_task *t = tide__current_for_await(err);
+    tide_task *t = tide__current_for_await(err, call);
     if (!t)
         return NULL;
     if (!child || child->loop != t->loop)
@@ -148,15 +149,15 @@ static int watch_start(tide_task *t, tide_task *child, void **value,
     return tide__suspend(t, &watch_ops, NULL);
 }
 
-int tide_shield(tide_task *child, void **value)
+tide_await tide_shield(tide_task *child, void **value)
 {
     int err;
-    tide_task *t = await_task_checks(child, &err);
+    tide_task *t = await_task_checks(child, &err, "tide_shield");
     if (!t)
-        return err;
+        return tide__aw(err);
     if (child->flags & TIDE__T_DONE)
-        return outcome(t, child, value);
-    return watch_start(t, child, value, 0);
+        return tide__aw(outcome(t, child, value));
+    return tide__aw(watch_start(t, child, value, 0));
 }
 
 /* ---- wait_for ------------------------------------------------------------ */
@@ -223,6 +224,7 @@ static tide_task *wait_for_describe(tide_task *t, char *buf, size_t n)
     return wf->child;
 }
 
+/* (its cancel would reach the awaited task: the drop is what undoes it) */
 static const tide__wait_ops wait_for_ops = {
     .what = "task",
     .cancel = wait_for_cancel,
@@ -230,18 +232,19 @@ static const tide__wait_ops wait_for_ops = {
     .drop = wait_for_drop,
     .describe = wait_for_describe,
     .awaited = wait_for_awaited,
+    .withdraw = wait_for_drop,
 };
 
-int tide_wait_for(tide_task *child, double timeout, void **value)
+static int wait_for(tide_task *child, double timeout, void **value)
 {
     int err;
-    tide_task *t = await_task_checks(child, &err);
+    tide_task *t = await_task_checks(child, &err, "tide_wait_for");
     if (!t)
         return err;
     if (isnan(timeout))
         return TIDE_EINVAL;
     if (isinf(timeout) && timeout > 0)
-        return tide_join(child, value);
+        return tide__join(child, value);
     if (child->flags & TIDE__T_DONE)
         return outcome(t, child, value);
     if (timeout <= 0) {
@@ -267,6 +270,11 @@ int tide_wait_for(tide_task *child, double timeout, void **value)
     tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
     t->wait.on.obj = wf;
     return tide__suspend(t, &wait_for_ops, NULL);
+}
+
+tide_await tide_wait_for(tide_task *child, double timeout, void **value)
+{
+    return tide__aw(wait_for(child, timeout, value));
 }
 
 /* ---- wait ------------------------------------------------------------------ */
@@ -382,11 +390,11 @@ static const tide__wait_ops waitset_ops = {
     .describe = waitset_describe,
 };
 
-int tide_wait(tide_task *const *tasks, size_t n, int return_when,
-              double timeout)
+static int wait_set(tide_task *const *tasks, size_t n, int return_when,
+                    double timeout)
 {
     int err;
-    tide_task *t = tide__current_for_await(&err);
+    tide_task *t = tide__current_for_await(&err, "tide_wait");
     if (!t)
         return err;
     if (!tasks || n == 0 || isnan(timeout) ||
@@ -436,4 +444,10 @@ int tide_wait(tide_task *const *tasks, size_t n, int return_when,
     ws->pending = ws->n;
     t->wait.on.obj = ws;
     return tide__suspend(t, &waitset_ops, NULL);
+}
+
+tide_await tide_wait(tide_task *const *tasks, size_t n, int return_when,
+                     double timeout)
+{
+    return tide__aw(wait_set(tasks, n, return_when, timeout));
 }

@@ -26,6 +26,7 @@ static struct {
     char why[TH_TEXT];
     char log[TH_TEXT];
     char reports[TH_TEXT];
+    char report_messages[TH_TEXT];
     char debug[TH_TEXT];
 
     /* OOM sweep: fail_at = 0 never fails; else the fail_at-th allocation */
@@ -116,6 +117,11 @@ const char *th_reports(void)
     return H.reports;
 }
 
+const char *th_report_messages(void)
+{
+    return H.report_messages;
+}
+
 static const char *debug_kind(int kind)
 {
     static const char *names[] = {"?", "SLOW", "UNRETRIEVED", "LEFTOVER",
@@ -171,6 +177,21 @@ int th_oom_active(void)
     return H.fail_at != 0;
 }
 
+tide_status th_reap(void *frame)
+{
+    struct th_reap *f = frame;
+    TIDE_BEGIN(f);
+    for (f->i = 0; f->i < f->n; f->i++) {
+        if (!f->t[f->i])
+            continue;
+        tide_task_cancel(f->t[f->i], NULL);
+        TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
+        tide_task_release(f->t[f->i]);
+        f->t[f->i] = NULL;
+    }
+    TIDE_END(f);
+}
+
 /* ---- the counting, failing allocator ------------------------------------ */
 
 static void *th_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
@@ -197,12 +218,13 @@ static void th_exception(tide_loop *loop, const char *context, int err,
                          const char *message, tide_task *task, void *arg)
 {
     (void)loop;
-    (void)message;
     (void)task;
     (void)arg;
     const char *name = tide_errname(err);
     append(H.reports, "%s%s:%s", H.reports[0] ? " " : "", context,
            name ? name : "user");
+    append(H.report_messages, "%s:%s: %s\n", context, name ? name : "user",
+           message ? message : "");
 }
 
 /* ---- running cases --------------------------------------------------------- */
@@ -289,6 +311,7 @@ static int start_run(void)
     const th_case *c = &H.cases[H.i];
     H.log[0] = 0;
     H.reports[0] = 0;
+    H.report_messages[0] = 0;
     H.debug[0] = 0;
     H.allocs = 0;
     H.injected = 0;

@@ -66,6 +66,9 @@ const char *th_log_text(void);
 /* Reports that reached the loop's exception handler in this case, as
  * "context:ERRNAME" words separated by spaces. */
 const char *th_reports(void);
+/* The same reports with their messages, one a line:
+ * "context:ERRNAME: message". */
+const char *th_report_messages(void);
 
 /* Debug reports of this case (the debug handler), each "KIND: text" with
  * KIND one of SLOW UNRETRIEVED LEFTOVER OPEN SWALLOWED BLOCKING DEADLOCK,
@@ -73,6 +76,22 @@ const char *th_reports(void);
 const char *th_debug_reports(void);
 /* Whether some debug report of `kind` (TIDE_DEBUG_*) contains `text`. */
 int th_debug_has(int kind, const char *text);
+
+/* A case's cleanup in FINALLY: cancel, await and release the helper tasks
+ * t[0..n) (NULL entries skipped, each set to NULL), so that none still waits
+ * on an object about to be destroyed - when an injected out-of-memory cut
+ * the case short, say. Await it as a sub-coroutine:
+ *     TIDE_AWAIT_CALL_INIT(f, th_reap, &f->reap, .t = f->tasks, .n = 3); */
+struct th_reap {
+    TIDE_FRAME;
+    tide_task **t;
+    size_t n, i;
+    int rc;
+};
+tide_status th_reap(void *frame);
+/* Sets f->reap (a struct th_reap) to reap the array `arr`. */
+#define TH_REAP(f, arr)                                                        \
+    ((f)->reap = (struct th_reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr)})
 
 /* The allocator of the current case (for tests of the allocator itself). */
 size_t th_live_bytes(void);

@@ -29,30 +29,6 @@
             (obj) = NULL;                                                      \
     } while (0)
 
-/* Cancels and awaits the helpers left (see test_lock.c). */
-struct reap {
-    TIDE_FRAME;
-    tide_task **t;
-    size_t n, i;
-    int rc;
-};
-static tide_status reap(void *frame)
-{
-    struct reap *f = frame;
-    TIDE_BEGIN(f);
-    for (f->i = 0; f->i < f->n; f->i++) {
-        if (!f->t[f->i])
-            continue;
-        tide_task_cancel(f->t[f->i], NULL);
-        TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
-        tide_task_release(f->t[f->i]);
-        f->t[f->i] = NULL;
-    }
-    TIDE_END(f);
-}
-#define REAP(f, arr)                                                           \
-    ((f)->reap = (struct reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr)})
-
 /* What the tasks of one case share: the barriers, CPython's nonlocal
  * counters and result lists (as counts). */
 struct shared {
@@ -131,7 +107,7 @@ struct bar01_parties {
     int index;
     uint64_t it;
     void *v[2];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar01_parties(void *frame)
 {
@@ -164,8 +140,8 @@ static tide_status bar01_parties(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -178,7 +154,7 @@ struct bar02_order {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar02_order(void *frame)
 {
@@ -194,8 +170,8 @@ static tide_status bar02_order(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -207,7 +183,7 @@ struct bar02_task_by_task {
     struct shared s;
     tide_task *t[3];
     void *v[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar02_task_by_task(void *frame)
 {
@@ -227,8 +203,8 @@ static tide_status bar02_task_by_task(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -259,7 +235,7 @@ struct bar03_cycles {
     tide_task *t[N];
     void *v[N];
     int seen;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar03_cycles(void *frame)
 {
@@ -276,8 +252,8 @@ static tide_status bar03_cycles(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -289,7 +265,7 @@ struct bar03_draining {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[4];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar03_draining(void *frame)
 {
@@ -306,8 +282,8 @@ static tide_status bar03_draining(void *frame)
     TH_LOG_IS("c-2@0 a-0@1 b-1@1");
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 1); /* filling again */
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -338,7 +314,7 @@ struct bar04_blocked_while_draining {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar04_blocked_while_draining(void *frame)
 {
@@ -354,8 +330,8 @@ static tide_status bar04_blocked_while_draining(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b2), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TH_EQ_INT(tide_barrier_destroy(f->s.b2), 0);
     TIDE_END(f);
@@ -368,7 +344,7 @@ struct bar05_cancel_one {
     struct shared s;
     tide_task *t[4];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar05_cancel_one(void *frame)
 {
@@ -399,8 +375,8 @@ static tide_status bar05_cancel_one(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -457,7 +433,7 @@ struct bar06_reset_waiting {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar06_reset_waiting(void *frame)
 {
@@ -473,8 +449,8 @@ static tide_status bar06_reset_waiting(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -514,7 +490,7 @@ struct bar06_reset_and_wait_again {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N + 1];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar06_reset_and_wait_again(void *frame)
 {
@@ -531,8 +507,8 @@ static tide_status bar06_reset_and_wait_again(void *frame)
     TH_EQ_INT(f->s.r2, N);
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -566,7 +542,7 @@ struct bar07_half_draining {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar07_half_draining(void *frame)
 {
@@ -579,8 +555,8 @@ static tide_status bar07_half_draining(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -620,7 +596,7 @@ struct bar07_half_blocking {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar07_half_blocking(void *frame)
 {
@@ -634,8 +610,8 @@ static tide_status bar07_half_blocking(void *frame)
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -672,7 +648,7 @@ struct bar07_while_draining {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar07_while_draining(void *frame)
 {
@@ -687,8 +663,8 @@ static tide_status bar07_while_draining(void *frame)
     TH_EQ_INT(f->s.r3, N);
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -751,7 +727,7 @@ struct bar08_abort_half {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar08_abort_half(void *frame)
 {
@@ -765,8 +741,8 @@ static tide_status bar08_abort_half(void *frame)
     TH_EQ_INT(f->s.r2, N - N / 2 - 1);
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -801,7 +777,7 @@ struct bar08_abort_on_error {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar08_abort_on_error(void *frame)
 {
@@ -815,8 +791,8 @@ static tide_status bar08_abort_on_error(void *frame)
     TH_EQ_INT(f->s.r2, N - 1);
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -857,7 +833,7 @@ struct bar08_abort_then_reset {
     TIDE_FRAME;
     struct shared s;
     tide_task *t[N];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar08_abort_then_reset(void *frame)
 {
@@ -873,8 +849,8 @@ static tide_status bar08_abort_then_reset(void *frame)
     TH_EQ_INT(f->s.r3, N);
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TH_EQ_INT(tide_barrier_destroy(f->s.b2), 0);
     TIDE_END(f);
@@ -887,7 +863,7 @@ struct bar_bad_input {
     struct shared s;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar_bad_input(void *frame)
 {
@@ -913,8 +889,8 @@ static tide_status bar_bad_input(void *frame)
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_LOG_IS("w-0@1");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }
@@ -926,7 +902,7 @@ struct bar_cancel_blocked {
     struct shared s;
     tide_task *t[3];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status bar_cancel_blocked(void *frame)
 {
@@ -948,8 +924,8 @@ static tide_status bar_cancel_blocked(void *frame)
     TH_LOG_IS("b-1@0 a-0@1 c-cancelled");
     TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_barrier_destroy(f->s.b), 0);
     TIDE_END(f);
 }

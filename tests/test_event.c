@@ -23,30 +23,6 @@ static int cancel_cb(void *task)
     return rc < 0 ? rc : 0;
 }
 
-/* Cancels and awaits the helpers left (see test_lock.c). */
-struct reap {
-    TIDE_FRAME;
-    tide_task **t;
-    size_t n, i;
-    int rc;
-};
-static tide_status reap(void *frame)
-{
-    struct reap *f = frame;
-    TIDE_BEGIN(f);
-    for (f->i = 0; f->i < f->n; f->i++) {
-        if (!f->t[f->i])
-            continue;
-        tide_task_cancel(f->t[f->i], NULL);
-        TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
-        tide_task_release(f->t[f->i]);
-        f->t[f->i] = NULL;
-    }
-    TIDE_END(f);
-}
-#define REAP(f, arr)                                                           \
-    ((f)->reap = (struct reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr)})
-
 /* Waits for the event and logs `tag` (or "<tag>-cancelled"). */
 struct waiter {
     TIDE_FRAME;
@@ -97,7 +73,7 @@ struct ev02_wakes_all {
     TIDE_FRAME;
     tide_event *ev;
     tide_task *t[4];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev02_wakes_all(void *frame)
 {
@@ -117,8 +93,8 @@ static tide_status ev02_wakes_all(void *frame)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
     TH_EQ_INT(tide_event_waiters(f->ev), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }
@@ -128,7 +104,7 @@ struct ev03_ready_order {
     TIDE_FRAME;
     tide_event *ev;
     tide_task *t[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev03_ready_order(void *frame)
 {
@@ -147,8 +123,8 @@ static tide_status ev03_ready_order(void *frame)
     for (int i = 0; i < 3; i++)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }
@@ -159,7 +135,7 @@ struct ev04_clear_with_waiters {
     TIDE_FRAME;
     tide_event *ev;
     tide_task *t[1];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev04_clear_with_waiters(void *frame)
 {
@@ -180,8 +156,8 @@ static tide_status ev04_clear_with_waiters(void *frame)
     TH_EQ_INT(tide_event_waiters(f->ev), 0);
     TH_EQ_INT(tide_task_result(f->t[0], NULL), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }
@@ -192,7 +168,7 @@ struct ev04_clear_then_rewait {
     TIDE_FRAME;
     tide_event *ev;
     tide_task *t[2];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev04_clear_then_rewait(void *frame)
 {
@@ -212,8 +188,8 @@ static tide_status ev04_clear_then_rewait(void *frame)
     TIDE_AWAIT(f, tide_join(f->t[1], NULL));
     TH_LOG_IS("a b");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }
@@ -225,7 +201,7 @@ struct ev05_wait_cancel {
     tide_event *ev;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev05_wait_cancel(void *frame)
 {
@@ -239,8 +215,8 @@ static tide_status ev05_wait_cancel(void *frame)
     TH_EQ_INT(tide_event_waiters(f->ev), 0);
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }
@@ -252,7 +228,7 @@ struct ev05_woken_then_cancelled {
     tide_event *ev;
     tide_task *t[2];
     int errors[2];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev05_woken_then_cancelled(void *frame)
 {
@@ -271,8 +247,8 @@ static tide_status ev05_woken_then_cancelled(void *frame)
     TH_LOG_IS("a-cancelled b");
     TH_EQ_INT(tide_event_waiters(f->ev), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }
@@ -284,7 +260,7 @@ struct ev_bad_input {
     tide_event *ev;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status ev_bad_input(void *frame)
 {
@@ -308,8 +284,8 @@ static tide_status ev_bad_input(void *frame)
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_LOG_IS("w");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
 }

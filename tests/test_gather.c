@@ -770,9 +770,9 @@ static void gather09_bad_args_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_STR(th_reports(), "");
     /* no running task */
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    TH_EQ_INT(tide_gather(&main, 1, 0, NULL, NULL), TIDE_ENOLOOP);
+    TH_EQ_INT(tide_gather(&main, 1, 0, NULL, NULL).tide__rc, TIDE_ENOLOOP);
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    TH_EQ_INT(tide_gather(NULL, 0, 0, NULL, NULL), TIDE_ENOLOOP);
+    TH_EQ_INT(tide_gather(NULL, 0, 0, NULL, NULL).tide__rc, TIDE_ENOLOOP);
 }
 
 /* Futures of another loop: C can make a task of another (not running)

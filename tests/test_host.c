@@ -32,7 +32,7 @@ static int call_outside_task(void *arg)
     (void)arg;
     char *res = NULL;
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    outside_rc = tide_host_call("echo", NULL, &res);
+    outside_rc = tide_host_call("echo", NULL, &res).tide__rc;
     return 0;
 }
 

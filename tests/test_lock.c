@@ -36,32 +36,6 @@ static int cancel_cb(void *task)
     return rc < 0 ? rc : 0;
 }
 
-/* Cleanup run by every case in FINALLY: cancel and await the helpers (all
- * done already unless the case stopped early, e.g. on an injected ENOMEM),
- * so no task still waits on a primitive that is about to be destroyed. */
-struct reap {
-    TIDE_FRAME;
-    tide_task **t;
-    size_t n, i;
-    int rc;
-};
-static tide_status reap(void *frame)
-{
-    struct reap *f = frame;
-    TIDE_BEGIN(f);
-    for (f->i = 0; f->i < f->n; f->i++) {
-        if (!f->t[f->i])
-            continue;
-        tide_task_cancel(f->t[f->i], NULL);
-        TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
-        tide_task_release(f->t[f->i]);
-        f->t[f->i] = NULL;
-    }
-    TIDE_END(f);
-}
-#define REAP(f, arr)                                                           \
-    ((f)->reap = (struct reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr)})
-
 /* Acquires, logs `tag`, yields `hold` times holding the lock, and releases
  * it unless `keep`; logs "<tag>-cancelled" if cancelled. */
 struct locker {
@@ -139,7 +113,7 @@ struct lock01_async_with {
     tide_lock *lock;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock01_async_with(void *frame)
 {
@@ -154,8 +128,8 @@ static tide_status lock01_async_with(void *frame)
     TH_EQ_INT(tide_lock_locked(f->lock), 0);
     TH_LOG_IS("inside-1");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -166,7 +140,7 @@ struct lock02_fifo {
     TIDE_FRAME;
     tide_lock *lock;
     tide_task *t[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock02_fifo(void *frame)
 {
@@ -198,8 +172,8 @@ static tide_status lock02_fifo(void *frame)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
     TH_EQ_INT(tide_lock_waiters(f->lock), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -211,7 +185,7 @@ struct lock03_no_barging {
     tide_lock *lock;
     tide_task *t[4];
     int held;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock03_no_barging(void *frame)
 {
@@ -241,8 +215,8 @@ static tide_status lock03_no_barging(void *frame)
     TIDE_FINALLY(f);
     if (f->held)
         tide_lock_release(f->lock);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -255,7 +229,7 @@ struct lock04_barge_cancelled {
     tide_task *t[1];
     uint64_t it;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock04_barge_cancelled(void *frame)
 {
@@ -280,8 +254,8 @@ static tide_status lock04_barge_cancelled(void *frame)
     TH_EQ_INT(tide_lock_waiters(f->lock), 0);
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -293,7 +267,7 @@ struct lock05_cancel_waiter {
     tide_lock *lock;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock05_cancel_waiter(void *frame)
 {
@@ -310,8 +284,8 @@ static tide_status lock05_cancel_waiter(void *frame)
     TH_EQ_INT(tide_lock_locked(f->lock), 1); /* still main's */
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -348,7 +322,7 @@ struct lock06_cancel_race {
     tide_event *fa;
     tide_task *t[3];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock06_cancel_race(void *frame)
 {
@@ -379,8 +353,8 @@ static tide_status lock06_cancel_race(void *frame)
     TH_EQ_INT(f->rc, 0);
     TH_LOG_IS("A C");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_event_destroy(f->fa), 0);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
@@ -419,7 +393,7 @@ struct lock06_cancel_release_race {
     tide_task *t[3];
     int calls, locks, rc;
     struct trigger tr;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock06_cancel_release_race(void *frame)
 {
@@ -443,8 +417,8 @@ static tide_status lock06_cancel_release_race(void *frame)
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancelled(f->t[2]), 1);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -456,7 +430,7 @@ struct lock07_woken_cancelled {
     tide_lock *lock;
     tide_task *t[2];
     int errors[2];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock07_woken_cancelled(void *frame)
 {
@@ -478,8 +452,8 @@ static tide_status lock07_woken_cancelled(void *frame)
     TH_LOG_IS("w1-cancelled w2");
     TH_EQ_INT(tide_lock_locked(f->lock), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -491,7 +465,7 @@ struct lock07_finished_waiter {
     tide_lock *lock;
     tide_task *t[2];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock07_finished_waiter(void *frame)
 {
@@ -515,8 +489,8 @@ static tide_status lock07_finished_waiter(void *frame)
     /* c started after b's cancel: it barged past the cancelled entry */
     TH_LOG_IS("c b-cancelled");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -555,7 +529,7 @@ static void lock08_after(tide_loop *loop, tide_task *main, int err)
     TH_CHECK(l == NULL);
     TH_EQ_INT(tide_lock_create(loop, &l), 0);
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    TH_EQ_INT(tide_lock_acquire(l), TIDE_ENOLOOP); /* not in a task */
+    TH_EQ_INT(tide_lock_acquire(l).tide__rc, TIDE_ENOLOOP); /* no task */
     TH_EQ_INT(tide_lock_locked(l), 0);
     TH_EQ_INT(tide_lock_destroy(l), 0);
 }
@@ -643,7 +617,7 @@ struct lock_destroy_busy {
     TIDE_FRAME;
     tide_lock *lock;
     tide_task *t[1];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock_destroy_busy(void *frame)
 {
@@ -662,8 +636,8 @@ static tide_status lock_destroy_busy(void *frame)
     TIDE_YIELD(f);
     TH_EQ_INT(tide_lock_waiters(f->lock), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }
@@ -696,7 +670,7 @@ struct lock_counter {
     tide_lock *lock;
     tide_task *t[20];
     int counter;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status lock_counter(void *frame)
 {
@@ -710,8 +684,8 @@ static tide_status lock_counter(void *frame)
     TH_EQ_INT(f->counter, 20);
     TH_EQ_INT(tide_time() > 1.99 && tide_time() < 2.01, 1);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
 }

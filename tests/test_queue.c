@@ -1559,11 +1559,11 @@ static int cb_awaits(void *arg)
 {
     void *item;
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    th_log("get:%s", ename(tide_queue_get(arg, &item)));
+    th_log("get:%s", ename(tide_queue_get(arg, &item).tide__rc));
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    th_log("put:%s", ename(tide_queue_put(arg, IV(1))));
+    th_log("put:%s", ename(tide_queue_put(arg, IV(1)).tide__rc));
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    th_log("join:%s", ename(tide_queue_join(arg)));
+    th_log("join:%s", ename(tide_queue_join(arg).tide__rc));
     return 0;
 }
 

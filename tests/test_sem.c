@@ -28,30 +28,6 @@ static int cancel_cb(void *task)
     return rc < 0 ? rc : 0;
 }
 
-/* Cancels and awaits the helpers left (see test_lock.c). */
-struct reap {
-    TIDE_FRAME;
-    tide_task **t;
-    size_t n, i;
-    int rc;
-};
-static tide_status reap(void *frame)
-{
-    struct reap *f = frame;
-    TIDE_BEGIN(f);
-    for (f->i = 0; f->i < f->n; f->i++) {
-        if (!f->t[f->i])
-            continue;
-        tide_task_cancel(f->t[f->i], NULL);
-        TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
-        tide_task_release(f->t[f->i]);
-        f->t[f->i] = NULL;
-    }
-    TIDE_END(f);
-}
-#define REAP(f, arr)                                                           \
-    ((f)->reap = (struct reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr)})
-
 /* Acquires, logs `tag`, sleeps `hold` seconds (none if 0), and releases
  * if `release` (also on error, like `async with sem`). Logs
  * "<tag>-cancelled" when cancelled. */
@@ -117,7 +93,7 @@ struct sem02_acquire {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[4];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem02_acquire(void *frame)
 {
@@ -151,8 +127,8 @@ static tide_status sem02_acquire(void *frame)
     TIDE_AWAIT(f, tide_gather(f->t, 4, 0, NULL, NULL));
     TH_LOG_IS("1 2 3 4");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -165,7 +141,7 @@ struct sem03_locked_fifo {
     tide_task *t[1];
     uint64_t it;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem03_locked_fifo(void *frame)
 {
@@ -190,8 +166,8 @@ static tide_status sem03_locked_fifo(void *frame)
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -228,7 +204,7 @@ struct sem04_fifo_twice {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem04_fifo_twice(void *frame)
 {
@@ -243,8 +219,8 @@ static tide_status sem04_fifo_twice(void *frame)
     TH_LOG_IS("c1_1 c2_1 c3_1 c1_2 c2_2 c3_2");
     TH_EQ_INT(tide_sem_value(f->sem), 1);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -271,7 +247,7 @@ struct sem04_back_of_queue {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem04_back_of_queue(void *frame)
 {
@@ -287,8 +263,8 @@ static tide_status sem04_back_of_queue(void *frame)
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, NULL, NULL));
     TH_LOG_IS("1 2 3 4");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -300,7 +276,7 @@ struct sem05_cancel_first {
     tide_sem *sem;
     tide_task *t[3];
     int errors[3];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem05_cancel_first(void *frame)
 {
@@ -322,8 +298,8 @@ static tide_status sem05_cancel_first(void *frame)
     TH_EQ_INT(f->errors[0], TIDE_ECANCELLED);
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -334,7 +310,7 @@ struct sem06_cancel_before_awoken {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[4];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem06_cancel_before_awoken(void *frame)
 {
@@ -359,8 +335,8 @@ static tide_status sem06_cancel_before_awoken(void *frame)
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancelled(f->t[3]), 1);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -370,7 +346,7 @@ struct sem06_no_hang {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[2];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem06_no_hang(void *frame)
 {
@@ -388,8 +364,8 @@ static tide_status sem06_no_hang(void *frame)
     TH_EQ_INT(tide_task_done(f->t[1]), 1);
     TH_EQ_INT(tide_task_result(f->t[1], NULL), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -402,7 +378,7 @@ struct sem07_woken_cancelled {
     tide_sem *sem;
     tide_task *t[2];
     int errors[2];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem07_woken_cancelled(void *frame)
 {
@@ -423,8 +399,8 @@ static tide_status sem07_woken_cancelled(void *frame)
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     TH_EQ_INT(tide_sem_locked(f->sem), 1);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -459,7 +435,7 @@ struct sem07_no_hang {
     tide_task *t[2];
     int errors[2];
     int held;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem07_no_hang(void *frame)
 {
@@ -481,8 +457,8 @@ static tide_status sem07_no_hang(void *frame)
     TIDE_FINALLY(f);
     if (f->held)
         tide_sem_release(f->sem);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -493,7 +469,7 @@ struct sem07_acquire_cancel {
     tide_sem *sem;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem07_acquire_cancel(void *frame)
 {
@@ -510,8 +486,8 @@ static tide_status sem07_acquire_cancel(void *frame)
     TIDE_TRY(f, tide_sem_release(f->sem));
     TH_EQ_INT(tide_sem_value(f->sem), 1);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -583,7 +559,7 @@ struct sem08_wake_many {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[4];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem08_wake_many(void *frame)
 {
@@ -603,8 +579,8 @@ static tide_status sem08_wake_many(void *frame)
         TIDE_AWAIT(f, tide_gather(f->t, 4, 0, NULL, NULL));
     TH_LOG_IS("1 2 3 4");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }
@@ -663,7 +639,7 @@ struct sem_bad_input {
     tide_sem *sem, *big;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem_bad_input(void *frame)
 {
@@ -691,8 +667,8 @@ static tide_status sem_bad_input(void *frame)
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_LOG_IS("w");
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TH_EQ_INT(tide_sem_destroy(f->big), 0);
     TIDE_END(f);
@@ -704,7 +680,7 @@ struct sem_limit {
     TIDE_FRAME;
     tide_sem *sem;
     tide_task *t[10];
-    struct reap reap;
+    struct th_reap reap;
 };
 static tide_status sem_limit(void *frame)
 {
@@ -723,8 +699,8 @@ static tide_status sem_limit(void *frame)
     TH_CHECK(tide_time() > 3.99 && tide_time() < 4.01);
     TH_EQ_INT(tide_sem_value(f->sem), 3);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TH_REAP(f, f->t);
+    TIDE_AWAIT_CALL(f, th_reap, &f->reap);
     TH_EQ_INT(tide_sem_destroy(f->sem), 0);
     TIDE_END(f);
 }

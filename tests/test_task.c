@@ -457,7 +457,7 @@ static void task04_badjoin_after(tide_loop *loop, tide_task *main, int err)
     (void)loop;
     TH_EQ_INT(err, 0);
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    TH_EQ_INT(tide_join(main, NULL), TIDE_ENOLOOP); /* not in a task */
+    TH_EQ_INT(tide_join(main, NULL).tide__rc, TIDE_ENOLOOP); /* no task */
     TH_EQ_INT(tide_task_result(main, NULL), 0);
 }
 

@@ -34,6 +34,7 @@
 #define THREADS 1
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 #endif
 
@@ -322,7 +323,7 @@ static void bad_input_after(tide_loop *L, tide_task *main, int err)
     (void)err;
     /* outside any task */
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    TH_EQ_INT(tide_to_thread(double_it, NULL, NULL), TIDE_ENOLOOP);
+    TH_EQ_INT(tide_to_thread(double_it, NULL, NULL).tide__rc, TIDE_ENOLOOP);
 }
 
 /* Many calls at once: all complete with their own results, on at most
@@ -1012,6 +1013,181 @@ static tide_status destroy_running(void *frame)
 }
 #endif /* NATIVE */
 
+/* ---- threads that do not own the loop: TIDE_ETHREAD --------------------- */
+
+#if THREADS
+/* A function on a pool thread tries what only the loop's thread may do:
+ * each call fails with TIDE_ETHREAD and changes nothing (under TSan: no
+ * race either, since nothing but the loop's owner is read), while
+ * tide_call_soon_threadsafe works. */
+struct theirs {
+    tide_loop *L;
+    tide_lock *lock;   /* held by the loop's main task */
+    tide_event *ev;
+    tide_queue *q;
+    tide_sem *sem;
+    tide_task *sleeper;
+    int rc[16], n, threadsafe;
+};
+
+struct idle {
+    TIDE_FRAME;
+};
+static tide_status idle(void *frame)
+{
+    struct idle *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(10));
+    TIDE_END(f);
+}
+
+static int meddle(void *arg, void **result)
+{
+    struct theirs *o = arg;
+    tide_lock *l2 = NULL;
+    tide_task *t2 = NULL;
+    int n = 0;
+    (void)result;
+    o->rc[n++] = tide_lock_release(o->lock);
+    o->rc[n++] = tide_call_soon(o->L, log_cb, "soon", NULL);
+    o->rc[n++] = tide_call_later(o->L, 0, log_cb, "later", NULL);
+    o->rc[n++] = tide_event_set(o->ev);
+    o->rc[n++] = tide_queue_put_nowait(o->q, VAL(1));
+    o->rc[n++] = tide_sem_release(o->sem);
+    o->rc[n++] = tide_task_cancel(o->sleeper, NULL);
+    o->rc[n++] = tide_task_result(o->sleeper, NULL);
+    o->rc[n++] = tide_loop_spawn(o->L, idle, &(struct idle){0},
+                                 sizeof(struct idle), "intruder", &t2);
+    o->rc[n++] = tide_lock_create(o->L, &l2);
+    o->rc[n++] = tide_loop_set_debug(o->L, 1);
+    o->rc[n++] = tide_loop_stop(o->L);
+    o->rc[n++] = tide_loop_destroy(o->L);
+    o->n = n;
+    if (l2 || t2)
+        o->n = -1; /* something was made: the case fails */
+    o->threadsafe = tide_call_soon_threadsafe(o->L, log_cb, "threadsafe");
+    return 0;
+}
+
+struct foreign_calls {
+    TIDE_FRAME;
+    struct theirs o;
+    int i;
+};
+static tide_status foreign_calls(void *frame)
+{
+    struct foreign_calls *f = frame;
+    TIDE_BEGIN(f);
+    f->o.L = tide_running_loop();
+    TIDE_TRY(f, tide_lock_create(NULL, &f->o.lock));
+    TIDE_TRY(f, tide_event_create(NULL, &f->o.ev));
+    TIDE_TRY(f, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 0, NULL, &f->o.q));
+    TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->o.sem));
+    TIDE_TRY(f, tide_spawn(idle, &(struct idle){0}, sizeof(struct idle),
+                           "sleeper", &f->o.sleeper));
+    TIDE_AWAIT(f, tide_lock_acquire(f->o.lock));
+    TIDE_AWAIT(f, tide_to_thread(meddle, &f->o, NULL));
+    TH_EQ_INT(f->o.n, 13);
+    for (f->i = 0; f->i < f->o.n; f->i++)
+        th_eq_int(f->o.rc[f->i], TIDE_ETHREAD, "call", "TIDE_ETHREAD",
+                  __FILE__, f->i);
+    TH_EQ_INT(f->o.threadsafe, 0);
+    TH_EQ_INT(tide_lock_locked(f->o.lock), 1);
+    TH_EQ_INT(tide_event_is_set(f->o.ev), 0);
+    TH_EQ_INT(tide_queue_size(f->o.q), 0);
+    TH_EQ_INT(tide_sem_value(f->o.sem), 0);
+    TH_EQ_INT(tide_task_cancelling(f->o.sleeper), 0);
+    TH_EQ_INT(tide_loop_debug(f->o.L), 0);
+    TH_EQ_INT(tide_loop_pending_tasks(f->o.L), 2);
+    TIDE_YIELD(f);
+    TIDE_YIELD(f);
+    TH_LOG_IS("threadsafe");
+    TIDE_FINALLY(f);
+    if (f->o.sleeper)
+        tide_task_cancel(f->o.sleeper, NULL);
+    tide_task_release(f->o.sleeper);
+    if (tide_lock_locked(f->o.lock))
+        tide_lock_release(f->o.lock);
+    tide_lock_destroy(f->o.lock);
+    tide_event_destroy(f->o.ev);
+    tide_queue_destroy(f->o.q);
+    tide_sem_destroy(f->o.sem);
+    TIDE_END(f);
+}
+#endif /* THREADS */
+
+#if NATIVE
+/* Who owns a loop: the thread that made it, until another thread runs
+ * it; while a run is under way, no other thread can start one. */
+struct tiny {
+    TIDE_FRAME;
+};
+static int hold_run, run_held;
+static tide_status tiny(void *frame)
+{
+    (void)frame;
+    if (load(&hold_run)) { /* the concurrent case: hold the run */
+        store(&run_held, 1);
+        gate_wait();
+    }
+    return 0;
+}
+
+struct elsewhere {
+    tide_loop *L;
+    int run_rc, destroy_rc, destroy;
+};
+static void *run_elsewhere(void *arg)
+{
+    struct elsewhere *e = arg;
+    e->run_rc = tide_loop_run(e->L, tiny, &(struct tiny){TIDE__FRAME_INIT},
+                              sizeof(struct tiny), NULL);
+    if (e->destroy)
+        e->destroy_rc = tide_loop_destroy(e->L);
+    return NULL;
+}
+
+struct ownership {
+    TIDE_FRAME;
+};
+static tide_status ownership(void *frame)
+{
+    struct ownership *f = frame;
+    tide_loop *L;
+    pthread_t a, b, c;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_loop_create(&L, NULL, NULL));
+    TH_EQ_INT(tide_loop_set_virtual_clock(L, 1), 0); /* made here: ours */
+    /* run on thread a: a owns it from then on */
+    store(&hold_run, 0);
+    struct elsewhere ea = {L, 1, 1, 0};
+    if (pthread_create(&a, NULL, run_elsewhere, &ea) != 0)
+        TIDE_THROW(f, TIDE_EHOST);
+    pthread_join(a, NULL);
+    TH_EQ_INT(ea.run_rc, 0);
+    TH_EQ_INT(tide_loop_set_debug(L, 1), TIDE_ETHREAD);
+    TH_EQ_INT(tide_loop_destroy(L), TIDE_ETHREAD);
+    /* run on b, held inside its main task; c cannot start a run meanwhile */
+    gate_close();
+    store(&hold_run, 1);
+    store(&run_held, 0);
+    struct elsewhere eb = {L, 1, 1, 1}, ec = {L, 1, 1, 0};
+    if (pthread_create(&b, NULL, run_elsewhere, &eb) != 0)
+        TIDE_THROW(f, TIDE_EHOST);
+    while (!load(&run_held))
+        sched_yield();
+    if (pthread_create(&c, NULL, run_elsewhere, &ec) != 0)
+        TIDE_THROW(f, TIDE_EHOST);
+    pthread_join(c, NULL);
+    TH_EQ_INT(ec.run_rc, TIDE_EBUSY);
+    gate_open();
+    pthread_join(b, NULL);
+    TH_EQ_INT(eb.run_rc, 0);
+    TH_EQ_INT(eb.destroy_rc, 0); /* b, its owner, destroyed it */
+    TIDE_END(f);
+}
+#endif /* NATIVE */
+
 static const th_case cases[] = {
     TH_CASE("to_thread: blocking_operation(21) -> 42; the await yields",
             basic),
@@ -1049,6 +1225,9 @@ static const th_case cases[] = {
     TH_CASE("to_thread: with the virtual clock, time still moves on while "
             "a call blocks",
             virtual_jump),
+    TH_CASE("threads: calls on a loop from a thread that does not own it "
+            "fail with TIDE_ETHREAD and change nothing",
+            foreign_calls),
 #endif
 #if NATIVE
     TH_CASE("to_thread: thread creation fails: TIDE_EHOST, or wait for the "
@@ -1060,6 +1239,9 @@ static const th_case cases[] = {
     TH_CASE("to_thread: destroying a loop waits for a given-up call and "
             "abandons its result",
             destroy_running),
+    TH_CASE("threads: a loop belongs to the thread that made it or runs it; "
+            "a second run from another thread is refused",
+            ownership),
 #endif
 };
 

@@ -1727,11 +1727,11 @@ static int await_outside(void *arg)
 {
     struct outside *o = arg;
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    o->wait_rc = tide_wait(&o->t, 1, TIDE_ALL_COMPLETED, INFINITY);
+    o->wait_rc = tide_wait(&o->t, 1, TIDE_ALL_COMPLETED, INFINITY).tide__rc;
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    o->wait_for_rc = tide_wait_for(o->t, 1, NULL);
+    o->wait_for_rc = tide_wait_for(o->t, 1, NULL).tide__rc;
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
-    o->shield_rc = tide_shield(o->t, NULL);
+    o->shield_rc = tide_shield(o->t, NULL).tide__rc;
     o->ran = 1;
     return 0;
 }

@@ -40,6 +40,7 @@ export type TideCErrorName =
   | 'TIDE_EOVERFLOW'
   | 'TIDE_EHOST'
   | 'TIDE_EGROUP'
+  | 'TIDE_ETHREAD'
   /** a program's own code, TIDE_EUSER (-1000) or below */
   | 'TIDE_EUSER';
 

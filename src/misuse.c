@@ -1,0 +1,165 @@
+/*
+ * misuse.c - what happens when a program breaks the coroutine protocol in a
+ * way the compiler could not stop (tide.h, rules 1-7).
+ *
+ * The step sets TIDE__T_UNREGISTERED before the coroutine runs; every
+ * registration of the task (a wait or a yield) clears it. So an awaitable
+ * that finds it clear was called after another one whose result did not go
+ * to TIDE_AWAIT, and a step that finishes with it clear (or suspends with
+ * it set) left a registration nobody will consume (or none at all).
+ * Either way the registration is withdrawn - the task leaves the wait as a
+ * cancelled waiter would, handing on what it was given, and leaves the
+ * ready queue - and the task gets TIDE_ESTATE with a message saying what
+ * happened, which also goes to the exception handler at once: a program
+ * that never reads the task's error still hears of it.
+ *
+ * TIDE_AWAIT_CALL's checks (a re-created sub-coroutine frame, nesting
+ * deeper than TIDE_MAX_CALL_DEPTH) end here too.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+#define MISUSE_CONTEXT "coroutine misuse"
+
+/* What the task is registered on, for the message: "sleep until 1.000 s",
+ * "lock#2 held by Task-1", "a yield (tide_sleep(0))". */
+static void describe_registration(tide_task *t, char *buf, size_t n)
+{
+    const tide__wait_ops *ops = t->wait_ops;
+    if (!ops)
+        snprintf(buf, n, "a yield (tide_sleep(0))");
+    else if ((t->flags & TIDE__T_WAITING) && ops->describe)
+        ops->describe(t, buf, n);
+    else
+        snprintf(buf, n, "%s%s", ops->what,
+                 (t->flags & TIDE__T_WAITING) ? "" : " (already woken)");
+}
+
+/* Undo the registration the running step made: the task neither waits nor
+ * is ready afterwards, and the object it waited on is as if a waiter had
+ * been cancelled (what it was handed goes to the next one). */
+static void withdraw(tide_task *t)
+{
+    tide_loop *L = t->loop;
+    const tide__wait_ops *ops = t->wait_ops;
+    if (ops && ops->withdraw) {
+        ops->withdraw(t);
+    } else if (ops) {
+        int taken = 0;
+        if ((t->flags & TIDE__T_WAITING) && ops->cancel)
+            taken = ops->cancel(t, NULL);
+        if (ops->resume)
+            ops->resume(t, TIDE_ECANCELLED); /* never waits again: see
+                                                 tide__wait_ops.withdraw */
+        else if (!taken && ops->drop)
+            ops->drop(t);
+    }
+    t->flags = (uint16_t)((t->flags & ~TIDE__T_WAITING) | TIDE__UNREG);
+    t->wait_ops = NULL;
+    t->wait_out = NULL;
+    t->status = 0;
+    tide__ready_remove(L, &t->run);
+    tide__msg_set(L, &t->msg, NULL);
+}
+
+/* Give t the message `text` and tell the exception handler now. */
+static int misuse(tide_task *t, const char *text)
+{
+    tide__set_message(t, text);
+    tide__report(t->loop, MISUSE_CONTEXT, TIDE_ESTATE, t->msg, t);
+    return TIDE_ESTATE;
+}
+
+int tide__await_refused(tide_task *t, const char *call)
+{
+    char what[200], text[400];
+    describe_registration(t, what, sizeof what);
+    withdraw(t);
+    snprintf(text, sizeof text,
+             "%s called while the task already waits on %s: an awaitable's "
+             "result must go to TIDE_AWAIT (that earlier call is undone)",
+             call, what);
+    return misuse(t, text);
+}
+
+tide_task *tide__await_begin(tide_task *t, int *err, const char *call)
+{
+    if (tide__registered(t)) {
+        *err = tide__await_refused(t, call);
+        return NULL;
+    }
+    tide__clear_message(t); /* a new await: no stale message travels on */
+    return t;
+}
+
+int tide__step_misused(tide_task *t, int st)
+{
+    tide_loop *L = t->loop;
+    char what[200], text[480];
+    if (st != TIDE__SUSPENDED)
+        describe_registration(t, what, sizeof what);
+    L->current = t; /* the wait's hooks may act for t */
+    withdraw(t);
+    L->current = NULL;
+    if (st == TIDE__SUSPENDED) {
+        return misuse(t, "the task's step returned 'suspended' without "
+                         "waiting on anything, so it would never run again: "
+                         "a coroutine returns only through the TIDE_ macros, "
+                         "and TIDE_AWAIT takes only awaitables");
+    }
+    const char *name = tide_errname(st);
+    snprintf(text, sizeof text,
+             "the task %s%s while it still waited on %s: an awaitable was "
+             "called outside TIDE_AWAIT (its result must go to TIDE_AWAIT; "
+             "the wait is undone)",
+             st < 0 ? "failed with " : "finished",
+             st < 0 ? (name ? name : "a user error") : "", what);
+    return misuse(t, text);
+}
+
+/* ---- TIDE_AWAIT_CALL -------------------------------------------------- */
+
+int tide__call_refused(const char *file, int line)
+{
+    tide_loop *L = tide__running;
+    if (!L)
+        return TIDE_ENOLOOP; /* a coroutine called outside any loop */
+    L->call_room++; /* the macro counted this call before refusing it */
+    tide_task *t = L->current;
+    if (!t)
+        return TIDE_ENOLOOP;
+    char text[400];
+    snprintf(text, sizeof text,
+             "TIDE_AWAIT_CALL at %s:%d nests deeper than %d calls "
+             "(TIDE_MAX_CALL_DEPTH): each level costs C stack on every "
+             "resume",
+             file, line, TIDE_MAX_CALL_DEPTH);
+    return misuse(t, text);
+}
+
+int tide__call_restarted(const char *file, int line)
+{
+    tide_task *t = tide__current();
+    if (!t)
+        return TIDE_ENOLOOP;
+    char text[400];
+    snprintf(text, sizeof text,
+             "TIDE_AWAIT_CALL at %s:%d resumed a sub-coroutine frame that is "
+             "not suspended: it was made anew (a compound literal or a "
+             "local?) and would start over; keep it in the caller's frame",
+             file, line);
+    return misuse(t, text);
+}
+
+/* For C++ and pre-C11 code, which cannot read tide__running inline. */
+int tide__call_enter(void)
+{
+    tide_loop *L = tide__running;
+    return L && --L->call_room >= 0;
+}
+
+void tide__call_leave(void)
+{
+    tide__running->call_room++;
+}
