@@ -1284,10 +1284,23 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 2, NULL)
 #define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
 
-/* Evaluate a non-suspending call; a negative result is raised. */
+/* Evaluate a non-suspending call; a negative result is raised. Given an
+ * awaitable, it stops the compile with a message saying what to write. */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) &&                      \
+    __STDC_VERSION__ >= 201112L
+#define TIDE__NOT_AWAITABLE(call)                                              \
+    _Static_assert(!_Generic((call), tide_await: 1, default: 0),               \
+                   "TIDE_TRY(f, call) got an awaitable: write "                \
+                   "TIDE_AWAIT(f, call) to await it");
+#define TIDE__INT_RESULT(call) _Generic((call), tide_await: 0, default: (call))
+#else
+#define TIDE__NOT_AWAITABLE(call)
+#define TIDE__INT_RESULT(call) (call)
+#endif
 #define TIDE_TRY(f, call)                                                      \
     do {                                                                       \
-        int tide__rc_ = (call);                                                \
+        TIDE__NOT_AWAITABLE(call)                                              \
+        int tide__rc_ = TIDE__INT_RESULT(call);                                \
         if (tide__rc_ < 0)                                                     \
             TIDE__RAISE_AS(f, tide__rc_, 0, NULL);                             \
     } while (0)

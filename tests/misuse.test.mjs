@@ -53,9 +53,10 @@ function compile(compiler, body) {
   return { status: r.status, stderr: r.stderr };
 }
 
-// [what, line, C only]
+// [what, line, C only, what the error must say]
 const REFUSED = [
-  ['TIDE_TRY on an awaitable', 'TIDE_TRY(f, tide_sleep(1.0));'],
+  ['TIDE_TRY on an awaitable', 'TIDE_TRY(f, tide_sleep(1.0));', false,
+    /TIDE_TRY\(f, call\) got an awaitable: write TIDE_AWAIT\(f, call\) to await it|tide_await/],
   ['an awaitable assigned to an int', 'f->rc = tide_join(f->t, &f->v);'],
   ['an awaitable compared', 'if (tide_sleep(1) < 0) TIDE_THROW(f, TIDE_EUSER);'],
   ['an awaitable as an int initialiser', 'int rc = tide_queue_get(f->q, &f->v); (void)rc;'],
@@ -72,11 +73,13 @@ const CLEAN = [
 
 assert.ok(COMPILERS.length > 0, 'no C compiler found');
 for (const c of COMPILERS) {
-  for (const [what, body, cOnly] of REFUSED) {
+  for (const [what, body, cOnly, says] of REFUSED) {
     if (cOnly && c.cxx) continue;
     test(`${c.name} refuses ${what}`, () => {
       const r = compile(c, body);
       assert.notEqual(r.status, 0, `compiled:\n${body}`);
+      // C says what to write instead (C++ has no _Generic: a type error)
+      if (says) assert.match(r.stderr, c.cxx ? says : new RegExp(says.source.split('|')[0]), r.stderr);
       // the error, or the expansion of the macro it is in, names the line
       assert.match(r.stderr, /error/, r.stderr);
       assert.match(r.stderr, new RegExp(`\\.c:${BODY_LINE}:\\d+: (error|note)`), r.stderr);
