@@ -412,8 +412,8 @@ test('an AbortSignal cancels the main task, with its reason', async () => {
 test('a signal aborted before the start: main() never runs', async () => {
   const { run, out, err } = start(['sleep', '1'], { signal: AbortSignal.abort(new Error('too late')) });
   const e = await rejection(run.result);
-  assert.equal(e.code, 'TIDE_ECANCELLED');
-  assert.equal(e.tideMessage, 'too late');
+  assert.ok(e instanceof tide.TideError);
+  assert.deepEqual([e.code, e.errno, e.message, e.tideMessage], ['TIDE_ECANCELLED', -1, 'cancelled: too late', 'too late']);
   assert.deepEqual([out, err], [[], []]);
 });
 

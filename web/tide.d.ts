@@ -1,8 +1,9 @@
 // tide.d.ts - types of the JavaScript API of Tide (the npm package
 // "tide-wasm"); the implementation is tide.mjs. The package is an ES
-// module: from CommonJS, load it with `await import('tide-wasm')` (README,
-// "TypeScript").
+// module: from CommonJS, `await import('tide-wasm')` loads it on every
+// Node, require() on Node 20.19 and 22.12 or later (README, "TypeScript").
 
+// (examples.d.ts is generated beside this file in dist/ by tools/make-dist.mjs)
 import type { ExampleName } from './examples.js';
 export type { ExampleName };
 

@@ -461,7 +461,9 @@ function checkOptions(o) {
 
 // The TideError of a C error: a run's outcome, or one error of a
 // TIDE_EGROUP's list (both come shaped alike from emscripten.js, with the
-// children's errors in `errors`). The one place that makes them.
+// children's errors in `errors`), or a cancel before main() ran. The one
+// place that makes them; the JS side's own errors (TIDE_LOAD_FAILED ...)
+// are made with the constructor.
 function tideErrorOf(report, exitCode) {
   const code = report.name ?? (report.error <= -1000 ? 'TIDE_EUSER' : `TIDE_E${-report.error}`);
   const message = report.message ? `${report.text}: ${report.message}` : report.text;
@@ -555,7 +557,8 @@ export class TideRun {
     const failed = new Promise((_, reject) => {
       instantiated = reject;
     });
-    // What the glue is given: Module's documented settings and hooks, and
+    // What the glue is given: settings and hooks its runtime reads from the
+    // object (Emscripten's INCOMING_MODULE_JS_API lists them), and
     // Tide's own (onTide*, tide*: src/host/emscripten.js and calls.js).
     const Module = {
       noInitialRun: true,
@@ -620,13 +623,9 @@ export class TideRun {
       throw loadError(`${this.program.name} was not linked with Tide's JS host library (build it with tide-emcc)`);
     this.#live = true;
     if (this.#earlyCancel !== undefined) {
-      const msg = this.#earlyCancel;
-      this.#settleError(
-        new TideError('TIDE_ECANCELLED', msg ? `cancelled: ${msg}` : 'cancelled', {
-          errno: -1,
-          tideMessage: msg,
-        })
-      );
+      // as the C side would report it (tide_strerror(TIDE_ECANCELLED))
+      const message = this.#earlyCancel;
+      this.#settleError(tideErrorOf({ error: -1, name: 'TIDE_ECANCELLED', text: 'cancelled', message, task: null }, null));
       return;
     }
     this.state = 'running';

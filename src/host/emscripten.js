@@ -100,12 +100,17 @@ addTideLibrary({
         TideHost.depth--;
       }
     },
-    // exit() throws the runtime's ExitStatus (its `status` the program's);
-    // anything else is a crash: a trap, abort(), a bug.
+    // exit() throws the runtime's ExitStatus (its `status` the program's):
+    // the program is over, nothing more to unwind. Anything else is a
+    // crash: a trap, abort(), a bug; without an embedder to tell, it goes
+    // on up, as the runtime would send it.
     caught: function (e) {
-      var hook = e && e.name === 'ExitStatus' ? Module['onTideExitCall'] : Module['onTideCrash'];
-      if (typeof hook !== 'function') throw e;
-      hook(e && e.name === 'ExitStatus' ? e.status : e);
+      if (e && e.name === 'ExitStatus') {
+        if (typeof Module['onTideExitCall'] === 'function') Module['onTideExitCall'](e.status);
+        return;
+      }
+      if (typeof Module['onTideCrash'] !== 'function') throw e;
+      Module['onTideCrash'](e);
     },
 
     turn: function (L, kind) {
