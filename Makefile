@@ -36,7 +36,7 @@ EM_CFLAGS     := $(CFLAGS_COMMON) -O2
 EM_LDFLAGS    := --js-library src/host/emscripten.js \
                  --js-library src/host/calls.js -sMODULARIZE \
                  -sEXPORT_ES6 -sENVIRONMENT=web,worker \
-                 -sEXPORT_NAME=createTide -sEXPORTED_RUNTIME_METHODS=ENV \
+                 -sEXPORT_NAME=createTide -sEXPORTED_RUNTIME_METHODS=ENV,callMain \
                  -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432
 # Emscripten with pthreads: to_thread on Web Workers. It only loads in a
 # cross-origin isolated page (SharedArrayBuffer), so a loader picks
@@ -164,7 +164,7 @@ build/dist.stamp: tools/make-dist.mjs tools/tide-emcc $(wildcard tools/lint/*.mj
                   $(EM_JS_LIBS) Makefile \
                   $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES))) \
                   $(addprefix build/em-mt/,$(addsuffix .mjs,$(EM_MT_EXAMPLES)))
-	node tools/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
+	EMCC="$(EMCC)" node tools/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
 	    --link-flags "$(EM_LINK_FLAGS)" --threads-examples "$(EM_MT_EXAMPLES)" \
 	    --threads-link-flags "$(EM_MT_LINK_FLAGS)"
 	@touch $@

@@ -958,10 +958,11 @@ int tide_queue_full(const tide_queue *q);
  */
 
 /*
- * Awaitable: calls the JS function `name` that the embedder registered in
- * Module.tideFunctions, a plain object
- *     { name: async (arg, { signal }) => result }
- * (createTide({ tideFunctions: {...} }) fills it). `arg_json` is a JSON
+ * Awaitable: calls the JS function `name` that the page or Node program
+ * running this one gave to the JS API, in the `functions` option of
+ * start():
+ *     program.start({ functions: { name: async (arg, { signal }) => result } })
+ * (README, "JavaScript"). `arg_json` is a JSON
  * text parsed into `arg` (NULL passes undefined); `signal` is an
  * AbortSignal that fires if the task stops waiting (from a JS job of its
  * own, never inside a loop turn). The function is called at once, inside

@@ -1,6 +1,6 @@
 // browser-api.test.mjs - the package's JS API (dist/tide.mjs) in headless
 // Chromium, from a page served by web/serve.mjs: results and rejections
-// with Tide's error names (a task group's with each child's error), cancel
+// as TideErrors (a task group's with each child's error), cancel
 // through an AbortSignal, streaming, the trace order (the same as in Node),
 // loading from URLs, bytes and modules, and bad input (a missing or corrupt
 // .wasm, a torn-down instance).
@@ -49,7 +49,7 @@ function inPage(fn, arg) {
       const f = new Function(`return (${src});`)(); // eslint-disable-line no-new-func
       const describe = (e) => ({
         isTideError: e instanceof globalThis.tide.TideError,
-        name: e.name, message: e.message, code: e.code, tideMessage: e.tideMessage,
+        name: e.name, code: e.code, errno: e.errno, message: e.message, tideMessage: e.tideMessage,
         exitCode: e.exitCode, url: e.url,
       });
       return f(globalThis.tide, a, describe);
@@ -58,15 +58,18 @@ function inPage(fn, arg) {
   );
 }
 
-test('a bundled example runs by name', { timeout: 30_000 }, async () => {
-  const r = await inPage(async (tide) => {
+test('a bundled example runs by name; a wrong name lists the right ones', { timeout: 30_000 }, async () => {
+  const r = await inPage(async (tide, _, describe) => {
     const lines = [];
-    const value = await tide.run('tasks', { clock: 'virtual', onStdout: (l) => lines.push(l) });
-    return { value, lines, names: await tide.exampleNames() };
+    const value = await (await tide.loadExample('tasks')).run({ clock: 'virtual', onStdout: (l) => lines.push(l) });
+    const wrong = await tide.loadExample('taks').then(() => null, describe);
+    return { value, lines, names: await tide.exampleNames(), wrong };
   });
   assert.equal(r.value, 0);
   assert.deepEqual(r.lines, EXPECTED.tasks);
   assert.ok(r.names.includes('tasks'));
+  assert.equal(r.wrong.code, 'TIDE_LOAD_FAILED');
+  assert.equal(r.wrong.message, `no bundled example named "taks" (there are: ${r.names.join(', ')})`);
 });
 
 test('values, and rejections carrying Tide error names', { timeout: 30_000 }, async () => {
@@ -85,12 +88,11 @@ test('values, and rejections carrying Tide error names', { timeout: 30_000 }, as
   assert.equal(r.number, 42);
   assert.equal(r.string, 'héllo ✓');
   assert.deepEqual(r.thrown, {
-    isTideError: true, name: 'TIDE_ETIMEDOUT', message: 'timed out: too slow', code: -2,
+    isTideError: true, name: 'TideError', code: 'TIDE_ETIMEDOUT', errno: -2, message: 'timed out: too slow',
     tideMessage: 'too slow', exitCode: 1, url: null,
   });
-  assert.equal(r.exit.name, 'TIDE_EXIT');
-  assert.equal(r.exit.exitCode, 3);
-  assert.equal(r.trap.name, 'TIDE_CRASHED');
+  assert.deepEqual([r.exit.code, r.exit.errno, r.exit.exitCode], ['TIDE_EXIT', null, 3]);
+  assert.equal(r.trap.code, 'TIDE_CRASHED');
 });
 
 test('a task group\'s rejection carries each child\'s error in errors, nested', { timeout: 30_000 }, async () => {
@@ -98,7 +100,7 @@ test('a task group\'s rejection carries each child\'s error in errors, nested', 
     const p = await tide.load('/build/em/user/jsapi.mjs');
     const functions = { price: async () => Promise.reject(new Error('price service down')) };
     const e = await p.run({ args: ['group'], functions, onStderr: () => {} }).then(() => null, (x) => x);
-    const tree = (x) => [x instanceof tide.TideError, x.name, x.task, x.tideMessage, x.errors && x.errors.map(tree)];
+    const tree = (x) => [x instanceof tide.TideError, x.code, x.task, x.tideMessage, x.errors && x.errors.map(tree)];
     return tree(e);
   });
   const inner = "1 of 1 child task failed: Task-4 'tax': TIDE_EUSER-3 tax table missing";
@@ -127,7 +129,7 @@ test('an AbortSignal cancels the main task; cleanup runs; stdout streams', { tim
     return { stateBefore, error, out, again: run.cancel('again'), spamOk: spam.length === 2000 && spam.every((l, i) => l === `line ${i}`) };
   });
   assert.equal(r.stateBefore, 'running');
-  assert.equal(r.error.name, 'TIDE_ECANCELLED');
+  assert.equal(r.error.code, 'TIDE_ECANCELLED');
   assert.equal(r.error.tideMessage, 'stop pressed');
   assert.deepEqual(r.out, ['cleanup: TIDE_ECANCELLED']);
   assert.equal(r.again, false);
@@ -178,13 +180,13 @@ test('bad input: missing or corrupt .wasm, missing glue, torn-down instance', { 
     };
   });
   const base = server.url;
-  assert.equal(r.missing.name, 'TIDE_LOAD_FAILED');
+  assert.equal(r.missing.code, 'TIDE_LOAD_FAILED');
   assert.equal(r.missing.message, `cannot load ${base}build/em/user/missing.wasm: HTTP 404 Not Found`);
   assert.equal(r.missing.url, `${base}build/em/user/missing.wasm`);
   assert.match(r.corrupt.message, new RegExp(`^${base}build/em/user/jsapi\\.mjs is not a WebAssembly module: it starts with the text`));
   assert.doesNotMatch(r.corrupt.message, /magic word/);
-  assert.equal(r.noGlue.name, 'TIDE_LOAD_FAILED');
+  assert.equal(r.noGlue.code, 'TIDE_LOAD_FAILED');
   assert.ok(r.noGlue.message.includes(`${base}build/em/user/nothing-here.mjs`), r.noGlue.message);
-  assert.equal(r.terminated.name, 'TIDE_TERMINATED');
-  assert.equal(r.tornDown.name, 'TIDE_TORN_DOWN');
+  assert.equal(r.terminated.code, 'TIDE_TERMINATED');
+  assert.equal(r.tornDown.code, 'TIDE_TORN_DOWN');
 });

@@ -39,11 +39,11 @@ test('the packed tarball installs into an app (offline)', { timeout: 120_000 }, 
   installApp(app, pack(scratch).tarball);
   fs.writeFileSync(
     path.join(app, 'main.mjs'),
-    `import { load } from 'tide-wasm';
+    `import { loadExample } from 'tide-wasm';
      // ?threads=off: what a bundled app must pass in a cross-origin isolated page
      const threads = new URLSearchParams(location.search).get('threads') ?? 'auto';
      const go = async (name, options) => {
-       const program = await load(name, { threads });
+       const program = await loadExample(name, { threads });
        const lines = [];
        const value = await program.run({ ...options, onStdout: (l) => lines.push(l) });
        return { value, lines, threads: program.threads };
@@ -51,7 +51,7 @@ test('the packed tarball installs into an app (offline)', { timeout: 120_000 }, 
      globalThis.tideResult = (async () => ({
        tasks: await go('tasks', { clock: 'virtual' }),
        to_thread: await go('to_thread', {}),
-     }))().catch((e) => ({ error: \`\${e?.name}: \${e?.message}\` }));
+     }))().catch((e) => ({ error: \`\${e?.code ?? e?.name}: \${e?.message}\` }));
     `
   );
 });

@@ -22,6 +22,6 @@ try {
 } catch (e) {
   // The program has said why on stderr (tide_main does); add only what it
   // could not say itself.
-  if (e.exitCode === null || e.name === 'TIDE_CRASHED') process.stderr.write(`em-run: ${e.message}\n`);
+  if (e.exitCode === null || e.code === 'TIDE_CRASHED') process.stderr.write(`em-run: ${e.message}\n`);
   process.exitCode = e.exitCode || 1;
 }

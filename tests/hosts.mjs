@@ -1,10 +1,20 @@
 // hosts.mjs - run a built program (example, test or benchmark) on a host.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const HOSTS = ['native', 'asan', 'wasi', 'em'];
+
+// Whether the Emscripten that built dist/ (dist/lib/emcc.version) writes a
+// pthreads build's worker as a file of its own, X.worker.js: up to 3.1.57;
+// from 3.1.58 on the glue is its own worker.
+export function emccWritesWorkerFile() {
+  const version = fs.readFileSync(path.join(root, 'dist/lib/emcc.version'), 'utf8').trim();
+  const [major, minor, tiny] = version.split('.').map(Number);
+  return major < 3 || (major === 3 && (minor < 1 || (minor === 1 && tiny < 58)));
+}
 
 export function command(host, name, args = []) {
   const b = (p) => path.join(root, 'build', host, p);

@@ -1,7 +1,8 @@
 // jsapi.test.mjs - the JS API of the npm package (dist/tide.mjs) in Node:
-// loading (by example name, path, URL, bytes, WebAssembly.Module, and bad
-// input), results and rejections with Tide's error names (a task group's
-// with each child's error in `errors`), cancel and AbortSignal, terminate
+// loading (bundled examples by name, programs by path, URL, bytes,
+// WebAssembly.Module, and bad input), results and rejections with
+// TideErrors (Tide's error names as `code`; a task group's with each
+// child's error in `errors`), cancel and AbortSignal, terminate
 // and torn-down instances, streaming stdout/stderr, and the order of trace
 // events. Programs: the bundled examples and
 // tests/jsapi.c, built with tools/tide-emcc (build/em/user/jsapi.mjs).
@@ -56,7 +57,7 @@ test('the bundled examples load by name and print what they should', async () =>
   assert.deepEqual(names, sources);
   for (const name of ['tasks', 'cancel', 'taskgroup']) {
     const out = [];
-    const program = await tide.load(name);
+    const program = await tide.loadExample(name);
     assert.equal(program.name, name);
     const run = program.start({ clock: 'virtual', onStdout: (l) => out.push(l), onStderr: (l) => assert.fail(l) });
     assert.equal(await run.result, 0);
@@ -68,8 +69,43 @@ test('the bundled examples load by name and print what they should', async () =>
 
 test('run() loads, starts and returns the result in one call', async () => {
   const out = [];
-  assert.equal(await tide.run('tasks', { clock: 'virtual', onStdout: (l) => out.push(l) }), 0);
-  assert.deepEqual(out, EXPECTED.tasks);
+  assert.equal(await tide.run(userGlue, { args: ['value', '9'], onStdout: (l) => out.push(l) }), 9);
+  assert.deepEqual(out, []);
+});
+
+// One way to name each: loadExample(name) for the bundled examples,
+// load(url | path | {...}) for programs; a string given to load() is
+// always a URL or a path.
+test('loadExample() takes only the names of bundled examples; load() never takes one', async () => {
+  const names = await tide.exampleNames();
+  let e = await rejection(tide.loadExample('no_such_example'));
+  assert.ok(e instanceof tide.TideError);
+  assert.equal(e.code, 'TIDE_LOAD_FAILED');
+  assert.equal(e.message, `no bundled example named "no_such_example" (there are: ${names.join(', ')})`);
+  // names are not paths, and paths are not names
+  e = await rejection(tide.loadExample(path.relative(process.cwd(), userGlue)));
+  assert.match(e.message, /^no bundled example named "build\/em\/user\/jsapi\.mjs"/);
+  await assert.rejects(tide.loadExample(), { name: 'TypeError', message: /takes the name of a bundled example, not undefined/ });
+  await assert.rejects(tide.loadExample(new URL('file:///tasks.mjs')), { name: 'TypeError' });
+  // load('tasks') reads ./tasks, and says how to load the example
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-jsapi-'));
+  const cwd = process.cwd();
+  try {
+    process.chdir(dir);
+    e = await rejection(tide.load('tasks'));
+    assert.equal(e.code, 'TIDE_LOAD_FAILED');
+    assert.ok(e.message.startsWith(`cannot load the JS glue of ${pathToFileURL(path.join(dir, 'tasks')).href}: `), e.message);
+    assert.ok(e.message.endsWith(`(to run the bundled example "tasks", use loadExample('tasks'))`), e.message);
+    // a name that is no example gets no hint
+    e = await rejection(tide.load('no_such_example'));
+    assert.doesNotMatch(e.message, /loadExample/);
+  } finally {
+    process.chdir(cwd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  // bad options are a TypeError, for both
+  await assert.rejects(tide.loadExample('tasks', 'off'), { name: 'TypeError', message: /options must be an object/ });
+  await assert.rejects(tide.load(userGlue, { threads: true }), { name: 'TypeError', message: /threads must be 'auto', 'on' or 'off'/ });
 });
 
 test('a program loads from a path, a file URL, bytes or a WebAssembly.Module', async () => {
@@ -98,7 +134,7 @@ test('a missing .wasm is a clear error naming its URL', async () => {
     fs.copyFileSync(userGlue, glue);
     const e = await rejection(tide.load(glue));
     assert.ok(e instanceof tide.TideError);
-    assert.equal(e.name, 'TIDE_LOAD_FAILED');
+    assert.equal(e.code, 'TIDE_LOAD_FAILED');
     const url = pathToFileURL(path.join(dir, 'lonely.wasm')).href;
     assert.equal(e.url, url);
     assert.match(e.message, new RegExp(`cannot load ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no such file`));
@@ -121,7 +157,7 @@ test('a corrupt .wasm is a clear error naming its URL, not "expected magic word"
       fs.copyFileSync(userGlue, path.join(dir, `${name}.mjs`));
       fs.writeFileSync(path.join(dir, `${name}.wasm`), bytes);
       const e = await rejection(tide.load(path.join(dir, `${name}.mjs`)));
-      assert.equal(e.name, 'TIDE_LOAD_FAILED', name);
+      assert.equal(e.code, 'TIDE_LOAD_FAILED', name);
       assert.match(e.message, pattern, name);
       assert.ok(e.message.includes(pathToFileURL(path.join(dir, `${name}.wasm`)).href), e.message);
       assert.doesNotMatch(e.message, /magic word/);
@@ -134,15 +170,13 @@ test('a corrupt .wasm is a clear error naming its URL, not "expected magic word"
   }
 });
 
-test('a missing glue, a glue that is not a factory, an unknown example', async () => {
+test('a missing glue, a glue that is not a factory', async () => {
   const missing = path.join(os.tmpdir(), 'tide-no-such-dir', 'x.mjs');
   let e = await rejection(tide.load({ glue: missing, wasm: fs.readFileSync(userGlue.replace(/\.mjs$/, '.wasm')) }));
-  assert.equal(e.name, 'TIDE_LOAD_FAILED');
+  assert.equal(e.code, 'TIDE_LOAD_FAILED');
   assert.ok(e.message.includes(pathToFileURL(missing).href), e.message);
   e = await rejection(tide.load({ glue: path.join(root, 'tests/expected.mjs'), wasm: userGlue.replace(/\.mjs$/, '.wasm') }));
   assert.match(e.message, /does not export an Emscripten module factory/);
-  e = await rejection(tide.load('no_such_example'));
-  assert.match(e.message, /no bundled example named "no_such_example" \(there are: .*tasks/);
 });
 
 // ---- results and errors ------------------------------------------------------
@@ -159,8 +193,13 @@ test('a failed main task rejects with its Tide error name and message', async ()
   let { run, err } = start(['throw']);
   let e = await rejection(run.result);
   assert.ok(e instanceof tide.TideError && e instanceof Error);
-  assert.equal(e.name, 'TIDE_ETIMEDOUT');
-  assert.equal(e.code, -2);
+  // as Node's errors are: the class's name, a string code, errno the number
+  assert.equal(e.name, 'TideError');
+  assert.ok(!Object.hasOwn(e, 'name'), 'name comes from the prototype, as for built-in errors');
+  assert.equal(String(e), 'TideError: timed out: too slow');
+  assert.match(e.stack, /^TideError: timed out: too slow\n/);
+  assert.equal(e.code, 'TIDE_ETIMEDOUT');
+  assert.equal(e.errno, -2);
   assert.equal(e.tideMessage, 'too slow');
   assert.equal(e.message, 'timed out: too slow');
   assert.equal(e.exitCode, 1);
@@ -169,8 +208,8 @@ test('a failed main task rejects with its Tide error name and message', async ()
 
   ({ run } = start(['user']));
   e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_EUSER');
-  assert.equal(e.code, -1007);
+  assert.equal(e.code, 'TIDE_EUSER');
+  assert.equal(e.errno, -1007);
   assert.equal(e.tideMessage, 'my own error');
 });
 
@@ -189,14 +228,15 @@ test('a failed task group rejects with errors: each child\'s TideError, nested g
     const { run, err } = start(['group'], { functions, debug });
     const e = await rejection(run.result);
     assert.ok(e instanceof tide.TideError);
-    assert.equal(e.name, 'TIDE_EGROUP');
-    assert.equal(e.code, -21);
+    assert.equal(e.code, 'TIDE_EGROUP');
+    assert.equal(e.errno, -21);
     assert.equal(e.tideMessage, story);
     assert.equal(e.message, `a task group's children failed: ${story}`);
     assert.equal(e.task, null);
     const shape = (x) => ({
       name: x.name,
       code: x.code,
+      errno: x.errno,
       message: x.message,
       tideMessage: x.tideMessage,
       task: x.task,
@@ -205,8 +245,9 @@ test('a failed task group rejects with errors: each child\'s TideError, nested g
     });
     assert.deepEqual(e.errors.map(shape), [
       {
-        name: 'TIDE_EHOST',
-        code: -20,
+        name: 'TideError',
+        code: 'TIDE_EHOST',
+        errno: -20,
         message: 'host call failed: price service down',
         tideMessage: 'price service down',
         task: 'price',
@@ -214,15 +255,17 @@ test('a failed task group rejects with errors: each child\'s TideError, nested g
         isTideError: true,
       },
       {
-        name: 'TIDE_EGROUP',
-        code: -21,
+        name: 'TideError',
+        code: 'TIDE_EGROUP',
+        errno: -21,
         message: `a task group's children failed: ${inner}`,
         tideMessage: inner,
         task: 'inner',
         errors: [
           {
-            name: 'TIDE_EUSER',
-            code: -1003,
+            name: 'TideError',
+            code: 'TIDE_EUSER',
+            errno: -1003,
             message: 'user error: tax table missing',
             tideMessage: 'tax table missing',
             task: 'tax',
@@ -251,11 +294,23 @@ test('a failed task group rejects with errors: each child\'s TideError, nested g
   assert.equal(e.errors, null);
 });
 
+test('TideError is exported and constructible; its code is a string', () => {
+  const e = new tide.TideError('TIDE_EXIT', 'prog exited with status 3', { exitCode: 3 });
+  assert.deepEqual(
+    [e.name, e.code, e.errno, e.message, e.exitCode, e.tideMessage, e.url, e.task, e.errors],
+    ['TideError', 'TIDE_EXIT', null, 'prog exited with status 3', 3, null, null, null, null]
+  );
+  const cause = new Error('inner');
+  const c = new tide.TideError('TIDE_ECANCELLED', 'cancelled: x', { errno: -1, tideMessage: 'x', cause });
+  assert.deepEqual([c.errno, c.tideMessage, c.cause], [-1, 'x', cause]);
+  assert.throws(() => new tide.TideError(-1, 'cancelled'), { name: 'TypeError', message: /code is a string such as 'TIDE_ECANCELLED', not -1/ });
+});
+
 test('a deadlock is reported through onReport and rejects with TIDE_EDEADLOCK', async () => {
   const reports = [];
   let { run, err } = start(['stuck'], { onReport: (r) => reports.push(r) });
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_EDEADLOCK');
+  assert.equal(e.code, 'TIDE_EDEADLOCK');
   assert.equal(reports.length, 1);
   assert.equal(reports[0].kind, 'deadlock');
   assert.match(reports[0].text, /^deadlock: 1 task\(s\) wait/);
@@ -269,12 +324,12 @@ test('a deadlock is reported through onReport and rejects with TIDE_EDEADLOCK', 
 
 test('a non-zero exit status without a task error rejects with TIDE_EXIT', async () => {
   let e = await rejection(start(['exit', '3']).run.result);
-  assert.equal(e.name, 'TIDE_EXIT');
+  assert.equal(e.code, 'TIDE_EXIT');
   assert.equal(e.exitCode, 3);
   assert.equal(await start(['exit', '0']).run.result, undefined);
   // exit() called by a task ends the program there
   e = await rejection(start(['task-exit', '4']).run.result);
-  assert.equal(e.name, 'TIDE_EXIT');
+  assert.equal(e.code, 'TIDE_EXIT');
   assert.equal(e.exitCode, 4);
   const { run } = start(['task-exit', '0']);
   assert.equal(await run.result, undefined);
@@ -284,10 +339,10 @@ test('a non-zero exit status without a task error rejects with TIDE_EXIT', async
 test('a trap rejects with TIDE_CRASHED, and the instance is torn down', async () => {
   const { run, out } = start(['trap']);
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_CRASHED');
+  assert.equal(e.code, 'TIDE_CRASHED');
   assert.match(e.message, /jsapi crashed: .*unreachable/);
   assert.deepEqual(out, ['about to trap']);
-  assert.throws(() => run.dump(), { name: 'TIDE_TORN_DOWN' });
+  assert.throws(() => run.dump(), { name: 'TideError', code: 'TIDE_TORN_DOWN' });
 });
 
 test('args and environment reach main()', async () => {
@@ -314,7 +369,7 @@ test('cancel(msg) runs the cleanup and rejects with TIDE_ECANCELLED', async () =
   assert.equal(run.cancel('enough'), true);
   assert.equal(run.cancel('twice'), true); // harmless
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_ECANCELLED');
+  assert.equal(e.code, 'TIDE_ECANCELLED');
   assert.equal(e.tideMessage, 'enough');
   assert.equal(e.message, 'cancelled: enough');
   assert.deepEqual(out, ['cleanup: TIDE_ECANCELLED']);
@@ -337,7 +392,7 @@ test('a cancellation caught by the program: a second cancel ends it', async () =
   await sleep(30);
   run.cancel('one');
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_ECANCELLED');
+  assert.equal(e.code, 'TIDE_ECANCELLED');
   assert.equal(e.tideMessage, 'two');
   assert.deepEqual(out, ['caught TIDE_ECANCELLED: one']);
 });
@@ -348,7 +403,7 @@ test('an AbortSignal cancels the main task, with its reason', async () => {
   await sleep(30);
   ac.abort('user pressed stop');
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_ECANCELLED');
+  assert.equal(e.code, 'TIDE_ECANCELLED');
   assert.equal(e.tideMessage, 'user pressed stop');
   assert.deepEqual(out, ['cleanup: TIDE_ECANCELLED']);
   ac.abort('again'); // harmless
@@ -357,8 +412,8 @@ test('an AbortSignal cancels the main task, with its reason', async () => {
 test('a signal aborted before the start: main() never runs', async () => {
   const { run, out, err } = start(['sleep', '1'], { signal: AbortSignal.abort(new Error('too late')) });
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_ECANCELLED');
-  assert.equal(e.tideMessage, 'too late');
+  assert.ok(e instanceof tide.TideError);
+  assert.deepEqual([e.code, e.errno, e.message, e.tideMessage], ['TIDE_ECANCELLED', -1, 'cancelled: too late', 'too late']);
   assert.deepEqual([out, err], [[], []]);
 });
 
@@ -368,9 +423,9 @@ test('terminate() stops at once; calls into the torn-down instance fail clearly'
   assert.match(run.dump(), /Task-1 waiting on sleep/);
   assert.equal(run.terminate('enough'), true);
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_TERMINATED');
+  assert.equal(e.code, 'TIDE_TERMINATED');
   assert.equal(e.message, 'jsapi was terminated: enough');
-  assert.throws(() => run.dump(), { name: 'TIDE_TORN_DOWN', message: /jsapi has finished: its instance was torn down/ });
+  assert.throws(() => run.dump(), { name: 'TideError', code: 'TIDE_TORN_DOWN', message: /jsapi has finished: its instance was torn down/ });
   assert.equal(run.cancel(), false);
   await sleep(1100); // its timer would have fired by now
   assert.deepEqual(out, []);
@@ -396,7 +451,7 @@ test('functions: C tasks await JS functions; cancel aborts their signal', async 
   await sleep(30);
   run.cancel('no more waiting');
   const e = await rejection(run.result);
-  assert.equal(e.name, 'TIDE_ECANCELLED');
+  assert.equal(e.code, 'TIDE_ECANCELLED');
   assert.match(aborted, /cancelled: no more waiting/);
   assert.deepEqual(out, []);
 });
@@ -467,7 +522,7 @@ test('trace events carry error names; throwing callbacks do not break the run', 
       },
     });
     setTimeout(() => run.cancel('stop'), 1500);
-    const outcome = await run.result.then(() => 'resolved', (e) => e.name);
+    const outcome = await run.result.then(() => 'resolved', (e) => e.code);
     await new Promise((r) => setTimeout(r, 10));
     console.log(JSON.stringify({ outcome, errors: [...new Set(errors)].sort(),
       finishes: finishes.map((e) => [e.name, e.status, e.error]) }));

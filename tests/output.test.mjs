@@ -113,7 +113,7 @@ test('terminate() from inside an output callback settles the run; no line comes 
       if (out.length === 3) run.terminate('enough');
     },
   });
-  await assert.rejects(run.result, { name: 'TIDE_TERMINATED' });
+  await assert.rejects(run.result, { name: 'TideError', code: 'TIDE_TERMINATED' });
   assert.deepEqual(out, ['0 mmmmmmmm', '1 mmmmmmmm', '2 mmmmmmmm']);
 });
 

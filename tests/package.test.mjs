@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './hosts.mjs';
+import { root, emccWritesWorkerFile } from './hosts.mjs';
 import { sh, pack, installApp } from './npm.mjs';
 import { EXPECTED } from './expected.mjs';
 import { launchChromium } from './chromium.mjs';
@@ -56,11 +56,12 @@ test('npm pack ships only what users need', { timeout: 120_000 }, () => {
   assert.deepEqual(extra, [], 'files outside dist/');
   for (const f of ['dist/tide.mjs', 'dist/tide.d.ts', 'dist/examples.mjs', 'dist/examples.d.ts',
     'dist/examples/tasks.mjs', 'dist/examples/tasks.wasm', 'dist/include/tide.h', 'dist/lib/libtide.a',
-    'dist/lib/link.flags', 'dist/bin/tide-emcc', 'dist/lint/tide-lint.mjs', 'README.md',
+    'dist/lib/link.flags', 'dist/lib/emcc.version', 'dist/bin/tide-emcc', 'dist/lint/tide-lint.mjs', 'README.md',
     // to_thread on Web Workers: the example's pthreads build, and what
     // tide-emcc --threads links
     'dist/examples/threads/to_thread.mjs', 'dist/examples/threads/to_thread.wasm',
-    'dist/examples/threads/to_thread.worker.js', 'dist/lib/threads/libtide.a', 'dist/lib/threads/link.flags'])
+    ...(emccWritesWorkerFile() ? ['dist/examples/threads/to_thread.worker.js'] : []),
+    'dist/lib/threads/libtide.a', 'dist/lib/threads/link.flags'])
     assert.ok(files.includes(f), `${f} is not in the package`);
   assert.ok(!files.some((f) => /test_|bench|\.c$/.test(f)), 'tests, benchmarks or C sources in the package');
   assert.ok(info.size < 2_000_000, `the package is ${info.size} bytes`);
@@ -72,12 +73,14 @@ test('the tarball installs offline and runs an example from Node', { timeout: 12
   installApp(app, tarball);
   fs.writeFileSync(
     path.join(app, 'main.mjs'),
-    `import { run, exampleNames, version } from 'tide-wasm';
-     import { examples } from 'tide-wasm/examples';
+    `import { loadExample, exampleNames, version, TideError } from 'tide-wasm';
      const lines = [];
-     const value = await run('tasks', { clock: 'virtual', onStdout: (l) => lines.push(l) });
-     console.log(JSON.stringify({ value, lines, version, names: await exampleNames(),
-       wasm: examples.tasks.wasm().protocol }));
+     const program = await loadExample('tasks');
+     const value = await program.run({ clock: 'virtual', onStdout: (l) => lines.push(l) });
+     const wrong = await loadExample('nope').catch((e) => [e instanceof TideError, e.name, e.code]);
+     // the table of examples is no entry point of the package
+     const subpath = await import('tide-wasm/examples').then(() => 'imported', (e) => e.code);
+     console.log(JSON.stringify({ value, lines, version, names: await exampleNames(), wrong, subpath }));
     `
   );
   const r = JSON.parse(sh(process.execPath, ['main.mjs'], { cwd: app }));
@@ -85,7 +88,8 @@ test('the tarball installs offline and runs an example from Node', { timeout: 12
   assert.deepEqual(r.lines, EXPECTED.tasks);
   assert.equal(r.version, pkg.version);
   assert.ok(r.names.includes('tasks') && r.names.includes('cancel'));
-  assert.equal(r.wasm, 'file:');
+  assert.deepEqual(r.wrong, [true, 'TideError', 'TIDE_LOAD_FAILED']);
+  assert.equal(r.subpath, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
 });
 
 // The scratch app the install test made, with the package in node_modules.
@@ -136,6 +140,53 @@ test("the installed tide-emcc builds a user's program, and the package runs it",
   assert.deepEqual(r, { value: 'greeted Tide', lines: ['hello, Tide'] });
 });
 
+// tide-emcc runs only the emcc that built lib/ (Emscripten keeps no ABI
+// between versions) and says so clearly; --help is its own, not emcc's.
+test('tide-emcc: its own --help and --version; a missing emcc or one of another version is a clear error', () => {
+  const bin = path.join(root, 'dist/bin/tide-emcc');
+  const need = fs.readFileSync(path.join(root, 'dist/lib/emcc.version'), 'utf8').trim();
+  assert.match(need, /^\d+\.\d+\.\d+$/);
+  const dir = fs.mkdtempSync(path.join(scratch, 'emcc-'));
+  const tide = (args, env = {}) => spawnSync(bin, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+
+  const help = tide(['--help']);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: tide-emcc \[--threads\] FILE\.c\.\.\. \[emcc options\] -o NAME\.mjs\n/);
+  for (const part of ['  --threads ', '  --help ', '  --version ', `-I${root}/dist/include`, `${root}/dist/lib/libtide.a`,
+    `--js-library ${root}/dist/lib/emscripten.js`, '-sEXPORTED_RUNTIME_METHODS=ENV,callMain', `Needs Emscripten ${need}`, 'Example:'])
+    assert.ok(help.stdout.includes(part), `--help does not mention ${part}:\n${help.stdout}`);
+  assert.doesNotMatch(help.stdout, /clang|Most clang options/, "emcc's own help");
+  assert.equal(tide(['hello.c', '--help']).stdout, help.stdout, '--help anywhere');
+  const none = tide([]);
+  assert.deepEqual([none.status, none.stderr], [2, help.stdout]);
+
+  const version = tide(['--version']);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, new RegExp(`^tide-emcc ${pkg.version.replace(/\./g, '\\.')}: Tide's library is built with Emscripten ${need}\nfound: emcc `));
+
+  const missing = tide(['x.c', '-o', 'x.mjs'], { EMCC: path.join(dir, 'no-such-emcc') });
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, `tide-emcc: needs Emscripten ${need}, and found no emcc at EMCC=${path.join(dir, 'no-such-emcc')}:\n` +
+    `install it (emsdk install ${need}) and put its emcc on PATH, or set EMCC=/path/to/emcc\n`);
+
+  // an emcc of another version: refused, unless asked to try; then it runs
+  // with Tide's arguments added
+  const fake = path.join(dir, 'emcc');
+  fs.writeFileSync(fake, '#!/bin/sh\nif [ "$1" = -dumpversion ]; then echo 4.0.0; exit 0; fi\necho "emcc: $*" >&2\nexit 7\n', { mode: 0o755 });
+  const other = tide(['x.c', '-o', 'x.mjs'], { EMCC: fake });
+  assert.equal(other.status, 2);
+  assert.ok(other.stderr.startsWith(`tide-emcc: Tide's library is built with Emscripten ${need}, which alone links with it\n` +
+    `(Emscripten keeps no ABI between versions); found emcc 4.0.0 at ${fake}.\n`), other.stderr);
+  assert.doesNotMatch(other.stderr, /^emcc: /m, 'the other emcc ran');
+  const onPath = tide(['x.c', '-o', 'x.mjs'], { PATH: `${dir}:${process.env.PATH}` });
+  assert.equal(onPath.status, 2);
+  assert.match(onPath.stderr, new RegExp(`found emcc 4\\.0\\.0 at ${fake.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
+  const tried = tide(['x.c', '-o', 'x.mjs'], { EMCC: fake, TIDE_EMCC_ANY_VERSION: '1' });
+  assert.equal(tried.status, 7);
+  assert.match(tried.stderr, new RegExp(`^tide-emcc: warning: Tide's library is built with Emscripten ${need}, not 4\\.0\\.0 `));
+  assert.match(tried.stderr, /\nemcc: -O2 -I\S+\/include x\.c -o x\.mjs \S+\/libtide\.a --js-library /);
+});
+
 test("the installed tide-lint flags a user's coroutine at the right line, and passes the fixed one", () => {
   const app = installedApp();
   const program = (loop) => `#include <tide.h>
@@ -184,7 +235,8 @@ test('tide-emcc --threads builds both variants; Node runs the single-thread one 
     `
   );
   sh(path.join(app, 'node_modules/.bin/tide-emcc'), ['--threads', 'blocking.c', '-o', 'blocking.mjs'], { cwd: app, timeout: 230_000 });
-  for (const f of ['blocking.mjs', 'blocking.wasm', 'threads/blocking.mjs', 'threads/blocking.wasm', 'threads/blocking.worker.js'])
+  for (const f of ['blocking.mjs', 'blocking.wasm', 'threads/blocking.mjs', 'threads/blocking.wasm',
+    ...(emccWritesWorkerFile() ? ['threads/blocking.worker.js'] : [])])
     assert.ok(fs.existsSync(path.join(app, f)), `${f} was not written`);
   assert.match(fs.readFileSync(path.join(app, 'blocking.mjs'), 'utf8'), /export const tideThreads = \{/);
   fs.writeFileSync(
@@ -205,7 +257,7 @@ test('tide-emcc --threads builds both variants; Node runs the single-thread one 
 
 test('from the installed package in Chromium: pthreads builds when isolated, single-thread ones when not', { timeout: 120_000 }, async () => {
   const app = path.join(scratch, 'app');
-  assert.ok(fs.existsSync(path.join(app, 'threads/blocking.worker.js')), 'the --threads test did not run');
+  assert.ok(fs.existsSync(path.join(app, 'threads/blocking.wasm')), 'the --threads test did not run');
   const browser = await launchChromium({ defaultTimeout: 30_000 });
   try {
     for (const isolation of [true, false]) {
@@ -219,14 +271,13 @@ test('from the installed package in Chromium: pthreads builds when isolated, sin
       try {
         await page.goto(`${server.url}blocking.c`, { waitUntil: 'load' });
         const r = await page.evaluate(async () => {
-          const { load } = await import('/node_modules/tide-wasm/dist/tide.mjs');
-          const go = async (source) => {
-            const program = await load(source);
+          const { load, loadExample } = await import('/node_modules/tide-wasm/dist/tide.mjs');
+          const go = async (program) => {
             const lines = [], reports = [];
             await program.run({ onStdout: (l) => lines.push(l), onReport: (x) => reports.push(x.kind) });
             return { threads: program.threads, lines, reports };
           };
-          return { mine: await go('/blocking.mjs'), example: await go('to_thread') };
+          return { mine: await go(await load('/blocking.mjs')), example: await go(await loadExample('to_thread')) };
         });
         const kind = isolation ? 'thread' : 'inline';
         assert.deepEqual(r.mine, { threads: isolation, lines: [`${kind}: 42`], reports: isolation ? [] : ['inline'] });

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
-import { root } from './hosts.mjs';
+import { root, emccWritesWorkerFile } from './hosts.mjs';
 import { start } from '../web/serve.mjs';
 
 const build = (p) => path.join(root, 'build', p);
@@ -63,7 +63,7 @@ before(async () => {
   for (const f of ['em/test_thread.mjs', 'em/to_thread.mjs', 'em-mt/test_thread.mjs', 'em-mt/to_thread.mjs',
     'em/user/jsthreads.mjs', 'em/user/threads/jsthreads.mjs'])
     assert.ok(fs.existsSync(build(f)), `build/${f} is missing: run \`make em em-mt build/em/user/jsthreads.mjs\` first`);
-  assert.ok(fs.existsSync(path.join(root, 'dist/examples/threads/to_thread.worker.js')), 'run `make dist` first');
+  assert.ok(fs.existsSync(path.join(root, 'dist/examples/threads/to_thread.mjs')), 'run `make dist` first');
   browser = await launchChromium({ defaultTimeout: 15_000 });
   context = browser.context;
 }, { timeout: 60_000 });
@@ -175,13 +175,15 @@ test('page without COOP/COEP: em-mt cannot load, em runs to_thread inline', { ti
 
 // ---- through the npm package's loader ---------------------------------------
 
-// In the page: load `source` with the package's load() and `threads`, run
-// it, and return what the program and the loader said. `report` sets an
-// onReport (else reports and the inline notice go to stderr).
+// In the page: load `source` (a URL, or { example } for a bundled one) with
+// the package's load() or loadExample() and `threads`, run it, and return
+// what the program and the loader said. `report` sets an onReport (else
+// reports and the inline notice go to stderr).
 async function apiRun(page, source, { threads, report = false } = {}) {
   return page.evaluate(async ({ source, threads, report }) => {
-    const { load } = await import('/dist/tide.mjs');
-    const program = await load(source, threads === undefined ? undefined : { threads });
+    const { load, loadExample } = await import('/dist/tide.mjs');
+    const options = threads === undefined ? undefined : { threads };
+    const program = await (source.example ? loadExample(source.example, options) : load(source, options));
     const out = [], err = [], reports = [];
     const run = program.start({
       onStdout: (l) => out.push(l),
@@ -193,11 +195,11 @@ async function apiRun(page, source, { threads, report = false } = {}) {
   }, { source, threads, report });
 }
 
-// A load() that fails: its error's name and message.
+// A load() that fails: its error's code and message.
 function apiLoadError(page, source, threads) {
   return page.evaluate(async ({ source, threads }) => {
     const { load } = await import('/dist/tide.mjs');
-    return load(source, { threads }).then(() => null, (e) => ({ name: e.name, message: e.message }));
+    return load(source, { threads }).then(() => null, (e) => ({ code: e.code, message: e.message }));
   }, { source, threads });
 }
 
@@ -232,7 +234,7 @@ test('npm loader, isolated page: the pthreads build, to_thread on a worker while
     await until(() => page.workers().length === 0, () => `${page.workers().length} workers left`);
 
     // the bundled example picks its pthreads build (dist/examples/threads/)
-    const ex = await apiRun(page, 'to_thread', { report: true });
+    const ex = await apiRun(page, { example: 'to_thread' }, { report: true });
     assert.equal(ex.threads, true);
     assert.deepEqual(ex.out, ['42']);
     assert.deepEqual(ex.reports, []);
@@ -247,7 +249,7 @@ test('npm loader, isolated page: the pthreads build, to_thread on a worker while
 
     // 'on' for a program without a pthreads build fails clearly
     const none = await apiLoadError(page, '/build/em/user/jsapi.mjs', 'on');
-    assert.equal(none?.name, 'TIDE_LOAD_FAILED');
+    assert.equal(none?.code, 'TIDE_LOAD_FAILED');
     assert.match(none.message, /has no pthreads build \(tide-emcc --threads makes one\)/);
   });
 });
@@ -273,17 +275,17 @@ test('npm loader, page without COOP/COEP: the single-thread build runs to_thread
     assert.deepEqual(rep.reports.map((x) => x.kind), ['inline']);
 
     // the bundled example: its single-thread build
-    const ex = await apiRun(page, 'to_thread', { report: true });
+    const ex = await apiRun(page, { example: 'to_thread' }, { report: true });
     assert.equal(ex.threads, false);
     assert.deepEqual(ex.out, ['42']);
     assert.deepEqual(ex.reports.map((x) => x.kind), ['inline']);
 
     // threads: 'on' cannot be had here; a pthreads build given directly neither
     const on = await apiLoadError(page, JSTHREADS, 'on');
-    assert.equal(on?.name, 'TIDE_LOAD_FAILED');
+    assert.equal(on?.code, 'TIDE_LOAD_FAILED');
     assert.match(on.message, /^threads: 'on' cannot be: this page is not cross-origin isolated/);
     const direct = await apiLoadError(page, '/build/em/user/threads/jsthreads.mjs', 'auto');
-    assert.equal(direct?.name, 'TIDE_LOAD_FAILED');
+    assert.equal(direct?.code, 'TIDE_LOAD_FAILED');
     assert.match(direct.message, /is a pthreads build and cannot run here: this page is not cross-origin isolated/);
   });
 });
@@ -344,7 +346,10 @@ test('the live page runs to_thread on Web Workers when isolated, inline otherwis
   }
 });
 
-test("npm loader: a pthreads build whose worker is missing fails the run instead of hanging", { timeout: 60_000 }, async () => {
+test("npm loader: a pthreads build whose worker is missing fails the run instead of hanging", {
+  timeout: 60_000,
+  skip: !emccWritesWorkerFile() && 'this Emscripten writes no separate worker file',
+}, async () => {
   // jsthreads as deployed without threads/jsthreads.worker.js
   const app = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-noworker-'));
   fs.cpSync(build('em/user'), app, { recursive: true });
@@ -357,10 +362,11 @@ test("npm loader: a pthreads build whose worker is missing fails the run instead
       const { load } = await import('/dist/tide.mjs');
       const program = await load('/jsthreads.mjs');
       const e = await program.run({ onStdout: () => {} }).then(() => null, (x) => x);
-      return { threads: program.threads, name: e?.name, message: e?.message };
+      return { threads: program.threads, name: e?.name, code: e?.code, message: e?.message };
     });
     assert.equal(r.threads, true);
-    assert.equal(r.name, 'TIDE_LOAD_FAILED');
+    assert.equal(r.name, 'TideError');
+    assert.equal(r.code, 'TIDE_LOAD_FAILED');
     assert.match(r.message, /^a Web Worker of jsthreads failed/);
   } finally {
     await page.close();

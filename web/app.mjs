@@ -3,10 +3,10 @@
 // Python it mirrors beside its C source, settings, Run / Stop / Reset, the
 // program's output with loop-time stamps, and a timeline of its tasks.
 //
-// Programs run through the npm package's API (dist/tide.mjs): load() once
+// Programs run through the npm package's API (dist/tide.mjs): loadExample() once
 // per example, start() per run with the settings as arguments, the trace
 // feeding the timeline, cancel() behind Stop.
-import { load } from '/dist/tide.mjs';
+import { loadExample } from '/dist/tide.mjs';
 import { EXAMPLES, programArgs } from '/catalog.mjs';
 import { STATES, FINAL, TimelineModel, TimelineView, TraceQueue } from '/timeline.mjs';
 
@@ -56,7 +56,7 @@ const programs = new Map();
 function program(name) {
   let p = programs.get(name);
   if (!p) {
-    p = load(name).catch((e) => {
+    p = loadExample(name).catch((e) => {
       programs.delete(name); // let the next Run try again
       throw e;
     });
@@ -351,7 +351,7 @@ class Live {
     } catch (e) {
       if (this.token !== token) return;
       this.#setState('done', `Could not load the program: ${e.message}`);
-      this.section.dataset.outcome = e.name ?? 'error';
+      this.section.dataset.outcome = e.code ?? e.name ?? 'error';
       return;
     }
     const started = performance.now();
@@ -388,11 +388,11 @@ class Live {
     await this.#drain(this.trace);
     if (this.token !== token) return;
     this.section.dataset.exit = String(outcome.exit ?? '');
-    this.section.dataset.outcome = outcome.ok ? 'ok' : outcome.error.name;
+    this.section.dataset.outcome = outcome.ok ? 'ok' : (outcome.error.code ?? outcome.error.name);
     const loopTime = this.model.duration();
     const how = outcome.ok
       ? `Finished: exit status ${outcome.exit}`
-      : `Ended with ${outcome.error.name}: ${outcome.error.message}${outcome.exit != null ? ` (exit status ${outcome.exit})` : ''}`;
+      : `Ended with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}${outcome.exit != null ? ` (exit status ${outcome.exit})` : ''}`;
     const threads = handle.threads || inline ? ` ${prog.threadsNote.replace(/^to_thread runs/, 'to_thread ran')}.` : '';
     this.summary = `${how}. ${fmt(loopTime)} of loop time${clock === 'virtual' ? ' (virtual)' : ''}, ${Math.round(wall)} ms of real time.${threads}`;
     if (clock === 'virtual') this.#startReplay();

@@ -1,24 +1,33 @@
 // tide.d.ts - types of the JavaScript API of Tide (the npm package
-// "tide-wasm"); the implementation is tide.mjs.
+// "tide-wasm"); the implementation is tide.mjs. The package is an ES
+// module: from CommonJS, `await import('tide-wasm')` loads it on every
+// Node, require() on Node 20.19 and 22.12 or later (README, "TypeScript").
+
+// (examples.d.ts is generated beside this file in dist/ by tools/make-dist.mjs)
+import type { ExampleName } from './examples.js';
+export type { ExampleName };
 
 /** The package version. */
 export declare const version: string;
 
-/** Names of the errors raised by the JS side (not from the C table). */
-export type TideJsErrorName =
-  /** a .wasm or its glue could not be fetched, read, compiled or linked */
-  | 'TIDE_LOAD_FAILED'
-  /** the program exited with a non-zero status and no Tide error to report */
-  | 'TIDE_EXIT'
-  /** a trap, abort() or an exception inside the instance */
-  | 'TIDE_CRASHED'
-  /** TideRun.terminate() was called */
-  | 'TIDE_TERMINATED'
-  /** a call into an instance that has finished (or not started yet) */
-  | 'TIDE_TORN_DOWN';
+/**
+ * The codes of the errors the JS side raises:
+ *  - TIDE_LOAD_FAILED: a .wasm or its glue could not be fetched, read,
+ *    compiled or linked, or no bundled example has the name given;
+ *  - TIDE_EXIT: the program exited with a non-zero status and no Tide error
+ *    to report;
+ *  - TIDE_CRASHED: a trap, abort() or an exception inside the instance;
+ *  - TIDE_TERMINATED: TideRun.terminate() was called;
+ *  - TIDE_TORN_DOWN: a call into an instance that has finished (or not
+ *    started yet).
+ */
+export type TideJsErrorCode = 'TIDE_LOAD_FAILED' | 'TIDE_EXIT' | 'TIDE_CRASHED' | 'TIDE_TERMINATED' | 'TIDE_TORN_DOWN';
 
-/** Names of Tide's C errors (include/tide.h, TIDE_ERRORS). */
-export type TideCErrorName =
+/**
+ * The codes of Tide's C errors (include/tide.h, TIDE_ERRORS), and
+ * TIDE_EUSER for a program's own codes (TIDE_EUSER, -1000, or below).
+ */
+export type TideCErrorCode =
   | 'TIDE_ECANCELLED'
   | 'TIDE_ETIMEDOUT'
   | 'TIDE_ENOMEM'
@@ -41,24 +50,37 @@ export type TideCErrorName =
   | 'TIDE_EHOST'
   | 'TIDE_EGROUP'
   | 'TIDE_ETHREAD'
-  /** a program's own code, TIDE_EUSER (-1000) or below */
   | 'TIDE_EUSER';
 
-/** Every failure of the API. */
+/**
+ * What a TideError's `code` can be: one of the above, or, for a negative
+ * number that is neither in the table nor a program's own, `TIDE_E<n>`
+ * (`TIDE_E500` for -500).
+ */
+export type TideErrorCode = TideCErrorCode | TideJsErrorCode | `TIDE_E${number}`;
+
+/**
+ * Every failure of the API, shaped as Node's own errors are: `name` is the
+ * class's, `code` says which failure it is, `errno` is the number.
+ */
 export declare class TideError extends Error {
-  constructor(name: string, message: string, details?: TideErrorDetails);
-  /** A C error name ("TIDE_ECANCELLED"), or one of the JS side's. */
-  name: TideCErrorName | TideJsErrorName | (string & {});
-  /** Tide's negative error code, or null for the JS side's errors. */
-  code: number | null;
-  /** The message the C side attached (a cancel message, a TIDE_THROW_MSG text). */
+  constructor(code: TideErrorCode, message: string, details?: TideErrorDetails);
+  /** Always 'TideError' (from the prototype, as for built-in errors). */
+  name: 'TideError';
+  /** Which failure: a C error's name ('TIDE_ECANCELLED') or the JS side's. */
+  code: TideErrorCode;
+  /** Tide's negative error number (-1 for TIDE_ECANCELLED), or null for the JS side's errors. */
+  errno: number | null;
+  /** The message the C side attached (a cancel message, a TIDE_THROW_MSG text), or null. */
   tideMessage: string | null;
-  /** The program's exit status, if it got that far. */
+  /** The program's exit status, if it got that far, else null. */
   exitCode: number | null;
-  /** The URL that could not be loaded (TIDE_LOAD_FAILED). */
+  /** The URL that could not be loaded (TIDE_LOAD_FAILED), else null. */
   url: string | null;
-  /** For an error in a TIDE_EGROUP's `errors`: the name of the C task that
-   * failed (for the group's own body, the task that ran it). */
+  /**
+   * For an error in a TIDE_EGROUP's `errors`: the name of the C task that
+   * failed (for the group's own body, the task that ran it); else null.
+   */
   task: string | null;
   /**
    * TIDE_EGROUP (a task group's children failed): each child's error, in
@@ -70,58 +92,56 @@ export declare class TideError extends Error {
   errors: TideError[] | null;
 }
 
+/** The optional fields of a TideError, as its constructor takes them. */
 export interface TideErrorDetails {
-  code?: number | null;
+  errno?: number | null;
   tideMessage?: string | null;
   exitCode?: number | null;
   url?: string | null;
   task?: string | null;
   errors?: TideError[] | null;
+  /** The error that caused it (Error's `cause`). */
   cause?: unknown;
 }
 
-/** Anything WebAssembly.compile accepts. */
+/** Bytes of a .wasm file. */
 export type WasmBytes = ArrayBuffer | ArrayBufferView;
+
+/** A .wasm: its URL (or path, in Node), its bytes, or the compiled module. */
+export type WasmSource = string | URL | WasmBytes | WebAssembly.Module;
 
 /** An Emscripten ES module factory (the default export of a program's .mjs). */
 export type ModuleFactory = (module?: object) => Promise<object>;
 
 /**
- * Where a program comes from:
- *  - the name of a bundled example: "tasks";
+ * A program of your own (built with tide-emcc), for load():
  *  - the URL or path (Node: relative to the working directory) of its .mjs,
- *    with the .wasm beside it (a URL ending in .wasm works too);
+ *    with the .wasm beside it (a URL ending in .wasm works too); a string
+ *    is always a URL or a path, never the name of a bundled example
+ *    (loadExample takes those);
  *  - an object: `glue` (URL of the .mjs) or `factory` (its default export,
- *    imported by you, e.g. for a bundler), and `wasm` (a URL, the bytes, or
- *    a compiled WebAssembly.Module; default: the glue's URL with .wasm);
- *    `threads`, the same for its pthreads build.
+ *    imported by you, e.g. for a bundler), and `wasm` (default: the glue's
+ *    URL with .wasm; needed with `factory` alone); `threads`, the same for
+ *    its pthreads build; `name`, for messages (default: the file name).
  * A program built with `tide-emcc --threads` names its pthreads build in
  * its glue (the `tideThreads` export), so a URL is enough for both.
  */
 export type ProgramSource =
   | string
   | URL
-  | {
-      glue?: string | URL;
-      factory?: ModuleFactory;
-      wasm?: string | URL | WasmBytes | WebAssembly.Module;
-      /** a name for messages (default: the file name) */
-      name?: string;
-      /** the program's pthreads build (see LoadOptions.threads) */
-      threads?: ThreadsBuild;
-    };
+  | { glue: string | URL; factory?: ModuleFactory; wasm?: WasmSource; name?: string; threads?: ThreadsBuild }
+  | { factory: ModuleFactory; wasm: WasmSource; name?: string; threads?: ThreadsBuild };
 
 /**
  * A pthreads build (Emscripten -pthread: to_thread on Web Workers): its
- * glue (a URL, or a function importing it), or its factory, and its wasm
- * (or a function giving its URL). Its .worker.js stays beside its glue,
- * which finds it by itself.
+ * glue (a URL, or a function importing it) or its factory, and its wasm (or
+ * a function giving its URL). A worker file it may have (X.worker.js,
+ * Emscripten before 3.1.58) stays beside its glue, which finds it by
+ * itself.
  */
-export interface ThreadsBuild {
-  glue?: string | URL | (() => Promise<{ default: ModuleFactory }>);
-  factory?: ModuleFactory;
-  wasm: string | URL | WasmBytes | WebAssembly.Module | (() => URL);
-}
+export type ThreadsBuild =
+  | { glue: string | URL | (() => Promise<{ default: ModuleFactory }>); factory?: ModuleFactory; wasm: WasmSource | (() => URL) }
+  | { factory: ModuleFactory; wasm: WasmSource | (() => URL) };
 
 export interface LoadOptions {
   /**
@@ -136,20 +156,24 @@ export interface LoadOptions {
   threads?: 'auto' | 'on' | 'off';
 }
 
-/** One task event of the trace (tide_loop_set_trace). */
-/** A report of debug mode, or of a deadlock (which is always given), or
+/**
+ * A report of debug mode, or of a deadlock (which is always given), or
  * 'inline': a to_thread call ran inline (given once a run, debug mode or
- * not; the text says why there were no threads). */
+ * not; the text says why there were no threads). 'unknown' would be a
+ * kind this API does not know (a newer program).
+ */
 export interface Report {
-  kind: 'slow' | 'unretrieved' | 'leftover' | 'open' | 'swallowed' | 'blocking' | 'deadlock' | 'inline';
+  kind: 'slow' | 'unretrieved' | 'leftover' | 'open' | 'swallowed' | 'blocking' | 'deadlock' | 'inline' | 'unknown';
   /** The report, as the default handler would print it (may span lines). */
   text: string;
 }
 
+/** One task event of the trace (tide_loop_set_trace). */
 export interface TraceEvent {
   /** spawn: created; run: a step begins; suspend: the step ended waiting on
-   * `what`; wake: what it waited on woke it; finish: it is done. */
-  type: 'spawn' | 'run' | 'suspend' | 'wake' | 'finish';
+   * `what`; wake: what it waited on woke it; finish: it is done. ('unknown'
+   * would be an event this API does not know.) */
+  type: 'spawn' | 'run' | 'suspend' | 'wake' | 'finish' | 'unknown';
   /** Loop time in seconds (virtual or real clock). */
   time: number;
   /** Which loop run (1, 2, ... in the order runs started in the instance). */
@@ -158,15 +182,20 @@ export interface TraceEvent {
   task: number;
   /** The task's name ("worker-A", or "Task-3"). */
   name: string;
-  /** suspend/wake: what it waits on ("sleep", "lock", "queue get", "gather", ...). */
+  /** suspend/wake: what it waits on ("sleep", "lock", "queue get", "gather", ...); else null. */
   what: string | null;
-  /** wake/finish: the outcome (0, or a negative Tide error code). */
+  /** wake/finish: the outcome (0, or a negative Tide error number). */
   status: number;
-  /** The error name of a negative status, else null. */
-  error: string | null;
+  /** The error code of a negative status ('TIDE_ECANCELLED'), else null. */
+  error: TideCErrorCode | `TIDE_E${number}` | null;
 }
 
-/** An async JS function a C task can await (see the host calls API). */
+/**
+ * An async JS function a C task can await with tide_host_call(name,
+ * arg_json, &result_json): `arg` is the parsed JSON the C side passed
+ * (undefined for NULL), the value it returns or resolves with goes back as
+ * JSON; `signal` aborts when the C task stops waiting.
+ */
 export type HostFunction = (arg: any, context: { signal: AbortSignal }) => unknown;
 
 export interface StartOptions {
@@ -180,9 +209,8 @@ export interface StartOptions {
   debug?: boolean;
   /**
    * Each line the program prints on stdout (default: console.log). With
-   * onTrace set, and a program built with a Tide that exports
-   * tide_js_trace_flush, the trace events made before the line are
-   * delivered before it, so the latest event tells when it was printed.
+   * onTrace set, the trace events made before the line are delivered
+   * before it, so the latest event tells when it was printed.
    */
   onStdout?: (line: string) => void;
   /** Each line on stderr (default: console.error). */
@@ -207,7 +235,7 @@ export interface StartOptions {
   onReport?: (report: Report) => void;
   /** Aborting it cancels the main task, as cancel(signal.reason). */
   signal?: AbortSignal;
-  /** JS functions C tasks may await by name (Module.tideFunctions). */
+  /** The JS functions C tasks may await by name (tide_host_call). */
   functions?: Readonly<Record<string, HostFunction>>;
   /**
    * How to read the main task's value (its TIDE_RETURN pointer): 'number'
@@ -225,11 +253,14 @@ export declare class TideRun<T = number> {
   readonly threads: boolean;
   /**
    * Settles when the program is over: main() returned and no loop runs, or
-   * it called exit(). Resolves with the main task's value (undefined if it
-   * had none) when the exit status is 0; rejects with a TideError otherwise:
-   * the main task's error (name "TIDE_ECANCELLED" ...), TIDE_EXIT,
-   * TIDE_CRASHED, TIDE_TERMINATED or TIDE_LOAD_FAILED. Never hangs on a
-   * failure: every path settles it.
+   * it called exit(). If the exit status is 0, resolves with the main
+   * task's value: a number (what it passed to TIDE_RETURN, as an intptr_t;
+   * 0 if it returned none), or with valueType 'string' the string (null
+   * for NULL); undefined if no loop run ended well (main() returned 0
+   * without running one, say). Otherwise rejects with a TideError: the
+   * main task's error (code 'TIDE_ECANCELLED' ...), TIDE_EXIT, TIDE_CRASHED,
+   * TIDE_TERMINATED or TIDE_LOAD_FAILED. Never hangs on a failure: every
+   * path settles it.
    */
   readonly result: Promise<T | undefined>;
   /** 'starting' (instantiating), 'running', 'done'. */
@@ -242,33 +273,47 @@ export declare class TideRun<T = number> {
    * Before main() started, the run ends with TIDE_ECANCELLED without
    * running it. Returns false (and does nothing) once the run is over.
    */
-  cancel(message?: string): boolean;
-  /** Stops at once, no cleanup; result rejects with TIDE_TERMINATED. */
+  cancel(message?: string | null): boolean;
+  /** Stops at once, no cleanup; result rejects with TIDE_TERMINATED.
+   * Returns false if the run was already over. */
   terminate(reason?: unknown): boolean;
-  /** What each pending task is doing (tide_loop_dump). Throws
-   * TIDE_TORN_DOWN once the run is over. */
+  /** What each pending task is doing (tide_loop_dump). Throws a TideError
+   * TIDE_TORN_DOWN once the run is over (or before it started). */
   dump(): string;
 }
 
 /** A loaded, compiled program; start() runs it (as often as you like). */
 export declare class TideProgram {
   private constructor();
+  /** For messages: the file name, the example's, or the one given. */
   readonly name: string;
-  /** The compiled module. */
+  /** The compiled module (each start() instantiates it afresh). */
   readonly module: WebAssembly.Module;
   /** true: the pthreads build was loaded, to_thread runs on Web Workers;
    * false: to_thread runs inline, on the loop's thread. */
   readonly threads: boolean;
   /** Which of the two, and why, in a sentence. */
   readonly threadsNote: string;
+  /** Runs main() in a new instance; throws a TypeError for bad options. */
   start(options: StartOptions & { valueType: 'string' }): TideRun<string | null>;
   start(options?: StartOptions): TideRun<number>;
+  /** start(options).result */
   run(options: StartOptions & { valueType: 'string' }): Promise<string | null | undefined>;
   run(options?: StartOptions): Promise<number | undefined>;
 }
 
-/** Loads and compiles a program. Rejects with TIDE_LOAD_FAILED. */
+/**
+ * Loads and compiles a program of your own (see ProgramSource). Rejects
+ * with a TideError TIDE_LOAD_FAILED naming what failed, or a TypeError for
+ * bad options.
+ */
 export declare function load(source: ProgramSource, options?: LoadOptions): Promise<TideProgram>;
+
+/**
+ * Loads the bundled example `name` (exampleNames() lists them). An unknown
+ * name rejects with TIDE_LOAD_FAILED, listing the names there are.
+ */
+export declare function loadExample(name: ExampleName, options?: LoadOptions): Promise<TideProgram>;
 
 /** load(source, { threads }), start(options), and its result. */
 export declare function run(
@@ -277,5 +322,5 @@ export declare function run(
 ): Promise<string | null | undefined>;
 export declare function run(source: ProgramSource, options?: StartOptions & LoadOptions): Promise<number | undefined>;
 
-/** Names of the bundled example programs. */
-export declare function exampleNames(): Promise<string[]>;
+/** Names of the bundled example programs, sorted. */
+export declare function exampleNames(): Promise<ExampleName[]>;

@@ -3,8 +3,8 @@
 // Loads a Tide program built with Emscripten (a bundled example, or your own
 // built with tide-emcc) and runs its main() in a fresh WebAssembly instance:
 //
-//   import { load } from 'tide-wasm';
-//   const program = await load('tasks');                 // or a URL
+//   import { load, loadExample } from 'tide-wasm';
+//   const program = await loadExample('tasks');          // or load(url)
 //   const run = program.start({ clock: 'virtual', onStdout: (l) => console.log(l) });
 //   await run.result;                                    // or run.cancel('stop')
 //
@@ -23,19 +23,22 @@ const IS_NODE =
 // ---- errors -----------------------------------------------------------------
 
 /**
- * Every failure is a TideError. `name` is Tide's error name for errors of the
- * C program ("TIDE_ECANCELLED", "TIDE_ETIMEDOUT", ...) or one of the names of
- * the JS side: TIDE_LOAD_FAILED, TIDE_EXIT, TIDE_CRASHED, TIDE_TERMINATED,
- * TIDE_TORN_DOWN. A TIDE_EGROUP (a task group's children failed) has
- * `errors`, as an AggregateError does: a TideError for each child's error,
- * with `task` naming the child (nested groups nest).
+ * Every failure is a TideError, shaped as Node's own errors are: `name` is
+ * 'TideError', `code` says which failure it is: Tide's error name for errors
+ * of the C program ('TIDE_ECANCELLED', 'TIDE_ETIMEDOUT', ..., 'TIDE_EUSER'
+ * for a program's own codes), or one of the JS side's: TIDE_LOAD_FAILED,
+ * TIDE_EXIT, TIDE_CRASHED, TIDE_TERMINATED, TIDE_TORN_DOWN. `errno` is the
+ * C error's (negative) number. A TIDE_EGROUP (a task group's children
+ * failed) has `errors`, as an AggregateError does: a TideError for each
+ * child's error, with `task` naming the child (nested groups nest).
  */
 export class TideError extends Error {
-  constructor(name, message, details = {}) {
+  constructor(code, message, details = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = name;
-    /** Tide's (negative) error code, or null for errors of the JS side. */
-    this.code = details.code ?? null;
+    if (typeof code !== 'string') throw new TypeError(`a TideError's code is a string such as 'TIDE_ECANCELLED', not ${String(code)}`);
+    this.code = code;
+    /** Tide's (negative) error number, or null for errors of the JS side. */
+    this.errno = details.errno ?? null;
     /** The message the C side attached to the error (a cancel message...). */
     this.tideMessage = details.tideMessage ?? null;
     /** The program's exit status, when it got that far. */
@@ -48,6 +51,9 @@ export class TideError extends Error {
     this.errors = details.errors ?? null;
   }
 }
+// On the prototype, as built-in errors have it: the stack then starts
+// "TideError: ...".
+Object.defineProperty(TideError.prototype, 'name', { value: 'TideError', writable: true, configurable: true });
 
 const loadError = (message, url, cause) =>
   new TideError('TIDE_LOAD_FAILED', message, { url: url ?? null, cause });
@@ -83,7 +89,6 @@ function toURL(x) {
 }
 
 const isBytes = (x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x);
-const EXAMPLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
 // The bundled examples live in ./examples.mjs (generated in the package,
 // with one literal new URL('./examples/x.wasm', import.meta.url) each, so
@@ -101,27 +106,30 @@ async function bundledExamples() {
   }
 }
 
-/** Names of the example programs bundled with the package. */
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Names of the example programs bundled with the package, sorted. */
 export async function exampleNames() {
   return Object.keys(await bundledExamples()).sort();
 }
 
-async function resolveSource(source) {
-  if (typeof source === 'string' && EXAMPLE_NAME.test(source)) {
-    const all = await bundledExamples();
-    const entry = Object.prototype.hasOwnProperty.call(all, source) ? all[source] : null;
-    if (!entry)
-      throw loadError(
-        `no bundled example named "${source}" (there are: ${Object.keys(all).sort().join(', ')})`
-      );
-    return {
-      name: source,
-      importGlue: entry.glue,
-      glueLabel: `example "${source}"`,
-      wasm: entry.wasm(),
-      threads: entry.threads ? () => variantSpec(entry.threads, source) : null,
-    };
-  }
+async function exampleSpec(name) {
+  if (typeof name !== 'string')
+    throw new TypeError(`loadExample() takes the name of a bundled example, not ${String(name)}`);
+  const all = await bundledExamples();
+  if (!hasOwn(all, name))
+    throw loadError(`no bundled example named "${name}" (there are: ${Object.keys(all).sort().join(', ')})`);
+  const entry = all[name];
+  return {
+    name,
+    importGlue: entry.glue,
+    glueLabel: `example "${name}"`,
+    wasm: entry.wasm(),
+    threads: entry.threads ? () => variantSpec(entry.threads, name) : null,
+  };
+}
+
+function programSpec(source) {
   if (typeof source === 'string' || source instanceof URL) {
     const url = toURL(source);
     const glue = /\.wasm$/.test(url.pathname) ? withExt(url, '.mjs') : url;
@@ -146,7 +154,22 @@ async function resolveSource(source) {
       threads: source.threads == null ? undefined : variantSpec(source.threads, name),
     };
   }
-  throw loadError(`cannot load a program from ${String(source)}`);
+  throw loadError(`cannot load a program from ${String(source)} (give a URL, a path, or { glue | factory, wasm })`);
+}
+
+// load('tasks') reads ./tasks relative to the page or the working
+// directory; when that fails and a bundled example has that name, say how
+// to load the example instead.
+async function withExampleHint(e, source) {
+  if (!(e instanceof TideError) || typeof source !== 'string' || !/^[A-Za-z0-9_-]+$/.test(source)) return e;
+  let all;
+  try {
+    all = await bundledExamples();
+  } catch {
+    return e;
+  }
+  if (hasOwn(all, source)) e.message += ` (to run the bundled example "${source}", use loadExample('${source}'))`;
+  return e;
 }
 
 // The pthreads build of a program: { glue, factory?, wasm } where glue is
@@ -288,25 +311,51 @@ function noThreadsHere() {
   return null;
 }
 
+// The `threads` option of load() and loadExample().
+function threadsMode(options) {
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new TypeError('load() options must be an object, such as { threads: \'off\' }');
+  const mode = options?.threads ?? 'auto';
+  if (mode !== 'auto' && mode !== 'on' && mode !== 'off')
+    throw new TypeError(`threads must be 'auto', 'on' or 'off', not ${String(mode)}`);
+  return mode;
+}
+
 /**
- * Loads a Tide program: fetches (or reads) and compiles its .wasm, imports
- * its JS glue. `source` is the name of a bundled example ("tasks"), the URL
- * or path of a program's .mjs (its .wasm beside it), or
+ * Loads a Tide program of your own: fetches (or reads) and compiles its
+ * .wasm, imports its JS glue. `source` is the URL or path (Node: relative
+ * to the working directory) of a program's .mjs, its .wasm beside it, or
  * { glue?, factory?, wasm?, name?, threads? } where wasm is a URL, bytes or
  * a WebAssembly.Module and threads the same for its pthreads build.
  * `options.threads`: 'auto' (default) takes the program's pthreads build
  * (to_thread on Web Workers) when the page is cross-origin isolated and
  * the program has one, else its single-thread build (to_thread inline);
  * 'off' always the latter; 'on' the former or TIDE_LOAD_FAILED.
- * Rejects with TIDE_LOAD_FAILED, naming what failed.
+ * Rejects with TIDE_LOAD_FAILED, naming what failed. The bundled examples
+ * load with loadExample().
  */
-export async function load(source, options = {}) {
-  const mode = options?.threads ?? 'auto';
-  if (mode !== 'auto' && mode !== 'on' && mode !== 'off')
-    throw new TypeError(`threads must be 'auto', 'on' or 'off', not ${String(mode)}`);
+export async function load(source, options) {
+  const mode = threadsMode(options);
+  try {
+    return await loadSpec(programSpec(source), mode);
+  } catch (e) {
+    throw await withExampleHint(e, source);
+  }
+}
+
+/**
+ * Loads the example program `name` bundled with the package (exampleNames()
+ * lists them), as load() does. An unknown name rejects with
+ * TIDE_LOAD_FAILED, listing the names there are.
+ */
+export async function loadExample(name, options) {
+  const mode = threadsMode(options);
+  return loadSpec(await exampleSpec(name), mode);
+}
+
+async function loadSpec(spec, mode) {
   const blocked = noThreadsHere();
   if (mode === 'on' && blocked) throw loadError(`threads: 'on' cannot be: ${blocked}`);
-  const spec = await resolveSource(source);
   const want = mode !== 'off' && !blocked;
   let build, variant = spec.threads;
   if (typeof variant === 'function') {
@@ -412,17 +461,19 @@ function checkOptions(o) {
 
 // The TideError of a C error: a run's outcome, or one error of a
 // TIDE_EGROUP's list (both come shaped alike from emscripten.js, with the
-// children's errors in `errors`). The one place that makes them.
+// children's errors in `errors`), or a cancel before main() ran. The one
+// place that makes them; the JS side's own errors (TIDE_LOAD_FAILED ...)
+// are made with the constructor.
 function tideErrorOf(report, exitCode) {
-  const name = report.name ?? (report.error <= -1000 ? 'TIDE_EUSER' : `TIDE_E${-report.error}`);
+  const code = report.name ?? (report.error <= -1000 ? 'TIDE_EUSER' : `TIDE_E${-report.error}`);
   const message = report.message ? `${report.text}: ${report.message}` : report.text;
-  return new TideError(name, message, {
-    code: report.error,
+  return new TideError(code, message, {
+    errno: report.error,
     tideMessage: report.message,
     exitCode,
     task: report.task,
     // a TIDE_EGROUP whose list could not be allocated has none to give
-    errors: (report.errors || name === 'TIDE_EGROUP') ? [] : null,
+    errors: (report.errors || code === 'TIDE_EGROUP') ? [] : null,
   });
 }
 
@@ -449,8 +500,9 @@ function tideErrorFrom(report, exitCode) {
  *   cancel(msg), terminate(reason), dump()
  */
 export class TideRun {
-  #M = null; // the Emscripten Module while the instance lives
-  #booting = null; // the Module while its factory runs
+  #host = null; // the instance's calls (emscripten.js, TideHost) until torn down
+  #live = false; // the instance is up and not torn down
+  #booting = false; // the glue's factory is running
   #options;
   #resolve;
   #reject;
@@ -505,6 +557,9 @@ export class TideRun {
     const failed = new Promise((_, reject) => {
       instantiated = reject;
     });
+    // What the glue is given: settings and hooks its runtime reads from the
+    // object (Emscripten's INCOMING_MODULE_JS_API lists them), and
+    // Tide's own (onTide*, tide*: src/host/emscripten.js and calls.js).
     const Module = {
       noInitialRun: true,
       thisProgram: this.program.name,
@@ -525,7 +580,13 @@ export class TideRun {
         return {};
       },
       onAbort: (what) => this.#crash(new Error(`abort(${what})`)),
-      quit: (status, toThrow) => this.#quit(status, toThrow),
+      // The calls into the program, handed over while the glue sets up
+      // (the object given to a factory is not the instance it makes).
+      onTideHost: (host) => {
+        this.#host = host;
+      },
+      onTideCrash: (e) => this.#crash(e),
+      onTideExitCall: (status) => this.#exitCalled(status),
       onTideExit: (status) => {
         this.#exitStatus = status;
       },
@@ -541,59 +602,55 @@ export class TideRun {
       // Host calls (src/host/calls.js): C tasks awaiting these functions.
       tideFunctions: o.functions ?? {},
     };
-    this.#booting = Module;
+    this.#booting = true;
     const ready = factory(Module);
     // A pthreads build made its pool of workers just now. The glue waits
     // for each to load, and a thread that dies leaves its to_thread call
     // unfinished: either would leave `result` pending for good.
-    for (const worker of Module.PThread?.unusedWorkers ?? [])
+    const problem = this.#host?.threadsProblem();
+    if (problem) instantiated(loadError(`${this.program.name} cannot run: ${problem}`));
+    for (const worker of (problem ? null : this.#host?.workers()) ?? [])
       worker.addEventListener('error', (e) => {
         const what = `a Web Worker of ${this.program.name} failed: ${e?.message || 'it could not be loaded'}`;
         if (this.#booting) instantiated(loadError(what, null, e));
         else this.#crash(new Error(what));
       });
     await Promise.race([ready, failed]);
-    this.#booting = null;
+    this.#booting = false;
     if (this.#settled) return; // terminated, or crashed while starting
-    if (!Module.tideHost)
+    const host = this.#host;
+    if (!host)
       throw loadError(`${this.program.name} was not linked with Tide's JS host library (build it with tide-emcc)`);
-    this.#M = Module;
+    this.#live = true;
     if (this.#earlyCancel !== undefined) {
-      const msg = this.#earlyCancel;
-      this.#settleError(
-        new TideError('TIDE_ECANCELLED', msg ? `cancelled: ${msg}` : 'cancelled', {
-          code: -1,
-          tideMessage: msg,
-        })
-      );
+      // as the C side would report it (tide_strerror(TIDE_ECANCELLED))
+      const message = this.#earlyCancel;
+      this.#settleError(tideErrorOf({ error: -1, name: 'TIDE_ECANCELLED', text: 'cancelled', message, task: null }, null));
       return;
     }
     this.state = 'running';
     this.#inMain = true;
     let status;
     try {
-      status = Module.tideHost.main(args);
+      status = host.main(args);
     } finally {
       this.#inMain = false;
     }
     if (this.#settled) return;
     if (typeof status === 'number') this.#exitStatus = status;
-    if (Module.tideHost.running() === 0) {
-      Module.tideHost.flushOutput();
+    if (host.running() === 0) {
+      host.flushOutput();
       this.#finish();
     }
   }
 
   // A line of output. With tracing on, the trace events the program made
   // before printing it are delivered first, so a listener can tell when
-  // (in loop time) and in which task's step the line was printed. That
-  // needs the C side's tide_js_trace_flush (older builds buffer events
-  // until the end of the loop's turn, and the line comes first).
+  // (in loop time) and in which task's step the line was printed.
   #line(fn, line) {
-    const M = this.#M;
-    if (this.#trace && M && typeof M._tide_js_trace_flush === 'function') {
+    if (this.#trace && this.#live) {
       try {
-        M._tide_js_trace_flush();
+        this.#host.traceFlush();
       } catch (e) {
         reportLater(e);
       }
@@ -623,23 +680,18 @@ export class TideRun {
     let value;
     if (report.error === 0) {
       const p = report.value >>> 0;
-      value = this.#options.valueType === 'string' ? this.#M.tideHost.readString(p) : report.value | 0;
+      value = this.#options.valueType === 'string' ? this.#host.readString(p) : report.value | 0;
     }
     this.#last = { ...report, value };
   }
 
-  // Emscripten's quit hook: exit() (also main returning), or a crash.
-  #quit(status, toThrow) {
-    if (toThrow && toThrow.name === 'ExitStatus') {
-      this.#exitStatus = status;
-      if (!this.#inMain) {
-        // exit() called from a task: the program ends here.
-        this.#M?.tideHost.flushOutput();
-        this.#finish();
-      }
-      throw toThrow; // unwinds the C stack to the glue's handler
-    }
-    this.#crash(toThrow);
+  // The program called exit() from a task (in main(), main's status says
+  // it): it ends here.
+  #exitCalled(status) {
+    this.#exitStatus = status;
+    if (this.#inMain) return;
+    this.#host?.flushOutput();
+    this.#finish();
   }
 
   #crash(e) {
@@ -684,18 +736,18 @@ export class TideRun {
     if (this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     this.#onAbort = this.#signal = null;
     // Tear the instance down: no turn, timer or host call runs in it again.
-    const M = this.#M;
-    const workers = (M ?? this.#booting)?.PThread;
-    this.#M = this.#booting = null;
+    const host = this.#host;
+    this.#host = null;
+    this.#live = this.#booting = false;
     try {
-      M?.tideHost?.teardown();
+      host?.teardown();
     } catch {
       // a half-made instance: nothing to stop
     }
     try {
       // pthreads build: its Web Workers, a function still running included
       // (asyncio's to_thread cannot stop one either; ending the run can)
-      workers?.terminateAllThreads();
+      host?.stopWorkers();
     } catch {
       // already gone
     }
@@ -711,17 +763,16 @@ export class TideRun {
   cancel(message) {
     if (this.#settled) return false;
     const msg = message === undefined || message === null ? null : String(message);
-    const M = this.#M;
-    if (!M || this.state === 'starting') {
+    if (!this.#live || this.state === 'starting') {
       if (this.#earlyCancel === undefined) this.#earlyCancel = msg;
       return true;
     }
-    if (M.tideHost.busy()) {
+    if (this.#host.busy()) {
       // called from inside C code (an output or trace callback): wait
       queueMicrotask(() => this.cancel(message));
       return true;
     }
-    M.tideHost.cancel(msg);
+    this.#host.cancel(msg);
     return true;
   }
 
@@ -741,14 +792,13 @@ export class TideRun {
 
   /** What every pending task is doing, one line each (tide_loop_dump). */
   dump() {
-    const M = this.#M;
-    if (!M)
+    if (!this.#live)
       throw new TideError(
         'TIDE_TORN_DOWN',
         this.#settled
           ? `${this.program.name} has finished: its instance was torn down`
           : `${this.program.name} has not started yet`
       );
-    return M.tideHost.dump();
+    return this.#host.dump();
   }
 }

@@ -3,16 +3,21 @@
 //
 // The embedder registers functions as
 //     Module.tideFunctions = { name: async (arg, { signal }) => result }
-// (createTide({ tideFunctions: {...} })). `arg` is the parsed JSON the C
+// (web/tide.mjs: the `functions` option of start()). `arg` is the parsed JSON the C
 // side passed (undefined if it passed NULL); the result goes back as JSON.
 // `signal` aborts when the C task stops waiting (cancelled, timed out).
 //
 // Each operation is keyed by its C pointer while C waits on it. When C
 // gives up (tide_js_op_abort) the entry is removed first, so a late
 // settlement finds nothing and never touches freed C memory.
-// Linked with --js-library; runs inside Emscripten's generated glue.
-mergeInto(LibraryManager.library, {
+// Linked with --js-library, after emscripten.js (whose TideHost enters C
+// code and TideStrings names the string helpers); runs inside Emscripten's
+// generated glue. (addToLibrary: Emscripten 3.1.45 and later.)
+(typeof addToLibrary === 'function' ? addToLibrary : function (lib) {
+  mergeInto(LibraryManager.library, lib);
+})({
   // (the glue serialises this object: state is created lazily, not here)
+  $TideOps__deps: ['$TideHost', '$TideStrings'],
   $TideOps: {
     live: null,
     // Error codes from include/tide.h (calls_js.c checks they still match).
@@ -69,7 +74,7 @@ mergeInto(LibraryManager.library, {
 
     settle: function (op, entry, status, text) {
       if (!TideOps.claim(op, entry)) return; // aborted: nobody waits
-      callUserCallback(function () {
+      TideHost.enter(function () {
         if (text !== undefined && !TideOps.write(op, text) && status === 0)
           status = TideOps.ENOMEM;
         _tide__js_op_settle(op, status);
@@ -79,7 +84,7 @@ mergeInto(LibraryManager.library, {
     // Hand a fetched response to C: one block with the texts and the body.
     deliver: function (op, entry, res, bytes) {
       if (!TideOps.claim(op, entry)) return;
-      callUserCallback(function () {
+      TideHost.enter(function () {
         var strings = [res.statusText || '', res.url || ''];
         var n = 0;
         res.headers.forEach(function (value, name) {
@@ -158,7 +163,7 @@ mergeInto(LibraryManager.library, {
     },
   },
 
-  tide_js_call_start__deps: ['$TideOps', '$callUserCallback'],
+  tide_js_call_start__deps: ['$TideOps'],
   tide_js_call_start: function (op, namePtr, argPtr) {
     var name = UTF8ToString(namePtr);
     var fns = Module['tideFunctions'];
@@ -166,7 +171,7 @@ mergeInto(LibraryManager.library, {
       Object.prototype.hasOwnProperty.call(fns, name) ? fns[name] : undefined;
     if (typeof fn !== 'function')
       return TideOps.fail(op, TideOps.EINVAL, "no host function '" + name +
-        "': the embedder registers it in Module.tideFunctions");
+        "' (register it in the functions option of start())");
     var arg;
     if (argPtr) {
       try {
@@ -210,7 +215,7 @@ mergeInto(LibraryManager.library, {
     return 0;
   },
 
-  tide_js_http_start__deps: ['$TideOps', '$callUserCallback'],
+  tide_js_http_start__deps: ['$TideOps'],
   tide_js_http_start: function (op, methodPtr, urlPtr, headersPtr, nHeaders, bodyPtr, bodyLen, maxBody) {
     if (typeof fetch !== 'function')
       return TideOps.fail(op, TideOps.ENOTSUP, 'fetch() is not available in this JavaScript environment');

@@ -387,7 +387,7 @@ EMSCRIPTEN_KEEPALIVE int tide_js_cancel_loop(tide_loop *L, const char *msg)
 }
 
 /* A dump of L's pending tasks (tide_loop_dump) in a malloc'd string that
- * JS frees with tide_js_dump_free, or NULL. JS joins the runs' dumps. */
+ * JS frees with tide_js_free, or NULL. JS joins the runs' dumps. */
 EMSCRIPTEN_KEEPALIVE char *tide_js_dump_loop(tide_loop *L)
 {
     size_t cap = tide_loop_dump(L, NULL, 0) + 1;
@@ -399,7 +399,14 @@ EMSCRIPTEN_KEEPALIVE char *tide_js_dump_loop(tide_loop *L)
     return buf;
 }
 
-EMSCRIPTEN_KEEPALIVE void tide_js_dump_free(char *buf)
+/* The memory strings cross in (a cancel message, a dump): malloc's, here
+ * because the runtime exports malloc only to programs that ask for it. */
+EMSCRIPTEN_KEEPALIVE char *tide_js_alloc(size_t size)
+{
+    return malloc(size);
+}
+
+EMSCRIPTEN_KEEPALIVE void tide_js_free(char *buf)
 {
     free(buf);
 }

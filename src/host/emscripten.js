@@ -6,16 +6,54 @@
 //  - drive the loop: turns from microtasks, macrotasks and timers;
 //  - talk to the embedder (web/tide.mjs) through Module properties:
 //      Module.onTideExit(status)      tide_main's exit status
+//      Module.onTideExitCall(status)  a task called exit(): the program ends
+//      Module.onTideCrash(error)      a trap or exception in C code
 //      Module.onTideRunEnd(report)    a run's outcome, as it ends
 //      Module.onTideRunOver(running)  after a run ended; running = runs left
 //                                     (this file keeps the list of runs)
 //      Module.onTideTrace(events)     a batch of trace events (if set, every
 //                                     run is traced)
 //    and Module.tideHost, the calls the embedder makes into the program.
-mergeInto(LibraryManager.library, {
+//
+// Emscripten through its public interfaces (docs/design.md, "What Tide
+// takes from Emscripten"): the JS library format (addToLibrary or
+// mergeInto, __deps, __postset), library functions named in __deps,
+// EMSCRIPTEN_KEEPALIVE exports, the HEAP views, Module's documented
+// properties and exported runtime methods (callMain, ENV), FS.init. The
+// one exception, the pool of Web Workers of a pthreads build, is kept to
+// TideHost.workers/stopWorkers and checked there.
+// What this file reads of the settings of the link: whether the program
+// has a file system (an internal setting with no public equivalent, in
+// every version since 2.0); a link where it is missing fails here, saying
+// so, rather than with output gone astray.
+#if typeof SYSCALLS_REQUIRE_FILESYSTEM === 'undefined'
+throw new Error('src/host/emscripten.js: Emscripten {{{ EMSCRIPTEN_VERSION }}} has no SYSCALLS_REQUIRE_FILESYSTEM ' +
+  'setting, which Tide reads to take over stdout and stderr; Tide is tested with Emscripten 3.1.6');
+#endif
+(function () {
+// addToLibrary since Emscripten 3.1.45; mergeInto into LibraryManager before.
+var addTideLibrary = typeof addToLibrary === 'function' ? addToLibrary : function (lib) {
+  mergeInto(LibraryManager.library, lib);
+};
+// The string helpers are library functions, to be named in __deps, since
+// Emscripten 3.1.35; before, they were part of every runtime.
+var stringDeps = ['$UTF8ToString', '$lengthBytesUTF8', '$stringToUTF8'].filter(function (name) {
+  return typeof addToLibrary === 'function' || Object.prototype.hasOwnProperty.call(LibraryManager.library, name);
+});
+
+addTideLibrary({
+  // What Tide's JS code needs of the runtime's string helpers (calls.js too).
+  $TideStrings__deps: stringDeps,
+  $TideStrings: {},
+
   // (the glue serialises this object: state is created lazily, not here)
-  $TideHost__deps: ['$callUserCallback', 'tide_js_flush_output'],
-  $TideHost__postset: 'Module["tideHost"] = TideHost;',
+  $TideHost__deps: ['$TideStrings', 'tide_js_flush_output', 'tide_js_trace_flush'],
+  // The embedder gets the host while the glue sets up (onTideHost): the
+  // object it passed to the factory is not the instance (Emscripten 3.1.58
+  // and later copy it).
+  $TideHost__postset:
+    'Module["tideHost"] = TideHost;\n' +
+    'if (typeof Module["onTideHost"] === "function") Module["onTideHost"](TideHost);',
   $TideHost: {
     timers: null,
     channel: null,
@@ -48,16 +86,36 @@ mergeInto(LibraryManager.library, {
       TideHost.channel.port2.postMessage(0);
     },
 
-    // Run C code from a JS event: a turn or a timer.
-    turn: function (L, kind) {
+    // Runs C code from a JS event (a turn, a timer, a host call settling):
+    // nothing once torn down; exit() and crashes go to the embedder, never
+    // up into the event loop that called.
+    enter: function (fn) {
       if (TideHost.dead) return;
-      callUserCallback(function () {
-        TideHost.depth++;
-        try {
-          _tide__guest_turn(L, kind);
-        } finally {
-          TideHost.depth--;
-        }
+      TideHost.depth++;
+      try {
+        fn();
+      } catch (e) {
+        TideHost.caught(e);
+      } finally {
+        TideHost.depth--;
+      }
+    },
+    // exit() throws the runtime's ExitStatus (its `status` the program's):
+    // the program is over, nothing more to unwind. Anything else is a
+    // crash: a trap, abort(), a bug; without an embedder to tell, it goes
+    // on up, as the runtime would send it.
+    caught: function (e) {
+      if (e && e.name === 'ExitStatus') {
+        if (typeof Module['onTideExitCall'] === 'function') Module['onTideExitCall'](e.status);
+        return;
+      }
+      if (typeof Module['onTideCrash'] !== 'function') throw e;
+      Module['onTideCrash'](e);
+    },
+
+    turn: function (L, kind) {
+      TideHost.enter(function () {
+        _tide__guest_turn(L, kind);
       });
     },
 
@@ -93,14 +151,16 @@ mergeInto(LibraryManager.library, {
 
     // ---- calls made by the embedder (web/tide.mjs) ----
 
-    // Runs main(); returns its status (undefined if it crashed).
+    // Runs main() (Module.callMain, exported at link time: tide-emcc's
+    // flags); returns its status, or undefined if it crashed.
     main: function (args) {
-      TideHost.depth++;
-      try {
-        return callMain(args);
-      } finally {
-        TideHost.depth--;
-      }
+      if (typeof Module['callMain'] !== 'function')
+        throw new Error('this program was not linked with -sEXPORTED_RUNTIME_METHODS=callMain (build it with tide-emcc)');
+      var status;
+      TideHost.enter(function () {
+        status = Module['callMain'](args);
+      });
+      return status;
     },
     // Inside C code now? (calls that change tasks must wait until not)
     busy: function () {
@@ -117,29 +177,22 @@ mergeInto(LibraryManager.library, {
       for (var i = 0; i < loops.length; i++)
         if (TideHost.runs.has(loops[i])) fn(loops[i]);
     },
+    // Cancels every run's main task; msg (a string or null) is copied into
+    // the heap for the call.
     cancel: function (msg) {
-      var top = stackSave();
-      try {
-        var p = 0;
-        if (msg !== null && msg !== undefined) {
-          var len = lengthBytesUTF8(msg) + 1;
-          p = stackAlloc(len);
-          stringToUTF8(msg, p, len);
-        }
-        var n;
-        callUserCallback(function () {
-          TideHost.depth++;
-          try {
-            n = 0;
-            TideHost.eachRun(function (L) { n += _tide_js_cancel_loop(L, p); });
-          } finally {
-            TideHost.depth--;
-          }
-        });
-        return n;
-      } finally {
-        stackRestore(top);
+      var p = 0;
+      if (msg !== null && msg !== undefined) {
+        var size = lengthBytesUTF8(msg) + 1;
+        p = _tide_js_alloc(size);
+        if (!p) return 0; // out of memory: the cancel is lost, the run goes on
+        stringToUTF8(msg, p, size);
       }
+      var n = 0;
+      TideHost.enter(function () {
+        TideHost.eachRun(function (L) { n += _tide_js_cancel_loop(L, p); });
+      });
+      if (p) _tide_js_free(p);
+      return n;
     },
     dump: function () {
       var text = '';
@@ -147,7 +200,7 @@ mergeInto(LibraryManager.library, {
         var p = _tide_js_dump_loop(L);
         if (!p) return;
         text += UTF8ToString(p);
-        _tide_js_dump_free(p);
+        _tide_js_free(p);
       });
       return text;
     },
@@ -158,10 +211,36 @@ mergeInto(LibraryManager.library, {
     flushOutput: function () {
       _tide_js_flush_output();
     },
+    // Deliver the trace events made so far (before a line of output).
+    traceFlush: function () {
+      _tide_js_trace_flush();
+    },
+
+    // ---- the Web Workers of a pthreads build ----
+    // Emscripten has no public interface for its pool of workers: this is
+    // the one place that reads its PThread object. A single-thread build
+    // has none.
+    workers: function () {
+      if (typeof PThread === 'undefined') return [];
+      return PThread.unusedWorkers.concat(PThread.runningWorkers);
+    },
+    // Why this build's workers cannot be watched and stopped, or null.
+    threadsProblem: function () {
+      if (typeof PThread === 'undefined') return null;
+      if (Array.isArray(PThread.unusedWorkers) && Array.isArray(PThread.runningWorkers) &&
+          typeof PThread.terminateAllThreads === 'function')
+        return null;
+      return 'its pthreads runtime (Emscripten {{{ EMSCRIPTEN_VERSION }}}) lacks the PThread pool ' +
+        '(unusedWorkers, runningWorkers, terminateAllThreads) that Tide stops its workers with; ' +
+        'Tide is tested with Emscripten 3.1.6';
+    },
+    stopWorkers: function () {
+      if (typeof PThread !== 'undefined') PThread.terminateAllThreads();
+    },
+
     // Stop for good: no turn, timer or completion runs C code again.
     teardown: function () {
       TideHost.dead = true;
-      ABORT = true; // the glue's flag: callUserCallback ignores callbacks
       if (TideHost.timers) {
         TideHost.timers.forEach(function (id) {
           clearTimeout(id);
@@ -235,6 +314,7 @@ mergeInto(LibraryManager.library, {
   },
 
   // A debug or deadlock report (the kinds follow TIDE_DEBUG_* in tide.h).
+  tide_js_report__deps: ['$TideStrings'],
   tide_js_report: function (kind, text) {
     var KINDS = [null, 'slow', 'unretrieved', 'leftover', 'open', 'swallowed',
                  'blocking', 'deadlock'];
@@ -364,16 +444,18 @@ mergeInto(LibraryManager.library, {
   // The bytes come from fd_write, the WASI call every write of the
   // program ends in, when the program has no file system; with one (it
   // opens files), from the output callbacks of FS.init, Emscripten's
-  // documented way to take over the standard streams.
+  // documented way to take over the standard streams. (Which of the two
+  // is SYSCALLS_REQUIRE_FILESYSTEM, checked at the top of this file.)
   $TideOutput__deps: [
 #if SYSCALLS_REQUIRE_FILESYSTEM
     '$FS',
 #endif
   ],
 #if SYSCALLS_REQUIRE_FILESYSTEM
-  // (preRun: before the runtime's own FS.init; pthreads' workers skip it)
+  // (Module.preRun: before the runtime's own FS.init; pthreads' workers
+  // skip it)
   $TideOutput__postset:
-    'addOnPreRun(function () {\n' +
+    'Module["preRun"] = [].concat(Module["preRun"] || [], function () {\n' +
     '  FS.init(null, function (c) { TideOutput.put(1, c); },\n' +
     '          function (c) { TideOutput.put(2, c); });\n' +
     '});',
@@ -492,12 +574,13 @@ mergeInto(LibraryManager.library, {
   },
 
 #if !SYSCALLS_REQUIRE_FILESYSTEM
-  // Replaces Emscripten's: stdout and stderr are the only files there are.
+  // Replaces Emscripten's (a JS library may redefine a library function):
+  // stdout and stderr are the only files there are.
   fd_write__deps: ['$TideOutput'],
   fd_write__postset: '',
   fd_write__sig: 'iiiii',
   fd_write: function (fd, iov, iovcnt, pnum) {
-    if (fd !== 1 && fd !== 2) return {{{ cDefine('EBADF') }}};
+    if (fd !== 1 && fd !== 2) return 8; // EBADF: Emscripten's errno values are WASI's
     var num = 0;
     for (var i = 0; i < iovcnt; i++) {
       var ptr = HEAPU32[(iov >> 2) + 2 * i];
@@ -510,3 +593,4 @@ mergeInto(LibraryManager.library, {
   },
 #endif
 });
+})();
