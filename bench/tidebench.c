@@ -335,13 +335,13 @@ static tide_status pingpong_main(void *frame)
         m->t0 = now_ns();
         if (cfg.use_queue) {
             /* n / 2 round trips of two hand-overs each */
-            TIDE_TRY(m, TIDE_SPAWN(&m->a, passer, "ping", .in = m->ba,
+            TIDE_TRY(m, TIDE_SPAWN(passer, "ping", &m->a, .in = m->ba,
                                    .out = m->ab, .serves = 1, .n = per_task));
-            TIDE_TRY(m, TIDE_SPAWN(&m->b, passer, "pong", .in = m->ab,
+            TIDE_TRY(m, TIDE_SPAWN(passer, "pong", &m->b, .in = m->ab,
                                    .out = m->ba, .n = per_task));
         } else {
-            TIDE_TRY(m, TIDE_SPAWN(&m->a, yielder, "ping", .n = per_task));
-            TIDE_TRY(m, TIDE_SPAWN(&m->b, yielder, "pong", .n = per_task));
+            TIDE_TRY(m, TIDE_SPAWN(yielder, "ping", &m->a, .n = per_task));
+            TIDE_TRY(m, TIDE_SPAWN(yielder, "pong", &m->b, .n = per_task));
         }
         TIDE_AWAIT(m, tide_join(m->a, NULL));
         TIDE_AWAIT(m, tide_join(m->b, NULL));
@@ -432,9 +432,9 @@ static tide_status queue_main(void *frame)
     TIDE_TRY(m, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 1, NULL, &m->q));
     for (m->rep = 0; m->rep <= cfg.reps; m->rep++) {
         m->t0 = now_ns();
-        TIDE_TRY(m, TIDE_SPAWN(&m->prod, producer, "producer", .q = m->q,
+        TIDE_TRY(m, TIDE_SPAWN(producer, "producer", &m->prod, .q = m->q,
                                .n = cfg.n));
-        TIDE_TRY(m, TIDE_SPAWN(&m->cons, consumer, "consumer", .q = m->q,
+        TIDE_TRY(m, TIDE_SPAWN(consumer, "consumer", &m->cons, .q = m->q,
                                .n = cfg.n));
         TIDE_AWAIT(m, tide_join(m->prod, NULL));
         TIDE_AWAIT(m, tide_join(m->cons, NULL));
@@ -480,7 +480,7 @@ static tide_status sleepers_main(void *frame)
             /* The cold repetition, untimed (it is the warm-up): only here
              * does the timer heap grow, and its growth is part of what a
              * sleeping task costs. */
-            if (tide_loop_pending_tasks(tide_running_loop()) <= (size_t)cfg.n)
+            if (tide_loop_task_count(tide_running_loop()) <= (size_t)cfg.n)
                 res.checked = 0; /* a sleeper finished already */
             res.tide_bytes = cfg.counter->live - m->tide0;
             if (m->brk0 >= 0) {
@@ -686,7 +686,7 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif
     tide_loop *loop;
-    int rc = tide_loop_create(&loop, counting_alloc, &counter);
+    int rc = tide_loop_create(counting_alloc, &counter, &loop);
     if (rc < 0) {
         fprintf(stderr, "tidebench: %s\n", tide_strerror(rc));
         return 1;
@@ -696,7 +696,7 @@ int main(int argc, char **argv)
     if (cfg.debug)
         tide_loop_set_debug(loop, 1);
     cfg.debug = tide_loop_debug(loop); /* TIDE_DEBUG=1 turns it on too */
-    tide_loop_on_exit(loop, run_finished, NULL);
+    tide_loop_set_exit_handler(loop, run_finished, NULL);
     switch (cfg.kind) {
     case W_PINGPONG:
         rc = tide_loop_run(loop, pingpong_main, &(struct pingpong_main){0},

@@ -55,7 +55,7 @@ static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    TIDE_TRY(p, TIDE_SPAWN(&p->task, long_task, NULL, .work = p->work,
+    TIDE_TRY(p, TIDE_SPAWN(long_task, NULL, &p->task, .work = p->work,
                            .swallow = p->swallow));
     TIDE_AWAIT(p, tide_sleep(p->after)); /* let it run for 2 seconds */
     tide_task_cancel(p->task, NULL);

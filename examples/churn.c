@@ -49,7 +49,7 @@ static tide_status program(void *frame)
     while (p->started < p->tasks) {
         p->n = p->tasks - p->started < p->wave ? p->tasks - p->started : p->wave;
         for (int i = 0; i < p->n; i++)
-            TIDE_TRY(p, TIDE_SPAWN(&p->batch[i], worker, NULL,
+            TIDE_TRY(p, TIDE_SPAWN(worker, NULL, &p->batch[i],
                                    .delay = p->delay));
         p->started += p->n;
         TIDE_AWAIT(p, tide_gather(p->batch, (size_t)p->n, 0, NULL, NULL));

@@ -63,10 +63,10 @@ static tide_status program(void *frame)
     TIDE_TRY(p, tide_group_create(&p->tg));
     for (int i = 0; i < p->workers; i++) {
         snprintf(p->names[i], sizeof p->names[i], "Worker %c", 'A' + i);
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, waiter, NULL,
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, waiter, NULL, NULL,
                                      .event = p->event, .name = p->names[i]));
     }
-    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, trigger, NULL, .event = p->event,
+    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, trigger, NULL, NULL, .event = p->event,
                                  .delay = p->delay));
     TIDE_AWAIT(p, tide_group_exit(p->tg, 0));
     TIDE_FINALLY(p);

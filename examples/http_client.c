@@ -80,7 +80,7 @@ static tide_status fetch_with_retry(void *frame)
         /* async with semaphore: async with timeout(...): get the URL */
         TIDE_AWAIT(f, tide_sem_acquire(f->semaphore));
         f->held = 1;
-        TIDE_TRY(f, tide_timeout_enter(&f->timeout, f->cfg->timeout));
+        TIDE_TRY(f, tide_timeout_enter(f->cfg->timeout, &f->timeout));
         TIDE_AWAIT_CATCH(f, tide_http_get(f->url, &f->response), f->rc);
         snprintf(f->why, sizeof f->why, "%s",
                  tide_error_message() ? tide_error_message()
@@ -151,7 +151,7 @@ static tide_status fetch_all(void *frame)
     if (!f->tasks)
         TIDE_THROW(f, TIDE_ENOMEM);
     for (f->spawned = 0; f->spawned < f->cfg->count; f->spawned++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->tasks[f->spawned], fetch_with_retry, NULL,
+        TIDE_TRY(f, TIDE_SPAWN(fetch_with_retry, NULL, &f->tasks[f->spawned],
                                .cfg = f->cfg, .semaphore = f->semaphore,
                                .url = f->urls[f->spawned]));
     TIDE_AWAIT(f, tide_gather(f->tasks, (size_t)f->cfg->count, 0,
@@ -200,7 +200,7 @@ static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    if (!tide_http_supported())
+    if (!tide_http_is_supported())
         TIDE_THROW_MSG(p, TIDE_ENOTSUP,
                        "http_client needs fetch(): run the Emscripten "
                        "build in Node.js or a browser (WASI has no "

@@ -47,15 +47,15 @@ static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    TIDE_TRY(p, TIDE_SPAWN(&p->task, worker, NULL, .name = "A",
+    TIDE_TRY(p, TIDE_SPAWN(worker, NULL, &p->task, .name = "A",
                            .delay = p->delay));
     puts(tide_task_name(p->task));
-    puts(py_bool(tide_task_done(p->task)));      /* not started yet */
-    puts(py_bool(tide_task_cancelled(p->task)));
+    puts(py_bool(tide_task_is_done(p->task)));      /* not started yet */
+    puts(py_bool(tide_task_is_cancelled(p->task)));
     TIDE_AWAIT(p, tide_sleep(p->peek));
-    puts(py_bool(tide_task_done(p->task)));      /* still sleeping? */
+    puts(py_bool(tide_task_is_done(p->task)));      /* still sleeping? */
     TIDE_AWAIT(p, tide_join(p->task, (void **)&p->result));
-    puts(py_bool(tide_task_done(p->task)));
+    puts(py_bool(tide_task_is_done(p->task)));
     puts(p->result);
     TIDE_FINALLY(p);
     tide_task_release(p->task);

@@ -61,7 +61,7 @@ static tide_status program(void *frame)
         TIDE_TRY(p, tide_lock_create(NULL, &p->lock));
     for (int i = 0; i < p->n_tasks; i++) {
         snprintf(p->names[i], sizeof p->names[i], "Task-%d", i);
-        TIDE_TRY(p, TIDE_SPAWN(&p->tasks[i], increment, p->names[i],
+        TIDE_TRY(p, TIDE_SPAWN(increment, p->names[i], &p->tasks[i],
                                .lock = p->lock, .work = p->work,
                                .name = p->names[i]));
     }

@@ -93,13 +93,13 @@ static tide_status program(void *frame)
     TIDE_TRY(p, tide_queue_create(NULL, TIDE_QUEUE_FIFO, (size_t)p->maxsize,
                                   NULL, &p->queue));
     TIDE_TRY(p, tide_group_create(&p->tg));
-    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, producer, "producer",
+    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, producer, "producer", NULL,
                                  .queue = p->queue, .rng = &p->rng,
                                  .items = p->items, .n = p->n_items));
     for (int i = 0; i < p->consumers; i++) {
         snprintf(p->names[i][0], sizeof p->names[i][0], "Consumer-%c", 'A' + i);
         snprintf(p->names[i][1], sizeof p->names[i][1], "consumer-%c", 'A' + i);
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, NULL, consumer, p->names[i][1],
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, consumer, p->names[i][1], NULL,
                                      .queue = p->queue, .rng = &p->rng,
                                      .name = p->names[i][0]));
     }

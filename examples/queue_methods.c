@@ -31,7 +31,7 @@ static const char *outcome(int rc)
 static void show_state(const tide_queue *q)
 {
     printf("qsize() = %zu, empty() = %d, full() = %d\n", tide_queue_size(q),
-           tide_queue_empty(q), tide_queue_full(q));
+           tide_queue_is_empty(q), tide_queue_is_full(q));
 }
 
 /* Takes items one by one and marks each done after working 0.1 s on it. */
@@ -109,7 +109,7 @@ static tide_status program(void *frame)
     printf("task_done() -> %s\n", outcome(tide_queue_task_done(p->queue)));
 
     /* join waits until every item put has been marked done */
-    TIDE_TRY(p, TIDE_SPAWN(&p->worker, worker, "worker", .queue = p->queue,
+    TIDE_TRY(p, TIDE_SPAWN(worker, "worker", &p->worker, .queue = p->queue,
                            .work = p->work));
     TIDE_AWAIT_CATCH(p, tide_queue_join(p->queue), p->rc);
     printf("await join() -> %s\n", outcome(p->rc));

@@ -60,7 +60,7 @@ static tide_status program(void *frame)
     TIDE_TRY(p, tide_sem_create(NULL, p->limit, 0, &p->semaphore));
     p->start = tide_time();
     for (int i = 0; i < p->n_urls; i++)
-        TIDE_TRY(p, TIDE_SPAWN(&p->tasks[i], fetch_with_limit, NULL,
+        TIDE_TRY(p, TIDE_SPAWN(fetch_with_limit, NULL, &p->tasks[i],
                                .semaphore = p->semaphore, .url = p->urls[i],
                                .delay = p->delay));
     TIDE_AWAIT(p, tide_gather(p->tasks, (size_t)p->n_urls, 0,

@@ -52,7 +52,7 @@ static tide_status program(void *frame)
     TIDE_BEGIN(p);
     TIDE_TRY(p, tide_group_create(&p->tg));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, &p->tasks[i], fetch, names[i],
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, fetch, names[i], &p->tasks[i],
                                      .name = names[i], .delay = p->delays[i],
                                      .fail = p->fail && !strcmp(p->fail, names[i])));
     /* leaving `async with` waits for every child */

@@ -41,11 +41,11 @@ static tide_status program(void *frame)
     struct program *p = frame;
     TIDE_BEGIN(p);
     /* Spawned tasks start once this one yields, in creation order. */
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[0], worker, "worker-A", .name = "A",
+    TIDE_TRY(p, TIDE_SPAWN(worker, "worker-A", &p->tasks[0], .name = "A",
                            .delay = p->delays[0]));
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[1], worker, "worker-B", .name = "B",
+    TIDE_TRY(p, TIDE_SPAWN(worker, "worker-B", &p->tasks[1], .name = "B",
                            .delay = p->delays[1]));
-    TIDE_TRY(p, TIDE_SPAWN(&p->tasks[2], worker, "worker-C", .name = "C",
+    TIDE_TRY(p, TIDE_SPAWN(worker, "worker-C", &p->tasks[2], .name = "C",
                            .delay = p->delays[2]));
     puts("Tasks are running...");
     TIDE_AWAIT(p, tide_gather(p->tasks, 3, 0, (void **)p->results, NULL));

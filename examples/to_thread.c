@@ -8,7 +8,7 @@
  * Natively and in a cross-origin isolated page (the em-mt build) the
  * function runs on a pool thread while the loop goes on; under WASI and in
  * the plain Emscripten build there are no threads, so it runs inline and
- * the loop waits (tide_to_thread_inline() says which). Either way the
+ * the loop waits (tide_to_thread_is_inline() says which). Either way the
  * program prints the same thing.
  */
 #define _POSIX_C_SOURCE 200809L

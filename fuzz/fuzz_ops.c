@@ -362,11 +362,11 @@ static int real_locked(int i)
 {
     switch (i) {
     case 0:
-        return tide_lock_locked(F.lock[0]);
+        return tide_lock_is_locked(F.lock[0]);
     case 1:
-        return tide_lock_locked(F.lock[1]);
+        return tide_lock_is_locked(F.lock[1]);
     default:
-        return tide_cond_locked(F.cond[0]);
+        return tide_cond_is_locked(F.cond[0]);
     }
 }
 
@@ -385,7 +385,7 @@ static void check_models(void)
             FAIL("lock %d: locked() is %d, the model says %d", i,
                  real_locked(i), F.locked[i]);
     if (F.cond[1])
-        CHECK(tide_cond_locked(F.cond[1]) == tide_lock_locked(F.lock[0]));
+        CHECK(tide_cond_is_locked(F.cond[1]) == tide_lock_is_locked(F.lock[0]));
     for (int i = 0; i < 2; i++) {
         if (F.ev[i] && tide_event_is_set(F.ev[i]) != F.ev_set[i])
             FAIL("event %d: is_set() is %d, the model says %d", i,
@@ -412,10 +412,10 @@ static void check_models(void)
             FAIL("queue %d: size %zu, the model holds %zu", k, n, F.qm[k].n);
         if (F.qmax[k])
             CHECK(n <= F.qmax[k]);
-        CHECK(tide_queue_empty(F.q[k]) == (n == 0));
+        CHECK(tide_queue_is_empty(F.q[k]) == (n == 0));
     }
     if (F.bar) {
-        int w = tide_barrier_n_waiting(F.bar);
+        int w = tide_barrier_waiter_count(F.bar);
         CHECK(w >= 0 && w < F.parties);
         CHECK(tide_barrier_parties(F.bar) == F.parties);
     }
@@ -426,7 +426,7 @@ static void check_models(void)
 static void make_lock(int i)
 {
     if (tide_lock_create(F.loop, &F.lock[i]) == 0)
-        CHECK(!tide_lock_locked(F.lock[i]));
+        CHECK(!tide_lock_is_locked(F.lock[i]));
     F.locked[i] = 0;
 }
 
@@ -664,7 +664,7 @@ static int spawn_child(struct script *f, int len, int group, int detached)
     }
     if (rc == 0 && !detached) {
         CHECK(t != NULL);
-        CHECK(!tide_task_done(t));
+        CHECK(!tide_task_is_done(t));
         F.task[F.ntasks].t = t;
         F.task[F.ntasks].index = child.index;
         F.task[F.ntasks].groups = (child.policy & P_GROUPS) != 0;
@@ -826,7 +826,7 @@ static void group_exited(int gi, int rc)
     struct group_rec *g = &F.grp[gi];
     g->exited = 1;
     for (int i = 0; i < g->nkids; i++)
-        if (!tide_task_done(F.task[g->kids[i]].t))
+        if (!tide_task_is_done(F.task[g->kids[i]].t))
             FAIL("group %d exited with child %d still running", gi,
                  g->kids[i]);
     size_t n = tide_group_error_count(g->g);
@@ -863,14 +863,14 @@ static void after_await(struct script *f)
         else if (!f->sel[0])
             CHECK(rc == TIDE_EINVAL);
         if (rc == 0 && !(f->b & 2)) {
-            CHECK(tide_task_done(f->sel[0]));
+            CHECK(tide_task_is_done(f->sel[0]));
             check_value(f->sel[0], f->value);
         }
         break;
     case OP_GATHER:
         if (rc == 0) {
             for (size_t i = 0; i < f->nsel; i++) {
-                CHECK(tide_task_done(f->sel[i]));
+                CHECK(tide_task_is_done(f->sel[i]));
                 int err = tide_task_error(f->sel[i]);
                 if (!(f->c & 1))
                     CHECK(err == 0);
@@ -887,9 +887,9 @@ static void after_await(struct script *f)
         if (rc == 0 && isinf(delay_of(f->c >> 2)) && delay_of(f->c >> 2) > 0) {
             size_t done = 0, failed = 0;
             for (size_t i = 0; i < f->nsel; i++) {
-                done += tide_task_done(f->sel[i]) != 0;
+                done += tide_task_is_done(f->sel[i]) != 0;
                 int e = tide_task_error(f->sel[i]);
-                failed += tide_task_done(f->sel[i]) && e < 0 &&
+                failed += tide_task_is_done(f->sel[i]) && e < 0 &&
                           e != TIDE_ECANCELLED;
             }
             int when = f->c & 3;
@@ -908,7 +908,7 @@ static void after_await(struct script *f)
         if (!f->sel[0])
             CHECK(rc == TIDE_EINVAL);
         if (rc == 0) {
-            CHECK(tide_task_done(f->sel[0]));
+            CHECK(tide_task_is_done(f->sel[0]));
             check_value(f->sel[0], f->value);
         }
         break;
@@ -999,7 +999,7 @@ static void run_now(struct script *f)
         if (!t)
             CHECK(rc == TIDE_EINVAL);
         else if (rc == 0)
-            CHECK(tide_task_done(t));
+            CHECK(tide_task_is_done(t));
         break;
     }
     case OP_UNCANCEL: {
@@ -1022,8 +1022,8 @@ static void run_now(struct script *f)
         if (f->ntmo < NTMO) {
             tide_timeout *t = NULL;
             double d = delay_of(f->a);
-            rc = (f->b & 1) ? tide_timeout_enter_at(&t, tide_time() + d)
-                            : tide_timeout_enter(&t, d);
+            rc = (f->b & 1) ? tide_timeout_enter_at(tide_time() + d, &t)
+                            : tide_timeout_enter(d, &t);
             if (isnan(d))
                 CHECK(rc == TIDE_EINVAL);
             if (rc == 0)
@@ -1035,11 +1035,11 @@ static void run_now(struct script *f)
     case OP_TMO_EXIT:
         if (f->ntmo) {
             tide_timeout *t = f->tmo[--f->ntmo];
-            int expired = tide_timeout_expired(t);
+            int expired = tide_timeout_is_expired(t);
             int in = (f->b & 1) ? TIDE_ECANCELLED : f->rc;
             rc = tide_timeout_exit(t, in);
             if (rc == TIDE_ETIMEDOUT && in != TIDE_ETIMEDOUT)
-                CHECK(expired && tide_timeout_expired(t));
+                CHECK(expired && tide_timeout_is_expired(t));
             if (!expired)
                 CHECK(rc == in);
             f->rc = rc;
@@ -1141,7 +1141,7 @@ static void run_now(struct script *f)
     case OP_BARRIER_ABORT:
         rc = tide_barrier_abort(F.bar);
         if (F.bar)
-            CHECK(tide_barrier_broken(F.bar));
+            CHECK(tide_barrier_is_broken(F.bar));
         break;
     case OP_Q_PUT_NOWAIT: {
         int k = f->a % 3;
@@ -1150,7 +1150,7 @@ static void run_now(struct script *f)
         if (rc == 0)
             qm_put(k, id);
         else if (F.q[k] && rc == TIDE_EQUEUEFULL)
-            CHECK(tide_queue_full(F.q[k]));
+            CHECK(tide_queue_is_full(F.q[k]));
         else if (F.q[k] && rc == TIDE_ESHUTDOWN)
             CHECK(F.qm[k].shutdown);
         break;
@@ -1228,7 +1228,7 @@ static void run_now(struct script *f)
         if (h) {
             int first = tide_handle_cancel(h);
             CHECK(tide_handle_cancel(h) == 0);
-            CHECK(tide_handle_cancelled(h) || !first);
+            CHECK(tide_handle_is_cancelled(h) || !first);
         }
         break;
     }
@@ -1242,7 +1242,7 @@ static void run_now(struct script *f)
             CHECK(state != NULL);
             int done = !strcmp(state, "done") || !strcmp(state, "cancelled") ||
                        !strcmp(state, "failed");
-            CHECK(done == (tide_task_done(t) != 0));
+            CHECK(done == (tide_task_is_done(t) != 0));
             tide_task_describe_wait(t, buf, sizeof buf);
             tide_task *aw[4];
             tide_task_awaiters(t, aw, 4);
@@ -1251,7 +1251,7 @@ static void run_now(struct script *f)
             (void)tide_task_name(t);
             (void)tide_task_message(t);
             CHECK(tide_task_cancelling(t) >= 0);
-            if (tide_task_done(t)) {
+            if (tide_task_is_done(t)) {
                 void *v = NULL;
                 if (tide_task_result(t, &v) == 0)
                     check_value(t, v);
@@ -1259,8 +1259,8 @@ static void run_now(struct script *f)
                 CHECK(tide_task_result(t, NULL) == TIDE_ESTATE);
             }
         }
-        CHECK(tide_loop_pending_tasks(F.loop) >= 1);
-        (void)tide_loop_timers(F.loop);
+        CHECK(tide_loop_task_count(F.loop) >= 1);
+        (void)tide_loop_timer_count(F.loop);
         (void)tide_error_message();
         break;
     }
@@ -1349,7 +1349,7 @@ static void run_now(struct script *f)
             break;
         case 6: {
             tide_timeout *t = NULL;
-            CHECK(tide_timeout_enter(&t, NAN) == TIDE_EINVAL && !t);
+            CHECK(tide_timeout_enter(NAN, &t) == TIDE_EINVAL && !t);
             CHECK(tide_timeout_exit(NULL, 0) == TIDE_ESTATE);
             break;
         }
@@ -1496,10 +1496,10 @@ static tide_status reaper(void *frame)
 {
     struct reaper *r = frame;
     TIDE_BEGIN(r);
-    for (r->round = 0; tide_loop_pending_tasks(F.loop) > 1; r->round++) {
+    for (r->round = 0; tide_loop_task_count(F.loop) > 1; r->round++) {
         if (r->round == REAP_ROUNDS)
             FAIL("%zu task(s) still pending after %d rounds of cancels",
-                 tide_loop_pending_tasks(F.loop) - 1, REAP_ROUNDS);
+                 tide_loop_task_count(F.loop) - 1, REAP_ROUNDS);
         tide_loop_walk(F.loop, cancel_other, tide_current_task());
         /* A condition wait re-acquires its lock whatever cancels come (as
          * in asyncio): if the lock's holder finished without releasing it,
@@ -1543,14 +1543,14 @@ static void run_input(const uint8_t *data, size_t size)
     F.qmax[2] = (shape2 >> 3) & 3;
     stat_runs++;
 
-    if (tide_loop_create(&F.loop, fz_alloc, NULL) < 0) {
+    if (tide_loop_create(fz_alloc, NULL, &F.loop) < 0) {
         CHECK(F.injected && F.live == 0);
         return;
     }
     tide_loop_set_virtual_clock(F.loop, 1);
     tide_loop_set_exception_handler(F.loop, on_exception, NULL);
     tide_loop_set_debug_handler(F.loop, on_debug, NULL);
-    tide_loop_set_trace(F.loop, on_trace, NULL);
+    tide_loop_set_trace_handler(F.loop, on_trace, NULL);
     if (F.debug)
         tide_loop_set_debug(F.loop, 1);
 
@@ -1576,14 +1576,14 @@ static void run_input(const uint8_t *data, size_t size)
     int rc = tide_loop_run(F.loop, script, &main_frame, sizeof main_frame,
                            &main);
     SAY("run: %s, %zu task(s) pending\n", rc ? tide_errname(rc) : "ok",
-        tide_loop_pending_tasks(F.loop));
+        tide_loop_task_count(F.loop));
     CHECK(rc <= 0 && rc != TIDE_EINPROGRESS);
     if (rc == TIDE_EDEADLOCK)
         stat_deadlocks++;
     if (F.runaway)
         FAIL("more than %d task steps: the run never settles", STEP_CAP);
     if (main) {
-        CHECK(tide_task_done(main) || rc == TIDE_ESTOPPED ||
+        CHECK(tide_task_is_done(main) || rc == TIDE_ESTOPPED ||
               rc == TIDE_EDEADLOCK);
         tide_task_release(main);
     } else {
@@ -1594,7 +1594,7 @@ static void run_input(const uint8_t *data, size_t size)
 
     /* Tasks left pending (the run was stopped, or a deadlock outlived the
      * cancellations): drain them so their cleanup runs. */
-    if (tide_loop_pending_tasks(F.loop) > 0) {
+    if (tide_loop_task_count(F.loop) > 0) {
         stat_reaped++;
         F.in_reap = 1;
         struct reaper r;
@@ -1605,12 +1605,12 @@ static void run_input(const uint8_t *data, size_t size)
         while (rrc == TIDE_ENOMEM && F.injected && ++tries < 1000);
         if (F.runaway)
             FAIL("more than %d task steps while draining", STEP_CAP);
-        CHECK(tide_loop_pending_tasks(F.loop) == 0);
+        CHECK(tide_loop_task_count(F.loop) == 0);
     }
-    int clean = tide_loop_pending_tasks(F.loop) == 0;
+    int clean = tide_loop_task_count(F.loop) == 0;
     if (clean) {
         for (int i = 0; i < F.ntasks; i++)
-            if (F.task[i].t && !tide_task_done(F.task[i].t))
+            if (F.task[i].t && !tide_task_is_done(F.task[i].t))
                 FAIL("task %d is not done after the run", i);
         /* with no task in flight the semaphores balance exactly */
         for (int i = 0; i < 2; i++)

@@ -27,9 +27,9 @@
  * Spawn it with an initial frame (copied into the task) and a name:
  *
  *     tide_task *t;
- *     TIDE_TRY(m, TIDE_SPAWN(&t, worker, "worker-A", .name = "A", .delay = 3));
+ *     TIDE_TRY(m, TIDE_SPAWN(worker, "worker-A", &t, .name = "A", .delay = 3));
  *
- * TIDE_SPAWN(out, fn, name, fields...) needs the frame struct to be named
+ * TIDE_SPAWN(fn, name, out, fields...) needs the frame struct to be named
  * like the function (`struct worker` for `worker`); tide_spawn() is the
  * general form.
  *
@@ -86,6 +86,30 @@
  * fails the task with TIDE_ESTATE and a message naming the call, reported
  * at once to the loop's exception handler ("coroutine misuse").
  *
+ * Names: one scheme for every object (loop, task, lock, queue, ...):
+ *   tide_<object>_<verb>(obj, ...)       an action: tide_lock_acquire,
+ *                                        tide_queue_put, tide_task_cancel
+ *   tide_<object>_create(..., &out)      makes one; tide_<object>_destroy
+ *                                        frees it (tasks and handles are
+ *                                        shared: _retain / _release)
+ *   out-parameters come last, always     tide_loop_create(alloc, ud, &loop),
+ *                                        TIDE_SPAWN(fn, name, &t, fields...);
+ *                                        a buffer and its size count as one,
+ *                                        as in snprintf: tide_loop_dump(loop,
+ *                                        buf, n)
+ *   tide_<object>_is_<state>(obj)        a predicate, 0 or 1:
+ *                                        tide_task_is_done, tide_lock_is_locked
+ *   tide_<object>_<thing>_count(obj)     how many: tide_lock_waiter_count,
+ *                                        tide_loop_task_count
+ *   tide_<object>_<property>(obj)        a value: tide_task_name,
+ *                                        tide_sem_value, tide_queue_size
+ *   tide_<object>_set_<property>(obj, v) its setter; handlers are
+ *                                        tide_loop_set_<event>_handler(loop,
+ *                                        fn, arg)
+ * Calls that can fail return int (0 or a TIDE_E* code); awaitables return
+ * tide_await. asyncio's module-level functions keep their asyncio names:
+ * tide_sleep, tide_gather, tide_wait_for, tide_shield, tide_current_task.
+ *
  * Ownership: functions say who owns what. Handles returned through `out`
  * parameters are owned by the caller and released with the paired function;
  * destroy/release(NULL) is a no-op. A task runs to completion whether or not
@@ -98,7 +122,7 @@
  * lock, a queue, ...), from any other thread fails with TIDE_ETHREAD and
  * changes nothing - except tide_call_soon_threadsafe(), the one way in from
  * other threads. Functions that return no error code (accessors such as
- * tide_lock_locked, and the release functions) must not be called from
+ * tide_lock_is_locked, and the release functions) must not be called from
  * other threads either; they cannot say so. Tide's only state outside a
  * loop is one thread-local pointer to the running loop (the same thing
  * asyncio keeps for get_running_loop()); it is what lets tide_sleep() and
@@ -216,7 +240,7 @@ typedef void *(*tide_alloc_fn)(void *ud, void *ptr, size_t old_size,
 /* Creates a loop. `alloc` may be NULL (malloc/realloc/free). On success
  * *out owns the loop: destroy it with tide_loop_destroy().
  * Errors: TIDE_EINVAL (out is NULL), TIDE_ENOMEM. Does not suspend. */
-int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud);
+int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out);
 
 /* Destroys a loop that is not running. Tasks still pending are reported to
  * the exception handler ("task was destroyed but it is pending") and freed,
@@ -243,7 +267,7 @@ int tide_loop_set_turn_budget(tide_loop *loop, double seconds);
  * On blocking hosts it runs just before tide_loop_run() returns. */
 typedef void (*tide_exit_fn)(tide_loop *loop, tide_task *main, int err,
                              void *arg);
-int tide_loop_on_exit(tide_loop *loop, tide_exit_fn fn, void *arg);
+int tide_loop_set_exit_handler(tide_loop *loop, tide_exit_fn fn, void *arg);
 
 /* Errors nobody can receive (a callback failed, a leftover task failed while
  * being cancelled at shutdown, a pending task destroyed) go to this handler.
@@ -265,7 +289,7 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
  * error (0 if it succeeded). If `main_out` is not NULL it receives a handle
  * on the main task (release it with tide_task_release) to read its result.
  * Guest host (Emscripten): starts the loop and returns TIDE_EINPROGRESS; the
- * host's event loop drives it and tide_loop_on_exit() reports the end.
+ * host's event loop drives it and tide_loop_set_exit_handler() reports the end.
  *
  * The calling thread becomes the loop's owner (see Threads at the top).
  *
@@ -289,10 +313,10 @@ int tide_loop_stop(tide_loop *loop);
 double tide_loop_time(const tide_loop *loop);
 
 /* Iterations the loop has run (one per pass over its ready callbacks). */
-uint64_t tide_loop_iterations(const tide_loop *loop);
+uint64_t tide_loop_iteration_count(const tide_loop *loop);
 
 /* Tasks created on this loop and not yet finished. */
-size_t tide_loop_pending_tasks(const tide_loop *loop);
+size_t tide_loop_task_count(const tide_loop *loop);
 
 /*
  * Tracing: fn is called for every task event, in order, from inside the
@@ -316,7 +340,7 @@ enum {
 };
 typedef void (*tide_trace_fn)(tide_loop *loop, int event, tide_task *task,
                               const char *what, int status, void *arg);
-int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg);
+int tide_loop_set_trace_handler(tide_loop *loop, tide_trace_fn fn, void *arg);
 
 /*
  * Debug mode (asyncio's debug=True / PYTHONASYNCIODEBUG=1), off by default;
@@ -375,8 +399,8 @@ int tide_loop_walk(tide_loop *loop, int (*fn)(tide_task *t, void *arg),
  * NUL-terminated when n > 0); returns the length it needed, like snprintf.*/
 size_t tide_loop_dump(tide_loop *loop, char *buf, size_t n);
 /* Loop statistics. */
-uint64_t tide_loop_steps(const tide_loop *loop);   /* task steps + callbacks */
-size_t tide_loop_timers(const tide_loop *loop);    /* timers armed */
+uint64_t tide_loop_step_count(const tide_loop *loop);   /* task steps + callbacks */
+size_t tide_loop_timer_count(const tide_loop *loop);    /* timers armed */
 
 /* "new" (not started), "ready", "running", "waiting", "done",
  * "cancelled" or "failed". */
@@ -433,7 +457,7 @@ int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
  * pending, 0 if it already ran or was cancelled, TIDE_ETHREAD from a thread
  * that does not own its loop. */
 int tide_handle_cancel(tide_handle *h);
-int tide_handle_cancelled(const tide_handle *h);
+int tide_handle_is_cancelled(const tide_handle *h);
 /* Releases the caller's reference. NULL is a no-op. */
 void tide_handle_release(tide_handle *h);
 
@@ -459,8 +483,8 @@ int tide_loop_spawn(tide_loop *loop, tide_fn fn, const void *frame,
                     size_t frame_size, const char *name, tide_task **out);
 
 /* Spawn with a compound-literal frame: the frame struct must be named like
- * the function. TIDE_SPAWN(&t, worker, "w1", .delay = 2) */
-#define TIDE_SPAWN(out, fn, name, ...)                                         \
+ * the function. TIDE_SPAWN(worker, "w1", &t, .delay = 2) */
+#define TIDE_SPAWN(fn, name, out, ...)                                         \
     tide_spawn((fn), &(struct fn){.tide__frame = TIDE__FRAME_INIT, __VA_ARGS__}, \
                sizeof(struct fn), (name), (out))
 
@@ -480,8 +504,8 @@ const char *tide_task_name(tide_task *t);
 /* The task's number n (1, 2, ... per loop, in creation order). */
 uint32_t tide_task_id(const tide_task *t);
 
-int tide_task_done(const tide_task *t);      /* finished in any way */
-int tide_task_cancelled(const tide_task *t); /* finished with ECANCELLED */
+int tide_task_is_done(const tide_task *t);      /* finished in any way */
+int tide_task_is_cancelled(const tide_task *t); /* finished with ECANCELLED */
 
 /* The task's outcome. Returns TIDE_ESTATE while it is pending, its error if
  * it failed (TIDE_ECANCELLED if cancelled), else 0 and stores the value it
@@ -614,7 +638,7 @@ enum {
  * Waits until `return_when` holds for the `n` tasks, or `timeout` seconds
  * pass (INFINITY, or past the clock's horizon: no limit) - asyncio.wait.
  * Never fails because of the tasks' outcomes or the timeout, and cancels
- * nothing: afterwards, check tide_task_done() on each (tasks that finished
+ * nothing: afterwards, check tide_task_is_done() on each (tasks that finished
  * in the same iteration as the trigger are done too). Cancelling the
  * waiting task does not cancel the tasks. A task may appear more than once.
  * Errors: TIDE_EINVAL (n == 0, a NULL task, bad return_when, NaN timeout),
@@ -648,7 +672,7 @@ TIDE_AWAITABLE tide_shield(tide_task *t, void **value);
  * Timeout scopes (asyncio.timeout / timeout_at), the C form of
  *     async with asyncio.timeout(d): body
  * is:
- *     TIDE_TRY(f, tide_timeout_enter(&f->tmo, d));
+ *     TIDE_TRY(f, tide_timeout_enter(d, &f->tmo));
  *     TIDE_AWAIT_CATCH(f, one_awaitable(...), f->rc);      // or
  *     TIDE_AWAIT_CALL_CATCH(f, body_coroutine, &f->body, f->rc);
  *     f->rc = tide_timeout_exit(f->tmo, f->rc);   // TIDE_ETIMEDOUT on expiry
@@ -663,8 +687,8 @@ typedef struct tide_timeout tide_timeout;
  * tide_call_later), never expires. On success *out is owned by the caller.
  * Errors: TIDE_EINVAL (NaN, out NULL), TIDE_ENOLOOP (not in a task),
  * TIDE_ENOMEM. Do not suspend. */
-int tide_timeout_enter(tide_timeout **out, double delay);
-int tide_timeout_enter_at(tide_timeout **out, double when);
+int tide_timeout_enter(double delay, tide_timeout **out);
+int tide_timeout_enter_at(double when, tide_timeout **out);
 /* Leaves the scope with the body's outcome `rc` (0 or an error) and
  * returns the outcome to continue with: TIDE_ETIMEDOUT if this scope's
  * expiry cancelled the body, otherwise rc. Errors: TIDE_ESTATE if the
@@ -673,7 +697,7 @@ int tide_timeout_exit(tide_timeout *t, int rc);
 /* Moves the deadline (loop time; INFINITY disables). Errors: TIDE_ESTATE
  * if the scope is not active (already expired, expiring or exited). */
 int tide_timeout_reschedule(tide_timeout *t, double when);
-int tide_timeout_expired(const tide_timeout *t);
+int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
 /* Frees the scope, leaving it first if needed. NULL is a no-op. */
 void tide_timeout_destroy(tide_timeout *t);
@@ -718,7 +742,7 @@ int tide_group_create(tide_group **out);
  * created then). Does not suspend. */
 int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
                      size_t frame_size, const char *name, tide_task **out);
-#define TIDE_GROUP_SPAWN(g, out, fn, name, ...)                                \
+#define TIDE_GROUP_SPAWN(g, fn, name, out, ...)                                \
     tide_group_spawn((g), (fn),                                                \
                      &(struct fn){.tide__frame = TIDE__FRAME_INIT, __VA_ARGS__},  \
                      sizeof(struct fn), (name), (out))
@@ -751,7 +775,7 @@ typedef struct tide_egroup tide_egroup;
 const tide_egroup *tide_task_egroup(const tide_task *t);
 const tide_egroup *tide_error_egroup(void);
 /* How many errors (0 for NULL). */
-size_t tide_egroup_count(const tide_egroup *eg);
+size_t tide_egroup_error_count(const tide_egroup *eg);
 /* The i-th error's code (TIDE_EINVAL if i is out of range); into each
  * pointer that is not NULL: its message (or NULL), the name of the task
  * that failed ("Task-3" if it has none; for the group's body, the task
@@ -795,8 +819,8 @@ int tide_lock_destroy(tide_lock *lock);
 TIDE_AWAITABLE tide_lock_acquire(tide_lock *lock);
 /* Errors: TIDE_ENOTLOCKED. Does not suspend. */
 int tide_lock_release(tide_lock *lock);
-int tide_lock_locked(const tide_lock *lock);
-size_t tide_lock_waiters(const tide_lock *lock);
+int tide_lock_is_locked(const tide_lock *lock);
+size_t tide_lock_waiter_count(const tide_lock *lock);
 
 typedef struct tide_event tide_event;
 int tide_event_create(tide_loop *loop, tide_event **out);
@@ -808,7 +832,7 @@ int tide_event_clear(tide_event *ev);
 int tide_event_is_set(const tide_event *ev);
 /* Awaitable. Errors: TIDE_ECANCELLED, TIDE_ENOLOOP. Suspends unless set. */
 TIDE_AWAITABLE tide_event_wait(tide_event *ev);
-size_t tide_event_waiters(const tide_event *ev);
+size_t tide_event_waiter_count(const tide_event *ev);
 
 typedef struct tide_cond tide_cond;
 /* `lock` may be NULL (the condition makes its own) or a lock it shares,
@@ -820,7 +844,7 @@ int tide_cond_destroy(tide_cond *cond);
 /* Awaitable, as tide_lock_acquire. */
 TIDE_AWAITABLE tide_cond_acquire(tide_cond *cond);
 int tide_cond_release(tide_cond *cond); /* TIDE_ENOTLOCKED */
-int tide_cond_locked(const tide_cond *cond);
+int tide_cond_is_locked(const tide_cond *cond);
 /* Awaitable: releases the lock, waits for a notify, re-acquires the lock
  * (even when cancelled: the lock is held again when it returns, whatever
  * the outcome). Errors: TIDE_ENOTLOCKED (lock not held), TIDE_ECANCELLED
@@ -840,7 +864,7 @@ TIDE_AWAITABLE tide_cond_wait_for(tide_cond *cond, tide_predicate pred,
 /* Wake up to n waiters / all of them. Errors: TIDE_ENOTLOCKED. */
 int tide_cond_notify(tide_cond *cond, size_t n);
 int tide_cond_notify_all(tide_cond *cond);
-size_t tide_cond_waiters(const tide_cond *cond);
+size_t tide_cond_waiter_count(const tide_cond *cond);
 
 typedef struct tide_sem tide_sem;
 /* A semaphore with `value` permits (>= 0, else TIDE_EINVAL). A bounded one
@@ -855,9 +879,9 @@ TIDE_AWAITABLE tide_sem_acquire(tide_sem *sem);
 int tide_sem_release(tide_sem *sem);
 /* Non-zero if an acquire would wait: no permit, or a waiter not cancelled
  * is queued (newcomers go behind it). */
-int tide_sem_locked(const tide_sem *sem);
+int tide_sem_is_locked(const tide_sem *sem);
 int tide_sem_value(const tide_sem *sem);
-size_t tide_sem_waiters(const tide_sem *sem);
+size_t tide_sem_waiter_count(const tide_sem *sem);
 
 typedef struct tide_barrier tide_barrier;
 /* Errors: TIDE_EINVAL if parties < 1. */
@@ -879,8 +903,8 @@ int tide_barrier_reset(tide_barrier *b);
  * it does not suspend. */
 int tide_barrier_abort(tide_barrier *b);
 int tide_barrier_parties(const tide_barrier *b);
-int tide_barrier_n_waiting(const tide_barrier *b); /* 0 unless filling */
-int tide_barrier_broken(const tide_barrier *b);
+int tide_barrier_waiter_count(const tide_barrier *b); /* 0 unless filling */
+int tide_barrier_is_broken(const tide_barrier *b);
 
 /* ------------------------------------------------------------------------ */
 /* Queues                                                                     */
@@ -929,8 +953,8 @@ TIDE_AWAITABLE tide_queue_join(tide_queue *q);
 int tide_queue_shutdown(tide_queue *q, int immediate);
 size_t tide_queue_size(const tide_queue *q);
 size_t tide_queue_maxsize(const tide_queue *q);
-int tide_queue_empty(const tide_queue *q);
-int tide_queue_full(const tide_queue *q);
+int tide_queue_is_empty(const tide_queue *q);
+int tide_queue_is_full(const tide_queue *q);
 
 /* ------------------------------------------------------------------------ */
 /* The JavaScript host: host calls and HTTP                                  */
@@ -1049,7 +1073,7 @@ TIDE_AWAITABLE tide_http_fetch(const tide_http_request *req,
 TIDE_AWAITABLE tide_http_get(const char *url, tide_http_response **out);
 
 /* 1 where tide_http_fetch can work (a JS host with fetch()), else 0. */
-int tide_http_supported(void);
+int tide_http_is_supported(void);
 
 /* Accessors; each returns 0 / NULL for a NULL response. Strings are owned
  * by the response. */
@@ -1113,7 +1137,7 @@ typedef void (*tide_thread_abandon_fn)(void *arg, void *result, int err);
  *    way, except that nothing ever blocks the page's main thread;
  *  - WASI preview1 and Emscripten without pthreads: inline, on the loop's
  *    thread, before the task is suspended: the loop stands still while it
- *    runs. tide_to_thread_inline() says which; in debug mode each inline
+ *    runs. tide_to_thread_is_inline() says which; in debug mode each inline
  *    call is reported (TIDE_DEBUG_BLOCKING), and on Emscripten the JS API
  *    says so once a run, debug mode or not.
  * In every case the task is suspended and resumed from the loop, so the
@@ -1152,7 +1176,7 @@ TIDE_AWAITABLE tide_to_thread_abandon(tide_thread_fn fn, void *arg,
 
 /* 1 if tide_to_thread runs functions on the loop's own thread in this build
  * (WASI, Emscripten without pthreads), 0 if it uses threads. */
-int tide_to_thread_inline(void);
+int tide_to_thread_is_inline(void);
 
 /* Threads `loop` has started for to_thread calls and not yet stopped. */
 size_t tide_loop_thread_count(const tide_loop *loop);

@@ -93,12 +93,12 @@ int tide_barrier_parties(const tide_barrier *b)
     return b ? b->parties : 0;
 }
 
-int tide_barrier_n_waiting(const tide_barrier *b)
+int tide_barrier_waiter_count(const tide_barrier *b)
 {
     return b && b->state == FILLING ? b->count : 0;
 }
 
-int tide_barrier_broken(const tide_barrier *b)
+int tide_barrier_is_broken(const tide_barrier *b)
 {
     return b && b->state == BROKEN;
 }

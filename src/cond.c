@@ -84,12 +84,12 @@ int tide_cond_release(tide_cond *cond)
     return cond ? tide_lock_release(cond->lock) : TIDE_EINVAL;
 }
 
-int tide_cond_locked(const tide_cond *cond)
+int tide_cond_is_locked(const tide_cond *cond)
 {
     return cond ? cond->lock->locked : 0;
 }
 
-size_t tide_cond_waiters(const tide_cond *cond)
+size_t tide_cond_waiter_count(const tide_cond *cond)
 {
     return cond ? cond->waiters.len : 0;
 }

@@ -396,12 +396,12 @@ size_t tide_loop_dump(tide_loop *loop, char *buf, size_t n)
     return need;
 }
 
-uint64_t tide_loop_steps(const tide_loop *loop)
+uint64_t tide_loop_step_count(const tide_loop *loop)
 {
     return loop ? loop->steps : 0;
 }
 
-size_t tide_loop_timers(const tide_loop *loop)
+size_t tide_loop_timer_count(const tide_loop *loop)
 {
     return loop ? loop->heap_len : 0;
 }

@@ -131,7 +131,7 @@ tide_await tide_event_wait(tide_event *ev)
     return tide__aw(event_wait(ev));
 }
 
-size_t tide_event_waiters(const tide_event *ev)
+size_t tide_event_waiter_count(const tide_event *ev)
 {
     return ev ? ev->waiters.len : 0;
 }

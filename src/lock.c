@@ -218,12 +218,12 @@ int tide_lock_release(tide_lock *lock)
     return 0;
 }
 
-int tide_lock_locked(const tide_lock *lock)
+int tide_lock_is_locked(const tide_lock *lock)
 {
     return lock ? lock->locked : 0;
 }
 
-size_t tide_lock_waiters(const tide_lock *lock)
+size_t tide_lock_waiter_count(const tide_lock *lock)
 {
     return lock ? lock->waiters.len : 0;
 }

@@ -35,7 +35,7 @@ static void default_exception(tide_loop *loop, const char *context, int err,
             message ? ": " : "", message ? message : "");
 }
 
-int tide_loop_create(tide_loop **out, tide_alloc_fn alloc, void *alloc_ud)
+int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
 {
     if (!out)
         return TIDE_EINVAL;
@@ -86,7 +86,7 @@ int tide_loop_set_turn_budget(tide_loop *loop, double seconds)
     return 0;
 }
 
-int tide_loop_on_exit(tide_loop *loop, tide_exit_fn fn, void *arg)
+int tide_loop_set_exit_handler(tide_loop *loop, tide_exit_fn fn, void *arg)
 {
     if (!loop)
         return TIDE_EINVAL;
@@ -109,7 +109,7 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
     return 0;
 }
 
-int tide_loop_set_trace(tide_loop *loop, tide_trace_fn fn, void *arg)
+int tide_loop_set_trace_handler(tide_loop *loop, tide_trace_fn fn, void *arg)
 {
     if (!loop)
         return TIDE_EINVAL;
@@ -152,12 +152,12 @@ double tide_time(void)
     return tide_loop_time(tide__running);
 }
 
-uint64_t tide_loop_iterations(const tide_loop *loop)
+uint64_t tide_loop_iteration_count(const tide_loop *loop)
 {
     return loop ? loop->iterations : 0;
 }
 
-size_t tide_loop_pending_tasks(const tide_loop *loop)
+size_t tide_loop_task_count(const tide_loop *loop)
 {
     return loop ? loop->ntasks : 0;
 }
@@ -315,7 +315,7 @@ int tide_handle_cancel(tide_handle *h)
     return 1;
 }
 
-int tide_handle_cancelled(const tide_handle *h)
+int tide_handle_is_cancelled(const tide_handle *h)
 {
     return h ? h->cancelled : 0;
 }

@@ -535,12 +535,12 @@ size_t tide_queue_maxsize(const tide_queue *q)
     return q ? q->maxsize : 0;
 }
 
-int tide_queue_empty(const tide_queue *q)
+int tide_queue_is_empty(const tide_queue *q)
 {
     return !q || q->len == 0;
 }
 
-int tide_queue_full(const tide_queue *q)
+int tide_queue_is_full(const tide_queue *q)
 {
     return q && is_full(q);
 }

@@ -192,7 +192,7 @@ static void main_exit(tide_loop *L, tide_task *main, int err, void *arg)
 int tide_main(tide_fn fn, const void *frame, size_t frame_size)
 {
     tide_loop *L;
-    int rc = tide_loop_create(&L, NULL, NULL);
+    int rc = tide_loop_create(NULL, NULL, &L);
     if (rc < 0) {
         fprintf(stderr, "tide: %s\n", tide_strerror(rc));
         return 1;
@@ -201,10 +201,10 @@ int tide_main(tide_fn fn, const void *frame, size_t frame_size)
     if (clock && strcmp(clock, "virtual") == 0)
         tide_loop_set_virtual_clock(L, 1);
     int exited = 0;
-    tide_loop_on_exit(L, main_exit, &exited);
+    tide_loop_set_exit_handler(L, main_exit, &exited);
     rc = tide_loop_run(L, fn, frame, frame_size, NULL);
     if (rc == TIDE_EINPROGRESS) {
-        tide_loop_on_exit(L, main_exit, NULL); /* `exited` dies with us */
+        tide_loop_set_exit_handler(L, main_exit, NULL); /* `exited` dies with us */
         return 0;
     }
     if (!exited) { /* the run never started */

@@ -72,7 +72,7 @@ int tide_sem_destroy(tide_sem *sem)
     return 0;
 }
 
-int tide_sem_locked(const tide_sem *sem)
+int tide_sem_is_locked(const tide_sem *sem)
 {
     if (!sem)
         return 0;
@@ -139,7 +139,7 @@ static int sem_acquire(tide_sem *sem)
     tide_task *t = tide__sync_task(sem->loop, &err, "tide_sem_acquire");
     if (!t)
         return err;
-    if (!tide_sem_locked(sem)) {
+    if (!tide_sem_is_locked(sem)) {
         sem->value--;
         return 0;
     }
@@ -171,7 +171,7 @@ int tide_sem_value(const tide_sem *sem)
     return sem ? sem->value : 0;
 }
 
-size_t tide_sem_waiters(const tide_sem *sem)
+size_t tide_sem_waiter_count(const tide_sem *sem)
 {
     return sem ? sem->waiters.len : 0;
 }

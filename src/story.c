@@ -158,7 +158,7 @@ const tide_egroup *tide_error_egroup(void)
     return t ? egroup_of(t->msg) : NULL;
 }
 
-size_t tide_egroup_count(const tide_egroup *eg)
+size_t tide_egroup_error_count(const tide_egroup *eg)
 {
     const tide__msg *m = (const tide__msg *)(const void *)eg;
     return m && m->story ? m->story->n : 0;
@@ -173,7 +173,7 @@ int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
         *task = NULL;
     if (nested)
         *nested = NULL;
-    if (i >= tide_egroup_count(eg))
+    if (i >= tide_egroup_error_count(eg))
         return TIDE_EINVAL;
     const tide__story_error *e =
         &((const tide__msg *)(const void *)eg)->story->errors[i];

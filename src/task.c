@@ -130,14 +130,14 @@ uint32_t tide_task_id(const tide_task *t)
     return t ? t->id : 0;
 }
 
-int tide_task_done(const tide_task *t)
+int tide_task_is_done(const tide_task *t)
 {
     return t && (t->flags & TIDE__T_DONE);
 }
 
-int tide_task_cancelled(const tide_task *t)
+int tide_task_is_cancelled(const tide_task *t)
 {
-    return tide_task_done(t) && t->status == TIDE_ECANCELLED;
+    return tide_task_is_done(t) && t->status == TIDE_ECANCELLED;
 }
 
 int tide_task_result(const tide_task *t, void **value)

@@ -569,7 +569,7 @@ tide_await tide_to_thread(tide_thread_fn fn, void *arg, void **result)
     return tide__aw(to_thread(fn, arg, result, NULL, "tide_to_thread"));
 }
 
-int tide_to_thread_inline(void)
+int tide_to_thread_is_inline(void)
 {
     return !HAVE_THREADS;
 }

@@ -54,7 +54,7 @@ static int arm(tide_timeout *t, double when)
     return 0;
 }
 
-int tide_timeout_enter_at(tide_timeout **out, double when)
+int tide_timeout_enter_at(double when, tide_timeout **out)
 {
     if (!out)
         return TIDE_EINVAL;
@@ -84,17 +84,17 @@ int tide_timeout_enter_at(tide_timeout **out, double when)
     return 0;
 }
 
-int tide_timeout_enter(tide_timeout **out, double delay)
+int tide_timeout_enter(double delay, tide_timeout **out)
 {
     tide_task *task = tide_current_task();
     if (!out || isnan(delay))
-        return tide_timeout_enter_at(out, NAN);
+        return tide_timeout_enter_at(NAN, out);
     if (!task)
-        return tide_timeout_enter_at(out, 0);
+        return tide_timeout_enter_at(0, out);
     /* +inf stays +inf; anything else is relative to the loop's clock */
-    return tide_timeout_enter_at(
-        out, isinf(delay) && delay > 0 ? delay
-                                       : tide_loop_time(task->loop) + delay);
+    double when = isinf(delay) && delay > 0 ? delay
+                                            : tide_loop_time(task->loop) + delay;
+    return tide_timeout_enter_at(when, out);
 }
 
 int tide_timeout_exit(tide_timeout *t, int rc)
@@ -135,7 +135,7 @@ int tide_timeout_reschedule(tide_timeout *t, double when)
     return arm(t, when);
 }
 
-int tide_timeout_expired(const tide_timeout *t)
+int tide_timeout_is_expired(const tide_timeout *t)
 {
     return t && (t->state == T_EXPIRING || t->state == T_EXPIRED);
 }

@@ -258,7 +258,7 @@ static int wait_for(tide_task *child, double timeout, void **value)
     if (!wf)
         return TIDE_ENOMEM;
     memset(wf, 0, sizeof *wf);
-    int rc = tide_timeout_enter(&wf->scope, timeout);
+    int rc = tide_timeout_enter(timeout, &wf->scope);
     if (rc < 0) {
         tide__free(t->loop, wf, sizeof *wf);
         return rc;

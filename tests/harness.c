@@ -316,7 +316,7 @@ static int start_run(void)
     H.allocs = 0;
     H.injected = 0;
     H.exited = 0;
-    int rc = tide_loop_create(&H.loop, th_alloc, NULL);
+    int rc = tide_loop_create(th_alloc, NULL, &H.loop);
     if (rc < 0) {
         if (!H.injected)
             fail("tide_loop_create: %s", tide_strerror(rc));
@@ -325,7 +325,7 @@ static int start_run(void)
     }
     if (!(c->flags & TH_REAL_CLOCK))
         tide_loop_set_virtual_clock(H.loop, 1);
-    tide_loop_on_exit(H.loop, on_exit_cb, NULL);
+    tide_loop_set_exit_handler(H.loop, on_exit_cb, NULL);
     tide_loop_set_exception_handler(H.loop, th_exception, NULL);
     tide_loop_set_debug_handler(H.loop, th_debug, NULL);
     void *frame = calloc(1, c->frame_size);

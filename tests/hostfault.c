@@ -81,7 +81,7 @@ static tide_status mainf(void *frame)
           wall() - m->start, 0.03);
     /* several at once, woken in deadline order */
     for (m->i = 0; m->i < 4; m->i++)
-        TIDE_TRY(m, TIDE_SPAWN(&m->t[m->i], sleeper, NULL,
+        TIDE_TRY(m, TIDE_SPAWN(sleeper, NULL, &m->t[m->i],
                                .delay = 0.04 - 0.01 * m->i, .index = m->i));
     TIDE_TRY(m, tide_call_later(tide_running_loop(), 0.015, on_timer, NULL,
                                 NULL));
@@ -91,7 +91,7 @@ static tide_status mainf(void *frame)
           "sleepers wake in deadline order", norder, order[0]);
     check(fired == 1, "a call_later callback fired once", fired, 1);
     /* a timeout still times out */
-    TIDE_TRY(m, TIDE_SPAWN(&m->slow, sleeper, NULL, .delay = 1, .index = 7));
+    TIDE_TRY(m, TIDE_SPAWN(sleeper, NULL, &m->slow, .delay = 1, .index = 7));
     m->start = wall();
     TIDE_AWAIT_CATCH(m, tide_wait_for(m->slow, 0.02, NULL), m->rc);
     check(m->rc == TIDE_ETIMEDOUT, "wait_for times out", m->rc,
@@ -109,7 +109,7 @@ static tide_status mainf(void *frame)
 int main(void)
 {
     tide_loop *L;
-    if (tide_loop_create(&L, NULL, NULL) < 0)
+    if (tide_loop_create(NULL, NULL, &L) < 0)
         return 2;
     double start = wall();
     struct mainf m = {.tide__frame = TIDE__FRAME_INIT};

@@ -109,7 +109,7 @@ static tide_status inner(void *frame)
     struct inner *n = frame;
     TIDE_BEGIN(n);
     TIDE_TRY(n, tide_group_create(&n->group));
-    TIDE_TRY(n, TIDE_GROUP_SPAWN(n->group, NULL, taxer, "tax", .delay = 10));
+    TIDE_TRY(n, TIDE_GROUP_SPAWN(n->group, taxer, "tax", NULL, .delay = 10));
     TIDE_AWAIT(n, tide_group_exit(n->group, 0));
     TIDE_FINALLY(n);
     tide_group_destroy(n->group);
@@ -158,7 +158,7 @@ static tide_status program(void *frame)
         tide_task_uncancel(tide_current_task());
         TIDE_AWAIT(p, tide_sleep(1000));
     } else if (strcmp(mode, "task-exit") == 0) {
-        TIDE_TRY(p, TIDE_SPAWN(NULL, exiter, "exiter"));
+        TIDE_TRY(p, TIDE_SPAWN(exiter, "exiter", NULL));
         TIDE_AWAIT(p, tide_sleep(1000));
     } else if (strcmp(mode, "trap") == 0) {
         TIDE_YIELD(p);
@@ -181,16 +181,16 @@ static tide_status program(void *frame)
         printf("result: %s\n", p->json);
     } else if (strcmp(mode, "workers") == 0) {
         TIDE_TRY(p, tide_lock_create(NULL, &p->lock));
-        TIDE_TRY(p, TIDE_SPAWN(&p->tasks[0], worker, "first", .lock = p->lock,
+        TIDE_TRY(p, TIDE_SPAWN(worker, "first", &p->tasks[0], .lock = p->lock,
                                .delay = 1));
-        TIDE_TRY(p, TIDE_SPAWN(&p->tasks[1], worker, "second", .lock = p->lock,
+        TIDE_TRY(p, TIDE_SPAWN(worker, "second", &p->tasks[1], .lock = p->lock,
                                .delay = 2));
         TIDE_AWAIT(p, tide_gather(p->tasks, 2, 0, NULL, NULL));
     } else if (strcmp(mode, "group") == 0) {
         TIDE_TRY(p, tide_group_create(&p->group));
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->group, NULL, pricer, "price",
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->group, pricer, "price", NULL,
                                      .json = NULL));
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->group, NULL, inner, "inner",
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->group, inner, "inner", NULL,
                                      .group = NULL));
         TIDE_AWAIT(p, tide_group_exit(p->group, 0));
     }

@@ -74,8 +74,8 @@ static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    printf("build: %s\n", tide_to_thread_inline() ? "inline" : "threads");
-    TIDE_TRY(p, TIDE_SPAWN(&p->ticker, ticker, "ticker"));
+    printf("build: %s\n", tide_to_thread_is_inline() ? "inline" : "threads");
+    TIDE_TRY(p, TIDE_SPAWN(ticker, "ticker", &p->ticker));
     TIDE_AWAIT(p, tide_to_thread(blocking, NULL, &p->seen));
     atomic_store(&stop, 1);
     TIDE_AWAIT(p, tide_join(p->ticker, NULL));

@@ -108,7 +108,7 @@ static tide_status program(void *frame)
             fputs("\xe2\x9c\x93", stdout);
         putchar('\n');
     } else if (strcmp(mode, "thread") == 0) {
-        printf("build: %s\n", tide_to_thread_inline() ? "inline" : "threads");
+        printf("build: %s\n", tide_to_thread_is_inline() ? "inline" : "threads");
         fflush(stdout);
         TIDE_AWAIT(p, tide_to_thread(print_line, (void *)(uintptr_t)arg1, NULL));
         puts("after");

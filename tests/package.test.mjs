@@ -228,7 +228,7 @@ test('tide-emcc --threads builds both variants; Node runs the single-thread one 
          struct prog *p = frame;
          TIDE_BEGIN(p);
          TIDE_AWAIT(p, tide_to_thread(twice, (void *)21, &p->value));
-         printf("%s: %d\\n", tide_to_thread_inline() ? "inline" : "thread", (int)(intptr_t)p->value);
+         printf("%s: %d\\n", tide_to_thread_is_inline() ? "inline" : "thread", (int)(intptr_t)p->value);
          TIDE_END(p);
      }
      int main(void) { return tide_main(prog, &(struct prog){0}, sizeof(struct prog)); }

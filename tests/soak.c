@@ -158,7 +158,7 @@ static tide_status spawner(void *frame)
     TIDE_BEGIN(s);
     for (s->i = 0; s->i < n_tasks; s->i++) {
         TIDE_AWAIT(s, tide_sem_acquire(P.limit));
-        TIDE_TRY(s, TIDE_SPAWN(NULL, worker, NULL, .i = s->i));
+        TIDE_TRY(s, TIDE_SPAWN(worker, NULL, NULL, .i = s->i));
     }
     TIDE_END(s);
 }
@@ -203,8 +203,8 @@ static tide_status pipeline(void *frame)
     struct pipeline *f = frame;
     TIDE_BEGIN(f);
     for (f->k = 0; f->k < CONSUMERS; f->k++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->consumers[f->k], consumer, "consumer"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->spawner, spawner, "spawner"));
+        TIDE_TRY(f, TIDE_SPAWN(consumer, "consumer", &f->consumers[f->k]));
+    TIDE_TRY(f, TIDE_SPAWN(spawner, "spawner", &f->spawner));
     TIDE_AWAIT(f, tide_join(f->spawner, NULL));
     /* every worker gives its permit back as it ends: holding them all
      * means all have ended */
@@ -215,7 +215,7 @@ static tide_status pipeline(void *frame)
     TIDE_AWAIT(f, tide_queue_join(P.q)); /* every item processed */
     TIDE_TRY(f, tide_queue_shutdown(P.q, 0));
     TIDE_AWAIT(f, tide_gather(f->consumers, CONSUMERS, 0, NULL, NULL));
-    CHECK(tide_loop_pending_tasks(tide_running_loop()) == 1);
+    CHECK(tide_loop_task_count(tide_running_loop()) == 1);
     TIDE_FINALLY(f);
     tide_task_release(f->spawner);
     for (f->k = 0; f->k < CONSUMERS; f->k++)
@@ -283,7 +283,7 @@ static tide_status timers(void *frame)
     struct timers *f = frame;
     TIDE_BEGIN(f);
     for (f->i = 0; f->i < n_timers; f->i++)
-        TIDE_TRY(f, TIDE_SPAWN(NULL, sleeper, NULL, .i = f->i));
+        TIDE_TRY(f, TIDE_SPAWN(sleeper, NULL, NULL, .i = f->i));
     for (long j = 0; j < n_timers / 2; j++)
         TIDE_TRY(f, tide_call_later(tide_running_loop(),
                                     (double)ticks_of(j) / 100, timer_cb,
@@ -291,12 +291,12 @@ static tide_status timers(void *frame)
     for (long j = 1; j < n_timers / 2; j += 2)
         CHECK(tide_handle_cancel(T.handles[j]) == 1);
     TIDE_YIELD(f); /* every sleeper has armed its timer now */
-    T.armed = tide_loop_timers(tide_running_loop());
+    T.armed = tide_loop_timer_count(tide_running_loop());
     CHECK(T.armed == (size_t)(n_timers + (n_timers / 2 + 1) / 2));
-    CHECK(tide_loop_pending_tasks(tide_running_loop()) ==
+    CHECK(tide_loop_task_count(tide_running_loop()) ==
           (size_t)n_timers + 1);
     TIDE_AWAIT(f, tide_sleep(11)); /* past the last deadline (10 s) */
-    CHECK(tide_loop_timers(tide_running_loop()) == 0);
+    CHECK(tide_loop_timer_count(tide_running_loop()) == 0);
     TIDE_END(f);
 }
 
@@ -349,7 +349,7 @@ static void check_pipeline(int err)
     CHECK(P.in_lock == 0);
     CHECK(tide_sem_value(P.limit) == LIMIT);
     CHECK(tide_sem_value(P.pool) == POOL);
-    CHECK(!tide_lock_locked(P.lock));
+    CHECK(!tide_lock_is_locked(P.lock));
     CHECK(tide_queue_size(P.q) == 0);
     CHECK(tide_lock_destroy(P.lock) == 0);
     CHECK(tide_sem_destroy(P.limit) == 0);
@@ -424,14 +424,14 @@ static void report(void)
 static void start(void)
 {
     live = peak = 0;
-    int rc = tide_loop_create(&R.loop, counting, NULL);
+    int rc = tide_loop_create(counting, NULL, &R.loop);
     if (rc < 0) {
         CHECK(rc == 0);
         exit(1);
     }
     /* virtual clock: the timers' 10 s pass at once, and deterministically */
     tide_loop_set_virtual_clock(R.loop, 1);
-    tide_loop_on_exit(R.loop, on_exit_cb, NULL);
+    tide_loop_set_exit_handler(R.loop, on_exit_cb, NULL);
     R.started = now_ms();
     tide_fn fn;
     const void *frame;

@@ -53,7 +53,7 @@ static tide_status bwaiter(void *frame)
     f->index = -1;
     TIDE_AWAIT(f, tide_barrier_wait(f->s->b, &f->index));
     th_log("%s-%d@%d", f->tag, f->index,
-           (int)(tide_loop_iterations(tide_running_loop()) - f->s->base));
+           (int)(tide_loop_iteration_count(tide_running_loop()) - f->s->base));
     TIDE_RETURN(f, (void *)(intptr_t)f->index);
     TIDE_FINALLY(f);
     if (TIDE_ERROR(f) == TIDE_EBROKEN)
@@ -120,25 +120,25 @@ static tide_status bar01_parties(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, 1, &f->s.b));
     TH_EQ_INT(tide_barrier_parties(f->s.b), 1);
     /* Barrier(1) never blocks: every wait returns 0 at once */
-    f->it = tide_loop_iterations(tide_running_loop());
+    f->it = tide_loop_iteration_count(tide_running_loop());
     f->index = -1;
     TIDE_AWAIT(f, tide_barrier_wait(f->s.b, &f->index));
     TH_EQ_INT(f->index, 0);
     f->index = -1;
     TIDE_AWAIT(f, tide_barrier_wait(f->s.b, &f->index));
     TH_EQ_INT(f->index, 0);
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it);
     /* test_filling_one_task_twice */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], bwaiter, NULL, .s = &f->s, .tag = "t1"));
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[0], .s = &f->s, .tag = "t1"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], bwaiter, NULL, .s = &f->s, .tag = "t2"));
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[1], .s = &f->s, .tag = "t2"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_result(f->t[0], &f->v[0]), 0);
     TH_EQ_INT(tide_task_result(f->t[1], &f->v[1]), 0);
     TH_CHECK(f->v[0] == f->v[1]);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -161,14 +161,14 @@ static tide_status bar02_order(void *frame)
     struct bar02_order *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 3, &f->s.b));
-    f->s.base = tide_loop_iterations(tide_running_loop()) + 1;
+    f->s.base = tide_loop_iteration_count(tide_running_loop()) + 1;
     TIDE_TRY(f, SPAWN_N(f->t, 3, named, .s = &f->s));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0); /* tripped: draining */
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0); /* tripped: draining */
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, NULL, NULL));
     TH_LOG_IS("c-2@0 a-0@1 b-1@1");
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -190,18 +190,18 @@ static tide_status bar02_task_by_task(void *frame)
     struct bar02_task_by_task *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 3, &f->s.b));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], bwaiter, NULL, .s = &f->s, .tag = "t1"));
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[0], .s = &f->s, .tag = "t1"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], bwaiter, NULL, .s = &f->s, .tag = "t2"));
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 1);
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[1], .s = &f->s, .tag = "t2"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 2);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], bwaiter, NULL, .s = &f->s, .tag = "t3"));
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 2);
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[2], .s = &f->s, .tag = "t3"));
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, f->v, NULL));
     for (int i = 0; i < 3; i++)
         TH_EQ_INT((intptr_t)f->v[i], i); /* arrival order */
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -249,8 +249,8 @@ static tide_status bar03_cycles(void *frame)
     for (int i = 0; i < N; i++)
         f->seen |= 1 << (intptr_t)f->v[i];
     TH_EQ_INT(f->seen, (1 << N) - 1); /* sorted(res) == range(N) */
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -272,15 +272,15 @@ static tide_status bar03_draining(void *frame)
     struct bar03_draining *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 3, &f->s.b));
-    f->s.base = tide_loop_iterations(tide_running_loop()) + 1;
+    f->s.base = tide_loop_iteration_count(tide_running_loop()) + 1;
     TIDE_TRY(f, SPAWN_N(f->t, 3, named, .s = &f->s));
     TIDE_YIELD(f); /* a, b, c arrive; c trips and leaves */
     TH_LOG_IS("c-2@0");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], bwaiter, NULL, .s = &f->s,
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[3], .s = &f->s,
                            .tag = "late"));
     TIDE_YIELD(f); /* a and b leave; the newcomer arrives after them */
     TH_LOG_IS("c-2@0 a-0@1 b-1@1");
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 1); /* filling again */
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 1); /* filling again */
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -327,8 +327,8 @@ static tide_status bar04_blocked_while_draining(void *frame)
     /* success: b2 was waited exactly N-2 times, and nothing hangs */
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
     TH_EQ_INT(f->s.r1, N);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b2), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b2), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -351,29 +351,29 @@ static tide_status bar05_cancel_one(void *frame)
     struct bar05_cancel_one *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 3, &f->s.b));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], bwaiter, NULL, .s = &f->s, .tag = "t1"));
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[0], .s = &f->s, .tag = "t1"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], bwaiter, NULL, .s = &f->s, .tag = "t2"));
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 1);
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[1], .s = &f->s, .tag = "t2"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 2);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 2);
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 1);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t[0]), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], bwaiter, NULL, .s = &f->s, .tag = "t3"));
+    TH_EQ_INT(tide_task_is_cancelled(f->t[0]), 1);
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[2], .s = &f->s, .tag = "t3"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 2);
-    f->s.base = tide_loop_iterations(tide_running_loop()) + 1;
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], bwaiter, NULL, .s = &f->s, .tag = "t4"));
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 2);
+    f->s.base = tide_loop_iteration_count(tide_running_loop()) + 1;
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[3], .s = &f->s, .tag = "t4"));
     TIDE_AWAIT(f, tide_gather(&f->t[1], 3, 0, NULL, NULL));
     /* t2 took index 1 while t1 was inside; t3 gets 1 again once t1 left:
      * CPython 3.13 prints the same. */
     TH_LOG_IS("t1-cancelled t4-2@0 t2-1@1 t3-1@1");
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -393,8 +393,8 @@ static tide_status bar06_reset_idle(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 1, &f->b));
     TH_EQ_INT(tide_barrier_reset(f->b), 0);
-    TH_EQ_INT(tide_barrier_n_waiting(f->b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->b), 0);
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_barrier_destroy(f->b), 0);
     TIDE_END(f);
@@ -442,12 +442,12 @@ static tide_status bar06_reset_waiting(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, N, &f->s.b));
     TIDE_TRY(f, SPAWN_N(f->t, N - 1, catcher, .s = &f->s));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), N - 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[N - 1], resetter, NULL, .s = &f->s));
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), N - 1);
+    TIDE_TRY(f, TIDE_SPAWN(resetter, NULL, &f->t[N - 1], .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N - 1, 0, NULL, NULL));
     TH_EQ_INT(f->s.r1, N - 1);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -498,14 +498,14 @@ static tide_status bar06_reset_and_wait_again(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, N, &f->s.b));
     TIDE_TRY(f, SPAWN_N(f->t, N - 1, coro1, .s = &f->s));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[N - 1], resetter, NULL, .s = &f->s));
+    TIDE_TRY(f, TIDE_SPAWN(resetter, NULL, &f->t[N - 1], .s = &f->s));
     TIDE_YIELD(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[N], coro2, NULL, .s = &f->s));
+    TIDE_TRY(f, TIDE_SPAWN(coro2, NULL, &f->t[N], .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N - 1, 0, NULL, NULL));
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TH_EQ_INT(f->s.r1, N - 1);
     TH_EQ_INT(f->s.r2, N);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -552,8 +552,8 @@ static tide_status bar07_half_draining(void *frame)
     TIDE_TRY(f, SPAWN_N(f->t, N, half_draining, .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
     TH_EQ_INT(f->s.r1, N / 2);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -607,8 +607,8 @@ static tide_status bar07_half_blocking(void *frame)
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
     TH_EQ_INT(f->s.r1, N / 2);
     TH_EQ_INT(f->s.r2, 0);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -657,11 +657,11 @@ static tide_status bar07_while_draining(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, N, &f->s.b));
     TIDE_TRY(f, SPAWN_N(f->t, N, drain_reset, .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TH_EQ_INT(f->s.r1, N - 1);
     TH_EQ_INT(f->s.r2, 0);
     TH_EQ_INT(f->s.r3, N);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -682,14 +682,14 @@ static tide_status bar08_abort_idle(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 1, &f->b));
     TH_EQ_INT(tide_barrier_abort(f->b), 0);
-    TH_EQ_INT(tide_barrier_n_waiting(f->b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->b), 1);
+    TH_EQ_INT(tide_barrier_waiter_count(f->b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->b), 1);
     /* a future wait fails at once, even with parties 1 */
     TIDE_AWAIT_CATCH(f, tide_barrier_wait(f->b, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EBROKEN);
     TH_EQ_STR(tide_error_message(), "Barrier aborted");
     TH_EQ_INT(tide_barrier_reset(f->b), 0);
-    TH_EQ_INT(tide_barrier_broken(f->b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->b), 0);
     TIDE_AWAIT(f, tide_barrier_wait(f->b, NULL));
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_barrier_destroy(f->b), 0);
@@ -736,10 +736,10 @@ static tide_status bar08_abort_half(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, N, &f->s.b));
     TIDE_TRY(f, SPAWN_N(f->t, N, abort_half, .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 1);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 1);
     TH_EQ_INT(f->s.r1, N / 2);
     TH_EQ_INT(f->s.r2, N - N / 2 - 1);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -786,10 +786,10 @@ static tide_status bar08_abort_on_error(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, N, &f->s.b));
     TIDE_TRY(f, SPAWN_N(f->t, N, raiser, .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 1);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 1);
     TH_EQ_INT(f->s.r1, 0);
     TH_EQ_INT(f->s.r2, N - 1);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -843,11 +843,11 @@ static tide_status bar08_abort_then_reset(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, N, &f->s.b2));
     TIDE_TRY(f, SPAWN_N(f->t, N, abort_reset, .s = &f->s));
     TIDE_AWAIT(f, tide_gather(f->t, N, 0, NULL, NULL));
-    TH_EQ_INT(tide_barrier_broken(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_is_broken(f->s.b), 0);
     TH_EQ_INT(f->s.r1, 0);
     TH_EQ_INT(f->s.r2, N - 1);
     TH_EQ_INT(f->s.r3, N);
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -875,15 +875,15 @@ static tide_status bar_bad_input(void *frame)
     TH_EQ_INT(tide_barrier_reset(NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_barrier_abort(NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_barrier_parties(NULL), 0);
-    TH_EQ_INT(tide_barrier_n_waiting(NULL), 0);
-    TH_EQ_INT(tide_barrier_broken(NULL), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(NULL), 0);
+    TH_EQ_INT(tide_barrier_is_broken(NULL), 0);
     TH_EQ_INT(tide_barrier_destroy(NULL), 0);
     TIDE_TRY(f, tide_barrier_create(NULL, 2, &f->s.b));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], bwaiter, NULL, .s = &f->s, .tag = "w"));
+    TIDE_TRY(f, TIDE_SPAWN(bwaiter, NULL, &f->t[0], .s = &f->s, .tag = "w"));
     TIDE_YIELD(f);
     EXPECT_BUSY(tide_barrier_destroy, f->s.b);
     /* the other party arrives: w is released but has not left yet */
-    f->s.base = tide_loop_iterations(tide_running_loop());
+    f->s.base = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_barrier_wait(f->s.b, NULL));
     EXPECT_BUSY(tide_barrier_destroy, f->s.b);
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
@@ -909,20 +909,20 @@ static tide_status bar_cancel_blocked(void *frame)
     struct bar_cancel_blocked *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_barrier_create(NULL, 2, &f->s.b));
-    f->s.base = tide_loop_iterations(tide_running_loop()) + 1;
+    f->s.base = tide_loop_iteration_count(tide_running_loop()) + 1;
     TIDE_TRY(f, SPAWN_N(f->t, 3, named, .s = &f->s));
     /* b trips; a is released and leaves next iteration; c, arriving in
      * between, blocks outside while the barrier drains */
     TIDE_YIELD(f);
     TH_LOG_IS("b-1@0");
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TH_EQ_INT(tide_task_cancel(f->t[2], "stop"), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[2], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_task_message(f->t[2]), "stop");
     TIDE_AWAIT(f, tide_gather(f->t, 2, 0, NULL, NULL));
     TH_LOG_IS("b-1@0 a-0@1 c-cancelled");
-    TH_EQ_INT(tide_barrier_n_waiting(f->s.b), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->s.b), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);

@@ -80,7 +80,7 @@ static tide_status slow_cleanup(void *frame)
     TIDE_AWAIT(f, tide_sleep(10));
     TIDE_FINALLY(f);
     th_log("cleanup");
-    TH_EQ_INT(tide_task_cancelled(tide_current_task()), 0);
+    TH_EQ_INT(tide_task_is_cancelled(tide_current_task()), 0);
     TIDE_YIELD(f);
     TIDE_END(f); /* re-raises ECANCELLED */
 }
@@ -94,23 +94,23 @@ static tide_status can01(void *frame)
 {
     struct can01 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, slow_cleanup, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(slow_cleanup, NULL, &f->t));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 2);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TIDE_YIELD(f);
     /* inside its cleanup: requested, not yet cancelled */
     TH_LOG_IS("cleanup");
-    TH_EQ_INT(tide_task_done(f->t), 0);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 2);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 2);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -150,7 +150,7 @@ static tide_status can02(void *frame)
 {
     struct can02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, catch_once, NULL, .delay = f->delay));
+    TIDE_TRY(f, TIDE_SPAWN(catch_once, NULL, &f->t, .delay = f->delay));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
@@ -158,7 +158,7 @@ static tide_status can02(void *frame)
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
     TH_CHECK(f->value == VAL(42));
     TH_LOG_IS("caught=TIDE_ECANCELLED after");
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 2);
     TH_CHECK(tide_time() == 1.0);
     TIDE_FINALLY(f);
@@ -214,17 +214,17 @@ static tide_status can03(void *frame)
 {
     struct can03 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, sleeper, "ok", .value = VAL(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, fails, "bad"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->gone, sleeper, "gone", .name = "gone",
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "ok", &f->ok, .value = VAL(1)));
+    TIDE_TRY(f, TIDE_SPAWN(fails, "bad", &f->bad));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "gone", &f->gone, .name = "gone",
                            .delay = 10));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->gone, "bye"), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->ok, NULL), f->rc);
     TIDE_AWAIT_CATCH(f, tide_join(f->bad, NULL), f->rc);
     TIDE_AWAIT_CATCH(f, tide_join(f->gone, NULL), f->rc);
-    TH_CHECK(tide_task_done(f->ok) && tide_task_done(f->bad) &&
-             tide_task_done(f->gone));
+    TH_CHECK(tide_task_is_done(f->ok) && tide_task_is_done(f->bad) &&
+             tide_task_is_done(f->gone));
     TH_EQ_INT(tide_task_cancel(f->ok, NULL), 0);
     TH_EQ_INT(tide_task_cancel(f->bad, "late"), 0);
     TH_EQ_INT(tide_task_cancel(f->gone, "late"), 0);
@@ -269,13 +269,13 @@ static tide_status can04(void *frame)
 {
     struct can04 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, never_started, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(never_started, NULL, &f->t));
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_YIELD(f);
     /* done within its first step, without running a line of its body
      * (FINALLY included: a coroutine never entered has nothing to unwind) */
-    TH_EQ_INT(tide_task_done(f->t), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_done(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -301,7 +301,7 @@ static tide_status can05_outer(void *frame)
 {
     struct can05_outer *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, sleeper, "inner", .name = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "inner", &f->inner, .name = "inner",
                            .delay = 10));
     if (f->started)
         TIDE_YIELD(f);
@@ -330,12 +330,12 @@ static tide_status can05(void *frame)
 {
     struct can05 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->outer, can05_outer, "outer", .msg = f->msg,
+    TIDE_TRY(f, TIDE_SPAWN(can05_outer, "outer", &f->outer, .msg = f->msg,
                            .started = f->started));
     TIDE_AWAIT_CATCH(f, tide_join(f->outer, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     EQ_MSG(tide_error_message(), f->msg);
-    TH_EQ_INT(tide_task_cancelled(f->outer), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->outer), 1);
     EQ_MSG(tide_task_message(f->outer), f->msg);
     /* the inner task logs its cancellation only if it ever ran */
     TH_LOG_IS(f->started ? "inner-cancelled" : "");
@@ -413,7 +413,7 @@ static tide_status can06(void *frame)
 {
     struct can06 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeper, NULL, .delay = f->delay));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, NULL, &f->t, .delay = f->delay));
     if (f->steps)
         TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(f->t, "first"));
@@ -484,7 +484,7 @@ static tide_status can07_outer(void *frame)
 {
     struct can07_outer *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, sleeper, "inner", .name = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "inner", &f->inner, .name = "inner",
                            .delay = 10));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_msg_cb, f->inner,
@@ -521,7 +521,7 @@ static tide_status can07(void *frame)
     TH_EQ_STR(tide_error_message(), "cancelled");
     TH_EQ_INT(tide_task_error(f->t), EAPP);
     TH_EQ_STR(tide_task_message(f->t), "cancelled");
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     TH_LOG_IS("inner-cancelled");
     TIDE_FINALLY(f);
@@ -561,8 +561,8 @@ static tide_status can08(void *frame)
 {
     struct can08 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, sleeper, "B", .name = "B", .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, awaiter, "A", .other = f->b));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "B", &f->b, .name = "B", .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(awaiter, "A", &f->a, .other = f->b));
     TIDE_YIELD(f);
     if (f->who & 2)
         TH_EQ_INT(tide_task_cancel(f->b, "inner msg"), 1);
@@ -570,8 +570,8 @@ static tide_status can08(void *frame)
         TH_EQ_INT(tide_task_cancel(f->a, "outer msg"), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->a, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->a), 1);
-    TH_EQ_INT(tide_task_cancelled(f->b), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->a), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->b), 1);
     /* the sleep B waited in was cancelled, not run to its end */
     TH_CHECK(tide_time() == 0.0);
     TH_LOG_IS("B-cancelled awaiter-cancelled");
@@ -652,14 +652,14 @@ static tide_status can08_swallowed(void *frame)
     struct can08_swallowed *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, SPAWN0(&f->b, stubborn, "B"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, awaiter, "A", .other = f->b));
+    TIDE_TRY(f, TIDE_SPAWN(awaiter, "A", &f->a, .other = f->b));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->a, NULL), 1);
     /* as with `await task` in asyncio, A gets what B ends with */
     TIDE_AWAIT(f, tide_join(f->a, &f->value));
     TH_CHECK(f->value == VAL(7));
     TH_LOG_IS("B-caught awaiter-got-7");
-    TH_EQ_INT(tide_task_cancelled(f->a), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 1);
     TH_EQ_INT(tide_task_cancelling(f->b), 1);
     TH_CHECK(tide_time() == 1.0);
@@ -714,13 +714,13 @@ static tide_status can09_return(void *frame)
     struct can09_return *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, SPAWN0(&f->t[0], catch_return, NULL));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], finally_return, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(finally_return, NULL, &f->t[1]));
     TIDE_AWAIT(f, tide_sleep(2)); /* both are in their second sleep */
     for (f->i = 0; f->i < 2; f->i++) {
         TH_EQ_INT(tide_task_cancel(f->t[f->i], NULL), 1);
         TIDE_AWAIT(f, tide_join(f->t[f->i], &f->value[f->i]));
         TH_CHECK(f->value[f->i] == VAL(42));
-        TH_EQ_INT(tide_task_cancelled(f->t[f->i]), 0);
+        TH_EQ_INT(tide_task_is_cancelled(f->t[f->i]), 0);
         TH_EQ_INT(tide_task_error(f->t[f->i]), 0);
         TH_EQ_INT(tide_task_cancelling(f->t[f->i]), 1);
     }
@@ -759,19 +759,19 @@ static tide_status can09_ignore(void *frame)
 {
     struct can09_ignore *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->fut3, sleeper, "fut3", .name = "fut3",
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "fut3", &f->fut3, .name = "fut3",
                            .delay = 5, .value = VAL(42)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, catch_pass, NULL, .fut3 = f->fut3));
+    TIDE_TRY(f, TIDE_SPAWN(catch_pass, NULL, &f->t, .fut3 = f->fut3));
     TIDE_AWAIT(f, tide_sleep(2));
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_AWAIT(f, tide_sleep(1));
     /* it went past the cancelled await and now waits on fut3 */
     TH_LOG_IS("caught=TIDE_ECANCELLED");
-    TH_EQ_INT(tide_task_done(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 0);
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
     TH_CHECK(f->value == VAL(42));
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
-    TH_EQ_INT(tide_task_cancelled(f->fut3), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->fut3), 0);
     TH_CHECK(tide_time() == 5.0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -806,15 +806,15 @@ static tide_status can10_sleep(void *frame)
 {
     struct can10_sleep *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, self_cancel_sleep, NULL));
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TIDE_TRY(f, TIDE_SPAWN(self_cancel_sleep, NULL, &f->t));
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     /* the sleep(100) failed at once, at t=0 */
     TH_LOG_IS("TIDE_ECANCELLED@0");
     TH_CHECK(tide_time() == 0.0);
-    TH_EQ_INT(tide_task_done(f->t), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_done(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -843,13 +843,13 @@ static tide_status can10_return(void *frame)
 {
     struct can10_return *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, self_cancel_return, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(self_cancel_return, NULL, &f->t));
     f->value = VAL(-1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, &f->value), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "bye");
     TH_CHECK(f->value == VAL(-1)); /* the returned 12 is not delivered */
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_result(f->t, &f->value), TIDE_ECANCELLED);
     TH_CHECK(f->value == VAL(-1));
     TH_EQ_STR(tide_task_message(f->t), "bye");
@@ -869,7 +869,7 @@ static tide_status can11_coro(void *frame)
 {
     struct can11_coro *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->nested, sleeper, "nested", .name = "nested",
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "nested", &f->nested, .name = "nested",
                            .delay = INFINITY));
     TIDE_YIELD(f); /* nested now waits in its sleep (the future) */
     TH_EQ_INT(tide_task_cancel(tide_current_task(), NULL), 1);
@@ -877,7 +877,7 @@ static tide_status can11_coro(void *frame)
     th_log("not-reached");
     TIDE_FINALLY(f);
     TH_EQ_INT(TIDE_ERROR(f), TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->nested), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->nested), 1);
     tide_task_release(f->nested);
     TIDE_END(f);
 }
@@ -894,7 +894,7 @@ static tide_status can11(void *frame)
     TIDE_TRY(f, SPAWN0(&f->t, can11_coro, NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_LOG_IS("nested-cancelled");
     TH_CHECK(tide_time() == 0.0);
     TIDE_FINALLY(f);
@@ -937,7 +937,7 @@ static tide_status chain_outer(void *frame)
     struct chain_outer *f = frame;
     TIDE_BEGIN(f);
     if (f->as_task) {
-        TIDE_TRY(f, TIDE_SPAWN(&f->t, chain_inner, "inner",
+        TIDE_TRY(f, TIDE_SPAWN(chain_inner, "inner", &f->t,
                                .proof = &f->proof));
         TIDE_AWAIT(f, tide_join(f->t, NULL));
     } else {
@@ -969,7 +969,7 @@ static tide_status can12(void *frame)
 {
     struct can12 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, chain_outer, "outer",
+    TIDE_TRY(f, TIDE_SPAWN(chain_outer, "outer", &f->t,
                            .as_task = f->as_task));
     TIDE_YIELD(f);
     if (f->as_task)
@@ -978,7 +978,7 @@ static tide_status can12(void *frame)
     TIDE_AWAIT(f, tide_join(f->t, &f->proof));
     TH_EQ_INT((intptr_t)f->proof, 101);
     TH_LOG_IS("inner outer");
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -1042,10 +1042,10 @@ static tide_status can13(void *frame)
     TIDE_TRY(f, SPAWN0(&f->t, not_much, NULL));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
-    TH_EQ_INT(tide_task_done(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 0);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_task_done(f->t), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_error(f->t), EAPP);
     TH_EQ_INT(tide_task_result(f->t, NULL), EAPP);
     TIDE_FINALLY(f);
@@ -1076,8 +1076,8 @@ static void can13_main_after(tide_loop *loop, tide_task *main, int err)
 {
     (void)loop;
     TH_EQ_INT(err, EAPP);
-    TH_EQ_INT(tide_task_done(main), 1);
-    TH_EQ_INT(tide_task_cancelled(main), 0);
+    TH_EQ_INT(tide_task_is_done(main), 1);
+    TH_EQ_INT(tide_task_is_cancelled(main), 0);
     TH_EQ_INT(tide_task_error(main), EAPP);
     TH_EQ_STR(tide_task_message(main), "exit");
     TH_LOG_IS("");
@@ -1107,7 +1107,7 @@ static tide_status can14_counts(void *frame)
 {
     struct can14_counts *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, returns_5, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(returns_5, NULL, &f->t));
     for (int i = 0; i < 3; i++)
         TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 3);
@@ -1120,7 +1120,7 @@ static tide_status can14_counts(void *frame)
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
     TH_CHECK(f->value == VAL(5));
     TH_LOG_IS("body");
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -1161,18 +1161,18 @@ static tide_status can14_runnable(void *frame)
 {
     struct can14_runnable *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->fut, quick, NULL));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, await_then_42, NULL, .fut = f->fut));
+    TIDE_TRY(f, TIDE_SPAWN(quick, NULL, &f->fut));
+    TIDE_TRY(f, TIDE_SPAWN(await_then_42, NULL, &f->t, .fut = f->fut));
     TIDE_YIELD(f); /* t waits for fut */
     TIDE_YIELD(f); /* fut finished: t is woken, runs next iteration */
-    TH_EQ_INT(tide_task_done(f->fut), 1);
-    TH_EQ_INT(tide_task_done(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->fut), 1);
+    TH_EQ_INT(tide_task_is_done(f->t), 0);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TH_EQ_INT(tide_task_uncancel(f->t), 0);
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
     TH_CHECK(f->value == VAL(42));
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->fut);
     tide_task_release(f->t);
@@ -1211,22 +1211,22 @@ static tide_status can15(void *frame)
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TIDE_YIELD(f);
     /* it uncancelled and sleeps again: no longer "cancelling" */
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
-    TH_EQ_INT(tide_task_done(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 0);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1); /* counted from 1 again */
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_CHECK(tide_time() == 0.0);
     /* too late to undo: the task stays cancelled */
     TH_EQ_INT(tide_task_uncancel(f->t), 0);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
-    TH_EQ_INT(tide_task_done(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_done(f->t), 1);
     TH_EQ_INT(tide_task_error(f->t), TIDE_ECANCELLED);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -1330,14 +1330,14 @@ static tide_status can16_timeout(void *frame)
 {
     struct can16_timeout *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, request, "request", .sleep = 10,
+    TIDE_TRY(f, TIDE_SPAWN(request, "request", &f->t, .sleep = 10,
                            .timeout = 0.1, .out = &f->out));
     TIDE_AWAIT(f, tide_join(f->t, NULL));
     TH_EQ_INT(f->out.timed_out, 1);
     TH_EQ_INT(f->out.block_finished, 0);
     TH_EQ_INT(f->out.outer_reached, 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_CHECK(tide_time() == 0.1);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -1353,7 +1353,7 @@ static tide_status can16_in_time(void *frame)
 {
     struct can16_in_time *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, request, "request", .sleep = 0,
+    TIDE_TRY(f, TIDE_SPAWN(request, "request", &f->t, .sleep = 0,
                            .timeout = 10, .out = &f->out));
     TIDE_AWAIT(f, tide_join(f->t, NULL));
     TH_EQ_INT(f->out.timed_out, 0);
@@ -1379,14 +1379,14 @@ static tide_status can16_outside(void *frame)
 {
     struct can16_outside *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, request, "request", .sleep = 10,
+    TIDE_TRY(f, TIDE_SPAWN(request, "request", &f->t, .sleep = 10,
                            .timeout = 0.1, .out = &f->out));
     TIDE_AWAIT(f, tide_sleep(0.05));
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     /* not our timeout: the cancellation goes on, outer code never runs */
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TH_EQ_INT(f->out.block_finished, 0);
     TH_EQ_INT(f->out.outer_reached, 0);

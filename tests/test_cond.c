@@ -1,7 +1,7 @@
 /*
  * test_cond.c - checklist section 14, tide_cond (COND-*), plus bad input.
  *
- * Python to C: `cond._waiters` is tide_cond_waiters(); `wait()` returning
+ * Python to C: `cond._waiters` is tide_cond_waiter_count(); `wait()` returning
  * True is the await succeeding; a CancelledError's args are the message
  * (tide_error_message / TIDE_ERROR_MESSAGE / tide_task_message): "the same
  * instance" (COND-07) becomes "the same code with the same message".
@@ -51,11 +51,11 @@ static tide_status reap(void *frame)
     struct reap *f = frame;
     TIDE_BEGIN(f);
     for (;;) {
-        if (f->cond && tide_cond_locked(f->cond))
+        if (f->cond && tide_cond_is_locked(f->cond))
             tide_cond_release(f->cond);
         f->pending = 0;
         for (f->i = 0; f->i < f->n; f->i++) {
-            if (f->t[f->i] && !tide_task_done(f->t[f->i])) {
+            if (f->t[f->i] && !tide_task_is_done(f->t[f->i])) {
                 tide_task_cancel(f->t[f->i], NULL);
                 f->pending = 1;
             }
@@ -103,7 +103,7 @@ static tide_status cwaiter(void *frame)
     TIDE_RETURN(f, (void *)(intptr_t)f->result); /* wait_for's value */
     TIDE_FINALLY(f);
     if (TIDE_ERROR(f) == TIDE_ECANCELLED)
-        th_log("%s-cancelled-%d", f->tag, tide_cond_locked(f->cond));
+        th_log("%s-cancelled-%d", f->tag, tide_cond_is_locked(f->cond));
     if (f->held && (f->release || TIDE_ERROR(f)))
         tide_cond_release(f->cond);
     TIDE_END(f);
@@ -132,7 +132,7 @@ static tide_status cond01_unacquired(void *frame)
     TH_EQ_INT(tide_cond_notify(f->cond, 1), TIDE_ENOTLOCKED);
     TH_EQ_INT(tide_cond_notify_all(f->cond), TIDE_ENOTLOCKED);
     TH_EQ_INT(tide_cond_release(f->cond), TIDE_ENOTLOCKED);
-    TH_EQ_INT(tide_cond_waiters(f->cond), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 0);
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
@@ -153,33 +153,33 @@ static tide_status cond02_wait(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], cwaiter, NULL, .cond = f->cond,
+        TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[i], .cond = f->cond,
                                .tag = tags[i]));
     TIDE_YIELD(f);
     TH_LOG_IS("");
-    TH_EQ_INT(tide_cond_locked(f->cond), 0);
-    TH_EQ_INT(tide_cond_waiters(f->cond), 3);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 3);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     TIDE_TRY(f, tide_cond_notify(f->cond, 1));
     TIDE_YIELD(f);
     TH_LOG_IS(""); /* notified, but the lock is ours */
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_YIELD(f);
     TH_LOG_IS("1");
-    TH_EQ_INT(tide_cond_locked(f->cond), 1); /* 1 keeps it */
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1); /* 1 keeps it */
     TIDE_TRY(f, tide_cond_notify(f->cond, 2));
     TIDE_YIELD(f);
     TH_LOG_IS("1");
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_YIELD(f);
     TH_LOG_IS("1 2");
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_YIELD(f);
     TH_LOG_IS("1 2 3");
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
     for (int i = 0; i < 3; i++)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
     TIDE_FINALLY(f);
@@ -204,7 +204,7 @@ static tide_status cond03_notify(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], cwaiter, NULL, .cond = f->cond,
+        TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[i], .cond = f->cond,
                                .tag = tags[i], .release = 1));
     TIDE_YIELD(f);
     TH_LOG_IS("");
@@ -239,9 +239,9 @@ static tide_status cond03_notify_all(void *frame)
     struct cond03_notify_all *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->cond,
                            .tag = "1", .release = 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], cwaiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[1], .cond = f->cond,
                            .tag = "2", .release = 1));
     TIDE_YIELD(f);
     TH_LOG_IS("");
@@ -279,7 +279,7 @@ static tide_status cond04_wait_for(void *frame)
     struct cond04_wait_for *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->cond,
                            .tag = "1", .release = 1, .pred = value_pred,
                            .arg = &f->presult));
     TIDE_YIELD(f);
@@ -289,7 +289,7 @@ static tide_status cond04_wait_for(void *frame)
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_YIELD(f);
     TH_LOG_IS(""); /* woke, re-checked, waits again */
-    TH_EQ_INT(tide_cond_waiters(f->cond), 1);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 1);
     f->presult = 42;
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     TIDE_TRY(f, tide_cond_notify(f->cond, 1));
@@ -325,10 +325,10 @@ static tide_status cond04_unacquired(void *frame)
     struct cond04_unacquired *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    f->it = tide_loop_iterations(tide_running_loop());
+    f->it = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_cond_wait_for(f->cond, list_pred, NULL, &f->result));
     TH_EQ_INT(f->result, 123);
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it);
     TIDE_AWAIT(f, tide_cond_wait_for(f->cond, list_pred, NULL, NULL));
     f->result = -1;
     TIDE_AWAIT_CATCH(f, tide_cond_wait_for(f->cond, read_flag, &f->zero,
@@ -356,12 +356,12 @@ static tide_status cond05_wait_cancel(void *frame)
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     /* `create_task(cond.wait())`: waits on the lock main holds */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->cond,
                            .tag = "w", .bare = 1));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_cond_waiters(f->cond), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 0);
     /* it re-acquired before raising: held inside its handler */
     TH_LOG_IS("w-cancelled-1");
     TIDE_FINALLY(f);
@@ -384,19 +384,19 @@ static tide_status cond05_reacquire_waits(void *frame)
     struct cond05_reacquire_waits *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->cond,
                            .tag = "w"));
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
     TIDE_AWAIT(f, tide_sleep(1));
-    TH_EQ_INT(tide_task_done(f->t[0]), 0); /* waits for our lock */
-    TH_EQ_INT(tide_cond_waiters(f->cond), 0);
+    TH_EQ_INT(tide_task_is_done(f->t[0]), 0); /* waits for our lock */
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 0);
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_LOG_IS("w-cancelled-1");
-    TH_EQ_INT(tide_cond_locked(f->cond), 0); /* its FINALLY released it */
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0); /* its FINALLY released it */
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
     TIDE_AWAIT_CALL(f, reap, &f->reap);
@@ -421,13 +421,13 @@ static tide_status cond06_contested(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->cond,
                            .tag = "w", .bare = 1));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_cond_locked(f->cond), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
     TIDE_TRY(f, tide_cond_notify(f->cond, 1));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), release_cb, f->cond,
@@ -436,7 +436,7 @@ static tide_status cond06_contested(void *frame)
     /* CPython 3.13 ends it cancelled too (the test tolerates both). */
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_LOG_IS("w-cancelled-1");
-    TH_EQ_INT(tide_cond_waiters(f->cond), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
     TIDE_AWAIT_CALL(f, reap, &f->reap);
@@ -462,7 +462,7 @@ static tide_status after_notify(void *frame)
     TIDE_AWAIT(f, tide_cond_wait(f->cond));
     TIDE_FINALLY(f);
     th_log("exit-%d-%d", TIDE_ERROR(f) == TIDE_ECANCELLED,
-           tide_cond_locked(f->cond));
+           tide_cond_is_locked(f->cond));
     if (f->held)
         tide_cond_release(f->cond);
     TIDE_END(f);
@@ -480,7 +480,7 @@ static tide_status cond06_after_notify(void *frame)
     struct cond06_after_notify *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], after_notify, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(after_notify, NULL, &f->t[0], .cond = f->cond,
                            .waited = &f->waited));
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
@@ -488,13 +488,13 @@ static tide_status cond06_after_notify(void *frame)
     TIDE_YIELD(f); /* it gets to re-acquiring */
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
     TIDE_YIELD(f); /* the cancellation lands in the re-acquire */
-    TH_EQ_INT(tide_task_done(f->t[0]), 0);
+    TH_EQ_INT(tide_task_is_done(f->t[0]), 0);
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_task_cancelled(f->t[0]), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t[0]), 1);
     TH_EQ_INT(f->waited, 1);
     TH_LOG_IS("exit-1-1");
-    TH_EQ_INT(tide_cond_locked(f->cond), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
     TIDE_AWAIT_CALL(f, reap, &f->reap);
@@ -539,7 +539,7 @@ static tide_status cond07_wakeup_msg(void *frame)
     struct cond07_wakeup_msg *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], msg_waiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(msg_waiter, NULL, &f->t[0], .cond = f->cond,
                            .wake = &f->wake));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(f->t[0], "foo"));
@@ -567,7 +567,7 @@ static tide_status cond07_reacquire_msg(void *frame)
     struct cond07_reacquire_msg *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], msg_waiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(msg_waiter, NULL, &f->t[0], .cond = f->cond,
                            .wake = &f->wake));
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
@@ -602,7 +602,7 @@ static tide_status cond07_latest_wins(void *frame)
     struct cond07_latest_wins *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], msg_waiter, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(msg_waiter, NULL, &f->t[0], .cond = f->cond,
                            .wake = &f->wake));
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
@@ -690,9 +690,9 @@ static tide_status lost_wakeup(void *frame)
     struct lost_wakeup *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], consumer, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(consumer, NULL, &f->t[0], .cond = f->cond,
                            .state = &f->state, .tag = "c0"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], consumer, NULL, .cond = f->cond,
+    TIDE_TRY(f, TIDE_SPAWN(consumer, NULL, &f->t[1], .cond = f->cond,
                            .state = &f->state, .tag = "c1"));
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
@@ -702,7 +702,7 @@ static tide_status lost_wakeup(void *frame)
     if (f->relock)
         TIDE_YIELD(f); /* c0 settles on re-acquiring the lock */
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], deadline, NULL,
+    TIDE_TRY(f, TIDE_SPAWN(deadline, NULL, &f->t[2],
                            .target = tide_current_task(), .delay = 0.01));
     TIDE_AWAIT_CATCH(f, tide_cond_wait_for(f->cond, state_zero, &f->state,
                                            NULL), f->rc);
@@ -711,14 +711,14 @@ static tide_status lost_wakeup(void *frame)
         th_log("timeout");
     }
     TH_EQ_INT(f->state, 0);
-    TH_EQ_INT(tide_cond_locked(f->cond), 1); /* wait_for re-acquired it */
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1); /* wait_for re-acquired it */
     f->state = -1;
     TIDE_TRY(f, tide_cond_notify_all(f->cond));
     f->held = 0;
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_AWAIT(f, tide_join(f->t[1], NULL));
     TH_LOG_IS("c0-cancelled c1-consumed timeout c1-exit");
-    TH_EQ_INT(tide_task_cancelled(f->t[0]), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t[0]), 1);
     TIDE_FINALLY(f);
     if (f->held)
         tide_cond_release(f->cond);
@@ -770,20 +770,20 @@ static tide_status cond09_explicit_lock(void *frame)
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_TRY(f, tide_cond_create(NULL, f->lock, &f->cond));
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->own));
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
-    TH_EQ_INT(tide_cond_locked(f->cond), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
-    TH_EQ_INT(tide_cond_locked(f->own), 0); /* its own lock is another */
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->own), 0); /* its own lock is another */
     TIDE_TRY(f, tide_cond_release(f->cond));
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
-    TH_EQ_INT(tide_cond_locked(f->cond), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0);
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TH_EQ_INT(tide_cond_locked(f->cond), 1);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1);
     TIDE_TRY(f, tide_lock_release(f->lock));
-    TH_EQ_INT(tide_cond_locked(f->cond), 0);
-    TH_EQ_INT(tide_cond_waiters(f->cond), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 0);
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_cond_destroy(f->own), 0);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
@@ -807,20 +807,20 @@ static tide_status cond09_two_conds(void *frame)
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_TRY(f, tide_cond_create(NULL, f->lock, &f->a));
     TIDE_TRY(f, tide_cond_create(NULL, f->lock, &f->b));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->a, .tag = "a",
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->a, .tag = "a",
                            .release = 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], cwaiter, NULL, .cond = f->b, .tag = "b",
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[1], .cond = f->b, .tag = "b",
                            .release = 1));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_cond_waiters(f->a), 1);
-    TH_EQ_INT(tide_cond_waiters(f->b), 1);
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->a), 1);
+    TH_EQ_INT(tide_cond_waiter_count(f->b), 1);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     TIDE_TRY(f, tide_cond_notify(f->b, 1));
     TIDE_TRY(f, tide_lock_release(f->lock));
     TIDE_YIELD(f);
     TH_LOG_IS("b");
-    TH_EQ_INT(tide_cond_waiters(f->a), 1);
+    TH_EQ_INT(tide_cond_waiter_count(f->a), 1);
     EXPECT_BUSY(tide_cond_destroy, f->a);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->a);
@@ -855,16 +855,16 @@ static tide_status cond_bad_input(void *frame)
     TH_EQ_INT(tide_cond_release(NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_cond_notify(NULL, 1), TIDE_EINVAL);
     TH_EQ_INT(tide_cond_notify_all(NULL), TIDE_EINVAL);
-    TH_EQ_INT(tide_cond_locked(NULL), 0);
-    TH_EQ_INT(tide_cond_waiters(NULL), 0);
+    TH_EQ_INT(tide_cond_is_locked(NULL), 0);
+    TH_EQ_INT(tide_cond_waiter_count(NULL), 0);
     TH_EQ_INT(tide_cond_destroy(NULL), 0);
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     f->held = 1;
     TIDE_AWAIT_CATCH(f, tide_cond_wait_for(f->cond, NULL, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_EQ_INT(tide_cond_locked(f->cond), 1); /* nothing changed */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
+    TH_EQ_INT(tide_cond_is_locked(f->cond), 1); /* nothing changed */
+    TIDE_TRY(f, TIDE_SPAWN(cwaiter, NULL, &f->t[0], .cond = f->cond,
                            .tag = "w", .release = 1));
     f->held = 0;
     TIDE_TRY(f, tide_cond_release(f->cond));
@@ -876,7 +876,7 @@ static tide_status cond_bad_input(void *frame)
     TIDE_TRY(f, tide_cond_notify(f->cond, 1));
     TIDE_YIELD(f);
     /* ... and while re-acquiring the lock (out of that queue) */
-    TH_EQ_INT(tide_cond_waiters(f->cond), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->cond), 0);
     EXPECT_BUSY(tide_cond_destroy, f->cond);
     f->held = 0;
     TIDE_TRY(f, tide_cond_release(f->cond));

@@ -71,7 +71,7 @@ static tide_status slow(void *frame)
     tide_loop *L = loop_on();
     /* a threshold of 0 makes every step "slow": the content is what counts */
     TIDE_TRY(f, tide_loop_set_slow_callback_duration(L, 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeper, "worker", .delay = 0));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "worker", &f->t, .delay = 0));
     TIDE_AWAIT(f, tide_join(f->t, NULL));
     TH_CHECK(th_debug_has(TIDE_DEBUG_SLOW, "slow step: task Task-2 'worker' "
                                            "took"));
@@ -96,8 +96,8 @@ static tide_status quiet(void *frame)
     tide_loop *L = tide_running_loop();
     TH_EQ_INT(tide_loop_debug(L), 0);
     tide_loop_set_slow_callback_duration(L, 0);
-    TIDE_TRY(f, TIDE_SPAWN(NULL, failer, "bad"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeper, "w", .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(failer, "bad", NULL));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "w", &f->t, .delay = 1));
     TIDE_AWAIT(f, tide_sleep(0.5));
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -123,8 +123,8 @@ static tide_status unretrieved(void *frame)
     struct unretrieved *f = frame;
     TIDE_BEGIN(f);
     loop_on();
-    TIDE_TRY(f, TIDE_SPAWN(NULL, failer, "lost")); /* detached: never read */
-    TIDE_TRY(f, TIDE_SPAWN(&f->seen, failer, "seen"));
+    TIDE_TRY(f, TIDE_SPAWN(failer, "lost", NULL)); /* detached: never read */
+    TIDE_TRY(f, TIDE_SPAWN(failer, "seen", &f->seen));
     TIDE_AWAIT_CATCH(f, tide_join(f->seen, NULL), f->rc);
     TIDE_AWAIT(f, tide_sleep(1));
     TH_CHECK(th_debug_has(TIDE_DEBUG_UNRETRIEVED, "task Task-2 'lost' failed "
@@ -145,7 +145,7 @@ static tide_status released_unread(void *frame)
     struct released_unread *f = frame;
     TIDE_BEGIN(f);
     loop_on();
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, failer, "ignored"));
+    TIDE_TRY(f, TIDE_SPAWN(failer, "ignored", &f->t));
     TIDE_AWAIT(f, tide_sleep(1));
     TH_EQ_STR(th_debug_reports(), "");
     tide_task_release(f->t);
@@ -167,7 +167,7 @@ static tide_status leftover(void *frame)
     struct leftover *f = frame;
     TIDE_BEGIN(f);
     loop_on();
-    TIDE_TRY(f, TIDE_SPAWN(NULL, sleeper, "straggler", .delay = 100));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "straggler", NULL, .delay = 100));
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     TIDE_YIELD(f);
@@ -205,8 +205,8 @@ static tide_status stopped_main(void *frame)
     struct stopped_main *f = frame;
     TIDE_BEGIN(f);
     loop_on();
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeper, "sleepy", .delay = 100));
-    TIDE_TRY(f, TIDE_SPAWN(&f->u, joiner, "waits", .other = &f->t));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "sleepy", &f->t, .delay = 100));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, "waits", &f->u, .other = &f->t));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 1, stop_cb, NULL, NULL));
     TIDE_AWAIT(f, tide_sleep(10)); /* the stop comes first */
     TIDE_FINALLY(f);
@@ -283,9 +283,9 @@ static tide_status swallowed(void *frame)
     struct swallowed *f = frame;
     TIDE_BEGIN(f);
     loop_on();
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, swallower, "swallower"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, well_behaved, "polite"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->c, cleans_up, "tidy"));
+    TIDE_TRY(f, TIDE_SPAWN(swallower, "swallower", &f->a));
+    TIDE_TRY(f, TIDE_SPAWN(well_behaved, "polite", &f->b));
+    TIDE_TRY(f, TIDE_SPAWN(cleans_up, "tidy", &f->c));
     TIDE_YIELD(f);
     tide_task_cancel(f->a, NULL);
     tide_task_cancel(f->b, NULL);
@@ -337,9 +337,9 @@ static tide_status lock_cycle(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->l1));
     TIDE_TRY(f, tide_lock_create(NULL, &f->l2));
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, locker, "alice", .mine = f->l1,
+    TIDE_TRY(f, TIDE_SPAWN(locker, "alice", &f->a, .mine = f->l1,
                            .theirs = f->l2));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, locker, "bob", .mine = f->l2,
+    TIDE_TRY(f, TIDE_SPAWN(locker, "bob", &f->b, .mine = f->l2,
                            .theirs = f->l1));
     f->tasks[0] = f->a;
     f->tasks[1] = f->b;
@@ -379,8 +379,8 @@ static tide_status join_cycle(void *frame)
 {
     struct join_cycle *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, joiner, "a", .other = &f->b));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, joiner, "b", .other = &f->a));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, "a", &f->a, .other = &f->b));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, "b", &f->b, .other = &f->a));
     TIDE_AWAIT(f, tide_join(f->a, NULL));
     TIDE_FINALLY(f);
     tide_task_release(f->a);
@@ -391,7 +391,7 @@ static void join_cycle_after(tide_loop *L, tide_task *main, int err)
 {
     (void)L;
     TH_EQ_INT(err, TIDE_EDEADLOCK);
-    TH_EQ_INT(tide_task_cancelled(main), 1);
+    TH_EQ_INT(tide_task_is_cancelled(main), 1);
     TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
                           "  Task-1 waiting on task Task-2 'a'"));
     TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
@@ -416,12 +416,12 @@ static tide_status inspect(void *frame)
 {
     struct inspect *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->done, sleeper, "done", .delay = 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->failed, failer, "failed"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s, sleeper, "s", .delay = 3));
-    TIDE_TRY(f, TIDE_SPAWN(&f->j, joiner, "j", .other = &f->s));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "done", &f->done, .delay = 0));
+    TIDE_TRY(f, TIDE_SPAWN(failer, "failed", &f->failed));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "s", &f->s, .delay = 3));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, "j", &f->j, .other = &f->s));
     TIDE_AWAIT(f, tide_sleep(1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->fresh, sleeper, "fresh", .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "fresh", &f->fresh, .delay = 1));
     TH_EQ_STR(tide_task_state(tide_current_task()), "running");
     TH_EQ_STR(tide_task_state(f->done), "done");
     TH_EQ_STR(tide_task_state(f->failed), "failed");
@@ -441,9 +441,9 @@ static tide_status inspect(void *frame)
     TH_EQ_INT(tide_task_awaiters(f->s, f->who, 4), 1);
     TH_CHECK(f->who[0] == f->j);
     TH_EQ_INT(tide_task_awaiters(f->j, f->who, 4), 0);
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 4);
-    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 1);
-    TH_CHECK(tide_loop_steps(tide_running_loop()) > 5);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 4);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 1);
+    TH_CHECK(tide_loop_step_count(tide_running_loop()) > 5);
     TH_EQ_INT(tide_loop_walk(tide_running_loop(), count_cb, &f->n), 99);
     TH_EQ_INT(f->n, 3);
     TH_EQ_INT(tide_loop_walk(NULL, count_cb, &f->n), TIDE_EINVAL);
@@ -475,12 +475,12 @@ static tide_status from_env(void *frame)
     TIDE_BEGIN(f);
     tide_loop *L = NULL;
     setenv("TIDE_DEBUG", "1", 1);
-    int rc = tide_loop_create(&L, NULL, NULL);
+    int rc = tide_loop_create(NULL, NULL, &L);
     unsetenv("TIDE_DEBUG");
     TIDE_TRY(f, rc);
     TH_EQ_INT(tide_loop_debug(L), 1);
     tide_loop_destroy(L);
-    TIDE_TRY(f, tide_loop_create(&L, NULL, NULL));
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &L));
     TH_EQ_INT(tide_loop_debug(L), 0);
     tide_loop_destroy(L);
     TH_EQ_INT(tide_loop_set_debug(NULL, 1), TIDE_EINVAL);

@@ -90,7 +90,7 @@ static int expected_cancelling(long depth)
 /* A link ends: the deepest first, then one hop of the loop apart each. */
 static void link_ended(long depth, int err, const char *msg)
 {
-    uint64_t now = tide_loop_iterations(tide_running_loop());
+    uint64_t now = tide_loop_iteration_count(tide_running_loop());
     const char *want = depth == 0 || !C.msg_at_head_only ? C.expect_msg : NULL;
     int ok = depth == C.n - 1 - C.ended && err == C.expect_err &&
              (want ? msg && strcmp(msg, want) == 0 : !msg) &&
@@ -121,11 +121,11 @@ static tide_status link(void *frame)
             TIDE_AWAIT(f, tide_event_wait(C.bottom));
     } else if (C.via == VIA_GROUP) {
         TIDE_TRY(f, tide_group_create(&f->tg));
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, link, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, link, NULL, NULL,
                                      .depth = f->depth + 1));
         TIDE_AWAIT(f, tide_group_exit(f->tg, 0));
     } else {
-        TIDE_TRY(f, TIDE_SPAWN(&f->next, link, NULL, .depth = f->depth + 1));
+        TIDE_TRY(f, TIDE_SPAWN(link, NULL, &f->next, .depth = f->depth + 1));
         if (C.via == VIA_JOIN)
             TIDE_AWAIT(f, tide_join(f->next, NULL));
         else if (C.via == VIA_GATHER)
@@ -152,7 +152,7 @@ struct chain_main {
     do {                                                                       \
         TIDE_TRY(f, tide_event_create(tide_running_loop(), &C.ready));         \
         TIDE_TRY(f, tide_event_create(tide_running_loop(), &C.bottom));        \
-        TIDE_TRY(f, TIDE_SPAWN(&(f)->head, link, NULL, .depth = 0));           \
+        TIDE_TRY(f, TIDE_SPAWN(link, NULL, &(f)->head, .depth = 0));           \
         TIDE_AWAIT(f, tide_event_wait(C.ready));                               \
     } while (0)
 
@@ -274,7 +274,7 @@ static void chain_deadlock_after(tide_loop *L, tide_task *main, int err)
     (void)L;
     char text[160];
     TH_EQ_INT(err, TIDE_EDEADLOCK);
-    TH_EQ_INT(tide_task_cancelled(main), 1);
+    TH_EQ_INT(tide_task_is_cancelled(main), 1);
     check_chain();
     snprintf(text, sizeof text, "deadlock: %ld task(s) wait and nothing can "
              "wake any of them; cancelling them", C.n + 1);
@@ -342,7 +342,7 @@ static tide_status ring_deadlock(void *frame)
     if (!R.ring)
         TIDE_RETURN(f, NULL);
     for (f->i = 0; f->i < R.n; f->i++)
-        TIDE_TRY(f, TIDE_SPAWN(&R.ring[f->i], ring_member, NULL, .i = f->i));
+        TIDE_TRY(f, TIDE_SPAWN(ring_member, NULL, &R.ring[f->i], .i = f->i));
     TIDE_AWAIT(f, tide_join(R.ring[0], NULL));
     TIDE_END(f);
 }
@@ -410,10 +410,10 @@ static void chain_destroyed_after(tide_loop *L, tide_task *main, int err)
 {
     (void)main;
     TH_EQ_INT(err, TIDE_ESTOPPED);
-    TH_EQ_INT(tide_loop_pending_tasks(L), (size_t)C.n);
+    TH_EQ_INT(tide_loop_task_count(L), (size_t)C.n);
     /* The harness destroys the loop next: count what it reports there
      * (the next case checks); the harness's leak check sees the rest. */
-    X.expected = (long)tide_loop_pending_tasks(L);
+    X.expected = (long)tide_loop_task_count(L);
     tide_loop_set_exception_handler(L, count_destroyed, NULL);
 }
 
@@ -476,7 +476,7 @@ static tide_status graph_left_over(void *frame)
     memset(&G, 0, sizeof G);
     TIDE_TRY(f, tide_event_create(tide_running_loop(), &G.ev));
     for (f->i = 0; f->i < 5; f->i++)
-        TIDE_TRY(f, TIDE_SPAWN(&G.t[f->i], graph_node, NULL, .i = f->i));
+        TIDE_TRY(f, TIDE_SPAWN(graph_node, NULL, &G.t[f->i], .i = f->i));
     TIDE_YIELD(f);
     TIDE_YIELD(f);
     TIDE_END(f);
@@ -489,7 +489,7 @@ static void graph_left_over_after(tide_loop *L, tide_task *main, int err)
     TH_EQ_INT(err, 0);
     for (int i = 0; i < 5; i++) {
         TH_EQ_INT(G.cancelling[i], want[i]);
-        TH_CHECK(tide_task_cancelled(G.t[i]));
+        TH_CHECK(tide_task_is_cancelled(G.t[i]));
         tide_task_release(G.t[i]);
     }
     tide_event_destroy(G.ev);

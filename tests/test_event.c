@@ -1,7 +1,7 @@
 /*
  * test_event.c - checklist section 13, tide_event (EV-*), plus bad input.
  *
- * Python to C: `ev._waiters` is tide_event_waiters(); `wait()` returning
+ * Python to C: `ev._waiters` is tide_event_waiter_count(); `wait()` returning
  * True is the await succeeding (0). repr has no C form beyond the
  * accessors.
  */
@@ -56,12 +56,12 @@ static tide_status ev01_set_clear(void *frame)
     TH_EQ_INT(tide_event_is_set(f->ev), 0);
     tide_event_set(f->ev);
     TH_EQ_INT(tide_event_is_set(f->ev), 1);
-    f->it = tide_loop_iterations(tide_running_loop());
+    f->it = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_event_wait(f->ev)); /* no suspension */
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it);
     tide_event_clear(f->ev);
     TH_EQ_INT(tide_event_is_set(f->ev), 0);
-    TH_EQ_INT(tide_event_waiters(f->ev), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 0);
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_event_destroy(f->ev), 0);
     TIDE_END(f);
@@ -82,16 +82,16 @@ static tide_status ev02_wakes_all(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
     for (int i = 0; i < 4; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], waiter, NULL, .ev = f->ev,
+        TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[i], .ev = f->ev,
                                .tag = tags[i]));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_event_waiters(f->ev), 4);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 4);
     tide_event_set(f->ev);
     TIDE_YIELD(f);
     TH_LOG_IS("0 1 2 3");
     for (int i = 0; i < 4; i++)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
-    TH_EQ_INT(tide_event_waiters(f->ev), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -112,11 +112,11 @@ static tide_status ev03_ready_order(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
     TH_EQ_INT(tide_event_is_set(f->ev), 0);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], waiter, NULL, .ev = f->ev, .tag = "2"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[0], .ev = f->ev, .tag = "1"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[1], .ev = f->ev, .tag = "2"));
     TIDE_YIELD(f);
     TH_LOG_IS("");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], waiter, NULL, .ev = f->ev, .tag = "3"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[2], .ev = f->ev, .tag = "3"));
     tide_event_set(f->ev);
     TIDE_YIELD(f);
     TH_LOG_IS("3 1 2");
@@ -142,7 +142,7 @@ static tide_status ev04_clear_with_waiters(void *frame)
     struct ev04_clear_with_waiters *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "1"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[0], .ev = f->ev, .tag = "1"));
     TIDE_YIELD(f);
     TH_LOG_IS("");
     tide_event_set(f->ev);
@@ -150,10 +150,10 @@ static tide_status ev04_clear_with_waiters(void *frame)
     TH_EQ_INT(tide_event_is_set(f->ev), 0);
     tide_event_set(f->ev);
     tide_event_set(f->ev);
-    TH_EQ_INT(tide_event_waiters(f->ev), 1);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 1);
     TIDE_YIELD(f);
     TH_LOG_IS("1");
-    TH_EQ_INT(tide_event_waiters(f->ev), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 0);
     TH_EQ_INT(tide_task_result(f->t[0], NULL), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
@@ -175,15 +175,15 @@ static tide_status ev04_clear_then_rewait(void *frame)
     struct ev04_clear_then_rewait *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[0], .ev = f->ev, .tag = "a"));
     TIDE_YIELD(f);
     tide_event_set(f->ev);
     tide_event_clear(f->ev);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], waiter, NULL, .ev = f->ev, .tag = "b"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[1], .ev = f->ev, .tag = "b"));
     TIDE_AWAIT(f, tide_sleep(1));
     TH_LOG_IS("a");
-    TH_EQ_INT(tide_task_done(f->t[1]), 0);
-    TH_EQ_INT(tide_event_waiters(f->ev), 1);
+    TH_EQ_INT(tide_task_is_done(f->t[1]), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 1);
     tide_event_set(f->ev);
     TIDE_AWAIT(f, tide_join(f->t[1], NULL));
     TH_LOG_IS("a b");
@@ -208,11 +208,11 @@ static tide_status ev05_wait_cancel(void *frame)
     struct ev05_wait_cancel *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "w"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[0], .ev = f->ev, .tag = "w"));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_event_waiters(f->ev), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 0);
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
@@ -235,8 +235,8 @@ static tide_status ev05_woken_then_cancelled(void *frame)
     struct ev05_woken_then_cancelled *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], waiter, NULL, .ev = f->ev, .tag = "b"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[0], .ev = f->ev, .tag = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[1], .ev = f->ev, .tag = "b"));
     TIDE_YIELD(f);
     tide_event_set(f->ev);
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
@@ -245,7 +245,7 @@ static tide_status ev05_woken_then_cancelled(void *frame)
     TH_EQ_INT(f->errors[0], TIDE_ECANCELLED);
     TH_EQ_INT(f->errors[1], 0);
     TH_LOG_IS("a-cancelled b");
-    TH_EQ_INT(tide_event_waiters(f->ev), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->ev), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -272,11 +272,11 @@ static tide_status ev_bad_input(void *frame)
     tide_event_set(NULL);
     tide_event_clear(NULL);
     TH_EQ_INT(tide_event_is_set(NULL), 0);
-    TH_EQ_INT(tide_event_waiters(NULL), 0);
+    TH_EQ_INT(tide_event_waiter_count(NULL), 0);
     TH_EQ_INT(tide_event_destroy(NULL), 0);
     /* destroy while waited on */
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "w"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->t[0], .ev = f->ev, .tag = "w"));
     TIDE_YIELD(f);
     EXPECT_BUSY(tide_event_destroy, f->ev);
     tide_event_set(f->ev);

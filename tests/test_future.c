@@ -63,14 +63,14 @@ static tide_status fut01(void *frame)
 {
     struct fut01 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, child, "ok", .value = IV(7)));
+    TIDE_TRY(f, TIDE_SPAWN(child, "ok", &f->ok, .value = IV(7)));
     TIDE_TRY(f, tide_task_add_done_callback(f->ok, logged, IV(42)));
     TIDE_TRY(f, tide_task_add_done_callback(f->ok, logged, IV(17)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, "bad", .err = E_BOOM));
+    TIDE_TRY(f, TIDE_SPAWN(child, "bad", &f->bad, .err = E_BOOM));
     TIDE_TRY(f, tide_task_add_done_callback(f->bad, logged, IV(1)));
     /* iteration 2: both children end; their callbacks are only queued */
     TIDE_AWAIT(f, tide_sleep(0));
-    TH_CHECK(tide_task_done(f->ok) && tide_task_done(f->bad));
+    TH_CHECK(tide_task_is_done(f->ok) && tide_task_is_done(f->bad));
     th_log("hop1");
     /* iteration 3: the callbacks ran, in the order they were added */
     TIDE_AWAIT(f, tide_sleep(0));
@@ -94,7 +94,7 @@ static tide_status fut01_done(void *frame)
 {
     struct fut01_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .value = IV(5)));
     TIDE_AWAIT(f, tide_join(f->t, NULL));
     TIDE_TRY(f, tide_task_add_done_callback(f->t, logged, IV(3)));
     th_log("added");
@@ -118,7 +118,7 @@ static tide_status fut02(void *frame)
 {
     struct fut02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .hops = 1, .value = IV(9)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .hops = 1, .value = IV(9)));
     TIDE_TRY(f, tide_task_add_done_callback(f->t, other, IV(1)));
     TIDE_TRY(f, tide_task_add_done_callback(f->t, logged, IV(1)));
     TIDE_TRY(f, tide_task_add_done_callback(f->t, other, IV(2)));
@@ -151,8 +151,8 @@ static tide_status fut03(void *frame)
 {
     struct fut03 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .hops = 2, .value = IV(4)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->u, child, NULL, .hops = 2));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .hops = 2, .value = IV(4)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->u, .hops = 2));
     TH_EQ_INT(tide_task_result(f->t, &f->value), TIDE_ESTATE);
     TH_EQ_INT(tide_task_error(f->t), TIDE_ESTATE);
     TH_EQ_INT(tide_task_cancel(f->u, NULL), 1);
@@ -160,7 +160,7 @@ static tide_status fut03(void *frame)
     TH_EQ_INT((intptr_t)f->value, 4);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 0);
     TH_EQ_INT(tide_task_result(f->t, &f->value), 0);
-    TH_CHECK(tide_task_cancelled(f->u));
+    TH_CHECK(tide_task_is_cancelled(f->u));
     TH_EQ_INT(tide_task_result(f->u, &f->value), TIDE_ECANCELLED);
     TH_EQ_INT(tide_task_error(f->u), TIDE_ECANCELLED);
     TH_EQ_INT(tide_task_cancel(f->u, NULL), 0);
@@ -193,7 +193,7 @@ static tide_status leftover(void *frame)
     TIDE_BEGIN(f);
     leftover_calls = 0;
     TH_EQ_INT(tide_task_add_done_callback(NULL, logged, NULL), TIDE_EINVAL);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .hops = 1000000));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .hops = 1000000));
     TH_EQ_INT(tide_task_add_done_callback(f->t, NULL, NULL), TIDE_EINVAL);
     TIDE_TRY(f, tide_task_add_done_callback(f->t, count_call, NULL));
     /* the only handle goes: the registration keeps the task alive */
@@ -224,9 +224,9 @@ static tide_status unread(void *frame)
     struct unread *f = frame;
     TIDE_BEGIN(f);
     tide_loop_set_debug(tide_running_loop(), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->quiet, child, "quiet", .err = E_BOOM));
+    TIDE_TRY(f, TIDE_SPAWN(child, "quiet", &f->quiet, .err = E_BOOM));
     TIDE_TRY(f, tide_task_add_done_callback(f->quiet, other, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->reader, child, "reader", .err = E_BOOM));
+    TIDE_TRY(f, TIDE_SPAWN(child, "reader", &f->reader, .err = E_BOOM));
     TIDE_TRY(f, tide_task_add_done_callback(f->reader, logged, IV(2)));
     TIDE_AWAIT(f, tide_sleep(1));
     TH_LOG_IS("other1 cb2:boom");

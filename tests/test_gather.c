@@ -84,11 +84,11 @@ static tide_status gather01_order(void *frame)
 {
     struct gather01_order *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "a", .delay = 2,
                            .value = IV(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 1,
                            .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[2], .tag = "c", .delay = 3,
                            .value = IV(3)));
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, f->values, NULL));
     th_log("gathered");
@@ -114,13 +114,13 @@ static tide_status gather01_return_errors(void *frame)
 {
     struct gather01_return_errors *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "a", .delay = 2,
                            .value = IV(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[2], .tag = "c", .delay = 3,
                            .value = IV(3)));
     TIDE_YIELD(f); /* b finishes before the gather starts */
-    TH_CHECK(tide_task_done(f->t[1]));
+    TH_CHECK(tide_task_is_done(f->t[1]));
     for (int i = 0; i < 3; i++)
         f->errors[i] = -1;
     TIDE_AWAIT(f, tide_gather(f->t, 3, TIDE_GATHER_RETURN_ERRORS, f->values,
@@ -152,11 +152,11 @@ static tide_status gather02_first_error(void *frame)
 {
     struct gather02_first_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "a", .delay = 1,
                            .err = E_FIRST, .msg = "first"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 2,
                            .value = IV(5)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[2], .tag = "c", .delay = 3,
                            .err = E_SECOND, .msg = "second"));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 3, 0, f->values, NULL), f->rc);
     th_log("gather-failed");
@@ -164,14 +164,14 @@ static tide_status gather02_first_error(void *frame)
     TH_EQ_STR(tide_error_message(), "first");
     /* the others were not cancelled and still run */
     for (int i = 1; i < 3; i++) {
-        TH_CHECK(!tide_task_done(f->t[i]));
+        TH_CHECK(!tide_task_is_done(f->t[i]));
         TH_EQ_INT(tide_task_cancelling(f->t[i]), 0);
     }
     TIDE_AWAIT(f, tide_join(f->t[1], &f->value));
     TH_CHECK(f->value == IV(5));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[2], NULL), f->rc);
     TH_EQ_INT(f->rc, E_SECOND);
-    TH_CHECK(!tide_task_cancelled(f->t[2]));
+    TH_CHECK(!tide_task_is_cancelled(f->t[2]));
     TH_LOG_IS("a gather-failed b c");
     TIDE_FINALLY(f);
     for (int i = 0; i < 3; i++)
@@ -191,9 +191,9 @@ static tide_status gather02_later_ignored(void *frame)
 {
     struct gather02_later_ignored *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .delay = 1, .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], forever, NULL, .tag = "b"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .delay = 1, .err = E_FIRST));
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[1], .tag = "b"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[2], .tag = "c", .delay = 3,
                            .err = E_SECOND));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 3, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, E_FIRST);
@@ -201,7 +201,7 @@ static tide_status gather02_later_ignored(void *frame)
     /* this task's own awaits are not disturbed by what comes in late */
     TIDE_AWAIT(f, tide_sleep(5));
     th_log("slept");
-    TH_CHECK(tide_task_cancelled(f->t[1]));
+    TH_CHECK(tide_task_is_cancelled(f->t[1]));
     TH_EQ_INT(tide_task_error(f->t[2]), E_SECOND);
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TH_LOG_IS("b-cancelled c slept");
@@ -227,13 +227,13 @@ static tide_status gather03_slots(void *frame)
 {
     struct gather03_slots *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "a", .delay = 2,
                            .value = IV(3)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 4,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 4,
                            .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[2], .tag = "c", .delay = 1,
                            .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], child, NULL, .tag = "d", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[3], .tag = "d", .delay = 3,
                            .err = E_SECOND));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 4, TIDE_GATHER_RETURN_ERRORS,
                                     f->values, f->errors),
@@ -276,17 +276,17 @@ static tide_status gather04_child_cancelled(void *frame)
 {
     struct gather04_child_cancelled *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], forever, NULL, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[0], .tag = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 2,
                            .value = IV(66)));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, canceller, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(canceller, NULL, NULL, .delay = 1,
                            .target = &f->t[0], .msg = "m1"));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, 0, NULL, NULL), f->rc);
     th_log("caught");
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "m1");
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
-    TH_CHECK(!tide_task_done(f->t[1])); /* the sibling was not cancelled */
+    TH_CHECK(!tide_task_is_done(f->t[1])); /* the sibling was not cancelled */
     TIDE_AWAIT_CATCH(f, tide_sleep(0.5), f->rc);
     TH_EQ_INT(f->rc, 0);
     th_log("slept");
@@ -310,12 +310,12 @@ static tide_status gather04_done_cancelled(void *frame)
 {
     struct gather04_done_cancelled *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], forever, NULL, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[0], .tag = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 1));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(f->t[0], "early"));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_cancelled(f->t[0]));
+    TH_CHECK(tide_task_is_cancelled(f->t[0]));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, 0, NULL, NULL), f->rc);
     th_log("caught");
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -345,10 +345,10 @@ static tide_status gather05_cancelled_slot(void *frame)
 {
     struct gather05_cancelled_slot *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], forever, NULL, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[0], .tag = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 2,
                            .value = IV(7)));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, canceller, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(canceller, NULL, NULL, .delay = 1,
                            .target = &f->t[0], .msg = "m1"));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, TIDE_GATHER_RETURN_ERRORS,
                                     f->values, f->errors),
@@ -358,7 +358,7 @@ static tide_status gather05_cancelled_slot(void *frame)
     TH_EQ_INT(f->errors[0], TIDE_ECANCELLED);
     TH_EQ_INT(f->errors[1], 0);
     TH_CHECK(f->values[1] == IV(7));
-    TH_CHECK(tide_task_cancelled(f->t[0]));
+    TH_CHECK(tide_task_is_cancelled(f->t[0]));
     TH_EQ_STR(tide_task_message(f->t[0]), "m1");
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TH_LOG_IS("a-cancelled b gathered");
@@ -406,11 +406,11 @@ static tide_status gather06_broadcast(void *frame)
 {
     struct gather06_broadcast *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "early", .delay = 0.5,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "early", .delay = 0.5,
                            .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], forever, NULL, .tag = "f1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], forever, NULL, .tag = "f2"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->w, waiter, NULL, .tasks = f->t, .n = 3,
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[1], .tag = "f1"));
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[2], .tag = "f2"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->w, .tasks = f->t, .n = 3,
                            .flags = TIDE_GATHER_RETURN_ERRORS));
     TIDE_AWAIT(f, tide_sleep(1));
     TIDE_TRY(f, f->taken = tide_task_cancel(f->w, "stop"));
@@ -418,12 +418,12 @@ static tide_status gather06_broadcast(void *frame)
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "stop");
-    TH_CHECK(tide_task_cancelled(f->w));
+    TH_CHECK(tide_task_is_cancelled(f->w));
     TH_LOG_IS("early f1-cancelled f2-cancelled waiter-cancelled");
     /* the finished child kept its result; the others carry the message */
     TH_EQ_INT(tide_task_error(f->t[0]), 0);
     for (int i = 1; i < 3; i++) {
-        TH_CHECK(tide_task_cancelled(f->t[i]));
+        TH_CHECK(tide_task_is_cancelled(f->t[i]));
         TH_EQ_STR(tide_task_message(f->t[i]), "stop");
     }
     for (int i = 0; i < 3; i++)
@@ -467,15 +467,15 @@ static tide_status gather06_swallowed(void *frame)
 {
     struct gather06_swallowed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], swallower, NULL, ));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], forever, NULL, .tag = "f"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->w, waiter, NULL, .tasks = f->t, .n = 2,
+    TIDE_TRY(f, TIDE_SPAWN(swallower, NULL, &f->t[0],  ));
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t[1], .tag = "f"));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, NULL, &f->w, .tasks = f->t, .n = 2,
                            .flags = TIDE_GATHER_RETURN_ERRORS));
     TIDE_AWAIT(f, tide_sleep(1));
     TIDE_TRY(f, tide_task_cancel(f->w, "msg"));
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_CHECK(tide_task_cancelled(f->w));
+    TH_CHECK(tide_task_is_cancelled(f->w));
     TH_LOG_IS("swallowed f-cancelled waiter-cancelled");
     TH_EQ_INT(tide_task_result(f->t[0], &f->value), 0);
     TH_CHECK(f->value == IV(5));
@@ -501,7 +501,7 @@ static tide_status repeat(void *frame)
     TIDE_BEGIN(r);
     for (;;) {
         r->time += 0.05;
-        TIDE_TRY(r, TIDE_SPAWN(&r->t, child, NULL, .delay = 0.05));
+        TIDE_TRY(r, TIDE_SPAWN(child, NULL, &r->t, .delay = 0.05));
         TIDE_AWAIT(r, tide_gather(&r->t, 1, TIDE_GATHER_RETURN_ERRORS, NULL,
                                   r->errors));
         tide_task_release(r->t);
@@ -524,7 +524,7 @@ static tide_status gather06_message(void *frame)
 {
     struct gather06_message *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, repeat, NULL, .time = 0));
+    TIDE_TRY(f, TIDE_SPAWN(repeat, NULL, &f->t, .time = 0));
     TIDE_AWAIT(f, tide_sleep(0.125)); /* between two of its deadlines */
     TIDE_TRY(f, tide_task_cancel(f->t, "my message"));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
@@ -534,13 +534,13 @@ static tide_status gather06_message(void *frame)
     tide_task_release(f->t);
     f->t = NULL;
     /* no message: none arrives */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, repeat, NULL, .time = 0));
+    TIDE_TRY(f, TIDE_SPAWN(repeat, NULL, &f->t, .time = 0));
     TIDE_AWAIT(f, tide_sleep(0.125));
     TIDE_TRY(f, tide_task_cancel(f->t, NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_CHECK(tide_error_message() == NULL);
-    TH_CHECK(tide_task_cancelled(f->t));
+    TH_CHECK(tide_task_is_cancelled(f->t));
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -597,13 +597,13 @@ static tide_status gather07_all_done(void *frame)
     struct gather07_all_done *f = frame;
     TIDE_BEGIN(f);
     f->me = tide_current_task();
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, yielder, NULL, .tag = "child-done",
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t, .tag = "child-done",
                            .value = IV(42)));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, yield_cancel, NULL, .target = &f->me));
+    TIDE_TRY(f, TIDE_SPAWN(yield_cancel, NULL, NULL, .target = &f->me));
     TIDE_AWAIT_CATCH(f, tide_gather(&f->t, 1, 0, f->values, NULL), f->rc);
     th_log(f->rc == TIDE_ECANCELLED ? "cancelled" : "gathered");
     TH_LOG_IS("child-done cancel:1 cancelled");
-    TH_CHECK(!tide_task_cancelled(f->t));
+    TH_CHECK(!tide_task_is_cancelled(f->t));
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     TH_EQ_INT(tide_task_result(f->t, &f->value), 0);
     TH_CHECK(f->value == IV(42));
@@ -626,13 +626,13 @@ static tide_status gather07_not_yet_done(void *frame)
     struct gather07_not_yet_done *f = frame;
     TIDE_BEGIN(f);
     f->me = tide_current_task();
-    TIDE_TRY(f, TIDE_SPAWN(NULL, yield_cancel, NULL, .target = &f->me));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, yielder, NULL, .tag = "child-done",
+    TIDE_TRY(f, TIDE_SPAWN(yield_cancel, NULL, NULL, .target = &f->me));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t, .tag = "child-done",
                            .value = IV(42)));
     TIDE_AWAIT_CATCH(f, tide_gather(&f->t, 1, 0, NULL, NULL), f->rc);
     th_log(f->rc == TIDE_ECANCELLED ? "cancelled" : "gathered");
     TH_LOG_IS("cancel:1 cancelled");
-    TH_CHECK(tide_task_cancelled(f->t));
+    TH_CHECK(tide_task_is_cancelled(f->t));
     TH_EQ_INT(tide_task_uncancel(f->me), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -655,11 +655,11 @@ static tide_status gather08_duplicates(void *frame)
 {
     struct gather08_duplicates *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "c",
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "c",
                            .value = (void *)"abc"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "d",
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "d",
                            .value = (void *)"def"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "e", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[2], .tag = "e", .delay = 1,
                            .err = E_FIRST));
     f->list[0] = f->list[1] = f->list[3] = f->t[0];
     f->list[2] = f->t[1];
@@ -701,7 +701,7 @@ static tide_status gather08_empty(void *frame)
 {
     struct gather08_empty *f = frame;
     TIDE_BEGIN(f);
-    f->iterations = tide_loop_iterations(tide_running_loop());
+    f->iterations = tide_loop_iteration_count(tide_running_loop());
     f->rc = -1;
     TIDE_AWAIT_CATCH(f, tide_gather(NULL, 0, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -711,7 +711,7 @@ static tide_status gather08_empty(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     /* done at once: no iteration passed */
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iterations);
     TIDE_END(f);
 }
 
@@ -733,12 +733,12 @@ static tide_status gather09_bad_args(void *frame)
 {
     struct gather09_bad_args *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c, child, NULL, .tag = "c", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->c, .tag = "c", .delay = 1,
                            .value = IV(3)));
     f->with_null[0] = f->c;
     f->with_self[0] = f->c;
     f->with_self[1] = tide_current_task();
-    f->iterations = tide_loop_iterations(tide_running_loop());
+    f->iterations = tide_loop_iteration_count(tide_running_loop());
     f->values[0] = IV(-1);
     TIDE_AWAIT_CATCH(f, tide_gather(f->with_null, 2, 0, f->values, NULL),
                      f->rc);
@@ -751,7 +751,7 @@ static tide_status gather09_bad_args(void *frame)
     TIDE_AWAIT_CATCH(f, tide_gather(f->with_self, 2, 0, f->values, NULL),
                      f->rc);
     TH_EQ_INT(f->rc, TIDE_ESELF);
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iterations);
     TH_CHECK(f->values[0] == IV(-1));
     TH_EQ_INT(tide_task_cancelling(f->c), 0);
     TIDE_AWAIT(f, tide_sleep(2)); /* c finishes with nobody waiting */
@@ -801,9 +801,9 @@ static tide_status gather09_other_loop(void *frame)
 {
     struct gather09_other_loop *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_create(&gather09_other, NULL, NULL));
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &gather09_other));
     tide_loop_set_exception_handler(gather09_other, quiet, NULL);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "here"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "here"));
     gather09_here = f->t[0];
     TIDE_TRY(f, tide_loop_spawn(gather09_other, child,
                                 &(struct child){.tag = "there"},
@@ -851,9 +851,9 @@ static tide_status gather09_second_error(void *frame)
 {
     struct gather09_second_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .tag = "a", .delay = 1,
                            .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[1], .tag = "b", .delay = 2,
                            .err = E_SECOND));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, E_FIRST);
@@ -918,13 +918,13 @@ static tide_status gather10_all_done(void *frame)
 {
     struct gather10_all_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .value = IV(5)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t1, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t2, .tag = "t2"));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t1));
-    f->iterations = tide_loop_iterations(tide_running_loop());
+    TH_CHECK(tide_task_is_done(f->t1));
+    f->iterations = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_gather(&f->t1, 1, 0, f->values, NULL));
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iterations);
     th_log("gathered:%d", (int)(intptr_t)f->values[0]);
     TIDE_AWAIT(f, tide_join(f->t2, NULL));
     TH_LOG_IS("gathered:5 t2");
@@ -949,10 +949,10 @@ static tide_status gather10_done_failed(void *frame)
 {
     struct gather10_done_failed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .err = E_FIRST, .msg = "boom"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t1, .err = E_FIRST, .msg = "boom"));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t2, .tag = "t2"));
     TIDE_YIELD(f);
-    f->iterations = tide_loop_iterations(tide_running_loop());
+    f->iterations = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT_CATCH(f, tide_gather(&f->t1, 1, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, E_FIRST);
     TH_EQ_STR(tide_error_message(), "boom");
@@ -964,7 +964,7 @@ static tide_status gather10_done_failed(void *frame)
     TH_EQ_INT(f->errors[0], E_FIRST);
     TH_EQ_INT(f->errors[1], E_FIRST);
     th_log("gathered");
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iterations);
     TIDE_AWAIT(f, tide_join(f->t2, NULL));
     TH_LOG_IS("caught gathered t2");
     TIDE_FINALLY(f);
@@ -986,9 +986,9 @@ static tide_status gather10_some_done(void *frame)
 {
     struct gather10_some_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, child, NULL, .value = IV(5)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t3, yielder, NULL, .tag = "t3", .value = IV(3)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->ok, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t3, .tag = "t3", .value = IV(3)));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t2, .tag = "t2"));
     TIDE_YIELD(f);
     f->list[0] = f->ok;
     f->list[1] = f->t3;
@@ -1018,9 +1018,9 @@ static tide_status gather10_some_failed(void *frame)
 {
     struct gather10_some_failed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, NULL, .err = E_FIRST, .msg = "boom"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t3, yielder, NULL, .tag = "t3"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->bad, .err = E_FIRST, .msg = "boom"));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t3, .tag = "t3"));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t2, .tag = "t2"));
     TIDE_YIELD(f);
     f->list[0] = f->t3;
     f->list[1] = f->bad;
@@ -1054,9 +1054,9 @@ static tide_status gather10_first_in_order(void *frame)
     struct gather10_first_in_order *f = frame;
     TIDE_BEGIN(f);
     /* a fails first (spawned first), then b */
-    TIDE_TRY(f, TIDE_SPAWN(&f->list[2], child, NULL, .err = E_FIRST, .msg = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->list[0], child, NULL, .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->list[1], child, NULL, .err = E_SECOND,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->list[2], .err = E_FIRST, .msg = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->list[0], .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->list[1], .err = E_SECOND,
                            .msg = "b"));
     TIDE_YIELD(f);
     TIDE_AWAIT_CATCH(f, tide_gather(f->list, 3, 0, NULL, NULL), f->rc);
@@ -1080,12 +1080,12 @@ static tide_status gather10_done_cancelled(void *frame)
 {
     struct gather10_done_cancelled *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, forever, NULL, .tag = "t"));
+    TIDE_TRY(f, TIDE_SPAWN(forever, NULL, &f->t, .tag = "t"));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(f->t, "early"));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_cancelled(f->t));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
+    TH_CHECK(tide_task_is_cancelled(f->t));
+    TIDE_TRY(f, TIDE_SPAWN(yielder, NULL, &f->t2, .tag = "t2"));
     TIDE_YIELD(f);
     TIDE_AWAIT_CATCH(f, tide_gather(&f->t, 1, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -1113,7 +1113,7 @@ static tide_status gather10_pending_cancel(void *frame)
 {
     struct gather10_pending_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t1, .value = IV(5)));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(tide_current_task(), "me"));
     TIDE_AWAIT(f, tide_gather(&f->t1, 1, 0, f->values, NULL));
@@ -1145,10 +1145,10 @@ static tide_status gather10_debug_retrieved(void *frame)
     struct gather10_debug_retrieved *f = frame;
     TIDE_BEGIN(f);
     tide_loop_set_debug(tide_running_loop(), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, NULL, .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->later[0], child, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->bad, .err = E_FIRST));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->later[0], .delay = 1,
                            .err = E_SECOND, .msg = "late"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->later[1], child, NULL, .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->later[1], .delay = 2,
                            .err = E_SECOND, .msg = "later"));
     TIDE_YIELD(f);
     f->list[0] = f->later[0];

@@ -220,9 +220,9 @@ static tide_status tg01_all(void *frame)
     struct tg01_all *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t1, .delay = 0.1,
                                  .name = "foo1", .value = VAL(42)));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL, .delay = 0.2,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t2, .delay = 0.2,
                                  .name = "foo2", .value = VAL(11)));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -254,12 +254,12 @@ static tide_status tg01_late(void *frame)
     struct tg01_late *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t1, .delay = 0.1,
                                  .name = "foo1", .value = VAL(42)));
     TIDE_AWAIT_CATCH(f, tide_sleep(0.15), f->rc);
     if (f->rc == 0) {
-        TH_EQ_INT(tide_task_done(f->t1), 1);
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL,
+        TH_EQ_INT(tide_task_is_done(f->t1), 1);
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t2,
                                      .delay = 0.2, .name = "foo2",
                                      .value = VAL(11)));
     }
@@ -291,19 +291,19 @@ static tide_status tg01_cancel_one(void *frame)
     struct tg01_cancel_one *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t1, .delay = 1,
                                  .name = "foo1", .value = VAL(42)));
     TIDE_AWAIT_CATCH(f, tide_sleep(0.15), f->rc);
     if (f->rc == 0) {
         TH_EQ_INT(tide_task_cancel(f->t1, NULL), 1);
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t2,
                                      .delay = 0.2, .name = "foo2",
                                      .value = VAL(11)));
     }
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_group_error_count(f->tg), 0);
-    TH_EQ_INT(tide_task_cancelled(f->t1), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t1), 1);
     TH_EQ_INT(tide_task_result(f->t2, &f->v2), 0);
     TH_CHECK(f->v2 == VAL(11));
     TH_LOG_IS("foo1-cancelled foo2-done");
@@ -335,9 +335,9 @@ static tide_status tg02_runner(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     for (f->i = 0; f->i < (f->many ? 3 : 1); f->i++)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.1,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.1,
                                      .err = EZERO, .msg = "zero"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, f->t2, sleeper, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, f->t2,
                                  .delay = f->many ? 5 : 1, .name = "foo2"));
     if (f->many) {
         f->body = (struct body_sleep){.delay = 10};
@@ -362,7 +362,7 @@ static tide_status tg02(void *frame)
 {
     struct tg02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, tg02_runner, "runner", .out = &f->out,
+    TIDE_TRY(f, TIDE_SPAWN(tg02_runner, "runner", &f->r, .out = &f->out,
                            .t2 = &f->t2, .many = f->many));
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -380,7 +380,7 @@ static tide_status tg02(void *frame)
         TH_EQ_STR(f->out.errors, "ZeroDivisionError:zero");
         TH_LOG_IS("foo2-cancelled");
     }
-    TH_EQ_INT(tide_task_cancelled(f->t2), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t2), 1);
     TH_EQ_INT(f->out.cancelling, 0);
     TH_CHECK(NEAR(tide_time(), 0.1));
     TIDE_FINALLY(f);
@@ -432,12 +432,12 @@ static tide_status tg03(void *frame)
     struct tg03 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.1,
                                  .yields = f->late, .err = EZERO,
                                  .msg = "a"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.1,
                                  .err = EVALUE, .msg = "b"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->c, sleeper, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->c, .delay = 1,
                                  .name = "c"));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -446,7 +446,7 @@ static tide_status tg03(void *frame)
         TH_EQ_STR(group_errors(f->tg), "ValueError:b ZeroDivisionError:a");
     else
         TH_EQ_STR(group_errors(f->tg), "ZeroDivisionError:a ValueError:b");
-    TH_EQ_INT(tide_task_cancelled(f->c), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->c), 1);
     TH_LOG_IS("c-cancelled");
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TIDE_FINALLY(f);
@@ -498,9 +498,9 @@ static tide_status tg04_body(void *frame)
     struct tg04_body *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t1, .delay = 1,
                                  .name = "foo1", .value = VAL(42)));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL, .delay = 2,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->t2, .delay = 2,
                                  .name = "foo2", .value = VAL(11)));
     f->body = (struct crasher){.delay = f->delay, .err = EZERO,
                                .msg = "zero"};
@@ -509,8 +509,8 @@ static tide_status tg04_body(void *frame)
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
     TH_EQ_STR(group_errors(f->tg), "ZeroDivisionError:zero");
-    TH_EQ_INT(tide_task_cancelled(f->t1), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t2), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t1), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t2), 1);
     /* started children see the cancellation; unstarted ones never run */
     TH_LOG_IS(f->delay >= 0 ? "foo1-cancelled foo2-cancelled" : "");
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
@@ -562,7 +562,7 @@ static tide_status tg04_both(void *frame)
     struct tg04_both *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.1,
                                  .err = EZERO, .msg = "zero"));
     f->body = (struct crash_in_finally){.delay = 10, .err = EMYEXC};
     TIDE_AWAIT_CALL_CATCH(f, crash_in_finally, &f->body, f->rc);
@@ -590,7 +590,7 @@ static tide_status tg04_body_first(void *frame)
     struct tg04_body_first *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crash_in_finally, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crash_in_finally, NULL, NULL,
                                  .delay = 10, .err = EZERO));
     f->body = (struct crasher){.delay = 0.05, .err = EMYEXC, .msg = "body"};
     TIDE_AWAIT_CALL_CATCH(f, crasher, &f->body, f->rc);
@@ -623,7 +623,7 @@ static tide_status tg05_runner(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     for (f->i = 0; f->i < f->n; f->i++)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, counter, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, counter, NULL, NULL,
                                      .delay = f->delay0 + f->i,
                                      .num = f->num));
     if (f->body_waits) {
@@ -654,16 +654,16 @@ static tide_status tg05(void *frame)
 {
     struct tg05 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, tg05_runner, "runner", .out = &f->out,
+    TIDE_TRY(f, TIDE_SPAWN(tg05_runner, "runner", &f->r, .out = &f->out,
                            .num = &f->num, .n = f->n, .delay0 = f->delay0,
                            .body_waits = f->body_waits));
     TIDE_AWAIT(f, tide_sleep(f->wait));
-    TH_EQ_INT(tide_task_done(f->r), 0);
+    TH_EQ_INT(tide_task_is_done(f->r), 0);
     TH_EQ_INT(tide_task_cancel(f->r, "test"), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "test");
-    TH_EQ_INT(tide_task_cancelled(f->r), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->r), 1);
     TH_EQ_STR(tide_task_message(f->r), "test");
     TH_EQ_INT(f->out.rc, TIDE_ECANCELLED);
     TH_EQ_STR(f->out.errors, "");
@@ -749,7 +749,7 @@ static tide_status tg06_runner(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     for (f->i = 0; f->i < 5; f->i++)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crash_in_finally, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crash_in_finally, NULL, NULL,
                                      .delay = 10, .err = EZERO));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TIDE_AWAIT(f, tide_group_exit(f->tg, f->rc));
@@ -770,13 +770,13 @@ static tide_status tg06_finally(void *frame)
 {
     struct tg06_finally *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, tg06_runner, "runner", .out = &f->out));
+    TIDE_TRY(f, TIDE_SPAWN(tg06_runner, "runner", &f->r, .out = &f->out));
     TIDE_AWAIT(f, tide_sleep(0.1));
-    TH_EQ_INT(tide_task_done(f->r), 0);
+    TH_EQ_INT(tide_task_is_done(f->r), 0);
     TH_EQ_INT(tide_task_cancel(f->r, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
-    TH_EQ_INT(tide_task_cancelled(f->r), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->r), 0);
     TH_EQ_STR(f->out.errors,
               "ZeroDivisionError:cleanup ZeroDivisionError:cleanup "
               "ZeroDivisionError:cleanup ZeroDivisionError:cleanup "
@@ -821,7 +821,7 @@ static tide_status tg06_runner15(void *frame)
     struct tg06_runner15 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.3,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.3,
                                  .err = EZERO, .msg = "zero"));
     TIDE_AWAIT_CALL_CATCH(f, slow_handler, &f->body, f->rc);
     TIDE_AWAIT(f, tide_group_exit(f->tg, f->rc));
@@ -842,7 +842,7 @@ static tide_status join_runner15(void *frame)
 {
     struct join_runner15 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, tg06_runner15, "nested", .out = f->out));
+    TIDE_TRY(f, TIDE_SPAWN(tg06_runner15, "nested", &f->t, .out = f->out));
     TIDE_AWAIT(f, tide_join(f->t, NULL));
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -861,13 +861,13 @@ static tide_status tg06_handler(void *frame)
     struct tg06_handler *f = frame;
     TIDE_BEGIN(f);
     if (f->nested)
-        TIDE_TRY(f, TIDE_SPAWN(&f->r, join_runner15, "runner",
+        TIDE_TRY(f, TIDE_SPAWN(join_runner15, "runner", &f->r,
                                .out = &f->out));
     else
-        TIDE_TRY(f, TIDE_SPAWN(&f->r, tg06_runner15, "runner",
+        TIDE_TRY(f, TIDE_SPAWN(tg06_runner15, "runner", &f->r,
                                .out = &f->out));
     TIDE_AWAIT(f, tide_sleep(0.1));
-    TH_EQ_INT(tide_task_done(f->r), 0);
+    TH_EQ_INT(tide_task_is_done(f->r), 0);
     TH_EQ_INT(tide_task_cancel(f->r, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -960,10 +960,10 @@ static tide_status tg07(void *frame)
 {
     struct tg07 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, tg07_runner, "runner", .out = &f->out,
+    TIDE_TRY(f, TIDE_SPAWN(tg07_runner, "runner", &f->r, .out = &f->out,
                            .num = &f->num));
     TIDE_AWAIT(f, tide_sleep(0.1));
-    TH_EQ_INT(tide_task_done(f->r), 0);
+    TH_EQ_INT(tide_task_is_done(f->r), 0);
     TH_EQ_INT(tide_task_cancel(f->r, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -993,11 +993,11 @@ static tide_status tg08_runner(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->outer));
     if (f->outer_child)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->outer, NULL, sleeper, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->outer, sleeper, NULL, NULL,
                                      .delay = 10, .name = "g1child"));
     TIDE_TRY(f, tide_group_create(&f->inner));
     for (f->i = 0; f->i < 5; f->i++)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->inner, NULL, crash_in_finally, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->inner, crash_in_finally, NULL, NULL,
                                      .delay = 10, .err = EZERO));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->inner, f->rc), f->rc);
@@ -1024,11 +1024,11 @@ static tide_status tg08_cancelled(void *frame)
 {
     struct tg08_cancelled *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, tg08_runner, "runner",
+    TIDE_TRY(f, TIDE_SPAWN(tg08_runner, "runner", &f->r,
                            .outer_out = &f->outer, .inner_out = &f->inner,
                            .outer_child = f->outer_child));
     TIDE_AWAIT(f, tide_sleep(0.1));
-    TH_EQ_INT(tide_task_done(f->r), 0);
+    TH_EQ_INT(tide_task_is_done(f->r), 0);
     TH_EQ_INT(tide_task_cancel(f->r, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -1091,11 +1091,11 @@ static tide_status tg08_crash(void *frame)
     struct tg08_crash *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->outer));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->outer, NULL, crasher, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->outer, crasher, NULL, NULL,
                                  .delay = f->outer_delay, .err = EVALUE,
                                  .msg = "outer"));
     TIDE_TRY(f, tide_group_create(&f->inner));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->inner, NULL, crasher, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->inner, crasher, NULL, NULL,
                                  .delay = f->inner_delay, .err = EVALUE,
                                  .msg = "inner"));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->inner, 0), f->rc);
@@ -1164,7 +1164,7 @@ static tide_status tg09(void *frame)
     struct tg09 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.1,
                                  .err = TIDE_EINVAL, .msg = "base"));
     f->body = (struct crash_in_finally){.delay = 10, .err = ERUNTIME};
     TIDE_AWAIT_CALL_CATCH(f, crash_in_finally, &f->body, f->rc);
@@ -1193,7 +1193,7 @@ static tide_status tg10(void *frame)
     struct tg10 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL,
                                  .delay = f->delay, .err = ERUNTIME));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP); /* except* RuntimeError: pass */
@@ -1249,9 +1249,9 @@ static tide_status tg11(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->outer));
     TIDE_TRY(f, tide_group_create(&f->inner));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->inner, NULL, crasher, NULL, .delay = 0,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->inner, crasher, NULL, NULL, .delay = 0,
                                  .err = ERUNTIME));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->outer, NULL, crasher, NULL, .delay = 0,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->outer, crasher, NULL, NULL, .delay = 0,
                                  .err = EVALUE));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->inner, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP); /* except* RuntimeError: pass */
@@ -1298,7 +1298,7 @@ static tide_status tg12_inner(void *frame)
     struct tg12_inner *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, raise_error, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, raise_error, NULL, NULL,
                                  .ev = f->ev));
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     if (f->rc == 0)
@@ -1326,14 +1326,14 @@ static tide_status tg12(void *frame)
     struct tg12 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, tg12_inner, "inner", .ev = f->ev));
+    TIDE_TRY(f, TIDE_SPAWN(tg12_inner, "inner", &f->t, .ev = f->ev));
     TIDE_AWAIT(f, tide_event_wait(f->ev));
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_LOG_IS("caught");
     TH_CHECK(tide_time() == 0);
     TIDE_FINALLY(f);
@@ -1359,13 +1359,13 @@ static tide_status spawn_when_cancelled(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    f->pending = tide_loop_pending_tasks(tide_running_loop());
+    f->pending = tide_loop_task_count(tide_running_loop());
     f->t = tide_current_task(); /* must be reset to NULL */
-    TH_EQ_INT(TIDE_GROUP_SPAWN(f->g, &f->t, crasher, NULL, .delay = 0,
+    TH_EQ_INT(TIDE_GROUP_SPAWN(f->g, crasher, NULL, &f->t, .delay = 0,
                                .err = EZERO),
               TIDE_ESTATE);
     TH_CHECK(f->t == NULL);
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), f->pending);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), f->pending);
     th_log("refused");
     TIDE_END(f); /* the cancellation is swallowed: returns normally */
 }
@@ -1381,9 +1381,9 @@ static tide_status tg13_aborting(void *frame)
     struct tg13_aborting *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.001,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.001,
                                  .err = EZERO, .msg = "zero"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->c2, spawn_when_cancelled, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, spawn_when_cancelled, NULL, &f->c2,
                                  .g = f->tg));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -1414,23 +1414,23 @@ static tide_status tg13_finished(void *frame)
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g[0], 0), f->rc);
     TH_EQ_INT(f->rc, 0);
     TIDE_TRY(f, tide_group_create(&f->g[1]));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g[1], NULL, sleeper, NULL, .delay = 0.1));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g[1], sleeper, NULL, NULL, .delay = 0.1));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g[1], 0), f->rc);
     TH_EQ_INT(f->rc, 0);
     TIDE_TRY(f, tide_group_create(&f->g[2]));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g[2], NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g[2], crasher, NULL, NULL, .delay = 0.1,
                                  .err = EZERO));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g[2], 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
-    f->pending = tide_loop_pending_tasks(tide_running_loop());
+    f->pending = tide_loop_task_count(tide_running_loop());
     TH_EQ_INT(f->pending, 1);
     for (f->i = 0; f->i < 3; f->i++) {
         f->t = tide_current_task(); /* must be reset to NULL */
-        TH_EQ_INT(TIDE_GROUP_SPAWN(f->g[f->i], &f->t, sleeper, NULL,
+        TH_EQ_INT(TIDE_GROUP_SPAWN(f->g[f->i], sleeper, NULL, &f->t,
                                    .delay = 0),
                   TIDE_ESTATE);
         TH_CHECK(f->t == NULL);
-        TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), f->pending);
+        TH_EQ_INT(tide_loop_task_count(tide_running_loop()), f->pending);
     }
     TIDE_FINALLY(f);
     for (f->i = 0; f->i < 3; f->i++)
@@ -1483,7 +1483,7 @@ static tide_status tg14_no_retention(void *frame)
     TIDE_BEGIN(f);
     /* warm the loop's timer arrays up to more timers than used below */
     for (f->count = 0; f->count < 8; f->count++)
-        TIDE_TRY(f, TIDE_SPAWN(NULL, sleeper, NULL, .delay = 0.01));
+        TIDE_TRY(f, TIDE_SPAWN(sleeper, NULL, NULL, .delay = 0.01));
     TIDE_AWAIT(f, tide_sleep(0.1));
     TIDE_TRY(f, tide_group_create(&f->tg));
     f->base = th_live_bytes();
@@ -1491,15 +1491,15 @@ static tide_status tg14_no_retention(void *frame)
         TIDE_AWAIT_CATCH(f, tide_sleep(0.1), f->rc);
         if (f->rc < 0)
             break;
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, sleeper, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, NULL,
                                      .delay = 0.3));
         if (f->count == 5) /* children alive (the main task aside) */
-            TH_CHECK(tide_loop_pending_tasks(tide_running_loop()) - 1 < 5);
+            TH_CHECK(tide_loop_task_count(tide_running_loop()) - 1 < 5);
     }
     if (f->rc == 0)
         TIDE_AWAIT_CATCH(f, tide_sleep(1.35), f->rc);
     if (f->rc == 0) {
-        TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+        TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
         TH_EQ_INT(th_live_bytes(), f->base);
     }
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
@@ -1520,9 +1520,9 @@ static tide_status root24(void *frame)
     struct root24 *f = frame;
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_sleep(0.1));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, sleeper, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, sleeper, NULL, NULL, .delay = 0.1,
                                  .name = "c1"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, sleeper, NULL, .delay = 0.2,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, sleeper, NULL, NULL, .delay = 0.2,
                                  .name = "c2"));
     th_log("root-done");
     TIDE_END(f);
@@ -1538,12 +1538,12 @@ static tide_status tg14_spawn_in_exit(void *frame)
     struct tg14_spawn_in_exit *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, root24, NULL, .g = f->tg));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, root24, NULL, NULL, .g = f->tg));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_LOG_IS("root-done c1-done c2-done");
     TH_CHECK(NEAR(tide_time(), 0.3));
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     TIDE_FINALLY(f);
     tide_group_destroy(f->tg);
     TIDE_END(f);
@@ -1561,9 +1561,9 @@ static tide_status hydra(void *frame)
     TIDE_BEGIN(f);
     ++*f->n;
     TIDE_AWAIT(f, tide_sleep(0.01));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, hydra, NULL, .g = f->g,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, hydra, NULL, NULL, .g = f->g,
                                  .n = f->n));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, hydra, NULL, .g = f->g,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, hydra, NULL, NULL, .g = f->g,
                                  .n = f->n));
     TIDE_END(f);
 }
@@ -1592,14 +1592,14 @@ static tide_status tg14_hydra(void *frame)
     struct tg14_hydra *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, hydra, NULL, .g = f->tg,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, hydra, NULL, NULL, .g = f->tg,
                                  .n = &f->n));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, hercules, NULL, .n = &f->n));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, hercules, NULL, NULL, .n = &f->n));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
     TH_EQ_STR(group_errors(f->tg), "ZeroDivisionError:zero");
     TH_CHECK(f->n >= 10);
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TIDE_FINALLY(f);
     tide_group_destroy(f->tg);
@@ -1634,7 +1634,7 @@ static tide_status tg15_name(void *frame)
     struct tg15_name *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t, whoami, "yolo", .yields = 1));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, whoami, "yolo", &f->t, .yields = 1));
     TH_EQ_STR(tide_task_name(f->t), "yolo");
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -1676,13 +1676,13 @@ static tide_status tg15_context(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     TH_EQ_INT(f->ctx.cvar, 0);
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, set_cvar, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, set_cvar, NULL, &f->t1,
                                  .ctx = &f->ctx, .val = 1));
     TIDE_AWAIT_CATCH(f, tide_join(f->t1, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(f->ctx.cvar, 1);
     if (f->rc == 0)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, set_cvar, NULL,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, set_cvar, NULL, &f->t2,
                                      .ctx = &f->ctx, .val = 2));
     if (f->rc == 0)
         TIDE_AWAIT_CATCH(f, tide_join(f->t2, NULL), f->rc);
@@ -1709,7 +1709,7 @@ static tide_status database(void *frame)
 {
     struct database *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = -1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = -1,
                                  .err = ECUSTOM, .msg = "child"));
     TIDE_AWAIT(f, tide_sleep(1));
     TIDE_FINALLY(f);
@@ -1771,9 +1771,9 @@ static tide_status tg17(void *frame)
 {
     struct tg17 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 0.01));
+    TIDE_TRY(f, tide_timeout_enter(0.01, &f->tmo));
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crash_in_finally, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crash_in_finally, NULL, NULL,
                                  .delay = 2, .err = EZERO));
     TIDE_AWAIT_CALL_CATCH(f, raise_then_sleep, &f->body, f->rc);
     /* the timeout's cancellation replaced the ValueError */
@@ -1783,7 +1783,7 @@ static tide_status tg17(void *frame)
     TH_EQ_STR(group_errors(f->tg), "ZeroDivisionError:cleanup");
     f->rc = tide_timeout_exit(f->tmo, f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP); /* not turned into a timeout */
-    TH_EQ_INT(tide_timeout_expired(f->tmo), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->tmo), 1);
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TH_CHECK(NEAR(tide_time(), 0.01));
     /* no cancellation is left behind */
@@ -1809,7 +1809,7 @@ static tide_status second_task(void *frame)
 {
     struct second_task *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, crasher, NULL, .delay = -1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, crasher, NULL, NULL, .delay = -1,
                                  .err = EMYERROR,
                                  .msg = "third task failed"));
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc1);
@@ -1830,7 +1830,7 @@ static tide_status ver02(void *frame)
     struct ver02 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, second_task, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, second_task, NULL, NULL,
                                  .g = f->tg));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -1855,9 +1855,9 @@ static tide_status ver03_body(void *frame)
     struct ver03_body *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, sleeper, NULL, .delay = 10,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, NULL, .delay = 10,
                                  .name = "c1"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, sleeper, NULL, .delay = 10,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, NULL, .delay = 10,
                                  .name = "c2"));
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc); /* the children start */
     if (f->rc == 0) {
@@ -1911,8 +1911,8 @@ static tide_status ver03_child(void *frame)
     struct ver03_child *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, canceller, NULL, .g = f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, sleeper, NULL, .delay = 10,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, canceller, NULL, NULL, .g = f->tg));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, NULL, .delay = 10,
                                  .name = "other"));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -1937,7 +1937,7 @@ static tide_status ver03_after_error(void *frame)
     struct ver03_after_error *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = 0.1,
                                  .err = EZERO));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -1980,9 +1980,9 @@ static tide_status ver03_timeout(void *frame)
 {
     struct ver03_timeout *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 0.1));
+    TIDE_TRY(f, tide_timeout_enter(0.1, &f->tmo));
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, slow_cleanup, NULL, .rc = 0));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, slow_cleanup, NULL, NULL, .rc = 0));
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc); /* the child starts */
     if (f->rc == 0)
         TH_EQ_INT(tide_group_cancel(f->tg), 0);
@@ -1991,7 +1991,7 @@ static tide_status ver03_timeout(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     f->rc = tide_timeout_exit(f->tmo, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->tmo), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->tmo), 1);
     TH_LOG_IS("cleanup-done");
     TH_CHECK(NEAR(tide_time(), 0.2));
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
@@ -2018,7 +2018,7 @@ static tide_status bad_null(void *frame)
     TIDE_BEGIN(f);
     TH_EQ_INT(tide_group_create(NULL), TIDE_EINVAL);
     f->t = tide_current_task();
-    TH_EQ_INT(TIDE_GROUP_SPAWN(NULL, &f->t, sleeper, NULL, .delay = 0),
+    TH_EQ_INT(TIDE_GROUP_SPAWN(NULL, sleeper, NULL, &f->t, .delay = 0),
               TIDE_EINVAL);
     TH_CHECK(f->t == NULL);
     TH_EQ_INT(tide_group_cancel(NULL), TIDE_EINVAL);
@@ -2034,7 +2034,7 @@ static tide_status bad_null(void *frame)
     TH_EQ_INT(tide_group_spawn(f->tg, NULL, &blank_frame, sizeof blank_frame,
                                NULL, NULL),
               TIDE_EINVAL);
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, 0);
     f->msg = "x";
@@ -2062,7 +2062,7 @@ static tide_status bad_exit_twice(void *frame)
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->ok, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE);
     TIDE_TRY(f, tide_group_create(&f->failed));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->failed, NULL, crasher, NULL, .delay = -1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->failed, crasher, NULL, NULL, .delay = -1,
                                  .err = EZERO, .msg = "zero"));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->failed, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -2108,7 +2108,7 @@ static tide_status bad_other_task(void *frame)
     struct bad_other_task *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, intruder, NULL, .g = f->tg));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, intruder, NULL, NULL, .g = f->tg));
     TIDE_AWAIT_CATCH(f, tide_sleep(0.1), f->rc);
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -2134,11 +2134,11 @@ static tide_status bad_destroy_unexited(void *frame)
     struct bad_destroy_unexited *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->a, sleeper, NULL, .delay = 10,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, &f->a, .delay = 10,
                                  .name = "a"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, sleeper, NULL, .delay = 10,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, sleeper, NULL, NULL, .delay = 10,
                                  .name = "b"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crash_in_finally, NULL,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crash_in_finally, NULL, NULL,
                                  .delay = 10, .err = EZERO));
     TIDE_YIELD(f); /* the children start */
     TH_EQ_INT(tide_group_destroy(f->tg), 0);
@@ -2147,7 +2147,7 @@ static tide_status bad_destroy_unexited(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TIDE_YIELD(f);
     TH_LOG_IS("a-cancelled b-cancelled");
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -2171,9 +2171,9 @@ static tide_status bad_destroy_queued(void *frame)
     struct bad_destroy_queued *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->ok, crasher, NULL, .delay = -1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, &f->ok, .delay = -1,
                                  .err = 0));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->bad, crasher, NULL, .delay = -1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, &f->bad, .delay = -1,
                                  .err = EZERO, .msg = "zero"));
     TIDE_YIELD(f); /* both finish; their callbacks run next iteration */
     TH_EQ_INT(tide_task_error(f->ok), 0);
@@ -2205,7 +2205,7 @@ static tide_status orphaning(void *frame)
     struct orphaning *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(f->out));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(*f->out, NULL, crasher, NULL, .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(*f->out, crasher, NULL, NULL, .delay = 0.1,
                                  .err = EZERO, .msg = "zero"));
     TIDE_END(f);
 }
@@ -2220,7 +2220,7 @@ static tide_status bad_parent_gone(void *frame)
 {
     struct bad_parent_gone *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->p, orphaning, "parent", .out = &f->tg));
+    TIDE_TRY(f, TIDE_SPAWN(orphaning, "parent", &f->p, .out = &f->tg));
     TIDE_AWAIT(f, tide_join(f->p, NULL));
     TIDE_AWAIT(f, tide_sleep(0.2));
     TH_EQ_STR(th_reports(),
@@ -2269,9 +2269,9 @@ static tide_status bad_destroy_waking(void *frame)
     struct bad_destroy_waking *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, NULL, crasher, NULL, .delay = -1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, crasher, NULL, NULL, .delay = -1,
                                  .err = 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->x, late_destroyer, "x", .g = f->tg));
+    TIDE_TRY(f, TIDE_SPAWN(late_destroyer, "x", &f->x, .g = f->tg));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_LOG_IS("destroy:TIDE_EBUSY");

@@ -107,18 +107,18 @@ static tide_status this_host(void *frame)
 {
     struct this_host *f = frame;
     TIDE_BEGIN(f);
-    f->iters = tide_loop_iterations(tide_running_loop());
+    f->iters = tide_loop_iteration_count(tide_running_loop());
     f->res = (char *)"untouched";
     TIDE_AWAIT_CATCH(f, tide_host_call("no_such_function", "[1]", &f->res),
                      f->rc);
     TH_CHECK(f->res == NULL);
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iters);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iters);
 #ifdef __EMSCRIPTEN__
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_CHECK(contains(tide_error_message(), "no host function "
                                             "'no_such_function'"));
     TH_CHECK(contains(tide_error_message(), "functions option of start()"));
-    TH_EQ_INT(tide_http_supported(), 1);
+    TH_EQ_INT(tide_http_is_supported(), 1);
     if (!th_oom_active()) {
         /* not a URL, even relative to a page: fetch() rejects it without
          * touching any network */
@@ -135,7 +135,7 @@ static tide_status this_host(void *frame)
         TH_EQ_STR(tide_strerror(f->rc), "not supported on this host");
         TH_CHECK(contains(tide_error_message(), "need a JavaScript host"));
     }
-    TH_EQ_INT(tide_http_supported(), 0);
+    TH_EQ_INT(tide_http_is_supported(), 0);
     TIDE_AWAIT_CATCH(f, tide_http_get("http://127.0.0.1/", &f->resp), f->rc);
     if (f->rc != TIDE_ENOMEM || !th_oom_active()) {
         TH_EQ_INT(f->rc, TIDE_ENOTSUP);
@@ -143,7 +143,7 @@ static tide_status this_host(void *frame)
         TH_CHECK(contains(tide_error_message(), "has no outbound HTTP"));
     }
     TH_CHECK(f->resp == NULL);
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iters);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iters);
 #endif
     TIDE_END(f);
 }
@@ -246,11 +246,11 @@ static tide_status js_failures(void *frame)
     TH_CHECK(f->res == NULL);
 
     /* a synchronous throw fails at once, without a loop iteration */
-    f->iters = tide_loop_iterations(tide_running_loop());
+    f->iters = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT_CATCH(f, tide_host_call("throws", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EHOST);
     TH_EQ_STR(tide_error_message(), "host function 'throws' threw: kaboom");
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iters);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iters);
 
     TIDE_AWAIT_CATCH(f, tide_host_call("nope", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
@@ -310,7 +310,7 @@ static tide_status js_cancel(void *frame)
     struct js_cancel *f = frame;
     TIDE_BEGIN(f);
     /* cancel: the task stops waiting at once, the signal aborts */
-    TIDE_TRY(f, TIDE_SPAWN(&f->child, waits_forever, "c6", .fn = "forever",
+    TIDE_TRY(f, TIDE_SPAWN(waits_forever, "c6", &f->child, .fn = "forever",
                            .tag = "\"c6\""));
     TIDE_YIELD(f); /* the child starts its call */
     TH_EQ_STR(tide_task_awaiting(f->child), "host call");
@@ -322,7 +322,7 @@ static tide_status js_cancel(void *frame)
     f->child = NULL;
 
     /* a timeout scope cancels the same way */
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 0.05));
+    TIDE_TRY(f, tide_timeout_enter(0.05, &f->tmo));
     TIDE_AWAIT_CATCH(f, tide_host_call("forever", "\"c7\"", &f->res), f->rc);
     f->rc = tide_timeout_exit(f->tmo, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
@@ -330,7 +330,7 @@ static tide_status js_cancel(void *frame)
 
     /* a function that ignores its signal cannot hold the task: its late
      * result (while we wait below) is dropped */
-    TIDE_TRY(f, TIDE_SPAWN(&f->child, waits_forever, "c8", .fn = "stubborn",
+    TIDE_TRY(f, TIDE_SPAWN(waits_forever, "c8", &f->child, .fn = "stubborn",
                            .tag = "\"c8\""));
     TIDE_YIELD(f);
     tide_task_cancel(f->child, NULL);
@@ -379,7 +379,7 @@ static tide_status js_late_cancel(void *frame)
     struct js_late_cancel *f = frame;
     TIDE_BEGIN(f);
     /* both calls settle in one JS job, ours first: we run first */
-    TIDE_TRY(f, TIDE_SPAWN(&f->child, gated, "gated"));
+    TIDE_TRY(f, TIDE_SPAWN(gated, "gated", &f->child));
     TIDE_AWAIT(f, tide_host_call("gate", "\"main\"", &f->res));
     TH_EQ_STR(f->res, "\"main\"");
     TH_EQ_STR(tide_task_state(f->child), "ready"); /* woken, not resumed */
@@ -419,7 +419,7 @@ static tide_status js_waits(void *frame)
     TIDE_AWAIT(f, tide_host_call("delay", "20", &f->res));
     TH_EQ_STR(f->res, "20");
     for (int i = 0; i < 6; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->tasks[i], delayed, NULL, .ms = ms[i]));
+        TIDE_TRY(f, TIDE_SPAWN(delayed, NULL, &f->tasks[i], .ms = ms[i]));
     TIDE_AWAIT(f, tide_gather(f->tasks, 6, 0, f->values, NULL));
     for (int i = 0; i < 6; i++)
         TH_EQ_INT((intptr_t)f->values[i], atoi(ms[i]));
@@ -437,7 +437,7 @@ static tide_status js_drop(void *frame)
 {
     struct js_drop *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->child, waits_forever, "c10", .fn = "forever",
+    TIDE_TRY(f, TIDE_SPAWN(waits_forever, "c10", &f->child, .fn = "forever",
                            .tag = "\"c10\""));
     tide_task_release(f->child);
     TIDE_YIELD(f);
@@ -582,7 +582,7 @@ static tide_status http_faults(void *frame)
     tide_http_response_free(f->r);
     f->r = NULL;
     /* a server that never answers: the timeout fires and aborts it */
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 0.2));
+    TIDE_TRY(f, tide_timeout_enter(0.2, &f->tmo));
     TIDE_AWAIT_CATCH(f, tide_http_get(url(f->u, sizeof f->u,
                                           "/api/hang/h-timeout"), &f->r),
                      f->rc);
@@ -590,7 +590,7 @@ static tide_status http_faults(void *frame)
     tide_timeout_destroy(f->tmo);
     f->tmo = NULL;
     /* headers arrive, then the body stalls: the timeout covers the body */
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 0.2));
+    TIDE_TRY(f, tide_timeout_enter(0.2, &f->tmo));
     TIDE_AWAIT_CATCH(f, tide_http_get(url(f->u, sizeof f->u,
                                           "/api/stall/h-stall"), &f->r),
                      f->rc);
@@ -666,7 +666,7 @@ static tide_status http_cancel(void *frame)
 {
     struct http_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->child, getter, "getter",
+    TIDE_TRY(f, TIDE_SPAWN(getter, "getter", &f->child,
                            .url = url(f->u, sizeof f->u,
                                       "/api/stall/h-cancel")));
     TIDE_AWAIT(f, tide_sleep(0.15)); /* headers in, body stalled */

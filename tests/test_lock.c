@@ -2,8 +2,8 @@
  * test_lock.c - checklist section 12, tide_lock (LOCK-*), plus bad input.
  *
  * Python to C: `async with lock` is acquire + a `held` flag + release in
- * FINALLY; `lock._waiters` is tide_lock_waiters(); repr's locked/waiters
- * are tide_lock_locked()/tide_lock_waiters().
+ * FINALLY; `lock._waiters` is tide_lock_waiter_count(); repr's locked/waiters
+ * are tide_lock_is_locked()/tide_lock_waiter_count().
  *
  * No C meaning:
  *  - LOCK-08 `await lock` raising TypeError: a tide_lock is not an
@@ -73,14 +73,14 @@ static tide_status lock01_basic(void *frame)
     struct lock01_basic *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
     TH_EQ_INT(tide_lock_release(f->lock), TIDE_ENOTLOCKED);
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
     TH_EQ_INT(tide_lock_release(f->lock), 0);
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
     TH_EQ_INT(tide_lock_release(f->lock), TIDE_ENOTLOCKED);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 0);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
     TIDE_END(f);
@@ -99,7 +99,7 @@ static tide_status guarded(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     f->held = 1;
-    th_log("inside-%d", tide_lock_locked(f->lock));
+    th_log("inside-%d", tide_lock_is_locked(f->lock));
     TIDE_YIELD(f);
     TIDE_THROW(f, EAPP);
     TIDE_FINALLY(f);
@@ -120,12 +120,12 @@ static tide_status lock01_async_with(void *frame)
     struct lock01_async_with *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], guarded, NULL, .lock = f->lock));
+    TIDE_TRY(f, TIDE_SPAWN(guarded, NULL, &f->t[0], .lock = f->lock));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, EAPP);
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
     TH_LOG_IS("inside-1");
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
@@ -148,19 +148,19 @@ static tide_status lock02_fifo(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[0], .lock = f->lock,
                            .tag = "1", .keep = 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[1], .lock = f->lock,
                            .tag = "2", .keep = 1));
     TIDE_YIELD(f);
     TH_LOG_IS("");
-    TH_EQ_INT(tide_lock_waiters(f->lock), 2);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 2);
     TIDE_TRY(f, tide_lock_release(f->lock));
     TIDE_YIELD(f);
     TH_LOG_IS("1");
     TIDE_YIELD(f);
     TH_LOG_IS("1");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[2], .lock = f->lock,
                            .tag = "3", .keep = 1));
     TIDE_TRY(f, tide_lock_release(f->lock));
     TIDE_YIELD(f);
@@ -170,7 +170,7 @@ static tide_status lock02_fifo(void *frame)
     TH_LOG_IS("1 2 3");
     for (int i = 0; i < 3; i++)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 0);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -196,14 +196,14 @@ static tide_status lock03_no_barging(void *frame)
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     f->held = 1;
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], locker, NULL, .lock = f->lock,
+        TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[i], .lock = f->lock,
                                .tag = tags[i], .hold = 1));
     TIDE_YIELD(f);
     f->held = 0;
     TIDE_TRY(f, tide_lock_release(f->lock));
     /* Free, yet a newcomer - even the releasing task - queues behind. */
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], locker, NULL, .lock = f->lock,
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[3], .lock = f->lock,
                            .tag = "barger"));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     f->held = 1;
@@ -237,21 +237,21 @@ static tide_status lock04_barge_cancelled(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[0], .lock = f->lock,
                            .tag = "w"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
     TIDE_TRY(f, tide_lock_release(f->lock));
-    TH_EQ_INT(tide_lock_waiters(f->lock), 1); /* the cancelled entry */
-    f->it = tide_loop_iterations(tide_running_loop());
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1); /* the cancelled entry */
+    f->it = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it);
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
-    TH_EQ_INT(tide_task_done(f->t[0]), 0);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
+    TH_EQ_INT(tide_task_is_done(f->t[0]), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
@@ -275,13 +275,13 @@ static tide_status lock05_cancel_waiter(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[0], .lock = f->lock,
                            .tag = "w"));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 0);
-    TH_EQ_INT(tide_lock_locked(f->lock), 1); /* still main's */
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1); /* still main's */
     TH_LOG_IS("w-cancelled");
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
@@ -330,25 +330,25 @@ static tide_status lock06_cancel_race(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_TRY(f, tide_event_create(NULL, &f->fa));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], holder, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(holder, NULL, &f->t[0], .lock = f->lock,
                            .blocker = f->fa, .tag = "A"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], holder, NULL, .lock = f->lock,
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
+    TIDE_TRY(f, TIDE_SPAWN(holder, NULL, &f->t[1], .lock = f->lock,
                            .tag = "B"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], holder, NULL, .lock = f->lock,
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
+    TIDE_TRY(f, TIDE_SPAWN(holder, NULL, &f->t[2], .lock = f->lock,
                            .tag = "C"));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 2);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 2);
     tide_event_set(f->fa);
     TH_EQ_INT(tide_task_cancel(f->t[1], NULL), 1);
     TIDE_YIELD(f);
     /* A released, but its release skipped B's cancelled entry. */
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
-    TH_EQ_INT(tide_task_done(f->t[0]), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t[1]), 1);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
+    TH_EQ_INT(tide_task_is_done(f->t[0]), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t[1]), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[2], NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_LOG_IS("A C");
@@ -402,7 +402,7 @@ static tide_status lock06_cancel_release_race(void *frame)
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], lockit, NULL, .lock = f->lock,
+        TIDE_TRY(f, TIDE_SPAWN(lockit, NULL, &f->t[i], .lock = f->lock,
                                .calls = &f->calls, .locks = &f->locks));
     TIDE_YIELD(f);
     f->tr = (struct trigger){f->lock, f->t[0]};
@@ -411,11 +411,11 @@ static tide_status lock06_cancel_release_race(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(f->locks, 1);
     TH_EQ_INT(f->calls, 3);
-    TH_CHECK(tide_task_cancelled(f->t[0]) && tide_task_done(f->t[1]));
-    TH_EQ_INT(tide_task_done(f->t[2]), 0);
+    TH_CHECK(tide_task_is_cancelled(f->t[0]) && tide_task_is_done(f->t[1]));
+    TH_EQ_INT(tide_task_is_done(f->t[2]), 0);
     tide_task_cancel(f->t[2], NULL);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_task_cancelled(f->t[2]), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t[2]), 1);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -438,9 +438,9 @@ static tide_status lock07_woken_cancelled(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[0], .lock = f->lock,
                            .tag = "w1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[1], .lock = f->lock,
                            .tag = "w2"));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_lock_release(f->lock)); /* wakes w1 */
@@ -450,7 +450,7 @@ static tide_status lock07_woken_cancelled(void *frame)
     TH_EQ_INT(f->errors[0], TIDE_ECANCELLED);
     TH_EQ_INT(f->errors[1], 0);
     TH_LOG_IS("w1-cancelled w2");
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -473,17 +473,17 @@ static tide_status lock07_finished_waiter(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[0], .lock = f->lock,
                            .tag = "b", .keep = 1));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], locker, NULL, .lock = f->lock,
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[1], .lock = f->lock,
                            .tag = "c", .keep = 1));
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
     TIDE_TRY(f, tide_lock_release(f->lock));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_locked(f->lock), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t[0]), 1);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t[0]), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[1], NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
     /* c started after b's cancel: it barged past the cancelled entry */
@@ -509,7 +509,7 @@ static tide_status lock08_loop_param(void *frame)
     TIDE_TRY(f, tide_lock_create(NULL, &f->b));
     TIDE_AWAIT(f, tide_lock_acquire(f->a));
     TIDE_AWAIT(f, tide_lock_acquire(f->b));
-    TH_CHECK(tide_lock_locked(f->a) && tide_lock_locked(f->b));
+    TH_CHECK(tide_lock_is_locked(f->a) && tide_lock_is_locked(f->b));
     TH_EQ_INT(tide_lock_release(f->a), 0);
     TH_EQ_INT(tide_lock_release(f->b), 0);
     TIDE_FINALLY(f);
@@ -530,7 +530,7 @@ static void lock08_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_INT(tide_lock_create(loop, &l), 0);
     /* tide-lint: ignore awaitable-outside-await (on purpose) */
     TH_EQ_INT(tide_lock_acquire(l).tide__rc, TIDE_ENOLOOP); /* no task */
-    TH_EQ_INT(tide_lock_locked(l), 0);
+    TH_EQ_INT(tide_lock_is_locked(l), 0);
     TH_EQ_INT(tide_lock_destroy(l), 0);
 }
 
@@ -550,7 +550,7 @@ static tide_status lock09_other_loop(void *frame)
 {
     struct lock09_other_loop *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_create(&f->other, NULL, NULL));
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &f->other));
     TIDE_TRY(f, tide_lock_create(f->other, &f->lock));
     TIDE_TRY(f, tide_cond_create(f->other, f->lock, &f->cond));
     TIDE_TRY(f, tide_sem_create(f->other, 1, 0, &f->sem));
@@ -561,7 +561,7 @@ static tide_status lock09_other_loop(void *frame)
     TH_EQ_INT(f->rc, TIDE_ESTATE);
     TH_EQ_STR(tide_error_message(),
               "the primitive is bound to a different event loop");
-    TH_EQ_INT(tide_lock_locked(f->lock), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
     TIDE_AWAIT_CATCH(f, tide_cond_acquire(f->cond), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE);
     TIDE_AWAIT_CATCH(f, tide_cond_wait(f->cond), f->rc);
@@ -606,8 +606,8 @@ static tide_status lock_bad_input(void *frame)
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_EQ_INT(tide_lock_release(NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_lock_destroy(NULL), 0);
-    TH_EQ_INT(tide_lock_locked(NULL), 0);
-    TH_EQ_INT(tide_lock_waiters(NULL), 0);
+    TH_EQ_INT(tide_lock_is_locked(NULL), 0);
+    TH_EQ_INT(tide_lock_waiter_count(NULL), 0);
     TIDE_END(f);
 }
 
@@ -625,16 +625,16 @@ static tide_status lock_destroy_busy(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
+    TIDE_TRY(f, TIDE_SPAWN(locker, NULL, &f->t[0], .lock = f->lock,
                            .tag = "w"));
     TIDE_YIELD(f);
     EXPECT_BUSY(tide_lock_destroy, f->lock);
     /* A woken waiter that has not run yet still counts. */
     TIDE_TRY(f, tide_lock_release(f->lock));
     EXPECT_BUSY(tide_lock_destroy, f->lock);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 1);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_waiters(f->lock), 0);
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -678,7 +678,7 @@ static tide_status lock_counter(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
     for (int i = 0; i < 20; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], incr, NULL, .lock = f->lock,
+        TIDE_TRY(f, TIDE_SPAWN(incr, NULL, &f->t[i], .lock = f->lock,
                                .counter = &f->counter));
     TIDE_AWAIT(f, tide_gather(f->t, 20, 0, NULL, NULL));
     TH_EQ_INT(f->counter, 20);

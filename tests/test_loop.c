@@ -60,10 +60,10 @@ static tide_status loop02(void *frame)
     TIDE_TRY(f, tide_call_soon(L, sched_a2, NULL, NULL));
     TIDE_TRY(f, tide_call_soon(L, log_cb, "B", NULL));
     TIDE_TRY(f, tide_call_soon(L, log_cb, "C", NULL));
-    f->it = tide_loop_iterations(L);
+    f->it = tide_loop_iteration_count(L);
     TIDE_YIELD(f);
     th_log("main"); /* locals do not survive an await: ask for the loop */
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it + 1);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it + 1);
     TIDE_YIELD(f);
     TH_LOG_IS("A B C main A2");
     TIDE_END(f);
@@ -138,12 +138,12 @@ static tide_status loop05(void *frame)
     TIDE_TRY(f, tide_call_later(L, 0.5, log_cb, "never-later", &f->later));
     TIDE_TRY(f, tide_call_soon(L, failing_cb, NULL, NULL));
     TIDE_TRY(f, tide_call_soon(L, log_cb, "after", NULL));
-    TH_EQ_INT(tide_handle_cancelled(f->soon), 0);
+    TH_EQ_INT(tide_handle_is_cancelled(f->soon), 0);
     TH_EQ_INT(tide_handle_cancel(f->soon), 1);
     TH_EQ_INT(tide_handle_cancel(f->later), 1);
     TH_EQ_INT(tide_handle_cancel(f->later), 0);
-    TH_EQ_INT(tide_handle_cancelled(f->soon), 1);
-    TH_EQ_INT(tide_handle_cancelled(f->later), 1);
+    TH_EQ_INT(tide_handle_is_cancelled(f->soon), 1);
+    TH_EQ_INT(tide_handle_is_cancelled(f->later), 1);
     TIDE_AWAIT(f, tide_sleep(1));
     TH_LOG_IS("fails after");
     TH_EQ_STR(th_reports(), "exception in callback:user");
@@ -165,7 +165,7 @@ static tide_status handle_after_run(void *frame)
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_cb, "ran", &f->h));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_handle_cancel(f->h), 0);
-    TH_EQ_INT(tide_handle_cancelled(f->h), 0);
+    TH_EQ_INT(tide_handle_is_cancelled(f->h), 0);
     TH_LOG_IS("ran");
     TIDE_FINALLY(f);
     tide_handle_release(f->h);
@@ -196,7 +196,7 @@ static tide_status loop06(void *frame)
 static void loop06_after(tide_loop *L, tide_task *main, int err)
 {
     TH_EQ_INT(err, TIDE_ESTOPPED);
-    TH_EQ_INT(tide_task_done(main), 0);
+    TH_EQ_INT(tide_task_is_done(main), 0);
     TH_EQ_INT(tide_task_cancel(main, NULL), 1);
     TH_LOG_IS("stop");
     TH_EQ_INT(tide_loop_stop(L), TIDE_ESTATE); /* not running any more */
@@ -227,7 +227,7 @@ static tide_status loop07(void *frame)
     TH_EQ_INT(tide_loop_run(L, nested, &(struct nested){TIDE__FRAME_INIT},
                             sizeof(struct nested), NULL),
               TIDE_ERUNNING);
-    TIDE_TRY(f, tide_loop_create(&f->other, NULL, NULL));
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &f->other));
     TH_EQ_INT(tide_loop_run(f->other, nested,
                             &(struct nested){TIDE__FRAME_INIT},
                             sizeof(struct nested), NULL),
@@ -248,10 +248,10 @@ static tide_status loop09(void *frame)
 {
     struct loop09 *f = frame;
     TIDE_BEGIN(f);
-    f->start = tide_loop_iterations(tide_running_loop());
+    f->start = tide_loop_iteration_count(tide_running_loop());
     for (f->d = 1e-2; f->d >= 1e-10; f->d /= 100)
         TIDE_AWAIT(f, tide_sleep(f->d));
-    TH_CHECK(tide_loop_iterations(tide_running_loop()) - f->start <= 20);
+    TH_CHECK(tide_loop_iteration_count(tide_running_loop()) - f->start <= 20);
     TIDE_END(f);
 }
 
@@ -285,8 +285,8 @@ static tide_status loop10(void *frame)
 {
     struct loop10 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(NULL, leftover, "quiet", .name = "q"));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, leftover, "loud", .name = "l", .fail = 1));
+    TIDE_TRY(f, TIDE_SPAWN(leftover, "quiet", NULL, .name = "q"));
+    TIDE_TRY(f, TIDE_SPAWN(leftover, "loud", NULL, .name = "l", .fail = 1));
     TIDE_YIELD(f);
     th_log("main-returns");
     TIDE_RETURN(f, (void *)"forty-two");
@@ -298,7 +298,7 @@ static void loop10_after(tide_loop *L, tide_task *main, int err)
     TH_EQ_INT(err, 0);
     TH_EQ_INT(tide_task_result(main, &v), 0);
     TH_EQ_STR((const char *)v, "forty-two");
-    TH_EQ_INT(tide_loop_pending_tasks(L), 0);
+    TH_EQ_INT(tide_loop_task_count(L), 0);
     TH_LOG_IS("q-start l-start main-returns q-cleanup l-cleanup q-cleaned "
               "l-cleaned");
     TH_EQ_STR(th_reports(), "task failed while cancelled at shutdown:user");
@@ -321,7 +321,7 @@ static void main_fails_after(tide_loop *L, tide_task *main, int err)
     TH_EQ_INT(err, TIDE_EUSER - 1);
     TH_EQ_INT(tide_task_error(main), TIDE_EUSER - 1);
     TH_EQ_STR(tide_task_message(main), "boom");
-    TH_EQ_INT(tide_task_cancelled(main), 0);
+    TH_EQ_INT(tide_task_is_cancelled(main), 0);
 }
 
 /* LOOP-10 bad input: tide_loop_run refuses a NULL coroutine, a frame too
@@ -363,7 +363,7 @@ static void deadlocked_after(tide_loop *L, tide_task *main, int err)
 {
     (void)L;
     TH_EQ_INT(err, TIDE_EDEADLOCK);
-    TH_EQ_INT(tide_task_cancelled(main), 1);
+    TH_EQ_INT(tide_task_is_cancelled(main), 1);
     TH_LOG_IS("cleanup:TIDE_ECANCELLED");
     TH_EQ_STR(th_reports(), "");
     TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK, "Task-1 waiting on sleep"));

@@ -66,7 +66,7 @@ static void sleep_in_main_after(tide_loop *loop, tide_task *main, int err)
            "an awaitable was called outside TIDE_AWAIT");
     TH_EQ_STR(th_reports(), ONE_REPORT);
     TH_HAS(th_report_messages(), "finished while it still waited on sleep");
-    TH_EQ_INT(tide_loop_timers(loop), 0);
+    TH_EQ_INT(tide_loop_timer_count(loop), 0);
     TH_CHECK(tide_loop_time(loop) < 1.0); /* nothing waited for the timer */
 }
 
@@ -95,7 +95,7 @@ static tide_status detached(void *frame)
     for (f->i = 0; f->i < 3; f->i++)
         TIDE_YIELD(f);
     TH_EQ_STR(th_reports(), ONE_REPORT);
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     TIDE_AWAIT(f, tide_sleep(2.0));
     th_log("main");
     TH_LOG_IS("sleeper main");
@@ -226,7 +226,7 @@ static tide_status join_outside(void *frame)
     struct join_outside *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, SPAWN0(&f->child, child7, "child"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->joiner, bad_joiner, "joiner",
+    TIDE_TRY(f, TIDE_SPAWN(bad_joiner, "joiner", &f->joiner,
                            .child = f->child));
     TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->joiner,
                          .expect = "still waited on task Task-2 'child'");
@@ -285,10 +285,10 @@ static tide_status get_outside(void *frame)
     struct get_outside *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 0, NULL, &f->q));
-    TIDE_TRY(f, TIDE_SPAWN(&f->tasks[BAD], bad_getter, "bad", .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(bad_getter, "bad", &f->tasks[BAD], .q = f->q));
     TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->tasks[BAD],
                          .expect = "still waited on queue#1 (get: 0 item(s))");
-    TIDE_TRY(f, TIDE_SPAWN(&f->tasks[GOOD], good_getter, "good", .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(good_getter, "good", &f->tasks[GOOD], .q = f->q));
     TIDE_YIELD(f); /* the good getter waits now */
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(5)));
     TIDE_AWAIT(f, tide_join(f->tasks[GOOD], NULL));
@@ -296,7 +296,7 @@ static tide_status get_outside(void *frame)
     tide_task_release(f->tasks[BAD]);
     f->tasks[BAD] = NULL;
     /* woken by its own put in the same step: the item stays */
-    TIDE_TRY(f, TIDE_SPAWN(&f->tasks[BAD], bad_getter, "bad", .q = f->q,
+    TIDE_TRY(f, TIDE_SPAWN(bad_getter, "bad", &f->tasks[BAD], .q = f->q,
                            .self_put = 1));
     TIDE_AWAIT_CATCH(f, tide_join(f->tasks[BAD], NULL), f->check.rc);
     TH_EQ_INT(f->check.rc, TIDE_ESTATE);
@@ -348,17 +348,17 @@ static tide_status lock_outside(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_lock_create(NULL, &f->l));
     TIDE_AWAIT(f, tide_lock_acquire(f->l));
-    TIDE_TRY(f, TIDE_SPAWN(&f->grab, grabber, "grabber", .l = f->l));
+    TIDE_TRY(f, TIDE_SPAWN(grabber, "grabber", &f->grab, .l = f->l));
     TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->grab,
                          .expect = "still waited on lock#1 held by Task-1");
-    TH_EQ_INT(tide_lock_waiters(f->l), 0);
-    TIDE_TRY(f, TIDE_SPAWN(&f->hold, holder, "holder", .l = f->l));
+    TH_EQ_INT(tide_lock_waiter_count(f->l), 0);
+    TIDE_TRY(f, TIDE_SPAWN(holder, "holder", &f->hold, .l = f->l));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_lock_waiters(f->l), 1);
+    TH_EQ_INT(tide_lock_waiter_count(f->l), 1);
     TIDE_TRY(f, tide_lock_release(f->l));
     TIDE_AWAIT(f, tide_join(f->hold, NULL));
     TH_LOG_IS("grabber-thinks-it-holds-it holder");
-    TH_EQ_INT(tide_lock_locked(f->l), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->l), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->grab);
     tide_task_release(f->hold);
@@ -387,8 +387,8 @@ static tide_status registered_twice(void *frame)
            "tide_lock_acquire called while the task already waits on sleep "
            "until 1.000 s: an awaitable's result must go to TIDE_AWAIT");
     TH_EQ_STR(th_reports(), ONE_REPORT);
-    TH_EQ_INT(tide_lock_locked(f->l), 0);
-    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->l), 0);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
     TIDE_AWAIT(f, tide_sleep(0.5)); /* the 1 s sleep is gone */
     th_log("t=%.1f", tide_time());
     TIDE_AWAIT(f, tide_lock_acquire(f->l));
@@ -419,9 +419,9 @@ static tide_status yield_twice(void *frame)
                                  "already waits on a yield (tide_sleep(0))");
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g, 0), f->rc); /* now it works */
     TH_EQ_INT(f->rc, 0);
-    th_log("iterations:%d", (int)tide_loop_iterations(tide_running_loop()));
+    th_log("iterations:%d", (int)tide_loop_iteration_count(tide_running_loop()));
     TIDE_YIELD(f);
-    th_log("iterations:%d", (int)tide_loop_iterations(tide_running_loop()));
+    th_log("iterations:%d", (int)tide_loop_iteration_count(tide_running_loop()));
     TH_LOG_IS("iterations:1 iterations:2");
     TIDE_FINALLY(f);
     tide_group_destroy(f->g);
@@ -549,28 +549,28 @@ static tide_status every_wait(void *frame)
     f->t[W_KINDS + 3] = tide_task_retain(f->o.kids[1]);
     TIDE_YIELD(f); /* quick is done, slow sleeps */
     for (f->kind = 0; f->kind < W_KINDS; f->kind++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[f->kind], waits_wrongly, "wrong",
+        TIDE_TRY(f, TIDE_SPAWN(waits_wrongly, "wrong", &f->t[f->kind],
                                .o = &f->o, .kind = f->kind));
     for (f->kind = 0; f->kind < W_KINDS; f->kind++) {
         TIDE_AWAIT_CATCH(f, tide_join(f->t[f->kind], NULL), f->rc);
         th_check(f->rc == TIDE_ESTATE, "kind fails with TIDE_ESTATE",
                  __FILE__, f->kind);
     }
-    TH_EQ_INT(tide_event_waiters(f->o.ev), 0);
-    TH_EQ_INT(tide_sem_waiters(f->o.sem), 0);
+    TH_EQ_INT(tide_event_waiter_count(f->o.ev), 0);
+    TH_EQ_INT(tide_sem_waiter_count(f->o.sem), 0);
     TH_EQ_INT(tide_sem_value(f->o.sem), 1); /* the handed permit is back */
-    TH_EQ_INT(tide_cond_waiters(f->o.cond), 0);
-    TH_EQ_INT(tide_cond_locked(f->o.cond), 0);
-    TH_EQ_INT(tide_barrier_n_waiting(f->o.bar), 0);
+    TH_EQ_INT(tide_cond_waiter_count(f->o.cond), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->o.cond), 0);
+    TH_EQ_INT(tide_barrier_waiter_count(f->o.bar), 0);
     TH_EQ_INT(tide_task_awaiters(f->o.kids[1], NULL, 0), 0);
-    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 1); /* slow's own */
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 1); /* slow's own */
     /* everything still works */
     TIDE_AWAIT(f, tide_sem_acquire(f->o.sem));
     TIDE_AWAIT(f, tide_cond_acquire(f->o.cond));
     TIDE_TRY(f, tide_cond_notify_all(f->o.cond));
     TIDE_TRY(f, tide_cond_release(f->o.cond));
     for (f->i = 0; f->i < 2; f->i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[W_KINDS + f->i], barrier_party, "party",
+        TIDE_TRY(f, TIDE_SPAWN(barrier_party, "party", &f->t[W_KINDS + f->i],
                                .b = f->o.bar));
     for (f->i = 0; f->i < 2; f->i++)
         TIDE_AWAIT(f, tide_join(f->t[W_KINDS + f->i], NULL));
@@ -581,7 +581,7 @@ static tide_status every_wait(void *frame)
     TIDE_AWAIT(f, tide_queue_join(f->o.full));
     TIDE_AWAIT(f, tide_join(f->o.kids[1], NULL));
     TIDE_AWAIT(f, tide_sleep(10)); /* wait's and wait_for's timers are gone */
-    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 0);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
     TIDE_FINALLY(f);
     TIDE_AWAIT_CALL_INIT(f, th_reap, &f->reap, .t = f->t, .n = W_KINDS + 4);
     for (f->i = 0; f->i < 2; f->i++)

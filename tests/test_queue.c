@@ -163,10 +163,10 @@ static tide_status q01_unbounded(void *frame)
     for (f->k = 0; f->k < 3; f->k++) {
         TIDE_TRY(f, make(&f->q, kinds[f->k], 0));
         TH_EQ_INT(tide_queue_maxsize(f->q), 0);
-        TH_EQ_INT(tide_queue_full(f->q), 0);
+        TH_EQ_INT(tide_queue_is_full(f->q), 0);
         for (int i = 0; i < 1000; i++) {
             TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(i)));
-            TH_EQ_INT(tide_queue_full(f->q), 0);
+            TH_EQ_INT(tide_queue_is_full(f->q), 0);
         }
         TH_EQ_INT(tide_queue_size(f->q), 1000);
         TIDE_TRY(f, tide_queue_destroy(f->q));
@@ -191,16 +191,16 @@ static tide_status q01_maxsize(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 2));
     TH_EQ_INT(tide_queue_maxsize(f->q), 2);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TH_EQ_INT(tide_queue_full(f->q), 0);
+    TH_EQ_INT(tide_queue_is_full(f->q), 0);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(2)));
-    TH_EQ_INT(tide_queue_full(f->q), 1);
+    TH_EQ_INT(tide_queue_is_full(f->q), 1);
     TH_EQ_INT(tide_queue_put_nowait(f->q, IV(3)), TIDE_EQUEUEFULL);
     TIDE_TRY(f, tide_queue_destroy(f->q));
     f->q = NULL;
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 2));
     TIDE_AWAIT(f, tide_queue_put(f->q, IV(1)));
     TIDE_AWAIT(f, tide_queue_put(f->q, IV(2)));
-    TH_EQ_INT(tide_queue_full(f->q), 1);
+    TH_EQ_INT(tide_queue_is_full(f->q), 1);
     TH_EQ_INT(tide_queue_size(f->q), 2);
     TIDE_FINALLY(f);
     tide_queue_destroy(f->q);
@@ -339,7 +339,7 @@ static tide_status q02_storage(void *frame)
     }
     for (int i = 8; i < 15; i++)
         TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(i)));
-    TH_EQ_INT(tide_queue_full(f->q), 1);
+    TH_EQ_INT(tide_queue_is_full(f->q), 1);
     for (int i = 5; i < 15; i++) {
         TIDE_TRY(f, tide_queue_get_nowait(f->q, &item));
         TH_EQ_INT(VI(item), i);
@@ -400,7 +400,7 @@ static tide_status q03_shutdown_first(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
     TIDE_TRY(f, tide_queue_shutdown(f->q, 0));
-    TH_EQ_INT(tide_queue_full(f->q), 1);
+    TH_EQ_INT(tide_queue_is_full(f->q), 1);
     TH_EQ_INT(tide_queue_put_nowait(f->q, IV(2)), TIDE_ESHUTDOWN);
     TIDE_FINALLY(f);
     tide_queue_destroy(f->q);
@@ -441,7 +441,7 @@ static tide_status q04_maxsize(void *frame)
     struct q04_maxsize *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 2));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter3, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(putter3, NULL, &f->t[0], .q = f->q));
     TIDE_YIELD(f);
     TIDE_YIELD(f);
     TH_LOG_IS("put0 put1"); /* blocked after two items */
@@ -453,7 +453,7 @@ static tide_status q04_maxsize(void *frame)
     TH_EQ_INT(VI(f->item), 1);
     TIDE_AWAIT(f, tide_queue_get(f->q, &f->item));
     TH_EQ_INT(VI(f->item), 2);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_EQ_INT(tide_task_result(f->t[0], &f->item), 0);
     TH_CHECK(f->item == IV(1));
     TIDE_FINALLY(f);
@@ -490,9 +490,9 @@ static tide_status q04_get_wait(void *frame)
     struct q04_get_wait *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q, .name = "g"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q, .name = "g"));
     TIDE_YIELD(f);
-    TH_CHECK(!tide_task_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[0]));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.01, cb_put_nowait_1,
                                 f->q, &f->h));
     TIDE_AWAIT(f, tide_join(f->t[0], &f->item));
@@ -538,9 +538,9 @@ static tide_status q04_put_wait(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.01, cb_get_nowait,
                                 f->q, &f->h));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], put12, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(put12, NULL, &f->t[0], .q = f->q));
     TIDE_YIELD(f);
-    TH_CHECK(!tide_task_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[0]));
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_CHECK(near(tide_time(), 0.01));
     TH_LOG_IS("cb-got1 finished");
@@ -570,7 +570,7 @@ static tide_status q05_getters(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], getter, NULL, .q = f->q,
+        TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[i], .q = f->q,
                                .name = names[i]));
     TIDE_YIELD(f);
     for (int i = 0; i < 3; i++)
@@ -600,7 +600,7 @@ static tide_status q05_putters(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, "first"));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], putter, NULL, .q = f->q,
+        TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[i], .q = f->q,
                                .item = (void *)items[i]));
     TIDE_YIELD(f);
     for (f->i = 0; f->i < 4; f->i++) {
@@ -628,8 +628,8 @@ static tide_status q05_get_with_putters(void *frame)
     struct q05_get_with_putters *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], putter, NULL, .q = f->q, .item = "b"));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[1], .q = f->q, .item = "b"));
     TIDE_AWAIT(f, tide_queue_get(f->q, &f->item));
     TH_EQ_STR(f->item, "a");
     TIDE_AWAIT(f, tide_queue_get(f->q, &f->item));
@@ -656,13 +656,13 @@ static tide_status q06_get_race(void *frame)
     struct q06_get_race *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q, .name = "t1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], getter, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q, .name = "t1"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[1], .q = f->q));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
-    TH_CHECK(tide_task_cancelled(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
+    TH_CHECK(tide_task_is_cancelled(f->t[0]));
     TIDE_AWAIT(f, tide_queue_put(f->q, "a"));
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_join(f->t[1], &f->item));
@@ -687,18 +687,18 @@ static tide_status q06_put_race(void *frame)
     struct q06_put_race *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = "a",
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = "a",
                            .name = "put_a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], putter, NULL, .q = f->q, .item = "b",
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[1], .q = f->q, .item = "b",
                            .name = "put_b"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], putter, NULL, .q = f->q, .item = "X",
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[2], .q = f->q, .item = "X",
                            .name = "put_c"));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
-    TH_CHECK(!tide_task_done(f->t[1]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[1]));
     TH_EQ_INT(tide_task_cancel(f->t[2], NULL), 1);
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[2]));
+    TH_CHECK(tide_task_is_done(f->t[2]));
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
     TH_EQ_STR(f->item, "a");
     TIDE_YIELD(f);
@@ -728,7 +728,7 @@ static tide_status q06_no_entry_left(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = IV(1)));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_queue_destroy(f->q), TIDE_EBUSY); /* one putter */
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
@@ -758,13 +758,13 @@ static tide_status q06_pending_cancel(void *frame)
     struct q06_pending_cancel *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q, .name = "g1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], getter, NULL, .q = f->q, .name = "g2"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], getter, NULL, .q = f->q, .name = "g3"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q, .name = "g1"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[1], .q = f->q, .name = "g2"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[2], .q = f->q, .name = "g3"));
     TIDE_YIELD(f);
     tide_task_cancel(f->t[0], NULL);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], getter, NULL, .q = f->q, .name = "g4"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[3], .q = f->q, .name = "g4"));
     TIDE_YIELD(f);
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(2)));
@@ -799,7 +799,7 @@ static tide_status wfor09_queue_get(void *frame)
     struct wfor09_queue_get *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 5));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.1, cb_cancel, f->t[0],
                                 &f->h));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
@@ -834,7 +834,7 @@ static tide_status q07_one_reader(void *frame)
     struct q07_one_reader *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(2)));
@@ -843,7 +843,7 @@ static tide_status q07_one_reader(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_queue_size(f->q), 2); /* item 1 is still there */
     /* try again */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], getter, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[1], .q = f->q));
     TIDE_AWAIT(f, tide_join(f->t[1], &f->item));
     TH_EQ_INT(VI(f->item), 1); /* 2 would mean 1 was dropped */
     TIDE_FINALLY(f);
@@ -867,7 +867,7 @@ static tide_status q07_many_readers(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], getter, NULL, .q = f->q));
+        TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[i], .q = f->q));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(2)));
@@ -903,7 +903,7 @@ static tide_status q08_put_cancel_drop(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = IV(2)));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = IV(2)));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
     TH_EQ_INT(VI(f->item), 1);
@@ -912,7 +912,7 @@ static tide_status q08_put_cancel_drop(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_queue_size(f->q), 0); /* the cancelled put left nothing */
     /* try again */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], putter, NULL, .q = f->q, .item = IV(2)));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[1], .q = f->q, .item = IV(2)));
     TIDE_AWAIT(f, tide_join(f->t[1], NULL));
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
     TH_EQ_INT(VI(f->item), 2);
@@ -939,7 +939,7 @@ static tide_status q08_plain_cancel(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = IV(1)));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item)); /* wakes the putter */
     tide_task_cancel(f->t[0], NULL);
@@ -969,9 +969,9 @@ static tide_status q08_pass_slot(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, "first"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = "x",
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = "x",
                            .name = "p1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], putter, NULL, .q = f->q, .item = "y",
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[1], .q = f->q, .item = "y",
                            .name = "p2"));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
@@ -984,8 +984,8 @@ static tide_status q08_pass_slot(void *frame)
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
     TH_EQ_STR(f->item, "y");
     TH_LOG_IS("p1:ECANCELLED size=0 p2:put size=1");
-    TH_CHECK(tide_task_cancelled(f->t[0]));
-    TH_CHECK(tide_task_done(f->t[1]));
+    TH_CHECK(tide_task_is_cancelled(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[1]));
     TIDE_FINALLY(f);
     REAP(f, f->t, 2);
     TIDE_END(f);
@@ -1039,8 +1039,8 @@ static tide_status q09_producer_consumer(void *frame)
     struct q09_producer_consumer *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], producer, NULL, .q = f->q, .n = 5));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], consumer, NULL, .q = f->q, .n = 5));
+    TIDE_TRY(f, TIDE_SPAWN(producer, NULL, &f->t[0], .q = f->q, .n = 5));
+    TIDE_TRY(f, TIDE_SPAWN(consumer, NULL, &f->t[1], .q = f->q, .n = 5));
     TIDE_AWAIT(f, tide_gather(f->t, 2, 0, NULL, NULL));
     TH_LOG_IS("0 1 2 3 4");
     TIDE_FINALLY(f);
@@ -1077,9 +1077,9 @@ static tide_status q09_putters_race(void *frame)
     struct q09_putters_race *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 2));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], drainer, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(drainer, NULL, &f->t[0], .q = f->q));
     for (int i = 0; i < 4; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i + 1], putter, NULL, .q = f->q,
+        TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[i + 1], .q = f->q,
                                .item = IV(i)));
     TIDE_AWAIT(f, tide_gather(f->t, 5, 0, NULL, NULL));
     TH_EQ_INT(tide_queue_size(f->q), 2);
@@ -1132,7 +1132,7 @@ static tide_status q10_task_done(void *frame)
         TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(i)));
     f->s.running = 1;
     for (int i = 0; i < 2; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], worker10, NULL, .q = f->q,
+        TIDE_TRY(f, TIDE_SPAWN(worker10, NULL, &f->t[i], .q = f->q,
                                .s = &f->s));
     TIDE_AWAIT(f, tide_queue_join(f->q));
     TH_EQ_INT(f->s.sum, 4950);
@@ -1164,14 +1164,14 @@ static tide_status q10_count(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], joiner, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[0], .q = f->q));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_task_done(f->q));
     TIDE_YIELD(f);
-    TH_CHECK(!tide_task_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[0]));
     TIDE_TRY(f, tide_queue_task_done(f->q));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_EQ_INT(tide_queue_size(f->q), 2); /* nothing was got */
     TH_EQ_INT(tide_queue_task_done(f->q), TIDE_EOVERFLOW);
     TH_LOG_IS("joined");
@@ -1191,11 +1191,11 @@ static tide_status q10_join_empty(void *frame)
     struct q10_join_empty *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_LIFO, 0));
-    f->it = tide_loop_iterations(tide_running_loop());
+    f->it = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_queue_join(f->q));
     TIDE_AWAIT(f, tide_queue_join(f->q));
     /* returned at once: no iteration went by */
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it);
     TIDE_FINALLY(f);
     tide_queue_destroy(f->q);
     TIDE_END(f);
@@ -1239,13 +1239,13 @@ static tide_status q10_join_event(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], joiner, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[0], .q = f->q));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
     TIDE_TRY(f, tide_queue_task_done(f->q));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(2)));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_LOG_IS("joined");
     TIDE_TRY(f, tide_queue_task_done(f->q));
     TIDE_FINALLY(f);
@@ -1292,13 +1292,13 @@ static tide_status shutdown_empty(void *frame)
     struct shutdown_empty *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, f->kind, 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q));
     TIDE_YIELD(f); /* the get is pending before the shutdown */
     TIDE_TRY(f, tide_queue_shutdown(f->q, 0));
     TH_EQ_INT(tide_queue_size(f->q), 0);
     TIDE_AWAIT(f, tide_queue_join(f->q));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_EQ_INT(tide_task_error(f->t[0]), TIDE_ESHUTDOWN);
     f->all = (struct all_shut){.q = f->q};
     TIDE_AWAIT_CALL(f, all_shut, &f->all);
@@ -1341,24 +1341,24 @@ static tide_status shutdown_nonempty(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, f->kind, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, "data"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], joiner, NULL, .q = f->q));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], putter, NULL, .q = f->q, .item = "data2"));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[0], .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[1], .q = f->q, .item = "data2"));
     TIDE_YIELD(f);
-    TH_CHECK(!tide_task_done(f->t[1]));
+    TH_CHECK(!tide_task_is_done(f->t[1]));
     TIDE_TRY(f, tide_queue_shutdown(f->q, 0)); /* unfinished stays 1 */
     TH_EQ_INT(tide_queue_size(f->q), 1);
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[1]));
+    TH_CHECK(tide_task_is_done(f->t[1]));
     TH_EQ_INT(tide_task_error(f->t[1]), TIDE_ESHUTDOWN);
     TIDE_AWAIT(f, tide_queue_get(f->q, &f->item)); /* what is left drains */
     TH_EQ_STR(f->item, "data");
     TIDE_YIELD(f);
-    TH_CHECK(!tide_task_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[0]));
     f->all = (struct all_shut){.q = f->q};
     TIDE_AWAIT_CALL(f, all_shut, &f->all);
     TIDE_TRY(f, tide_queue_task_done(f->q));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_EQ_INT(tide_task_error(f->t[0]), 0);
     TH_EQ_INT(tide_queue_task_done(f->q), TIDE_EOVERFLOW);
     TIDE_FINALLY(f);
@@ -1399,12 +1399,12 @@ static tide_status shutdown_immediate(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, f->kind, 0));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, "data"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], joiner, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[0], .q = f->q));
     TIDE_TRY(f, tide_queue_shutdown(f->q, 1)); /* unfinished 1 -> 0 */
     TH_EQ_INT(tide_queue_size(f->q), 0);
-    TH_EQ_INT(tide_queue_empty(f->q), 1);
+    TH_EQ_INT(tide_queue_is_empty(f->q), 1);
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_EQ_INT(tide_task_error(f->t[0]), 0);
     f->all = (struct all_shut){.q = f->q};
     TIDE_AWAIT_CALL(f, all_shut, &f->all);
@@ -1452,19 +1452,19 @@ static tide_status q13_with_unfinished(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 0));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, "data"));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, "data"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], joiner, NULL, .q = f->q));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[0], .q = f->q));
     TIDE_AWAIT(f, tide_queue_get(f->q, &f->item));
     TH_EQ_STR(f->item, "data");
     TIDE_TRY(f, tide_queue_shutdown(f->q, 1)); /* unfinished 2 -> 1 */
     TH_EQ_INT(tide_queue_size(f->q), 0);
     TIDE_YIELD(f);
-    TH_CHECK(!tide_task_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[0]));
     f->all = (struct all_shut){.q = f->q};
     TIDE_AWAIT_CALL(f, all_shut, &f->all);
     TIDE_TRY(f, tide_queue_task_done(f->q)); /* the fetched item */
     TH_EQ_INT(tide_queue_task_done(f->q), TIDE_EOVERFLOW);
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[0]));
+    TH_CHECK(tide_task_is_done(f->t[0]));
     TH_EQ_INT(tide_task_error(f->t[0]), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, 1);
@@ -1487,9 +1487,9 @@ static tide_status q13_wakes_waiters(void *frame)
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, make(&f->q2, TIDE_QUEUE_FIFO, 1));
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], putter, NULL, .q = f->q, .item = IV(2),
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[0], .q = f->q, .item = IV(2),
                            .name = "p"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], getter, NULL, .q = f->q2, .name = "g"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[1], .q = f->q2, .name = "g"));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_queue_shutdown(f->q, 1));
     TIDE_TRY(f, tide_queue_shutdown(f->q2, 1));
@@ -1537,8 +1537,8 @@ static tide_status bad_args(void *frame)
     TH_EQ_INT(tide_queue_shutdown(NULL, 0), TIDE_EINVAL);
     TH_EQ_INT(tide_queue_size(NULL), 0);
     TH_EQ_INT(tide_queue_maxsize(NULL), 0);
-    TH_EQ_INT(tide_queue_empty(NULL), 1);
-    TH_EQ_INT(tide_queue_full(NULL), 0);
+    TH_EQ_INT(tide_queue_is_empty(NULL), 1);
+    TH_EQ_INT(tide_queue_is_full(NULL), 0);
     TIDE_AWAIT_CATCH(f, tide_queue_put(NULL, IV(1)), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT_CATCH(f, tide_queue_get(NULL, &f->item), f->rc);
@@ -1614,7 +1614,7 @@ static tide_status busy_destroy(void *frame)
     struct busy_destroy *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], getter, NULL, .q = f->q, .name = "g"));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q, .name = "g"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_queue_destroy(f->q), TIDE_EBUSY);
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(5)));
@@ -1622,13 +1622,13 @@ static tide_status busy_destroy(void *frame)
     TIDE_YIELD(f);
     TH_LOG_IS("g=5");
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(6)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], putter, NULL, .q = f->q, .item = IV(7)));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[1], .q = f->q, .item = IV(7)));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_queue_destroy(f->q), TIDE_EBUSY); /* putter */
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[1]));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], joiner, NULL, .q = f->q));
+    TH_CHECK(tide_task_is_done(f->t[1]));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[2], .q = f->q));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_queue_destroy(f->q), TIDE_EBUSY); /* joiner */
     TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
@@ -1638,7 +1638,7 @@ static tide_status busy_destroy(void *frame)
     TIDE_TRY(f, tide_queue_task_done(f->q));
     TH_EQ_INT(tide_queue_destroy(f->q), TIDE_EBUSY); /* joiner woken */
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->t[2]));
+    TH_CHECK(tide_task_is_done(f->t[2]));
     TH_EQ_INT(tide_queue_destroy(f->q), 0);
     f->q = NULL;
     TIDE_FINALLY(f);
@@ -1660,7 +1660,7 @@ static tide_status other_loop(void *frame)
 {
     struct other_loop *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_create(&f->l2, NULL, NULL));
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &f->l2));
     TIDE_TRY(f, tide_queue_create(f->l2, TIDE_QUEUE_FIFO, 0, NULL, &f->q2));
     TIDE_AWAIT_CATCH(f, tide_queue_get(f->q2, &f->item), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE);
@@ -1710,7 +1710,7 @@ static tide_status enomem_put(void *frame)
     void *item;
     TIDE_BEGIN(f);
     fail_allocs = 0;
-    TIDE_TRY(f, tide_loop_create(&f->l2, failing_alloc, NULL));
+    TIDE_TRY(f, tide_loop_create(failing_alloc, NULL, &f->l2));
     fail_allocs = 1;
     tide_queue *q = (tide_queue *)&q;
     TH_EQ_INT(tide_queue_create(f->l2, TIDE_QUEUE_FIFO, 0, NULL, &q),

@@ -3,7 +3,7 @@
  * BoundedSemaphore, plus bad input.
  *
  * Python to C: `sem._value` is tide_sem_value(), `len(sem._waiters)` is
- * tide_sem_waiters(); repr's locked/value/waiters are those accessors.
+ * tide_sem_waiter_count(); repr's locked/value/waiters are those accessors.
  * Semaphore() has no default argument in C: the default value 1 is passed.
  * TypeError for `await sem` has no C meaning (see test_lock.c, LOCK-08).
  * test_acquire_fifo_order's TaskGroup is spawned tasks plus a gather.
@@ -71,16 +71,16 @@ static tide_status sem01_values(void *frame)
     TH_CHECK(s == NULL);
     TH_EQ_INT(tide_sem_create(NULL, -1, 1, &s), TIDE_EINVAL);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->zero));
-    TH_EQ_INT(tide_sem_locked(f->zero), 1);
+    TH_EQ_INT(tide_sem_is_locked(f->zero), 1);
     TIDE_TRY(f, tide_sem_create(NULL, 1, 0, &f->one));
-    TH_EQ_INT(tide_sem_locked(f->one), 0);
+    TH_EQ_INT(tide_sem_is_locked(f->one), 0);
     TH_EQ_INT(tide_sem_value(f->one), 1);
-    TH_EQ_INT(tide_sem_waiters(f->one), 0);
+    TH_EQ_INT(tide_sem_waiter_count(f->one), 0);
     TIDE_AWAIT(f, tide_sem_acquire(f->one));
-    TH_EQ_INT(tide_sem_locked(f->one), 1);
+    TH_EQ_INT(tide_sem_is_locked(f->one), 1);
     TH_EQ_INT(tide_sem_value(f->one), 0);
     TIDE_TRY(f, tide_sem_release(f->one));
-    TH_EQ_INT(tide_sem_locked(f->one), 0);
+    TH_EQ_INT(tide_sem_is_locked(f->one), 0);
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_sem_destroy(f->zero), 0);
     TH_EQ_INT(tide_sem_destroy(f->one), 0);
@@ -103,16 +103,16 @@ static tide_status sem02_acquire(void *frame)
     TIDE_TRY(f, tide_sem_create(NULL, 3, 0, &f->sem));
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
-    TH_EQ_INT(tide_sem_locked(f->sem), 0);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 0);
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], acq, NULL, .sem = f->sem,
+        TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[i], .sem = f->sem,
                                .tag = tags[i]));
     TIDE_YIELD(f);
     TH_LOG_IS("1");
-    TH_EQ_INT(tide_sem_locked(f->sem), 1);
-    TH_EQ_INT(tide_sem_waiters(f->sem), 2);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1);
+    TH_EQ_INT(tide_sem_waiter_count(f->sem), 2);
     TH_EQ_INT(tide_sem_value(f->sem), 0);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], acq, NULL, .sem = f->sem,
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[3], .sem = f->sem,
                            .tag = tags[3]));
     TIDE_TRY(f, tide_sem_release(f->sem));
     TIDE_TRY(f, tide_sem_release(f->sem));
@@ -120,9 +120,9 @@ static tide_status sem02_acquire(void *frame)
     TIDE_YIELD(f);
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     TH_LOG_IS("1 2 3");
-    TH_EQ_INT(tide_sem_locked(f->sem), 1);
-    TH_EQ_INT(tide_sem_waiters(f->sem), 1);
-    TH_EQ_INT(tide_task_done(f->t[3]), 0);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1);
+    TH_EQ_INT(tide_sem_waiter_count(f->sem), 1);
+    TH_EQ_INT(tide_task_is_done(f->t[3]), 0);
     TIDE_TRY(f, tide_sem_release(f->sem));
     TIDE_AWAIT(f, tide_gather(f->t, 4, 0, NULL, NULL));
     TH_LOG_IS("1 2 3 4");
@@ -148,18 +148,18 @@ static tide_status sem03_locked_fifo(void *frame)
     struct sem03_locked_fifo *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "w"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[0], .sem = f->sem, .tag = "w"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
-    TH_EQ_INT(tide_sem_locked(f->sem), 1); /* value 0 */
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1); /* value 0 */
     TIDE_TRY(f, tide_sem_release(f->sem));
     /* Value 1, and the only queued waiter gave up: free to take. */
     TH_EQ_INT(tide_sem_value(f->sem), 1);
-    TH_EQ_INT(tide_sem_waiters(f->sem), 1);
-    TH_EQ_INT(tide_sem_locked(f->sem), 0);
-    f->it = tide_loop_iterations(tide_running_loop());
+    TH_EQ_INT(tide_sem_waiter_count(f->sem), 1);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 0);
+    f->it = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->it);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->it);
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -213,7 +213,7 @@ static tide_status sem04_fifo_twice(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 1, 0, &f->sem));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], twice, NULL, .sem = f->sem,
+        TIDE_TRY(f, TIDE_SPAWN(twice, NULL, &f->t[i], .sem = f->sem,
                                .tag = tags[i]));
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, NULL, NULL));
     TH_LOG_IS("c1_1 c2_1 c3_1 c1_2 c2_2 c3_2");
@@ -254,9 +254,9 @@ static tide_status sem04_back_of_queue(void *frame)
     struct sem04_back_of_queue *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 1, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], again, NULL, .sem = f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], acq, NULL, .sem = f->sem, .tag = "3"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[0], .sem = f->sem, .tag = "1"));
+    TIDE_TRY(f, TIDE_SPAWN(again, NULL, &f->t[1], .sem = f->sem));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[2], .sem = f->sem, .tag = "3"));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_sem_release(f->sem));
     TIDE_TRY(f, tide_sem_release(f->sem));
@@ -285,7 +285,7 @@ static tide_status sem05_cancel_first(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
     for (int i = 0; i < 3; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], acq, NULL, .sem = f->sem,
+        TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[i], .sem = f->sem,
                                .tag = tags[i]));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t[0], NULL), 1);
@@ -319,7 +319,7 @@ static tide_status sem06_cancel_before_awoken(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
     for (int i = 0; i < 4; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], acq, NULL, .sem = f->sem,
+        TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[i], .sem = f->sem,
                                .tag = tags[i]));
     TIDE_YIELD(f);
     tide_task_cancel(f->t[0], NULL);
@@ -327,13 +327,13 @@ static tide_status sem06_cancel_before_awoken(void *frame)
     TIDE_TRY(f, tide_sem_release(f->sem));
     TIDE_YIELD(f);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_task_done(f->t[2]), 1);
-    TH_EQ_INT(tide_task_done(f->t[3]), 0);
+    TH_EQ_INT(tide_task_is_done(f->t[2]), 1);
+    TH_EQ_INT(tide_task_is_done(f->t[3]), 0);
     TH_LOG_IS("t1-cancelled t2-cancelled t3");
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     tide_task_cancel(f->t[3], NULL);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_task_cancelled(f->t[3]), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t[3]), 1);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -353,15 +353,15 @@ static tide_status sem06_no_hang(void *frame)
     struct sem06_no_hang *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "t1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], acq, NULL, .sem = f->sem, .tag = "t2"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[0], .sem = f->sem, .tag = "t1"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[1], .sem = f->sem, .tag = "t2"));
     TIDE_YIELD(f);
     tide_task_cancel(f->t[0], NULL);
     TIDE_TRY(f, tide_sem_release(f->sem));
     TIDE_YIELD(f);
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_sem_locked(f->sem), 1);
-    TH_EQ_INT(tide_task_done(f->t[1]), 1);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1);
+    TH_EQ_INT(tide_task_is_done(f->t[1]), 1);
     TH_EQ_INT(tide_task_result(f->t[1], NULL), 0);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
@@ -385,8 +385,8 @@ static tide_status sem07_woken_cancelled(void *frame)
     struct sem07_woken_cancelled *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], acq, NULL, .sem = f->sem, .tag = "2"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[0], .sem = f->sem, .tag = "1"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[1], .sem = f->sem, .tag = "2"));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_sem_release(f->sem));
     TH_EQ_INT(tide_sem_value(f->sem), 0); /* handed to t1 */
@@ -397,7 +397,7 @@ static tide_status sem07_woken_cancelled(void *frame)
     TH_EQ_INT(f->errors[0], TIDE_ECANCELLED);
     TH_EQ_INT(f->errors[1], 0);
     TH_EQ_INT(tide_sem_value(f->sem), 0);
-    TH_EQ_INT(tide_sem_locked(f->sem), 1);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1);
     TIDE_FINALLY(f);
     TH_REAP(f, f->t);
     TIDE_AWAIT_CALL(f, th_reap, &f->reap);
@@ -442,9 +442,9 @@ static tide_status sem07_no_hang(void *frame)
     struct sem07_no_hang *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 1, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], c1_hold, NULL, .sem = f->sem,
+    TIDE_TRY(f, TIDE_SPAWN(c1_hold, NULL, &f->t[0], .sem = f->sem,
                            .victim = &f->t[1]));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], acq, NULL, .sem = f->sem, .tag = "c2",
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[1], .sem = f->sem, .tag = "c2",
                            .release = 1));
     TIDE_AWAIT(f, tide_gather(f->t, 2, TIDE_GATHER_RETURN_ERRORS, NULL,
                               f->errors));
@@ -477,11 +477,11 @@ static tide_status sem07_acquire_cancel(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 1, 0, &f->sem));
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "w"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[0], .sem = f->sem, .tag = "w"));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_sem_waiters(f->sem), 0);
+    TH_EQ_INT(tide_sem_waiter_count(f->sem), 0);
     TH_EQ_INT(tide_sem_value(f->sem), 0);
     TIDE_TRY(f, tide_sem_release(f->sem));
     TH_EQ_INT(tide_sem_value(f->sem), 1);
@@ -535,7 +535,7 @@ static tide_status c2_releaser(void *frame)
     for (int i = 0; i < 3; i++)
         TIDE_TRY(f, tide_sem_release(f->sem));
     TH_EQ_INT(tide_sem_value(f->sem), 2);
-    TH_EQ_INT(tide_sem_locked(f->sem), 1); /* c1 has not run yet */
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1); /* c1 has not run yet */
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
     th_log("2");
     TIDE_END(f);
@@ -550,7 +550,7 @@ static tide_status c3_locked(void *frame)
     struct c3_locked *f = frame;
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
-    TH_EQ_INT(tide_sem_locked(f->sem), 1);
+    TH_EQ_INT(tide_sem_is_locked(f->sem), 1);
     th_log("3");
     TIDE_END(f);
 }
@@ -566,13 +566,13 @@ static tide_status sem08_wake_many(void *frame)
     struct sem08_wake_many *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], c1_spawner, NULL, .sem = f->sem,
+    TIDE_TRY(f, TIDE_SPAWN(c1_spawner, NULL, &f->t[0], .sem = f->sem,
                            .t4 = &f->t[3]));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], c2_releaser, NULL, .sem = f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], c3_locked, NULL, .sem = f->sem));
+    TIDE_TRY(f, TIDE_SPAWN(c2_releaser, NULL, &f->t[1], .sem = f->sem));
+    TIDE_TRY(f, TIDE_SPAWN(c3_locked, NULL, &f->t[2], .sem = f->sem));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_sem_value(f->sem), 2);
-    TH_EQ_INT(tide_sem_waiters(f->sem), 3);
+    TH_EQ_INT(tide_sem_waiter_count(f->sem), 3);
     TIDE_YIELD(f);
     TH_CHECK(f->t[3] != NULL);
     if (f->t[3])
@@ -650,16 +650,16 @@ static tide_status sem_bad_input(void *frame)
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_EQ_INT(tide_sem_release(NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_sem_destroy(NULL), 0);
-    TH_EQ_INT(tide_sem_locked(NULL), 0);
+    TH_EQ_INT(tide_sem_is_locked(NULL), 0);
     TH_EQ_INT(tide_sem_value(NULL), 0);
-    TH_EQ_INT(tide_sem_waiters(NULL), 0);
+    TH_EQ_INT(tide_sem_waiter_count(NULL), 0);
     /* A plain semaphore cannot count past INT_MAX. */
     TIDE_TRY(f, tide_sem_create(NULL, INT_MAX, 0, &f->big));
     TH_EQ_INT(tide_sem_release(f->big), TIDE_EOVERFLOW);
     TH_EQ_INT(tide_sem_value(f->big), INT_MAX);
     /* destroy while waited on */
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "w"));
+    TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[0], .sem = f->sem, .tag = "w"));
     TIDE_YIELD(f);
     EXPECT_BUSY(tide_sem_destroy, f->sem);
     TIDE_TRY(f, tide_sem_release(f->sem));
@@ -690,7 +690,7 @@ static tide_status sem_limit(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_sem_create(NULL, 3, 0, &f->sem));
     for (int i = 0; i < 10; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], acq, NULL, .sem = f->sem,
+        TIDE_TRY(f, TIDE_SPAWN(acq, NULL, &f->t[i], .sem = f->sem,
                                .tag = tags[i], .hold = 1, .release = 1));
     TIDE_AWAIT(f, tide_sleep(0.5));
     TH_LOG_IS("0 1 2");

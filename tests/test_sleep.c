@@ -43,10 +43,10 @@ static tide_status sleep01(void *frame)
     for (f->i = 0; f->i < 3; f->i++) {
         TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_a_then_b,
                                    tide_running_loop(), NULL));
-        f->iter = tide_loop_iterations(tide_running_loop());
+        f->iter = tide_loop_iteration_count(tide_running_loop());
         TIDE_AWAIT_CATCH(f, tide_sleep(delays[f->i]), f->rc);
         TH_EQ_INT(f->rc, 0);
-        TH_EQ_INT(tide_loop_iterations(tide_running_loop()) - f->iter, 1);
+        TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()) - f->iter, 1);
         th_log("task");
         TIDE_YIELD(f);
         TH_CHECK(tide_time() == 0.0);
@@ -83,11 +83,11 @@ static tide_status sleep02(void *frame)
 {
     struct sleep02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeper, "sleeper", .dt = 0.1,
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "sleeper", &f->t, .dt = 0.1,
                            .arg = "yeah"));
     TIDE_AWAIT(f, tide_join(f->t, (void **)&f->res));
     TH_EQ_STR(f->res, "yeah");
-    TH_CHECK(tide_task_done(f->t));
+    TH_CHECK(tide_task_is_done(f->t));
     TH_CHECK(tide_time() == 0.1);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
@@ -118,15 +118,15 @@ static tide_status sleep02_nan(void *frame)
     struct sleep02_nan *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_cb, "soon", NULL));
-    f->iter = tide_loop_iterations(tide_running_loop());
+    f->iter = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT_CATCH(f, tide_sleep(NAN), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_EQ_STR(tide_error_message(), "Invalid delay: NaN (not a number)");
     /* raised before suspending: the queued callback has not run yet */
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iter);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iter);
     TH_LOG_IS("");
     /* uncaught, it ends the task with the same error and message */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, nan_sleeper, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(nan_sleeper, NULL, &f->t));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_EQ_INT(tide_task_error(f->t), TIDE_EINVAL);
@@ -164,7 +164,7 @@ static tide_status sleep03(void *frame)
 {
     struct sleep03 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, long_sleep, "sleeper"));
+    TIDE_TRY(f, TIDE_SPAWN(long_sleep, "sleeper", &f->t));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
@@ -173,12 +173,12 @@ static tide_status sleep03(void *frame)
     /* sleep(20) takes two iterations: its timer fires in one, the task
      * resumes in the next. With the cancelled sleep's timer still armed the
      * virtual clock would also stop at t=10: a third one. */
-    f->iter = tide_loop_iterations(tide_running_loop());
+    f->iter = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_sleep(20));
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()) - f->iter, 2);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()) - f->iter, 2);
     TH_CHECK(tide_time() == 20.0);
     TH_LOG_IS("start cancelled");
-    TH_CHECK(tide_task_cancelled(f->t));
+    TH_CHECK(tide_task_is_cancelled(f->t));
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -214,14 +214,14 @@ static tide_status sleep04(void *frame)
 {
     struct sleep04 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleep5000, "sleeper"));
+    TIDE_TRY(f, TIDE_SPAWN(sleep5000, "sleeper", &f->t));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.1, cancel_cb, f->t,
                                 &f->h));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     f->outcome = f->rc == TIDE_ECANCELLED ? "cancelled" : "slept in";
     TH_EQ_STR(f->outcome, "cancelled");
     TH_CHECK(tide_time() == 0.1);
-    TH_CHECK(tide_task_cancelled(f->t));
+    TH_CHECK(tide_task_is_cancelled(f->t));
     TIDE_FINALLY(f);
     /* the timer borrows t: disarm it before letting t go */
     tide_handle_cancel(f->h);
@@ -283,20 +283,20 @@ static tide_status sleep05_far(void *frame)
 {
     struct sleep05_far *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], far_sleeper, NULL, .tag = "s1",
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[0], .tag = "s1",
                            .delay = 1e300));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], far_sleeper, NULL, .tag = "s2",
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[1], .tag = "s2",
                            .delay = 4e9));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], far_sleeper, NULL, .tag = "s3",
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[2], .tag = "s3",
                            .delay = 2e9));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 1); /* s3's only */
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 1); /* s3's only */
     TIDE_AWAIT(f, tide_join(f->t[2], NULL));
     TH_CHECK(tide_time() == 2e9);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], far_sleeper, NULL, .tag = "s4",
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[3], .tag = "s4",
                            .delay = 4e8));
     TIDE_YIELD(f);
-    TH_EQ_INT(tide_loop_timers(tide_running_loop()), 0);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
     TH_EQ_STR(tide_task_state(f->t[3]), "waiting");
     TIDE_AWAIT(f, tide_sleep(5));
     for (int i = 0; i < 4; i++)
@@ -335,19 +335,19 @@ static tide_status sleep05_timeouts(void *frame)
 {
     struct sleep05_timeouts *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 1e300));
+    TIDE_TRY(f, tide_timeout_enter(1e300, &f->tmo));
     TH_CHECK(tide_timeout_when(f->tmo) == 1e300);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     f->rc = tide_timeout_exit(f->tmo, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->tmo), 0);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, far_sleeper, NULL, .tag = "t", .delay = 2));
+    TH_EQ_INT(tide_timeout_is_expired(f->tmo), 0);
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t, .tag = "t", .delay = 2));
     TIDE_AWAIT(f, tide_wait_for(f->t, 1e300, &f->value));
     tide_task_release(f->t);
     f->t = NULL;
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, far_sleeper, NULL, .tag = "u", .delay = 2));
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t, .tag = "u", .delay = 2));
     TIDE_AWAIT(f, tide_wait(&f->t, 1, TIDE_ALL_COMPLETED, 1e300));
-    TH_CHECK(tide_task_done(f->t));
+    TH_CHECK(tide_task_is_done(f->t));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 1e300, never_cb, NULL,
                                 &f->later));
     TIDE_TRY(f, tide_call_at(tide_running_loop(), 1e300, never_cb, NULL,
@@ -382,9 +382,9 @@ static tide_status far_waiter(void *frame)
     struct far_waiter *f = frame;
     TIDE_BEGIN(f);
     if (f->kind == FAR_TIMEOUT)
-        TIDE_TRY(f, tide_timeout_enter(&f->tmo, 1e300));
+        TIDE_TRY(f, tide_timeout_enter(1e300, &f->tmo));
     else if (f->kind == FAR_TIMEOUT_AT)
-        TIDE_TRY(f, tide_timeout_enter_at(&f->tmo, 5e9));
+        TIDE_TRY(f, tide_timeout_enter_at(5e9, &f->tmo));
     if (f->kind == FAR_SLEEP)
         TIDE_AWAIT_CATCH(f, tide_sleep(1e300), f->rc);
     else if (f->kind == FAR_SLEEP_PAST)
@@ -419,10 +419,10 @@ static tide_status sleep05_deadlock(void *frame)
 {
     struct sleep05_deadlock *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->forever, far_sleeper, "forever", .tag = "f",
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, "forever", &f->forever, .tag = "f",
                            .delay = INFINITY));
     for (int i = 0; i < 6; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], far_waiter, far_tags[i],
+        TIDE_TRY(f, TIDE_SPAWN(far_waiter, far_tags[i], &f->t[i],
                                .tag = far_tags[i], .kind = i,
                                .forever = &f->forever));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 1e300, never_cb, NULL,
@@ -439,7 +439,7 @@ static tide_status sleep05_deadlock(void *frame)
 static void sleep05_deadlock_after(tide_loop *L, tide_task *main, int err)
 {
     TH_EQ_INT(err, TIDE_EDEADLOCK);
-    TH_CHECK(tide_task_cancelled(main));
+    TH_CHECK(tide_task_is_cancelled(main));
     TH_CHECK(tide_loop_time(L) == 0.0);
     TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
                           "Task-3 'sleep' waiting on sleep forever"));

@@ -80,11 +80,11 @@ static tide_status runner(void *frame)
     struct runner *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->g));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, failer, "price", .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, failer, "price", NULL, .delay = 0.1,
                                  .err = TIDE_EHOST,
                                  .msg = "price service down"));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, sleeper, "stock", .delay = 5));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, failer, "tax", .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, sleeper, "stock", NULL, .delay = 5));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, failer, "tax", NULL, .delay = 0.1,
                                  .err = TIDE_ETIMEDOUT, .msg = NULL));
     TIDE_AWAIT(f, tide_group_exit(f->g, 0));
     TIDE_FINALLY(f);
@@ -112,7 +112,7 @@ static int price_story(const char *msg, const tide_egroup *eg)
         return msg ? 'T' : 'N';
     const char *m, *task;
     const tide_egroup *nested;
-    if (!msg || tide_egroup_count(eg) != 2 ||
+    if (!msg || tide_egroup_error_count(eg) != 2 ||
         tide_egroup_error(eg, 0, &m, &task, &nested) != TIDE_EHOST ||
         strcmp(task, "price") || nested ||
         (m && strcmp(m, "price service down")) ||
@@ -136,7 +136,7 @@ static tide_status price(void *frame)
 {
     struct price *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, runner, "runner"));
+    TIDE_TRY(f, TIDE_SPAWN(runner, "runner", &f->r));
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     if (th_oom_active()) { /* the error goes on, its story maybe shorter */
         if (f->rc == TIDE_EGROUP) {
@@ -197,7 +197,7 @@ static tide_status unretrieved(void *frame)
     struct unretrieved *f = frame;
     TIDE_BEGIN(f);
     tide_loop_set_debug(tide_running_loop(), 1);
-    TIDE_TRY(f, TIDE_SPAWN(NULL, runner, "runner"));
+    TIDE_TRY(f, TIDE_SPAWN(runner, "runner", NULL));
     TIDE_AWAIT(f, tide_sleep(1));
     TIDE_END(f);
 }
@@ -222,7 +222,7 @@ static tide_status inner(void *frame)
     struct inner *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->g));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, failer, "deep", .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, failer, "deep", NULL, .delay = 0.1,
                                  .err = EVALUE, .msg = "bad value"));
     TIDE_AWAIT(f, tide_group_exit(f->g, 0));
     TIDE_FINALLY(f);
@@ -244,8 +244,8 @@ static tide_status nested(void *frame)
     struct nested *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->g));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, inner, "inner", .g = NULL));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, failer, "other", .delay = 0.1,
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, inner, "inner", NULL, .g = NULL));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, failer, "other", NULL, .delay = 0.1,
                                  .err = EZERO, .msg = "zero"));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g, 0), f->rc);
     tide_group_destroy(f->g);
@@ -257,7 +257,7 @@ static tide_status nested(void *frame)
               "2 of 2 child tasks failed: Task-3 'other': TIDE_EUSER-1 zero; "
               "Task-2 'inner': TIDE_EGROUP (" DEEP_STORY ")");
     f->eg = tide_error_egroup();
-    TH_EQ_INT(tide_egroup_count(f->eg), 2);
+    TH_EQ_INT(tide_egroup_error_count(f->eg), 2);
     TH_EQ_INT(tide_egroup_error(f->eg, 0, &f->msg, &f->task, &f->sub), EZERO);
     TH_EQ_STR(f->msg, "zero");
     TH_EQ_STR(f->task, "other");
@@ -266,7 +266,7 @@ static tide_status nested(void *frame)
               TIDE_EGROUP);
     TH_EQ_STR(f->msg, DEEP_STORY);
     TH_EQ_STR(f->task, "inner");
-    TH_EQ_INT(tide_egroup_count(f->sub), 1);
+    TH_EQ_INT(tide_egroup_error_count(f->sub), 1);
     TH_EQ_INT(tide_egroup_error(f->sub, 0, &f->msg, &f->task, &f->eg), EVALUE);
     TH_EQ_STR(f->msg, "bad value");
     TH_EQ_STR(f->task, "deep");
@@ -290,10 +290,10 @@ static tide_status body_runner(void *frame)
     struct body_runner *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->g));
-    TIDE_TRY(f, TIDE_SPAWN(&f->helper, failer, "helper", .delay = 0.1,
+    TIDE_TRY(f, TIDE_SPAWN(failer, "helper", &f->helper, .delay = 0.1,
                            .err = EBODY, .msg = "body broke"));
     if (f->with_child)
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, cleanup_failer, "c",
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, cleanup_failer, "c", NULL,
                                      .delay = 5, .err = EZERO));
     TIDE_AWAIT_CATCH(f, tide_join(f->helper, NULL), f->rc);
     TIDE_AWAIT(f, tide_group_exit(f->g, f->rc));
@@ -314,7 +314,7 @@ static tide_status body(void *frame)
 {
     struct body *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->r, body_runner, "runner",
+    TIDE_TRY(f, TIDE_SPAWN(body_runner, "runner", &f->r,
                            .with_child = f->with_child));
     TIDE_AWAIT_CATCH(f, tide_join(f->r, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
@@ -323,14 +323,14 @@ static tide_status body(void *frame)
                   "1 of 1 child task and the body failed: Task-4 'c': "
                   "TIDE_EUSER-1 cleanup; Task-2 'runner' (body): TIDE_EUSER-3 "
                   "body broke");
-        TH_EQ_INT(tide_egroup_count(tide_error_egroup()), 2);
+        TH_EQ_INT(tide_egroup_error_count(tide_error_egroup()), 2);
         TH_EQ_INT(tide_egroup_error(tide_error_egroup(), 0, &f->msg, &f->task,
                                     NULL), EZERO);
         TH_EQ_STR(f->task, "c");
     } else {
         TH_EQ_STR(tide_error_message(), "the body failed: Task-2 'runner' "
                   "(body): TIDE_EUSER-3 body broke");
-        TH_EQ_INT(tide_egroup_count(tide_error_egroup()), 1);
+        TH_EQ_INT(tide_egroup_error_count(tide_error_egroup()), 1);
     }
     /* the body's error comes last, named after the task that ran it */
     TH_EQ_INT(tide_egroup_error(tide_error_egroup(), f->with_child ? 1 : 0,
@@ -371,7 +371,7 @@ static tide_status many(void *frame)
     for (f->i = 0; f->i < MANY; f->i++) {
         snprintf(f->msgs[f->i], sizeof f->msgs[f->i],
                  "child %d failed with a message long enough", f->i);
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, failer, NULL, .delay = 1,
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, failer, NULL, NULL, .delay = 1,
                                      .err = EVALUE, .msg = f->msgs[f->i]));
     }
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g, 0), f->rc);
@@ -394,7 +394,7 @@ static tide_status many(void *frame)
         TH_CHECK(text && strncmp(text, MANY_HEAD, strlen(MANY_HEAD)) == 0);
     }
     /* the list has them all */
-    TH_EQ_INT(tide_egroup_count(tide_error_egroup()), MANY);
+    TH_EQ_INT(tide_egroup_error_count(tide_error_egroup()), MANY);
     for (f->i = 0; f->i < MANY; f->i++) {
         char name[24];
         snprintf(name, sizeof name, "Task-%d", f->i + 2);
@@ -426,7 +426,7 @@ static tide_status level(void *frame)
     if (f->n == 0)
         TIDE_THROW_MSG(f, EVALUE, "at the bottom");
     TIDE_TRY(f, tide_group_create(&f->g));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, level, NULL, .n = f->n - 1));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, level, NULL, NULL, .n = f->n - 1));
     TIDE_AWAIT(f, tide_group_exit(f->g, 0));
     TIDE_FINALLY(f);
     tide_group_destroy(f->g);
@@ -443,7 +443,7 @@ static tide_status deep(void *frame)
     struct deep *f = frame;
     TIDE_BEGIN(f);
     f->depth = th_oom_active() ? DEEP_SWEPT : DEEP;
-    TIDE_TRY(f, TIDE_SPAWN(&f->top, level, "top", .n = f->depth));
+    TIDE_TRY(f, TIDE_SPAWN(level, "top", &f->top, .n = f->depth));
     TIDE_AWAIT_CATCH(f, tide_join(f->top, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
 #define DEEP_HEAD "1 of 1 child task failed: Task-3: TIDE_EGROUP (1 of 1 " \
@@ -459,7 +459,7 @@ static tide_status deep(void *frame)
         int depth = 0, code = 0;
         while (eg) {
             depth++;
-            TH_EQ_INT(tide_egroup_count(eg), 1);
+            TH_EQ_INT(tide_egroup_error_count(eg), 1);
             code = tide_egroup_error(eg, 0, &msg, &task, &next);
             eg = next;
         }
@@ -488,7 +488,7 @@ static tide_status accessors(void *frame)
 {
     struct accessors *f = frame;
     TIDE_BEGIN(f);
-    TH_EQ_INT(tide_egroup_count(NULL), 0);
+    TH_EQ_INT(tide_egroup_error_count(NULL), 0);
     f->msg = f->task = "x";
     f->eg = (const tide_egroup *)f;
     TH_EQ_INT(tide_egroup_error(NULL, 0, &f->msg, &f->task, &f->eg),
@@ -496,20 +496,20 @@ static tide_status accessors(void *frame)
     TH_CHECK(!f->msg && !f->task && !f->eg);
     TH_CHECK(tide_task_egroup(NULL) == NULL);
     TH_CHECK(tide_error_egroup() == NULL);
-    TIDE_TRY(f, TIDE_SPAWN(&f->pending, sleeper, NULL, .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, NULL, &f->pending, .delay = 1));
     TH_CHECK(tide_task_egroup(f->pending) == NULL);
     /* an error that is not a group's has no list */
-    TIDE_TRY(f, TIDE_SPAWN(&f->plain, failer, NULL, .delay = -1, .err = EZERO,
+    TIDE_TRY(f, TIDE_SPAWN(failer, NULL, &f->plain, .delay = -1, .err = EZERO,
                            .msg = "plain"));
     TIDE_AWAIT_CATCH(f, tide_join(f->plain, NULL), f->rc);
     TH_EQ_INT(f->rc, EZERO);
     TH_CHECK(tide_task_egroup(f->plain) == NULL);
     TH_CHECK(tide_error_egroup() == NULL);
     /* out of range on a real list */
-    TIDE_TRY(f, TIDE_SPAWN(&f->group, runner, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(runner, NULL, &f->group));
     TIDE_AWAIT_CATCH(f, tide_join(f->group, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
-    TH_EQ_INT(tide_egroup_count(tide_error_egroup()), 2);
+    TH_EQ_INT(tide_egroup_error_count(tide_error_egroup()), 2);
     f->msg = f->task = "x";
     f->eg = (const tide_egroup *)f;
     TH_EQ_INT(tide_egroup_error(tide_error_egroup(), 2, &f->msg, &f->task,
@@ -552,7 +552,7 @@ static tide_status boom_sub(void *frame)
 {
     struct boom_sub *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, failer, NULL, .delay = -1, .err = EZERO,
+    TIDE_TRY(f, TIDE_SPAWN(failer, NULL, &f->t, .delay = -1, .err = EZERO,
                            .msg = "sub boom"));
     if (f->catch_it)
         TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
@@ -579,9 +579,9 @@ static tide_status reraiser(void *frame)
 {
     struct reraiser *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, failer, NULL, .delay = -1, .err = EZERO,
+    TIDE_TRY(f, TIDE_SPAWN(failer, NULL, &f->a, .delay = -1, .err = EZERO,
                            .msg = "boom"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, failer, NULL, .delay = -1, .err = EVALUE,
+    TIDE_TRY(f, TIDE_SPAWN(failer, NULL, &f->b, .delay = -1, .err = EVALUE,
                            .msg = "second"));
     if (f->how == SUB) {
         f->sub = (struct boom_sub){.catch_it = 1};
@@ -645,7 +645,7 @@ static tide_status reraise(void *frame)
 {
     struct reraise *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, reraiser, NULL, .how = f->how));
+    TIDE_TRY(f, TIDE_SPAWN(reraiser, NULL, &f->t, .how = f->how));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, f->err);
     if (f->msg)
@@ -707,13 +707,13 @@ static tide_status rr_cancel(void *frame)
 {
     struct rr_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, cancel_catcher, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(cancel_catcher, NULL, &f->t));
     TIDE_AWAIT(f, tide_sleep(1));
     TH_EQ_INT(tide_task_cancel(f->t, "stop"), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "stop");
-    TH_CHECK(tide_task_cancelled(f->t));
+    TH_CHECK(tide_task_is_cancelled(f->t));
     TH_EQ_STR(tide_task_message(f->t), "stop");
     TH_LOG_IS("caught:TIDE_ECANCELLED cleaned");
     TIDE_FINALLY(f);
@@ -747,7 +747,7 @@ static tide_status rr_group(void *frame)
     struct rr_group *f = frame;
     TIDE_BEGIN(f);
     /* Task-2 is the re-raiser; its sub-coroutine's children are 3, 4, 5 */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, group_reraiser, "runner"));
+    TIDE_TRY(f, TIDE_SPAWN(group_reraiser, "runner", &f->t));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
     TH_EQ_INT(price_story(tide_error_message(), tide_error_egroup()), 'S');
@@ -773,7 +773,7 @@ static tide_status holder_sub(void *frame)
 {
     struct holder_sub *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, failer, NULL, .delay = -1, .err = EZERO,
+    TIDE_TRY(f, TIDE_SPAWN(failer, NULL, &f->t, .delay = -1, .err = EZERO,
                            .msg = "held by a frame"));
     if (f->in_finally)
         TIDE_AWAIT(f, tide_join(f->t, NULL));
@@ -809,8 +809,8 @@ static tide_status abandoned(void *frame)
 {
     struct abandoned *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(NULL, holder, NULL, .sub = {.in_finally = 0}));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, holder, NULL, .sub = {.in_finally = 1}));
+    TIDE_TRY(f, TIDE_SPAWN(holder, NULL, NULL, .sub = {.in_finally = 0}));
+    TIDE_TRY(f, TIDE_SPAWN(holder, NULL, NULL, .sub = {.in_finally = 1}));
     TIDE_AWAIT(f, tide_sleep(1));
     TH_LOG_IS("caught finally");
     TIDE_TRY(f, tide_loop_stop(tide_running_loop()));

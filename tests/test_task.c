@@ -52,11 +52,11 @@ static tide_status task01_order(void *frame)
     struct task01_order *f = frame;
     TIDE_BEGIN(f);
     for (int i = 0; i < 5; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], child, NULL, .tag = tags[i]));
+        TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[i], .tag = tags[i]));
     th_log("parent");
     /* nothing ran yet: spawning only queued the first steps */
     TH_LOG_IS("parent");
-    TH_CHECK(!tide_task_done(f->t[0]));
+    TH_CHECK(!tide_task_is_done(f->t[0]));
     TIDE_YIELD(f);
     TH_LOG_IS("parent w0 w1 w2 w3 w4");
     TIDE_FINALLY(f);
@@ -75,7 +75,7 @@ static tide_status spawner(void *frame)
     struct spawner *s = frame;
     TIDE_BEGIN(s);
     th_log("A");
-    TIDE_TRY(s, TIDE_SPAWN(NULL, child, NULL, .tag = "C"));
+    TIDE_TRY(s, TIDE_SPAWN(child, NULL, NULL, .tag = "C"));
     TIDE_END(s);
 }
 
@@ -87,8 +87,8 @@ static tide_status task01_nested(void *frame)
 {
     struct task01_nested *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(NULL, spawner, NULL, ));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, child, NULL, .tag = "B"));
+    TIDE_TRY(f, TIDE_SPAWN(spawner, NULL, NULL,  ));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, NULL, .tag = "B"));
     TIDE_YIELD(f);
     /* C was queued behind this task's own wake-up */
     th_log("main");
@@ -123,7 +123,7 @@ static tide_status task02_einval(void *frame)
                   TIDE_EINVAL);
         TH_CHECK(f->t == NULL);
     }
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     /* the failures took no task number: the next task is still Task-2 */
     TIDE_TRY(f, tide_spawn(child, &fr, sizeof fr, NULL, &f->t));
     TH_EQ_INT(tide_task_id(f->t), 2);
@@ -161,11 +161,11 @@ static tide_status task02_names(void *frame)
     /* the main task is the loop's first: Task-1 */
     TH_EQ_INT(tide_task_id(tide_current_task()), 1);
     TH_EQ_STR(tide_task_name(tide_current_task()), "Task-1");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .value = NULL));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .value = NULL));
     strcpy(f->buf, "No-op");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, f->buf, .value = NULL));
+    TIDE_TRY(f, TIDE_SPAWN(child, f->buf, &f->t[1], .value = NULL));
     strcpy(f->buf, "changed"); /* the name was copied */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, "", .value = NULL));
+    TIDE_TRY(f, TIDE_SPAWN(child, "", &f->t[2], .value = NULL));
     TH_EQ_INT(tide_task_id(f->t[0]), 2);
     TH_EQ_INT(tide_task_id(f->t[1]), 3);
     TH_EQ_INT(tide_task_id(f->t[2]), 4);
@@ -207,8 +207,8 @@ static tide_status task02_handmade(void *frame)
     struct task02_handmade *f = frame;
     TIDE_BEGIN(f);
     f->value = IV(1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, handmade, NULL, .err = 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, handmade, NULL, .err = E_VALUE));
+    TIDE_TRY(f, TIDE_SPAWN(handmade, NULL, &f->ok, .err = 0));
+    TIDE_TRY(f, TIDE_SPAWN(handmade, NULL, &f->bad, .err = E_VALUE));
     TIDE_AWAIT(f, tide_join(f->ok, &f->value));
     TH_CHECK(f->value == NULL);
     TIDE_AWAIT_CATCH(f, tide_join(f->bad, NULL), f->rc);
@@ -255,9 +255,9 @@ static tide_status task03_interleave(void *frame)
     TIDE_BEGIN(f);
     task03_seen_main = tide_current_task();
     TH_CHECK(task03_seen_main != NULL);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], current_worker, "a", .tag = "a",
+    TIDE_TRY(f, TIDE_SPAWN(current_worker, "a", &f->t[0], .tag = "a",
                            .self = &f->t[0]));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], current_worker, "b", .tag = "b",
+    TIDE_TRY(f, TIDE_SPAWN(current_worker, "b", &f->t[1], .tag = "b",
                            .self = &f->t[1]));
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_CHECK(tide_current_task() == task03_seen_main);
@@ -325,27 +325,27 @@ static tide_status task04_value(void *frame)
 {
     struct task04_value *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .delay = 1, .value = IV(7)));
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .delay = 1, .value = IV(7)));
     /* pending: no outcome to read yet */
     f->read = IV(-1);
     TH_EQ_INT(tide_task_result(f->t, &f->read), TIDE_ESTATE);
     TH_CHECK(f->read == IV(-1));
     TH_EQ_INT(tide_task_error(f->t), TIDE_ESTATE);
-    TH_CHECK(!tide_task_done(f->t));
+    TH_CHECK(!tide_task_is_done(f->t));
     TH_CHECK(tide_task_message(f->t) == NULL);
     TIDE_AWAIT(f, tide_join(f->t, &f->joined));
     TH_CHECK(f->joined == IV(7));
-    TH_CHECK(tide_task_done(f->t));
-    TH_CHECK(!tide_task_cancelled(f->t));
+    TH_CHECK(tide_task_is_done(f->t));
+    TH_CHECK(!tide_task_is_cancelled(f->t));
     TH_EQ_INT(tide_task_result(f->t, &f->read), 0);
     TH_CHECK(f->read == IV(7));
     TH_EQ_INT(tide_task_result(f->t, NULL), 0);
     TH_EQ_INT(tide_task_error(f->t), 0);
     /* awaiting a finished task does not suspend */
-    f->iterations = tide_loop_iterations(tide_running_loop());
+    f->iterations = tide_loop_iteration_count(tide_running_loop());
     TIDE_AWAIT(f, tide_join(f->t, &f->again));
     TH_CHECK(f->again == IV(7));
-    TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iterations);
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iterations);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -364,14 +364,14 @@ static tide_status task04_error(void *frame)
 {
     struct task04_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .delay = 1, .err = E_VALUE,
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .delay = 1, .err = E_VALUE,
                            .msg = "bad value"));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, E_VALUE);
     TH_EQ_STR(tide_error_message(), "bad value");
     TH_EQ_INT(tide_task_error(f->t), E_VALUE);
     TH_EQ_STR(tide_task_message(f->t), "bad value");
-    TH_CHECK(!tide_task_cancelled(f->t));
+    TH_CHECK(!tide_task_is_cancelled(f->t));
     /* result() re-raises: the error, and no value */
     f->read = IV(-1);
     TH_EQ_INT(tide_task_result(f->t, &f->read), E_VALUE);
@@ -413,10 +413,10 @@ static tide_status task04_awaiters(void *frame)
 {
     struct task04_awaiters *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .delay = 1, .value = IV(9)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], joiner, NULL, .tag = "j1",
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .delay = 1, .value = IV(9)));
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[1], .tag = "j1",
                            .target = &f->t[0]));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], joiner, NULL, .tag = "j2",
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[2], .tag = "j2",
                            .target = &f->t[0]));
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, NULL, NULL));
     TH_LOG_IS("j1:9 j2:9");
@@ -482,7 +482,7 @@ static tide_status handles_key(void *frame)
     TIDE_FINALLY(h);
     TH_EQ_INT(TIDE_ERROR(h), E_KEY);
     TH_EQ_STR(TIDE_ERROR_MESSAGE(h), "key");
-    TIDE_TRY(h, TIDE_SPAWN(&h->t, child, NULL, .err = E_VALUE, .msg = "value"));
+    TIDE_TRY(h, TIDE_SPAWN(child, NULL, &h->t, .err = E_VALUE, .msg = "value"));
     TIDE_AWAIT_CATCH(h, tide_join(h->t, NULL), h->rc);
     TH_EQ_INT(h->rc, E_VALUE);
     TH_EQ_STR(tide_error_message(), "value");
@@ -503,7 +503,7 @@ static tide_status task05_chain(void *frame)
 {
     struct task05_chain *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, handles_key, NULL, .rc = 0));
+    TIDE_TRY(f, TIDE_SPAWN(handles_key, NULL, &f->t, .rc = 0));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, E_KEY);
     TH_EQ_STR(tide_error_message(), "key");
@@ -540,7 +540,7 @@ static tide_status task05_cleanup_await(void *frame)
 {
     struct task05_cleanup_await *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeps_in_cleanup, NULL, ));
+    TIDE_TRY(f, TIDE_SPAWN(sleeps_in_cleanup, NULL, &f->t,  ));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, E_KEY);
     TH_EQ_STR(tide_error_message(), "key");
@@ -563,7 +563,7 @@ static tide_status raises_after_catch(void *frame)
 {
     struct raises_after_catch *r = frame;
     TIDE_BEGIN(r);
-    TIDE_TRY(r, TIDE_SPAWN(&r->t, child, NULL, .err = E_KEY, .msg = "key"));
+    TIDE_TRY(r, TIDE_SPAWN(child, NULL, &r->t, .err = E_KEY, .msg = "key"));
     TIDE_AWAIT_CATCH(r, tide_join(r->t, NULL), r->rc);
     TH_EQ_INT(r->rc, E_KEY);
     TIDE_THROW(r, E_VALUE);
@@ -583,7 +583,7 @@ static tide_status fails_after_catch(void *frame)
 {
     struct fails_after_catch *r = frame;
     TIDE_BEGIN(r);
-    TIDE_TRY(r, TIDE_SPAWN(&r->t, child, NULL, .err = E_KEY, .msg = "key"));
+    TIDE_TRY(r, TIDE_SPAWN(child, NULL, &r->t, .err = E_KEY, .msg = "key"));
     TIDE_AWAIT_CATCH(r, tide_join(r->t, NULL), r->rc);
     TH_EQ_INT(r->rc, E_KEY);
     TIDE_AWAIT(r, tide_join(NULL, NULL));
@@ -617,9 +617,9 @@ static tide_status task05_new_error(void *frame)
 {
     struct task05_new_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], raises_after_catch, NULL, .rc = 0));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], raises_in_cleanup, NULL, ));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], fails_after_catch, NULL, .rc = 0));
+    TIDE_TRY(f, TIDE_SPAWN(raises_after_catch, NULL, &f->t[0], .rc = 0));
+    TIDE_TRY(f, TIDE_SPAWN(raises_in_cleanup, NULL, &f->t[1],  ));
+    TIDE_TRY(f, TIDE_SPAWN(fails_after_catch, NULL, &f->t[2], .rc = 0));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc[0]);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[1], NULL), f->rc[1]);
     TIDE_AWAIT_CATCH(f, tide_join(f->t[2], NULL), f->rc[2]);
@@ -651,7 +651,7 @@ static tide_status handles_and_rethrows(void *frame)
     TIDE_BEGIN(h);
     TIDE_THROW_MSG(h, E_KEY, "a");
     TIDE_FINALLY(h);
-    TIDE_TRY(h, TIDE_SPAWN(&h->t, child, NULL, .err = TIDE_ERROR(h),
+    TIDE_TRY(h, TIDE_SPAWN(child, NULL, &h->t, .err = TIDE_ERROR(h),
                            .msg = TIDE_ERROR_MESSAGE(h)));
     TIDE_AWAIT_CATCH(h, tide_join(h->t, NULL), h->rc);
     TH_EQ_INT(h->rc, E_KEY);
@@ -671,7 +671,7 @@ static tide_status task05_rethrow(void *frame)
 {
     struct task05_rethrow *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, handles_and_rethrows, NULL, .rc = 0));
+    TIDE_TRY(f, TIDE_SPAWN(handles_and_rethrows, NULL, &f->t, .rc = 0));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, E_KEY);
     TH_EQ_STR(tide_task_message(f->t), "a");
@@ -718,7 +718,7 @@ static void log_destroyed(tide_loop *loop, const char *context, int err,
     TH_EQ_STR(context, "task was destroyed but it is pending");
     TH_CHECK(task != NULL);
     if (task) {
-        TH_CHECK(!tide_task_done(task));
+        TH_CHECK(!tide_task_is_done(task));
         th_log("destroyed:%s", tide_task_name(task));
     }
 }
@@ -734,7 +734,7 @@ static tide_status task06_destroy(void *frame)
 {
     struct task06_destroy *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_create(&f->other, counting_alloc, &f->mem));
+    TIDE_TRY(f, tide_loop_create(counting_alloc, &f->mem, &f->other));
     tide_loop_set_exception_handler(f->other, log_destroyed, NULL);
     TIDE_TRY(f, tide_loop_spawn(f->other, child,
                                 &(struct child){.tag = "ran"},
@@ -742,7 +742,7 @@ static tide_status task06_destroy(void *frame)
     TIDE_TRY(f, tide_loop_spawn(f->other, child,
                                 &(struct child){.tag = "ran"},
                                 sizeof(struct child), NULL, NULL));
-    TH_EQ_INT(tide_loop_pending_tasks(f->other), 2);
+    TH_EQ_INT(tide_loop_task_count(f->other), 2);
     /* the loop frees the held handle too */
     TH_EQ_INT(tide_loop_destroy(f->other), 0);
     f->other = NULL;
@@ -770,14 +770,14 @@ static tide_status task06_nomem(void *frame)
     struct task06_nomem *f = frame;
     struct child fr = {.tag = "ran"};
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_create(&f->other, counting_alloc, &f->mem));
+    TIDE_TRY(f, tide_loop_create(counting_alloc, &f->mem, &f->other));
     tide_loop_set_exception_handler(f->other, log_destroyed, NULL);
     f->mem.fail = 1;
     f->t = tide_current_task();
     TH_EQ_INT(tide_loop_spawn(f->other, child, &fr, sizeof fr, "x", &f->t),
               TIDE_ENOMEM);
     TH_CHECK(f->t == NULL);
-    TH_EQ_INT(tide_loop_pending_tasks(f->other), 0);
+    TH_EQ_INT(tide_loop_task_count(f->other), 0);
     f->mem.fail = 0;
     TH_EQ_INT(tide_loop_destroy(f->other), 0);
     f->other = NULL;
@@ -786,7 +786,7 @@ static tide_status task06_nomem(void *frame)
     f->t = tide_current_task();
     TH_EQ_INT(tide_spawn(child, &fr, SIZE_MAX, NULL, &f->t), TIDE_ENOMEM);
     TH_CHECK(f->t == NULL);
-    TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
+    TH_EQ_INT(tide_loop_task_count(tide_running_loop()), 1);
     TIDE_YIELD(f);
     TH_LOG_IS(""); /* no report, no task body */
     TIDE_FINALLY(f);
@@ -820,11 +820,11 @@ static tide_status task06_stopped(void *frame)
 {
     struct task06_stopped *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, "sleeper", .tag = "woke",
+    TIDE_TRY(f, TIDE_SPAWN(child, "sleeper", &f->t[0], .tag = "woke",
                            .delay = 100));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], joiner, NULL, .tag = "joined",
+    TIDE_TRY(f, TIDE_SPAWN(joiner, NULL, &f->t[1], .tag = "joined",
                            .target = &f->t[0]));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, gatherer, NULL, .target = &f->t[0]));
+    TIDE_TRY(f, TIDE_SPAWN(gatherer, NULL, NULL, .target = &f->t[0]));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_loop_stop(tide_running_loop()));
     TIDE_FINALLY(f);
@@ -836,8 +836,8 @@ static tide_status task06_stopped(void *frame)
 static void task06_stopped_after(tide_loop *loop, tide_task *main, int err)
 {
     TH_EQ_INT(err, TIDE_ESTOPPED);
-    TH_CHECK(tide_task_done(main));
-    TH_EQ_INT(tide_loop_pending_tasks(loop), 3);
+    TH_CHECK(tide_task_is_done(main));
+    TH_EQ_INT(tide_loop_task_count(loop), 3);
     TH_LOG_IS(""); /* nobody woke */
 }
 

@@ -271,7 +271,7 @@ static tide_status basic(void *frame)
     th_log("%d", INT(f->value));
     TH_LOG_IS("tick 42");
     TH_EQ_INT(load(&ran_on_loop_thread), !THREADS);
-    TH_EQ_INT(tide_to_thread_inline(), !THREADS);
+    TH_EQ_INT(tide_to_thread_is_inline(), !THREADS);
     TH_EQ_INT(tide_loop_thread_count(tide_running_loop()), THREADS);
     TIDE_END(f);
 }
@@ -901,11 +901,11 @@ static tide_status raw_wakeup(void *frame)
         0)
         TIDE_THROW(f, TIDE_EHOST);
     f->started = 1;
-    TIDE_TRY(f, tide_timeout_enter(&f->tmo, 60));
+    TIDE_TRY(f, tide_timeout_enter(60, &f->tmo));
     TIDE_AWAIT_CATCH(f, tide_event_wait(f->ev), f->rc);
     f->rc = tide_timeout_exit(f->tmo, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->tmo), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->tmo), 0);
     TH_LOG_IS("from-thread set");
     TIDE_FINALLY(f);
     raw_event = NULL;
@@ -980,7 +980,7 @@ static int run_inner_loop(void *arg, void **result)
 {
     (void)arg;
     tide_loop *L2;
-    int rc = tide_loop_create(&L2, NULL, NULL);
+    int rc = tide_loop_create(NULL, NULL, &L2);
     if (rc < 0)
         return rc;
     tide_loop_set_exception_handler(L2, quiet, NULL);
@@ -1092,13 +1092,13 @@ static tide_status foreign_calls(void *frame)
         th_eq_int(f->o.rc[f->i], TIDE_ETHREAD, "call", "TIDE_ETHREAD",
                   __FILE__, f->i);
     TH_EQ_INT(f->o.threadsafe, 0);
-    TH_EQ_INT(tide_lock_locked(f->o.lock), 1);
+    TH_EQ_INT(tide_lock_is_locked(f->o.lock), 1);
     TH_EQ_INT(tide_event_is_set(f->o.ev), 0);
     TH_EQ_INT(tide_queue_size(f->o.q), 0);
     TH_EQ_INT(tide_sem_value(f->o.sem), 0);
     TH_EQ_INT(tide_task_cancelling(f->o.sleeper), 0);
     TH_EQ_INT(tide_loop_debug(f->o.L), 0);
-    TH_EQ_INT(tide_loop_pending_tasks(f->o.L), 2);
+    TH_EQ_INT(tide_loop_task_count(f->o.L), 2);
     TIDE_YIELD(f);
     TIDE_YIELD(f);
     TH_LOG_IS("threadsafe");
@@ -1106,7 +1106,7 @@ static tide_status foreign_calls(void *frame)
     if (f->o.sleeper)
         tide_task_cancel(f->o.sleeper, NULL);
     tide_task_release(f->o.sleeper);
-    if (tide_lock_locked(f->o.lock))
+    if (tide_lock_is_locked(f->o.lock))
         tide_lock_release(f->o.lock);
     tide_lock_destroy(f->o.lock);
     tide_event_destroy(f->o.ev);
@@ -1156,7 +1156,7 @@ static tide_status ownership(void *frame)
     tide_loop *L;
     pthread_t a, b, c;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_create(&L, NULL, NULL));
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &L));
     TH_EQ_INT(tide_loop_set_virtual_clock(L, 1), 0); /* made here: ours */
     /* run on thread a: a owns it from then on */
     store(&hold_run, 0);
@@ -1274,7 +1274,7 @@ static int destroy_releases_threads(void)
 {
     int before = lowest_free_fd();
     tide_loop *L;
-    if (tide_loop_create(&L, NULL, NULL) < 0)
+    if (tide_loop_create(NULL, NULL, &L) < 0)
         return 1; /* nothing to learn */
     tide_loop_run(L, nap, &(struct nap){0}, sizeof(struct nap), NULL);
     tide_loop_destroy(L);

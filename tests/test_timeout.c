@@ -3,7 +3,7 @@
  * tide_timeout_enter/enter_at/exit/reschedule/expired/when/destroy.
  *
  * Python to C, as used below: `async with timeout(d) as cm: body` is
- * tide_timeout_enter(&cm, d); the body's outcome caught into rc (one
+ * tide_timeout_enter(d, &cm); the body's outcome caught into rc (one
  * TIDE_AWAIT_CATCH, or a sub-coroutine through TIDE_AWAIT_CALL_CATCH);
  * rc = tide_timeout_exit(cm, rc). TimeoutError is TIDE_ETIMEDOUT,
  * CancelledError TIDE_ECANCELLED, `timeout(None)` / `reschedule(None)` are
@@ -55,13 +55,13 @@ static int self_cancelling(void)
 
 static uint64_t iterations(void)
 {
-    return tide_loop_iterations(tide_running_loop());
+    return tide_loop_iteration_count(tide_running_loop());
 }
 
 /* In FINALLY: make sure task `t` has finished before what it uses goes. */
 #define REAP(f, t)                                                             \
     do {                                                                       \
-        if ((t) && !tide_task_done(t)) {                                       \
+        if ((t) && !tide_task_is_done(t)) {                                    \
             tide_task_cancel((t), NULL);                                       \
             TIDE_AWAIT_CATCH(f, tide_join((t), NULL), (f)->reap_rc);           \
         }                                                                      \
@@ -78,14 +78,14 @@ static tide_status tmo01_basic(void *frame)
 {
     struct tmo01_basic *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     EQ_DBL(tide_timeout_when(f->cm), 0.5);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_CHECK(tide_error_message() == NULL);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -105,11 +105,11 @@ static tide_status tmo01_at(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_sleep(0.25));
     f->deadline = tide_time() + 0.5;
-    TIDE_TRY(f, tide_timeout_enter_at(&f->cm, f->deadline));
+    TIDE_TRY(f, tide_timeout_enter_at(f->deadline, &f->cm));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     EQ_DBL(tide_timeout_when(f->cm), f->deadline);
     EQ_DBL(tide_time(), 0.75);
     TIDE_FINALLY(f);
@@ -126,11 +126,11 @@ static tide_status tmo01_not_called(void *frame)
 {
     struct tmo01_not_called *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 10));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->cm));
     TIDE_AWAIT_CATCH(f, tide_sleep(0.5), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     EQ_DBL(tide_timeout_when(f->cm), 10);
     TH_CHECK(tide_timeout_when(f->cm) > tide_time());
     /* the old deadline passes: the scope it belonged to is gone */
@@ -153,20 +153,20 @@ static tide_status tmo01_disabled(void *frame)
 {
     struct tmo01_disabled *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, INFINITY));
+    TIDE_TRY(f, tide_timeout_enter(INFINITY, &f->cm));
     EQ_DBL(tide_timeout_when(f->cm), INFINITY);
     TIDE_AWAIT_CATCH(f, tide_sleep(1000), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     EQ_DBL(tide_timeout_when(f->cm), INFINITY);
 
-    TIDE_TRY(f, tide_timeout_enter_at(&f->cm_at, INFINITY));
+    TIDE_TRY(f, tide_timeout_enter_at(INFINITY, &f->cm_at));
     EQ_DBL(tide_timeout_when(f->cm_at), INFINITY);
     TIDE_AWAIT_CATCH(f, tide_sleep(1000), f->rc);
     f->rc = tide_timeout_exit(f->cm_at, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->cm_at), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm_at), 0);
     EQ_DBL(tide_timeout_when(f->cm_at), INFINITY);
     EQ_DBL(tide_time(), 2000);
     TIDE_FINALLY(f);
@@ -206,7 +206,7 @@ static tide_status tmo02(void *frame)
 {
     struct tmo02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     TIDE_AWAIT_CALL_CATCH(f, cleanup_body, &f->body, f->rc);
     /* the body itself ends with the cancellation... */
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -232,8 +232,8 @@ static tide_status tmo03(void *frame)
 {
     struct tmo03 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter_at(&f->outer, 0.5));
-    TIDE_TRY(f, tide_timeout_enter_at(&f->inner, 0.5));
+    TIDE_TRY(f, tide_timeout_enter_at(0.5, &f->outer));
+    TIDE_TRY(f, tide_timeout_enter_at(0.5, &f->inner));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(self_cancelling(), 2); /* both fired */
@@ -243,8 +243,8 @@ static tide_status tmo03(void *frame)
     TH_EQ_INT(self_cancelling(), 1);
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->inner), 1);
-    TH_EQ_INT(tide_timeout_expired(f->outer), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->inner), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->outer), 1);
     TH_EQ_INT(self_cancelling(), 0);
     EQ_DBL(tide_time(), 0.5);
     TIDE_FINALLY(f);
@@ -264,20 +264,20 @@ static tide_status tmo04(void *frame)
 {
     struct tmo04 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->outer, 10));
-    TIDE_TRY(f, tide_timeout_enter(&f->inner, 1));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->outer));
+    TIDE_TRY(f, tide_timeout_enter(1, &f->inner));
     TIDE_AWAIT_CATCH(f, tide_sleep(5), f->rc);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     EQ_DBL(tide_time(), 1);
-    TH_EQ_INT(tide_timeout_expired(f->inner), 1);
-    TH_EQ_INT(tide_timeout_expired(f->outer), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->inner), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->outer), 0);
     /* the outer body goes on, undisturbed */
     TIDE_AWAIT_CATCH(f, tide_sleep(2), f->rc);
     TH_EQ_INT(f->rc, 0);
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->outer), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->outer), 0);
     EQ_DBL(tide_timeout_when(f->outer), 10);
     EQ_DBL(tide_time(), 3);
     TH_EQ_INT(self_cancelling(), 0);
@@ -299,15 +299,15 @@ static tide_status tmo05_concurrent(void *frame)
 {
     struct tmo05_concurrent *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->outer, 1));
-    TIDE_TRY(f, tide_timeout_enter(&f->inner, 10));
+    TIDE_TRY(f, tide_timeout_enter(1, &f->outer));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->inner));
     TIDE_AWAIT_CATCH(f, tide_sleep(5), f->rc);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_timeout_expired(f->inner), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->inner), 0);
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->outer), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->outer), 1);
     EQ_DBL(tide_time(), 1);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -341,12 +341,12 @@ static tide_status tmo05_busy(void *frame)
     if (!f->busy) {
         TIDE_AWAIT(f, tide_sleep(1));
         f->t0 = tide_time();
-        TIDE_TRY(f, tide_timeout_enter(&f->outer, -0.25));
-        TIDE_TRY(f, tide_timeout_enter(&f->inner, -0.5));
+        TIDE_TRY(f, tide_timeout_enter(-0.25, &f->outer));
+        TIDE_TRY(f, tide_timeout_enter(-0.5, &f->inner));
     } else {
         f->t0 = tide_time();
-        TIDE_TRY(f, tide_timeout_enter(&f->outer, 0.05));
-        TIDE_TRY(f, tide_timeout_enter(&f->inner, 0.005));
+        TIDE_TRY(f, tide_timeout_enter(0.05, &f->outer));
+        TIDE_TRY(f, tide_timeout_enter(0.005, &f->inner));
         while (tide_time() < f->t0 + 0.06)
             ; /* the loop is busy */
     }
@@ -355,14 +355,14 @@ static tide_status tmo05_busy(void *frame)
     TH_EQ_INT(self_cancelling(), 2);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_timeout_expired(f->inner), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->inner), 1);
     if (f->rc == TIDE_ETIMEDOUT) {
         th_log("after-inner");
         TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     }
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->outer), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->outer), 1);
     TH_EQ_INT(self_cancelling(), 0);
     TH_LOG_IS("");
     if (!f->busy)
@@ -418,7 +418,7 @@ static tide_status tmo06(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_sleep(0.5));
     f->it0 = iterations();
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, f->delay));
+    TIDE_TRY(f, tide_timeout_enter(f->delay, &f->cm));
     EQ_DBL(tide_timeout_when(f->cm), 0.5 + f->delay);
     TIDE_AWAIT_CATCH(f, tide_sleep(f->body_sleep), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
@@ -426,7 +426,7 @@ static tide_status tmo06(void *frame)
     TH_EQ_INT(iterations() - f->it0, f->hops);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -486,19 +486,19 @@ static tide_status tmo06_no_await(void *frame)
 {
     struct tmo06_no_await *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0));
+    TIDE_TRY(f, tide_timeout_enter(0, &f->cm));
     TH_EQ_INT(tide_timeout_exit(f->cm, 0), 0);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
-    TIDE_TRY(f, tide_timeout_enter(&f->past, -11));
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
+    TIDE_TRY(f, tide_timeout_enter(-11, &f->past));
     TH_EQ_INT(tide_timeout_exit(f->past, 0), 0);
-    TH_EQ_INT(tide_timeout_expired(f->past), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->past), 0);
     /* nothing fires afterwards */
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(self_cancelling(), 0);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     tide_timeout_destroy(f->past);
@@ -528,16 +528,16 @@ static tide_status tmo07_foreign_error(void *frame)
 {
     struct tmo07_foreign_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.25));
+    TIDE_TRY(f, tide_timeout_enter(0.25, &f->cm));
     TIDE_AWAIT_CALL_CATCH(f, raise_key, &f->body, f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, EKEY);
     TH_EQ_STR(tide_error_message(), "key");
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     /* the deadline went with the scope */
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
@@ -554,13 +554,13 @@ static tide_status foreign_cancel(void *frame)
 {
     struct foreign_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 10));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->cm));
     TIDE_TRY(f, tide_task_cancel(tide_current_task(), "foreign"));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "foreign");
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     EQ_DBL(tide_time(), 0);
     th_log("exit=%s", tide_errname(f->rc));
     if (f->rc < 0)
@@ -582,7 +582,7 @@ static tide_status tmo07_foreign_cancel(void *frame)
     TIDE_TRY(f, SPAWN0(&f->t, foreign_cancel, NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TH_LOG_IS("exit=TIDE_ECANCELLED");
     TIDE_FINALLY(f);
@@ -619,14 +619,14 @@ static tide_status tmo08(void *frame)
 {
     struct tmo08 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     TIDE_AWAIT_CALL_CATCH(f, raise_then_sleep, &f->body, f->rc);
     /* the cancellation raised in the cleanup replaced ZeroDivisionError */
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_CHECK(tide_error_message() == NULL);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     TH_LOG_IS("cleanup-handling-EZERO");
     EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(self_cancelling(), 0);
@@ -662,12 +662,12 @@ static tide_status tmo09_foreign(void *frame)
 {
     struct tmo09_foreign *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     TIDE_AWAIT_CALL_CATCH(f, crash, &f->body, f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, EZERO);
     TH_EQ_STR(tide_error_message(), "division by zero");
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     TH_EQ_INT(self_cancelling(), 0);
     TH_LOG_IS("crash-cleanup@0.5");
     EQ_DBL(tide_time(), 0.5);
@@ -709,16 +709,16 @@ static tide_status tmo09_group(void *frame)
 {
     struct tmo09_group *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     TIDE_TRY(f, tide_group_create(&f->g));
-    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, NULL, crash, "crash"));
+    TIDE_TRY(f, TIDE_GROUP_SPAWN(f->g, crash, "crash", NULL));
     TIDE_AWAIT_CALL_CATCH(f, value_then_sleep, &f->body, f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->g, f->rc), f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_EGROUP);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     TH_EQ_INT(tide_group_error_count(f->g), 1);
     TH_EQ_INT(tide_group_error(f->g, 0, &f->msg), EZERO);
     TH_EQ_STR(f->msg, "division by zero");
@@ -749,14 +749,14 @@ static tide_status outer_task(void *frame)
 {
     struct outer_task *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.25));
+    TIDE_TRY(f, tide_timeout_enter(0.25, &f->cm));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     if (f->swallow && f->rc == TIDE_ECANCELLED)
         f->rc = 0;
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, f->swallow ? 0 : TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     TH_EQ_INT(self_cancelling(), 0);
     /* not cancelled any more: the next await runs to its end */
     TIDE_AWAIT(f, tide_sleep(1));
@@ -776,11 +776,11 @@ static tide_status tmo10(void *frame)
 {
     struct tmo10 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, outer_task, NULL, .swallow = f->swallow));
+    TIDE_TRY(f, TIDE_SPAWN(outer_task, NULL, &f->t, .swallow = f->swallow));
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
     TH_CHECK(f->value == VAL(7));
-    TH_EQ_INT(tide_task_done(f->t), 1);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     EQ_DBL(tide_time(), 1.25);
     TIDE_FINALLY(f);
@@ -837,14 +837,14 @@ static tide_status after_cancel(void *frame)
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(self_cancelling(), 1);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, f->again ? 1.0 : 0.0));
+    TIDE_TRY(f, tide_timeout_enter(f->again ? 1.0 : 0.0, &f->cm));
     if (f->again)
         TIDE_TRY(f, tide_task_cancel(tide_current_task(), NULL));
     TIDE_AWAIT_CATCH(f, tide_sleep(f->again ? 2 : 1), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, f->again ? TIDE_ECANCELLED : TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->cm), !f->again);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), !f->again);
     /* back at the level it entered with (plus the new cancel) */
     TH_EQ_INT(self_cancelling(), f->again ? 2 : 1);
     EQ_DBL(tide_time(), 0);
@@ -868,17 +868,17 @@ static tide_status tmo11(void *frame)
 {
     struct tmo11 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, after_cancel, NULL, .again = f->again));
+    TIDE_TRY(f, TIDE_SPAWN(after_cancel, NULL, &f->t, .again = f->again));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, &f->value), f->rc);
     if (!f->again) {
         TH_EQ_INT(f->rc, 0);
         TH_CHECK(f->value == VAL(5));
-        TH_EQ_INT(tide_task_cancelled(f->t), 0);
+        TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
         TH_EQ_INT(tide_task_cancelling(f->t), 1);
         TH_LOG_IS("exit=TIDE_ETIMEDOUT");
     } else {
         TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-        TH_EQ_INT(tide_task_cancelled(f->t), 1);
+        TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
         TH_EQ_INT(tide_task_cancelling(f->t), 2);
         TH_LOG_IS("exit=TIDE_ECANCELLED");
     }
@@ -925,7 +925,7 @@ static tide_status rescheduled(void *frame)
 {
     struct rescheduled *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter_at(f->cm, 10));
+    TIDE_TRY(f, tide_timeout_enter_at(10, f->cm));
     TIDE_AWAIT_CATCH(f, tide_sleep(50), f->rc);
     f->rc = tide_timeout_exit(*f->cm, f->rc);
     th_log("exit=%s", f->rc ? tide_errname(f->rc) : "ok");
@@ -944,7 +944,7 @@ static tide_status tmo12_from_outside(void *frame)
 {
     struct tmo12_from_outside *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, rescheduled, NULL, .cm = &f->cm));
+    TIDE_TRY(f, TIDE_SPAWN(rescheduled, NULL, &f->t, .cm = &f->cm));
     TIDE_YIELD(f);
     TH_CHECK(f->cm != NULL);
     EQ_DBL(tide_timeout_when(f->cm), 10);
@@ -955,7 +955,7 @@ static tide_status tmo12_from_outside(void *frame)
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_timeout_expired(f->cm), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 0);
     TH_LOG_IS("exit=TIDE_ECANCELLED");
     EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
@@ -975,7 +975,7 @@ static tide_status tmo12_moves(void *frame)
 {
     struct tmo12_moves *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->earlier, 10));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->earlier));
     TH_EQ_INT(tide_timeout_reschedule(f->earlier, 1), 0);
     EQ_DBL(tide_timeout_when(f->earlier), 1);
     TIDE_AWAIT_CATCH(f, tide_sleep(5), f->rc);
@@ -983,22 +983,22 @@ static tide_status tmo12_moves(void *frame)
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     EQ_DBL(tide_time(), 1);
 
-    TIDE_TRY(f, tide_timeout_enter(&f->later, 1));
+    TIDE_TRY(f, tide_timeout_enter(1, &f->later));
     TH_EQ_INT(tide_timeout_reschedule(f->later, 4), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(2), f->rc);
     f->rc = tide_timeout_exit(f->later, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->later), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->later), 0);
     EQ_DBL(tide_timeout_when(f->later), 4);
     EQ_DBL(tide_time(), 3);
 
-    TIDE_TRY(f, tide_timeout_enter(&f->off, 1));
+    TIDE_TRY(f, tide_timeout_enter(1, &f->off));
     TH_EQ_INT(tide_timeout_reschedule(f->off, INFINITY), 0);
     EQ_DBL(tide_timeout_when(f->off), INFINITY);
     TIDE_AWAIT_CATCH(f, tide_sleep(2), f->rc);
     f->rc = tide_timeout_exit(f->off, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_timeout_expired(f->off), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->off), 0);
     EQ_DBL(tide_time(), 5);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -1021,7 +1021,7 @@ static tide_status tmo12_now(void *frame)
     struct tmo12_now *f = frame;
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_sleep(0.5));
-    TIDE_TRY(f, tide_timeout_enter(&f->now, 10));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->now));
     TH_EQ_INT(tide_timeout_reschedule(f->now, tide_time()), 0);
     TH_EQ_INT(tide_timeout_reschedule(f->now, tide_time()), 0);
     EQ_DBL(tide_timeout_when(f->now), 0.5);
@@ -1033,7 +1033,7 @@ static tide_status tmo12_now(void *frame)
     f->rc = tide_timeout_exit(f->now, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
 
-    TIDE_TRY(f, tide_timeout_enter(&f->past, 10));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->past));
     TH_EQ_INT(tide_timeout_reschedule(f->past, 0.25), 0);
     EQ_DBL(tide_timeout_when(f->past), 0.25);
     f->it0 = iterations();
@@ -1063,35 +1063,35 @@ static tide_status tmo13_states(void *frame)
     struct tmo13_states *f = frame;
     TIDE_BEGIN(f);
     /* active (repr "[active] when=..."): reschedulable */
-    TIDE_TRY(f, tide_timeout_enter(&f->finished, 10));
+    TIDE_TRY(f, tide_timeout_enter(10, &f->finished));
     EQ_DBL(tide_timeout_when(f->finished), 10);
-    TH_EQ_INT(tide_timeout_expired(f->finished), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->finished), 0);
     /* finished */
     TH_EQ_INT(tide_timeout_exit(f->finished, 0), 0);
     TH_EQ_INT(tide_timeout_reschedule(f->finished, 20), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_reschedule(f->finished, INFINITY), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_exit(f->finished, 0), TIDE_ESTATE);
-    TH_EQ_INT(tide_timeout_expired(f->finished), 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->finished), 0);
     EQ_DBL(tide_timeout_when(f->finished), 10);
 
     /* expiring: fired, not yet exited */
-    TIDE_TRY(f, tide_timeout_enter(&f->expiring, 0.25));
+    TIDE_TRY(f, tide_timeout_enter(0.25, &f->expiring));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_timeout_expired(f->expiring), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->expiring), 1);
     TH_EQ_INT(tide_timeout_reschedule(f->expiring, 20), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_reschedule(f->expiring, INFINITY), TIDE_ESTATE);
     f->rc = tide_timeout_exit(f->expiring, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
 
     /* expired */
-    TIDE_TRY(f, tide_timeout_enter(&f->expired, 0.25));
+    TIDE_TRY(f, tide_timeout_enter(0.25, &f->expired));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->expired, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_reschedule(f->expired, 20), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_exit(f->expired, TIDE_ECANCELLED), TIDE_ESTATE);
-    TH_EQ_INT(tide_timeout_expired(f->expired), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->expired), 1);
     EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -1111,8 +1111,8 @@ static int enter_outside(void *arg)
 {
     struct outside *o = arg;
     o->cm = o->cm_at = (tide_timeout *)(void *)o; /* not NULL beforehand */
-    o->enter_rc = tide_timeout_enter(&o->cm, 1);
-    o->enter_at_rc = tide_timeout_enter_at(&o->cm_at, 1);
+    o->enter_rc = tide_timeout_enter(1, &o->cm);
+    o->enter_at_rc = tide_timeout_enter_at(1, &o->cm_at);
     o->ran = 1;
     return 0;
 }
@@ -1142,7 +1142,7 @@ static void tmo13_outside_after(tide_loop *loop, tide_task *main, int err)
     (void)loop;
     tide_timeout *cm = (tide_timeout *)(void *)main;
     TH_EQ_INT(err, 0);
-    TH_EQ_INT(tide_timeout_enter(&cm, 1), TIDE_ENOLOOP);
+    TH_EQ_INT(tide_timeout_enter(1, &cm), TIDE_ENOLOOP);
     TH_CHECK(cm == NULL);
 }
 
@@ -1157,21 +1157,21 @@ static tide_status tmo13_bad_input(void *frame)
     struct tmo13_bad_input *f = frame;
     TIDE_BEGIN(f);
     f->cm = (tide_timeout *)(void *)f;
-    TH_EQ_INT(tide_timeout_enter(&f->cm, NAN), TIDE_EINVAL);
+    TH_EQ_INT(tide_timeout_enter(NAN, &f->cm), TIDE_EINVAL);
     TH_CHECK(f->cm == NULL);
     f->cm = (tide_timeout *)(void *)f;
-    TH_EQ_INT(tide_timeout_enter_at(&f->cm, NAN), TIDE_EINVAL);
+    TH_EQ_INT(tide_timeout_enter_at(NAN, &f->cm), TIDE_EINVAL);
     TH_CHECK(f->cm == NULL);
-    TH_EQ_INT(tide_timeout_enter(NULL, 1), TIDE_EINVAL);
-    TH_EQ_INT(tide_timeout_enter_at(NULL, 1), TIDE_EINVAL);
+    TH_EQ_INT(tide_timeout_enter(1, NULL), TIDE_EINVAL);
+    TH_EQ_INT(tide_timeout_enter_at(1, NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_timeout_exit(NULL, 0), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_reschedule(NULL, 1), TIDE_EINVAL);
-    TH_EQ_INT(tide_timeout_expired(NULL), 0);
+    TH_EQ_INT(tide_timeout_is_expired(NULL), 0);
     EQ_DBL(tide_timeout_when(NULL), INFINITY);
     tide_timeout_destroy(NULL);
 
     /* reschedule(NaN) changes nothing */
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     TH_EQ_INT(tide_timeout_reschedule(f->cm, NAN), TIDE_EINVAL);
     EQ_DBL(tide_timeout_when(f->cm), 0.5);
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
@@ -1180,7 +1180,7 @@ static tide_status tmo13_bad_input(void *frame)
     EQ_DBL(tide_time(), 0.5);
 
     /* destroyed while active: its deadline never fires */
-    TIDE_TRY(f, tide_timeout_enter(&f->gone, 0.25));
+    TIDE_TRY(f, tide_timeout_enter(0.25, &f->gone));
     tide_timeout_destroy(f->gone);
     f->gone = NULL;
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
@@ -1188,7 +1188,7 @@ static tide_status tmo13_bad_input(void *frame)
     TH_EQ_INT(self_cancelling(), 0);
 
     /* destroyed while expiring: it is left first, taking its cancel back */
-    TIDE_TRY(f, tide_timeout_enter(&f->expiring, 0));
+    TIDE_TRY(f, tide_timeout_enter(0, &f->expiring));
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(self_cancelling(), 1);
@@ -1227,12 +1227,12 @@ static tide_status timeout_in_finally(void *frame)
     th_log("finally@%g:%s:%d", tide_time(),
            TIDE_ERROR(f) == TIDE_ECANCELLED ? "cancelled" : "other",
            self_cancelling());
-    TIDE_TRY(f, tide_timeout_enter(&f->inner, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->inner));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     th_log("inner=%s@%g:%d", f->rc ? tide_errname(f->rc) : "ok", tide_time(),
            self_cancelling());
-    TH_EQ_INT(tide_timeout_expired(f->inner), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->inner), 1);
     TIDE_END(f); /* the outer expiry's cancellation goes on */
 }
 
@@ -1246,12 +1246,12 @@ static tide_status tmo14(void *frame)
 {
     struct tmo14 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->outer, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->outer));
     TIDE_AWAIT_CALL_CATCH(f, timeout_in_finally, &f->body, f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_timeout_expired(f->outer), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->outer), 1);
     TH_LOG_IS("finally@0.5:cancelled:1 inner=TIDE_ETIMEDOUT@1:1");
     EQ_DBL(tide_time(), 1);
     TH_EQ_INT(self_cancelling(), 0);

@@ -60,9 +60,9 @@ static tide_status traced(void *frame)
 {
     struct traced *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_set_trace(tide_running_loop(), tracer, NULL));
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, sleeper, "a", .delay = 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, sleeper, "b", .delay = 5));
+    TIDE_TRY(f, tide_loop_set_trace_handler(tide_running_loop(), tracer, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "a", &f->a, .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "b", &f->b, .delay = 5));
     TIDE_AWAIT(f, tide_join(f->a, NULL));
     tide_task_cancel(f->b, NULL);
     TIDE_AWAIT_CATCH(f, tide_join(f->b, NULL), f->rc);
@@ -71,7 +71,7 @@ static tide_status traced(void *frame)
               "run:a suspend:a:sleep run:b suspend:b:sleep wake:a:sleep "
               "run:a finish:a wake:b:sleep:TIDE_ECANCELLED "
               "run:b:TIDE_ECANCELLED finish:b:TIDE_ECANCELLED");
-    tide_loop_set_trace(tide_running_loop(), NULL, NULL);
+    tide_loop_set_trace_handler(tide_running_loop(), NULL, NULL);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
     tide_task_release(f->b);
@@ -87,12 +87,12 @@ static tide_status never_ran(void *frame)
 {
     struct never_ran *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_loop_set_trace(tide_running_loop(), tracer, NULL));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, sleeper, "t", .delay = 1));
+    TIDE_TRY(f, tide_loop_set_trace_handler(tide_running_loop(), tracer, NULL));
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "t", &f->t, .delay = 1));
     tide_task_cancel(f->t, NULL);
     TIDE_YIELD(f);
     TH_LOG_IS("spawn:t finish:t:TIDE_ECANCELLED");
-    TH_EQ_INT(tide_loop_set_trace(NULL, tracer, NULL), TIDE_EINVAL);
+    TH_EQ_INT(tide_loop_set_trace_handler(NULL, tracer, NULL), TIDE_EINVAL);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);

@@ -7,7 +7,7 @@
  * raises); `shield(x)` awaited somewhere is a task awaiting
  * tide_shield(x) (a "shielder"), so cancelling the shield is cancelling
  * that task; `shield(gather(...))` shields a task that gathers.
- * wait() returns no sets: done/pending is tide_task_done() on each task.
+ * wait() returns no sets: done/pending is tide_task_is_done() on each task.
  * wait_for(task, d) is tide_wait_for; wait_for(coroutine, d) runs the
  * coroutine inline (3.12+), so it is a timeout scope around
  * TIDE_AWAIT_CALL_CATCH of a sub-coroutine (WFOR-05, WFOR-08, WFOR-09).
@@ -45,7 +45,7 @@ static void eq_dbl(double a, double b, const char *what, int line)
 
 static uint64_t iterations(void)
 {
-    return tide_loop_iterations(tide_running_loop());
+    return tide_loop_iteration_count(tide_running_loop());
 }
 
 static int self_cancelling(void)
@@ -70,7 +70,7 @@ static void drop_handle(tide_handle **h)
 /* In FINALLY: make sure task `t` has finished before what it uses goes. */
 #define REAP(f, t)                                                             \
     do {                                                                       \
-        if ((t) && !tide_task_done(t)) {                                       \
+        if ((t) && !tide_task_is_done(t)) {                                    \
             tide_task_cancel((t), NULL);                                       \
             TIDE_AWAIT_CATCH(f, tide_join((t), NULL), (f)->reap_rc);           \
         }                                                                      \
@@ -160,7 +160,7 @@ static tide_status shield01_result(void *frame)
 {
     struct shield01_result *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .tag = "inner",
                            .delay = 1, .value = VAL(42)));
     TIDE_AWAIT_CATCH(f, tide_shield(f->inner, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -182,7 +182,7 @@ static tide_status shield01_error(void *frame)
 {
     struct shield01_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .delay = 1,
                            .err = EAPP, .msg = "expected"));
     f->value = VAL(-1);
     TIDE_AWAIT_CATCH(f, tide_shield(f->inner, &f->value), f->rc);
@@ -206,16 +206,16 @@ static tide_status shield01_cancel_inner(void *frame)
 {
     struct shield01_cancel_inner *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .tag = "inner",
                            .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->inner,
+    TIDE_TRY(f, TIDE_SPAWN(shielder, "S", &f->s, .inner = f->inner,
                            .tag = "S"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->inner, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->s, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->s), 1);
-    TH_EQ_INT(tide_task_cancelled(f->inner), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->s), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->inner), 1);
     TH_LOG_IS("inner-cancelled S-cancelled");
     EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
@@ -236,14 +236,14 @@ static tide_status shield01_shortcut(void *frame)
 {
     struct shield01_shortcut *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, worker, "ok", .value = VAL(42)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, worker, "bad", .err = EAPP,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "ok", &f->ok, .value = VAL(42)));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "bad", &f->bad, .err = EAPP,
                            .msg = "expected"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->gone, worker, "gone", .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "gone", &f->gone, .delay = 10));
     TH_EQ_INT(tide_task_cancel(f->gone, "bye"), 1);
     TIDE_YIELD(f);
-    TH_CHECK(tide_task_done(f->ok) && tide_task_done(f->bad) &&
-             tide_task_done(f->gone));
+    TH_CHECK(tide_task_is_done(f->ok) && tide_task_is_done(f->bad) &&
+             tide_task_is_done(f->gone));
     f->it0 = iterations();
     TIDE_AWAIT_CATCH(f, tide_shield(f->ok, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -275,9 +275,9 @@ static tide_status shield02(void *frame)
 {
     struct shield02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .tag = "inner",
                            .delay = 1, .value = VAL(42)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->inner,
+    TIDE_TRY(f, TIDE_SPAWN(shielder, "S", &f->s, .inner = f->inner,
                            .tag = "S"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->s, "stop"), 1);
@@ -285,14 +285,14 @@ static tide_status shield02(void *frame)
     /* the awaiting task is cancelled at once... */
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "stop");
-    TH_EQ_INT(tide_task_cancelled(f->s), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->s), 1);
     EQ_DBL(tide_time(), 0);
     /* ...while the shielded task runs on, untouched */
-    TH_EQ_INT(tide_task_done(f->inner), 0);
+    TH_EQ_INT(tide_task_is_done(f->inner), 0);
     TH_EQ_INT(tide_task_cancelling(f->inner), 0);
     TIDE_AWAIT(f, tide_join(f->inner, &f->value));
     TH_CHECK(f->value == VAL(42));
-    TH_EQ_INT(tide_task_cancelled(f->inner), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->inner), 0);
     EQ_DBL(tide_time(), 1);
     /* proof == 1: the inner finished once, the code after the shield
      * never ran */
@@ -316,24 +316,24 @@ static tide_status shield03_shield_gather(void *frame)
 {
     struct shield03_shield_gather *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c1, worker, "c1", .delay = 1, .value = VAL(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->c2, worker, "c2", .delay = 2, .value = VAL(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->g, gatherer, "gather",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "c1", &f->c1, .delay = 1, .value = VAL(1)));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "c2", &f->c2, .delay = 2, .value = VAL(2)));
+    TIDE_TRY(f, TIDE_SPAWN(gatherer, "gather", &f->g,
                            .tasks = {f->c1, f->c2}, .values = f->values));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->g, .tag = "S"));
+    TIDE_TRY(f, TIDE_SPAWN(shielder, "S", &f->s, .inner = f->g, .tag = "S"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->s, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->s, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->s), 1);
-    TH_EQ_INT(tide_task_done(f->g), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->s), 1);
+    TH_EQ_INT(tide_task_is_done(f->g), 0);
     EQ_DBL(tide_time(), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->g, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_CHECK(f->values[0] == VAL(1));
     TH_CHECK(f->values[1] == VAL(2));
-    TH_EQ_INT(tide_task_cancelled(f->c1), 0);
-    TH_EQ_INT(tide_task_cancelled(f->c2), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->c1), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->c2), 0);
     EQ_DBL(tide_time(), 2);
     TH_LOG_IS("S-cancelled");
     TIDE_FINALLY(f);
@@ -357,24 +357,24 @@ static tide_status shield03_gather_shield(void *frame)
 {
     struct shield03_gather_shield *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c1, worker, "c1", .tag = "c1", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "c1", &f->c1, .tag = "c1", .delay = 1,
                            .value = VAL(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->c2, worker, "c2", .tag = "c2", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "c2", &f->c2, .tag = "c2", .delay = 2,
                            .value = VAL(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s1, shielder, "S1", .inner = f->c1,
+    TIDE_TRY(f, TIDE_SPAWN(shielder, "S1", &f->s1, .inner = f->c1,
                            .tag = "S1"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s2, shielder, "S2", .inner = f->c2,
+    TIDE_TRY(f, TIDE_SPAWN(shielder, "S2", &f->s2, .inner = f->c2,
                            .tag = "S2"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->p, gatherer, "parent",
+    TIDE_TRY(f, TIDE_SPAWN(gatherer, "parent", &f->p,
                            .tasks = {f->s1, f->s2}, .values = f->values));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->p, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->p, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED); /* parent.exception(): cancelled */
-    TH_EQ_INT(tide_task_cancelled(f->s1), 1);
-    TH_EQ_INT(tide_task_cancelled(f->s2), 1);
-    TH_EQ_INT(tide_task_done(f->c1), 0);
-    TH_EQ_INT(tide_task_done(f->c2), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->s1), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->s2), 1);
+    TH_EQ_INT(tide_task_is_done(f->c1), 0);
+    TH_EQ_INT(tide_task_is_done(f->c2), 0);
     TH_EQ_INT(tide_task_cancelling(f->c1), 0);
     TH_EQ_INT(tide_task_cancelling(f->c2), 0);
     EQ_DBL(tide_time(), 0);
@@ -407,25 +407,25 @@ static tide_status shield04(void *frame)
 {
     struct shield04 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .tag = "inner",
                            .delay = 1, .value = VAL(3)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->inner));
+    TIDE_TRY(f, TIDE_SPAWN(shielder, "S", &f->s, .inner = f->inner));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->s, f->timeout, &f->value), f->rc);
     if (isinf(f->timeout)) {
         TH_EQ_INT(f->rc, 0);
         TH_CHECK(f->value == VAL(3));
-        TH_EQ_INT(tide_task_done(f->inner), 1);
+        TH_EQ_INT(tide_task_is_done(f->inner), 1);
         EQ_DBL(tide_time(), 1);
     } else {
         TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
         EQ_DBL(tide_time(), f->timeout);
-        TH_EQ_INT(tide_task_cancelled(f->s), 1);
+        TH_EQ_INT(tide_task_is_cancelled(f->s), 1);
         /* the task runs on in the background */
-        TH_EQ_INT(tide_task_done(f->inner), 0);
+        TH_EQ_INT(tide_task_is_done(f->inner), 0);
         TH_EQ_INT(tide_task_cancelling(f->inner), 0);
         TIDE_AWAIT(f, tide_sleep(2));
-        TH_EQ_INT(tide_task_done(f->inner), 1);
-        TH_EQ_INT(tide_task_cancelled(f->inner), 0);
+        TH_EQ_INT(tide_task_is_done(f->inner), 1);
+        TH_EQ_INT(tide_task_is_cancelled(f->inner), 0);
         TH_EQ_INT(tide_task_result(f->inner, &f->value), 0);
         TH_CHECK(f->value == VAL(3));
     }
@@ -493,7 +493,7 @@ static tide_status wait01_errors(void *frame)
 {
     struct wait01_errors *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 10));
     f->one[0] = f->a;
     f->with_null[0] = f->a;
     f->with_self[0] = f->a;
@@ -525,7 +525,7 @@ static tide_status wait01_errors(void *frame)
     TH_EQ_INT(f->rc, TIDE_ESELF);
     /* each failed at once, without waiting */
     TH_EQ_INT(iterations() - f->it0, 0);
-    TH_EQ_INT(tide_task_done(f->a), 0);
+    TH_EQ_INT(tide_task_is_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
@@ -542,8 +542,8 @@ static tide_status wait01_first_completed(void *frame)
 {
     struct wait01_first_completed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, worker, "b", .delay = 0.1));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "b", &f->b, .delay = 0.1));
     f->tasks[0] = f->b;
     f->tasks[1] = f->a;
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 2, TIDE_FIRST_COMPLETED,
@@ -551,15 +551,15 @@ static tide_status wait01_first_completed(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     EQ_DBL(tide_time(), 0.1);
-    TH_EQ_INT(tide_task_done(f->b), 1);
+    TH_EQ_INT(tide_task_is_done(f->b), 1);
     TH_EQ_INT(tide_task_result(f->b, NULL), 0);
-    TH_EQ_INT(tide_task_done(f->a), 0);
+    TH_EQ_INT(tide_task_is_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
     /* then wait for the rest */
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 2, TIDE_ALL_COMPLETED, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_task_done(f->a), 1);
+    TH_EQ_INT(tide_task_is_done(f->a), 1);
     EQ_DBL(tide_time(), 10);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
@@ -580,8 +580,8 @@ static tide_status wait01_first_exception(void *frame)
 {
     struct wait01_first_exception *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, worker, "b", .delay = f->delay,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "b", &f->b, .delay = f->delay,
                            .err = EAPP, .msg = "err"));
     if (f->delay == 0) {
         TIDE_YIELD(f);
@@ -595,7 +595,7 @@ static tide_status wait01_first_exception(void *frame)
     TH_EQ_INT(f->rc, 0); /* the child's error does not fail the wait */
     EQ_DBL(tide_time(), f->delay);
     TH_EQ_INT(tide_task_error(f->b), EAPP);
-    TH_EQ_INT(tide_task_done(f->a), 0);
+    TH_EQ_INT(tide_task_is_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
@@ -642,9 +642,9 @@ static tide_status wait01_first_exception_other(void *frame)
 {
     struct wait01_first_exception_other *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->c, worker, "c", .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->d, worker, "d", .delay = 0.25, .err = EAPP));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "c", &f->c, .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "d", &f->d, .delay = 0.25, .err = EAPP));
     TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.125, cancel_cb, f->c,
                                 &f->h));
     f->acd[0] = f->a;
@@ -654,19 +654,19 @@ static tide_status wait01_first_exception_other(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     EQ_DBL(tide_time(), 0.25);
-    TH_EQ_INT(tide_task_cancelled(f->c), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->c), 1);
     TH_EQ_INT(tide_task_error(f->d), EAPP);
-    TH_EQ_INT(tide_task_done(f->a), 0);
+    TH_EQ_INT(tide_task_is_done(f->a), 0);
 
-    TIDE_TRY(f, TIDE_SPAWN(&f->x, worker, "x", .delay = 0.25));
-    TIDE_TRY(f, TIDE_SPAWN(&f->y, worker, "y", .delay = 0.5));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "x", &f->x, .delay = 0.25));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "y", &f->y, .delay = 0.5));
     f->xy[0] = f->x;
     f->xy[1] = f->y;
     TIDE_AWAIT_CATCH(f, tide_wait(f->xy, 2, TIDE_FIRST_EXCEPTION, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     EQ_DBL(tide_time(), 0.75);
-    TH_CHECK(tide_task_done(f->x) && tide_task_done(f->y));
+    TH_CHECK(tide_task_is_done(f->x) && tide_task_is_done(f->y));
     TIDE_FINALLY(f);
     drop_handle(&f->h);
     tide_task_release(f->a);
@@ -688,14 +688,14 @@ static tide_status wait01_all_completed(void *frame)
 {
     struct wait01_all_completed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 0.1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, worker, "b", .delay = 0.15));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 0.1));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "b", &f->b, .delay = 0.15));
     f->tasks[0] = f->b;
     f->tasks[1] = f->a;
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 2, TIDE_ALL_COMPLETED, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_CHECK(tide_task_done(f->a) && tide_task_done(f->b));
+    TH_CHECK(tide_task_is_done(f->a) && tide_task_is_done(f->b));
     EQ_DBL(tide_time(), 0.15);
     /* again, on done tasks: no time passes, yet it suspends */
     f->it0 = iterations();
@@ -722,8 +722,8 @@ static tide_status wait01_duplicates(void *frame)
 {
     struct wait01_duplicates *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c, worker, "c", .value = VAL(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->d, worker, "d", .delay = 0.5, .value = VAL(2)));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "c", &f->c, .value = VAL(1)));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "d", &f->d, .delay = 0.5, .value = VAL(2)));
     f->tasks[0] = f->c;
     f->tasks[1] = f->c;
     f->tasks[2] = f->d;
@@ -755,8 +755,8 @@ static tide_status wait02(void *frame)
 {
     struct wait02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 0.1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, worker, "b", .tag = "b", .delay = 0.15));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 0.1));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "b", &f->b, .tag = "b", .delay = 0.15));
     /* as in CPython's test, a and b start (and arm their sleeps) before
      * the wait arms its timeout: with equal deadlines, a's fires first */
     TIDE_YIELD(f);
@@ -767,8 +767,8 @@ static tide_status wait02(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0); /* no TimeoutError */
     EQ_DBL(tide_time(), f->timeout);
-    TH_EQ_INT(tide_task_done(f->a), 1);
-    TH_EQ_INT(tide_task_done(f->b), 0);
+    TH_EQ_INT(tide_task_is_done(f->a), 1);
+    TH_EQ_INT(tide_task_is_done(f->b), 0);
     TH_EQ_INT(tide_task_cancelling(f->b), 0);
     /* the pending task was not cancelled */
     TIDE_AWAIT_CATCH(f, tide_join(f->b, NULL), f->rc);
@@ -819,7 +819,7 @@ static tide_status wait02_no_time(void *frame)
 {
     struct wait02_no_time *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .delay = 1));
     f->tasks[0] = f->a;
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 1, TIDE_ALL_COMPLETED, 0), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -827,7 +827,7 @@ static tide_status wait02_no_time(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     EQ_DBL(tide_time(), 0);
-    TH_EQ_INT(tide_task_done(f->a), 0);
+    TH_EQ_INT(tide_task_is_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
@@ -862,19 +862,19 @@ static tide_status wait03_cancel(void *frame)
 {
     struct wait03_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .tag = "inner",
                            .delay = 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->w, waiter, "W", .tasks = {f->inner}));
+    TIDE_TRY(f, TIDE_SPAWN(waiter, "W", &f->w, .tasks = {f->inner}));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->w, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     EQ_DBL(tide_time(), 0);
-    TH_EQ_INT(tide_task_done(f->inner), 0);
+    TH_EQ_INT(tide_task_is_done(f->inner), 0);
     TH_EQ_INT(tide_task_cancelling(f->inner), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->inner, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_task_cancelled(f->inner), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->inner), 0);
     EQ_DBL(tide_time(), 1);
     TH_LOG_IS("W-cancelled inner-done"); /* proof == 1 */
     TIDE_FINALLY(f);
@@ -895,16 +895,16 @@ static tide_status wait03_really_done(void *frame)
 {
     struct wait03_really_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .tag = "a", .yields = 1));
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, worker, "b", .tag = "b", .yields = 2));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "a", &f->a, .tag = "a", .yields = 1));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "b", &f->b, .tag = "b", .yields = 2));
     f->tasks[0] = f->b;
     f->tasks[1] = f->a;
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 2, TIDE_FIRST_COMPLETED,
                                   INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(tide_task_done(f->a), 1);
-    TH_EQ_INT(tide_task_done(f->b), 1);
+    TH_EQ_INT(tide_task_is_done(f->a), 1);
+    TH_EQ_INT(tide_task_is_done(f->b), 1);
     TH_EQ_INT(tide_task_result(f->a, NULL), 0);
     TH_EQ_INT(tide_task_result(f->b, NULL), 0);
     TH_LOG_IS("a-done b-done");
@@ -935,7 +935,7 @@ static tide_status wfor01_none(void *frame)
 {
     struct wfor01_none *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, worker, "coro", .value = (void *)DONE));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "coro", &f->t, .value = (void *)DONE));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->t, INFINITY, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, DONE);
@@ -980,7 +980,7 @@ static tide_status wfor01_race(void *frame)
     struct wfor01_race *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
-    TIDE_TRY(f, TIDE_SPAWN(&f->fut, event_waiter, "fut", .ev = f->ev));
+    TIDE_TRY(f, TIDE_SPAWN(event_waiter, "fut", &f->fut, .ev = f->ev));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), set_event, f->ev, &f->h));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0.2, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -1008,7 +1008,7 @@ static tide_status wfor01_in_time(void *frame)
 {
     struct wfor01_in_time *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->fut, worker, "fut", .delay = 0.1,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "fut", &f->fut, .delay = 0.1,
                            .value = (void *)OK));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0.2, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -1057,8 +1057,8 @@ static tide_status wfor02(void *frame)
     TH_CHECK(tide_error_message() == NULL);
     TH_CHECK(f->value == VAL(-1));
     EQ_DBL(tide_time(), 0.1);
-    TH_EQ_INT(tide_task_done(f->fut), 1);
-    TH_EQ_INT(tide_task_cancelled(f->fut), 1);
+    TH_EQ_INT(tide_task_is_done(f->fut), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->fut), 1);
     /* its cleanup ran before the timeout came out */
     TH_LOG_IS("foo-running foo-stopped");
     TH_EQ_INT(self_cancelling(), 0);
@@ -1099,7 +1099,7 @@ static tide_status wfor03_slow_cancel(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->inner, 0.25, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_LOG_IS("inner-done@0.5");
-    TH_EQ_INT(tide_task_cancelled(f->inner), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->inner), 1);
     EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -1168,8 +1168,8 @@ static tide_status wfor04_done(void *frame)
 {
     struct wfor04_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->fut, worker, "fut", .value = (void *)DONE));
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, worker, "bad", .err = EAPP, .msg = "x"));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "fut", &f->fut, .value = (void *)DONE));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "bad", &f->bad, .err = EAPP, .msg = "x"));
     TIDE_YIELD(f);
     f->it0 = iterations();
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0, &f->value), f->rc);
@@ -1203,7 +1203,7 @@ static tide_status wfor04_not_started(void *frame)
     TIDE_TRY(f, SPAWN0(&f->t, foo, "foo"));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->t, 0, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    TH_EQ_INT(tide_task_cancelled(f->t), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 1);
     TH_LOG_IS(""); /* foo_started == False */
     EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
@@ -1228,8 +1228,8 @@ static tide_status wfor04_running(void *frame)
         TIDE_AWAIT_CATCH(f, tide_wait_for(f->t[f->i], timeouts[f->i], NULL),
                          f->rc);
         TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-        TH_EQ_INT(tide_task_done(f->t[f->i]), 1);
-        TH_EQ_INT(tide_task_cancelled(f->t[f->i]), 1);
+        TH_EQ_INT(tide_task_is_done(f->t[f->i]), 1);
+        TH_EQ_INT(tide_task_is_cancelled(f->t[f->i]), 1);
     }
     TH_LOG_IS("foo-running foo-stopped foo-running foo-stopped");
     EQ_DBL(tide_time(), 0);
@@ -1255,7 +1255,7 @@ static tide_status wfor04_slow_cancel(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->inner, 0, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_LOG_IS("inner-done@0.5");
-    TH_EQ_INT(tide_task_cancelled(f->inner), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->inner), 1);
     EQ_DBL(tide_time(), 0.5);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
@@ -1316,7 +1316,7 @@ static tide_status wfor05(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_CHECK(f->value == VAL(42));
-    TH_EQ_INT(tide_task_cancelled(f->suppressor), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->suppressor), 0);
     EQ_DBL(tide_time(), 2 * f->timeout);
     TH_EQ_INT(self_cancelling(), 0);
     /* nothing is left to cancel this task later */
@@ -1380,12 +1380,12 @@ static tide_status wfor05_inline(void *frame)
 {
     struct wfor05_inline *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.25));
+    TIDE_TRY(f, tide_timeout_enter(0.25, &f->cm));
     TIDE_AWAIT_CALL_CATCH(f, return_1, &f->inner, f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_CHECK(TIDE_RESULT(&f->inner) == VAL(1));
-    TH_EQ_INT(tide_timeout_expired(f->cm), 1);
+    TH_EQ_INT(tide_timeout_is_expired(f->cm), 1);
     EQ_DBL(tide_time(), 0.25);
     TH_EQ_INT(self_cancelling(), 0);
     TIDE_FINALLY(f);
@@ -1425,15 +1425,15 @@ static tide_status wfor06(void *frame)
 {
     struct wfor06 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->b, worker, "blocking", .tag = "B",
+    TIDE_TRY(f, TIDE_SPAWN(worker, "blocking", &f->b, .tag = "B",
                            .delay = INFINITY));
-    TIDE_TRY(f, TIDE_SPAWN(&f->w, wait_for_task, "wait", .inner = f->b,
+    TIDE_TRY(f, TIDE_SPAWN(wait_for_task, "wait", &f->w, .inner = f->b,
                            .timeout = f->timeout));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->w, &f->h));
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->w), 1);
-    TH_EQ_INT(tide_task_cancelled(f->b), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->w), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->b), 1);
     TH_LOG_IS("B-cancelled");
     EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
@@ -1498,17 +1498,17 @@ static tide_status wfor07_same_iteration(void *frame)
 {
     struct wfor07_same_iteration *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, finisher, "inner", .at = &f->at));
-    TIDE_TRY(f, TIDE_SPAWN(&f->w, wait_for_task, "wait", .inner = f->inner,
+    TIDE_TRY(f, TIDE_SPAWN(finisher, "inner", &f->inner, .at = &f->at));
+    TIDE_TRY(f, TIDE_SPAWN(wait_for_task, "wait", &f->w, .inner = f->inner,
                            .timeout = 100, .then = 1));
-    while (!tide_task_done(f->inner))
+    while (!tide_task_is_done(f->inner))
         TIDE_YIELD(f);
     TH_EQ_INT(f->at, iterations());
-    TH_EQ_INT(tide_task_done(f->w), 0);
+    TH_EQ_INT(tide_task_is_done(f->w), 0);
     TH_EQ_INT(tide_task_cancel(f->w, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_cancelled(f->w), 1);
+    TH_EQ_INT(tide_task_is_cancelled(f->w), 1);
     TH_LOG_IS(""); /* reached_end is False */
     TH_EQ_INT(tide_task_result(f->inner, &f->value), 0);
     TH_EQ_STR(f->value, DONE);
@@ -1531,15 +1531,15 @@ static tide_status wfor07_issue86296(void *frame)
 {
     struct wfor07_issue86296 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .value = (void *)DONE));
-    TIDE_TRY(f, TIDE_SPAWN(&f->w, wait_for_task, "wait", .inner = f->inner,
+    TIDE_TRY(f, TIDE_SPAWN(worker, "inner", &f->inner, .value = (void *)DONE));
+    TIDE_TRY(f, TIDE_SPAWN(wait_for_task, "wait", &f->w, .inner = f->inner,
                            .timeout = 100, .then = 1));
-    TH_EQ_INT(tide_task_done(f->w), 0);
+    TH_EQ_INT(tide_task_is_done(f->w), 0);
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->w, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(tide_task_done(f->inner), 1);
+    TH_EQ_INT(tide_task_is_done(f->inner), 1);
     TH_EQ_INT(tide_task_result(f->inner, &f->value), 0);
     TH_EQ_STR(f->value, DONE);
     TH_LOG_IS("");
@@ -1583,7 +1583,7 @@ static tide_status inline_wait_for(void *frame)
 {
     struct inline_wait_for *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, f->timeout));
+    TIDE_TRY(f, tide_timeout_enter(f->timeout, &f->cm));
     f->sub.caller = tide_current_task();
     TIDE_AWAIT_CALL_CATCH(f, swallower, &f->sub, f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
@@ -1606,14 +1606,14 @@ static tide_status wfor08(void *frame)
 {
     struct wfor08 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, inline_wait_for, "wait_for",
+    TIDE_TRY(f, TIDE_SPAWN(inline_wait_for, "wait_for", &f->t,
                            .timeout = f->timeout));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, SWALLOWED);
-    TH_EQ_INT(tide_task_cancelled(f->t), 0);
+    TH_EQ_INT(tide_task_is_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
@@ -1663,7 +1663,7 @@ static tide_status wfor09_queue(void *frame)
     struct wfor09_queue *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 5, NULL, &f->q));
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.1));
+    TIDE_TRY(f, tide_timeout_enter(0.1, &f->cm));
     TIDE_AWAIT_CATCH(f, tide_queue_get(f->q, &f->item), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
@@ -1695,13 +1695,13 @@ static tide_status wfor09_condition(void *frame)
     TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->c));
     TIDE_AWAIT(f, tide_cond_acquire(f->c));
     f->held = 1;
-    TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
+    TIDE_TRY(f, tide_timeout_enter(0.5, &f->cm));
     TIDE_AWAIT_CATCH(f, tide_cond_wait(f->c), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(tide_cond_locked(f->c), 1);
-    TH_EQ_INT(tide_cond_waiters(f->c), 0);
+    TH_EQ_INT(tide_cond_is_locked(f->c), 1);
+    TH_EQ_INT(tide_cond_waiter_count(f->c), 0);
     TH_EQ_INT(tide_cond_release(f->c), 0);
     f->held = 0;
     TH_EQ_INT(tide_cond_destroy(f->c), 0);
@@ -1747,8 +1747,8 @@ static tide_status bad_input(void *frame)
 {
     struct bad_input *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, worker, "t", .delay = 10));
-    TIDE_TRY(f, TIDE_SPAWN(&f->done, worker, "done"));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "t", &f->t, .delay = 10));
+    TIDE_TRY(f, TIDE_SPAWN(worker, "done", &f->done));
     TIDE_YIELD(f);
     f->it0 = iterations();
     TIDE_AWAIT_CATCH(f, tide_wait_for(NULL, 1, NULL), f->rc);
@@ -1764,7 +1764,7 @@ static tide_status bad_input(void *frame)
     TIDE_AWAIT_CATCH(f, tide_shield(tide_current_task(), NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESELF);
     TH_EQ_INT(iterations() - f->it0, 0);
-    TH_EQ_INT(tide_task_done(f->t), 0);
+    TH_EQ_INT(tide_task_is_done(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     /* from a callback: a running loop, no task */
     f->out.t = f->t;

@@ -168,7 +168,7 @@ export interface Report {
   text: string;
 }
 
-/** One task event of the trace (tide_loop_set_trace). */
+/** One task event of the trace (tide_loop_set_trace_handler). */
 export interface TraceEvent {
   /** spawn: created; run: a step begins; suspend: the step ended waiting on
    * `what`; wake: what it waited on woke it; finish: it is done. ('unknown'

@@ -45,7 +45,7 @@ void tide__host_op_abort(tide__hostop *op, const char *reason)
     tide_js_op_abort(op, reason);
 }
 
-int tide_http_supported(void)
+int tide_http_is_supported(void)
 {
     return tide_js_has_fetch();
 }

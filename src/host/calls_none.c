@@ -47,7 +47,7 @@ void tide__host_op_abort(tide__hostop *op, const char *reason)
     (void)reason; /* nothing ever starts here */
 }
 
-int tide_http_supported(void)
+int tide_http_is_supported(void)
 {
     return 0;
 }

@@ -323,7 +323,7 @@ static void embed_start(tide_loop *L)
         L->host.prev_trace = L->trace;
         L->host.prev_arg = L->trace_arg;
     }
-    tide_loop_set_trace(L, trace_event, NULL);
+    tide_loop_set_trace_handler(L, trace_event, NULL);
     tide__loop_now(L); /* stamp them with the clock now, not before */
     tide_loop_walk(L, trace_existing, NULL);
 }
@@ -344,7 +344,7 @@ static void embed_exit(tide_loop *L, tide_task *main, int err, void *arg)
     if (L->host.trace) {
         trace_flush(); /* while L is still a run under way */
         if (L->trace == trace_event)
-            tide_loop_set_trace(L, L->host.prev_trace, L->host.prev_arg);
+            tide_loop_set_trace_handler(L, L->host.prev_trace, L->host.prev_arg);
         tide__free(L, L->host.trace, sizeof *L->host.trace);
         L->host.trace = NULL;
     }
@@ -380,7 +380,7 @@ static void embed_end(tide_loop *L)
  * cancellation took. JS calls it for every run under way, between turns. */
 EMSCRIPTEN_KEEPALIVE int tide_js_cancel_loop(tide_loop *L, const char *msg)
 {
-    if (!L->main || tide_task_done(L->main))
+    if (!L->main || tide_task_is_done(L->main))
         return 0;
     tide__loop_now(L); /* the wakes it causes carry the cancel's time */
     return tide_task_cancel(L->main, msg) > 0;
@@ -431,7 +431,7 @@ EMSCRIPTEN_KEEPALIVE const char *tide_js_errname(int err)
  * its code's name, 3 its code's description (NULL if none). */
 EMSCRIPTEN_KEEPALIVE size_t tide_js_egroup_count(const tide_egroup *eg)
 {
-    return tide_egroup_count(eg);
+    return tide_egroup_error_count(eg);
 }
 
 EMSCRIPTEN_KEEPALIVE int tide_js_egroup_code(const tide_egroup *eg, size_t i)

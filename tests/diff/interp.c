@@ -572,9 +572,9 @@ static void fmt_err(char *buf, size_t n, int err, const char *msg)
 static void fmt_state(char *buf, size_t n, tide_task *t)
 {
     void *v = NULL;
-    if (!tide_task_done(t))
+    if (!tide_task_is_done(t))
         snprintf(buf, n, "pending");
-    else if (tide_task_cancelled(t))
+    else if (tide_task_is_cancelled(t))
         snprintf(buf, n, "cancelled");
     else {
         int err = tide_task_result(t, &v);
@@ -724,7 +724,7 @@ static void wait_result(struct exec *f, const struct op *op)
     set_res(f, "[");
     int first = 1;
     for (int k = 0; k < op->nlist; k++)
-        if (tide_task_done(f->ts[k])) {
+        if (tide_task_is_done(f->ts[k])) {
             append_res(f, "%s%s", first ? "" : ",",
                        op->list[k] == -1 ? "self" : R->P->tnames[op->list[k]]);
             first = 0;
@@ -851,7 +851,7 @@ static tide_status exec(void *frame)
             }
         } else if (op->code == OP_TIMEOUT) {
             f->res[0] = 0;
-            f->rc = tide_timeout_enter(&f->tmo, op->num);
+            f->rc = tide_timeout_enter(op->num, &f->tmo);
             if (f->rc < 0)
                 die("tide_timeout_enter: %d", f->rc);
             if (R->ntmos == R->tcap) {
@@ -930,8 +930,8 @@ static tide_status exec(void *frame)
             SYNC_OP(f, tide_lock_release(h));
         } else if (op->code == OP_LOCKED) {
             set_res(f, "%d", R->P->objs[op->obj].kind == K_LOCK
-                                 ? tide_lock_locked(h)
-                                 : tide_cond_locked(h));
+                                 ? tide_lock_is_locked(h)
+                                 : tide_cond_is_locked(h));
             SYNC_OP(f, 0);
         } else if (op->code == OP_SET) {
             tide_event_set(h);
@@ -962,7 +962,7 @@ static tide_status exec(void *frame)
             set_res(f, "%d", tide_sem_value(h));
             SYNC_OP(f, 0);
         } else if (op->code == OP_SLOCKED) {
-            set_res(f, "%d", tide_sem_locked(h));
+            set_res(f, "%d", tide_sem_is_locked(h));
             SYNC_OP(f, 0);
         } else if (op->code == OP_BWAIT) {
             AWAIT_OP(f, tide_barrier_wait(h, &f->index),
@@ -972,8 +972,8 @@ static tide_status exec(void *frame)
         } else if (op->code == OP_ABORT) {
             SYNC_OP(f, tide_barrier_abort(h));
         } else if (op->code == OP_BSTATE) {
-            set_res(f, "%d/%d", tide_barrier_n_waiting(h),
-                    tide_barrier_broken(h));
+            set_res(f, "%d/%d", tide_barrier_waiter_count(h),
+                    tide_barrier_is_broken(h));
             SYNC_OP(f, 0);
         } else if (op->code == OP_PUT) {
             AWAIT_OP(f, tide_queue_put(h, IV(OP(f)->ival)), (void)0);
@@ -1069,21 +1069,21 @@ static void final_states(void)
         void *h = o->h;
         switch (o->kind) {
         case K_LOCK:
-            emit("final %s locked=%d", o->name, tide_lock_locked(h));
+            emit("final %s locked=%d", o->name, tide_lock_is_locked(h));
             break;
         case K_COND:
-            emit("final %s locked=%d", o->name, tide_cond_locked(h));
+            emit("final %s locked=%d", o->name, tide_cond_is_locked(h));
             break;
         case K_EVENT:
             emit("final %s set=%d", o->name, tide_event_is_set(h));
             break;
         case K_SEM:
             emit("final %s value=%d locked=%d", o->name, tide_sem_value(h),
-                 tide_sem_locked(h));
+                 tide_sem_is_locked(h));
             break;
         case K_BARRIER:
             emit("final %s n_waiting=%d broken=%d", o->name,
-                 tide_barrier_n_waiting(h), tide_barrier_broken(h));
+                 tide_barrier_waiter_count(h), tide_barrier_is_broken(h));
             break;
         case K_QUEUE: {
             char buf[2048] = "";
@@ -1124,7 +1124,7 @@ static tide_status pmain(void *frame)
     for (;;) {
         R->npending = 0;
         for (int k = 0; k < R->norder; k++)
-            if (!tide_task_done(R->tasks[R->order[k]]))
+            if (!tide_task_is_done(R->tasks[R->order[k]]))
                 R->pending[R->npending++] = R->order[k];
         if (R->npending == 0)
             break;
@@ -1240,10 +1240,10 @@ static int start(void)
     R->tasks = xcalloc((size_t)R->P->ntnames, sizeof *R->tasks);
     R->order = xcalloc((size_t)R->P->ntnames, sizeof *R->order);
     R->pending = xcalloc((size_t)R->P->ntnames, sizeof *R->pending);
-    if (tide_loop_create(&R->loop, tracking_alloc, NULL) < 0)
+    if (tide_loop_create(tracking_alloc, NULL, &R->loop) < 0)
         die("tide_loop_create");
     tide_loop_set_virtual_clock(R->loop, 1);
-    tide_loop_on_exit(R->loop, on_exit_cb, NULL);
+    tide_loop_set_exit_handler(R->loop, on_exit_cb, NULL);
     tide_loop_set_debug_handler(R->loop, on_deadlock, NULL);
     tide_loop_set_exception_handler(R->loop, on_exception, NULL);
     struct pmain m;
