@@ -1,6 +1,8 @@
 /*
- * loop.c - the event loop: creation, configuration, the ready queue, one
- * iteration, and the phases of a run (main -> shutdown -> finished).
+ * loop.c - the event loop: creation, configuration, the clock, the ready
+ * queue, callbacks (call_soon, call_later, call_at), one iteration, and
+ * destroy. A run's phases and the blocking hosts' driver are run.c's; a
+ * task's step is task.c's.
  */
 #include "internal.h"
 
@@ -355,8 +357,6 @@ int64_t tide__loop_timeout(tide_loop *L)
 
 /* ---- destroy -------------------------------------------------------------- */
 
-void tide__task_free_all(tide_loop *L); /* task.c */
-
 int tide_loop_destroy(tide_loop *loop)
 {
     if (!loop)
@@ -398,6 +398,7 @@ int tide_loop_destroy(tide_loop *loop)
     L->main = NULL;
     tide__task_free_all(L);
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */
+    tide__host_loop_destroy(L); /* after the threads: none wakes L now */
     tide__msg_drop_frames(L); /* after the tasks: frames went with them */
     tide__debug_destroy(L);
     tide__timers_free(L);
