@@ -253,7 +253,7 @@ EMSCRIPTEN_KEEPALIVE void tide_js_dump_free(char *buf)
     free(buf);
 }
 
-/* Delivers the trace events buffered so far: web/tide.mjs calls it before
+/* Delivers the trace events buffered so far: web/package/tide.mjs calls it before
  * it hands a line of output on, so the line comes after the events that
  * led to it (and carries their loop time). */
 EMSCRIPTEN_KEEPALIVE void tide_js_trace_flush(void)

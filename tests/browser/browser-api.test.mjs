@@ -1,5 +1,5 @@
 // browser-api.test.mjs - the package's JS API (dist/tide.mjs) in headless
-// Chromium, from a page served by web/serve.mjs: results and rejections
+// Chromium, from a page served by web/dev/serve.mjs: results and rejections
 // with Tide's error names (a task group's with each child's error), cancel
 // through an AbortSignal, streaming, the trace order (the same as in Node),
 // loading from URLs, bytes and modules, and bad input (a missing or corrupt
@@ -9,11 +9,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { root } from './hosts.mjs';
-import { EXPECTED } from './expected.mjs';
-import { TRACE_WORKERS, traceWords } from './jsapi-expected.mjs';
-import { start } from '../web/serve.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { root } from '../support/hosts.mjs';
+import { EXPECTED } from '../support/expected.mjs';
+import { TRACE_WORKERS, traceWords } from '../support/jsapi-expected.mjs';
+import { start } from '../../web/dev/serve.mjs';
 
 let server, context, browser, page;
 const problems = [];

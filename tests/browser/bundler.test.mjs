@@ -17,11 +17,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import webpack from 'webpack';
-import { root } from './hosts.mjs';
-import { pack, installApp } from './npm.mjs';
-import { EXPECTED } from './expected.mjs';
-import { launchChromium } from './chromium.mjs';
-import { start } from '../web/serve.mjs';
+import { root } from '../support/hosts.mjs';
+import { pack, installApp } from '../support/npm.mjs';
+import { EXPECTED } from '../support/expected.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { start } from '../../web/dev/serve.mjs';
 
 let scratch, app, out, stats;
 before(() => {

@@ -1,17 +1,17 @@
 // host-browser.test.mjs - host calls and HTTP in headless Chromium: the
 // page, the programs and the misbehaving API all come from one local
-// server (tests/http-server.mjs, with the cross-origin isolation headers of
-// web/serve.mjs), so every request is same-origin and stays on 127.0.0.1.
-// Runs tests/test_host.c (JS functions registered from the page) and the
+// server (tests/support/http-server.mjs, with the cross-origin isolation headers of
+// web/dev/serve.mjs), so every request is same-origin and stays on 127.0.0.1.
+// Runs tests/c/test_host.c (JS functions registered from the page) and the
 // rate-limited client. Needs `make em` first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { root } from './hosts.mjs';
-import { startApi } from './http-server.mjs';
-import { parseTap, checkClientOutput } from './host-fixtures.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { root } from '../support/hosts.mjs';
+import { startApi } from '../support/http-server.mjs';
+import { parseTap, checkClientOutput } from '../support/host-fixtures.mjs';
 
 let api, context, browser;
 
@@ -52,7 +52,7 @@ async function inPage(fn, arg) {
 test('test_host in Chromium: host calls and HTTP', { timeout: 90_000 }, async (t) => {
   api.reset();
   const { result, problems, isolated } = await inPage(async (base) => {
-    const { hostFunctions, runTide } = await import('/tests/host-fixtures.mjs');
+    const { hostFunctions, runTide } = await import('/tests/support/host-fixtures.mjs');
     const { default: create } = await import('/build/em/test_host.mjs');
     const { functions, aborted } = hostFunctions();
     const r = await runTide(create, {
@@ -78,7 +78,7 @@ test('http_client in Chromium: retries, backoff, timeouts, failures collected', 
   api.reset();
   const base = `${api.url}posts`;
   const { result, problems } = await inPage(async (b) => {
-    const { runTide } = await import('/tests/host-fixtures.mjs');
+    const { runTide } = await import('/tests/support/host-fixtures.mjs');
     const { default: create } = await import('/build/em/http_client.mjs');
     return runTide(create, { args: [b], env: { TIDE_HTTP_TIMEOUT: '1.5', TIDE_HTTP_BACKOFF: '0.05' } });
   }, base);

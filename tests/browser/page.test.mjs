@@ -1,5 +1,5 @@
 // page.test.mjs - the live documentation page (web/) in headless Chromium,
-// served in-process by web/serve.mjs: every example runs from the page and
+// served in-process by web/dev/serve.mjs: every example runs from the page and
 // prints its expected lines; Stop cancels; the timeline has a row per task
 // with the right final state; links reproduce settings; the page stays
 // responsive while 100,000 tasks churn; nothing fails or leaves the origin.
@@ -8,11 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { root } from './hosts.mjs';
-import { EXPECTED } from './expected.mjs';
-import { start } from '../web/serve.mjs';
-import { outcome } from '../web/fake-api.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { root } from '../support/hosts.mjs';
+import { EXPECTED } from '../support/expected.mjs';
+import { start } from '../../web/dev/serve.mjs';
+import { outcome } from '../../web/dev/fake-api.mjs';
 
 const artifacts = path.join(root, 'build/artifacts');
 let server, context, browser;
@@ -117,7 +117,7 @@ async function run(page, name, { replay = false, timeout = 60_000 } = {}) {
 const texts = (r) => r.lines.map((l) => l.text);
 
 // Whether the programs' glue can deliver the trace before each line of
-// output (web/tide.mjs uses it when it is there).
+// output (web/package/tide.mjs uses it when it is there).
 const flushesTrace = fs.existsSync(path.join(root, 'dist/examples/tasks.mjs')) &&
   fs.readFileSync(path.join(root, 'dist/examples/tasks.mjs'), 'utf8').includes('tide_js_trace_flush');
 

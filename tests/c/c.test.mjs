@@ -1,13 +1,13 @@
-// c.test.mjs - run the C test programs (tests/test_*.c) on every host and
+// c.test.mjs - run the C test programs (tests/c/test_*.c) on every host and
 // turn each TAP line they print into a node:test subtest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HOSTS, root, run } from './hosts.mjs';
+import { HOSTS, root, run } from '../support/hosts.mjs';
 
 const programs = fs
-  .readdirSync(path.join(root, 'tests'))
+  .readdirSync(path.join(root, 'tests/c'))
   .filter((f) => /^test_.*\.c$/.test(f))
   .map((f) => f.replace(/\.c$/, ''));
 

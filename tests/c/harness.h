@@ -16,7 +16,7 @@
  * with the Nth allocation failing for every N until one run succeeds.
  * TH_OOM_ALL=1 in the environment (TIDE_TEST_OOM_ALL=1 on the wasm hosts)
  * sweeps every case that way.
- * Output is TAP ("ok 3 - LOOP-03 ..."), read by tests/run.test.mjs.
+ * Output is TAP ("ok 3 - LOOP-03 ..."), read by tests/c/c.test.mjs.
  */
 #ifndef TIDE_TEST_HARNESS_H
 #define TIDE_TEST_HARNESS_H

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './hosts.mjs';
+import { root } from '../support/hosts.mjs';
 
 // The compilers the project builds with: the native one, and clang (WASI).
 const COMPILERS = [

@@ -60,7 +60,7 @@
 #define ECUSTOM (TIDE_EUSER - 5)  /* CustomException */
 #define EMYERROR (TIDE_EUSER - 6) /* MyError */
 
-/* TIDE_EGROUP's message tells its story in one line (tests/test_story.c
+/* TIDE_EGROUP's message tells its story in one line (tests/c/test_story.c
  * has the rest): the children's errors as "Task-N: TIDE_EUSER-K msg". */
 #define ZERO_IN(n) "Task-" #n ": TIDE_EUSER-1 zero"
 #define CLEANUP_IN(n) "Task-" #n ": TIDE_EUSER-1 cleanup"

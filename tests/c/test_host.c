@@ -5,11 +5,11 @@
  *  - always: argument checks, and what this host does without any help:
  *    TIDE_ENOTSUP with a message on native and WASI; on Emscripten an
  *    unknown function and an unparsable URL;
- *  - TIDE_TEST_JS=1 (Emscripten, run by tests/host.test.mjs and the browser
- *    test with the functions of tests/host-fixtures.mjs registered):
+ *  - TIDE_TEST_JS=1 (Emscripten, run by tests/js/host.test.mjs and the browser
+ *    test with the functions of tests/support/host-fixtures.mjs registered):
  *    results, rejections, synchronous throws, cancellation and timeouts
  *    aborting the JS side, the loop waiting for the host;
- *  - TIDE_TEST_HTTP=<base URL> (Emscripten, with tests/http-server.mjs):
+ *  - TIDE_TEST_HTTP=<base URL> (Emscripten, with tests/support/http-server.mjs):
  *    requests against a local server that delays, fails, drops and hangs.
  */
 #include "harness.h"
@@ -180,7 +180,7 @@ static const th_case common_cases[] = {
                   raises, raises_after, TH_EXPECT_ERROR),
 };
 
-/* ---- TIDE_TEST_JS: calls into tests/host-fixtures.mjs ------------------- */
+/* ---- TIDE_TEST_JS: calls into tests/support/host-fixtures.mjs ------------------- */
 
 /* The JS log of aborted signals, as JSON text (freed by the caller). */
 struct aborts { TIDE_FRAME; char *log; };
@@ -431,7 +431,7 @@ static tide_status js_waits(void *frame)
 }
 
 /* The loop stops and is destroyed while a call is outstanding: the call is
- * aborted and freed (tests/host.test.mjs checks the JS side saw "c10"). */
+ * aborted and freed (tests/js/host.test.mjs checks the JS side saw "c10"). */
 struct js_drop { TIDE_FRAME; tide_task *child; };
 static tide_status js_drop(void *frame)
 {
@@ -468,7 +468,7 @@ static const th_case js_cases[] = {
                   js_drop, js_drop_after, TH_EXPECT_ERROR),
 };
 
-/* ---- TIDE_TEST_HTTP: requests to tests/http-server.mjs ------------------ */
+/* ---- TIDE_TEST_HTTP: requests to tests/support/http-server.mjs ------------------ */
 
 static char base[256];
 static char *url(char *buf, size_t n, const char *path)

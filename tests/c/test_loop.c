@@ -4,7 +4,7 @@
  *
  * No C meaning here:
  *  - LOOP-01's "from another thread" half: call_soon_threadsafe arrives with
- *    to_thread (the thread pool), and is tested in tests/test_thread.c.
+ *    to_thread (the thread pool), and is tested in tests/c/test_thread.c.
  *  - LOOP-08: the debug-mode slow-callback report belongs to debug mode;
  *    passing a coroutine to call_soon is a type error C rejects at compile
  *    time.

@@ -4,7 +4,7 @@
  * host.
  *
  * The compiler refuses an awaitable outside TIDE_AWAIT (tide_await is a
- * struct; tests/misuse.test.mjs checks that it does). What it cannot stop -
+ * struct; tests/c/misuse.test.mjs checks that it does). What it cannot stop -
  * a cast, another language, a hand-made binding - is what these cases do
  * on purpose with RAW(): the awaitable's raw result, used as the issue's
  * programs used it. Each case checks the error and its message, that the

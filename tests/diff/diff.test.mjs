@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HOSTS, root, run } from './hosts.mjs';
+import { HOSTS, root, run } from '../support/hosts.mjs';
 
 const SEEDS = Number(process.env.DIFF_SEEDS ?? 400);
 const fuzz = path.join(root, 'tests/diff/fuzz.py');

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HOSTS, root, run } from './hosts.mjs';
-import { EXPECTED, ELSEWHERE } from './expected.mjs';
+import { HOSTS, root, run } from '../support/hosts.mjs';
+import { EXPECTED, ELSEWHERE } from '../support/expected.mjs';
 
 test('every example has its expected output', () => {
   const examples = fs

@@ -4,7 +4,7 @@
 //    allocation failing until a run makes no more allocations; under
 //    injection only leaks, crashes and sanitizer reports count. On the
 //    ASan build and on both wasm hosts (32-bit, another allocator).
-//  - host failures on WASI: tests/hostfault.c under tests/wasi-fault.mjs,
+//  - host failures on WASI: tests/programs/hostfault.c under tests/support/wasi-fault.mjs,
 //    which makes poll_oneoff fail, report an error event or return early,
 //    and makes Tide's clock reads fail. Sleeps must still last their delay,
 //    timers fire in order, timeouts time out, and every run end.
@@ -13,10 +13,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, run } from './hosts.mjs';
+import { root, run } from '../support/hosts.mjs';
 
 const programs = fs
-  .readdirSync(path.join(root, 'tests'))
+  .readdirSync(path.join(root, 'tests/c'))
   .filter((f) => /^test_.*\.c$/.test(f))
   .map((f) => f.replace(/\.c$/, ''))
   .sort();
@@ -80,7 +80,7 @@ for (const host of ['asan', 'wasi', 'em']) {
 function hostfault(plan) {
   const r = spawnSync(
     process.execPath,
-    ['--no-turbo-fast-api-calls', path.join(root, 'tests/wasi-fault.mjs'), plan, path.join(root, 'build/wasi/hostfault.wasm')],
+    ['--no-turbo-fast-api-calls', path.join(root, 'tests/support/wasi-fault.mjs'), plan, path.join(root, 'build/wasi/hostfault.wasm')],
     { encoding: 'utf8', timeout: 60000 }
   );
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('HOSTFAULT '));
@@ -139,12 +139,12 @@ for (const n of [1, 2]) {
 // ---- fetch() failing (Emscripten, in Node) ------------------------------------
 
 // examples/http_client.c (3 URLs, 3 attempts each) with fetch() replaced
-// by tests/fault-fetch.mjs. Every run must end with a report, never a
+// by tests/support/fault-fetch.mjs. Every run must end with a report, never a
 // crash or a hang.
 function httpClient(mode) {
   const r = spawnSync(
     process.execPath,
-    ['--import', path.join(root, 'tests/fault-fetch.mjs'), path.join(root, 'tests/em-run.mjs'),
+    ['--import', path.join(root, 'tests/support/fault-fetch.mjs'), path.join(root, 'tests/support/em-run.mjs'),
       path.join(root, 'build/em/http_client.mjs'), 'http://127.0.0.1:9/posts', '3'],
     {
       encoding: 'utf8',
@@ -191,13 +191,13 @@ test('fetch failure on em: fetch() throws synchronously', () => {
 });
 
 // Allocation failures along fetch's C side: the HTTP cases of
-// tests/test_host.c against the local test server, every allocation
+// tests/c/test_host.c against the local test server, every allocation
 // failing in turn. (Its JS cases cannot be swept: one of them waits
 // forever for a JS promise when the cancel it makes fails for want of
 // memory - a limit of that test, not of Tide.)
 test('out-of-memory sweep of the HTTP cases on em (local server)', { timeout: 300_000 }, async (t) => {
-  const { startApi } = await import('./http-server.mjs');
-  const { hostFunctions, runTide } = await import('./host-fixtures.mjs');
+  const { startApi } = await import('../support/http-server.mjs');
+  const { hostFunctions, runTide } = await import('../support/host-fixtures.mjs');
   const { pathToFileURL } = await import('node:url');
   const api = await startApi();
   try {

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, command } from './hosts.mjs';
+import { root, command } from '../support/hosts.mjs';
 
 const corpusDir = path.join(root, 'fuzz/corpus');
 const corpus = fs

@@ -1,7 +1,7 @@
 // host.test.mjs - C -> JS host calls and HTTP under Node.js, against a
-// local server (tests/http-server.mjs) that delays, fails, drops and hangs:
-//  - tests/test_host.c on the Emscripten build, loaded in this process with
-//    the JS functions of tests/host-fixtures.mjs registered;
+// local server (tests/support/http-server.mjs) that delays, fails, drops and hangs:
+//  - tests/c/test_host.c on the Emscripten build, loaded in this process with
+//    the JS functions of tests/support/host-fixtures.mjs registered;
 //  - the rate-limited client (examples/http_client.c): on Emscripten it
 //    runs against the server; on native and WASI it says HTTP is not
 //    supported there and exits with status 1.
@@ -12,9 +12,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root, command } from './hosts.mjs';
-import { startApi } from './http-server.mjs';
-import { hostFunctions, runTide, parseTap, checkClientOutput } from './host-fixtures.mjs';
+import { root, command } from '../support/hosts.mjs';
+import { startApi } from '../support/http-server.mjs';
+import { hostFunctions, runTide, parseTap, checkClientOutput } from '../support/host-fixtures.mjs';
 
 let api;
 before(async () => {

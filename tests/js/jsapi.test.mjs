@@ -4,7 +4,7 @@
 // with each child's error in `errors`), cancel and AbortSignal, terminate
 // and torn-down instances, streaming stdout/stderr, and the order of trace
 // events. Programs: the bundled examples and
-// tests/jsapi.c, built with tools/tide-emcc (build/em/user/jsapi.mjs).
+// tests/programs/jsapi.c, built with web/package/tide-emcc (build/em/user/jsapi.mjs).
 // Needs `make dist build/em/user/jsapi.mjs` (make test does it).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root } from './hosts.mjs';
-import { EXPECTED } from './expected.mjs';
-import { TRACE_WORKERS, traceWords } from './jsapi-expected.mjs';
+import { root } from '../support/hosts.mjs';
+import { EXPECTED } from '../support/expected.mjs';
+import { TRACE_WORKERS, traceWords } from '../support/jsapi-expected.mjs';
 
 const distEntry = path.join(root, 'dist/tide.mjs');
 const userGlue = path.join(root, 'build/em/user/jsapi.mjs');
@@ -30,7 +30,7 @@ before(async () => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Start tests/jsapi.c with argv, collecting what it prints.
+// Start tests/programs/jsapi.c with argv, collecting what it prints.
 function start(args, options = {}) {
   const out = [];
   const err = [];
@@ -139,7 +139,7 @@ test('a missing glue, a glue that is not a factory, an unknown example', async (
   let e = await rejection(tide.load({ glue: missing, wasm: fs.readFileSync(userGlue.replace(/\.mjs$/, '.wasm')) }));
   assert.equal(e.name, 'TIDE_LOAD_FAILED');
   assert.ok(e.message.includes(pathToFileURL(missing).href), e.message);
-  e = await rejection(tide.load({ glue: path.join(root, 'tests/expected.mjs'), wasm: userGlue.replace(/\.mjs$/, '.wasm') }));
+  e = await rejection(tide.load({ glue: path.join(root, 'tests/support/expected.mjs'), wasm: userGlue.replace(/\.mjs$/, '.wasm') }));
   assert.match(e.message, /does not export an Emscripten module factory/);
   e = await rejection(tide.load('no_such_example'));
   assert.match(e.message, /no bundled example named "no_such_example" \(there are: .*tasks/);

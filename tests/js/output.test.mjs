@@ -3,8 +3,8 @@
 // by default) keeps its first bytes and ends with a notice, `result`
 // settles, and nothing kills the host (one 150 MB line used to: "invalid
 // size error"). Also: no newline at all, many lines, stderr, UTF-8 cut at a
-// character, bytes that are not UTF-8. Programs: tests/output.c built with
-// tools/tide-emcc, as is and with a file system linked in (the output then
+// character, bytes that are not UTF-8. Programs: tests/programs/output.c built with
+// web/package/tide-emcc, as is and with a file system linked in (the output then
 // comes through FS.init instead of fd_write: src/host/emscripten.js).
 // Needs `make dist build/em/user/output.mjs build/em/user/output_fs.mjs`.
 import { test, before, after } from 'node:test';
@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root } from './hosts.mjs';
-import { launchChromium } from './chromium.mjs';
-import { start as serve } from '../web/serve.mjs';
+import { root } from '../support/hosts.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { start as serve } from '../../web/dev/serve.mjs';
 
 const BUILDS = ['output', 'output_fs'];
 const MiB = 1 << 20;
@@ -30,7 +30,7 @@ before(async () => {
   for (const b of BUILDS) programs[b] = await tide.load(glue(b));
 });
 
-// What tests/output.c prints for a line of n bytes: '0' + j % 10 at j.
+// What tests/programs/output.c prints for a line of n bytes: '0' + j % 10 at j.
 const digits = (n) => '0123456789'.repeat(Math.ceil(n / 10)).slice(0, n);
 
 // The notice a cut line ends with (src/host/emscripten.js, TideOutput).

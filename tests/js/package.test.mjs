@@ -15,11 +15,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './hosts.mjs';
-import { sh, pack, installApp } from './npm.mjs';
-import { EXPECTED } from './expected.mjs';
-import { launchChromium } from './chromium.mjs';
-import { start } from '../web/serve.mjs';
+import { root } from '../support/hosts.mjs';
+import { sh, pack, installApp } from '../support/npm.mjs';
+import { EXPECTED } from '../support/expected.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { start } from '../../web/dev/serve.mjs';
 
 let scratch, tarball;
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -42,7 +42,7 @@ test('package.json describes an ESM package with types first', () => {
   }
   assert.deepEqual(pkg.files, ['dist/']);
   // the version the API reports is the package's
-  const api = fs.readFileSync(path.join(root, 'web/tide.mjs'), 'utf8');
+  const api = fs.readFileSync(path.join(root, 'web/package/tide.mjs'), 'utf8');
   assert.match(api, new RegExp(`export const version = '${pkg.version.replace(/\./g, '\\.')}'`));
 });
 

@@ -1,4 +1,4 @@
-// serve.test.mjs - web/serve.mjs under abuse, over raw sockets (node:net):
+// serve.test.mjs - web/dev/serve.mjs under abuse, over raw sockets (node:net):
 // every malformed request gets a 4xx and a clear reason, and the server
 // answers a good request afterwards; nothing outside its roots is served;
 // pipelined requests, HEAD, slowloris clients (a timeout), clients that stop
@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './hosts.mjs';
-import { start } from '../web/serve.mjs';
-import { latency } from '../web/fake-api.mjs';
+import { root } from '../support/hosts.mjs';
+import { start } from '../../web/dev/serve.mjs';
+import { latency } from '../../web/dev/fake-api.mjs';
 
 const REQUEST_TIMEOUT = 400; // ms (the server's default is 10 s)
 let web, scratch, dir;
@@ -140,7 +140,7 @@ for (const [what, request, status, reason] of MALFORMED) {
 }
 
 test('HEAD: the headers of GET, no body', async () => {
-  const size = fs.statSync(path.join(root, 'web/index.html')).size;
+  const size = fs.statSync(path.join(root, 'web/page/index.html')).size;
   const text = await exchange(web, `HEAD /index.html HTTP/1.1\r\n${closing}`);
   const [headers, body] = text.split('\r\n\r\n');
   assert.match(headers, /^HTTP\/1\.1 200 /);
@@ -157,7 +157,7 @@ test('pipelined requests are answered in order; a bad one after good ones is ans
   assert.deepEqual(rs.map((r) => r.status), [200, 200, 404, 200]);
   assert.match(rs[0].body, /^<svg/);
   assert.match(rs[1].body, /^<!doctype html>/);
-  assert.equal(rs[3].body, fs.readFileSync(path.join(root, 'web/style.css'), 'latin1'));
+  assert.equal(rs[3].body, fs.readFileSync(path.join(root, 'web/page/style.css'), 'latin1'));
   rs = responses(await exchange(web, get('/favicon.svg') + 'FROB / HTTP/1.1\r\nHost: x\r\n\r\n'));
   assert.deepEqual(rs.map((r) => r.status), [200, 405]);
   rs = responses(await exchange(web, get('/favicon.svg') + 'GARBAGE\r\n\r\n'));

@@ -1,4 +1,4 @@
-// soak.test.mjs - tests/soak.c on every host: a million tasks through a
+// soak.test.mjs - tests/programs/soak.c on every host: a million tasks through a
 // lock, two semaphores and a queue, and 100,000 timers at once, twice
 // (native, WASI, Emscripten; a fifth of that under ASan).
 // It passes or fails on counts and invariants only (the program checks
@@ -7,7 +7,7 @@
 // SOAK_ARGS="tasks timers rounds" changes the counts (`make soak`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run } from './hosts.mjs';
+import { run } from '../support/hosts.mjs';
 
 const args = (process.env.SOAK_ARGS ?? '').split(/\s+/).filter(Boolean);
 // Under ASan (there for memory errors at scale, with a quarantine that

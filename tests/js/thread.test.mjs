@@ -6,10 +6,10 @@
 // (COOP + COEP headers). So the rule is
 //     crossOriginIsolated ? build/em-mt (to_thread on Web Workers)
 //                         : build/em    (to_thread inline)
-// and it is checked both ways: web/serve.mjs with its headers (isolated)
+// and it is checked both ways: web/dev/serve.mjs with its headers (isolated)
 // and without them (not isolated, where em-mt cannot even load).
 // The same rule through the npm package's loader (dist/tide.mjs, load()'s
-// `threads` option) with tests/jsthreads.c, built by `tide-emcc --threads`,
+// `threads` option) with tests/programs/jsthreads.c, built by `tide-emcc --threads`,
 // and the bundled to_thread example with its pthreads build.
 // Needs `make em em-mt tsan dist build/em/user/jsthreads.mjs` first (make
 // test builds them).
@@ -19,9 +19,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { root } from './hosts.mjs';
-import { start } from '../web/serve.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { root } from '../support/hosts.mjs';
+import { start } from '../../web/dev/serve.mjs';
 
 const build = (p) => path.join(root, 'build', p);
 

@@ -1,4 +1,4 @@
-// lint.test.mjs - the coroutine rules checker (tools/lint/, `make lint`):
+// lint.test.mjs - the coroutine rules checker (web/package/lint/, `make lint`):
 // each wrong program of tests/lint/wrong/ is flagged exactly at the lines
 // marked `/* lint: rule */`, each right one of tests/lint/right/ passes
 // clean, the project itself passes clean, the command line behaves, and the
@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './hosts.mjs';
-import { lint } from '../tools/lint/cli.mjs';
-import { RULES } from '../tools/lint/rules.mjs';
+import { root } from '../support/hosts.mjs';
+import { lint } from '../../web/package/lint/cli.mjs';
+import { RULES } from '../../web/package/lint/rules.mjs';
 
 const corpus = (kind) =>
   fs.readdirSync(path.join(root, 'tests/lint', kind))
@@ -22,7 +22,7 @@ const corpus = (kind) =>
     .map((f) => path.join(root, 'tests/lint', kind, f));
 const WRONG = corpus('wrong');
 const RIGHT = corpus('right');
-const CLI = path.join(root, 'tools/lint/tide-lint.mjs');
+const CLI = path.join(root, 'web/package/lint/tide-lint.mjs');
 
 // "line rule" for each `/* lint: rule[, rule] */` marker of a file.
 function marked(file) {

@@ -1,6 +1,6 @@
 /*
  * hostfault.c - a real-clock program for host-failure injection: run under
- * tests/wasi-fault.mjs, which makes the host's poll_oneoff or
+ * tests/support/wasi-fault.mjs, which makes the host's poll_oneoff or
  * clock_time_get fail for some calls, it checks that the loop still keeps
  * time: every sleep lasts at least what was asked, timers fire in order,
  * a timeout still times out, and the run ends.

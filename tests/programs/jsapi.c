@@ -1,7 +1,7 @@
 /*
- * jsapi.c - a user program for the JS API tests (tests/jsapi.test.mjs,
- * tests/browser-api.test.mjs), built the way users build theirs: with
- * tools/tide-emcc. argv[1] picks what main does:
+ * jsapi.c - a user program for the JS API tests (tests/js/jsapi.test.mjs,
+ * tests/browser/browser-api.test.mjs), built the way users build theirs: with
+ * web/package/tide-emcc. argv[1] picks what main does:
  *
  *   value N        the main task returns N
  *   string TEXT    the main task returns the string TEXT

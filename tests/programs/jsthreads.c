@@ -1,6 +1,6 @@
 /*
  * jsthreads.c - a user program for the to_thread tests through the JS API
- * (tests/thread.test.mjs), built as users build theirs, in both variants:
+ * (tests/js/thread.test.mjs), built as users build theirs, in both variants:
  * `tide-emcc --threads`.
  *
  * A ticker task ticks every 10 ms while a blocking function, run with

@@ -1,6 +1,6 @@
 /*
- * output.c - a user program for the output tests (tests/output.test.mjs):
- * lines of any size, built with tools/tide-emcc, and built again with a
+ * output.c - a user program for the output tests (tests/js/output.test.mjs):
+ * lines of any size, built with web/package/tide-emcc, and built again with a
  * file system linked in (-sFORCE_FILESYSTEM), where Emscripten hands the
  * output over another way. argv[1] picks what the main task prints:
  *

@@ -1,7 +1,8 @@
 // chromium.mjs - the one way the tests start headless Debian Chromium
 // (playwright-core, no downloaded browser): a persistent context in a
-// scratch profile, with the flags that work on this machine kind (see
-// ../shared/DESIGN.md). close() also removes the profile.
+// scratch profile, with the flags that work on these machines (no sandbox,
+// no GPU, nothing fetched in the background). close() also removes the
+// profile.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

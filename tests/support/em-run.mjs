@@ -1,11 +1,11 @@
 // em-run.mjs - run an Emscripten-built Tide program under Node through the
-// package's JS API (web/tide.mjs): TIDE_* environment and arguments go to
+// package's JS API (web/package/tide.mjs): TIDE_* environment and arguments go to
 // main(), stdout/stderr stream through, and the exit status is the
 // program's.
-//   node tests/em-run.mjs build/em/x.mjs [args...]
+//   node tests/support/em-run.mjs build/em/x.mjs [args...]
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { load } from '../web/tide.mjs';
+import { load } from '../../web/package/tide.mjs';
 
 const [file, ...args] = process.argv.slice(2);
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TIDE_')));

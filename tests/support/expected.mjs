@@ -108,5 +108,5 @@ export const EXPECTED = {
 // local one, started by that test) and real time; off the web it only says
 // "not supported on this host", which that test checks too.
 export const ELSEWHERE = {
-  http_client: 'tests/host.test.mjs (Node), tests/host-browser.test.mjs (Chromium) and tests/page.test.mjs (the live page, against its fake API)',
+  http_client: 'tests/js/host.test.mjs (Node), tests/browser/host-browser.test.mjs (Chromium) and tests/browser/page.test.mjs (the live page, against its fake API)',
 };

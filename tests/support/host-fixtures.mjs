@@ -1,5 +1,5 @@
 // host-fixtures.mjs - shared by the Node and the Chromium host tests (so it
-// imports nothing): the JS functions tests/test_host.c awaits, a runner
+// imports nothing): the JS functions tests/c/test_host.c awaits, a runner
 // for an Emscripten-built program inside this JS realm, and a TAP parser.
 
 // The registry handed to createTide({ tideFunctions }). `aborted` collects
@@ -112,7 +112,7 @@ export function parseTap(text) {
 // The title of post n (the server's and the check's).
 export const postTitle = (n) => `Pöst №${n}: a title long enough to be cut at forty characters`;
 
-// The example's scenario (tests/http-server.mjs serves /posts/N like this):
+// The example's scenario (tests/support/http-server.mjs serves /posts/N like this):
 // what http_client prints for it, whatever the order of the lines.
 export function checkClientOutput(stdout, base) {
   const lines = stdout.trim().split('\n');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const HOSTS = ['native', 'asan', 'wasi', 'em'];
 
 export function command(host, name, args = []) {
@@ -17,10 +17,10 @@ export function command(host, name, args = []) {
       // after memory.grow and crash (nodejs/node#53087): turn them off.
       return [
         process.execPath,
-        ['--no-turbo-fast-api-calls', path.join(root, 'tests/wasi-run.mjs'), b(`${name}.wasm`), ...args],
+        ['--no-turbo-fast-api-calls', path.join(root, 'tests/support/wasi-run.mjs'), b(`${name}.wasm`), ...args],
       ];
     case 'em':
-      return [process.execPath, [path.join(root, 'tests/em-run.mjs'), b(`${name}.mjs`), ...args]];
+      return [process.execPath, [path.join(root, 'tests/support/em-run.mjs'), b(`${name}.mjs`), ...args]];
     default:
       throw new Error(`unknown host ${host}`);
   }

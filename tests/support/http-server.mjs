@@ -4,14 +4,14 @@
 //   /posts/N      the rate-limited client's API (see POSTS below): delays,
 //                 500s, a dropped connection, a slow body, a hang
 //   /slow/N       every post takes 400 ms: shows the concurrency limit
-//   /api/...      single behaviours for tests/test_host.c: json, echo,
+//   /api/...      single behaviours for tests/c/test_host.c: json, echo,
 //                 status/N, redirect, drop, drop-body, slow, hang/T,
 //                 stall/T (headers, then the body stops), big?n=N[&chunked=1]
 //   /api/stats    what the server saw (hits, aborted requests, timings)
 //
 // For the browser test it also serves a blank page at /, the built
-// programs under /build/em/ and tests/host-fixtures.mjs, with the same
-// cross-origin isolation headers as web/serve.mjs.
+// programs under /build/em/ and tests/support/host-fixtures.mjs, with the same
+// cross-origin isolation headers as web/dev/serve.mjs.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -159,7 +159,7 @@ export async function startApi() {
       return api(req, res, url, p.slice(5));
     }
     if (p === '/') return send(res, 200, '<!doctype html><title>tide host tests</title>', { 'Content-Type': 'text/html' });
-    if (p === '/tests/host-fixtures.mjs') return serveFile(res, path.join(root, 'tests/host-fixtures.mjs'));
+    if (p === '/tests/support/host-fixtures.mjs') return serveFile(res, path.join(root, 'tests/support/host-fixtures.mjs'));
     if ((m = /^\/build\/em\/([\w-]+\.(?:mjs|wasm))$/.exec(p))) return serveFile(res, path.join(root, 'build/em', m[1]));
     send(res, 404, 'not found\n');
   }

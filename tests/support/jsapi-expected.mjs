@@ -7,7 +7,7 @@ export function traceWords(events) {
     [e.time, e.type, e.name, e.what, e.error].filter((x) => x !== null && x !== undefined).join(':'));
 }
 
-// tests/jsapi.c "workers" on the virtual clock: two workers share a lock;
+// tests/programs/jsapi.c "workers" on the virtual clock: two workers share a lock;
 // "first" holds it for 1 s, "second" waits for it, then holds it for 2 s.
 export const TRACE_WORKERS = [
   '0:spawn:Task-1',

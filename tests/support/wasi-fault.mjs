@@ -1,6 +1,6 @@
 // wasi-fault.mjs - run a WASI module (as wasi-run.mjs does) with failures
 // injected into the host calls Tide's WASI host makes:
-//   node tests/wasi-fault.mjs <plan> build/wasi/x.wasm [args...]
+//   node tests/support/wasi-fault.mjs <plan> build/wasi/x.wasm [args...]
 // <plan> is a comma-separated list of rules; N counts calls from 1:
 //   poll=all | poll=odd | poll=N     poll_oneoff fails with EIO
 //   poll-event=all | ...             it succeeds but its one event carries EIO

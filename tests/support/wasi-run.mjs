@@ -1,6 +1,6 @@
 // wasi-run.mjs - run a WASI command module under Node's node:wasi
 // (preview1), the way wasmtime would: args, TIDE_* environment, stdio.
-//   node tests/wasi-run.mjs build/wasi/x.wasm [args...]
+//   node tests/support/wasi-run.mjs build/wasi/x.wasm [args...]
 import { WASI } from 'node:wasi';
 import fs from 'node:fs';
 

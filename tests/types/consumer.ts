@@ -1,5 +1,5 @@
 // consumer.ts - a TypeScript consumer of the package, compiled with
-// `tsc --noEmit` by tests/types.test.mjs: the types must accept real use
+// `tsc --noEmit` by tests/types/types.test.mjs: the types must accept real use
 // and reject misuse (the @ts-expect-error lines).
 import { load, run, exampleNames, TideError, version } from 'tide-wasm';
 import type { StartOptions, TraceEvent, TideRun, TideProgram, ProgramSource, LoadOptions, Report } from 'tide-wasm';

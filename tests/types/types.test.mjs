@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { root } from './hosts.mjs';
+import { root } from '../support/hosts.mjs';
 
 test('tsc --noEmit accepts a consumer of the API and rejects misuse', { timeout: 120_000 }, () => {
   assert.ok(fs.existsSync(path.join(root, 'dist/tide.d.ts')), 'dist/ is missing: run `make dist`');

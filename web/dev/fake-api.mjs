@@ -1,5 +1,5 @@
 // fake-api.mjs - the small, unreliable JSON API that the rate-limited client
-// example fetches from on the live page. web/serve.mjs answers /api/ with
+// example fetches from on the live page. web/dev/serve.mjs answers /api/ with
 // it, so the example talks to the page's own origin and never to the
 // internet.
 //

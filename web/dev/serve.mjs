@@ -1,10 +1,10 @@
 // serve.mjs - the development server for the live docs page.
 //
-//   node web/serve.mjs [--port N] [--host H] [--no-isolation]
+//   node web/dev/serve.mjs [--port N] [--host H] [--no-isolation]
 //                                                 (default 127.0.0.1:8000)
 //
-// Serves four read-only trees and nothing else:
-//   /            -> web/        the page itself
+// Serves these read-only trees and nothing else:
+//   /            -> web/page/   the page itself
 //   /build/em/   -> build/em/   the Emscripten-built programs (.mjs + .wasm)
 //   /build/em-mt/ -> build/em-mt/ the same with pthreads (to_thread on Web
 //                 Workers; they only load in a cross-origin isolated page)
@@ -12,7 +12,7 @@
 //   /examples/   -> examples/   C sources, shown beside the Python
 //   /vendor/     -> build/page/vendor/  the page's npm libraries (`make page`)
 // and one dynamic path: /api/posts/N, the fake API the rate-limited client
-// example fetches from (web/fake-api.mjs).
+// example fetches from (web/dev/fake-api.mjs).
 // Every response carries COOP/COEP/CORP so the page is cross-origin isolated:
 // SharedArrayBuffer, and with it Emscripten pthreads for to_thread, need that.
 // --no-isolation (start(..., { isolation: false })) leaves COOP/COEP/CORP
@@ -23,7 +23,7 @@
 // 408, 414, 431) and the server goes on: bad URLs and percent-encoding,
 // "..", "\" and NUL in paths, oversized headers, unknown methods, requests
 // that trickle in (LIMITS.requestTimeout); idle connections are closed
-// (tests/serve.test.mjs sends each over a raw socket).
+// (tests/js/serve.test.mjs sends each over a raw socket).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ import { pipeline } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { handleApi } from './fake-api.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // Longest prefix first, so /build/em/ is not swallowed by /.
 const MOUNTS = [
@@ -40,7 +40,7 @@ const MOUNTS = [
   ['/dist/', path.join(root, 'dist')],
   ['/examples/', path.join(root, 'examples')],
   ['/vendor/', path.join(root, 'build/page/vendor')],
-  ['/', path.join(root, 'web')],
+  ['/', path.join(root, 'web/page')],
 ];
 
 const TYPES = {

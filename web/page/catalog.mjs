@@ -369,8 +369,8 @@ export function programArgs(name, values, context = {}) {
     } else if (v !== '' && v !== undefined) args.push(`${p.name}=${v}`);
   }
   if (name === 'http_client') {
-    // The fake API of web/serve.mjs, on the page's own origin. `run`
-    // scopes its attempt counts to this run (see web/fake-api.mjs).
+    // The fake API of web/dev/serve.mjs, on the page's own origin. `run`
+    // scopes its attempt counts to this run (see web/dev/fake-api.mjs).
     api.push(`run=${context.runId ?? 'x'}`);
     args.unshift(`base=/api/posts?${api.join('&')}`);
   }

@@ -41,7 +41,7 @@ const PASS_JOINED = /^(-I|-D|-U|-std=|-isystem|-idirafter|-iquote|--target=|-m|-
 // dist/include/.
 function tideInclude() {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const dir of [path.join(here, '../../include'), path.join(here, '../include')])
+  for (const dir of [path.join(here, '../../../include'), path.join(here, '../include')])
     if (fs.existsSync(path.join(dir, 'tide.h'))) return path.resolve(dir);
   return null;
 }
