@@ -11,7 +11,8 @@ import path from 'node:path';
 import { launchChromium } from '../support/chromium.mjs';
 import { root } from '../support/hosts.mjs';
 import { startApi } from '../support/http-server.mjs';
-import { parseTap, checkClientOutput } from '../support/host-fixtures.mjs';
+import { checkClientOutput } from '../support/host-fixtures.mjs';
+import { parseTap } from '../support/tap.mjs';
 
 let api, context, browser;
 

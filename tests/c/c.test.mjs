@@ -2,33 +2,11 @@
 // turn each TAP line they print into a node:test subtest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { HOSTS, root, run } from '../support/hosts.mjs';
-
-const programs = fs
-  .readdirSync(path.join(root, 'tests/c'))
-  .filter((f) => /^test_.*\.c$/.test(f))
-  .map((f) => f.replace(/\.c$/, ''));
-
-function parseTap(out) {
-  const cases = [];
-  let plan = null;
-  for (const line of out.split('\n')) {
-    let m;
-    if ((m = /^(not ok|ok) (\d+) - (.*)$/.exec(line))) {
-      cases.push({ ok: m[1] === 'ok', name: m[3], diag: [] });
-    } else if ((m = /^  # (.*)$/.exec(line)) && cases.length) {
-      cases.at(-1).diag.push(m[1]);
-    } else if ((m = /^1\.\.(\d+)$/.exec(line))) {
-      plan = Number(m[1]);
-    }
-  }
-  return { cases, plan };
-}
+import { HOSTS, run } from '../support/hosts.mjs';
+import { C_PROGRAMS, parseTap } from '../support/tap.mjs';
 
 for (const host of HOSTS) {
-  for (const prog of programs) {
+  for (const prog of C_PROGRAMS) {
     test(`${prog} on ${host}`, async (t) => {
       const r = run(host, prog);
       const { cases, plan } = parseTap(r.stdout);

@@ -192,6 +192,56 @@ tide_status th_reap(void *frame)
     TIDE_END(f);
 }
 
+/* ---- helpers the cases share -------------------------------------------- */
+
+void th_eq_dbl(double a, double b, const char *what, const char *file, int line)
+{
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s (%.17g != %.17g)", what, a, b);
+    th_check(a == b, buf, file, line);
+}
+
+int th_contains(const char *text, const char *part)
+{
+    return text && strstr(text, part) != NULL;
+}
+
+int th_cancel_cb(void *task)
+{
+    int rc = tide_task_cancel(task, NULL);
+    return rc < 0 ? rc : 0;
+}
+
+int th_log_cb(void *text)
+{
+    th_log("%s", (const char *)text);
+    return 0;
+}
+
+int th_cancelling(void)
+{
+    return tide_task_cancelling(tide_current_task());
+}
+
+uint64_t th_iterations(void)
+{
+    return tide_loop_iterations(tide_running_loop());
+}
+
+tide_status th_child(void *frame)
+{
+    struct th_child *c = frame;
+    TIDE_BEGIN(c);
+    if (c->delay > 0)
+        TIDE_AWAIT(c, tide_sleep(c->delay));
+    if (c->tag)
+        th_log("%s", c->tag);
+    if (c->err)
+        TIDE_THROW_MSG(c, c->err, c->msg);
+    TIDE_RETURN(c, c->value);
+    TIDE_END(c);
+}
+
 /* ---- the counting, failing allocator ------------------------------------ */
 
 static void *th_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)

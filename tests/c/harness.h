@@ -17,11 +17,15 @@
  * TH_OOM_ALL=1 in the environment (TIDE_TEST_OOM_ALL=1 on the wasm hosts)
  * sweeps every case that way.
  * Output is TAP ("ok 3 - LOOP-03 ..."), read by tests/c/c.test.mjs.
+ *
+ * The helpers the cases share live here too, once (the end of this file):
+ * a test file defines only what is its own.
  */
 #ifndef TIDE_TEST_HARNESS_H
 #define TIDE_TEST_HARNESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <tide.h>
 
 typedef struct th_case th_case;
@@ -92,6 +96,73 @@ tide_status th_reap(void *frame);
 /* Sets f->reap (a struct th_reap) to reap the array `arr`. */
 #define TH_REAP(f, arr)                                                        \
     ((f)->reap = (struct th_reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr)})
+
+/* One task t (a frame member) in a FINALLY: cancelled unless done,
+ * awaited, released and set to NULL. The frame needs an int reap_rc. */
+#define TH_REAP_ONE(f, t)                                                      \
+    do {                                                                       \
+        if ((t) && !tide_task_done(t)) {                                       \
+            tide_task_cancel((t), NULL);                                       \
+            TIDE_AWAIT_CATCH(f, tide_join((t), NULL), (f)->reap_rc);           \
+        }                                                                      \
+        tide_task_release(t);                                                  \
+        (t) = NULL;                                                            \
+    } while (0)
+
+/* ---- helpers the cases share ---- */
+
+/* An int as a task's value, and back. */
+#define IV(n) ((void *)(intptr_t)(n))
+#define VI(p) ((int)(intptr_t)(p))
+
+/* Spawns `fn` with its frame zeroed, named `name` (may be NULL), the
+ * handle in *out. */
+#define TH_SPAWN0(out, fn, name)                                               \
+    tide_spawn((fn), &(struct fn){0}, sizeof(struct fn), (name), (out))
+
+/* A destroy expected to be refused with TIDE_EBUSY; if it was not (a run
+ * with an injected failure took another path), the object is gone: forget
+ * it. */
+#define TH_EXPECT_BUSY(destroy, obj)                                           \
+    do {                                                                       \
+        int busy_ = destroy(obj);                                              \
+        TH_EQ_INT(busy_, TIDE_EBUSY);                                          \
+        if (busy_ == 0)                                                        \
+            (obj) = NULL;                                                      \
+    } while (0)
+
+/* Doubles compared exactly; a failure shows both to the last digit. */
+#define TH_EQ_DBL(a, b) th_eq_dbl((a), (b), #a " == " #b, __FILE__, __LINE__)
+void th_eq_dbl(double a, double b, const char *what, const char *file,
+               int line);
+
+/* Whether `text` (may be NULL) contains `part`; TH_HAS checks it. */
+int th_contains(const char *text, const char *part);
+#define TH_HAS(text, part)                                                     \
+    th_check(th_contains((text), (part)), #text " contains \"" part "\"",      \
+             __FILE__, __LINE__)
+
+/* Callbacks for tide_call_soon and its kin: cancel the task `task`; log
+ * the string `text`. */
+int th_cancel_cb(void *task);
+int th_log_cb(void *text);
+
+/* The current task's pending cancellations (tide_task_cancelling); the
+ * running loop's iterations so far. */
+int th_cancelling(void);
+uint64_t th_iterations(void);
+
+/* A child task: sleeps `delay` (no await at all if 0), logs `tag` (if
+ * set), then throws `err` with `msg`, or returns `value`. */
+struct th_child {
+    TIDE_FRAME;
+    const char *tag;
+    double delay;
+    void *value;
+    int err;
+    const char *msg;
+};
+tide_status th_child(void *frame);
 
 /* The allocator of the current case (for tests of the allocator itself). */
 size_t th_live_bytes(void);

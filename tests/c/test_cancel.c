@@ -22,23 +22,12 @@
 
 #include "harness.h"
 
-#define VAL(n) ((void *)(intptr_t)(n))
-/* TIDE_SPAWN without fields, for frames that have some: TIDE_SPAWN's
- * positional frame initialiser alone trips -Wmissing-field-initializers. */
-#define SPAWN0(out, fn, name)                                                  \
-    tide_spawn((fn), &(struct fn){0}, sizeof(struct fn), (name), (out))
 /* An error a program defines (asyncio's "any other exception"). */
 #define EAPP (TIDE_EUSER - 1)
 
 /* Compare a message that may be expected to be NULL (args == ()). */
 #define EQ_MSG(got, want)                                                      \
     ((want) ? TH_EQ_STR((got), (want)) : TH_CHECK((got) == NULL))
-
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
 
 static int cancel_msg_cb(void *task)
 {
@@ -134,7 +123,7 @@ static tide_status catch_once(void *frame)
     TIDE_YIELD(f);
     TIDE_AWAIT(f, tide_sleep(1));
     th_log("after");
-    TIDE_RETURN(f, VAL(42));
+    TIDE_RETURN(f, IV(42));
     TIDE_END(f);
 }
 
@@ -156,7 +145,7 @@ static tide_status can02(void *frame)
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 2);
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TH_LOG_IS("caught=TIDE_ECANCELLED after");
     TH_EQ_INT(tide_task_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 2);
@@ -214,7 +203,7 @@ static tide_status can03(void *frame)
 {
     struct can03 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, sleeper, "ok", .value = VAL(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->ok, sleeper, "ok", .value = IV(1)));
     TIDE_TRY(f, TIDE_SPAWN(&f->bad, fails, "bad"));
     TIDE_TRY(f, TIDE_SPAWN(&f->gone, sleeper, "gone", .name = "gone",
                            .delay = 10));
@@ -515,7 +504,7 @@ static tide_status can07(void *frame)
 {
     struct can07 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, can07_outer, "outer"));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, can07_outer, "outer"));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, EAPP);
     TH_EQ_STR(tide_error_message(), "cancelled");
@@ -638,7 +627,7 @@ static tide_status stubborn(void *frame)
     if (f->rc == TIDE_ECANCELLED)
         th_log("B-caught");
     TIDE_AWAIT(f, tide_sleep(1));
-    TIDE_RETURN(f, VAL(7));
+    TIDE_RETURN(f, IV(7));
     TIDE_END(f);
 }
 
@@ -651,13 +640,13 @@ static tide_status can08_swallowed(void *frame)
 {
     struct can08_swallowed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->b, stubborn, "B"));
+    TIDE_TRY(f, TH_SPAWN0(&f->b, stubborn, "B"));
     TIDE_TRY(f, TIDE_SPAWN(&f->a, awaiter, "A", .other = f->b));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->a, NULL), 1);
     /* as with `await task` in asyncio, A gets what B ends with */
     TIDE_AWAIT(f, tide_join(f->a, &f->value));
-    TH_CHECK(f->value == VAL(7));
+    TH_CHECK(f->value == IV(7));
     TH_LOG_IS("B-caught awaiter-got-7");
     TH_EQ_INT(tide_task_cancelled(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 1);
@@ -683,7 +672,7 @@ static tide_status catch_return(void *frame)
     TIDE_AWAIT(f, tide_sleep(1));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     if (f->rc == TIDE_ECANCELLED)
-        TIDE_RETURN(f, VAL(42));
+        TIDE_RETURN(f, IV(42));
     TIDE_END(f);
 }
 
@@ -699,7 +688,7 @@ static tide_status finally_return(void *frame)
     TIDE_AWAIT(f, tide_sleep(10));
     TIDE_FINALLY(f);
     if (TIDE_ERROR(f) == TIDE_ECANCELLED)
-        TIDE_RETURN(f, VAL(42));
+        TIDE_RETURN(f, IV(42));
     TIDE_END(f);
 }
 
@@ -713,13 +702,13 @@ static tide_status can09_return(void *frame)
 {
     struct can09_return *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t[0], catch_return, NULL));
+    TIDE_TRY(f, TH_SPAWN0(&f->t[0], catch_return, NULL));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[1], finally_return, NULL));
     TIDE_AWAIT(f, tide_sleep(2)); /* both are in their second sleep */
     for (f->i = 0; f->i < 2; f->i++) {
         TH_EQ_INT(tide_task_cancel(f->t[f->i], NULL), 1);
         TIDE_AWAIT(f, tide_join(f->t[f->i], &f->value[f->i]));
-        TH_CHECK(f->value[f->i] == VAL(42));
+        TH_CHECK(f->value[f->i] == IV(42));
         TH_EQ_INT(tide_task_cancelled(f->t[f->i]), 0);
         TH_EQ_INT(tide_task_error(f->t[f->i]), 0);
         TH_EQ_INT(tide_task_cancelling(f->t[f->i]), 1);
@@ -760,7 +749,7 @@ static tide_status can09_ignore(void *frame)
     struct can09_ignore *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->fut3, sleeper, "fut3", .name = "fut3",
-                           .delay = 5, .value = VAL(42)));
+                           .delay = 5, .value = IV(42)));
     TIDE_TRY(f, TIDE_SPAWN(&f->t, catch_pass, NULL, .fut3 = f->fut3));
     TIDE_AWAIT(f, tide_sleep(2));
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
@@ -769,7 +758,7 @@ static tide_status can09_ignore(void *frame)
     TH_LOG_IS("caught=TIDE_ECANCELLED");
     TH_EQ_INT(tide_task_done(f->t), 0);
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TH_EQ_INT(tide_task_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelled(f->fut3), 0);
     TH_CHECK(tide_time() == 5.0);
@@ -790,7 +779,7 @@ static tide_status self_cancel_sleep(void *frame)
     TIDE_BEGIN(f);
     TH_EQ_INT(tide_task_cancel(tide_current_task(), NULL), 1);
     TIDE_AWAIT(f, tide_sleep(100));
-    TIDE_RETURN(f, VAL(12));
+    TIDE_RETURN(f, IV(12));
     TIDE_FINALLY(f);
     th_log("%s@%g", TIDE_ERROR(f) ? tide_errname(TIDE_ERROR(f)) : "ok",
            tide_time());
@@ -829,7 +818,7 @@ static tide_status self_cancel_return(void *frame)
     struct self_cancel_return *f = frame;
     TIDE_BEGIN(f);
     TH_EQ_INT(tide_task_cancel(tide_current_task(), "bye"), 1);
-    TIDE_RETURN(f, VAL(12));
+    TIDE_RETURN(f, IV(12));
     TIDE_END(f);
 }
 
@@ -844,14 +833,14 @@ static tide_status can10_return(void *frame)
     struct can10_return *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->t, self_cancel_return, NULL));
-    f->value = VAL(-1);
+    f->value = IV(-1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, &f->value), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "bye");
-    TH_CHECK(f->value == VAL(-1)); /* the returned 12 is not delivered */
+    TH_CHECK(f->value == IV(-1)); /* the returned 12 is not delivered */
     TH_EQ_INT(tide_task_cancelled(f->t), 1);
     TH_EQ_INT(tide_task_result(f->t, &f->value), TIDE_ECANCELLED);
-    TH_CHECK(f->value == VAL(-1));
+    TH_CHECK(f->value == IV(-1));
     TH_EQ_STR(tide_task_message(f->t), "bye");
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 0);
     TIDE_FINALLY(f);
@@ -891,7 +880,7 @@ static tide_status can11(void *frame)
 {
     struct can11 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, can11_coro, NULL));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, can11_coro, NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_task_cancelled(f->t), 1);
@@ -950,11 +939,11 @@ static tide_status chain_outer(void *frame)
     if (TIDE_ERROR(f) == TIDE_ECANCELLED) {
         f->proof += 100;
         th_log("outer");
-        TIDE_RETURN(f, VAL(f->proof));
+        TIDE_RETURN(f, IV(f->proof));
     }
     if (TIDE_ERROR(f) == 0) {
         f->proof += 10;
-        TIDE_RETURN(f, VAL(f->proof));
+        TIDE_RETURN(f, IV(f->proof));
     }
     TIDE_END(f); /* any other error goes on */
 }
@@ -1039,7 +1028,7 @@ static tide_status can13(void *frame)
 {
     struct can13 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, not_much, NULL));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, not_much, NULL));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_done(f->t), 0);
@@ -1062,7 +1051,7 @@ static tide_status can13_main(void *frame)
 {
     struct can13_main *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb,
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), th_cancel_cb,
                                tide_current_task(), NULL));
     TIDE_AWAIT(f, tide_sleep(10));
     th_log("not-reached");
@@ -1094,7 +1083,7 @@ static tide_status returns_5(void *frame)
     struct returns_5 *f = frame;
     TIDE_BEGIN(f);
     th_log("body");
-    TIDE_RETURN(f, VAL(5));
+    TIDE_RETURN(f, IV(5));
     TIDE_END(f);
 }
 
@@ -1118,7 +1107,7 @@ static tide_status can14_counts(void *frame)
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     /* back at 0 before its first step: the body runs after all */
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
-    TH_CHECK(f->value == VAL(5));
+    TH_CHECK(f->value == IV(5));
     TH_LOG_IS("body");
     TH_EQ_INT(tide_task_cancelled(f->t), 0);
     TIDE_FINALLY(f);
@@ -1135,7 +1124,7 @@ static tide_status quick(void *frame)
     struct quick *f = frame;
     TIDE_BEGIN(f);
     TIDE_YIELD(f);
-    TIDE_RETURN(f, VAL(1));
+    TIDE_RETURN(f, IV(1));
     TIDE_END(f);
 }
 
@@ -1148,7 +1137,7 @@ static tide_status await_then_42(void *frame)
     struct await_then_42 *f = frame;
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_join(f->fut, NULL));
-    TIDE_RETURN(f, VAL(42));
+    TIDE_RETURN(f, IV(42));
     TIDE_END(f);
 }
 
@@ -1171,7 +1160,7 @@ static tide_status can14_runnable(void *frame)
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
     TH_EQ_INT(tide_task_uncancel(f->t), 0);
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TH_EQ_INT(tide_task_cancelled(f->t), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->fut);
@@ -1207,7 +1196,7 @@ static tide_status can15(void *frame)
 {
     struct can15 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, uncancelling, NULL));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, uncancelling, NULL));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);

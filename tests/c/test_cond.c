@@ -13,22 +13,6 @@
 
 #include "harness.h"
 
-/* Destroy expected to be refused; if it was not (a run with an injected
- * failure took another path), the object is gone: forget it. */
-#define EXPECT_BUSY(destroy, obj)                                              \
-    do {                                                                       \
-        int busy_ = destroy(obj);                                              \
-        TH_EQ_INT(busy_, TIDE_EBUSY);                                          \
-        if (busy_ == 0)                                                        \
-            (obj) = NULL;                                                      \
-    } while (0)
-
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
-
 static int release_cb(void *cond)
 {
     return tide_cond_release(cond);
@@ -37,8 +21,10 @@ static int release_cb(void *cond)
 /* Cleanup every case runs in FINALLY: until every helper is done, free the
  * condition's lock (whoever holds it) and cancel the helpers still running,
  * so that a case stopped early (an injected ENOMEM) cannot leave a helper
- * re-acquiring a lock nobody will release. */
-struct reap {
+ * re-acquiring a lock nobody will release. (th_reap awaits one helper at a
+ * time: one re-acquiring the lock behind another that finished holding it
+ * would keep it waiting for good.) */
+struct cond_reap {
     TIDE_FRAME;
     tide_task **t;
     size_t n;
@@ -46,9 +32,9 @@ struct reap {
     size_t i;
     int pending;
 };
-static tide_status reap(void *frame)
+static tide_status cond_reap(void *frame)
 {
-    struct reap *f = frame;
+    struct cond_reap *f = frame;
     TIDE_BEGIN(f);
     for (;;) {
         if (f->cond && tide_cond_locked(f->cond))
@@ -71,8 +57,8 @@ static tide_status reap(void *frame)
     TIDE_END(f);
 }
 #define REAP(f, arr, c)                                                        \
-    ((f)->reap = (struct reap){.t = (arr), .n = sizeof(arr) / sizeof *(arr),  \
-                               .cond = (c)})
+    ((f)->reap = (struct cond_reap){                                           \
+         .t = (arr), .n = sizeof(arr) / sizeof *(arr), .cond = (c)})
 
 /* A waiter: acquires (unless `bare`), waits (for `pred` if set), logs
  * `tag`, and releases if `release` - or, whatever `release` says, when it
@@ -144,7 +130,7 @@ struct cond02_wait {
     TIDE_FRAME;
     tide_cond *cond;
     tide_task *t[3];
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond02_wait(void *frame)
 {
@@ -184,7 +170,7 @@ static tide_status cond02_wait(void *frame)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -195,7 +181,7 @@ struct cond03_notify {
     TIDE_FRAME;
     tide_cond *cond;
     tide_task *t[3];
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond03_notify(void *frame)
 {
@@ -223,7 +209,7 @@ static tide_status cond03_notify(void *frame)
         TH_EQ_INT(tide_task_result(f->t[i], NULL), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -232,7 +218,7 @@ struct cond03_notify_all {
     TIDE_FRAME;
     tide_cond *cond;
     tide_task *t[2];
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond03_notify_all(void *frame)
 {
@@ -254,7 +240,7 @@ static tide_status cond03_notify_all(void *frame)
     TH_EQ_INT(tide_task_result(f->t[1], NULL), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -272,7 +258,7 @@ struct cond04_wait_for {
     int presult;
     void *value;
     tide_task *t[1];
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond04_wait_for(void *frame)
 {
@@ -301,7 +287,7 @@ static tide_status cond04_wait_for(void *frame)
     TH_EQ_INT((intptr_t)f->value, 42); /* the predicate's last value */
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -347,7 +333,7 @@ struct cond05_wait_cancel {
     tide_cond *cond;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond05_wait_cancel(void *frame)
 {
@@ -358,7 +344,8 @@ static tide_status cond05_wait_cancel(void *frame)
     /* `create_task(cond.wait())`: waits on the lock main holds */
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], cwaiter, NULL, .cond = f->cond,
                            .tag = "w", .bare = 1));
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
+    TIDE_TRY(f,
+             tide_call_soon(tide_running_loop(), th_cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_cond_waiters(f->cond), 0);
@@ -366,7 +353,7 @@ static tide_status cond05_wait_cancel(void *frame)
     TH_LOG_IS("w-cancelled-1");
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -377,7 +364,7 @@ struct cond05_reacquire_waits {
     tide_cond *cond;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond05_reacquire_waits(void *frame)
 {
@@ -399,7 +386,7 @@ static tide_status cond05_reacquire_waits(void *frame)
     TH_EQ_INT(tide_cond_locked(f->cond), 0); /* its FINALLY released it */
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -413,7 +400,7 @@ struct cond06_contested {
     tide_cond *cond;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond06_contested(void *frame)
 {
@@ -429,7 +416,8 @@ static tide_status cond06_contested(void *frame)
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     TH_EQ_INT(tide_cond_locked(f->cond), 1);
     TIDE_TRY(f, tide_cond_notify(f->cond, 1));
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
+    TIDE_TRY(f,
+             tide_call_soon(tide_running_loop(), th_cancel_cb, f->t[0], NULL));
     TIDE_TRY(f, tide_call_soon(tide_running_loop(), release_cb, f->cond,
                                NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
@@ -439,7 +427,7 @@ static tide_status cond06_contested(void *frame)
     TH_EQ_INT(tide_cond_waiters(f->cond), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -473,7 +461,7 @@ struct cond06_after_notify {
     tide_cond *cond;
     tide_task *t[1];
     int waited;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond06_after_notify(void *frame)
 {
@@ -497,7 +485,7 @@ static tide_status cond06_after_notify(void *frame)
     TH_EQ_INT(tide_cond_locked(f->cond), 0);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -532,7 +520,7 @@ struct cond07_wakeup_msg {
     tide_cond *cond;
     tide_task *t[1];
     int wake, rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond07_wakeup_msg(void *frame)
 {
@@ -550,7 +538,7 @@ static tide_status cond07_wakeup_msg(void *frame)
     TH_LOG_IS("raised:foo");
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -560,7 +548,7 @@ struct cond07_reacquire_msg {
     tide_cond *cond;
     tide_task *t[1];
     int wake, rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond07_reacquire_msg(void *frame)
 {
@@ -583,7 +571,7 @@ static tide_status cond07_reacquire_msg(void *frame)
     TH_LOG_IS("raised:foo");
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -595,7 +583,7 @@ struct cond07_latest_wins {
     tide_cond *cond;
     tide_task *t[1];
     int wake, rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond07_latest_wins(void *frame)
 {
@@ -617,7 +605,7 @@ static tide_status cond07_latest_wins(void *frame)
     TH_LOG_IS("raised:second");
     TIDE_FINALLY(f);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -683,7 +671,7 @@ struct lost_wakeup {
     tide_cond *cond;
     tide_task *t[3];
     int state, relock, held, rc;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status lost_wakeup(void *frame)
 {
@@ -723,7 +711,7 @@ static tide_status lost_wakeup(void *frame)
     if (f->held)
         tide_cond_release(f->cond);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }
@@ -798,7 +786,7 @@ struct cond09_two_conds {
     tide_lock *lock;
     tide_cond *a, *b;
     tide_task *t[2];
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond09_two_conds(void *frame)
 {
@@ -821,10 +809,10 @@ static tide_status cond09_two_conds(void *frame)
     TIDE_YIELD(f);
     TH_LOG_IS("b");
     TH_EQ_INT(tide_cond_waiters(f->a), 1);
-    EXPECT_BUSY(tide_cond_destroy, f->a);
+    TH_EXPECT_BUSY(tide_cond_destroy, f->a);
     TIDE_FINALLY(f);
     REAP(f, f->t, f->a);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->a), 0);
     TH_EQ_INT(tide_cond_destroy(f->b), 0);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
@@ -838,7 +826,7 @@ struct cond_bad_input {
     tide_cond *cond;
     tide_task *t[1];
     int rc, held;
-    struct reap reap;
+    struct cond_reap reap;
 };
 static tide_status cond_bad_input(void *frame)
 {
@@ -870,14 +858,14 @@ static tide_status cond_bad_input(void *frame)
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_YIELD(f);
     /* destroy while waited on: in the condition's queue, ... */
-    EXPECT_BUSY(tide_cond_destroy, f->cond);
+    TH_EXPECT_BUSY(tide_cond_destroy, f->cond);
     TIDE_AWAIT(f, tide_cond_acquire(f->cond));
     f->held = 1;
     TIDE_TRY(f, tide_cond_notify(f->cond, 1));
     TIDE_YIELD(f);
     /* ... and while re-acquiring the lock (out of that queue) */
     TH_EQ_INT(tide_cond_waiters(f->cond), 0);
-    EXPECT_BUSY(tide_cond_destroy, f->cond);
+    TH_EXPECT_BUSY(tide_cond_destroy, f->cond);
     f->held = 0;
     TIDE_TRY(f, tide_cond_release(f->cond));
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
@@ -886,7 +874,7 @@ static tide_status cond_bad_input(void *frame)
     if (f->held)
         tide_cond_release(f->cond);
     REAP(f, f->t, f->cond);
-    TIDE_AWAIT_CALL(f, reap, &f->reap);
+    TIDE_AWAIT_CALL(f, cond_reap, &f->reap);
     TH_EQ_INT(tide_cond_destroy(f->cond), 0);
     TIDE_END(f);
 }

@@ -7,22 +7,6 @@
  */
 #include "harness.h"
 
-/* Destroy expected to be refused; if it was not (a run with an injected
- * failure took another path), the object is gone: forget it. */
-#define EXPECT_BUSY(destroy, obj)                                              \
-    do {                                                                       \
-        int busy_ = destroy(obj);                                              \
-        TH_EQ_INT(busy_, TIDE_EBUSY);                                          \
-        if (busy_ == 0)                                                        \
-            (obj) = NULL;                                                      \
-    } while (0)
-
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
-
 /* Waits for the event and logs `tag` (or "<tag>-cancelled"). */
 struct waiter {
     TIDE_FRAME;
@@ -209,7 +193,8 @@ static tide_status ev05_wait_cancel(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "w"));
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
+    TIDE_TRY(f,
+             tide_call_soon(tide_running_loop(), th_cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_event_waiters(f->ev), 0);
@@ -278,9 +263,9 @@ static tide_status ev_bad_input(void *frame)
     TIDE_TRY(f, tide_event_create(NULL, &f->ev));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], waiter, NULL, .ev = f->ev, .tag = "w"));
     TIDE_YIELD(f);
-    EXPECT_BUSY(tide_event_destroy, f->ev);
+    TH_EXPECT_BUSY(tide_event_destroy, f->ev);
     tide_event_set(f->ev);
-    EXPECT_BUSY(tide_event_destroy, f->ev); /* woken, not run */
+    TH_EXPECT_BUSY(tide_event_destroy, f->ev); /* woken, not run */
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_LOG_IS("w");
     TIDE_FINALLY(f);

@@ -11,8 +11,6 @@
 
 #include "harness.h"
 
-#define IV(n) ((void *)(intptr_t)(n))
-
 enum { E_BOOM = TIDE_EUSER - 1 };
 
 /* A child that returns `value`, or throws `err`, after `hops` sleep(0)s. */

@@ -9,34 +9,7 @@
 
 #include "harness.h"
 
-#define IV(n) ((void *)(intptr_t)(n))
-
 enum { E_FIRST = TIDE_EUSER - 1, E_SECOND = TIDE_EUSER - 2 };
-
-/* A child: sleeps `delay` (no await at all if 0), logs `tag`, then throws
- * `err` with `msg`, or returns `value`. */
-struct child {
-    TIDE_FRAME;
-    const char *tag;
-    double delay;
-    void *value;
-    int err;
-    const char *msg;
-};
-
-static tide_status child(void *frame)
-{
-    struct child *c = frame;
-    TIDE_BEGIN(c);
-    if (c->delay > 0)
-        TIDE_AWAIT(c, tide_sleep(c->delay));
-    if (c->tag)
-        th_log("%s", c->tag);
-    if (c->err)
-        TIDE_THROW_MSG(c, c->err, c->msg);
-    TIDE_RETURN(c, c->value);
-    TIDE_END(c);
-}
 
 /* Sleeps until cancelled; logs "<tag>-cancelled" on the way out. */
 struct forever {
@@ -84,11 +57,11 @@ static tide_status gather01_order(void *frame)
 {
     struct gather01_order *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "a", .delay = 2,
                            .value = IV(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 1,
                            .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, NULL, .tag = "c", .delay = 3,
                            .value = IV(3)));
     TIDE_AWAIT(f, tide_gather(f->t, 3, 0, f->values, NULL));
     th_log("gathered");
@@ -114,10 +87,11 @@ static tide_status gather01_return_errors(void *frame)
 {
     struct gather01_return_errors *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "a", .delay = 2,
                            .value = IV(2)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f,
+             TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, NULL, .tag = "c", .delay = 3,
                            .value = IV(3)));
     TIDE_YIELD(f); /* b finishes before the gather starts */
     TH_CHECK(tide_task_done(f->t[1]));
@@ -152,11 +126,11 @@ static tide_status gather02_first_error(void *frame)
 {
     struct gather02_first_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "a", .delay = 1,
                            .err = E_FIRST, .msg = "first"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 2,
                            .value = IV(5)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, NULL, .tag = "c", .delay = 3,
                            .err = E_SECOND, .msg = "second"));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 3, 0, f->values, NULL), f->rc);
     th_log("gather-failed");
@@ -191,9 +165,10 @@ static tide_status gather02_later_ignored(void *frame)
 {
     struct gather02_later_ignored *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .delay = 1, .err = E_FIRST));
+    TIDE_TRY(f,
+             TIDE_SPAWN(&f->t[0], th_child, NULL, .delay = 1, .err = E_FIRST));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[1], forever, NULL, .tag = "b"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, NULL, .tag = "c", .delay = 3,
                            .err = E_SECOND));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 3, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, E_FIRST);
@@ -227,13 +202,13 @@ static tide_status gather03_slots(void *frame)
 {
     struct gather03_slots *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "a", .delay = 2,
                            .value = IV(3)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 4,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 4,
                            .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "c", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, NULL, .tag = "c", .delay = 1,
                            .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], child, NULL, .tag = "d", .delay = 3,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[3], th_child, NULL, .tag = "d", .delay = 3,
                            .err = E_SECOND));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 4, TIDE_GATHER_RETURN_ERRORS,
                                     f->values, f->errors),
@@ -277,7 +252,7 @@ static tide_status gather04_child_cancelled(void *frame)
     struct gather04_child_cancelled *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], forever, NULL, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 2,
                            .value = IV(66)));
     TIDE_TRY(f, TIDE_SPAWN(NULL, canceller, NULL, .delay = 1,
                            .target = &f->t[0], .msg = "m1"));
@@ -311,7 +286,7 @@ static tide_status gather04_done_cancelled(void *frame)
     struct gather04_done_cancelled *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], forever, NULL, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 1));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 1));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(f->t[0], "early"));
     TIDE_YIELD(f);
@@ -346,7 +321,7 @@ static tide_status gather05_cancelled_slot(void *frame)
     struct gather05_cancelled_slot *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], forever, NULL, .tag = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 2,
                            .value = IV(7)));
     TIDE_TRY(f, TIDE_SPAWN(NULL, canceller, NULL, .delay = 1,
                            .target = &f->t[0], .msg = "m1"));
@@ -406,8 +381,8 @@ static tide_status gather06_broadcast(void *frame)
 {
     struct gather06_broadcast *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "early", .delay = 0.5,
-                           .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "early",
+                           .delay = 0.5, .value = IV(1)));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[1], forever, NULL, .tag = "f1"));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[2], forever, NULL, .tag = "f2"));
     TIDE_TRY(f, TIDE_SPAWN(&f->w, waiter, NULL, .tasks = f->t, .n = 3,
@@ -501,7 +476,7 @@ static tide_status repeat(void *frame)
     TIDE_BEGIN(r);
     for (;;) {
         r->time += 0.05;
-        TIDE_TRY(r, TIDE_SPAWN(&r->t, child, NULL, .delay = 0.05));
+        TIDE_TRY(r, TIDE_SPAWN(&r->t, th_child, NULL, .delay = 0.05));
         TIDE_AWAIT(r, tide_gather(&r->t, 1, TIDE_GATHER_RETURN_ERRORS, NULL,
                                   r->errors));
         tide_task_release(r->t);
@@ -655,11 +630,11 @@ static tide_status gather08_duplicates(void *frame)
 {
     struct gather08_duplicates *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "c",
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "c",
                            .value = (void *)"abc"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "d",
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "d",
                            .value = (void *)"def"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, NULL, .tag = "e", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, NULL, .tag = "e", .delay = 1,
                            .err = E_FIRST));
     f->list[0] = f->list[1] = f->list[3] = f->t[0];
     f->list[2] = f->t[1];
@@ -733,7 +708,7 @@ static tide_status gather09_bad_args(void *frame)
 {
     struct gather09_bad_args *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c, child, NULL, .tag = "c", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->c, th_child, NULL, .tag = "c", .delay = 1,
                            .value = IV(3)));
     f->with_null[0] = f->c;
     f->with_self[0] = f->c;
@@ -803,11 +778,11 @@ static tide_status gather09_other_loop(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_loop_create(&gather09_other, NULL, NULL));
     tide_loop_set_exception_handler(gather09_other, quiet, NULL);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "here"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "here"));
     gather09_here = f->t[0];
-    TIDE_TRY(f, tide_loop_spawn(gather09_other, child,
-                                &(struct child){.tag = "there"},
-                                sizeof(struct child), NULL, &f->t[1]));
+    TIDE_TRY(f, tide_loop_spawn(gather09_other, th_child,
+                                &(struct th_child){.tag = "there"},
+                                sizeof(struct th_child), NULL, &f->t[1]));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
@@ -851,9 +826,9 @@ static tide_status gather09_second_error(void *frame)
 {
     struct gather09_second_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .tag = "a", .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .tag = "a", .delay = 1,
                            .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, NULL, .tag = "b", .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, NULL, .tag = "b", .delay = 2,
                            .err = E_SECOND));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, E_FIRST);
@@ -918,7 +893,7 @@ static tide_status gather10_all_done(void *frame)
 {
     struct gather10_all_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t1, th_child, NULL, .value = IV(5)));
     TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
     TIDE_YIELD(f);
     TH_CHECK(tide_task_done(f->t1));
@@ -949,7 +924,8 @@ static tide_status gather10_done_failed(void *frame)
 {
     struct gather10_done_failed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .err = E_FIRST, .msg = "boom"));
+    TIDE_TRY(f,
+             TIDE_SPAWN(&f->t1, th_child, NULL, .err = E_FIRST, .msg = "boom"));
     TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
     TIDE_YIELD(f);
     f->iterations = tide_loop_iterations(tide_running_loop());
@@ -986,7 +962,7 @@ static tide_status gather10_some_done(void *frame)
 {
     struct gather10_some_done *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->ok, th_child, NULL, .value = IV(5)));
     TIDE_TRY(f, TIDE_SPAWN(&f->t3, yielder, NULL, .tag = "t3", .value = IV(3)));
     TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
     TIDE_YIELD(f);
@@ -1018,7 +994,8 @@ static tide_status gather10_some_failed(void *frame)
 {
     struct gather10_some_failed *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, NULL, .err = E_FIRST, .msg = "boom"));
+    TIDE_TRY(
+        f, TIDE_SPAWN(&f->bad, th_child, NULL, .err = E_FIRST, .msg = "boom"));
     TIDE_TRY(f, TIDE_SPAWN(&f->t3, yielder, NULL, .tag = "t3"));
     TIDE_TRY(f, TIDE_SPAWN(&f->t2, yielder, NULL, .tag = "t2"));
     TIDE_YIELD(f);
@@ -1054,9 +1031,10 @@ static tide_status gather10_first_in_order(void *frame)
     struct gather10_first_in_order *f = frame;
     TIDE_BEGIN(f);
     /* a fails first (spawned first), then b */
-    TIDE_TRY(f, TIDE_SPAWN(&f->list[2], child, NULL, .err = E_FIRST, .msg = "a"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->list[0], child, NULL, .value = IV(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->list[1], child, NULL, .err = E_SECOND,
+    TIDE_TRY(
+        f, TIDE_SPAWN(&f->list[2], th_child, NULL, .err = E_FIRST, .msg = "a"));
+    TIDE_TRY(f, TIDE_SPAWN(&f->list[0], th_child, NULL, .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->list[1], th_child, NULL, .err = E_SECOND,
                            .msg = "b"));
     TIDE_YIELD(f);
     TIDE_AWAIT_CATCH(f, tide_gather(f->list, 3, 0, NULL, NULL), f->rc);
@@ -1113,7 +1091,7 @@ static tide_status gather10_pending_cancel(void *frame)
 {
     struct gather10_pending_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t1, child, NULL, .value = IV(5)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t1, th_child, NULL, .value = IV(5)));
     TIDE_YIELD(f);
     TIDE_TRY(f, tide_task_cancel(tide_current_task(), "me"));
     TIDE_AWAIT(f, tide_gather(&f->t1, 1, 0, f->values, NULL));
@@ -1145,10 +1123,10 @@ static tide_status gather10_debug_retrieved(void *frame)
     struct gather10_debug_retrieved *f = frame;
     TIDE_BEGIN(f);
     tide_loop_set_debug(tide_running_loop(), 1);
-    TIDE_TRY(f, TIDE_SPAWN(&f->bad, child, NULL, .err = E_FIRST));
-    TIDE_TRY(f, TIDE_SPAWN(&f->later[0], child, NULL, .delay = 1,
+    TIDE_TRY(f, TIDE_SPAWN(&f->bad, th_child, NULL, .err = E_FIRST));
+    TIDE_TRY(f, TIDE_SPAWN(&f->later[0], th_child, NULL, .delay = 1,
                            .err = E_SECOND, .msg = "late"));
-    TIDE_TRY(f, TIDE_SPAWN(&f->later[1], child, NULL, .delay = 2,
+    TIDE_TRY(f, TIDE_SPAWN(&f->later[1], th_child, NULL, .delay = 2,
                            .err = E_SECOND, .msg = "later"));
     TIDE_YIELD(f);
     f->list[0] = f->later[0];

@@ -49,7 +49,6 @@
 
 #include "harness.h"
 
-#define VAL(n) ((void *)(intptr_t)(n))
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
 
 /* Python exception classes of the scenarios. */
@@ -221,16 +220,16 @@ static tide_status tg01_all(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 0.1,
-                                 .name = "foo1", .value = VAL(42)));
+                                 .name = "foo1", .value = IV(42)));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL, .delay = 0.2,
-                                 .name = "foo2", .value = VAL(11)));
+                                 .name = "foo2", .value = IV(11)));
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_group_error_count(f->tg), 0);
     TH_EQ_INT(tide_task_result(f->t1, &f->v1), 0);
     TH_EQ_INT(tide_task_result(f->t2, &f->v2), 0);
-    TH_CHECK(f->v1 == VAL(42));
-    TH_CHECK(f->v2 == VAL(11));
+    TH_CHECK(f->v1 == IV(42));
+    TH_CHECK(f->v2 == IV(11));
     TH_LOG_IS("foo1-done foo2-done");
     TH_CHECK(NEAR(tide_time(), 0.2));
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
@@ -255,20 +254,19 @@ static tide_status tg01_late(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 0.1,
-                                 .name = "foo1", .value = VAL(42)));
+                                 .name = "foo1", .value = IV(42)));
     TIDE_AWAIT_CATCH(f, tide_sleep(0.15), f->rc);
     if (f->rc == 0) {
         TH_EQ_INT(tide_task_done(f->t1), 1);
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL,
-                                     .delay = 0.2, .name = "foo2",
-                                     .value = VAL(11)));
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL, .delay = 0.2,
+                                     .name = "foo2", .value = IV(11)));
     }
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_task_result(f->t1, &f->v1), 0);
     TH_EQ_INT(tide_task_result(f->t2, &f->v2), 0);
-    TH_CHECK(f->v1 == VAL(42));
-    TH_CHECK(f->v2 == VAL(11));
+    TH_CHECK(f->v1 == IV(42));
+    TH_CHECK(f->v2 == IV(11));
     TH_LOG_IS("foo1-done foo2-done");
     TH_CHECK(NEAR(tide_time(), 0.35));
     TIDE_FINALLY(f);
@@ -292,20 +290,19 @@ static tide_status tg01_cancel_one(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 1,
-                                 .name = "foo1", .value = VAL(42)));
+                                 .name = "foo1", .value = IV(42)));
     TIDE_AWAIT_CATCH(f, tide_sleep(0.15), f->rc);
     if (f->rc == 0) {
         TH_EQ_INT(tide_task_cancel(f->t1, NULL), 1);
-        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL,
-                                     .delay = 0.2, .name = "foo2",
-                                     .value = VAL(11)));
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL, .delay = 0.2,
+                                     .name = "foo2", .value = IV(11)));
     }
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_group_error_count(f->tg), 0);
     TH_EQ_INT(tide_task_cancelled(f->t1), 1);
     TH_EQ_INT(tide_task_result(f->t2, &f->v2), 0);
-    TH_CHECK(f->v2 == VAL(11));
+    TH_CHECK(f->v2 == IV(11));
     TH_LOG_IS("foo1-cancelled foo2-done");
     TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
     TH_CHECK(NEAR(tide_time(), 0.35));
@@ -499,9 +496,9 @@ static tide_status tg04_body(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&f->tg));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t1, sleeper, NULL, .delay = 1,
-                                 .name = "foo1", .value = VAL(42)));
+                                 .name = "foo1", .value = IV(42)));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, &f->t2, sleeper, NULL, .delay = 2,
-                                 .name = "foo2", .value = VAL(11)));
+                                 .name = "foo2", .value = IV(11)));
     f->body = (struct crasher){.delay = f->delay, .err = EZERO,
                                .msg = "zero"};
     TIDE_AWAIT_CALL_CATCH(f, crasher, &f->body, f->rc);

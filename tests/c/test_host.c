@@ -19,11 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int contains(const char *text, const char *part)
-{
-    return text && strstr(text, part) != NULL;
-}
-
 /* ---- always -------------------------------------------------------------- */
 
 static int outside_rc;
@@ -56,7 +51,7 @@ static tide_status bad_args(void *frame)
 
     TIDE_AWAIT_CATCH(f, tide_host_call(NULL, NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_CHECK(contains(tide_error_message(), "no function name"));
+    TH_CHECK(th_contains(tide_error_message(), "no function name"));
     TIDE_AWAIT_CATCH(f, tide_host_call("", "1", NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
 
@@ -64,7 +59,7 @@ static tide_status bad_args(void *frame)
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT_CATCH(f, tide_http_get(NULL, &f->resp), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_CHECK(contains(tide_error_message(), "no URL"));
+    TH_CHECK(th_contains(tide_error_message(), "no URL"));
     TIDE_AWAIT_CATCH(f, tide_http_get("http://127.0.0.1/", NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     f->req = (tide_http_request){.url = "http://127.0.0.1/", .n_headers = 1};
@@ -74,7 +69,7 @@ static tide_status bad_args(void *frame)
     f->req.headers = &f->hdr;
     TIDE_AWAIT_CATCH(f, tide_http_fetch(&f->req, &f->resp), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_CHECK(contains(tide_error_message(), "NULL name or value"));
+    TH_CHECK(th_contains(tide_error_message(), "NULL name or value"));
     f->req = (tide_http_request){.url = "http://127.0.0.1/", .body_len = 3};
     TIDE_AWAIT_CATCH(f, tide_http_fetch(&f->req, &f->resp), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
@@ -115,9 +110,9 @@ static tide_status this_host(void *frame)
     TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iters);
 #ifdef __EMSCRIPTEN__
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_CHECK(contains(tide_error_message(), "no host function "
-                                            "'no_such_function'"));
-    TH_CHECK(contains(tide_error_message(), "Module.tideFunctions"));
+    TH_CHECK(th_contains(tide_error_message(), "no host function "
+                                               "'no_such_function'"));
+    TH_CHECK(th_contains(tide_error_message(), "Module.tideFunctions"));
     TH_EQ_INT(tide_http_supported(), 1);
     if (!th_oom_active()) {
         /* not a URL, even relative to a page: fetch() rejects it without
@@ -133,14 +128,14 @@ static tide_status this_host(void *frame)
     if (f->rc != TIDE_ENOMEM || !th_oom_active()) {
         TH_EQ_INT(f->rc, TIDE_ENOTSUP);
         TH_EQ_STR(tide_strerror(f->rc), "not supported on this host");
-        TH_CHECK(contains(tide_error_message(), "need a JavaScript host"));
+        TH_CHECK(th_contains(tide_error_message(), "need a JavaScript host"));
     }
     TH_EQ_INT(tide_http_supported(), 0);
     TIDE_AWAIT_CATCH(f, tide_http_get("http://127.0.0.1/", &f->resp), f->rc);
     if (f->rc != TIDE_ENOMEM || !th_oom_active()) {
         TH_EQ_INT(f->rc, TIDE_ENOTSUP);
-        TH_CHECK(contains(tide_error_message(), "fetch()"));
-        TH_CHECK(contains(tide_error_message(), "has no outbound HTTP"));
+        TH_CHECK(th_contains(tide_error_message(), "fetch()"));
+        TH_CHECK(th_contains(tide_error_message(), "has no outbound HTTP"));
     }
     TH_CHECK(f->resp == NULL);
     TH_EQ_INT(tide_loop_iterations(tide_running_loop()), f->iters);
@@ -164,10 +159,10 @@ static void raises_after(tide_loop *loop, tide_task *main, int err)
     (void)loop;
 #ifdef __EMSCRIPTEN__
     TH_EQ_INT(err, TIDE_EINVAL);
-    TH_CHECK(contains(tide_task_message(main), "no_such_function"));
+    TH_CHECK(th_contains(tide_task_message(main), "no_such_function"));
 #else
     TH_EQ_INT(err, TIDE_ENOTSUP);
-    TH_CHECK(contains(tide_task_message(main), "JavaScript host"));
+    TH_CHECK(th_contains(tide_task_message(main), "JavaScript host"));
 #endif
 }
 
@@ -254,23 +249,23 @@ static tide_status js_failures(void *frame)
 
     TIDE_AWAIT_CATCH(f, tide_host_call("nope", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_CHECK(contains(tide_error_message(), "no host function 'nope'"));
+    TH_CHECK(th_contains(tide_error_message(), "no host function 'nope'"));
     TIDE_AWAIT_CATCH(f, tide_host_call("echo", "{nope", &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_CHECK(contains(tide_error_message(), "not valid JSON"));
+    TH_CHECK(th_contains(tide_error_message(), "not valid JSON"));
     /* inherited names are not functions of the registry */
     TIDE_AWAIT_CATCH(f, tide_host_call("toString", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
 
     TIDE_AWAIT_CATCH(f, tide_host_call("bigint", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EHOST);
-    TH_CHECK(contains(tide_error_message(), "not JSON-serialisable"));
+    TH_CHECK(th_contains(tide_error_message(), "not JSON-serialisable"));
     TIDE_AWAIT_CATCH(f, tide_host_call("cycle", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EHOST);
-    TH_CHECK(contains(tide_error_message(), "not JSON-serialisable"));
+    TH_CHECK(th_contains(tide_error_message(), "not JSON-serialisable"));
     TIDE_AWAIT_CATCH(f, tide_host_call("function", NULL, &f->res), f->rc);
     TH_EQ_INT(f->rc, TIDE_EHOST);
-    TH_CHECK(contains(tide_error_message(), "returned a function"));
+    TH_CHECK(th_contains(tide_error_message(), "returned a function"));
     TH_CHECK(f->res == NULL);
 
     /* an error raised by an await carries the JS message out of the task */
@@ -342,11 +337,11 @@ static tide_status js_cancel(void *frame)
     /* the JS side saw every abort, with the cancel message */
     f->log = (struct aborts){0};
     TIDE_AWAIT_CALL(f, aborts, &f->log);
-    TH_CHECK(contains(f->log.log, "\"c6: the Tide task awaiting this was "
-                                  "cancelled: stop it\""));
-    TH_CHECK(contains(f->log.log, "\"c7: the Tide task awaiting this was "
-                                  "cancelled"));
-    TH_CHECK(contains(f->log.log, "\"c8: "));
+    TH_CHECK(th_contains(f->log.log, "\"c6: the Tide task awaiting this was "
+                                     "cancelled: stop it\""));
+    TH_CHECK(th_contains(f->log.log, "\"c7: the Tide task awaiting this was "
+                                     "cancelled"));
+    TH_CHECK(th_contains(f->log.log, "\"c8: "));
     TIDE_FINALLY(f);
     tide_host_free(f->log.log);
     tide_host_free(f->res);
@@ -495,8 +490,8 @@ static tide_status http_basics(void *frame)
     TH_EQ_INT(tide_http_status(f->r), 200);
     TH_EQ_STR(tide_http_status_text(f->r), "OK");
     TH_EQ_STR(tide_http_url(f->r), f->u);
-    TH_CHECK(contains(tide_http_header_get(f->r, "Content-Type"),
-                      "application/json"));
+    TH_CHECK(th_contains(tide_http_header_get(f->r, "Content-Type"),
+                         "application/json"));
     TH_EQ_STR(tide_http_header_get(f->r, "X-TIDE"), "yes");
     TH_CHECK(tide_http_header_get(f->r, "x-missing") == NULL);
     TH_CHECK(tide_http_header_count(f->r) >= 2);
@@ -537,7 +532,7 @@ static tide_status http_basics(void *frame)
     TIDE_AWAIT(f, tide_http_get(url(f->u, sizeof f->u, "/api/redirect"),
                                 &f->r));
     TH_EQ_INT(tide_http_status(f->r), 200);
-    TH_CHECK(contains(tide_http_url(f->r), "/api/json"));
+    TH_CHECK(th_contains(tide_http_url(f->r), "/api/json"));
     tide_http_response_free(f->r);
     f->r = NULL;
 
@@ -575,7 +570,7 @@ static tide_status http_faults(void *frame)
     TIDE_AWAIT_CATCH(f, tide_http_get(url(f->u, sizeof f->u,
                                           "/api/drop-body"), &f->r), f->rc);
     TH_EQ_INT(f->rc, TIDE_EHOST);
-    TH_CHECK(contains(tide_error_message(), "body"));
+    TH_CHECK(th_contains(tide_error_message(), "body"));
     /* a slow body arrives whole */
     TIDE_AWAIT(f, tide_http_get(url(f->u, sizeof f->u, "/api/slow"), &f->r));
     TH_EQ_STR(tide_http_body(f->r, &len), "chunk0chunk1chunk2chunk3");
@@ -620,14 +615,14 @@ static tide_status http_limits(void *frame)
                                  .max_body = 4096};
     TIDE_AWAIT_CATCH(f, tide_http_fetch(&f->req, &f->r), f->rc);
     TH_EQ_INT(f->rc, TIDE_ENOMEM);
-    TH_CHECK(contains(tide_error_message(), "exceeds the limit of 4096 "
-                                            "bytes"));
+    TH_CHECK(th_contains(tide_error_message(), "exceeds the limit of 4096 "
+                                               "bytes"));
     TH_CHECK(f->r == NULL);
     /* streamed without a length: refused once the limit is passed */
     f->req.url = url(f->u, sizeof f->u, "/api/big?n=5000&chunked=1");
     TIDE_AWAIT_CATCH(f, tide_http_fetch(&f->req, &f->r), f->rc);
     TH_EQ_INT(f->rc, TIDE_ENOMEM);
-    TH_CHECK(contains(tide_error_message(), "exceeds the limit"));
+    TH_CHECK(th_contains(tide_error_message(), "exceeds the limit"));
     /* exactly the limit is fine */
     f->req.url = url(f->u, sizeof f->u, "/api/big?n=4096&chunked=1");
     TIDE_AWAIT(f, tide_http_fetch(&f->req, &f->r));

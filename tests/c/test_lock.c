@@ -20,22 +20,6 @@
 
 #define EAPP (TIDE_EUSER - 1)
 
-/* Destroy expected to be refused; if it was not (a run with an injected
- * failure took another path), the object is gone: forget it. */
-#define EXPECT_BUSY(destroy, obj)                                              \
-    do {                                                                       \
-        int busy_ = destroy(obj);                                              \
-        TH_EQ_INT(busy_, TIDE_EBUSY);                                          \
-        if (busy_ == 0)                                                        \
-            (obj) = NULL;                                                      \
-    } while (0)
-
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
-
 /* Acquires, logs `tag`, yields `hold` times holding the lock, and releases
  * it unless `keep`; logs "<tag>-cancelled" if cancelled. */
 struct locker {
@@ -277,7 +261,8 @@ static tide_status lock05_cancel_waiter(void *frame)
     TIDE_AWAIT(f, tide_lock_acquire(f->lock));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
                            .tag = "w"));
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
+    TIDE_TRY(f,
+             tide_call_soon(tide_running_loop(), th_cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_lock_waiters(f->lock), 0);
@@ -628,10 +613,10 @@ static tide_status lock_destroy_busy(void *frame)
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], locker, NULL, .lock = f->lock,
                            .tag = "w"));
     TIDE_YIELD(f);
-    EXPECT_BUSY(tide_lock_destroy, f->lock);
+    TH_EXPECT_BUSY(tide_lock_destroy, f->lock);
     /* A woken waiter that has not run yet still counts. */
     TIDE_TRY(f, tide_lock_release(f->lock));
-    EXPECT_BUSY(tide_lock_destroy, f->lock);
+    TH_EXPECT_BUSY(tide_lock_destroy, f->lock);
     TH_EQ_INT(tide_lock_waiters(f->lock), 1);
     TIDE_YIELD(f);
     TH_EQ_INT(tide_lock_waiters(f->lock), 0);

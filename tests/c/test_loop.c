@@ -16,12 +16,6 @@
 
 #include "harness.h"
 
-static int log_cb(void *arg)
-{
-    th_log("%s", (const char *)arg);
-    return 0;
-}
-
 /* LOOP-01: call_soon callbacks run in strict FIFO order. */
 struct loop01 {
     TIDE_FRAME;
@@ -33,7 +27,7 @@ static tide_status loop01(void *frame)
     tide_loop *L = tide_running_loop();
     static const char *words[] = {"a", "b", "c", "d", "e"};
     for (int i = 0; i < 5; i++)
-        TIDE_TRY(f, tide_call_soon(L, log_cb, (void *)words[i], NULL));
+        TIDE_TRY(f, tide_call_soon(L, th_log_cb, (void *)words[i], NULL));
     TIDE_YIELD(f);
     TH_LOG_IS("a b c d e");
     TIDE_END(f);
@@ -45,7 +39,7 @@ static int sched_a2(void *arg)
 {
     (void)arg;
     th_log("A");
-    return tide_call_soon(tide_running_loop(), log_cb, "A2", NULL);
+    return tide_call_soon(tide_running_loop(), th_log_cb, "A2", NULL);
 }
 
 struct loop02 {
@@ -58,8 +52,8 @@ static tide_status loop02(void *frame)
     TIDE_BEGIN(f);
     tide_loop *L = tide_running_loop();
     TIDE_TRY(f, tide_call_soon(L, sched_a2, NULL, NULL));
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "B", NULL));
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "C", NULL));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "B", NULL));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "C", NULL));
     f->it = tide_loop_iterations(L);
     TIDE_YIELD(f);
     th_log("main"); /* locals do not survive an await: ask for the loop */
@@ -79,13 +73,14 @@ static tide_status loop03(void *frame)
     struct loop03 *f = frame;
     TIDE_BEGIN(f);
     tide_loop *L = tide_running_loop();
-    TIDE_TRY(f, tide_call_later(L, -1, log_cb, "a", NULL));
-    TIDE_TRY(f, tide_call_later(L, -2, log_cb, "b", NULL));
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "soon", NULL));
-    TIDE_TRY(f, tide_call_later(L, 0.2, log_cb, "later", NULL));
-    TIDE_TRY(f, tide_call_at(L, tide_loop_time(L) + 0.1, log_cb, "at", NULL));
-    TH_EQ_INT(tide_call_later(L, NAN, log_cb, "nan", NULL), TIDE_EINVAL);
-    TH_EQ_INT(tide_call_at(L, NAN, log_cb, "nan", NULL), TIDE_EINVAL);
+    TIDE_TRY(f, tide_call_later(L, -1, th_log_cb, "a", NULL));
+    TIDE_TRY(f, tide_call_later(L, -2, th_log_cb, "b", NULL));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "soon", NULL));
+    TIDE_TRY(f, tide_call_later(L, 0.2, th_log_cb, "later", NULL));
+    TIDE_TRY(f,
+             tide_call_at(L, tide_loop_time(L) + 0.1, th_log_cb, "at", NULL));
+    TH_EQ_INT(tide_call_later(L, NAN, th_log_cb, "nan", NULL), TIDE_EINVAL);
+    TH_EQ_INT(tide_call_at(L, NAN, th_log_cb, "nan", NULL), TIDE_EINVAL);
     TH_EQ_INT(tide_call_soon(L, NULL, NULL, NULL), TIDE_EINVAL);
     TIDE_AWAIT(f, tide_sleep(1));
     TH_LOG_IS("soon b a at later");
@@ -134,10 +129,10 @@ static tide_status loop05(void *frame)
     struct loop05 *f = frame;
     TIDE_BEGIN(f);
     tide_loop *L = tide_running_loop();
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "never-soon", &f->soon));
-    TIDE_TRY(f, tide_call_later(L, 0.5, log_cb, "never-later", &f->later));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "never-soon", &f->soon));
+    TIDE_TRY(f, tide_call_later(L, 0.5, th_log_cb, "never-later", &f->later));
     TIDE_TRY(f, tide_call_soon(L, failing_cb, NULL, NULL));
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "after", NULL));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "after", NULL));
     TH_EQ_INT(tide_handle_cancelled(f->soon), 0);
     TH_EQ_INT(tide_handle_cancel(f->soon), 1);
     TH_EQ_INT(tide_handle_cancel(f->later), 1);
@@ -162,7 +157,7 @@ static tide_status handle_after_run(void *frame)
 {
     struct handle_after_run *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_cb, "ran", &f->h));
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), th_log_cb, "ran", &f->h));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_handle_cancel(f->h), 0);
     TH_EQ_INT(tide_handle_cancelled(f->h), 0);
@@ -396,8 +391,8 @@ static tide_status callbacks_oom(void *frame)
     TIDE_BEGIN(f);
     tide_loop *L = tide_running_loop();
     for (int i = 0; i < 40; i++)
-        TIDE_TRY(f, tide_call_later(L, i * 0.01, log_cb, "x", NULL));
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "y", &f->h));
+        TIDE_TRY(f, tide_call_later(L, i * 0.01, th_log_cb, "x", NULL));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "y", &f->h));
     TIDE_AWAIT(f, tide_sleep(1));
     TIDE_FINALLY(f);
     tide_handle_release(f->h);

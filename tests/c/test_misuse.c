@@ -27,18 +27,6 @@
 /* An awaitable's outcome taken out of its wrapper: what a cast does. */
 #define RAW(call) ((call).tide__rc)
 
-#define IV(n) ((void *)(intptr_t)(n))
-#define SPAWN0(out, fn, name)                                                  \
-    tide_spawn((fn), &(struct fn){0}, sizeof(struct fn), (name), (out))
-
-static int has(const char *text, const char *needle)
-{
-    return text && strstr(text, needle) != NULL;
-}
-#define TH_HAS(text, needle)                                                   \
-    th_check(has((text), (needle)), #text " contains \"" needle "\"",        \
-             __FILE__, __LINE__)
-
 #define ONE_REPORT "coroutine misuse:TIDE_ESTATE"
 
 /* ---- an awaitable outside TIDE_AWAIT, then the step ends ---------------- */
@@ -91,7 +79,7 @@ static tide_status detached(void *frame)
 {
     struct detached *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(NULL, lone_sleeper, "sleeper"));
+    TIDE_TRY(f, TH_SPAWN0(NULL, lone_sleeper, "sleeper"));
     for (f->i = 0; f->i < 3; f->i++)
         TIDE_YIELD(f);
     TH_EQ_STR(th_reports(), ONE_REPORT);
@@ -129,9 +117,9 @@ static tide_status expect_misuse(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE);
-    th_check(has(tide_error_message(), f->expect), f->expect, __FILE__,
+    th_check(th_contains(tide_error_message(), f->expect), f->expect, __FILE__,
              __LINE__);
-    th_check(has(th_report_messages(), f->expect), f->expect, __FILE__,
+    th_check(th_contains(th_report_messages(), f->expect), f->expect, __FILE__,
              __LINE__);
     TH_EQ_STR(th_reports(), ONE_REPORT);
     TIDE_END(f);
@@ -147,7 +135,7 @@ static tide_status yield_then_end(void *frame)
 {
     struct yield_then_end *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, yielder, "yielder"));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, yielder, "yielder"));
     TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->t,
                          .expect = "waited on a yield (tide_sleep(0))");
     for (f->i = 0; f->i < 3; f->i++)
@@ -178,7 +166,7 @@ static tide_status suspended_nowhere(void *frame)
 {
     struct suspended_nowhere *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, hand_made, "hand-made"));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, hand_made, "hand-made"));
     TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->t,
                          .expect = "returned 'suspended' without waiting on "
                                    "anything");
@@ -225,7 +213,7 @@ static tide_status join_outside(void *frame)
 {
     struct join_outside *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->child, child7, "child"));
+    TIDE_TRY(f, TH_SPAWN0(&f->child, child7, "child"));
     TIDE_TRY(f, TIDE_SPAWN(&f->joiner, bad_joiner, "joiner",
                            .child = f->child));
     TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->joiner,
@@ -543,8 +531,8 @@ static tide_status every_wait(void *frame)
     TIDE_TRY(f, tide_barrier_create(NULL, 2, &f->o.bar));
     TIDE_TRY(f, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 1, NULL, &f->o.full));
     TIDE_TRY(f, tide_queue_put_nowait(f->o.full, IV(1)));
-    TIDE_TRY(f, SPAWN0(&f->o.kids[0], quick_kid, "quick"));
-    TIDE_TRY(f, SPAWN0(&f->o.kids[1], slow_kid, "slow"));
+    TIDE_TRY(f, TH_SPAWN0(&f->o.kids[0], quick_kid, "quick"));
+    TIDE_TRY(f, TH_SPAWN0(&f->o.kids[1], slow_kid, "slow"));
     f->t[W_KINDS + 2] = tide_task_retain(f->o.kids[0]);
     f->t[W_KINDS + 3] = tide_task_retain(f->o.kids[1]);
     TIDE_YIELD(f); /* quick is done, slow sleeps */
@@ -628,7 +616,8 @@ static tide_status restart(void *frame)
     char where[64];
     snprintf(where, sizeof where, "TIDE_AWAIT_CALL at %s:%d", __FILE__,
              f->line);
-    th_check(has(tide_error_message(), where), where, __FILE__, __LINE__);
+    th_check(th_contains(tide_error_message(), where), where, __FILE__,
+             __LINE__);
     TH_HAS(tide_error_message(), "resumed a sub-coroutine frame that is not "
                                  "suspended");
     TH_EQ_STR(th_reports(), ONE_REPORT);
@@ -693,7 +682,8 @@ static tide_status call_depth(void *frame)
     char text[64];
     snprintf(text, sizeof text, "nests deeper than %d calls",
              TIDE_MAX_CALL_DEPTH);
-    th_check(has(tide_error_message(), text), text, __FILE__, __LINE__);
+    th_check(th_contains(tide_error_message(), text), text, __FILE__,
+             __LINE__);
     TH_EQ_STR(th_reports(), ONE_REPORT);
     char log[64];
     snprintf(log, sizeof log, "innermost:%d", TIDE_MAX_CALL_DEPTH - 1);

@@ -24,9 +24,6 @@
 
 #include "harness.h"
 
-#define IV(n) ((void *)(intptr_t)(n))
-#define VI(p) ((int)(intptr_t)(p))
-
 static const char *ename(int err)
 {
     const char *n = tide_errname(err);
@@ -101,37 +98,14 @@ static tide_status joiner(void *frame)
     TIDE_END(j);
 }
 
-/* Cleanup for FINALLY sections: cancel and await every task still in t[],
- * release them, then destroy *q (which must succeed: nobody waits). */
-struct reap {
-    TIDE_FRAME;
-    tide_task **t;
-    size_t n, i;
-    tide_queue **q;
-    int rc;
-};
-
-static tide_status reap(void *frame)
-{
-    struct reap *r = frame;
-    TIDE_BEGIN(r);
-    for (r->i = 0; r->i < r->n; r->i++) {
-        if (!r->t[r->i])
-            continue;
-        tide_task_cancel(r->t[r->i], NULL);
-        TIDE_AWAIT_CATCH(r, tide_join(r->t[r->i], NULL), r->rc);
-        tide_task_release(r->t[r->i]);
-        r->t[r->i] = NULL;
-    }
-    TH_EQ_INT(tide_queue_destroy(*r->q), 0);
-    *r->q = NULL;
-    TIDE_END(r);
-}
-
+/* Cleanup for FINALLY sections: th_reap the tasks, then destroy f->q
+ * (which must succeed: nobody waits on it any more). */
 #define REAP(f, tasks, count)                                                  \
     do {                                                                       \
-        (f)->reap = (struct reap){.t = (tasks), .n = (count), .q = &(f)->q};   \
-        TIDE_AWAIT_CALL_CATCH(f, reap, &(f)->reap, (f)->reap_rc);              \
+        (f)->reap = (struct th_reap){.t = (tasks), .n = (count)};              \
+        TIDE_AWAIT_CALL_CATCH(f, th_reap, &(f)->reap, (f)->reap_rc);           \
+        TH_EQ_INT(tide_queue_destroy((f)->q), 0);                              \
+        (f)->q = NULL;                                                         \
     } while (0)
 
 static int cmp_int(const void *a, const void *b)
@@ -432,7 +406,7 @@ struct q04_maxsize {
     tide_queue *q;
     tide_task *t[1];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -481,7 +455,7 @@ struct q04_get_wait {
     tide_task *t[1];
     tide_handle *h;
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -527,7 +501,7 @@ struct q04_put_wait {
     tide_task *t[1];
     tide_handle *h;
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -559,7 +533,7 @@ struct q05_getters {
     TIDE_FRAME;
     tide_queue *q;
     tide_task *t[3];
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -588,7 +562,7 @@ struct q05_putters {
     tide_task *t[3];
     int i;
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -619,7 +593,7 @@ struct q05_get_with_putters {
     tide_queue *q;
     tide_task *t[2];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -647,7 +621,7 @@ struct q06_get_race {
     tide_queue *q;
     tide_task *t[2];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -678,7 +652,7 @@ struct q06_put_race {
     tide_queue *q;
     tide_task *t[3];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -718,7 +692,7 @@ struct q06_no_entry_left {
     tide_queue *q;
     tide_task *t[1];
     int rc;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -749,7 +723,7 @@ struct q06_pending_cancel {
     TIDE_FRAME;
     tide_queue *q;
     tide_task *t[4];
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -790,7 +764,7 @@ struct wfor09_queue_get {
     tide_task *t[1];
     tide_handle *h;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -825,7 +799,7 @@ struct q07_one_reader {
     tide_task *t[2];
     void *item;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -857,7 +831,7 @@ struct q07_many_readers {
     tide_task *t[3];
     void *v2, *v3;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -893,7 +867,7 @@ struct q08_put_cancel_drop {
     tide_task *t[2];
     void *item;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -929,7 +903,7 @@ struct q08_plain_cancel {
     tide_task *t[1];
     void *item;
     int rc;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -959,7 +933,7 @@ struct q08_pass_slot {
     tide_queue *q;
     tide_task *t[2];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1030,7 +1004,7 @@ struct q09_producer_consumer {
     TIDE_FRAME;
     tide_queue *q;
     tide_task *t[2];
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1068,7 +1042,7 @@ struct q09_putters_race {
     TIDE_FRAME;
     tide_queue *q;
     tide_task *t[5];
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1119,7 +1093,7 @@ struct q10_task_done {
     tide_queue *q;
     tide_task *t[2];
     struct shared10 s;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1153,7 +1127,7 @@ struct q10_count {
     TIDE_FRAME;
     tide_queue *q;
     tide_task *t[1];
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1229,7 +1203,7 @@ struct q10_join_event {
     tide_queue *q;
     tide_task *t[1];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1283,7 +1257,7 @@ struct shutdown_empty {
     tide_task *t[1];
     int rc;
     struct all_shut all;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1331,7 +1305,7 @@ struct shutdown_nonempty {
     tide_task *t[2]; /* join, put */
     void *item;
     struct all_shut all;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1389,7 +1363,7 @@ struct shutdown_immediate {
     tide_queue *q;
     tide_task *t[1];
     struct all_shut all;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1441,7 +1415,7 @@ struct q13_with_unfinished {
     tide_task *t[1];
     void *item;
     struct all_shut all;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1476,7 +1450,7 @@ struct q13_wakes_waiters {
     TIDE_FRAME;
     tide_queue *q, *q2;
     tide_task *t[2];
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 
@@ -1605,7 +1579,7 @@ struct busy_destroy {
     tide_queue *q;
     tide_task *t[3];
     void *item;
-    struct reap reap;
+    struct th_reap reap;
     int reap_rc;
 };
 

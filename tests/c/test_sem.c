@@ -12,22 +12,6 @@
 
 #include "harness.h"
 
-/* Destroy expected to be refused; if it was not (a run with an injected
- * failure took another path), the object is gone: forget it. */
-#define EXPECT_BUSY(destroy, obj)                                              \
-    do {                                                                       \
-        int busy_ = destroy(obj);                                              \
-        TH_EQ_INT(busy_, TIDE_EBUSY);                                          \
-        if (busy_ == 0)                                                        \
-            (obj) = NULL;                                                      \
-    } while (0)
-
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
-
 /* Acquires, logs `tag`, sleeps `hold` seconds (none if 0), and releases
  * if `release` (also on error, like `async with sem`). Logs
  * "<tag>-cancelled" when cancelled. */
@@ -478,7 +462,8 @@ static tide_status sem07_acquire_cancel(void *frame)
     TIDE_TRY(f, tide_sem_create(NULL, 1, 0, &f->sem));
     TIDE_AWAIT(f, tide_sem_acquire(f->sem));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "w"));
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->t[0], NULL));
+    TIDE_TRY(f,
+             tide_call_soon(tide_running_loop(), th_cancel_cb, f->t[0], NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t[0], NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_sem_waiters(f->sem), 0);
@@ -661,9 +646,9 @@ static tide_status sem_bad_input(void *frame)
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->sem));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[0], acq, NULL, .sem = f->sem, .tag = "w"));
     TIDE_YIELD(f);
-    EXPECT_BUSY(tide_sem_destroy, f->sem);
+    TH_EXPECT_BUSY(tide_sem_destroy, f->sem);
     TIDE_TRY(f, tide_sem_release(f->sem));
-    EXPECT_BUSY(tide_sem_destroy, f->sem); /* woken, not run */
+    TH_EXPECT_BUSY(tide_sem_destroy, f->sem); /* woken, not run */
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_LOG_IS("w");
     TIDE_FINALLY(f);

@@ -11,17 +11,11 @@
 
 #include "harness.h"
 
-static int log_cb(void *arg)
-{
-    th_log("%s", (const char *)arg);
-    return 0;
-}
-
 /* Logs "a" and queues "b": "b" shows up one iteration after "a". */
 static int log_a_then_b(void *arg)
 {
     th_log("a");
-    return tide_call_soon(arg, log_cb, "b", NULL);
+    return tide_call_soon(arg, th_log_cb, "b", NULL);
 }
 
 /* SLEEP-01: sleep(d) for d <= 0 yields exactly one iteration, no timer. */
@@ -117,7 +111,7 @@ static tide_status sleep02_nan(void *frame)
 {
     struct sleep02_nan *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_cb, "soon", NULL));
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), th_log_cb, "soon", NULL));
     f->iter = tide_loop_iterations(tide_running_loop());
     TIDE_AWAIT_CATCH(f, tide_sleep(NAN), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
@@ -197,12 +191,6 @@ static tide_status sleep5000(void *frame)
     TIDE_END(f);
 }
 
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
-
 struct sleep04 {
     TIDE_FRAME;
     tide_task *t;
@@ -215,7 +203,7 @@ static tide_status sleep04(void *frame)
     struct sleep04 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->t, sleep5000, "sleeper"));
-    TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.1, cancel_cb, f->t,
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.1, th_cancel_cb, f->t,
                                 &f->h));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     f->outcome = f->rc == TIDE_ECANCELLED ? "cancelled" : "slept in";

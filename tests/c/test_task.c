@@ -9,35 +9,8 @@
 
 #include "harness.h"
 
-#define IV(n) ((void *)(intptr_t)(n))
-
 /* Program errors, the C form of KeyError and ValueError. */
 enum { E_KEY = TIDE_EUSER - 1, E_VALUE = TIDE_EUSER - 2 };
-
-/* A child: sleeps `delay` (no await at all if 0), logs `tag`, then throws
- * `err` with `msg`, or returns `value`. */
-struct child {
-    TIDE_FRAME;
-    const char *tag;
-    double delay;
-    void *value;
-    int err;
-    const char *msg;
-};
-
-static tide_status child(void *frame)
-{
-    struct child *c = frame;
-    TIDE_BEGIN(c);
-    if (c->delay > 0)
-        TIDE_AWAIT(c, tide_sleep(c->delay));
-    if (c->tag)
-        th_log("%s", c->tag);
-    if (c->err)
-        TIDE_THROW_MSG(c, c->err, c->msg);
-    TIDE_RETURN(c, c->value);
-    TIDE_END(c);
-}
 
 /* ---- TASK-01: spawning is lazy; first steps run in creation order ----- */
 
@@ -52,7 +25,7 @@ static tide_status task01_order(void *frame)
     struct task01_order *f = frame;
     TIDE_BEGIN(f);
     for (int i = 0; i < 5; i++)
-        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], child, NULL, .tag = tags[i]));
+        TIDE_TRY(f, TIDE_SPAWN(&f->t[i], th_child, NULL, .tag = tags[i]));
     th_log("parent");
     /* nothing ran yet: spawning only queued the first steps */
     TH_LOG_IS("parent");
@@ -75,7 +48,7 @@ static tide_status spawner(void *frame)
     struct spawner *s = frame;
     TIDE_BEGIN(s);
     th_log("A");
-    TIDE_TRY(s, TIDE_SPAWN(NULL, child, NULL, .tag = "C"));
+    TIDE_TRY(s, TIDE_SPAWN(NULL, th_child, NULL, .tag = "C"));
     TIDE_END(s);
 }
 
@@ -88,7 +61,7 @@ static tide_status task01_nested(void *frame)
     struct task01_nested *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(NULL, spawner, NULL, ));
-    TIDE_TRY(f, TIDE_SPAWN(NULL, child, NULL, .tag = "B"));
+    TIDE_TRY(f, TIDE_SPAWN(NULL, th_child, NULL, .tag = "B"));
     TIDE_YIELD(f);
     /* C was queued behind this task's own wake-up */
     th_log("main");
@@ -109,23 +82,25 @@ struct task02_einval {
 static tide_status task02_einval(void *frame)
 {
     struct task02_einval *f = frame;
-    struct child fr = {.tag = "never"};
+    struct th_child fr = {.tag = "never"};
     TIDE_BEGIN(f);
     for (int round = 0; round < 2; round++) {
         f->t = tide_current_task(); /* any non-NULL value: must be reset */
         TH_EQ_INT(tide_spawn(NULL, &fr, sizeof fr, "x", &f->t), TIDE_EINVAL);
         TH_CHECK(f->t == NULL);
         f->t = tide_current_task();
-        TH_EQ_INT(tide_spawn(child, NULL, sizeof fr, NULL, &f->t), TIDE_EINVAL);
+        TH_EQ_INT(tide_spawn(th_child, NULL, sizeof fr, NULL, &f->t),
+                  TIDE_EINVAL);
         TH_CHECK(f->t == NULL);
         f->t = tide_current_task();
-        TH_EQ_INT(tide_spawn(child, &fr, sizeof(tide_frame) - 1, NULL, &f->t),
-                  TIDE_EINVAL);
+        TH_EQ_INT(
+            tide_spawn(th_child, &fr, sizeof(tide_frame) - 1, NULL, &f->t),
+            TIDE_EINVAL);
         TH_CHECK(f->t == NULL);
     }
     TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
     /* the failures took no task number: the next task is still Task-2 */
-    TIDE_TRY(f, tide_spawn(child, &fr, sizeof fr, NULL, &f->t));
+    TIDE_TRY(f, tide_spawn(th_child, &fr, sizeof fr, NULL, &f->t));
     TH_EQ_INT(tide_task_id(f->t), 2);
     TH_EQ_STR(tide_task_name(f->t), "Task-2");
     TIDE_AWAIT(f, tide_join(f->t, NULL));
@@ -140,12 +115,12 @@ static void task02_einval_after(tide_loop *loop, tide_task *main, int err)
 {
     (void)loop;
     (void)err;
-    struct child fr = {.tag = "never"};
+    struct th_child fr = {.tag = "never"};
     tide_task *t = main;
     TH_CHECK(tide_running_loop() == NULL);
-    TH_EQ_INT(tide_spawn(child, &fr, sizeof fr, NULL, &t), TIDE_ENOLOOP);
+    TH_EQ_INT(tide_spawn(th_child, &fr, sizeof fr, NULL, &t), TIDE_ENOLOOP);
     TH_CHECK(t == NULL);
-    TH_EQ_INT(tide_spawn(child, &fr, sizeof fr, NULL, NULL), TIDE_ENOLOOP);
+    TH_EQ_INT(tide_spawn(th_child, &fr, sizeof fr, NULL, NULL), TIDE_ENOLOOP);
 }
 
 struct task02_names {
@@ -161,11 +136,11 @@ static tide_status task02_names(void *frame)
     /* the main task is the loop's first: Task-1 */
     TH_EQ_INT(tide_task_id(tide_current_task()), 1);
     TH_EQ_STR(tide_task_name(tide_current_task()), "Task-1");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .value = NULL));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, NULL, .value = NULL));
     strcpy(f->buf, "No-op");
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], child, f->buf, .value = NULL));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[1], th_child, f->buf, .value = NULL));
     strcpy(f->buf, "changed"); /* the name was copied */
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], child, "", .value = NULL));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[2], th_child, "", .value = NULL));
     TH_EQ_INT(tide_task_id(f->t[0]), 2);
     TH_EQ_INT(tide_task_id(f->t[1]), 3);
     TH_EQ_INT(tide_task_id(f->t[2]), 4);
@@ -325,7 +300,7 @@ static tide_status task04_value(void *frame)
 {
     struct task04_value *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .delay = 1, .value = IV(7)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->t, th_child, NULL, .delay = 1, .value = IV(7)));
     /* pending: no outcome to read yet */
     f->read = IV(-1);
     TH_EQ_INT(tide_task_result(f->t, &f->read), TIDE_ESTATE);
@@ -364,7 +339,7 @@ static tide_status task04_error(void *frame)
 {
     struct task04_error *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t, child, NULL, .delay = 1, .err = E_VALUE,
+    TIDE_TRY(f, TIDE_SPAWN(&f->t, th_child, NULL, .delay = 1, .err = E_VALUE,
                            .msg = "bad value"));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, E_VALUE);
@@ -413,7 +388,8 @@ static tide_status task04_awaiters(void *frame)
 {
     struct task04_awaiters *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, NULL, .delay = 1, .value = IV(9)));
+    TIDE_TRY(f,
+             TIDE_SPAWN(&f->t[0], th_child, NULL, .delay = 1, .value = IV(9)));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[1], joiner, NULL, .tag = "j1",
                            .target = &f->t[0]));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[2], joiner, NULL, .tag = "j2",
@@ -482,7 +458,8 @@ static tide_status handles_key(void *frame)
     TIDE_FINALLY(h);
     TH_EQ_INT(TIDE_ERROR(h), E_KEY);
     TH_EQ_STR(TIDE_ERROR_MESSAGE(h), "key");
-    TIDE_TRY(h, TIDE_SPAWN(&h->t, child, NULL, .err = E_VALUE, .msg = "value"));
+    TIDE_TRY(h,
+             TIDE_SPAWN(&h->t, th_child, NULL, .err = E_VALUE, .msg = "value"));
     TIDE_AWAIT_CATCH(h, tide_join(h->t, NULL), h->rc);
     TH_EQ_INT(h->rc, E_VALUE);
     TH_EQ_STR(tide_error_message(), "value");
@@ -563,7 +540,7 @@ static tide_status raises_after_catch(void *frame)
 {
     struct raises_after_catch *r = frame;
     TIDE_BEGIN(r);
-    TIDE_TRY(r, TIDE_SPAWN(&r->t, child, NULL, .err = E_KEY, .msg = "key"));
+    TIDE_TRY(r, TIDE_SPAWN(&r->t, th_child, NULL, .err = E_KEY, .msg = "key"));
     TIDE_AWAIT_CATCH(r, tide_join(r->t, NULL), r->rc);
     TH_EQ_INT(r->rc, E_KEY);
     TIDE_THROW(r, E_VALUE);
@@ -583,7 +560,7 @@ static tide_status fails_after_catch(void *frame)
 {
     struct fails_after_catch *r = frame;
     TIDE_BEGIN(r);
-    TIDE_TRY(r, TIDE_SPAWN(&r->t, child, NULL, .err = E_KEY, .msg = "key"));
+    TIDE_TRY(r, TIDE_SPAWN(&r->t, th_child, NULL, .err = E_KEY, .msg = "key"));
     TIDE_AWAIT_CATCH(r, tide_join(r->t, NULL), r->rc);
     TH_EQ_INT(r->rc, E_KEY);
     TIDE_AWAIT(r, tide_join(NULL, NULL));
@@ -651,7 +628,7 @@ static tide_status handles_and_rethrows(void *frame)
     TIDE_BEGIN(h);
     TIDE_THROW_MSG(h, E_KEY, "a");
     TIDE_FINALLY(h);
-    TIDE_TRY(h, TIDE_SPAWN(&h->t, child, NULL, .err = TIDE_ERROR(h),
+    TIDE_TRY(h, TIDE_SPAWN(&h->t, th_child, NULL, .err = TIDE_ERROR(h),
                            .msg = TIDE_ERROR_MESSAGE(h)));
     TIDE_AWAIT_CATCH(h, tide_join(h->t, NULL), h->rc);
     TH_EQ_INT(h->rc, E_KEY);
@@ -736,12 +713,12 @@ static tide_status task06_destroy(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_loop_create(&f->other, counting_alloc, &f->mem));
     tide_loop_set_exception_handler(f->other, log_destroyed, NULL);
-    TIDE_TRY(f, tide_loop_spawn(f->other, child,
-                                &(struct child){.tag = "ran"},
-                                sizeof(struct child), "orphan", &f->kept));
-    TIDE_TRY(f, tide_loop_spawn(f->other, child,
-                                &(struct child){.tag = "ran"},
-                                sizeof(struct child), NULL, NULL));
+    TIDE_TRY(f, tide_loop_spawn(f->other, th_child,
+                                &(struct th_child){.tag = "ran"},
+                                sizeof(struct th_child), "orphan", &f->kept));
+    TIDE_TRY(f, tide_loop_spawn(f->other, th_child,
+                                &(struct th_child){.tag = "ran"},
+                                sizeof(struct th_child), NULL, NULL));
     TH_EQ_INT(tide_loop_pending_tasks(f->other), 2);
     /* the loop frees the held handle too */
     TH_EQ_INT(tide_loop_destroy(f->other), 0);
@@ -768,13 +745,13 @@ struct task06_nomem {
 static tide_status task06_nomem(void *frame)
 {
     struct task06_nomem *f = frame;
-    struct child fr = {.tag = "ran"};
+    struct th_child fr = {.tag = "ran"};
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_loop_create(&f->other, counting_alloc, &f->mem));
     tide_loop_set_exception_handler(f->other, log_destroyed, NULL);
     f->mem.fail = 1;
     f->t = tide_current_task();
-    TH_EQ_INT(tide_loop_spawn(f->other, child, &fr, sizeof fr, "x", &f->t),
+    TH_EQ_INT(tide_loop_spawn(f->other, th_child, &fr, sizeof fr, "x", &f->t),
               TIDE_ENOMEM);
     TH_CHECK(f->t == NULL);
     TH_EQ_INT(tide_loop_pending_tasks(f->other), 0);
@@ -784,7 +761,7 @@ static tide_status task06_nomem(void *frame)
     TH_EQ_INT(f->mem.live, 0);
     /* on the running loop: a size that cannot be allocated */
     f->t = tide_current_task();
-    TH_EQ_INT(tide_spawn(child, &fr, SIZE_MAX, NULL, &f->t), TIDE_ENOMEM);
+    TH_EQ_INT(tide_spawn(th_child, &fr, SIZE_MAX, NULL, &f->t), TIDE_ENOMEM);
     TH_CHECK(f->t == NULL);
     TH_EQ_INT(tide_loop_pending_tasks(tide_running_loop()), 1);
     TIDE_YIELD(f);
@@ -820,7 +797,7 @@ static tide_status task06_stopped(void *frame)
 {
     struct task06_stopped *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], child, "sleeper", .tag = "woke",
+    TIDE_TRY(f, TIDE_SPAWN(&f->t[0], th_child, "sleeper", .tag = "woke",
                            .delay = 100));
     TIDE_TRY(f, TIDE_SPAWN(&f->t[1], joiner, NULL, .tag = "joined",
                            .target = &f->t[0]));

@@ -46,21 +46,10 @@
 #define NATIVE 0
 #endif
 
-#define VAL(n) ((void *)(intptr_t)(n))
-#define INT(p) ((int)(intptr_t)(p))
 #define EAPP (TIDE_EUSER - 7)
 /* TIDE_THREAD_POOL_SIZE in src/config.h (not public): the cases check
  * that the loop starts exactly this many threads when all are busy. */
 #define POOL 4
-
-#define SPAWN0(out, fn, name)                                                  \
-    tide_spawn((fn), &(struct fn){0}, sizeof(struct fn), (name), (out))
-
-static int log_cb(void *arg)
-{
-    th_log("%s", (const char *)arg);
-    return 0;
-}
 
 static int load(const int *p)
 {
@@ -122,21 +111,21 @@ static int ran_on_loop_thread = -1;
 static int double_it(void *arg, void **result)
 {
     store(&ran_on_loop_thread, tide_running_loop() != NULL);
-    *result = VAL(INT(arg) * 2);
+    *result = IV(VI(arg) * 2);
     return 0;
 }
 
 static int fail_app(void *arg, void **result)
 {
     (void)arg;
-    *result = VAL(-1); /* ignored: the call failed */
+    *result = IV(-1); /* ignored: the call failed */
     return EAPP;
 }
 
 static int returns_positive(void *arg, void **result)
 {
     (void)arg;
-    *result = VAL(5);
+    *result = IV(5);
     return 3; /* counts as success */
 }
 
@@ -211,7 +200,7 @@ static int announce_then_wait(void *arg, void **result)
     tide_call_soon_threadsafe(arg, started_cb, NULL);
     gate_wait();
     add(&returned_count, 1);
-    *result = VAL(99);
+    *result = IV(99);
     return 0;
 }
 
@@ -220,7 +209,7 @@ static int wait_at_gate(void *arg, void **result)
     (void)arg;
     gate_wait();
     add(&returned_count, 1);
-    *result = VAL(7);
+    *result = IV(7);
     return 0;
 }
 
@@ -266,9 +255,9 @@ static tide_status basic(void *frame)
     struct basic *f = frame;
     TIDE_BEGIN(f);
     store(&ran_on_loop_thread, -1);
-    TIDE_TRY(f, SPAWN0(NULL, ticker, "ticker"));
-    TIDE_AWAIT(f, tide_to_thread(double_it, VAL(21), &f->value));
-    th_log("%d", INT(f->value));
+    TIDE_TRY(f, TH_SPAWN0(NULL, ticker, "ticker"));
+    TIDE_AWAIT(f, tide_to_thread(double_it, IV(21), &f->value));
+    th_log("%d", VI(f->value));
     TH_LOG_IS("tick 42");
     TH_EQ_INT(load(&ran_on_loop_thread), !THREADS);
     TH_EQ_INT(tide_to_thread_inline(), !THREADS);
@@ -287,15 +276,15 @@ static tide_status errors(void *frame)
 {
     struct errors *f = frame;
     TIDE_BEGIN(f);
-    f->value = VAL(1234);
+    f->value = IV(1234);
     TIDE_AWAIT_CATCH(f, tide_to_thread(fail_app, NULL, &f->value), f->rc);
     TH_EQ_INT(f->rc, EAPP);
-    TH_EQ_INT(INT(f->value), 1234);
+    TH_EQ_INT(VI(f->value), 1234);
     TIDE_AWAIT_CATCH(f, tide_to_thread(returns_positive, NULL, &f->value),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(INT(f->value), 5);
-    TIDE_AWAIT(f, tide_to_thread(double_it, VAL(4), NULL));
+    TH_EQ_INT(VI(f->value), 5);
+    TIDE_AWAIT(f, tide_to_thread(double_it, IV(4), NULL));
     TIDE_END(f);
 }
 
@@ -310,7 +299,7 @@ static tide_status bad_input(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT_CATCH(f, tide_to_thread(NULL, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
-    TH_EQ_INT(tide_call_soon_threadsafe(NULL, log_cb, "x"), TIDE_EINVAL);
+    TH_EQ_INT(tide_call_soon_threadsafe(NULL, th_log_cb, "x"), TIDE_EINVAL);
     TH_EQ_INT(tide_call_soon_threadsafe(tide_running_loop(), NULL, NULL),
               TIDE_EINVAL);
     TH_EQ_INT(tide_loop_thread_count(NULL), 0);
@@ -338,7 +327,7 @@ static tide_status caller(void *frame)
 {
     struct caller *f = frame;
     TIDE_BEGIN(f);
-    TIDE_AWAIT(f, tide_to_thread(double_it, VAL(f->n), &f->value));
+    TIDE_AWAIT(f, tide_to_thread(double_it, IV(f->n), &f->value));
     TIDE_RETURN(f, f->value);
     TIDE_END(f);
 }
@@ -359,7 +348,7 @@ static tide_status many(void *frame)
                                &f->tasks[f->i]));
     TIDE_AWAIT(f, tide_gather(f->tasks, MANY, 0, f->values, NULL));
     for (int i = 0; i < MANY; i++)
-        TH_EQ_INT(INT(f->values[i]), 2 * i);
+        TH_EQ_INT(VI(f->values[i]), 2 * i);
     size_t n = tide_loop_thread_count(tide_running_loop());
     TH_CHECK(THREADS ? n >= 1 && n <= POOL : n == 0);
     TIDE_FINALLY(f);
@@ -388,11 +377,11 @@ static tide_status oom(void *frame)
     for (int i = 0; i < 3; i++)
         TIDE_TRY(f, tide_spawn(caller, &(struct caller){.n = i},
                                sizeof(struct caller), NULL, &f->tasks[i]));
-    TIDE_AWAIT(f, tide_to_thread(double_it, VAL(21), &f->value));
+    TIDE_AWAIT(f, tide_to_thread(double_it, IV(21), &f->value));
     TIDE_AWAIT(f, tide_gather(f->tasks, 3, 0, f->values, NULL));
-    TIDE_TRY(f, tide_call_soon_threadsafe(tide_running_loop(), log_cb, "x"));
+    TIDE_TRY(f, tide_call_soon_threadsafe(tide_running_loop(), th_log_cb, "x"));
     TIDE_YIELD(f);
-    TH_EQ_INT(INT(f->value), 42);
+    TH_EQ_INT(VI(f->value), 42);
     TIDE_FINALLY(f);
     for (f->i = 0; f->i < 3; f->i++)
         if (f->tasks[f->i])
@@ -412,9 +401,9 @@ static tide_status fifo_same_thread(void *frame)
     struct fifo_same_thread *f = frame;
     TIDE_BEGIN(f);
     tide_loop *L = tide_running_loop();
-    TIDE_TRY(f, tide_call_soon_threadsafe(L, log_cb, "hello"));
-    TIDE_TRY(f, tide_call_soon(L, log_cb, "world", NULL));
-    TIDE_TRY(f, tide_call_soon_threadsafe(L, log_cb, "!"));
+    TIDE_TRY(f, tide_call_soon_threadsafe(L, th_log_cb, "hello"));
+    TIDE_TRY(f, tide_call_soon(L, th_log_cb, "world", NULL));
+    TIDE_TRY(f, tide_call_soon_threadsafe(L, th_log_cb, "!"));
     TIDE_YIELD(f);
     TH_LOG_IS("hello world !");
     TIDE_END(f);
@@ -443,8 +432,8 @@ static tide_status debug_inline(void *frame)
     blocking_reports = 0;
     tide_loop_set_debug(tide_running_loop(), 1);
     tide_loop_set_debug_handler(tide_running_loop(), count_blocking, NULL);
-    TIDE_AWAIT(f, tide_to_thread(double_it, VAL(1), NULL));
-    TIDE_AWAIT(f, tide_to_thread(double_it, VAL(2), NULL));
+    TIDE_AWAIT(f, tide_to_thread(double_it, IV(1), NULL));
+    TIDE_AWAIT(f, tide_to_thread(double_it, IV(2), NULL));
     TH_EQ_INT(blocking_reports, THREADS ? 0 : 2);
     TIDE_END(f);
 }
@@ -457,7 +446,7 @@ static int inline_fn(void *arg, void **result)
     /* on the loop's thread, inside the awaiting task's step */
     TH_CHECK(tide_current_task() == arg);
     th_log("fn");
-    *result = VAL(99);
+    *result = IV(99);
     return 0;
 }
 
@@ -469,9 +458,9 @@ static tide_status inline_order(void *frame)
 {
     struct inline_order *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_cb, "soon", NULL));
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), th_log_cb, "soon", NULL));
     TIDE_AWAIT(f, tide_to_thread(inline_fn, tide_current_task(), &f->value));
-    th_log("resumed:%d", INT(f->value));
+    th_log("resumed:%d", VI(f->value));
     TH_LOG_IS("fn soon resumed:99");
     TIDE_END(f);
 }
@@ -487,12 +476,11 @@ static tide_status inline_child(void *frame)
 {
     struct inline_child *f = frame;
     TIDE_BEGIN(f);
-    f->value = VAL(1);
-    TIDE_AWAIT_CATCH(f,
-                     tide_to_thread_abandon(double_it, VAL(50), &f->value,
-                                            on_abandon),
-                     f->rc);
-    th_log("child:%s:%d", tide_errname(f->rc), INT(f->value));
+    f->value = IV(1);
+    TIDE_AWAIT_CATCH(
+        f, tide_to_thread_abandon(double_it, IV(50), &f->value, on_abandon),
+        f->rc);
+    th_log("child:%s:%d", tide_errname(f->rc), VI(f->value));
     TIDE_END(f);
 }
 
@@ -507,7 +495,7 @@ static tide_status inline_cancel(void *frame)
     struct inline_cancel *f = frame;
     TIDE_BEGIN(f);
     reset_abandoned();
-    TIDE_TRY(f, SPAWN0(&f->child, inline_child, "child"));
+    TIDE_TRY(f, TH_SPAWN0(&f->child, inline_child, "child"));
     TIDE_YIELD(f); /* the child ran its call inline and waits to resume */
     TH_EQ_STR(tide_task_awaiting(f->child), "to_thread");
     tide_task_describe_wait(f->child, f->text, sizeof f->text);
@@ -542,11 +530,11 @@ static tide_status timers_meanwhile(void *frame)
     tide_loop *L = tide_running_loop();
     gate_close();
     store(&returned_count, 0);
-    TIDE_TRY(f, tide_call_later(L, 0.001, log_cb, "t1", NULL));
-    TIDE_TRY(f, tide_call_later(L, 0.002, log_cb, "t2", NULL));
+    TIDE_TRY(f, tide_call_later(L, 0.001, th_log_cb, "t1", NULL));
+    TIDE_TRY(f, tide_call_later(L, 0.002, th_log_cb, "t2", NULL));
     TIDE_TRY(f, tide_call_later(L, 0.003, gate_open_cb, "t3-opens", NULL));
     TIDE_AWAIT(f, tide_to_thread(wait_at_gate, NULL, &f->value));
-    th_log("returned:%d", INT(f->value));
+    th_log("returned:%d", VI(f->value));
     TH_LOG_IS("t1 t2 t3-opens returned:7");
     TH_EQ_INT(load(&returned_count), 1);
     TIDE_END(f);
@@ -596,7 +584,7 @@ static tide_status cancel_running(void *frame)
     TIDE_TRY(f, tide_event_create(NULL, &f->abandoned));
     reset_started(f->started, 1);
     abandoned_event = f->abandoned;
-    TIDE_TRY(f, SPAWN0(&f->child, announcer, "child"));
+    TIDE_TRY(f, TH_SPAWN0(&f->child, announcer, "child"));
     TIDE_AWAIT(f, tide_event_wait(f->started)); /* the function runs */
     TH_EQ_STR(tide_task_awaiting(f->child), "to_thread");
     tide_task_describe_wait(f->child, f->text, sizeof f->text);
@@ -665,10 +653,10 @@ static tide_status cancel_queued(void *frame)
     TIDE_TRY(f, tide_event_create(NULL, &f->started));
     reset_started(f->started, POOL);
     for (f->i = 0; f->i < POOL; f->i++)
-        TIDE_TRY(f, SPAWN0(&f->busy[f->i], announcer, NULL));
+        TIDE_TRY(f, TH_SPAWN0(&f->busy[f->i], announcer, NULL));
     TIDE_AWAIT(f, tide_event_wait(f->started)); /* every thread is busy */
     TH_EQ_INT(tide_loop_thread_count(tide_running_loop()), POOL);
-    TIDE_TRY(f, SPAWN0(&f->child, queued_child, "queued"));
+    TIDE_TRY(f, TH_SPAWN0(&f->child, queued_child, "queued"));
     TIDE_YIELD(f); /* the child queues its call */
     tide_task_describe_wait(f->child, f->text, sizeof f->text);
     TH_EQ_STR(f->text, "to_thread (waiting for a thread)");
@@ -702,11 +690,11 @@ static tide_status cancel_queued(void *frame)
 static int post_three(void *arg, void **result)
 {
     tide_loop *L = arg;
-    tide_call_soon_threadsafe(L, log_cb, "a");
-    tide_call_soon_threadsafe(L, log_cb, "b");
+    tide_call_soon_threadsafe(L, th_log_cb, "a");
+    tide_call_soon_threadsafe(L, th_log_cb, "b");
     tide_call_soon_threadsafe(L, gate_open_cb, "c");
     gate_wait();
-    *result = VAL(3);
+    *result = IV(3);
     return 0;
 }
 
@@ -720,7 +708,7 @@ static tide_status fifo_other_thread(void *frame)
     TIDE_BEGIN(f);
     gate_close();
     TIDE_AWAIT(f, tide_to_thread(post_three, tide_running_loop(), &f->value));
-    th_log("returned:%d", INT(f->value));
+    th_log("returned:%d", VI(f->value));
     TH_LOG_IS("a b c returned:3");
     TIDE_END(f);
 }
@@ -730,7 +718,7 @@ static tide_status fifo_other_thread(void *frame)
 static int quick(void *arg, void **result)
 {
     (void)arg;
-    *result = VAL(1);
+    *result = IV(1);
     return 0;
 }
 
@@ -759,7 +747,7 @@ static tide_status busy_loop(void *frame)
     struct busy_loop *f = frame;
     TIDE_BEGIN(f);
     busy_done = 0;
-    TIDE_TRY(f, SPAWN0(&f->spin, spinner, "spinner"));
+    TIDE_TRY(f, TH_SPAWN0(&f->spin, spinner, "spinner"));
     for (f->i = 0; f->i < 20; f->i++)
         TIDE_AWAIT(f, tide_to_thread(quick, NULL, NULL));
     busy_done = 1;
@@ -785,7 +773,7 @@ static tide_status virtual_jump(void *frame)
     gate_close();
     TIDE_TRY(f, tide_call_later(L, 5, gate_open_cb, "timer-opens", NULL));
     TIDE_AWAIT(f, tide_to_thread(wait_at_gate, NULL, &f->value));
-    th_log("returned:%d", INT(f->value));
+    th_log("returned:%d", VI(f->value));
     TH_LOG_IS("timer-opens returned:7");
     TH_CHECK(tide_loop_time(tide_running_loop()) >= 5.0);
     TIDE_FINALLY(f);
@@ -835,7 +823,7 @@ static tide_status no_thread(void *frame)
     struct no_thread *f = frame;
     TIDE_BEGIN(f);
     store(&fail_thread_creation, 1);
-    TIDE_AWAIT_CATCH(f, tide_to_thread(double_it, VAL(1), &f->value), f->rc);
+    TIDE_AWAIT_CATCH(f, tide_to_thread(double_it, IV(1), &f->value), f->rc);
     TH_EQ_INT(f->rc, TIDE_EHOST);
     TH_CHECK(tide_error_message() &&
              strstr(tide_error_message(), "cannot start a thread"));
@@ -843,17 +831,17 @@ static tide_status no_thread(void *frame)
     /* one thread, then creation fails: the second call queues behind */
     store(&fail_thread_creation, 0);
     gate_close();
-    TIDE_TRY(f, SPAWN0(&f->first, gated, "first"));
+    TIDE_TRY(f, TH_SPAWN0(&f->first, gated, "first"));
     TIDE_YIELD(f);
     store(&fail_thread_creation, 1);
-    TIDE_TRY(f, SPAWN0(&f->second, gated, "second"));
+    TIDE_TRY(f, TH_SPAWN0(&f->second, gated, "second"));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_loop_thread_count(tide_running_loop()), 1);
     gate_open();
     TIDE_AWAIT(f, tide_join(f->first, &f->value));
-    TH_EQ_INT(INT(f->value), 7);
+    TH_EQ_INT(VI(f->value), 7);
     TIDE_AWAIT(f, tide_join(f->second, &f->value));
-    TH_EQ_INT(INT(f->value), 7);
+    TH_EQ_INT(VI(f->value), 7);
     TIDE_FINALLY(f);
     store(&fail_thread_creation, 0);
     gate_open();
@@ -879,7 +867,7 @@ static int set_event_cb(void *arg)
 
 static void *raw_thread_event(void *arg)
 {
-    tide_call_soon_threadsafe(arg, log_cb, "from-thread");
+    tide_call_soon_threadsafe(arg, th_log_cb, "from-thread");
     tide_call_soon_threadsafe(arg, set_event_cb, NULL);
     return NULL;
 }
@@ -923,7 +911,7 @@ static int inner_abandoned;
 static void inner_abandon(void *arg, void *result, int err)
 {
     (void)arg;
-    if (INT(result) == 7 && err == 0)
+    if (VI(result) == 7 && err == 0)
         add(&inner_abandoned, 1);
 }
 static void quiet(tide_loop *l, const char *c, int e, const char *m,
@@ -948,7 +936,7 @@ static int inner_fn(void *arg, void **result)
 {
     tide_call_soon_threadsafe(arg, inner_started_cb, NULL);
     gate_wait();
-    *result = VAL(7);
+    *result = IV(7);
     return 0;
 }
 
@@ -971,7 +959,7 @@ static tide_status inner_main(void *frame)
 {
     struct inner_main *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(NULL, inner_child, "inner-child"));
+    TIDE_TRY(f, TH_SPAWN0(NULL, inner_child, "inner-child"));
     TIDE_AWAIT(f, tide_sleep(INFINITY)); /* until the stop */
     TIDE_END(f);
 }
@@ -992,7 +980,7 @@ static int run_inner_loop(void *arg, void **result)
     int before = load(&inner_abandoned);
     gate_open(); /* whether it returns before or during the join: once */
     tide_loop_destroy(L2);
-    *result = VAL(stopped * 100 + before * 10 + load(&inner_abandoned));
+    *result = IV(stopped * 100 + before * 10 + load(&inner_abandoned));
     return 0;
 }
 
@@ -1006,7 +994,7 @@ static tide_status destroy_running(void *frame)
     TIDE_BEGIN(f);
     gate_close();
     TIDE_AWAIT(f, tide_to_thread(run_inner_loop, NULL, &f->value));
-    TH_EQ_INT(INT(f->value), 101); /* stopped, none before, one after */
+    TH_EQ_INT(VI(f->value), 101); /* stopped, none before, one after */
     TIDE_FINALLY(f);
     gate_open();
     TIDE_END(f);
@@ -1049,10 +1037,10 @@ static int meddle(void *arg, void **result)
     int n = 0;
     (void)result;
     o->rc[n++] = tide_lock_release(o->lock);
-    o->rc[n++] = tide_call_soon(o->L, log_cb, "soon", NULL);
-    o->rc[n++] = tide_call_later(o->L, 0, log_cb, "later", NULL);
+    o->rc[n++] = tide_call_soon(o->L, th_log_cb, "soon", NULL);
+    o->rc[n++] = tide_call_later(o->L, 0, th_log_cb, "later", NULL);
     o->rc[n++] = tide_event_set(o->ev);
-    o->rc[n++] = tide_queue_put_nowait(o->q, VAL(1));
+    o->rc[n++] = tide_queue_put_nowait(o->q, IV(1));
     o->rc[n++] = tide_sem_release(o->sem);
     o->rc[n++] = tide_task_cancel(o->sleeper, NULL);
     o->rc[n++] = tide_task_result(o->sleeper, NULL);
@@ -1065,7 +1053,7 @@ static int meddle(void *arg, void **result)
     o->n = n;
     if (l2 || t2)
         o->n = -1; /* something was made: the case fails */
-    o->threadsafe = tide_call_soon_threadsafe(o->L, log_cb, "threadsafe");
+    o->threadsafe = tide_call_soon_threadsafe(o->L, th_log_cb, "threadsafe");
     return 0;
 }
 

@@ -32,40 +32,10 @@
 
 #include "harness.h"
 
-#define VAL(n) ((void *)(intptr_t)(n))
-#define SPAWN0(out, fn, name)                                                  \
-    tide_spawn((fn), &(struct fn){0}, sizeof(struct fn), (name), (out))
 /* Errors a program defines (KeyError, ZeroDivisionError, ValueError). */
 #define EKEY (TIDE_EUSER - 1)
 #define EZERO (TIDE_EUSER - 2)
 #define EVALUE (TIDE_EUSER - 3)
-
-#define EQ_DBL(a, b) eq_dbl((a), (b), #a " == " #b, __LINE__)
-static void eq_dbl(double a, double b, const char *what, int line)
-{
-    char buf[300];
-    snprintf(buf, sizeof buf, "%s (%.17g != %.17g)", what, a, b);
-    th_check(a == b, buf, __FILE__, line);
-}
-
-static int self_cancelling(void)
-{
-    return tide_task_cancelling(tide_current_task());
-}
-
-static uint64_t iterations(void)
-{
-    return tide_loop_iterations(tide_running_loop());
-}
-
-/* In FINALLY: make sure task `t` has finished before what it uses goes. */
-#define REAP(f, t)                                                             \
-    do {                                                                       \
-        if ((t) && !tide_task_done(t)) {                                       \
-            tide_task_cancel((t), NULL);                                       \
-            TIDE_AWAIT_CATCH(f, tide_join((t), NULL), (f)->reap_rc);           \
-        }                                                                      \
-    } while (0)
 
 /* ---- TMO-01 -------------------------------------------------------------- */
 
@@ -79,15 +49,15 @@ static tide_status tmo01_basic(void *frame)
     struct tmo01_basic *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
-    EQ_DBL(tide_timeout_when(f->cm), 0.5);
+    TH_EQ_DBL(tide_timeout_when(f->cm), 0.5);
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_CHECK(tide_error_message() == NULL);
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -110,8 +80,8 @@ static tide_status tmo01_at(void *frame)
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
-    EQ_DBL(tide_timeout_when(f->cm), f->deadline);
-    EQ_DBL(tide_time(), 0.75);
+    TH_EQ_DBL(tide_timeout_when(f->cm), f->deadline);
+    TH_EQ_DBL(tide_time(), 0.75);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -131,13 +101,13 @@ static tide_status tmo01_not_called(void *frame)
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
-    EQ_DBL(tide_timeout_when(f->cm), 10);
+    TH_EQ_DBL(tide_timeout_when(f->cm), 10);
     TH_CHECK(tide_timeout_when(f->cm) > tide_time());
     /* the old deadline passes: the scope it belonged to is gone */
     TIDE_AWAIT_CATCH(f, tide_sleep(20), f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 20.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 20.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -154,21 +124,21 @@ static tide_status tmo01_disabled(void *frame)
     struct tmo01_disabled *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_timeout_enter(&f->cm, INFINITY));
-    EQ_DBL(tide_timeout_when(f->cm), INFINITY);
+    TH_EQ_DBL(tide_timeout_when(f->cm), INFINITY);
     TIDE_AWAIT_CATCH(f, tide_sleep(1000), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
-    EQ_DBL(tide_timeout_when(f->cm), INFINITY);
+    TH_EQ_DBL(tide_timeout_when(f->cm), INFINITY);
 
     TIDE_TRY(f, tide_timeout_enter_at(&f->cm_at, INFINITY));
-    EQ_DBL(tide_timeout_when(f->cm_at), INFINITY);
+    TH_EQ_DBL(tide_timeout_when(f->cm_at), INFINITY);
     TIDE_AWAIT_CATCH(f, tide_sleep(1000), f->rc);
     f->rc = tide_timeout_exit(f->cm_at, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->cm_at), 0);
-    EQ_DBL(tide_timeout_when(f->cm_at), INFINITY);
-    EQ_DBL(tide_time(), 2000);
+    TH_EQ_DBL(tide_timeout_when(f->cm_at), INFINITY);
+    TH_EQ_DBL(tide_time(), 2000);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     tide_timeout_destroy(f->cm_at);
@@ -214,8 +184,8 @@ static tide_status tmo02(void *frame)
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_LOG_IS("body-cancelled@0.5 cleanup-done@0.75");
-    EQ_DBL(tide_time(), 0.75);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.75);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -236,17 +206,17 @@ static tide_status tmo03(void *frame)
     TIDE_TRY(f, tide_timeout_enter_at(&f->inner, 0.5));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(self_cancelling(), 2); /* both fired */
+    TH_EQ_INT(th_cancelling(), 2); /* both fired */
     f->rc = tide_timeout_exit(f->inner, f->rc);
     /* the inner scope lets the cancellation through */
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(self_cancelling(), 1);
+    TH_EQ_INT(th_cancelling(), 1);
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->inner), 1);
     TH_EQ_INT(tide_timeout_expired(f->outer), 1);
-    TH_EQ_INT(self_cancelling(), 0);
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->inner);
     tide_timeout_destroy(f->outer);
@@ -269,7 +239,7 @@ static tide_status tmo04(void *frame)
     TIDE_AWAIT_CATCH(f, tide_sleep(5), f->rc);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    EQ_DBL(tide_time(), 1);
+    TH_EQ_DBL(tide_time(), 1);
     TH_EQ_INT(tide_timeout_expired(f->inner), 1);
     TH_EQ_INT(tide_timeout_expired(f->outer), 0);
     /* the outer body goes on, undisturbed */
@@ -278,9 +248,9 @@ static tide_status tmo04(void *frame)
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->outer), 0);
-    EQ_DBL(tide_timeout_when(f->outer), 10);
-    EQ_DBL(tide_time(), 3);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_timeout_when(f->outer), 10);
+    TH_EQ_DBL(tide_time(), 3);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->inner);
     tide_timeout_destroy(f->outer);
@@ -308,8 +278,8 @@ static tide_status tmo05_concurrent(void *frame)
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->outer), 1);
-    EQ_DBL(tide_time(), 1);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 1);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->inner);
     tide_timeout_destroy(f->outer);
@@ -352,7 +322,7 @@ static tide_status tmo05_busy(void *frame)
     }
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(self_cancelling(), 2);
+    TH_EQ_INT(th_cancelling(), 2);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_timeout_expired(f->inner), 1);
@@ -363,10 +333,10 @@ static tide_status tmo05_busy(void *frame)
     f->rc = tide_timeout_exit(f->outer, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->outer), 1);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TH_LOG_IS("");
     if (!f->busy)
-        EQ_DBL(tide_time(), f->t0);
+        TH_EQ_DBL(tide_time(), f->t0);
     else
         TH_CHECK(tide_time() - f->t0 < 1);
     TIDE_FINALLY(f);
@@ -417,18 +387,18 @@ static tide_status tmo06(void *frame)
     struct tmo06 *f = frame;
     TIDE_BEGIN(f);
     TIDE_AWAIT(f, tide_sleep(0.5));
-    f->it0 = iterations();
+    f->it0 = th_iterations();
     TIDE_TRY(f, tide_timeout_enter(&f->cm, f->delay));
-    EQ_DBL(tide_timeout_when(f->cm), 0.5 + f->delay);
+    TH_EQ_DBL(tide_timeout_when(f->cm), 0.5 + f->delay);
     TIDE_AWAIT_CATCH(f, tide_sleep(f->body_sleep), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     /* fired on the next iteration, not later */
-    TH_EQ_INT(iterations() - f->it0, f->hops);
+    TH_EQ_INT(th_iterations() - f->it0, f->hops);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -497,7 +467,7 @@ static tide_status tmo06_no_await(void *frame)
     TH_EQ_INT(f->rc, 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
@@ -538,7 +508,7 @@ static tide_status tmo07_foreign_error(void *frame)
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -561,7 +531,7 @@ static tide_status foreign_cancel(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "foreign");
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     th_log("exit=%s", tide_errname(f->rc));
     if (f->rc < 0)
         TIDE_THROW(f, f->rc);
@@ -579,7 +549,7 @@ static tide_status tmo07_foreign_cancel(void *frame)
 {
     struct tmo07_foreign_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, foreign_cancel, NULL));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, foreign_cancel, NULL));
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_task_cancelled(f->t), 1);
@@ -628,8 +598,8 @@ static tide_status tmo08(void *frame)
     TH_CHECK(tide_error_message() == NULL);
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
     TH_LOG_IS("cleanup-handling-EZERO");
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -668,9 +638,9 @@ static tide_status tmo09_foreign(void *frame)
     TH_EQ_INT(f->rc, EZERO);
     TH_EQ_STR(tide_error_message(), "division by zero");
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TH_LOG_IS("crash-cleanup@0.5");
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_DBL(tide_time(), 0.5);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -722,9 +692,9 @@ static tide_status tmo09_group(void *frame)
     TH_EQ_INT(tide_group_error_count(f->g), 1);
     TH_EQ_INT(tide_group_error(f->g, 0, &f->msg), EZERO);
     TH_EQ_STR(f->msg, "division by zero");
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TH_LOG_IS("crash-cleanup@0.5");
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_DBL(tide_time(), 0.5);
     /* nothing is left to cancel this task later */
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -757,10 +727,10 @@ static tide_status outer_task(void *frame)
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, f->swallow ? 0 : TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     /* not cancelled any more: the next await runs to its end */
     TIDE_AWAIT(f, tide_sleep(1));
-    TIDE_RETURN(f, VAL(7));
+    TIDE_RETURN(f, IV(7));
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -778,11 +748,11 @@ static tide_status tmo10(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->t, outer_task, NULL, .swallow = f->swallow));
     TIDE_AWAIT(f, tide_join(f->t, &f->value));
-    TH_CHECK(f->value == VAL(7));
+    TH_CHECK(f->value == IV(7));
     TH_EQ_INT(tide_task_done(f->t), 1);
     TH_EQ_INT(tide_task_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
-    EQ_DBL(tide_time(), 1.25);
+    TH_EQ_DBL(tide_time(), 1.25);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -836,7 +806,7 @@ static tide_status after_cancel(void *frame)
     TIDE_TRY(f, tide_task_cancel(tide_current_task(), NULL));
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(self_cancelling(), 1);
+    TH_EQ_INT(th_cancelling(), 1);
     TIDE_TRY(f, tide_timeout_enter(&f->cm, f->again ? 1.0 : 0.0));
     if (f->again)
         TIDE_TRY(f, tide_task_cancel(tide_current_task(), NULL));
@@ -846,12 +816,12 @@ static tide_status after_cancel(void *frame)
     TH_EQ_INT(f->rc, f->again ? TIDE_ECANCELLED : TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->cm), !f->again);
     /* back at the level it entered with (plus the new cancel) */
-    TH_EQ_INT(self_cancelling(), f->again ? 2 : 1);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_INT(th_cancelling(), f->again ? 2 : 1);
+    TH_EQ_DBL(tide_time(), 0);
     th_log("exit=%s", tide_errname(f->rc));
     if (f->rc < 0 && f->rc != TIDE_ETIMEDOUT) /* except TimeoutError: pass */
         TIDE_THROW(f, f->rc);
-    TIDE_RETURN(f, VAL(5));
+    TIDE_RETURN(f, IV(5));
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -872,7 +842,7 @@ static tide_status tmo11(void *frame)
     TIDE_AWAIT_CATCH(f, tide_join(f->t, &f->value), f->rc);
     if (!f->again) {
         TH_EQ_INT(f->rc, 0);
-        TH_CHECK(f->value == VAL(5));
+        TH_CHECK(f->value == IV(5));
         TH_EQ_INT(tide_task_cancelled(f->t), 0);
         TH_EQ_INT(tide_task_cancelling(f->t), 1);
         TH_LOG_IS("exit=TIDE_ETIMEDOUT");
@@ -947,20 +917,19 @@ static tide_status tmo12_from_outside(void *frame)
     TIDE_TRY(f, TIDE_SPAWN(&f->t, rescheduled, NULL, .cm = &f->cm));
     TIDE_YIELD(f);
     TH_CHECK(f->cm != NULL);
-    EQ_DBL(tide_timeout_when(f->cm), 10);
+    TH_EQ_DBL(tide_timeout_when(f->cm), 10);
     TH_EQ_INT(tide_timeout_reschedule(f->cm, 30), 0);
-    EQ_DBL(tide_timeout_when(f->cm), 30);
+    TH_EQ_DBL(tide_timeout_when(f->cm), 30);
     TH_EQ_INT(tide_timeout_reschedule(f->cm, INFINITY), 0);
-    EQ_DBL(tide_timeout_when(f->cm), INFINITY);
+    TH_EQ_DBL(tide_timeout_when(f->cm), INFINITY);
     TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_timeout_expired(f->cm), 0);
     TH_LOG_IS("exit=TIDE_ECANCELLED");
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
-    REAP(f, f->t);
-    tide_task_release(f->t);
+    TH_REAP_ONE(f, f->t);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
 }
@@ -977,11 +946,11 @@ static tide_status tmo12_moves(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_timeout_enter(&f->earlier, 10));
     TH_EQ_INT(tide_timeout_reschedule(f->earlier, 1), 0);
-    EQ_DBL(tide_timeout_when(f->earlier), 1);
+    TH_EQ_DBL(tide_timeout_when(f->earlier), 1);
     TIDE_AWAIT_CATCH(f, tide_sleep(5), f->rc);
     f->rc = tide_timeout_exit(f->earlier, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    EQ_DBL(tide_time(), 1);
+    TH_EQ_DBL(tide_time(), 1);
 
     TIDE_TRY(f, tide_timeout_enter(&f->later, 1));
     TH_EQ_INT(tide_timeout_reschedule(f->later, 4), 0);
@@ -989,18 +958,18 @@ static tide_status tmo12_moves(void *frame)
     f->rc = tide_timeout_exit(f->later, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->later), 0);
-    EQ_DBL(tide_timeout_when(f->later), 4);
-    EQ_DBL(tide_time(), 3);
+    TH_EQ_DBL(tide_timeout_when(f->later), 4);
+    TH_EQ_DBL(tide_time(), 3);
 
     TIDE_TRY(f, tide_timeout_enter(&f->off, 1));
     TH_EQ_INT(tide_timeout_reschedule(f->off, INFINITY), 0);
-    EQ_DBL(tide_timeout_when(f->off), INFINITY);
+    TH_EQ_DBL(tide_timeout_when(f->off), INFINITY);
     TIDE_AWAIT_CATCH(f, tide_sleep(2), f->rc);
     f->rc = tide_timeout_exit(f->off, f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_timeout_expired(f->off), 0);
-    EQ_DBL(tide_time(), 5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->earlier);
     tide_timeout_destroy(f->later);
@@ -1024,26 +993,26 @@ static tide_status tmo12_now(void *frame)
     TIDE_TRY(f, tide_timeout_enter(&f->now, 10));
     TH_EQ_INT(tide_timeout_reschedule(f->now, tide_time()), 0);
     TH_EQ_INT(tide_timeout_reschedule(f->now, tide_time()), 0);
-    EQ_DBL(tide_timeout_when(f->now), 0.5);
-    f->it0 = iterations();
+    TH_EQ_DBL(tide_timeout_when(f->now), 0.5);
+    f->it0 = th_iterations();
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(iterations() - f->it0, 1);
-    TH_EQ_INT(self_cancelling(), 1);
+    TH_EQ_INT(th_iterations() - f->it0, 1);
+    TH_EQ_INT(th_cancelling(), 1);
     f->rc = tide_timeout_exit(f->now, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
 
     TIDE_TRY(f, tide_timeout_enter(&f->past, 10));
     TH_EQ_INT(tide_timeout_reschedule(f->past, 0.25), 0);
-    EQ_DBL(tide_timeout_when(f->past), 0.25);
-    f->it0 = iterations();
+    TH_EQ_DBL(tide_timeout_when(f->past), 0.25);
+    f->it0 = th_iterations();
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(iterations() - f->it0, 2);
+    TH_EQ_INT(th_iterations() - f->it0, 2);
     f->rc = tide_timeout_exit(f->past, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->now);
     tide_timeout_destroy(f->past);
@@ -1064,7 +1033,7 @@ static tide_status tmo13_states(void *frame)
     TIDE_BEGIN(f);
     /* active (repr "[active] when=..."): reschedulable */
     TIDE_TRY(f, tide_timeout_enter(&f->finished, 10));
-    EQ_DBL(tide_timeout_when(f->finished), 10);
+    TH_EQ_DBL(tide_timeout_when(f->finished), 10);
     TH_EQ_INT(tide_timeout_expired(f->finished), 0);
     /* finished */
     TH_EQ_INT(tide_timeout_exit(f->finished, 0), 0);
@@ -1072,7 +1041,7 @@ static tide_status tmo13_states(void *frame)
     TH_EQ_INT(tide_timeout_reschedule(f->finished, INFINITY), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_exit(f->finished, 0), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_expired(f->finished), 0);
-    EQ_DBL(tide_timeout_when(f->finished), 10);
+    TH_EQ_DBL(tide_timeout_when(f->finished), 10);
 
     /* expiring: fired, not yet exited */
     TIDE_TRY(f, tide_timeout_enter(&f->expiring, 0.25));
@@ -1092,8 +1061,8 @@ static tide_status tmo13_states(void *frame)
     TH_EQ_INT(tide_timeout_reschedule(f->expired, 20), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_exit(f->expired, TIDE_ECANCELLED), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_expired(f->expired), 1);
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->finished);
     tide_timeout_destroy(f->expired);
@@ -1167,17 +1136,17 @@ static tide_status tmo13_bad_input(void *frame)
     TH_EQ_INT(tide_timeout_exit(NULL, 0), TIDE_ESTATE);
     TH_EQ_INT(tide_timeout_reschedule(NULL, 1), TIDE_EINVAL);
     TH_EQ_INT(tide_timeout_expired(NULL), 0);
-    EQ_DBL(tide_timeout_when(NULL), INFINITY);
+    TH_EQ_DBL(tide_timeout_when(NULL), INFINITY);
     tide_timeout_destroy(NULL);
 
     /* reschedule(NaN) changes nothing */
     TIDE_TRY(f, tide_timeout_enter(&f->cm, 0.5));
     TH_EQ_INT(tide_timeout_reschedule(f->cm, NAN), TIDE_EINVAL);
-    EQ_DBL(tide_timeout_when(f->cm), 0.5);
+    TH_EQ_DBL(tide_timeout_when(f->cm), 0.5);
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_DBL(tide_time(), 0.5);
 
     /* destroyed while active: its deadline never fires */
     TIDE_TRY(f, tide_timeout_enter(&f->gone, 0.25));
@@ -1185,19 +1154,19 @@ static tide_status tmo13_bad_input(void *frame)
     f->gone = NULL;
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
 
     /* destroyed while expiring: it is left first, taking its cancel back */
     TIDE_TRY(f, tide_timeout_enter(&f->expiring, 0));
     TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TH_EQ_INT(self_cancelling(), 1);
+    TH_EQ_INT(th_cancelling(), 1);
     tide_timeout_destroy(f->expiring);
     f->expiring = NULL;
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 2.5);
+    TH_EQ_DBL(tide_time(), 2.5);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     tide_timeout_destroy(f->gone);
@@ -1226,12 +1195,12 @@ static tide_status timeout_in_finally(void *frame)
     TIDE_FINALLY(f);
     th_log("finally@%g:%s:%d", tide_time(),
            TIDE_ERROR(f) == TIDE_ECANCELLED ? "cancelled" : "other",
-           self_cancelling());
+           th_cancelling());
     TIDE_TRY(f, tide_timeout_enter(&f->inner, 0.5));
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     f->rc = tide_timeout_exit(f->inner, f->rc);
     th_log("inner=%s@%g:%d", f->rc ? tide_errname(f->rc) : "ok", tide_time(),
-           self_cancelling());
+           th_cancelling());
     TH_EQ_INT(tide_timeout_expired(f->inner), 1);
     TIDE_END(f); /* the outer expiry's cancellation goes on */
 }
@@ -1253,8 +1222,8 @@ static tide_status tmo14(void *frame)
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_timeout_expired(f->outer), 1);
     TH_LOG_IS("finally@0.5:cancelled:1 inner=TIDE_ETIMEDOUT@1:1");
-    EQ_DBL(tide_time(), 1);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 1);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->body.inner);
     tide_timeout_destroy(f->outer);

@@ -30,34 +30,7 @@
 
 #include "harness.h"
 
-#define VAL(n) ((void *)(intptr_t)(n))
-#define SPAWN0(out, fn, name)                                                  \
-    tide_spawn((fn), &(struct fn){0}, sizeof(struct fn), (name), (out))
 #define EAPP (TIDE_EUSER - 1)
-
-#define EQ_DBL(a, b) eq_dbl((a), (b), #a " == " #b, __LINE__)
-static void eq_dbl(double a, double b, const char *what, int line)
-{
-    char buf[300];
-    snprintf(buf, sizeof buf, "%s (%.17g != %.17g)", what, a, b);
-    th_check(a == b, buf, __FILE__, line);
-}
-
-static uint64_t iterations(void)
-{
-    return tide_loop_iterations(tide_running_loop());
-}
-
-static int self_cancelling(void)
-{
-    return tide_task_cancelling(tide_current_task());
-}
-
-static int cancel_cb(void *task)
-{
-    int rc = tide_task_cancel(task, NULL);
-    return rc < 0 ? rc : 0;
-}
 
 /* Cancels a callback that borrows a task, so it cannot outlive it. */
 static void drop_handle(tide_handle **h)
@@ -66,15 +39,6 @@ static void drop_handle(tide_handle **h)
     tide_handle_release(*h);
     *h = NULL;
 }
-
-/* In FINALLY: make sure task `t` has finished before what it uses goes. */
-#define REAP(f, t)                                                             \
-    do {                                                                       \
-        if ((t) && !tide_task_done(t)) {                                       \
-            tide_task_cancel((t), NULL);                                       \
-            TIDE_AWAIT_CATCH(f, tide_join((t), NULL), (f)->reap_rc);           \
-        }                                                                      \
-    } while (0)
 
 /* Sleeps `delay` (if > 0), yields `yields` times, logs "<tag>-done", then
  * throws `err` with `msg` or returns `value`; logs "<tag>-cancelled" when
@@ -161,12 +125,12 @@ static tide_status shield01_result(void *frame)
     struct shield01_result *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
-                           .delay = 1, .value = VAL(42)));
+                           .delay = 1, .value = IV(42)));
     TIDE_AWAIT_CATCH(f, tide_shield(f->inner, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TH_LOG_IS("inner-done");
-    EQ_DBL(tide_time(), 1);
+    TH_EQ_DBL(tide_time(), 1);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     TIDE_END(f);
@@ -184,12 +148,12 @@ static tide_status shield01_error(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .delay = 1,
                            .err = EAPP, .msg = "expected"));
-    f->value = VAL(-1);
+    f->value = IV(-1);
     TIDE_AWAIT_CATCH(f, tide_shield(f->inner, &f->value), f->rc);
     TH_EQ_INT(f->rc, EAPP);
     TH_EQ_STR(tide_error_message(), "expected");
-    TH_CHECK(f->value == VAL(-1));
-    EQ_DBL(tide_time(), 1);
+    TH_CHECK(f->value == IV(-1));
+    TH_EQ_DBL(tide_time(), 1);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     TIDE_END(f);
@@ -217,7 +181,7 @@ static tide_status shield01_cancel_inner(void *frame)
     TH_EQ_INT(tide_task_cancelled(f->s), 1);
     TH_EQ_INT(tide_task_cancelled(f->inner), 1);
     TH_LOG_IS("inner-cancelled S-cancelled");
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     tide_task_release(f->s);
@@ -236,7 +200,7 @@ static tide_status shield01_shortcut(void *frame)
 {
     struct shield01_shortcut *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->ok, worker, "ok", .value = VAL(42)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->ok, worker, "ok", .value = IV(42)));
     TIDE_TRY(f, TIDE_SPAWN(&f->bad, worker, "bad", .err = EAPP,
                            .msg = "expected"));
     TIDE_TRY(f, TIDE_SPAWN(&f->gone, worker, "gone", .delay = 10));
@@ -244,10 +208,10 @@ static tide_status shield01_shortcut(void *frame)
     TIDE_YIELD(f);
     TH_CHECK(tide_task_done(f->ok) && tide_task_done(f->bad) &&
              tide_task_done(f->gone));
-    f->it0 = iterations();
+    f->it0 = th_iterations();
     TIDE_AWAIT_CATCH(f, tide_shield(f->ok, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TIDE_AWAIT_CATCH(f, tide_shield(f->bad, NULL), f->rc);
     TH_EQ_INT(f->rc, EAPP);
     TH_EQ_STR(tide_error_message(), "expected");
@@ -255,7 +219,7 @@ static tide_status shield01_shortcut(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "bye");
     /* none of the three suspended */
-    TH_EQ_INT(iterations() - f->it0, 0);
+    TH_EQ_INT(th_iterations() - f->it0, 0);
     TIDE_FINALLY(f);
     tide_task_release(f->ok);
     tide_task_release(f->bad);
@@ -276,7 +240,7 @@ static tide_status shield02(void *frame)
     struct shield02 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
-                           .delay = 1, .value = VAL(42)));
+                           .delay = 1, .value = IV(42)));
     TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->inner,
                            .tag = "S"));
     TIDE_YIELD(f);
@@ -286,14 +250,14 @@ static tide_status shield02(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_STR(tide_error_message(), "stop");
     TH_EQ_INT(tide_task_cancelled(f->s), 1);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     /* ...while the shielded task runs on, untouched */
     TH_EQ_INT(tide_task_done(f->inner), 0);
     TH_EQ_INT(tide_task_cancelling(f->inner), 0);
     TIDE_AWAIT(f, tide_join(f->inner, &f->value));
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TH_EQ_INT(tide_task_cancelled(f->inner), 0);
-    EQ_DBL(tide_time(), 1);
+    TH_EQ_DBL(tide_time(), 1);
     /* proof == 1: the inner finished once, the code after the shield
      * never ran */
     TH_LOG_IS("S-cancelled inner-done");
@@ -316,8 +280,8 @@ static tide_status shield03_shield_gather(void *frame)
 {
     struct shield03_shield_gather *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c1, worker, "c1", .delay = 1, .value = VAL(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->c2, worker, "c2", .delay = 2, .value = VAL(2)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->c1, worker, "c1", .delay = 1, .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->c2, worker, "c2", .delay = 2, .value = IV(2)));
     TIDE_TRY(f, TIDE_SPAWN(&f->g, gatherer, "gather",
                            .tasks = {f->c1, f->c2}, .values = f->values));
     TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->g, .tag = "S"));
@@ -327,14 +291,14 @@ static tide_status shield03_shield_gather(void *frame)
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_task_cancelled(f->s), 1);
     TH_EQ_INT(tide_task_done(f->g), 0);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->g, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_CHECK(f->values[0] == VAL(1));
-    TH_CHECK(f->values[1] == VAL(2));
+    TH_CHECK(f->values[0] == IV(1));
+    TH_CHECK(f->values[1] == IV(2));
     TH_EQ_INT(tide_task_cancelled(f->c1), 0);
     TH_EQ_INT(tide_task_cancelled(f->c2), 0);
-    EQ_DBL(tide_time(), 2);
+    TH_EQ_DBL(tide_time(), 2);
     TH_LOG_IS("S-cancelled");
     TIDE_FINALLY(f);
     tide_task_release(f->c1);
@@ -358,9 +322,9 @@ static tide_status shield03_gather_shield(void *frame)
     struct shield03_gather_shield *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->c1, worker, "c1", .tag = "c1", .delay = 1,
-                           .value = VAL(1)));
+                           .value = IV(1)));
     TIDE_TRY(f, TIDE_SPAWN(&f->c2, worker, "c2", .tag = "c2", .delay = 2,
-                           .value = VAL(2)));
+                           .value = IV(2)));
     TIDE_TRY(f, TIDE_SPAWN(&f->s1, shielder, "S1", .inner = f->c1,
                            .tag = "S1"));
     TIDE_TRY(f, TIDE_SPAWN(&f->s2, shielder, "S2", .inner = f->c2,
@@ -377,12 +341,12 @@ static tide_status shield03_gather_shield(void *frame)
     TH_EQ_INT(tide_task_done(f->c2), 0);
     TH_EQ_INT(tide_task_cancelling(f->c1), 0);
     TH_EQ_INT(tide_task_cancelling(f->c2), 0);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_AWAIT(f, tide_join(f->c1, &f->value));
-    TH_CHECK(f->value == VAL(1));
+    TH_CHECK(f->value == IV(1));
     TIDE_AWAIT(f, tide_join(f->c2, &f->value));
-    TH_CHECK(f->value == VAL(2));
-    EQ_DBL(tide_time(), 2);
+    TH_CHECK(f->value == IV(2));
+    TH_EQ_DBL(tide_time(), 2);
     TH_LOG_IS("S1-cancelled S2-cancelled c1-done c2-done");
     TIDE_FINALLY(f);
     tide_task_release(f->c1);
@@ -408,17 +372,17 @@ static tide_status shield04(void *frame)
     struct shield04 *f = frame;
     TIDE_BEGIN(f);
     TIDE_TRY(f, TIDE_SPAWN(&f->inner, worker, "inner", .tag = "inner",
-                           .delay = 1, .value = VAL(3)));
+                           .delay = 1, .value = IV(3)));
     TIDE_TRY(f, TIDE_SPAWN(&f->s, shielder, "S", .inner = f->inner));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->s, f->timeout, &f->value), f->rc);
     if (isinf(f->timeout)) {
         TH_EQ_INT(f->rc, 0);
-        TH_CHECK(f->value == VAL(3));
+        TH_CHECK(f->value == IV(3));
         TH_EQ_INT(tide_task_done(f->inner), 1);
-        EQ_DBL(tide_time(), 1);
+        TH_EQ_DBL(tide_time(), 1);
     } else {
         TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-        EQ_DBL(tide_time(), f->timeout);
+        TH_EQ_DBL(tide_time(), f->timeout);
         TH_EQ_INT(tide_task_cancelled(f->s), 1);
         /* the task runs on in the background */
         TH_EQ_INT(tide_task_done(f->inner), 0);
@@ -427,10 +391,10 @@ static tide_status shield04(void *frame)
         TH_EQ_INT(tide_task_done(f->inner), 1);
         TH_EQ_INT(tide_task_cancelled(f->inner), 0);
         TH_EQ_INT(tide_task_result(f->inner, &f->value), 0);
-        TH_CHECK(f->value == VAL(3));
+        TH_CHECK(f->value == IV(3));
     }
     TH_LOG_IS("inner-done");
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     tide_task_release(f->s);
@@ -498,7 +462,7 @@ static tide_status wait01_errors(void *frame)
     f->with_null[0] = f->a;
     f->with_self[0] = f->a;
     f->with_self[1] = tide_current_task();
-    f->it0 = iterations();
+    f->it0 = th_iterations();
     /* wait([]) */
     TIDE_AWAIT_CATCH(f, tide_wait(f->one, 0, TIDE_ALL_COMPLETED, INFINITY),
                      f->rc);
@@ -524,7 +488,7 @@ static tide_status wait01_errors(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, TIDE_ESELF);
     /* each failed at once, without waiting */
-    TH_EQ_INT(iterations() - f->it0, 0);
+    TH_EQ_INT(th_iterations() - f->it0, 0);
     TH_EQ_INT(tide_task_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
     TIDE_FINALLY(f);
@@ -550,7 +514,7 @@ static tide_status wait01_first_completed(void *frame)
                                   INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0.1);
+    TH_EQ_DBL(tide_time(), 0.1);
     TH_EQ_INT(tide_task_done(f->b), 1);
     TH_EQ_INT(tide_task_result(f->b, NULL), 0);
     TH_EQ_INT(tide_task_done(f->a), 0);
@@ -560,7 +524,7 @@ static tide_status wait01_first_completed(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_task_done(f->a), 1);
-    EQ_DBL(tide_time(), 10);
+    TH_EQ_DBL(tide_time(), 10);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
     tide_task_release(f->b);
@@ -593,7 +557,7 @@ static tide_status wait01_first_exception(void *frame)
                                   INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0); /* the child's error does not fail the wait */
-    EQ_DBL(tide_time(), f->delay);
+    TH_EQ_DBL(tide_time(), f->delay);
     TH_EQ_INT(tide_task_error(f->b), EAPP);
     TH_EQ_INT(tide_task_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
@@ -645,7 +609,7 @@ static tide_status wait01_first_exception_other(void *frame)
     TIDE_TRY(f, TIDE_SPAWN(&f->a, worker, "a", .delay = 10));
     TIDE_TRY(f, TIDE_SPAWN(&f->c, worker, "c", .delay = 10));
     TIDE_TRY(f, TIDE_SPAWN(&f->d, worker, "d", .delay = 0.25, .err = EAPP));
-    TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.125, cancel_cb, f->c,
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.125, th_cancel_cb, f->c,
                                 &f->h));
     f->acd[0] = f->a;
     f->acd[1] = f->c;
@@ -653,7 +617,7 @@ static tide_status wait01_first_exception_other(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait(f->acd, 3, TIDE_FIRST_EXCEPTION, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0.25);
+    TH_EQ_DBL(tide_time(), 0.25);
     TH_EQ_INT(tide_task_cancelled(f->c), 1);
     TH_EQ_INT(tide_task_error(f->d), EAPP);
     TH_EQ_INT(tide_task_done(f->a), 0);
@@ -665,7 +629,7 @@ static tide_status wait01_first_exception_other(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait(f->xy, 2, TIDE_FIRST_EXCEPTION, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0.75);
+    TH_EQ_DBL(tide_time(), 0.75);
     TH_CHECK(tide_task_done(f->x) && tide_task_done(f->y));
     TIDE_FINALLY(f);
     drop_handle(&f->h);
@@ -696,14 +660,14 @@ static tide_status wait01_all_completed(void *frame)
                      f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_CHECK(tide_task_done(f->a) && tide_task_done(f->b));
-    EQ_DBL(tide_time(), 0.15);
+    TH_EQ_DBL(tide_time(), 0.15);
     /* again, on done tasks: no time passes, yet it suspends */
-    f->it0 = iterations();
+    f->it0 = th_iterations();
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 2, TIDE_ALL_COMPLETED, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0.15);
-    TH_CHECK(iterations() > f->it0);
+    TH_EQ_DBL(tide_time(), 0.15);
+    TH_CHECK(th_iterations() > f->it0);
     TIDE_FINALLY(f);
     tide_task_release(f->a);
     tide_task_release(f->b);
@@ -722,19 +686,19 @@ static tide_status wait01_duplicates(void *frame)
 {
     struct wait01_duplicates *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(&f->c, worker, "c", .value = VAL(1)));
-    TIDE_TRY(f, TIDE_SPAWN(&f->d, worker, "d", .delay = 0.5, .value = VAL(2)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->c, worker, "c", .value = IV(1)));
+    TIDE_TRY(f, TIDE_SPAWN(&f->d, worker, "d", .delay = 0.5, .value = IV(2)));
     f->tasks[0] = f->c;
     f->tasks[1] = f->c;
     f->tasks[2] = f->d;
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 3, TIDE_ALL_COMPLETED, INFINITY),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(tide_task_result(f->c, &f->value), 0);
-    TH_CHECK(f->value == VAL(1));
+    TH_CHECK(f->value == IV(1));
     TH_EQ_INT(tide_task_result(f->d, &f->value), 0);
-    TH_CHECK(f->value == VAL(2));
+    TH_CHECK(f->value == IV(2));
     TIDE_FINALLY(f);
     tide_task_release(f->c);
     tide_task_release(f->d);
@@ -766,14 +730,14 @@ static tide_status wait02(void *frame)
                                   f->timeout),
                      f->rc);
     TH_EQ_INT(f->rc, 0); /* no TimeoutError */
-    EQ_DBL(tide_time(), f->timeout);
+    TH_EQ_DBL(tide_time(), f->timeout);
     TH_EQ_INT(tide_task_done(f->a), 1);
     TH_EQ_INT(tide_task_done(f->b), 0);
     TH_EQ_INT(tide_task_cancelling(f->b), 0);
     /* the pending task was not cancelled */
     TIDE_AWAIT_CATCH(f, tide_join(f->b, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0.15);
+    TH_EQ_DBL(tide_time(), 0.15);
     TH_LOG_IS("b-done");
     TIDE_FINALLY(f);
     tide_task_release(f->a);
@@ -826,7 +790,7 @@ static tide_status wait02_no_time(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait(f->tasks, 1, TIDE_FIRST_COMPLETED, -1),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TH_EQ_INT(tide_task_done(f->a), 0);
     TH_EQ_INT(tide_task_cancelling(f->a), 0);
     TIDE_FINALLY(f);
@@ -869,13 +833,13 @@ static tide_status wait03_cancel(void *frame)
     TH_EQ_INT(tide_task_cancel(f->w, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TH_EQ_INT(tide_task_done(f->inner), 0);
     TH_EQ_INT(tide_task_cancelling(f->inner), 0);
     TIDE_AWAIT_CATCH(f, tide_join(f->inner, NULL), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_INT(tide_task_cancelled(f->inner), 0);
-    EQ_DBL(tide_time(), 1);
+    TH_EQ_DBL(tide_time(), 1);
     TH_LOG_IS("W-cancelled inner-done"); /* proof == 1 */
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
@@ -939,7 +903,7 @@ static tide_status wfor01_none(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->t, INFINITY, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, DONE);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -985,14 +949,13 @@ static tide_status wfor01_race(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0.2, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, OK);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     drop_handle(&f->h);
-    REAP(f, f->fut);
-    tide_task_release(f->fut);
+    TH_REAP_ONE(f, f->fut);
     tide_event_destroy(f->ev);
     TIDE_END(f);
 }
@@ -1013,10 +976,10 @@ static tide_status wfor01_in_time(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0.2, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, OK);
-    EQ_DBL(tide_time(), 0.1);
+    TH_EQ_DBL(tide_time(), 0.1);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->fut);
     TIDE_END(f);
@@ -1050,18 +1013,18 @@ static tide_status wfor02(void *frame)
 {
     struct wfor02 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->fut, foo, "foo"));
-    f->value = VAL(-1);
+    TIDE_TRY(f, TH_SPAWN0(&f->fut, foo, "foo"));
+    f->value = IV(-1);
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0.1, &f->value), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_CHECK(tide_error_message() == NULL);
-    TH_CHECK(f->value == VAL(-1));
-    EQ_DBL(tide_time(), 0.1);
+    TH_CHECK(f->value == IV(-1));
+    TH_EQ_DBL(tide_time(), 0.1);
     TH_EQ_INT(tide_task_done(f->fut), 1);
     TH_EQ_INT(tide_task_cancelled(f->fut), 1);
     /* its cleanup ran before the timeout came out */
     TH_LOG_IS("foo-running foo-stopped");
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->fut);
     TIDE_END(f);
@@ -1095,13 +1058,13 @@ static tide_status wfor03_slow_cancel(void *frame)
 {
     struct wfor03_slow_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->inner, slow_to_cancel, "inner"));
+    TIDE_TRY(f, TH_SPAWN0(&f->inner, slow_to_cancel, "inner"));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->inner, 0.25, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_LOG_IS("inner-done@0.5");
     TH_EQ_INT(tide_task_cancelled(f->inner), 1);
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     TIDE_END(f);
@@ -1140,14 +1103,14 @@ static tide_status wfor03_slow_task(void *frame)
 {
     struct wfor03_slow_task *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->inner, slow_task, "slow"));
+    TIDE_TRY(f, TH_SPAWN0(&f->inner, slow_task, "slow"));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->inner, 0.25, &f->value), f->rc);
     /* returns only once the inner exited, with its value (3.13) */
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, SLOW_RESULT);
     TH_LOG_IS("ignored@0.25 exited");
-    EQ_DBL(tide_time(), 0.5);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.5);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
     TIDE_FINALLY(f);
@@ -1171,7 +1134,7 @@ static tide_status wfor04_done(void *frame)
     TIDE_TRY(f, TIDE_SPAWN(&f->fut, worker, "fut", .value = (void *)DONE));
     TIDE_TRY(f, TIDE_SPAWN(&f->bad, worker, "bad", .err = EAPP, .msg = "x"));
     TIDE_YIELD(f);
-    f->it0 = iterations();
+    f->it0 = th_iterations();
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->fut, 0, &f->value), f->rc);
     TH_EQ_INT(f->rc, 0);
     TH_EQ_STR(f->value, DONE);
@@ -1182,8 +1145,8 @@ static tide_status wfor04_done(void *frame)
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->bad, 0, NULL), f->rc);
     TH_EQ_INT(f->rc, EAPP);
     TH_EQ_STR(tide_error_message(), "x");
-    TH_EQ_INT(iterations() - f->it0, 0);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_INT(th_iterations() - f->it0, 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->fut);
     tide_task_release(f->bad);
@@ -1200,12 +1163,12 @@ static tide_status wfor04_not_started(void *frame)
 {
     struct wfor04_not_started *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->t, foo, "foo"));
+    TIDE_TRY(f, TH_SPAWN0(&f->t, foo, "foo"));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->t, 0, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_EQ_INT(tide_task_cancelled(f->t), 1);
     TH_LOG_IS(""); /* foo_started == False */
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -1223,7 +1186,7 @@ static tide_status wfor04_running(void *frame)
     struct wfor04_running *f = frame;
     TIDE_BEGIN(f);
     for (f->i = 0; f->i < 2; f->i++) {
-        TIDE_TRY(f, SPAWN0(&f->t[f->i], foo, "foo"));
+        TIDE_TRY(f, TH_SPAWN0(&f->t[f->i], foo, "foo"));
         TIDE_YIELD(f); /* await started */
         TIDE_AWAIT_CATCH(f, tide_wait_for(f->t[f->i], timeouts[f->i], NULL),
                          f->rc);
@@ -1232,8 +1195,8 @@ static tide_status wfor04_running(void *frame)
         TH_EQ_INT(tide_task_cancelled(f->t[f->i]), 1);
     }
     TH_LOG_IS("foo-running foo-stopped foo-running foo-stopped");
-    EQ_DBL(tide_time(), 0);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t[0]);
     tide_task_release(f->t[1]);
@@ -1250,13 +1213,13 @@ static tide_status wfor04_slow_cancel(void *frame)
 {
     struct wfor04_slow_cancel *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->inner, slow_to_cancel, "inner"));
+    TIDE_TRY(f, TH_SPAWN0(&f->inner, slow_to_cancel, "inner"));
     TIDE_AWAIT(f, tide_sleep(0.25));
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->inner, 0, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
     TH_LOG_IS("inner-done@0.5");
     TH_EQ_INT(tide_task_cancelled(f->inner), 1);
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_DBL(tide_time(), 0.5);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     TIDE_END(f);
@@ -1289,7 +1252,7 @@ static tide_status return_42(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT_CATCH(f, tide_sleep(10), f->rc);
     if (f->rc == TIDE_ECANCELLED)
-        TIDE_RETURN(f, VAL(42));
+        TIDE_RETURN(f, IV(42));
     TIDE_END(f);
 }
 
@@ -1305,20 +1268,20 @@ static tide_status wfor05(void *frame)
 {
     struct wfor05 *f = frame;
     TIDE_BEGIN(f);
-    TIDE_TRY(f, SPAWN0(&f->raiser, foo_exception, "raiser"));
-    TIDE_TRY(f, SPAWN0(&f->suppressor, return_42, "suppressor"));
+    TIDE_TRY(f, TH_SPAWN0(&f->raiser, foo_exception, "raiser"));
+    TIDE_TRY(f, TH_SPAWN0(&f->suppressor, return_42, "suppressor"));
     TIDE_YIELD(f);
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->raiser, f->timeout, NULL), f->rc);
     TH_EQ_INT(f->rc, EAPP);
     TH_EQ_STR(tide_error_message(), "foo");
-    EQ_DBL(tide_time(), f->timeout);
+    TH_EQ_DBL(tide_time(), f->timeout);
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->suppressor, f->timeout, &f->value),
                      f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_CHECK(f->value == VAL(42));
+    TH_CHECK(f->value == IV(42));
     TH_EQ_INT(tide_task_cancelled(f->suppressor), 0);
-    EQ_DBL(tide_time(), 2 * f->timeout);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 2 * f->timeout);
+    TH_EQ_INT(th_cancelling(), 0);
     /* nothing is left to cancel this task later */
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, 0);
@@ -1366,7 +1329,7 @@ static tide_status return_1(void *frame)
     TIDE_BEGIN(f);
     TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
-    TIDE_RETURN(f, VAL(1));
+    TIDE_RETURN(f, IV(1));
     TIDE_END(f);
 }
 
@@ -1384,10 +1347,10 @@ static tide_status wfor05_inline(void *frame)
     TIDE_AWAIT_CALL_CATCH(f, return_1, &f->inner, f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, 0);
-    TH_CHECK(TIDE_RESULT(&f->inner) == VAL(1));
+    TH_CHECK(TIDE_RESULT(&f->inner) == IV(1));
     TH_EQ_INT(tide_timeout_expired(f->cm), 1);
-    EQ_DBL(tide_time(), 0.25);
-    TH_EQ_INT(self_cancelling(), 0);
+    TH_EQ_DBL(tide_time(), 0.25);
+    TH_EQ_INT(th_cancelling(), 0);
     TIDE_FINALLY(f);
     tide_timeout_destroy(f->cm);
     TIDE_END(f);
@@ -1429,13 +1392,13 @@ static tide_status wfor06(void *frame)
                            .delay = INFINITY));
     TIDE_TRY(f, TIDE_SPAWN(&f->w, wait_for_task, "wait", .inner = f->b,
                            .timeout = f->timeout));
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), cancel_cb, f->w, &f->h));
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), th_cancel_cb, f->w, &f->h));
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ECANCELLED);
     TH_EQ_INT(tide_task_cancelled(f->w), 1);
     TH_EQ_INT(tide_task_cancelled(f->b), 1);
     TH_LOG_IS("B-cancelled");
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     drop_handle(&f->h);
     tide_task_release(f->b);
@@ -1481,7 +1444,7 @@ static tide_status finisher(void *frame)
     struct finisher *f = frame;
     TIDE_BEGIN(f);
     TIDE_YIELD(f);
-    *f->at = iterations();
+    *f->at = th_iterations();
     TIDE_RETURN(f, DONE);
     TIDE_END(f);
 }
@@ -1503,7 +1466,7 @@ static tide_status wfor07_same_iteration(void *frame)
                            .timeout = 100, .then = 1));
     while (!tide_task_done(f->inner))
         TIDE_YIELD(f);
-    TH_EQ_INT(f->at, iterations());
+    TH_EQ_INT(f->at, th_iterations());
     TH_EQ_INT(tide_task_done(f->w), 0);
     TH_EQ_INT(tide_task_cancel(f->w, NULL), 1);
     TIDE_AWAIT_CATCH(f, tide_join(f->w, NULL), f->rc);
@@ -1512,7 +1475,7 @@ static tide_status wfor07_same_iteration(void *frame)
     TH_LOG_IS(""); /* reached_end is False */
     TH_EQ_INT(tide_task_result(f->inner, &f->value), 0);
     TH_EQ_STR(f->value, DONE);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     tide_task_release(f->w);
@@ -1543,7 +1506,7 @@ static tide_status wfor07_issue86296(void *frame)
     TH_EQ_INT(tide_task_result(f->inner, &f->value), 0);
     TH_EQ_STR(f->value, DONE);
     TH_LOG_IS("");
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->inner);
     tide_task_release(f->w);
@@ -1615,7 +1578,7 @@ static tide_status wfor08(void *frame)
     TH_EQ_STR(f->value, SWALLOWED);
     TH_EQ_INT(tide_task_cancelled(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 1);
-    EQ_DBL(tide_time(), 0);
+    TH_EQ_DBL(tide_time(), 0);
     TIDE_FINALLY(f);
     tide_task_release(f->t);
     TIDE_END(f);
@@ -1667,12 +1630,12 @@ static tide_status wfor09_queue(void *frame)
     TIDE_AWAIT_CATCH(f, tide_queue_get(f->q, &f->item), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    EQ_DBL(tide_time(), 0.1);
-    TIDE_TRY(f, tide_queue_put_nowait(f->q, VAL(7)));
+    TH_EQ_DBL(tide_time(), 0.1);
+    TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(7)));
     TIDE_YIELD(f);
     TH_EQ_INT(tide_queue_size(f->q), 1);
     TH_EQ_INT(tide_queue_get_nowait(f->q, &f->item), 0);
-    TH_CHECK(f->item == VAL(7));
+    TH_CHECK(f->item == IV(7));
     TH_EQ_INT(tide_queue_destroy(f->q), 0);
     f->q = NULL;
     TIDE_FINALLY(f);
@@ -1699,7 +1662,7 @@ static tide_status wfor09_condition(void *frame)
     TIDE_AWAIT_CATCH(f, tide_cond_wait(f->c), f->rc);
     f->rc = tide_timeout_exit(f->cm, f->rc);
     TH_EQ_INT(f->rc, TIDE_ETIMEDOUT);
-    EQ_DBL(tide_time(), 0.5);
+    TH_EQ_DBL(tide_time(), 0.5);
     TH_EQ_INT(tide_cond_locked(f->c), 1);
     TH_EQ_INT(tide_cond_waiters(f->c), 0);
     TH_EQ_INT(tide_cond_release(f->c), 0);
@@ -1750,7 +1713,7 @@ static tide_status bad_input(void *frame)
     TIDE_TRY(f, TIDE_SPAWN(&f->t, worker, "t", .delay = 10));
     TIDE_TRY(f, TIDE_SPAWN(&f->done, worker, "done"));
     TIDE_YIELD(f);
-    f->it0 = iterations();
+    f->it0 = th_iterations();
     TIDE_AWAIT_CATCH(f, tide_wait_for(NULL, 1, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT_CATCH(f, tide_wait_for(tide_current_task(), 1, NULL), f->rc);
@@ -1763,7 +1726,7 @@ static tide_status bad_input(void *frame)
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT_CATCH(f, tide_shield(tide_current_task(), NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESELF);
-    TH_EQ_INT(iterations() - f->it0, 0);
+    TH_EQ_INT(th_iterations() - f->it0, 0);
     TH_EQ_INT(tide_task_done(f->t), 0);
     TH_EQ_INT(tide_task_cancelling(f->t), 0);
     /* from a callback: a running loop, no task */

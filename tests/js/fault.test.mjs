@@ -4,34 +4,18 @@
 //    allocation failing until a run makes no more allocations; under
 //    injection only leaks, crashes and sanitizer reports count. On the
 //    ASan build and on both wasm hosts (32-bit, another allocator).
-//  - host failures on WASI: tests/programs/hostfault.c under tests/support/wasi-fault.mjs,
-//    which makes poll_oneoff fail, report an error event or return early,
-//    and makes Tide's clock reads fail. Sleeps must still last their delay,
-//    timers fire in order, timeouts time out, and every run end.
+//  - host failures on WASI: tests/programs/hostfault.c under
+//    tests/support/wasi-fault.mjs, which makes poll_oneoff fail, report an
+//    error event or return early, and makes Tide's clock reads fail. Sleeps
+//    must still last their delay, timers fire in order, timeouts time out,
+//    and every run end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root, run } from '../support/hosts.mjs';
-
-const programs = fs
-  .readdirSync(path.join(root, 'tests/c'))
-  .filter((f) => /^test_.*\.c$/.test(f))
-  .map((f) => f.replace(/\.c$/, ''))
-  .sort();
-
-function parseTap(out) {
-  const cases = [];
-  let plan = null;
-  for (const line of out.split('\n')) {
-    let m;
-    if ((m = /^(not ok|ok) (\d+) - (.*)$/.exec(line))) cases.push({ ok: m[1] === 'ok', name: m[3], diag: [] });
-    else if ((m = /^  # (.*)$/.exec(line)) && cases.length) cases.at(-1).diag.push(m[1]);
-    else if ((m = /^1\.\.(\d+)$/.exec(line))) plan = Number(m[1]);
-  }
-  return { cases, plan };
-}
+import { C_PROGRAMS, parseTap } from '../support/tap.mjs';
 
 // ---- every allocation failing in turn, in every case ----------------------
 
@@ -45,7 +29,7 @@ for (const host of ['asan', 'wasi', 'em']) {
   test(`out-of-memory sweep of every case on ${host}`, async (t) => {
     let injected = 0;
     let cases = 0;
-    for (const prog of programs) {
+    for (const prog of C_PROGRAMS) {
       const known = KNOWN[prog]?.hosts.includes(host) ? { todo: KNOWN[prog].why } : {};
       await t.test(prog, known, () => {
         const r = run(host, prog, {

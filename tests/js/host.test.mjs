@@ -14,7 +14,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root, command } from '../support/hosts.mjs';
 import { startApi } from '../support/http-server.mjs';
-import { hostFunctions, runTide, parseTap, checkClientOutput } from '../support/host-fixtures.mjs';
+import { hostFunctions, runTide, checkClientOutput } from '../support/host-fixtures.mjs';
+import { parseTap } from '../support/tap.mjs';
 
 let api;
 before(async () => {

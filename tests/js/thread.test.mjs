@@ -21,23 +21,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../support/chromium.mjs';
 import { root } from '../support/hosts.mjs';
+import { parseTap } from '../support/tap.mjs';
 import { start } from '../../web/dev/serve.mjs';
 
 const build = (p) => path.join(root, 'build', p);
 
-function parseTap(lines) {
-  const cases = lines.filter((l) => /^(ok|not ok) \d+ - /.test(l));
-  const plan = lines.map((l) => /^1\.\.(\d+)$/.exec(l)).find(Boolean);
-  return { cases, failed: cases.filter((l) => l.startsWith('not ok')), plan: plan ? Number(plan[1]) : null };
-}
-
 // Every case of test_thread passes, and the run got to its plan line.
 function assertTap(lines, what) {
-  const { cases, failed, plan } = parseTap(lines);
+  const { cases, plan } = parseTap(lines.join('\n'));
+  const failed = cases.filter((c) => !c.ok).map((c) => c.name);
   assert.deepEqual(failed, [], `${what}:\n${lines.join('\n')}`);
   assert.ok(cases.length > 0, `${what}: no case ran:\n${lines.join('\n')}`);
   assert.equal(plan, cases.length, `${what}: the run did not finish:\n${lines.join('\n')}`);
-  return cases;
+  return cases.map((c) => c.name);
 }
 
 test('test_thread under ThreadSanitizer', () => {

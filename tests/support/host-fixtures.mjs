@@ -1,6 +1,7 @@
 // host-fixtures.mjs - shared by the Node and the Chromium host tests (so it
 // imports nothing): the JS functions tests/c/test_host.c awaits, a runner
-// for an Emscripten-built program inside this JS realm, and a TAP parser.
+// for an Emscripten-built program inside this JS realm, and what the
+// rate-limited client prints.
 
 // The registry handed to createTide({ tideFunctions }). `aborted` collects
 // "tag: reason" for every signal that fired, in order.
@@ -95,18 +96,6 @@ export function runTide(create, { wasmBinary, args = [], env = {}, tideFunctions
       onTideExit: (status) => finish(status),
     }).catch(reject);
   });
-}
-
-export function parseTap(text) {
-  const cases = [];
-  let plan = null;
-  for (const line of text.split('\n')) {
-    let m;
-    if ((m = /^(not ok|ok) (\d+) - (.*)$/.exec(line))) cases.push({ ok: m[1] === 'ok', name: m[3], diag: [] });
-    else if ((m = /^ {2}# (.*)$/.exec(line)) && cases.length) cases.at(-1).diag.push(m[1]);
-    else if ((m = /^1\.\.(\d+)$/.exec(line))) plan = Number(m[1]);
-  }
-  return { cases, plan };
 }
 
 // The title of post n (the server's and the check's).
