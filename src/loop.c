@@ -140,6 +140,15 @@ void tide__loop_set_running(tide_loop *L, int on)
     tide__running = on ? L : NULL;
 }
 
+/* ---- the clock ----------------------------------------------------------- */
+
+int64_t tide__loop_now(tide_loop *L)
+{
+    if (!L->virtual_clock)
+        L->now = tide__host_now(L);
+    return L->now;
+}
+
 double tide_loop_time(const tide_loop *loop)
 {
     if (!loop)
@@ -153,6 +162,8 @@ double tide_time(void)
 {
     return tide_loop_time(tide__running);
 }
+
+/* ---- counters ------------------------------------------------------------ */
 
 uint64_t tide_loop_iterations(const tide_loop *loop)
 {
@@ -260,13 +271,6 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
     }
     tide__wakeup(L);
     return 0;
-}
-
-int64_t tide__loop_now(tide_loop *L)
-{
-    if (!L->virtual_clock)
-        L->now = tide__host_now(L);
-    return L->now;
 }
 
 int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,

@@ -127,6 +127,7 @@ typedef struct tide__job {
     int delivered; /* its task was woken with the outcome */
 } tide__job;
 
+struct tide__hub; /* what other threads share with a loop (pool.h) */
 typedef struct tide__xthread {
     /* threads_pthread.c: what other threads share with the loop, created
      * by the first cross-thread use; other threads read the pointer, so it
