@@ -14,10 +14,12 @@
 #include "threads_none.c"
 #endif
 #elif defined(__wasi__)
+#define TIDE__HOST_NAME "WASI"
 #include "wasi.c"
 #include "threads_none.c"
 #include "calls_none.c"
 #else
+#define TIDE__HOST_NAME "native"
 #include "posix.c"
 #include "threads_pthread.c"
 #include "calls_none.c"
