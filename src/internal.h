@@ -28,9 +28,10 @@
  *   cancel  task.c tide_task_cancel; cancel.c passes it down the waits
  *           (wait ops' cancel hook); the shutdown of a run cancels the
  *           leftovers (run.c -> cancel.c)
- *   finish  task.c task_finish: outcome recorded, awaiters fired (tide_join,
- *           donecb.c callbacks for gather and wait, group.c), the loop's
- *           reference dropped; run.c moves the run on when main is done
+ *   finish  task.c task_finish: outcome recorded, awaiters fired (tide_join;
+ *           donecb.c callbacks, for gather.c, wait.c and group.c), the
+ *           loop's reference dropped; run.c moves the run on when main is
+ *           done
  *   free    task.c task_free once the last handle is released; the loop's
  *           destroy (loop.c) frees what is left, then the threads
  *           (thread.c) and the host's hold on the loop
