@@ -1,141 +1,198 @@
 # Tide - build, test, serve, benchmark.
 #
-#   make run     build the Emscripten target and serve the live docs page
-#   make test    build every target and run every test
-#   make bench   benchmarks beside CPython asyncio and Node.js
-#   make lint    check every coroutine of ours against the coroutine rules
+#   make          every host's library, examples, tests and benchmarks
+#   make run      build the Emscripten target and serve the live docs page
+#   make test     build every target and run every test
+#   make bench    benchmarks beside CPython asyncio and Node.js
+#   make lint     check every coroutine of ours against the coroutine rules
+#   make dist     the npm package's dist/
+#   make fuzz, fuzz-merge, fuzz-crashes, fuzz-diff, soak   longer campaigns
+#                 (their sections below say more)
+#   make clean
 #
-# Targets per host: native, asan (native + ASan/UBSan), wasi, em, and two
-# for to_thread: em-mt (Emscripten with pthreads, for cross-origin isolated
-# pages) and tsan (test_thread under ThreadSanitizer).
-# Everything lands in build/<host>/. The first `make` runs tools/setup.sh,
-# which installs what a fresh Debian 12 machine lacks.
+# Hosts: native, asan (native + ASan/UBSan), tsan (test_thread under
+# ThreadSanitizer), wasi, em (Emscripten), em-mt (Emscripten with pthreads,
+# for cross-origin isolated pages); fuzz is libFuzzer's build. Everything
+# lands in build/<host>/. The first `make` runs tools/setup.sh, which
+# installs what a fresh Debian 12 machine lacks.
+
+# ---- knobs, with their defaults ----------------------------------------------
+# Give any of them on the command line: make fuzz FUZZ_TIME=60 CC=clang.
+CC         ?= cc
+EMCC       ?= emcc
+WASI_CC    ?= clang --target=wasm32-wasi
+FUZZ_CC    ?= clang
+AR         ?= ar
+EMAR       ?= emar
+WASI_AR    ?= llvm-ar-14
+# make run: the port the page is served on
+PORT       ?= 8000
+# make fuzz: seconds of fuzzing, and more libFuzzer options
+FUZZ_TIME  ?= 600
+FUZZ_ARGS  ?=
+# make soak: "tasks timers rounds" (default: the soak's own)
+SOAK_ARGS  ?=
+# make fuzz-diff: how many random programs, from which seed
+N          ?= 1000
+DIFF_START ?= 1
+# (The tests read a few more from the environment, FUZZ_TEST_SECONDS and
+# DIFF_SEEDS among them: the test files say what each does.)
+
+# The pool of Web Workers Emscripten preloads for to_thread matches the
+# pool of threads a loop starts: src/config.h holds the number.
+THREAD_POOL_SIZE := $(shell sed -n 's/^\#define TIDE_THREAD_POOL_SIZE \([0-9][0-9]*\).*/\1/p' src/config.h)
+ifeq ($(THREAD_POOL_SIZE),)
+$(error src/config.h defines no TIDE_THREAD_POOL_SIZE)
+endif
 
 SHELL := /bin/sh
 .DEFAULT_GOAL := all
 # Build on every core (CI has two).
 MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 2)
-
 export NODE_PATH := /usr/share/nodejs
 
-CC       ?= cc
-EMCC     ?= emcc
-WASI_CC  ?= clang --target=wasm32-wasi
-PORT     ?= 8000
-
-CFLAGS_COMMON := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+# ---- each host's compiler and flags --------------------------------------------
+# <host>_CC, _CFLAGS and _AR build its library; programs add _LDFLAGS at
+# link time, after the library, depend on _LDDEPS too, and end in _EXT.
+COMMON_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
                  -Iinclude -Isrc
-NATIVE_CFLAGS := $(CFLAGS_COMMON) -O2 -g -pthread
-ASAN_CFLAGS   := $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -pthread \
-                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
-TSAN_CFLAGS   := $(CFLAGS_COMMON) -O1 -g -pthread -fsanitize=thread
-WASI_CFLAGS   := $(CFLAGS_COMMON) -O2
-EM_CFLAGS     := $(CFLAGS_COMMON) -O2
+SANITIZE      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+native_CC      := $(CC)
+native_CFLAGS  := $(COMMON_CFLAGS) -O2 -g -pthread
+native_AR      := $(AR)
+# (recursive: $* is the program; test_thread wraps pthread_create natively,
+# to make thread creation fail on purpose)
+native_LDFLAGS  = -lm $($*_NATIVE_LDFLAGS)
+test_thread_NATIVE_LDFLAGS := -Wl,--wrap=pthread_create
+
+asan_CC        := $(CC)
+asan_CFLAGS    := $(COMMON_CFLAGS) -O1 -g -fno-omit-frame-pointer -pthread $(SANITIZE)
+asan_AR        := $(AR)
+asan_LDFLAGS    = $(native_LDFLAGS)
+
+tsan_CC        := $(CC)
+tsan_CFLAGS    := $(COMMON_CFLAGS) -O1 -g -pthread -fsanitize=thread
+tsan_AR        := $(AR)
+tsan_LDFLAGS    = $(native_LDFLAGS)
+
+wasi_CC        := $(WASI_CC)
+wasi_CFLAGS    := $(COMMON_CFLAGS) -O2
+wasi_AR        := $(WASI_AR)
+wasi_EXT       := .wasm
+
 # The Emscripten glue: an ES module factory that runs in browsers and, given
-# wasmBinary, in Node (3.1.6's own Node loader breaks in ESM: DESIGN.md).
-EM_LDFLAGS    := --js-library src/host/emscripten.js \
-                 --js-library src/host/calls.js -sMODULARIZE \
-                 -sEXPORT_ES6 -sENVIRONMENT=web,worker \
-                 -sEXPORT_NAME=createTide -sEXPORTED_RUNTIME_METHODS=ENV,callMain \
-                 -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432
+# wasmBinary, in Node (3.1.6's own Node loader cannot read files from an
+# ES module).
+EM_JS_LIBS     := src/host/emscripten.js src/host/calls.js
+EM_LINK_FLAGS  := -sMODULARIZE -sEXPORT_ES6 -sENVIRONMENT=web,worker \
+                  -sEXPORT_NAME=createTide -sEXPORTED_RUNTIME_METHODS=ENV,callMain \
+                  -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432
+em_CC          := $(EMCC)
+em_CFLAGS      := $(COMMON_CFLAGS) -O2
+em_AR          := $(EMAR)
+em_EXT         := .mjs
+em_LDFLAGS     := $(addprefix --js-library ,$(EM_JS_LIBS)) $(EM_LINK_FLAGS)
+em_LDDEPS      := $(EM_JS_LIBS)
+
 # Emscripten with pthreads: to_thread on Web Workers. It only loads in a
 # cross-origin isolated page (SharedArrayBuffer), so a loader picks
 # build/em-mt when `crossOriginIsolated` is true and build/em otherwise.
-# The pool of preloaded workers matches TIDE_THREAD_POOL_SIZE (config.h).
-EM_MT_CFLAGS  := $(EM_CFLAGS) -pthread
 # (Memory growth with pthreads slows JS access to the heap a little;
 # programs still need it, so the warning about it is off.)
-EM_MT_LDFLAGS := $(EM_LDFLAGS) -pthread -sPTHREAD_POOL_SIZE=4                  -Wno-pthreads-mem-growth
+EM_MT_LINK_FLAGS := $(EM_LINK_FLAGS) -pthread \
+                    -sPTHREAD_POOL_SIZE=$(THREAD_POOL_SIZE) -Wno-pthreads-mem-growth
+em-mt_CC       := $(EMCC)
+em-mt_CFLAGS   := $(em_CFLAGS) -pthread
+em-mt_AR       := $(EMAR)
+em-mt_EXT      := .mjs
+em-mt_LDFLAGS  := $(addprefix --js-library ,$(EM_JS_LIBS)) $(EM_MT_LINK_FLAGS)
+em-mt_LDDEPS   := $(EM_JS_LIBS)
 
-LIB_SRC   := $(wildcard src/*.c) src/host/select.c
-EXAMPLES  := $(basename $(notdir $(wildcard examples/*.c)))
-TESTS     := $(basename $(notdir $(wildcard tests/test_*.c)))
-TEST_SUPPORT := tests/harness.c
-BENCHES   := $(basename $(notdir $(wildcard bench/*.c)))
+# libFuzzer (clang): the library instrumented, the program linked with
+# libFuzzer's main.
+fuzz_CC        := $(FUZZ_CC)
+fuzz_CFLAGS    := $(COMMON_CFLAGS) -O1 -g -fno-omit-frame-pointer $(SANITIZE) \
+                  -fsanitize=fuzzer-no-link
+fuzz_AR        := $(AR)
+fuzz_LDFLAGS   := -fsanitize=fuzzer -lm
+
+# ---- sources -------------------------------------------------------------------
+LIB_SRC      := $(wildcard src/*.c) src/host/select.c
+LIB_HDRS     := include/tide.h $(wildcard src/*.h src/host/*.h)
+HOST_SRC     := $(wildcard src/host/*.c)
+LIB_OBJ_NAMES := $(notdir $(LIB_SRC:.c=.o))
+EXAMPLES     := $(basename $(notdir $(wildcard examples/*.c)))
+TESTS        := $(basename $(notdir $(wildcard tests/c/test_*.c)))
+BENCHES      := $(basename $(notdir $(wildcard bench/*.c)))
+
+# A program's source by its name: examples/x.c, tests/c/x.c (the C cases,
+# linked with their harness), tests/programs/x.c (driven by the JS tests),
+# bench/x.c, fuzz/x.c; or named here, with flags of its own.
+diff_interp_SRC       := tests/diff/interp.c
+fuzz_replay_SRC       := fuzz/fuzz_ops.c
+fuzz_replay_FLAGS     := -DFUZZ_REPLAY
+fuzz_ops_strict_SRC   := fuzz/fuzz_ops.c
+fuzz_ops_strict_FLAGS := -DFUZZ_NO_WORKAROUNDS
+prog_src = $(or $($(1)_SRC),$(firstword $(wildcard examples/$(1).c \
+               tests/c/$(1).c tests/programs/$(1).c bench/$(1).c fuzz/$(1).c)))
+prog_extra = $(if $(filter test_%,$(1)),tests/c/harness.c tests/c/harness.h) \
+             $(if $(wildcard examples/$(1).c),examples/params.h)
 
 SETUP := build/.setup-done
-
-.PHONY: all setup native asan wasi em em-mt tsan dist page test run bench lint clean
-
-all: native asan wasi em em-mt tsan
 
 $(SETUP): tools/setup.sh package.json package-lock.json
 	@mkdir -p build
 	./tools/setup.sh
 	@touch $@
 
-setup: $(SETUP)
+# ---- one rule per kind of thing ------------------------------------------------
 
-# ---- per-host programs: examples, tests and benchmarks ----------------------
+# The one program link, on every host: $(1) the host whose compiler and
+# flags it uses, $(2) the library's build folder, $(3) the program's flags.
+link = $($(1)_CC) $($(1)_CFLAGS) $(3) -Itests/c $(filter %.c,$^) \
+       build/$(2)/libtide.a $($(1)_LDFLAGS) -o $@
 
-NATIVE_BINS := $(addprefix build/native/,$(EXAMPLES) $(TESTS) $(BENCHES))
-ASAN_BINS   := $(addprefix build/asan/,$(EXAMPLES) $(TESTS))
-WASI_BINS   := $(addprefix build/wasi/,$(addsuffix .wasm,$(EXAMPLES) $(TESTS) $(BENCHES)))
-EM_BINS     := $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES) $(TESTS) $(BENCHES)))
-# The thread variants: what tests/thread.test.mjs runs.
-EM_MT_BINS  := $(addprefix build/em-mt/,$(addsuffix .mjs,$(EXAMPLES) test_thread)) \
-               build/em-mt/package.json
-TSAN_BINS   := build/tsan/test_thread
-
-native: $(SETUP) $(NATIVE_BINS)
-asan:   $(SETUP) $(ASAN_BINS)
-wasi:   $(SETUP) $(WASI_BINS)
-em:     $(SETUP) $(EM_BINS)
-em-mt:  $(SETUP) $(EM_MT_BINS)
-tsan:   $(SETUP) $(TSAN_BINS)
-
-# Source of a program by name: examples/x.c, tests/x.c (+ harness), bench/x.c
-prog_src = $(firstword $(wildcard examples/$(1).c tests/$(1).c bench/$(1).c))
-prog_extra = $(if $(filter test_%,$(1)),$(TEST_SUPPORT)) \
-             $(if $(wildcard examples/$(1).c),examples/params.h)
-# test_thread makes thread creation fail on purpose: natively it wraps
-# pthread_create at link time.
-WRAP_PTHREAD_CREATE := -Wl,--wrap=pthread_create
-prog_ldflags = $(if $(filter test_thread,$(1)),$(WRAP_PTHREAD_CREATE))
-
-# The library is compiled once per host into build/<host>/libtide.a.
-LIB_OBJ_NAMES := $(notdir $(LIB_SRC:.c=.o))
-LIB_HDRS := include/tide.h $(wildcard src/*.h)
-HOST_SRC := $(wildcard src/host/*.c)
-
+# A host's library, build/<host>/libtide.a, from its objects.
 define host_lib
 build/$(1)/obj/%.o: src/%.c $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $$(@D)
-	$(2) $(3) -c $$< -o $$@
-build/$(1)/obj/select.o: src/host/select.c $(HOST_SRC) $(LIB_HDRS) | $(SETUP)
+	$$($(1)_CC) $$($(1)_CFLAGS) -c $$< -o $$@
+build/$(1)/obj/%.o: src/host/%.c $(HOST_SRC) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $$(@D)
-	$(2) $(3) -c $$< -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) -c $$< -o $$@
 build/$(1)/libtide.a: $(addprefix build/$(1)/obj/,$(LIB_OBJ_NAMES))
 	rm -f $$@
-	$(4) rcs $$@ $$^
+	$$($(1)_AR) rcs $$@ $$^
 endef
 
-$(eval $(call host_lib,native,$(CC),$(NATIVE_CFLAGS),ar))
-$(eval $(call host_lib,asan,$(CC),$(ASAN_CFLAGS),ar))
-$(eval $(call host_lib,tsan,$(CC),$(TSAN_CFLAGS),ar))
-$(eval $(call host_lib,wasi,$(WASI_CC),$(WASI_CFLAGS),llvm-ar-14))
-$(eval $(call host_lib,em,$(EMCC),$(EM_CFLAGS),emar))
-$(eval $(call host_lib,em-mt,$(EMCC),$(EM_MT_CFLAGS),emar))
+# A host's programs, build/<host>/<name><ext>, each against its library.
+define host_programs
+build/$(1)/%$($(1)_EXT): $$$$(call prog_src,%) $$$$(call prog_extra,%) \
+                         build/$(1)/libtide.a $($(1)_LDDEPS) | $(SETUP)
+	$$(call link,$(1),$(1),$$($$*_FLAGS))
+endef
 
+HOSTS := native asan tsan wasi em em-mt fuzz
 .SECONDEXPANSION:
+$(foreach h,$(HOSTS),$(eval $(call host_lib,$(h))))
+$(foreach h,$(HOSTS),$(eval $(call host_programs,$(h))))
 
-build/native/%: $$(call prog_src,%) $$(call prog_extra,%) build/native/libtide.a | $(SETUP)
-	$(CC) $(NATIVE_CFLAGS) -Itests $(filter %.c,$^) build/native/libtide.a -o $@ -lm $(call prog_ldflags,$*)
+# What `make` builds on each host. tsan and em-mt: what
+# tests/js/thread.test.mjs runs.
+native_BINS := $(EXAMPLES) $(TESTS) $(BENCHES)
+asan_BINS   := $(EXAMPLES) $(TESTS)
+tsan_BINS   := test_thread
+wasi_BINS   := $(EXAMPLES) $(TESTS) $(BENCHES)
+em_BINS     := $(EXAMPLES) $(TESTS) $(BENCHES)
+em-mt_BINS  := $(EXAMPLES) test_thread
+bins = $(addprefix build/$(1)/,$(addsuffix $($(1)_EXT),$(2)))
 
-build/asan/%: $$(call prog_src,%) $$(call prog_extra,%) build/asan/libtide.a | $(SETUP)
-	$(CC) $(ASAN_CFLAGS) -Itests $(filter %.c,$^) build/asan/libtide.a -o $@ -lm $(call prog_ldflags,$*)
-
-build/tsan/%: $$(call prog_src,%) $$(call prog_extra,%) build/tsan/libtide.a | $(SETUP)
-	$(CC) $(TSAN_CFLAGS) -Itests $(filter %.c,$^) build/tsan/libtide.a -o $@ -lm $(call prog_ldflags,$*)
-
-build/wasi/%.wasm: $$(call prog_src,%) $$(call prog_extra,%) build/wasi/libtide.a | $(SETUP)
-	$(WASI_CC) $(WASI_CFLAGS) -Itests $(filter %.c,$^) build/wasi/libtide.a -o $@
-
-build/em/%.mjs: $$(call prog_src,%) $$(call prog_extra,%) build/em/libtide.a src/host/emscripten.js src/host/calls.js | $(SETUP)
-	$(EMCC) $(EM_CFLAGS) -Itests $(filter %.c,$^) build/em/libtide.a $(EM_LDFLAGS) -o $@
-
-build/em-mt/%.mjs: $$(call prog_src,%) $$(call prog_extra,%) build/em-mt/libtide.a $$(filter %.js,$$(EM_LDFLAGS)) | $(SETUP)
-	$(EMCC) $(EM_MT_CFLAGS) -Itests $(filter %.c,$^) build/em-mt/libtide.a $(EM_MT_LDFLAGS) -o $@
+.PHONY: all setup native asan tsan wasi em em-mt
+all: native asan wasi em em-mt tsan
+setup: $(SETUP)
+native asan tsan wasi em em-mt: %: $(SETUP) $$(call bins,$$*,$$($$*_BINS))
+em-mt: build/em-mt/package.json
 
 # Each program's .worker.js is CommonJS: tell Node so (the root package
 # says "type": "module").
@@ -143,63 +200,82 @@ build/em-mt/package.json: | $(SETUP)
 	@mkdir -p $(@D)
 	echo '{"type":"commonjs"}' > $@
 
-# ---- the npm package: dist/ -------------------------------------------------
+# A benchmark variant: tidebench again against a library built with one
+# more flag, for a ratio row of the table: $(1) names the variant, $(2) is
+# the flag. Built exactly as tidebench is, against a library archive of
+# its own: linked from loose objects instead, the WASI program came out
+# slower for reasons of layout and inlining, not of what the flag removes.
+define bench_variant
+$(foreach h,native wasi em,
+$(h)-$(1)_CC      := $$($(h)_CC)
+$(h)-$(1)_CFLAGS  := $$($(h)_CFLAGS) $(2)
+$(h)-$(1)_AR      := $$($(h)_AR)
+$(h)-$(1)_LDFLAGS := $$($(h)_LDFLAGS)
+$$(eval $$(call host_lib,$(h)-$(1)))
+BENCH_VARIANT_BINS += build/$(h)/tidebench_$(1)$($(h)_EXT)
+build/$(h)/tidebench_$(1)$($(h)_EXT): bench/tidebench.c build/$(h)-$(1)/libtide.a $($(h)_LDDEPS) | $(SETUP)
+	$$(call link,$(h)-$(1),$(h)-$(1))
+)
+endef
+
+# Debug mode and tracing compiled out (TIDE_HOOKS=0, src/config.h): what
+# their tests cost when the modes are off.
+$(eval $(call bench_variant,nohooks,-DTIDE_HOOKS=0))
+# The always-on checks for misuse of the coroutine protocol compiled out
+# (TIDE_CHECKS=0, src/config.h; tide.h reads it for the checks in its
+# macros): what they cost.
+$(eval $(call bench_variant,nochecks,-DTIDE_CHECKS=0))
+
+# ---- the npm package: dist/ --------------------------------------------------
 # What the package ships (package.json "files"): the JS API and its types,
-# the examples, and what tools/tide-emcc needs to build your own programs
-# (tide.h, libtide.a, the JS libraries and the link flags above), for both
+# the examples, and what tide-emcc needs to build your own programs (tide.h,
+# libtide.a, the JS libraries and the link flags above), for both
 # variants: the examples that call to_thread also ship their pthreads build
 # (examples/threads/; the others would only pay for workers they never
 # use), and lib/threads/ is what `tide-emcc --threads` links. lint/ is the
-# coroutine rules checker, the `tide-lint` command.
-EM_JS_LIBS    := $(filter %.js,$(EM_LDFLAGS))
-EM_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_LDFLAGS))
-EM_MT_LINK_FLAGS := $(filter-out --js-library $(EM_JS_LIBS),$(EM_MT_LDFLAGS))
+# coroutine rules checker, the `tide-lint` command. Its source: web/package/.
 EM_MT_EXAMPLES := $(basename $(notdir $(shell grep -l tide_to_thread examples/*.c)))
+PACKAGE_SRC    := $(wildcard web/package/* web/package/lint/*.mjs)
 
+.PHONY: dist
 dist: build/dist.stamp
 
-build/dist.stamp: tools/make-dist.mjs tools/tide-emcc $(wildcard tools/lint/*.mjs) \
-                  web/tide.mjs web/tide.d.ts \
-                  include/tide.h build/em/libtide.a build/em-mt/libtide.a \
-                  $(EM_JS_LIBS) Makefile \
-                  $(addprefix build/em/,$(addsuffix .mjs,$(EXAMPLES))) \
-                  $(addprefix build/em-mt/,$(addsuffix .mjs,$(EM_MT_EXAMPLES)))
-	EMCC="$(EMCC)" node tools/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
+build/dist.stamp: $(filter-out web/package/lint,$(PACKAGE_SRC)) include/tide.h \
+                  build/em/libtide.a build/em-mt/libtide.a $(EM_JS_LIBS) Makefile \
+                  $(call bins,em,$(EXAMPLES)) $(call bins,em-mt,$(EM_MT_EXAMPLES))
+	EMCC="$(EMCC)" node web/package/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
 	    --link-flags "$(EM_LINK_FLAGS)" --threads-examples "$(EM_MT_EXAMPLES)" \
 	    --threads-link-flags "$(EM_MT_LINK_FLAGS)"
 	@touch $@
 
-# Programs for the JS API tests, built as users build theirs; jsthreads
-# and output in both variants (tide-emcc --threads), for
-# tests/thread.test.mjs and for output from a Web Worker.
-JS_TEST_PROGS := build/em/user/jsapi.mjs build/em/user/jsthreads.mjs \
-                 build/em/user/output.mjs build/em/user/output_fs.mjs
-JS_THREADS_PROGS := build/em/user/jsthreads.mjs build/em/user/output.mjs
+# Programs for the JS API tests (tests/programs/), built as users build
+# theirs, with the package's tide-emcc: jsthreads and output in both
+# variants (tide-emcc --threads), for tests/js/thread.test.mjs and for
+# output from a Web Worker; output again with a file system linked in (the
+# output takes another path then: src/host/emscripten.js, TideOutput).
+USER_PROGS := build/em/user/jsapi.mjs build/em/user/jsthreads.mjs \
+              build/em/user/output.mjs build/em/user/output_fs.mjs
+build/em/user/jsapi.mjs:     TIDE_EMCC_FLAGS :=
+build/em/user/jsthreads.mjs: TIDE_EMCC_FLAGS := --threads
+build/em/user/output.mjs:    TIDE_EMCC_FLAGS := --threads
+build/em/user/output_fs.mjs: TIDE_EMCC_FLAGS := -sFORCE_FILESYSTEM
+user_src = tests/programs/$(patsubst %_fs,%,$(1)).c
 
-$(JS_THREADS_PROGS): build/em/user/%.mjs: tests/%.c build/dist.stamp
+build/em/user/%.mjs: $$(call user_src,%) build/dist.stamp
 	@mkdir -p $(@D)
-	tools/tide-emcc --threads $< -o $@
+	web/package/tide-emcc $(TIDE_EMCC_FLAGS) $< -o $@
 
-# output.c again with a file system linked in: the output takes another
-# path then (src/host/emscripten.js, TideOutput).
-build/em/user/output_fs.mjs: tests/output.c build/dist.stamp
-	@mkdir -p $(@D)
-	tools/tide-emcc -sFORCE_FILESYSTEM $< -o $@
-
-build/em/user/%.mjs: tests/%.c build/dist.stamp
-	@mkdir -p $(@D)
-	tools/tide-emcc $< -o $@
-
-# ---- the live documentation page --------------------------------------------
-# web/ is the page; what it takes from npm packages is copied from
-# node_modules into build/page/vendor/ (web/serve.mjs serves it at /vendor/),
-# so the page loads nothing from another origin. The syntax highlighter
-# needs its core and the grammars the page uses (C, Python, and the two
-# that those embed: comment TODOs and inline asm).
+# ---- the live documentation page ---------------------------------------------
+# web/page/ is the page; what it takes from npm packages is copied from
+# node_modules into build/page/vendor/ (web/dev/serve.mjs serves it at
+# /vendor/), so the page loads nothing from another origin. The syntax
+# highlighter needs its core and the grammars the page uses (C, Python, and
+# the two that those embed: comment TODOs and inline asm).
 HIGHLIGHTER := node_modules/@speed-highlight/core
 HIGHLIGHTER_FILES := index.js languages/c.js languages/py.js languages/todo.js \
                      languages/asm.js
 
+.PHONY: page
 page: build/page.stamp
 
 # (npm ci, in setup, puts node_modules in line with package-lock.json)
@@ -212,60 +288,18 @@ build/page.stamp: $(SETUP) package-lock.json Makefile
 	cp $(HIGHLIGHTER)/LICENSE build/page/vendor/speed-highlight/LICENSE
 	@touch $@
 
-# ---- test, run, bench -------------------------------------------------------
-
-test: all dist page $(JS_TEST_PROGS)
-	node --test --test-reporter=spec tests/
-
-run: em dist page
-	node web/serve.mjs --port $(PORT)
-
-# tidebench again against a library built with one more flag, for a ratio
-# row of the table: $(1) names the variant, $(2) is the flag. Built exactly
-# as tidebench is, against a library archive of its own: linked from loose
-# objects instead, the WASI program came out slower for reasons of layout
-# and inlining, not of what the flag removes.
-define bench_variant
-$$(eval $$(call host_lib,native-$(1),$$(CC),$$(NATIVE_CFLAGS) $(2),ar))
-$$(eval $$(call host_lib,wasi-$(1),$$(WASI_CC),$$(WASI_CFLAGS) $(2),llvm-ar-14))
-$$(eval $$(call host_lib,em-$(1),$$(EMCC),$$(EM_CFLAGS) $(2),emar))
-BENCH_VARIANT_BINS += build/native/tidebench_$(1) build/wasi/tidebench_$(1).wasm \
-                      build/em/tidebench_$(1).mjs
-
-build/native/tidebench_$(1): bench/tidebench.c build/native-$(1)/libtide.a | $$(SETUP)
-	$$(CC) $$(NATIVE_CFLAGS) $(2) $$< build/native-$(1)/libtide.a -o $$@ -lm
-
-build/wasi/tidebench_$(1).wasm: bench/tidebench.c build/wasi-$(1)/libtide.a | $$(SETUP)
-	$$(WASI_CC) $$(WASI_CFLAGS) $(2) $$< build/wasi-$(1)/libtide.a -o $$@
-
-build/em/tidebench_$(1).mjs: bench/tidebench.c build/em-$(1)/libtide.a $$(EM_JS_LIBS) | $$(SETUP)
-	$$(EMCC) $$(EM_CFLAGS) $(2) $$< build/em-$(1)/libtide.a $$(EM_LDFLAGS) -o $$@
-endef
-
-# The tests for debug mode and tracing compiled out (TIDE_HOOKS=0,
-# src/config.h): what those tests cost when the modes are off.
-$(eval $(call bench_variant,nohooks,-DTIDE_HOOKS=0))
-# The always-on checks for misuse of the coroutine protocol compiled out
-# (TIDE_CHECKS=0, src/config.h; tide.h reads it for the checks in its
-# macros): what they cost.
-$(eval $(call bench_variant,nochecks,-DTIDE_CHECKS=0))
-
-bench: native wasi em $(BENCH_VARIANT_BINS)
-	node bench/run.mjs
-
-clean:
-	rm -rf build dist
-
 # ---- the coroutine rules checker ---------------------------------------------
-# tools/lint/ (tide-lint, on clang's AST) over every C file of ours with
-# coroutines; `make test` runs it too (tests/lint.test.mjs), with its corpora
-# of wrong and right programs (tests/lint/).
-LINT_SRC := $(wildcard examples/*.c tests/*.c tests/diff/*.c bench/*.c fuzz/*.c)
+# web/package/lint/ (tide-lint, on clang's AST) over every C file of ours
+# with coroutines; `make test` runs it too (tests/lint/lint.test.mjs), with
+# its corpora of wrong and right programs (tests/lint/).
+LINT_SRC := $(wildcard examples/*.c tests/c/*.c tests/programs/*.c \
+                       tests/diff/*.c bench/*.c fuzz/*.c)
 
+.PHONY: lint
 lint: | $(SETUP)
-	node tools/lint/tide-lint.mjs -Isrc -Itests $(LINT_SRC)
+	node web/package/lint/tide-lint.mjs -Isrc -Itests/c $(LINT_SRC)
 
-# ---- fuzzing, fault injection, soak -----------------------------------------
+# ---- fuzzing, fault injection, soak, differential testing --------------------
 #
 #   make fuzz [FUZZ_TIME=600] [FUZZ_ARGS=...]   coverage-guided fuzzing of the
 #        C API (libFuzzer, ASan+UBSan); new inputs go to build/fuzz/corpus,
@@ -274,42 +308,26 @@ lint: | $(SETUP)
 #   make fuzz-crashes   re-run the known crashes of fuzz/crashes/ with the
 #        harness's workarounds off: says which still fail
 #   make soak [SOAK_ARGS="tasks timers rounds"]  the soak on every host
+#   make fuzz-diff [N=1000] [DIFF_START=1]   N random programs (seeds
+#        DIFF_START..DIFF_START+N-1) run on Tide (native) and on CPython
+#        3.13's asyncio (tools/cpython313 finds it: pyenv's 3.13, or
+#        TIDE_PYTHON), traces compared; each divergence is printed with its
+#        seed, both traces and a minimised program (tests/diff/README.md).
 # `make test` runs a short fuzz run, the corpus on gcc's ASan and on WASI,
 # the out-of-memory sweep of every test case, poll_oneoff and clock
-# failures on WASI, fetch() failures on Emscripten, and the soak
-# (tests/fuzz.test.mjs, fault.test.mjs, soak.test.mjs).
+# failures on WASI, fetch() failures on Emscripten, the soak, and a fixed
+# set of differential seeds on every host (tests/js/fuzz.test.mjs,
+# fault.test.mjs, soak.test.mjs, tests/diff/diff.test.mjs).
 
-FUZZ_CC     ?= clang
-FUZZ_TIME   ?= 600
-FUZZ_CFLAGS := $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer \
-               -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB_CFLAGS := $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link
-SOAK_ARGS   ?=
-
-$(eval $(call host_lib,fuzz,$(FUZZ_CC),$(FUZZ_LIB_CFLAGS),ar))
-
-FUZZ_BINS := build/fuzz/fuzz_ops build/fuzz/fuzz_ops_strict \
-             build/asan/fuzz_replay build/wasi/fuzz_replay.wasm
-SOAK_BINS := build/native/soak build/asan/soak build/wasi/soak.wasm \
-             build/em/soak.mjs
+FUZZ_BINS  := build/fuzz/fuzz_ops build/fuzz/fuzz_ops_strict \
+              build/asan/fuzz_replay build/wasi/fuzz_replay.wasm
+SOAK_BINS  := build/native/soak build/asan/soak build/wasi/soak.wasm \
+              build/em/soak.mjs
 FAULT_BINS := build/wasi/hostfault.wasm build/native/hostfault
+DIFF_BINS  := build/native/diff_interp build/asan/diff_interp \
+              build/wasi/diff_interp.wasm build/em/diff_interp.mjs
 
-build/fuzz/fuzz_ops: fuzz/fuzz_ops.c build/fuzz/libtide.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build/fuzz/libtide.a -lm -o $@
-
-# The same with the workarounds for known bugs off, for fuzz/crashes/.
-build/fuzz/fuzz_ops_strict: fuzz/fuzz_ops.c build/fuzz/libtide.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_NO_WORKAROUNDS -fsanitize=fuzzer $< \
-	    build/fuzz/libtide.a -lm -o $@
-
-# Replays without libFuzzer: gcc's sanitizers, and 32-bit wasm under WASI.
-build/asan/fuzz_replay: fuzz/fuzz_ops.c build/asan/libtide.a | $(SETUP)
-	$(CC) $(ASAN_CFLAGS) -DFUZZ_REPLAY $< build/asan/libtide.a -lm -o $@
-
-build/wasi/fuzz_replay.wasm: fuzz/fuzz_ops.c build/wasi/libtide.a | $(SETUP)
-	$(WASI_CC) $(WASI_CFLAGS) -DFUZZ_REPLAY $< build/wasi/libtide.a -o $@
-
-.PHONY: fuzz-build fuzz fuzz-merge fuzz-crashes soak
+.PHONY: fuzz-build fuzz fuzz-merge fuzz-crashes soak fuzz-diff
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -332,44 +350,25 @@ fuzz-crashes: build/fuzz/fuzz_ops_strict
 	done; [ $$n -gt 0 ] || echo "no known crashes in fuzz/crashes/"
 
 soak: $(SOAK_BINS)
-	SOAK_ARGS="$(SOAK_ARGS)" node --test --test-reporter=spec tests/soak.test.mjs
-
-test: fuzz-build $(SOAK_BINS) $(FAULT_BINS)
-bench: build/native/soak build/wasi/soak.wasm build/em/soak.mjs
-
-# ---- differential testing against CPython asyncio ---------------------------
-#
-#   make fuzz-diff [N=1000] [DIFF_START=1]   N random programs (seeds
-#        DIFF_START..DIFF_START+N-1) run on Tide (native) and on CPython
-#        3.13's asyncio (tools/cpython313 finds it: pyenv's 3.13, or
-#        TIDE_PYTHON), traces compared; each divergence is printed with its
-#        seed, both traces and a minimised program.
-# `make test` runs a fixed set of seeds on every host (tests/diff.test.mjs).
-# The language, the interpreters and the generator: tests/diff/README.md.
-
-N          ?= 1000
-DIFF_START ?= 1
-DIFF_BINS  := build/native/diff_interp build/asan/diff_interp \
-              build/wasi/diff_interp.wasm build/em/diff_interp.mjs
-
-# One source, tests/diff/interp.c, for every host (explicit rules: the
-# program is not in examples/, tests/ or bench/).
-build/native/diff_interp: tests/diff/interp.c build/native/libtide.a | $(SETUP)
-	$(CC) $(NATIVE_CFLAGS) $< build/native/libtide.a -o $@ -lm
-
-build/asan/diff_interp: tests/diff/interp.c build/asan/libtide.a | $(SETUP)
-	$(CC) $(ASAN_CFLAGS) $< build/asan/libtide.a -o $@ -lm
-
-build/wasi/diff_interp.wasm: tests/diff/interp.c build/wasi/libtide.a | $(SETUP)
-	$(WASI_CC) $(WASI_CFLAGS) $< build/wasi/libtide.a -o $@
-
-build/em/diff_interp.mjs: tests/diff/interp.c build/em/libtide.a $(EM_JS_LIBS) | $(SETUP)
-	$(EMCC) $(EM_CFLAGS) $< build/em/libtide.a $(EM_LDFLAGS) -o $@
-
-.PHONY: fuzz-diff
+	SOAK_ARGS="$(SOAK_ARGS)" node --test --test-reporter=spec tests/js/soak.test.mjs
 
 fuzz-diff: build/native/diff_interp
 	tools/cpython313 tests/diff/fuzz.py --interp build/native/diff_interp \
 	    --start $(DIFF_START) --count $(N) --minimize
 
-test: $(DIFF_BINS)
+# ---- test, run, bench, clean -------------------------------------------------
+
+.PHONY: test run bench clean
+
+test: all dist page $(USER_PROGS) fuzz-build $(SOAK_BINS) $(FAULT_BINS) $(DIFF_BINS)
+	node --test --test-reporter=spec tests/
+
+run: em dist page
+	node web/dev/serve.mjs --port $(PORT)
+
+bench: native wasi em $(BENCH_VARIANT_BINS) build/native/soak build/wasi/soak.wasm \
+       build/em/soak.mjs
+	node bench/run.mjs
+
+clean:
+	rm -rf build dist

@@ -14,13 +14,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { command, root } from '../tests/hosts.mjs';
+import { command, root } from '../tests/support/hosts.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : null;
 
-// The wasm budget (DESIGN.md section 1: the prototype's stackless tasks did
+// The wasm budget (from the first design: the prototype's stackless tasks did
 // ~10 ns per switch and ~64 bytes per task in wasm).
 const BUDGET = { nsPerSwitch: 20, bytesPerTask: 128 };
 
@@ -166,7 +166,7 @@ for (const col of COLUMNS) {
     results.joinDebug[col] = runOne(col, 'spawn', S.tasks, S.taskReps, 'join', { debug: true });
   }
 }
-// Soak and scale (tests/soak.c, also run by `make test`): its own checks
+// Soak and scale (tests/programs/soak.c, also run by `make test`): its own checks
 // must hold; its times and bytes are rows of the table below.
 const SOAK_N = quick ? { tasks: 20000, timers: 2000 } : { tasks: 1000000, timers: 100000 };
 results.soak = {};
@@ -305,7 +305,7 @@ Misuse check rows (ratios, Tide only): the same runs of tidebench (checks on, as
     calls come from the loop's thread, all compiled out. The goal is within noise, at most 1.03x.
 `);
 
-console.log(`Soak rows (tests/soak.c, second of two identical rounds, virtual clock): ${SOAK_N.tasks.toLocaleString('en-US')} tasks,
+console.log(`Soak rows (tests/programs/soak.c, second of two identical rounds, virtual clock): ${SOAK_N.tasks.toLocaleString('en-US')} tasks,
     at most 1,000 alive, each through a lock, two semaphores and a bounded queue with four consumers;
     ${SOAK_N.timers.toLocaleString('en-US')} sleeping tasks plus ${(SOAK_N.timers / 2).toLocaleString('en-US')} callbacks, half cancelled, all armed at once.
     The run fails if an item is lost or doubled, the lock is ever held twice, a timer fires early or
@@ -333,7 +333,7 @@ function runSoak(col) {
   const [cmd, argv] = command(col, 'soak', [String(SOAK_N.tasks), String(SOAK_N.timers), '2']);
   const label = `${TITLES[col]} soak`;
   const t0 = Date.now();
-  // (tests/hosts.mjs already gives the WASI run its Node flags)
+  // (tests/support/hosts.mjs already gives the WASI run its Node flags)
   const r = spawnSync(cmd, argv, {
     encoding: 'utf8',
     timeout: 600000,

@@ -6,7 +6,7 @@
  *
  * The live documentation page passes the values a reader picked this way,
  * so nothing is recompiled. Without arguments every example uses the
- * tutorial's values and prints what tests/expected.mjs says. Words that are
+ * tutorial's values and prints what tests/support/expected.mjs says. Words that are
  * not name=value are left for the program (http_client's BASE_URL); a
  * value that does not parse, or falls outside its range, is reported on
  * stderr and the default is used instead.

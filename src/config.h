@@ -6,7 +6,7 @@
 #define TIDE_CONFIG_H
 
 /* Guest host: a turn that has run this long yields a macrotask so the page
- * can render and take input (DESIGN.md: 5-8 ms keeps a 60 Hz frame). */
+ * can render and take input (5-8 ms keeps a 60 Hz frame). */
 #define TIDE_DEFAULT_TURN_BUDGET_NS (6 * 1000 * 1000)
 
 /* Guest host: the JS clock is a call out of wasm, so a turn compares it
@@ -82,7 +82,7 @@
 
 /* to_thread: the most threads one loop starts (lazily, one per call that
  * finds no idle thread). Emscripten's pthread build preloads as many Web
- * Workers (-sPTHREAD_POOL_SIZE in the Makefile): keep the two equal. */
+ * Workers: the Makefile reads this number for -sPTHREAD_POOL_SIZE. */
 #define TIDE_THREAD_POOL_SIZE 4
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * hostcall.h - host operations: work a task hands to the host and awaits
  * (a call to a JS function, a fetch). Private to the core (hostcall.c,
- * http.c) and the per-host halves in src/host/calls_*.c.
+ * http.c) and the per-host halves in src/host/calls_*.c (host.h).
  *
  * The life of one operation:
  *   1. the awaitable (tide_host_call, tide_http_fetch) allocates a
@@ -45,16 +45,8 @@ typedef struct tide__hostop {
 int tide__http_start(tide_task *t, const tide_http_request *req,
                      tide_http_response **out, size_t max_body);
 
-/* ---- the host half (src/host/calls_js.c or calls_none.c) ---- */
-
-/* Start the operation. 0: it runs and will be settled later; a negative
- * error: it failed at once (message, if any, in op->text). */
-int tide__host_call_start(tide__hostop *op, const char *name,
-                          const char *arg_json);
-int tide__host_http_start(tide__hostop *op, const tide_http_request *req);
-/* The task stopped waiting (cancelled, or its loop is being destroyed):
- * abort the host side and never settle `op`. `reason` may be NULL. */
-void tide__host_op_abort(tide__hostop *op, const char *reason);
+/* The host half (tide__host_call_start, tide__host_http_start,
+ * tide__host_op_abort) is part of the host contract: src/host/host.h. */
 
 /* ---- the core half, called by the host ---- */
 

@@ -1,6 +1,44 @@
 /*
  * internal.h - the loop and task structures and the internal interfaces
- * shared by the core files. Nothing here is API.
+ * shared by the core files. Nothing here is API. Declarations are grouped
+ * under the file that defines them.
+ *
+ * A map: a task's life through the files.
+ *   spawn   task.c tide_loop_spawn: one allocation (task + frame + name),
+ *           listed in L->tasks, pushed on the ready queue
+ *   run     run.c tide_loop_run makes main and hands the loop to the host
+ *           (tide__host_drive): native and WASI call run.c's
+ *           tide__run_blocking, which iterates and waits in the host
+ *           (posix.c, wasi.c); Emscripten runs turns of iterations when JS
+ *           calls (src/host/emscripten.c)
+ *   step    loop.c tide__loop_iterate takes what is ready; task.c
+ *           tide__run_entries steps each task (task_step: its coroutine
+ *           runs to its next await); misuse.c checks the step kept the
+ *           coroutine protocol
+ *   wait    an awaitable (sleep.c, lock.c, queue.c, gather.c, ...) links
+ *           the task where it waits (a tide__waitq, waitq.c; a timer,
+ *           timer.c) and suspends it with its tide__wait_ops
+ *           (task.c tide__suspend)
+ *   wake    whatever ends the wait calls task.c tide__wake: the task goes
+ *           back on the ready queue; timers fire from the iteration; other
+ *           threads hand work back through the host (thread.c, host.h);
+ *           JS calls and fetch settle from the host (hostcall.c, http.c);
+ *           a new ready item may ask the guest host for a turn
+ *           (tide__wakeup)
+ *   cancel  task.c tide_task_cancel; cancel.c passes it down the waits
+ *           (wait ops' cancel hook); the shutdown of a run cancels the
+ *           leftovers (run.c -> cancel.c)
+ *   finish  task.c task_finish: outcome recorded, awaiters fired (tide_join;
+ *           donecb.c callbacks, for gather.c, wait.c and group.c), the
+ *           loop's reference dropped; run.c moves the run on when main is
+ *           done
+ *   free    task.c task_free once the last handle is released; the loop's
+ *           destroy (loop.c) frees what is left, then the threads
+ *           (thread.c) and the host's hold on the loop
+ * The host hooks in at the clock (tide__host_now, through loop.c
+ * tide__loop_now), the driving (tide__host_drive, _wait, _wakeup), threads
+ * (thread.c <-> the host's thread part) and host operations (hostcall.c
+ * <-> calls_*.c): src/host/host.h is that contract.
  */
 #ifndef TIDE_INTERNAL_H
 #define TIDE_INTERNAL_H
@@ -439,12 +477,39 @@ static inline void *tide__task_frame(tide_task *t)
     return (char *)t + TIDE__FRAME_OFFSET;
 }
 
+/* ---- tasks (task.c) */
 /* Suspend the current task on a wait: the caller has already linked it to
  * what it waits on (t->wait.on or t->wait.timer). Returns TIDE_PENDING for
  * the awaitable to return. */
 int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out);
 /* Wake a waiting task with an outcome: it runs in the next iteration. */
 void tide__wake(tide_task *t, int status, tide__msg *msg);
+/* tide_join's int form, for the awaitables built on it. */
+int tide__join(tide_task *child, void **value);
+/* The loop lets go of its reference to a task (it finished, or a misuse
+ * path ends it early). */
+void tide__task_drop_loop_ref(tide_task *t);
+/* Clears the message of the previous await (tide__current_for_await, on
+ * its slow path). */
+void tide__clear_message(tide_task *t);
+/* The message of an awaitable's immediate error (copied; NULL clears). */
+void tide__set_message(tide_task *t, const char *text);
+/* Wraps an awaitable's outcome. */
+static inline tide_await tide__aw(int rc)
+{
+    tide_await a = {rc};
+    return a;
+}
+/* Runs the ready-queue entries r, r->next, ... that an iteration took off
+ * the queue (task steps are inlined there). */
+void tide__run_entries(tide_loop *L, tide__runnable *r);
+/* Loop teardown: frees every task, pending or finished and still held. */
+void tide__task_free_all(tide_loop *L);
+/* The task with that id among the loop's live tasks, or NULL. */
+tide_task *tide__task_by_id(tide_loop *L, uint32_t id);
+/* "Task-3 'name'" style label, into buf. */
+const char *tide__task_label(tide_task *t, char *buf, size_t n);
+
 /* ---- cancellation (cancel.c): none of it recurses or allocates */
 /* Cancel with a message object (tide_task_cancel without the copy):
  * counts the request and passes it down through the tasks t awaits.
@@ -465,98 +530,35 @@ int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg);
  * TIDE__T_LEFTOVER. Same outcome as tide__task_cancel on each in turn,
  * in time linear in the tasks and waits involved. */
 void tide__cancel_leftovers(tide_loop *L);
-/* tide_join's int form, for the awaitables built on it. */
-int tide__join(tide_task *child, void **value);
-/* Finish every bookkeeping step of a finished task (task.c) */
-void tide__task_drop_loop_ref(tide_task *t);
-/* The current task for an awaitable, or NULL (sets *err). Every awaitable
- * starts with it: it also clears the message of the previous await. */
-void tide__clear_message(tide_task *t);
-static inline tide_task *tide__current_for_await(int *err, const char *call);
+
+/* ---- misuse of the coroutine protocol (misuse.c) */
 /* An awaitable `call` started while the task is already registered: undo
  * that registration, report the misuse and return TIDE_ESTATE. */
 int tide__await_refused(tide_task *t, const char *call);
-/* The slow path of tide__current_for_await (a message to clear, or a
- * misuse to refuse). */
+/* The slow path of tide__current_for_await (below): a message to clear,
+ * or a misuse to refuse. */
 tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
 /* The step of t ended with `st` in breach of the protocol (suspended but
  * registered nowhere, or finished while registered): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
-/* Wraps an awaitable's outcome. */
-static inline tide_await tide__aw(int rc)
-{
-    tide_await a = {rc};
-    return a;
-}
-/* The message of an awaitable's immediate error (copied; NULL clears). */
-void tide__set_message(tide_task *t, const char *text);
 
-/* ---- host interface (src/host/): one implementation per build */
-int64_t tide__host_now(tide_loop *L); /* monotonic real clock, ns */
-/* Drives the loop until tide__loop_finished() (blocking hosts) or starts
- * driving it from the host event loop and returns TIDE_EINPROGRESS. */
-int tide__host_drive(tide_loop *L);
-/* Blocking hosts: wait for host events or until `timeout` ns pass
- * (timeout < 0: until a host event; only while L->host_pending > 0). */
-void tide__host_wait(tide_loop *L, int64_t timeout);
-/* The process exit status of a tide_main program (guest host: set it when
- * the loop finishes; elsewhere tide_main returns it). */
-void tide__host_exit(int status);
-/* Guest host: new ready work arrived while the loop is idle between turns;
- * ask the host for a turn. Call through tide__wakeup(). */
-void tide__host_wakeup(tide_loop *L);
-/* Hosts without threads: a to_thread call ran inline on the loop's thread
- * (the guest host tells the JS API, which says so once a run). */
-void tide__host_ran_inline(tide_loop *L);
-/* Host-specific per-loop state (only the guest host has any) */
-struct tide__embed_trace; /* the guest host's trace buffer (emscripten.c) */
-typedef struct tide__host_state {
-    int idle;            /* between turns, no turn requested: wake the host */
-    int in_turn;         /* inside a turn */
-    int scheduled;       /* a turn is requested (0 none, 1 micro, 2 macro) */
-    int64_t timer_at;    /* deadline of the armed host timer, -1 if none */
-    int64_t slice_start; /* start of the run of turns without a macrotask */
-    /* The JS embedding's view of the run under way (emscripten.c); the
-     * list of all runs of the instance is kept on the JS side. */
-    uint32_t run_id;          /* 1, 2, ... in the order runs start */
-    tide_trace_fn prev_trace; /* the program's own tracer, still called */
-    void *prev_arg;
-    struct tide__embed_trace *trace; /* NULL: this run is not traced */
-} tide__host_state;
+/* ---- the host (src/host/host.h): one implementation per build */
+#include "host/host.h"
 
-/* ==== [to_thread] begin - to_thread and call_soon_threadsafe ============
- * src/thread.c, plus the native wakeup pipe in src/host/posix.c. */
-struct tide__hub; /* what other threads share with the loop (thread.c) */
-struct tide__job; /* one to_thread call (thread.c) */
-typedef struct tide__xthread {
-    /* Created by the first cross-thread use; other threads read it, so it
-     * is accessed with __atomic builtins. */
-    struct tide__hub *hub;
-    struct tide__job *jobs; /* every to_thread call not yet freed */
-    int wake_rd, wake_wr;   /* native: the wakeup pipe, fd + 1 (0: none) */
-} tide__xthread;
-/* Loop thread: takes in what other threads delivered (finished to_thread
- * calls, call_soon_threadsafe callbacks). Cheap when there is nothing. */
-void tide__threads_poll(tide_loop *L);
-/* The same for a driver's every pass: one relaxed load, and a call only
- * for a loop that other threads ever dealt with. */
-#define TIDE__THREADS_POLL(L)                                                  \
-    do {                                                                       \
-        if (__atomic_load_n(&(L)->xthread.hub, __ATOMIC_RELAXED))              \
-            tide__threads_poll(L);                                             \
-    } while (0)
-/* Whether anything waits to be taken in by tide__threads_poll. */
-int tide__threads_arrived(tide_loop *L);
-/* tide_loop_destroy, after the tasks are freed: waits for functions still
- * running (native), abandons every call left, frees pending callbacks,
- * stops the threads and closes the wakeup channel. */
+/* ---- to_thread and call_soon_threadsafe (thread.c) */
+/* A job the host ran on a thread is back on the loop's thread: wake its
+ * task with the outcome, or abandon it if the task gave it up. */
+void tide__job_arrived(tide_loop *L, tide__job *j);
+/* Nobody will take j's outcome: hand it to its `abandon`, free the job. */
+void tide__job_abandon(tide_loop *L, tide__job *j);
+/* Takes j off the loop's list of jobs: a host whose threads outlive the
+ * loop (Emscripten) finishes it when it returns. */
+void tide__job_unlink(tide_loop *L, tide__job *j);
+/* tide_loop_destroy, after the tasks are freed: stops the threads (which
+ * natively waits for functions still running), abandons every call left
+ * and frees callbacks never run. */
 void tide__threads_destroy(tide_loop *L);
-/* Native host (posix.c): wake the loop from another thread, if it has
- * created its wakeup pipe (it does before it first blocks); close it. */
-void tide__host_xwake(tide_loop *L);
-void tide__host_xwake_close(tide_loop *L);
-/* ==== [to_thread] end =================================================== */
 
 /* ---- the loop */
 enum {
@@ -643,7 +645,7 @@ struct tide_loop {
     int64_t clock_last;  /* last loop time handed out */
     int clock_anchored;  /* 1: clock_base set; -1: reads failed before */
 
-    tide__xthread xthread; /* [to_thread] cross-thread state (thread.c) */
+    tide__xthread xthread; /* to_thread: thread.c and the host's threads */
 };
 
 static inline void tide__loop_hooks_update(tide_loop *L)
@@ -709,9 +711,6 @@ static inline tide_task *tide__current_for_await(int *err, const char *call)
     return t;
 }
 
-/* Taking a task back off the ready queue (a walk: misuse paths only). */
-void tide__ready_remove(tide_loop *L, tide__runnable *r);
-
 /* ---- threads: which one owns a loop */
 /* This thread, as a token: the address of its own running-loop pointer
  * (distinct for every live thread, and free to compute). */
@@ -727,38 +726,8 @@ static inline int tide__foreign(const tide_loop *L)
            __atomic_load_n(&L->owner, __ATOMIC_RELAXED) != tide__thread_id();
 }
 
-/* run.c */
-int tide__run_blocking(tide_loop *L); /* the blocking hosts' driver */
-/* Virtual clock, nothing ready, a timer next: returns 1 if the host should
- * first get TIDE_VIRTUAL_GRACE_NS of real time for its pending work. */
-int tide__virtual_grace(tide_loop *L);
-int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
-void tide__task_finished_hook(tide_task *t, int status);
-
-/* debug.c */
-void tide__debug_init(tide_loop *L);
-void tide__debug_destroy(tide_loop *L);
-/* Report `text` (printf-style) of `kind` about `task` (may be NULL). */
-void tide__debug_report(tide_loop *L, int kind, tide_task *task,
-                        const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-void tide__debug_slow(tide_loop *L, tide_task *t, int64_t took);
-void tide__debug_suspended(tide_loop *L, tide_task *t);
-void tide__debug_freed(tide_loop *L, tide_task *t);
-void tide__debug_leftovers(tide_loop *L);
-void tide__debug_exit(tide_loop *L);
-void tide__debug_deadlock(tide_loop *L);
-/* A blocking call (`what`) ran inline on the loop (debug mode reports it). */
-void tide__debug_blocking(tide_loop *L, tide_task *t, const char *what);
-/* The task with that id among the loop's live tasks, or NULL. */
-tide_task *tide__task_by_id(tide_loop *L, uint32_t id);
-/* "Task-3 'name'" style label, into buf. */
-const char *tide__task_label(tide_task *t, char *buf, size_t n);
-
-/* loop.c */
+/* ---- the loop (loop.c): creation, configuration, the clock, callbacks,
+ * one iteration, destroy */
 /* Hosts turn a raw clock reading (ok = the read worked) into loop time:
  * the host's own time, except that a failed read makes time stand still
  * instead of jumping back to 0 (a timer armed then would fire early),
@@ -782,15 +751,27 @@ static inline int64_t tide__clock_reading(tide_loop *L, int ok, int64_t raw)
         L->clock_last = t;
     return L->clock_last;
 }
-
 /* The loop's clock now (ns): reads the host clock unless virtual. */
 int64_t tide__loop_now(tide_loop *L);
+/* Taking a task back off the ready queue (a walk: misuse paths only). */
+void tide__ready_remove(tide_loop *L, tide__runnable *r);
+/* One iteration: collect due timers, run what was ready when it began
+ * (tide__run_entries), fire the due timers. */
 void tide__loop_iterate(tide_loop *L);
-/* Runs the ready-queue entries r, r->next, ... taken off the queue by an
- * iteration (task.c: task steps are inlined there). */
-void tide__run_entries(tide_loop *L, tide__runnable *r);
 /* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
 int64_t tide__loop_timeout(tide_loop *L);
+/* An error for the loop's exception handler. */
+void tide__report(tide_loop *L, const char *context, int err,
+                  const tide__msg *msg, tide_task *task);
+/* Sets or clears the loop running on this thread (tide__running). */
+void tide__loop_set_running(tide_loop *L, int on);
+
+/* ---- a run (run.c): its phases, like asyncio.run(), the blocking hosts'
+ * driver, and tide_main */
+int tide__run_blocking(tide_loop *L); /* the blocking hosts' driver */
+/* Virtual clock, nothing ready, a timer next: returns 1 if the host should
+ * first get TIDE_VIRTUAL_GRACE_NS of real time for its pending work. */
+int tide__virtual_grace(tide_loop *L);
 /* After an iteration: moves the run through its phases (main finished ->
  * cancel leftovers -> finished). Returns 1 once the run is over. The inline
  * test is the common case: main still running, nothing to do. */
@@ -805,8 +786,28 @@ static inline int tide__loop_advance_fast(tide_loop *L)
 /* Nothing is ready and no timer is pending: end the run with EDEADLOCK
  * (cancelling the stuck tasks). Returns 1 if the run is over. */
 int tide__loop_deadlock(tide_loop *L);
-void tide__report(tide_loop *L, const char *context, int err,
-                  const tide__msg *msg, tide_task *task);
-void tide__loop_set_running(tide_loop *L, int on);
+int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
+/* A task finished: what the run's phase makes of it (a leftover failing
+ * while cancelled at shutdown is reported). */
+void tide__task_finished_hook(tide_task *t, int status);
+
+/* ---- debug mode (debug.c) */
+void tide__debug_init(tide_loop *L);
+void tide__debug_destroy(tide_loop *L);
+/* Report `text` (printf-style) of `kind` about `task` (may be NULL). */
+void tide__debug_report(tide_loop *L, int kind, tide_task *task,
+                        const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+void tide__debug_slow(tide_loop *L, tide_task *t, int64_t took);
+void tide__debug_suspended(tide_loop *L, tide_task *t);
+void tide__debug_freed(tide_loop *L, tide_task *t);
+void tide__debug_leftovers(tide_loop *L);
+void tide__debug_exit(tide_loop *L);
+void tide__debug_deadlock(tide_loop *L);
+/* A blocking call (`what`) ran inline on the loop (debug mode reports it). */
+void tide__debug_blocking(tide_loop *L, tide_task *t, const char *what);
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * loop.c - the event loop: creation, configuration, the ready queue, one
- * iteration, and the phases of a run (main -> shutdown -> finished).
+ * loop.c - the event loop: creation, configuration, the clock, the ready
+ * queue, callbacks (call_soon, call_later, call_at), one iteration, and
+ * destroy. A run's phases and the blocking hosts' driver are run.c's; a
+ * task's step is task.c's.
  */
 #include "internal.h"
 
@@ -138,6 +140,15 @@ void tide__loop_set_running(tide_loop *L, int on)
     tide__running = on ? L : NULL;
 }
 
+/* ---- the clock ----------------------------------------------------------- */
+
+int64_t tide__loop_now(tide_loop *L)
+{
+    if (!L->virtual_clock)
+        L->now = tide__host_now(L);
+    return L->now;
+}
+
 double tide_loop_time(const tide_loop *loop)
 {
     if (!loop)
@@ -151,6 +162,8 @@ double tide_time(void)
 {
     return tide_loop_time(tide__running);
 }
+
+/* ---- counters ------------------------------------------------------------ */
 
 uint64_t tide_loop_iteration_count(const tide_loop *loop)
 {
@@ -260,13 +273,6 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
     return 0;
 }
 
-int64_t tide__loop_now(tide_loop *L)
-{
-    if (!L->virtual_clock)
-        L->now = tide__host_now(L);
-    return L->now;
-}
-
 int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,
                    tide_handle **out)
 {
@@ -355,8 +361,6 @@ int64_t tide__loop_timeout(tide_loop *L)
 
 /* ---- destroy -------------------------------------------------------------- */
 
-void tide__task_free_all(tide_loop *L); /* task.c */
-
 int tide_loop_destroy(tide_loop *loop)
 {
     if (!loop)
@@ -398,6 +402,7 @@ int tide_loop_destroy(tide_loop *loop)
     L->main = NULL;
     tide__task_free_all(L);
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */
+    tide__host_loop_destroy(L); /* after the threads: none wakes L now */
     tide__msg_drop_frames(L); /* after the tasks: frames went with them */
     tide__debug_destroy(L);
     tide__timers_free(L);

@@ -2,14 +2,14 @@
  * run.c - the phases of a run, like asyncio.run(): the main task runs; when
  * it ends, leftover tasks are cancelled and awaited (their failures go to
  * the exception handler); then the run is over. The blocking hosts' driver
- * lives here too; the guest host drives the same phases from JS turns.
+ * lives here too (the guest host drives the same phases from JS turns:
+ * src/host/emscripten.c), and tide_main.
  */
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
                   size_t frame_size, tide_task **main_out)

@@ -1,6 +1,7 @@
 /*
- * task.c - tasks: spawn, step, finish, cancel/uncancel, handles, names, and
- * awaiting a task (tide_join).
+ * task.c - tasks: spawn, handles and names, the error messages of frames,
+ * suspend and wake, the step, finish, cancel/uncancel, awaiting a task
+ * (tide_join), freeing them with their loop, and introspection.
  *
  * A task step mirrors asyncio's Task.__step: a cancellation requested while
  * the task was not waiting on anything cancellable (must_cancel) is thrown in

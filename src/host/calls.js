@@ -3,7 +3,7 @@
 //
 // The embedder registers functions as
 //     Module.tideFunctions = { name: async (arg, { signal }) => result }
-// (web/tide.mjs: the `functions` option of start()). `arg` is the parsed JSON the C
+// (web/package/tide.mjs: the `functions` option of start()). `arg` is the parsed JSON the C
 // side passed (undefined if it passed NULL); the result goes back as JSON.
 // `signal` aborts when the C task stops waiting (cancelled, timed out).
 //

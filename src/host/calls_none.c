@@ -8,10 +8,8 @@
 
 #include <string.h>
 
-#if defined(__wasi__)
-#define TIDE__HOST_NAME "WASI"
-#else
-#define TIDE__HOST_NAME "native"
+#ifndef TIDE__HOST_NAME /* the host's name for messages (select.c) */
+#define TIDE__HOST_NAME "this"
 #endif
 
 static int unsupported(tide__hostop *op, const char *text)

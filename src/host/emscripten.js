@@ -1,10 +1,11 @@
-// emscripten.js - the JS half of the guest host (see emscripten.c).
+// emscripten.js - the JS half of the guest host (see emscripten.c, and
+// emscripten_jsapi.c for what the JS API asks of a run).
 // Linked with --js-library; runs inside Emscripten's generated glue, once
 // per instance (the glue is a factory: each call makes fresh state).
 //
 // Two jobs:
 //  - drive the loop: turns from microtasks, macrotasks and timers;
-//  - talk to the embedder (web/tide.mjs) through Module properties:
+//  - talk to the embedder (web/package/tide.mjs) through Module properties:
 //      Module.onTideExit(status)      tide_main's exit status
 //      Module.onTideExitCall(status)  a task called exit(): the program ends
 //      Module.onTideCrash(error)      a trap or exception in C code
@@ -119,7 +120,7 @@ addTideLibrary({
       });
     },
 
-    // A TIDE_EGROUP's list (emscripten.c: tide_js_egroup_*) as plain
+    // A TIDE_EGROUP's list (emscripten_jsapi.c: tide_js_egroup_*) as plain
     // objects { error, name, text, message, task, errors }, errors being
     // a nested group's list or null. Groups nest as deep as programs make
     // them: a stack of its own, not recursion.
@@ -149,7 +150,7 @@ addTideLibrary({
       return top;
     },
 
-    // ---- calls made by the embedder (web/tide.mjs) ----
+    // ---- calls made by the embedder (web/package/tide.mjs) ----
 
     // Runs main() (Module.callMain, exported at link time: tide-emcc's
     // flags); returns its status, or undefined if it crashed.
@@ -303,7 +304,7 @@ addTideLibrary({
       process.exitCode = status;
   },
 
-  // A to_thread call ran inline (a build without pthreads): web/tide.mjs
+  // A to_thread call ran inline (a build without pthreads): web/package/tide.mjs
   // says so once a run, so that a page author knows why the page froze.
   tide_js_ran_inline: function () {
     if (typeof Module['onTideInline'] === 'function') Module['onTideInline']();
@@ -328,7 +329,7 @@ addTideLibrary({
   },
 
   // `count` records of 32 bytes at `recs` (struct trace_rec in
-  // emscripten.c); spawn records point into the `names` block.
+  // emscripten_jsapi.c); spawn records point into the `names` block.
   tide_js_trace__deps: ['$TideHost'],
   tide_js_trace: function (recs, count, names) {
     var fn = Module['onTideTrace'];
@@ -405,7 +406,7 @@ addTideLibrary({
     });
   },
 
-  // The registry of runs (emscripten.c's embed_start / embed_exit).
+  // The registry of runs (emscripten_jsapi.c: tide__jsapi_run_start, embed_exit).
   tide_js_run_start__deps: ['$TideHost'],
   tide_js_run_start: function (L) {
     if (!TideHost.runs) TideHost.runs = new Map();
@@ -435,7 +436,7 @@ addTideLibrary({
   //
   // Lines go to Module.print (stdout) and Module.printErr (stderr). A line
   // keeps at most maxLineBytes bytes (LINE_MAX by default; an embedder may
-  // set Module.tideMaxLineBytes, web/tide.mjs's maxLineBytes option); the
+  // set Module.tideMaxLineBytes, web/package/tide.mjs's maxLineBytes option); the
   // rest is counted, not kept, and the line ends with a notice saying how
   // long it was. (Emscripten's own line buffer is a JS array that grows
   // without limit: one line of ~150 MB killed Node with "invalid size
@@ -496,7 +497,7 @@ addTideLibrary({
       return room;
     },
     // Takes `len` bytes at `ptr` in the heap. A line printed may run C code
-    // (web/tide.mjs flushes the trace first) that grows the memory, so the
+    // (web/package/tide.mjs flushes the trace first) that grows the memory, so the
     // heap's view is taken again after each line.
     write: function (fd, ptr, len) {
       var s = TideOutput.stream(fd);

@@ -2,10 +2,11 @@
  * posix.c - native host: CLOCK_MONOTONIC and poll(2). Tide owns the thread
  * and blocks in poll() until the next timer is due, or until another thread
  * (a finished to_thread call, call_soon_threadsafe) writes a byte down the
- * loop's wakeup pipe.
+ * loop's wakeup pipe. Also the native hooks of the thread pool (pool.h):
+ * joinable threads, woken through that pipe.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../internal.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,8 @@ int64_t tide__host_now(tide_loop *L)
                                   : 0);
 }
 
-/* ---- [to_thread] the wakeup pipe ------------------------------------------
- * Other threads never touch the loop: they queue work for it (thread.c)
+/* ---- the wakeup pipe -----------------------------------------------------
+ * Other threads never touch the loop: they queue work for it (pool.h)
  * and, in case it sleeps in poll(), write one byte here. The pipe is made
  * before the loop first sleeps, so a thread that finds no pipe knows the
  * loop will look at its queue before sleeping. The fds are kept plus one,
@@ -59,7 +60,8 @@ static int wake_fd(tide_loop *L)
     return fds[0];
 }
 
-void tide__host_xwake(tide_loop *L)
+/* Wake the loop from another thread, if it has created its pipe. */
+static void xwake(tide_loop *L)
 {
     int fd = __atomic_load_n(&L->xthread.wake_wr, __ATOMIC_SEQ_CST) - 1;
     if (fd < 0)
@@ -69,7 +71,7 @@ void tide__host_xwake(tide_loop *L)
         ; /* EAGAIN: the pipe is full, so the loop wakes anyway */
 }
 
-void tide__host_xwake_close(tide_loop *L)
+void tide__host_loop_destroy(tide_loop *L)
 {
     if (L->xthread.wake_rd)
         close(L->xthread.wake_rd - 1);
@@ -86,7 +88,7 @@ void tide__host_wait(tide_loop *L, int64_t timeout)
     if (ms > 1000000)
         ms = 1000000;
     struct pollfd p = {wake_fd(L), POLLIN, 0};
-    if (tide__threads_arrived(L))
+    if (tide__host_threads_arrived(L))
         ms = 0; /* queued while we were busy: do not sleep */
     int n = poll(p.fd >= 0 ? &p : NULL, p.fd >= 0 ? 1 : 0, (int)ms);
     if (n > 0 && (p.revents & POLLIN)) {
@@ -95,7 +97,7 @@ void tide__host_wait(tide_loop *L, int64_t timeout)
             ; /* one wake-up covers everything queued so far */
     }
     /* (an error, EINTR, only shortens the wait) */
-    tide__threads_poll(L);
+    tide__host_threads_poll(L);
 }
 
 int tide__host_drive(tide_loop *L)
@@ -116,4 +118,36 @@ void tide__host_ran_inline(tide_loop *L)
 void tide__host_exit(int status)
 {
     (void)status; /* tide_main returns it */
+}
+
+/* ---- the thread pool's hooks (pool.h) ----------------------------------- */
+
+int tide__pool_start(struct tide__hub *h)
+{
+    pthread_t tid;
+    int rc = pthread_create(&tid, NULL, tide__pool_worker, h);
+    if (rc == 0)
+        h->tids[h->nthreads] = tid;
+    return rc;
+}
+
+void tide__pool_wake(struct tide__hub *h, tide_loop *L)
+{
+    (void)h;
+    xwake(L); /* a byte down the pipe that poll() watches */
+}
+
+void tide__pool_worker_exit(struct tide__hub *h)
+{
+    (void)h; /* joined by tide__pool_release */
+}
+
+void tide__pool_release(struct tide__hub *h, tide_loop *L)
+{
+    (void)L;
+    pthread_mutex_unlock(&h->mu);
+    /* The loop's thread may wait here: functions still running (their
+     * tasks gave them up) finish first. */
+    for (unsigned i = 0; i < h->nthreads; i++)
+        pthread_join(h->tids[i], NULL);
 }

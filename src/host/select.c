@@ -1,17 +1,26 @@
 /*
- * select.c - the one place where the host is chosen, at compile time.
- * Each host file implements the interface in src/internal.h ("host
- * interface"): the clock, waiting (blocking hosts) or scheduling turns
- * (guest host), and the exit status of tide_main programs; and host
- * operations (src/hostcall.h): JS calls and fetch, or TIDE_ENOTSUP.
+ * select.c - the one place where the host is chosen, at compile time: its
+ * files (host.h says what each one does) are compiled here into one
+ * object, so the core never tests which host it is built for.
  */
 #if defined(__EMSCRIPTEN__)
 #include "emscripten.c"
+#include "emscripten_jsapi.c"
 #include "calls_js.c"
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#include "threads_pthread.c"
+#include "threads_emscripten.c"
+#else
+#include "threads_none.c"
+#endif
 #elif defined(__wasi__)
+#define TIDE__HOST_NAME "WASI"
 #include "wasi.c"
+#include "threads_none.c"
 #include "calls_none.c"
 #else
+#define TIDE__HOST_NAME "native"
 #include "posix.c"
+#include "threads_pthread.c"
 #include "calls_none.c"
 #endif

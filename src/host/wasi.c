@@ -57,3 +57,8 @@ void tide__host_exit(int status)
 {
     (void)status;
 }
+
+void tide__host_loop_destroy(tide_loop *L)
+{
+    (void)L;
+}

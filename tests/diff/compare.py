@@ -6,7 +6,7 @@ checklist LOOP-04); only the lines before it are compared.
 
 Deliberate differences (docs/differences.md) are applied here as
 normalisations of both traces, each under the name used in that document.
-tests/diff.test.mjs implements the same rules in JavaScript.
+tests/diff/diff.test.mjs implements the same rules in JavaScript.
 """
 
 import re

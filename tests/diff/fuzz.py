@@ -138,7 +138,7 @@ def minimize(binary, text):
 
 
 def verdict(data):
-    """For tests/diff.test.mjs: data is {"items": [what --emit printed],
+    """For tests/diff/diff.test.mjs: data is {"items": [what --emit printed],
     "output": the interpreter's stdout for those programs, in order}.
     Returns [{"seed", "diff"}] with diff None where the traces agree, so
     that the comparison rules live in one place (compare.py)."""

@@ -1,5 +1,5 @@
 // consumer.ts - a TypeScript consumer of the package as an ES module,
-// compiled with `tsc --noEmit` by tests/types.test.mjs: the types must
+// compiled with `tsc --noEmit` by tests/types/types.test.mjs: the types must
 // accept real use and reject misuse (the @ts-expect-error lines).
 import { load, loadExample, run, exampleNames, TideError, version } from 'tide-wasm';
 import type {

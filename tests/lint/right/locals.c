@@ -1,6 +1,6 @@
 /*
  * Right: local variables used correctly around awaits. The checker must
- * not flag anything here (tests/lint.test.mjs).
+ * not flag anything here (tests/lint/lint.test.mjs).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * Wrong: local variables used across an await. Each marked line must be
- * flagged (tests/lint.test.mjs), and only those.
+ * flagged (tests/lint/lint.test.mjs), and only those.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,470 @@
+/*
+ * test_sleep.c - checklist section 4, sleep (SLEEP-*).
+ *
+ * Items without a C meaning:
+ * - SLEEP-01/02 `sleep(dt, result)` returning `result`: tide_sleep has no
+ *   value to hand back (it completes with 0); a task returns its own value
+ *   with TIDE_RETURN, which is what SLEEP-02 checks instead.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+/* Logs "a" and queues "b": "b" shows up one iteration after "a". */
+static int log_a_then_b(void *arg)
+{
+    th_log("a");
+    return tide_call_soon(arg, th_log_cb, "b", NULL);
+}
+
+/* SLEEP-01: sleep(d) for d <= 0 yields exactly one iteration, no timer. */
+struct sleep01 {
+    TIDE_FRAME;
+    int i;
+    int rc;
+    uint64_t iter;
+    size_t live;
+};
+static tide_status sleep01(void *frame)
+{
+    static const double delays[] = {0.0, -1.0, -INFINITY};
+    struct sleep01 *f = frame;
+    TIDE_BEGIN(f);
+    /* A timer would grow the loop's timer heap, which stays allocated until
+     * the loop dies: unchanged live bytes mean no timer was used. */
+    f->live = th_live_bytes();
+    for (f->i = 0; f->i < 3; f->i++) {
+        TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_a_then_b,
+                                   tide_running_loop(), NULL));
+        f->iter = tide_loop_iteration_count(tide_running_loop());
+        TIDE_AWAIT_CATCH(f, tide_sleep(delays[f->i]), f->rc);
+        TH_EQ_INT(f->rc, 0);
+        TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()) - f->iter, 1);
+        th_log("task");
+        TIDE_YIELD(f);
+        TH_CHECK(tide_time() == 0.0);
+    }
+    /* "a" ran before the task resumed, "b" (queued by "a") only after. */
+    TH_LOG_IS("a task b a task b a task b");
+    TH_EQ_INT(th_live_bytes(), f->live);
+    TIDE_END(f);
+}
+
+/* SLEEP-02: two sleep(dt/2) end at dt; the task's value comes back. */
+struct sleeper {
+    TIDE_FRAME;
+    double dt;
+    const char *arg;
+};
+static tide_status sleeper(void *frame)
+{
+    struct sleeper *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(f->dt / 2));
+    TH_CHECK(tide_time() == 0.05);
+    TIDE_AWAIT(f, tide_sleep(f->dt / 2));
+    TIDE_RETURN(f, f->arg);
+    TIDE_END(f);
+}
+
+struct sleep02 {
+    TIDE_FRAME;
+    tide_task *t;
+    const char *res;
+};
+static tide_status sleep02(void *frame)
+{
+    struct sleep02 *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(sleeper, "sleeper", &f->t, .dt = 0.1,
+                           .arg = "yeah"));
+    TIDE_AWAIT(f, tide_join(f->t, (void **)&f->res));
+    TH_EQ_STR(f->res, "yeah");
+    TH_CHECK(tide_task_is_done(f->t));
+    TH_CHECK(tide_time() == 0.1);
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
+/* SLEEP-02: sleep(NaN) fails at once with EINVAL and CPython's message. */
+struct nan_sleeper {
+    TIDE_FRAME;
+};
+static tide_status nan_sleeper(void *frame)
+{
+    struct nan_sleeper *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(NAN));
+    th_log("not-reached");
+    TIDE_END(f);
+}
+
+struct sleep02_nan {
+    TIDE_FRAME;
+    int rc;
+    uint64_t iter;
+    tide_task *t;
+};
+static tide_status sleep02_nan(void *frame)
+{
+    struct sleep02_nan *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), th_log_cb, "soon", NULL));
+    f->iter = tide_loop_iteration_count(tide_running_loop());
+    TIDE_AWAIT_CATCH(f, tide_sleep(NAN), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_EQ_STR(tide_error_message(), "Invalid delay: NaN (not a number)");
+    /* raised before suspending: the queued callback has not run yet */
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()), f->iter);
+    TH_LOG_IS("");
+    /* uncaught, it ends the task with the same error and message */
+    TIDE_TRY(f, TIDE_SPAWN(nan_sleeper, NULL, &f->t));
+    TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_EQ_INT(tide_task_error(f->t), TIDE_EINVAL);
+    TH_EQ_STR(tide_task_message(f->t), "Invalid delay: NaN (not a number)");
+    TH_LOG_IS("soon");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
+/* SLEEP-03: cancelling a task in sleep(10) disarms the sleep's timer. */
+struct long_sleep {
+    TIDE_FRAME;
+};
+static tide_status long_sleep(void *frame)
+{
+    struct long_sleep *f = frame;
+    TIDE_BEGIN(f);
+    th_log("start");
+    TIDE_AWAIT(f, tide_sleep(10));
+    th_log("woke");
+    TIDE_FINALLY(f);
+    if (TIDE_ERROR(f) == TIDE_ECANCELLED)
+        th_log("cancelled");
+    TIDE_END(f);
+}
+
+struct sleep03 {
+    TIDE_FRAME;
+    tide_task *t;
+    int rc;
+    uint64_t iter;
+};
+static tide_status sleep03(void *frame)
+{
+    struct sleep03 *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(long_sleep, "sleeper", &f->t));
+    TIDE_YIELD(f);
+    TH_EQ_INT(tide_task_cancel(f->t, NULL), 1);
+    TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ECANCELLED);
+    TH_CHECK(tide_time() == 0.0);
+    /* sleep(20) takes two iterations: its timer fires in one, the task
+     * resumes in the next. With the cancelled sleep's timer still armed the
+     * virtual clock would also stop at t=10: a third one. */
+    f->iter = tide_loop_iteration_count(tide_running_loop());
+    TIDE_AWAIT(f, tide_sleep(20));
+    TH_EQ_INT(tide_loop_iteration_count(tide_running_loop()) - f->iter, 2);
+    TH_CHECK(tide_time() == 20.0);
+    TH_LOG_IS("start cancelled");
+    TH_CHECK(tide_task_is_cancelled(f->t));
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
+/* SLEEP-04: awaiting a sleeping task that is cancelled at t=0.1 fails at
+ * t=0.1, not at the sleep's 5000 s deadline. */
+struct sleep5000 {
+    TIDE_FRAME;
+};
+static tide_status sleep5000(void *frame)
+{
+    struct sleep5000 *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(5000));
+    TIDE_END(f);
+}
+
+struct sleep04 {
+    TIDE_FRAME;
+    tide_task *t;
+    tide_handle *h;
+    int rc;
+    const char *outcome;
+};
+static tide_status sleep04(void *frame)
+{
+    struct sleep04 *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(sleep5000, "sleeper", &f->t));
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 0.1, th_cancel_cb, f->t,
+                                &f->h));
+    TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
+    f->outcome = f->rc == TIDE_ECANCELLED ? "cancelled" : "slept in";
+    TH_EQ_STR(f->outcome, "cancelled");
+    TH_CHECK(tide_time() == 0.1);
+    TH_CHECK(tide_task_is_cancelled(f->t));
+    TIDE_FINALLY(f);
+    /* the timer borrows t: disarm it before letting t go */
+    tide_handle_cancel(f->h);
+    tide_handle_release(f->h);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
+/* ---- SLEEP-05: sleep(inf), and deadlines past the clock's horizon ------- */
+
+/*
+ * asyncio arms a timer even for sleep(inf) or sleep(1e300); it never comes
+ * due, so the task sleeps until cancelled. Tide's clock counts nanoseconds
+ * and ends about 73 years (2^61 ns) after it starts: a deadline past that
+ * horizon is the same as never - no timer is armed for a sleep, and a
+ * timer there (call_later, a timeout) keeps nothing waiting, so a loop
+ * with nothing else to do reports a deadlock instead of jumping the
+ * virtual clock 73 years ahead. Checked on CPython 3.13.0 (real clock):
+ *
+ *     s1 = create_task(far(1e300)); s2 = create_task(far(4e9))
+ *     await asyncio.sleep(0.05)          # both still pending
+ *     s1.cancel(); s2.cancel()           # both end cancelled
+ *     async with asyncio.timeout(1e300) as cm:   # cm.when() == 1e300
+ *         await asyncio.sleep(0.01)      # cm.expired() is False after
+ *     await asyncio.wait_for(create_task(sleep(0.02, result=7)), 1e300) # 7
+ *     await asyncio.wait([t], timeout=1e300)     # t done, none pending
+ *     h = loop.call_later(1e300, ...); h2 = loop.call_at(1e300, ...)
+ *     # never run; cancel() works on both
+ */
+
+/* Sleeps `delay`; logs "<tag>-woke" at the time it wakes, or
+ * "<tag>-cancelled". */
+struct far_sleeper {
+    TIDE_FRAME;
+    const char *tag;
+    double delay;
+};
+static tide_status far_sleeper(void *frame)
+{
+    struct far_sleeper *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(f->delay));
+    th_log("%s-woke@%.0f", f->tag, tide_time());
+    TIDE_FINALLY(f);
+    if (TIDE_ERROR(f) == TIDE_ECANCELLED)
+        th_log("%s-cancelled", f->tag);
+    TIDE_END(f);
+}
+
+/* 1e300 and 4e9 s (past the horizon) sleep without a timer until
+ * cancelled; 2e9 s (before it) is reached exactly, and from there 4e8 s
+ * more is past the horizon again. */
+struct sleep05_far {
+    TIDE_FRAME;
+    tide_task *t[4];
+    int i, rc;
+};
+static tide_status sleep05_far(void *frame)
+{
+    struct sleep05_far *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[0], .tag = "s1",
+                           .delay = 1e300));
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[1], .tag = "s2",
+                           .delay = 4e9));
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[2], .tag = "s3",
+                           .delay = 2e9));
+    TIDE_YIELD(f);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 1); /* s3's only */
+    TIDE_AWAIT(f, tide_join(f->t[2], NULL));
+    TH_CHECK(tide_time() == 2e9);
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t[3], .tag = "s4",
+                           .delay = 4e8));
+    TIDE_YIELD(f);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
+    TH_EQ_STR(tide_task_state(f->t[3]), "waiting");
+    TIDE_AWAIT(f, tide_sleep(5));
+    for (int i = 0; i < 4; i++)
+        if (i != 2)
+            TH_EQ_INT(tide_task_cancel(f->t[i], NULL), 1);
+    for (f->i = 0; f->i < 4; f->i++)
+        if (f->i != 2) {
+            TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
+            TH_EQ_INT(f->rc, TIDE_ECANCELLED);
+        }
+    TH_CHECK(tide_time() == 2e9 + 5);
+    TH_LOG_IS("s3-woke@2000000000 s1-cancelled s2-cancelled s4-cancelled");
+    TIDE_FINALLY(f);
+    for (int i = 0; i < 4; i++)
+        tide_task_release(f->t[i]);
+    TIDE_END(f);
+}
+
+/* The other calls that take a timeout behave as asyncio with 1e300: never
+ * due, everything else as usual. */
+struct sleep05_timeouts {
+    TIDE_FRAME;
+    tide_timeout *tmo;
+    tide_task *t;
+    tide_handle *later, *at;
+    void *value;
+    int rc;
+};
+static int never_cb(void *arg)
+{
+    (void)arg;
+    th_log("never-cb");
+    return 0;
+}
+static tide_status sleep05_timeouts(void *frame)
+{
+    struct sleep05_timeouts *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_enter(1e300, &f->tmo));
+    TH_CHECK(tide_timeout_when(f->tmo) == 1e300);
+    TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
+    f->rc = tide_timeout_exit(f->tmo, f->rc);
+    TH_EQ_INT(f->rc, 0);
+    TH_EQ_INT(tide_timeout_is_expired(f->tmo), 0);
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t, .tag = "t", .delay = 2));
+    TIDE_AWAIT(f, tide_wait_for(f->t, 1e300, &f->value));
+    tide_task_release(f->t);
+    f->t = NULL;
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, NULL, &f->t, .tag = "u", .delay = 2));
+    TIDE_AWAIT(f, tide_wait(&f->t, 1, TIDE_ALL_COMPLETED, 1e300));
+    TH_CHECK(tide_task_is_done(f->t));
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 1e300, never_cb, NULL,
+                                &f->later));
+    TIDE_TRY(f, tide_call_at(tide_running_loop(), 1e300, never_cb, NULL,
+                             &f->at));
+    TIDE_AWAIT(f, tide_sleep(1));
+    TH_CHECK(tide_time() == 6);
+    TH_EQ_INT(tide_handle_cancel(f->later), 1); /* still pending */
+    TH_EQ_INT(tide_handle_cancel(f->at), 1);
+    TH_LOG_IS("t-woke@3 u-woke@5");
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->tmo);
+    tide_task_release(f->t);
+    tide_handle_release(f->later);
+    tide_handle_release(f->at);
+    TIDE_END(f);
+}
+
+/* Each waits on a task that never ends, with a timeout past the horizon
+ * (or none). Logs "<tag>:<outcome>@<time>". */
+struct far_waiter {
+    TIDE_FRAME;
+    const char *tag;
+    int kind;
+    tide_task *const *forever;
+    tide_timeout *tmo;
+    int rc;
+};
+enum { FAR_SLEEP, FAR_SLEEP_PAST, FAR_WAIT, FAR_WAIT_FOR, FAR_TIMEOUT,
+       FAR_TIMEOUT_AT };
+static tide_status far_waiter(void *frame)
+{
+    struct far_waiter *f = frame;
+    TIDE_BEGIN(f);
+    if (f->kind == FAR_TIMEOUT)
+        TIDE_TRY(f, tide_timeout_enter(1e300, &f->tmo));
+    else if (f->kind == FAR_TIMEOUT_AT)
+        TIDE_TRY(f, tide_timeout_enter_at(5e9, &f->tmo));
+    if (f->kind == FAR_SLEEP)
+        TIDE_AWAIT_CATCH(f, tide_sleep(1e300), f->rc);
+    else if (f->kind == FAR_SLEEP_PAST)
+        TIDE_AWAIT_CATCH(f, tide_sleep(2.4e9), f->rc);
+    else if (f->kind == FAR_WAIT)
+        TIDE_AWAIT_CATCH(f, tide_wait(f->forever, 1, TIDE_ALL_COMPLETED,
+                                      1e300),
+                         f->rc);
+    else if (f->kind == FAR_WAIT_FOR)
+        TIDE_AWAIT_CATCH(f, tide_wait_for(*f->forever, 1e300, NULL), f->rc);
+    else
+        TIDE_AWAIT_CATCH(f, tide_join(*f->forever, NULL), f->rc);
+    if (f->tmo)
+        f->rc = tide_timeout_exit(f->tmo, f->rc);
+    th_log("%s:%s@%.0f", f->tag, tide_errname(f->rc), tide_time());
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->tmo);
+    TIDE_END(f);
+}
+
+/* With nothing else to do, a loop whose only timers are past the horizon
+ * reports a deadlock at once (asyncio would sleep for ever), and nobody
+ * times out: the timeouts never fired. */
+struct sleep05_deadlock {
+    TIDE_FRAME;
+    tide_task *forever;
+    tide_task *t[6];
+};
+static const char *const far_tags[] = {"sleep", "sleep-past", "wait",
+                                       "wait_for", "timeout", "timeout_at"};
+static tide_status sleep05_deadlock(void *frame)
+{
+    struct sleep05_deadlock *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(far_sleeper, "forever", &f->forever, .tag = "f",
+                           .delay = INFINITY));
+    for (int i = 0; i < 6; i++)
+        TIDE_TRY(f, TIDE_SPAWN(far_waiter, far_tags[i], &f->t[i],
+                               .tag = far_tags[i], .kind = i,
+                               .forever = &f->forever));
+    TIDE_TRY(f, tide_call_later(tide_running_loop(), 1e300, never_cb, NULL,
+                                NULL));
+    TIDE_TRY(f, tide_call_at(tide_running_loop(), 4e9, never_cb, NULL, NULL));
+    TIDE_AWAIT(f, tide_gather(f->t, 6, TIDE_GATHER_RETURN_ERRORS, NULL, NULL));
+    th_log("not-reached");
+    TIDE_FINALLY(f);
+    tide_task_release(f->forever);
+    for (int i = 0; i < 6; i++)
+        tide_task_release(f->t[i]);
+    TIDE_END(f);
+}
+static void sleep05_deadlock_after(tide_loop *L, tide_task *main, int err)
+{
+    TH_EQ_INT(err, TIDE_EDEADLOCK);
+    TH_CHECK(tide_task_is_cancelled(main));
+    TH_CHECK(tide_loop_time(L) == 0.0);
+    TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
+                          "Task-3 'sleep' waiting on sleep forever"));
+    TH_CHECK(th_debug_has(TIDE_DEBUG_DEADLOCK,
+                          "Task-4 'sleep-past' waiting on sleep forever"));
+    /* (the order is that of the deadlock's cancellations: main first, its
+     * gather passing it on to the waiters, wait_for to `forever`) */
+    TH_LOG_IS("sleep:TIDE_ECANCELLED@0 sleep-past:TIDE_ECANCELLED@0 "
+              "wait:TIDE_ECANCELLED@0 f-cancelled wait_for:TIDE_ECANCELLED@0 "
+              "timeout:TIDE_ECANCELLED@0 timeout_at:TIDE_ECANCELLED@0");
+    TH_EQ_STR(th_reports(), "");
+}
+
+static const th_case cases[] = {
+    TH_CASE("SLEEP-01 sleep(0), sleep(-1) and sleep(-inf) yield exactly one "
+            "iteration, without a timer",
+            sleep01),
+    TH_CASE("SLEEP-02 two sleep(0.05) end at virtual time 0.1 and the task "
+            "returns its value",
+            sleep02),
+    TH_CASE("SLEEP-02 sleep(NaN) fails at once with EINVAL and "
+            "'Invalid delay: NaN (not a number)'",
+            sleep02_nan),
+    TH_CASE_AFTER("SLEEP-03 cancelling a task in sleep(10) disarms its timer",
+                  sleep03, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-04 awaiting a sleeping task cancelled at t=0.1 fails "
+                  "at t=0.1",
+                  sleep04, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-05 sleep(1e300) and sleeps past the clock's horizon "
+                  "wait, without a timer, until cancelled; one just before "
+                  "it is reached",
+                  sleep05_far, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-05 timeout scopes, wait_for, wait, call_later and "
+                  "call_at with 1e300 never come due",
+                  sleep05_timeouts, NULL, TH_OOM),
+    TH_CASE_AFTER("SLEEP-05 timers past the horizon keep nothing waiting: a "
+                  "deadlock at t=0, nobody timed out",
+                  sleep05_deadlock, sleep05_deadlock_after, TH_EXPECT_ERROR),
+};
+TH_MAIN(cases)

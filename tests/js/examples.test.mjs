@@ -1,0 +1,51 @@
+// examples.test.mjs - every example prints the tutorial's lines, in the
+// order CPython prints them, on every host, with the virtual clock
+// (expected.mjs says why that order differs from the tutorial's listing).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HOSTS, root, run } from '../support/hosts.mjs';
+import { EXPECTED, ELSEWHERE } from '../support/expected.mjs';
+
+test('every example has its expected output', () => {
+  const examples = fs
+    .readdirSync(path.join(root, 'examples'))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+  assert.deepEqual([...Object.keys(EXPECTED), ...Object.keys(ELSEWHERE)].sort(), examples);
+});
+
+// What an example says on stderr: nothing, except that the JS API says so
+// when to_thread runs inline (Emscripten in Node has one thread).
+const STDERR = { em: { to_thread: /^tide: to_thread ran inline, on the loop's thread: .*\n$/ } };
+
+for (const host of HOSTS) {
+  for (const [name, lines] of Object.entries(EXPECTED)) {
+    test(`example ${name} on ${host}`, () => {
+      const r = run(host, name, { env: { TIDE_CLOCK: 'virtual' } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.stdout.trimEnd().split('\n'), lines);
+      const said = STDERR[host]?.[name];
+      if (said) assert.match(r.stderr, said);
+      else assert.equal(r.stderr, '');
+    });
+  }
+}
+
+// A fetch that fails: the group's error reaches tide_main with its story,
+// re-raised by the example after it caught it (issue 11), and debug mode
+// adds a line for each error of the group.
+const STORY =
+  "tide: main task failed: a task group's children failed: 1 of 3 child tasks failed: Task-3 'API': TIDE_EUSER no answer\n";
+for (const host of HOSTS) {
+  test(`example taskgroup fail=API on ${host}: the group's error keeps its story`, () => {
+    for (const debug of ['0', '1']) {
+      const r = run(host, 'taskgroup', { env: { TIDE_CLOCK: 'virtual', TIDE_DEBUG: debug }, args: ['fail=API'] });
+      assert.equal(r.status, 1, r.stderr);
+      assert.deepEqual(r.stdout.trimEnd().split('\n'), ['database: cancelled', 'API: failed (no answer)', 'Data from cache']);
+      assert.equal(r.stderr, debug === '1' ? `${STORY}tide:   Task-3 'API': TIDE_EUSER no answer\n` : STORY);
+    }
+  });
+}

@@ -1,0 +1,294 @@
+// package.test.mjs - the npm package as a user gets it: `npm pack`, install
+// the tarball into a scratch folder (offline: nothing leaves the machine),
+// import 'tide-wasm' from Node and run a bundled example, then build a
+// program of one's own with the installed tide-emcc and run that too; with
+// --threads, in both variants, run from Node (single-thread: to_thread
+// inline, said on stderr) and from an isolated page in headless Chromium
+// (pthreads: Web Workers), where the bundled to_thread example takes its
+// pthreads build too.
+// The installed tide-lint checks a program of one's own with the clang on
+// PATH.
+// Needs `make dist` (make test does it); tide-emcc needs emcc.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root, emccWritesWorkerFile } from '../support/hosts.mjs';
+import { sh, pack, installApp } from '../support/npm.mjs';
+import { EXPECTED } from '../support/expected.mjs';
+import { launchChromium } from '../support/chromium.mjs';
+import { start } from '../../web/dev/serve.mjs';
+
+let scratch, tarball;
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+before(() => {
+  assert.ok(fs.existsSync(path.join(root, 'dist/tide.mjs')), 'dist/ is missing: run `make dist`');
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-package-'));
+});
+
+after(() => {
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('package.json describes an ESM package with types first', () => {
+  assert.equal(pkg.type, 'module');
+  assert.equal(pkg.engines.node, '>=20');
+  for (const [key, target] of Object.entries(pkg.exports)) {
+    if (typeof target !== 'object') continue;
+    assert.equal(Object.keys(target)[0], 'types', `exports["${key}"] must list "types" first`);
+    for (const file of Object.values(target)) assert.ok(fs.existsSync(path.join(root, file)), file);
+  }
+  assert.deepEqual(pkg.files, ['dist/']);
+  // the version the API reports is the package's
+  const api = fs.readFileSync(path.join(root, 'web/package/tide.mjs'), 'utf8');
+  assert.match(api, new RegExp(`export const version = '${pkg.version.replace(/\./g, '\\.')}'`));
+});
+
+test('npm pack ships only what users need', { timeout: 120_000 }, () => {
+  const packed = pack(scratch);
+  const info = packed.info;
+  tarball = packed.tarball;
+  assert.ok(fs.existsSync(tarball));
+  const files = info.files.map((f) => f.path).sort();
+  const extra = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f));
+  assert.deepEqual(extra, [], 'files outside dist/');
+  for (const f of ['dist/tide.mjs', 'dist/tide.d.ts', 'dist/examples.mjs', 'dist/examples.d.ts',
+    'dist/examples/tasks.mjs', 'dist/examples/tasks.wasm', 'dist/include/tide.h', 'dist/lib/libtide.a',
+    'dist/lib/link.flags', 'dist/lib/emcc.version', 'dist/bin/tide-emcc', 'dist/lint/tide-lint.mjs', 'README.md',
+    // to_thread on Web Workers: the example's pthreads build, and what
+    // tide-emcc --threads links
+    'dist/examples/threads/to_thread.mjs', 'dist/examples/threads/to_thread.wasm',
+    ...(emccWritesWorkerFile() ? ['dist/examples/threads/to_thread.worker.js'] : []),
+    'dist/lib/threads/libtide.a', 'dist/lib/threads/link.flags'])
+    assert.ok(files.includes(f), `${f} is not in the package`);
+  assert.ok(!files.some((f) => /test_|bench|\.c$/.test(f)), 'tests, benchmarks or C sources in the package');
+  assert.ok(info.size < 2_000_000, `the package is ${info.size} bytes`);
+});
+
+test('the tarball installs offline and runs an example from Node', { timeout: 120_000 }, () => {
+  assert.ok(tarball, 'npm pack did not run');
+  const app = path.join(scratch, 'app');
+  installApp(app, tarball);
+  fs.writeFileSync(
+    path.join(app, 'main.mjs'),
+    `import { loadExample, exampleNames, version, TideError } from 'tide-wasm';
+     const lines = [];
+     const program = await loadExample('tasks');
+     const value = await program.run({ clock: 'virtual', onStdout: (l) => lines.push(l) });
+     const wrong = await loadExample('nope').catch((e) => [e instanceof TideError, e.name, e.code]);
+     // the table of examples is no entry point of the package
+     const subpath = await import('tide-wasm/examples').then(() => 'imported', (e) => e.code);
+     console.log(JSON.stringify({ value, lines, version, names: await exampleNames(), wrong, subpath }));
+    `
+  );
+  const r = JSON.parse(sh(process.execPath, ['main.mjs'], { cwd: app }));
+  assert.equal(r.value, 0);
+  assert.deepEqual(r.lines, EXPECTED.tasks);
+  assert.equal(r.version, pkg.version);
+  assert.ok(r.names.includes('tasks') && r.names.includes('cancel'));
+  assert.deepEqual(r.wrong, [true, 'TideError', 'TIDE_LOAD_FAILED']);
+  assert.equal(r.subpath, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
+});
+
+// The scratch app the install test made, with the package in node_modules.
+function installedApp() {
+  const app = path.join(scratch, 'app');
+  assert.ok(fs.existsSync(path.join(app, 'node_modules/tide-wasm')), 'the install test did not run');
+  return app;
+}
+
+test("the installed tide-emcc builds a user's program, and the package runs it", { timeout: 180_000 }, () => {
+  const app = installedApp();
+  fs.writeFileSync(
+    path.join(app, 'hello.c'),
+    `#include <stdio.h>
+     #include <tide.h>
+     struct greet { TIDE_FRAME; const char *who; char text[64]; };
+     static tide_status greet(void *frame)
+     {
+         struct greet *g = frame;
+         TIDE_BEGIN(g);
+         printf("hello, %s\\n", g->who);
+         TIDE_AWAIT(g, tide_sleep(5));
+         snprintf(g->text, sizeof g->text, "greeted %s", g->who);
+         TIDE_RETURN(g, g->text);
+         TIDE_END(g);
+     }
+     int main(int argc, char **argv)
+     {
+         struct greet g = {.who = argc > 1 ? argv[1] : "world"};
+         return tide_main(greet, &g, sizeof g);
+     }
+    `
+  );
+  const bin = path.join(app, 'node_modules/.bin/tide-emcc');
+  sh(bin, ['hello.c', '-o', 'hello.mjs'], { cwd: app, timeout: 170_000 });
+  assert.ok(fs.existsSync(path.join(app, 'hello.wasm')));
+  fs.writeFileSync(
+    path.join(app, 'hello-run.mjs'),
+    `import { load } from 'tide-wasm';
+     const program = await load(new URL('./hello.mjs', import.meta.url));
+     const lines = [];
+     const value = await program.run({ args: ['Tide'], clock: 'virtual', valueType: 'string',
+       onStdout: (l) => lines.push(l) });
+     console.log(JSON.stringify({ value, lines }));
+    `
+  );
+  const r = JSON.parse(sh(process.execPath, ['hello-run.mjs'], { cwd: app }));
+  assert.deepEqual(r, { value: 'greeted Tide', lines: ['hello, Tide'] });
+});
+
+// tide-emcc runs only the emcc that built lib/ (Emscripten keeps no ABI
+// between versions) and says so clearly; --help is its own, not emcc's.
+test('tide-emcc: its own --help and --version; a missing emcc or one of another version is a clear error', () => {
+  const bin = path.join(root, 'dist/bin/tide-emcc');
+  const need = fs.readFileSync(path.join(root, 'dist/lib/emcc.version'), 'utf8').trim();
+  assert.match(need, /^\d+\.\d+\.\d+$/);
+  const dir = fs.mkdtempSync(path.join(scratch, 'emcc-'));
+  const tide = (args, env = {}) => spawnSync(bin, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+
+  const help = tide(['--help']);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: tide-emcc \[--threads\] FILE\.c\.\.\. \[emcc options\] -o NAME\.mjs\n/);
+  for (const part of ['  --threads ', '  --help ', '  --version ', `-I${root}/dist/include`, `${root}/dist/lib/libtide.a`,
+    `--js-library ${root}/dist/lib/emscripten.js`, '-sEXPORTED_RUNTIME_METHODS=ENV,callMain', `Needs Emscripten ${need}`, 'Example:'])
+    assert.ok(help.stdout.includes(part), `--help does not mention ${part}:\n${help.stdout}`);
+  assert.doesNotMatch(help.stdout, /clang|Most clang options/, "emcc's own help");
+  assert.equal(tide(['hello.c', '--help']).stdout, help.stdout, '--help anywhere');
+  const none = tide([]);
+  assert.deepEqual([none.status, none.stderr], [2, help.stdout]);
+
+  const version = tide(['--version']);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, new RegExp(`^tide-emcc ${pkg.version.replace(/\./g, '\\.')}: Tide's library is built with Emscripten ${need}\nfound: emcc `));
+
+  const missing = tide(['x.c', '-o', 'x.mjs'], { EMCC: path.join(dir, 'no-such-emcc') });
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, `tide-emcc: needs Emscripten ${need}, and found no emcc at EMCC=${path.join(dir, 'no-such-emcc')}:\n` +
+    `install it (emsdk install ${need}) and put its emcc on PATH, or set EMCC=/path/to/emcc\n`);
+
+  // an emcc of another version: refused, unless asked to try; then it runs
+  // with Tide's arguments added
+  const fake = path.join(dir, 'emcc');
+  fs.writeFileSync(fake, '#!/bin/sh\nif [ "$1" = -dumpversion ]; then echo 4.0.0; exit 0; fi\necho "emcc: $*" >&2\nexit 7\n', { mode: 0o755 });
+  const other = tide(['x.c', '-o', 'x.mjs'], { EMCC: fake });
+  assert.equal(other.status, 2);
+  assert.ok(other.stderr.startsWith(`tide-emcc: Tide's library is built with Emscripten ${need}, which alone links with it\n` +
+    `(Emscripten keeps no ABI between versions); found emcc 4.0.0 at ${fake}.\n`), other.stderr);
+  assert.doesNotMatch(other.stderr, /^emcc: /m, 'the other emcc ran');
+  const onPath = tide(['x.c', '-o', 'x.mjs'], { PATH: `${dir}:${process.env.PATH}` });
+  assert.equal(onPath.status, 2);
+  assert.match(onPath.stderr, new RegExp(`found emcc 4\\.0\\.0 at ${fake.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
+  const tried = tide(['x.c', '-o', 'x.mjs'], { EMCC: fake, TIDE_EMCC_ANY_VERSION: '1' });
+  assert.equal(tried.status, 7);
+  assert.match(tried.stderr, new RegExp(`^tide-emcc: warning: Tide's library is built with Emscripten ${need}, not 4\\.0\\.0 `));
+  assert.match(tried.stderr, /\nemcc: -O2 -I\S+\/include x\.c -o x\.mjs \S+\/libtide\.a --js-library /);
+});
+
+test("the installed tide-lint flags a user's coroutine at the right line, and passes the fixed one", () => {
+  const app = installedApp();
+  const program = (loop) => `#include <tide.h>
+struct count { TIDE_FRAME; int i; };
+static tide_status count(void *frame)
+{
+    struct count *c = frame;
+    TIDE_BEGIN(c);
+    ${loop}
+        TIDE_YIELD(c);
+    TIDE_END(c);
+}
+`;
+  const bin = path.join(app, 'node_modules/.bin/tide-lint');
+  fs.writeFileSync(path.join(app, 'count.c'), program('for (int i = 0; i < 3; i++)'));
+  const r = spawnSync(bin, ['count.c'], { cwd: app, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^count\.c:7:28: error: `i` is a local variable: .* keep it in the frame \(c->i\) \[local-across-await\]$/m);
+  fs.writeFileSync(path.join(app, 'count.c'), program('for (c->i = 0; c->i < 3; c->i++)'));
+  const ok = spawnSync(bin, ['count.c'], { cwd: app, encoding: 'utf8' });
+  assert.deepEqual([ok.status, ok.stdout, ok.stderr], [0, '', '']);
+});
+
+test('tide-emcc --threads builds both variants; Node runs the single-thread one and says so', { timeout: 240_000 }, () => {
+  const app = installedApp();
+  fs.writeFileSync(
+    path.join(app, 'blocking.c'),
+    `#include <stdint.h>
+     #include <stdio.h>
+     #include <tide.h>
+     static int twice(void *arg, void **result)
+     {
+         *result = (void *)((intptr_t)arg * 2);
+         return 0;
+     }
+     struct prog { TIDE_FRAME; void *value; };
+     static tide_status prog(void *frame)
+     {
+         struct prog *p = frame;
+         TIDE_BEGIN(p);
+         TIDE_AWAIT(p, tide_to_thread(twice, (void *)21, &p->value));
+         printf("%s: %d\\n", tide_to_thread_is_inline() ? "inline" : "thread", (int)(intptr_t)p->value);
+         TIDE_END(p);
+     }
+     int main(void) { return tide_main(prog, &(struct prog){0}, sizeof(struct prog)); }
+    `
+  );
+  sh(path.join(app, 'node_modules/.bin/tide-emcc'), ['--threads', 'blocking.c', '-o', 'blocking.mjs'], { cwd: app, timeout: 230_000 });
+  for (const f of ['blocking.mjs', 'blocking.wasm', 'threads/blocking.mjs', 'threads/blocking.wasm',
+    ...(emccWritesWorkerFile() ? ['threads/blocking.worker.js'] : [])])
+    assert.ok(fs.existsSync(path.join(app, f)), `${f} was not written`);
+  assert.match(fs.readFileSync(path.join(app, 'blocking.mjs'), 'utf8'), /export const tideThreads = \{/);
+  fs.writeFileSync(
+    path.join(app, 'blocking-run.mjs'),
+    `import { load } from 'tide-wasm';
+     const program = await load(new URL('./blocking.mjs', import.meta.url));
+     const lines = [], errors = [];
+     await program.run({ onStdout: (l) => lines.push(l), onStderr: (l) => errors.push(l) });
+     console.log(JSON.stringify({ threads: program.threads, lines, errors }));
+    `
+  );
+  const r = JSON.parse(sh(process.execPath, ['blocking-run.mjs'], { cwd: app }));
+  assert.equal(r.threads, false);
+  assert.deepEqual(r.lines, ['inline: 42']);
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0], /^tide: to_thread ran inline, on the loop's thread: .*not in Node\.js/);
+});
+
+test('from the installed package in Chromium: pthreads builds when isolated, single-thread ones when not', { timeout: 120_000 }, async () => {
+  const app = path.join(scratch, 'app');
+  assert.ok(fs.existsSync(path.join(app, 'threads/blocking.wasm')), 'the --threads test did not run');
+  const browser = await launchChromium({ defaultTimeout: 30_000 });
+  try {
+    for (const isolation of [true, false]) {
+      const server = await start(0, '127.0.0.1', { isolation, mounts: [['/', app]] });
+      const page = await browser.context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('response', (res) => {
+        if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+      });
+      try {
+        await page.goto(`${server.url}blocking.c`, { waitUntil: 'load' });
+        const r = await page.evaluate(async () => {
+          const { load, loadExample } = await import('/node_modules/tide-wasm/dist/tide.mjs');
+          const go = async (program) => {
+            const lines = [], reports = [];
+            await program.run({ onStdout: (l) => lines.push(l), onReport: (x) => reports.push(x.kind) });
+            return { threads: program.threads, lines, reports };
+          };
+          return { mine: await go(await load('/blocking.mjs')), example: await go(await loadExample('to_thread')) };
+        });
+        const kind = isolation ? 'thread' : 'inline';
+        assert.deepEqual(r.mine, { threads: isolation, lines: [`${kind}: 42`], reports: isolation ? [] : ['inline'] });
+        assert.deepEqual(r.example, { threads: isolation, lines: ['42'], reports: isolation ? [] : ['inline'] });
+        assert.deepEqual(problems, []);
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+});
