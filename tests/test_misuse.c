@@ -704,6 +704,63 @@ static tide_status call_depth(void *frame)
     TIDE_END(f);
 }
 
+/* Depth in bytes (found by fuzz_ops on WASI, where a 1000-level chain of
+ * 64-byte C frames overwrote static data): wasm has no guard page below
+ * the C stack, and WASI's is 64 KiB, so there a chain of sub-coroutines
+ * with big C frames is refused before the stack runs out, at fewer than
+ * TIDE_MAX_CALL_DEPTH levels; with native stacks and Emscripten's 5 MiB
+ * it completes. Afterwards the room is back. */
+#define FAT_DEPTH 400
+struct fat {
+    TIDE_FRAME;
+    int level, depth;
+};
+static struct fat fats[FAT_DEPTH];
+static tide_status fat(void *frame)
+{
+    struct fat *f = frame;
+    volatile char scratch[1024]; /* C stack at every level, every resume */
+    scratch[f->level % (int)sizeof scratch] = 1;
+    TIDE_BEGIN(f);
+    if (f->level + 1 < f->depth) {
+        TIDE_AWAIT_CALL_INIT(f, fat, &fats[f->level + 1],
+                             .level = f->level + 1, .depth = f->depth);
+    } else {
+        TIDE_YIELD(f);
+        th_log("innermost:%d", f->level);
+    }
+    TIDE_END(f);
+}
+struct stack_depth {
+    TIDE_FRAME;
+    int rc;
+};
+static tide_status stack_depth(void *frame)
+{
+    struct stack_depth *f = frame;
+    TIDE_BEGIN(f);
+    fats[0] = (struct fat){.level = 0, .depth = FAT_DEPTH};
+    TIDE_AWAIT_CALL_CATCH(f, fat, &fats[0], f->rc);
+#if defined(__wasi__)
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(), "nests deeper than the C stack allows");
+    TH_EQ_STR(th_reports(), ONE_REPORT);
+    TH_LOG_IS("");
+#else
+    TH_EQ_INT(f->rc, 0);
+    TH_EQ_STR(th_reports(), "");
+    TH_LOG_IS("innermost:399");
+#endif
+    fats[0] = (struct fat){.level = 0, .depth = 3};
+    TIDE_AWAIT_CALL(f, fat, &fats[0]);
+#if defined(__wasi__)
+    TH_LOG_IS("innermost:2");
+#else
+    TH_LOG_IS("innermost:399 innermost:2");
+#endif
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE_AFTER("misuse: tide_sleep outside TIDE_AWAIT in main: TIDE_ESTATE "
                   "once, no re-run, no timer left",
@@ -741,6 +798,9 @@ static const th_case cases[] = {
     TH_CASE("TIDE_AWAIT_CALL: TIDE_MAX_CALL_DEPTH nested calls work, one more "
             "fails with TIDE_ESTATE",
             call_depth),
+    TH_CASE("TIDE_AWAIT_CALL: big C frames are refused before the stack runs "
+            "out where nothing guards its end (WASI), and work elsewhere",
+            stack_depth),
 };
 
 TH_MAIN(cases)
