@@ -400,6 +400,64 @@ static tide_status registered_twice(void *frame)
     TIDE_END(f);
 }
 
+/* Bad input while registered (found by fuzz_ops): the misuse is told
+ * first, by every awaitable, and undoes the registration; the same call
+ * unregistered is plain bad input. They used to return TIDE_EINVAL for a
+ * NULL primitive (or predicate) before looking, leaving the task
+ * registered. */
+static const char *const bad_names[] = {
+    "tide_lock_acquire", "tide_sem_acquire",  "tide_event_wait",
+    "tide_cond_acquire", "tide_cond_wait",    "tide_cond_wait_for",
+    "tide_barrier_wait", "tide_group_exit",
+};
+#define NBAD ((int)(sizeof bad_names / sizeof bad_names[0]))
+static tide_await bad_call(int i, tide_cond *c)
+{
+    switch (i) {
+    case 0: return tide_lock_acquire(NULL);
+    case 1: return tide_sem_acquire(NULL);
+    case 2: return tide_event_wait(NULL);
+    case 3: return tide_cond_acquire(NULL);
+    case 4: return tide_cond_wait(NULL);
+    case 5: return tide_cond_wait_for(c, NULL, NULL, NULL);
+    case 6: return tide_barrier_wait(NULL, NULL);
+    default: return tide_group_exit(NULL, 0);
+    }
+}
+struct bad_while_registered {
+    TIDE_FRAME;
+    tide_cond *c;
+    int i, rc;
+};
+static tide_status bad_while_registered(void *frame)
+{
+    struct bad_while_registered *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->c));
+    for (f->i = 0; f->i < NBAD; f->i++) {
+        (void)RAW(tide_sleep(1.0));
+        TIDE_AWAIT_CATCH(f, bad_call(f->i, f->c), f->rc);
+        th_eq_int(f->rc, TIDE_ESTATE, bad_names[f->i], "TIDE_ESTATE",
+                  __FILE__, __LINE__);
+        char text[120];
+        snprintf(text, sizeof text,
+                 "%s called while the task already waits on sleep until "
+                 "1.000 s", bad_names[f->i]);
+        th_check(has(tide_error_message(), text), text, __FILE__, __LINE__);
+        TH_EQ_INT(tide_loop_timers(tide_running_loop()), 0);
+        TIDE_AWAIT_CATCH(f, bad_call(f->i, f->c), f->rc);
+        th_eq_int(f->rc, TIDE_EINVAL, bad_names[f->i], "TIDE_EINVAL",
+                  __FILE__, __LINE__);
+    }
+    TH_EQ_STR(th_reports(), ONE_REPORT " " ONE_REPORT " " ONE_REPORT
+                            " " ONE_REPORT " " ONE_REPORT " " ONE_REPORT
+                            " " ONE_REPORT " " ONE_REPORT);
+    TIDE_YIELD(f); /* nothing left registered */
+    TIDE_FINALLY(f);
+    tide_cond_destroy(f->c);
+    TIDE_END(f);
+}
+
 /* A yield, then an awaitable that would complete at once (a free lock):
  * refused all the same, and the task is not left in the ready queue. */
 struct yield_twice {
@@ -784,6 +842,9 @@ static const th_case cases[] = {
     TH_CASE("misuse: an awaitable while already registered: it fails, the "
             "first is undone, awaiting works again",
             registered_twice),
+    TH_CASE("misuse: bad input to an awaitable while registered: the "
+            "misuse is told first, the registration undone",
+            bad_while_registered),
     TH_CASE("misuse: an awaitable after a stray yield is refused, and the "
             "task is not left in the ready queue",
             yield_twice),
