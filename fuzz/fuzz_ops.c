@@ -99,9 +99,9 @@
 #define NGRP 3           /* groups owned by one task */
 #define STEP_CAP 400000  /* task steps per run before calling it a livelock */
 #define REAP_ROUNDS 20000
-#define CHAIN_MAX 3000   /* tasks in one CHAIN */
+#define CHAIN_MAX 1500   /* tasks in one CHAIN */
 #define MAX_CHAINS 8     /* chains per run */
-#define LINK_BUDGET 12000 /* chain tasks per run */
+#define LINK_BUDGET 6000 /* chain tasks per run */
 #define MAX_IDS 16384    /* task ids tracked per run (more go unchecked) */
 #define NEST_MAX (TIDE_MAX_CALL_DEPTH + 4) /* levels in one NEST */
 
@@ -370,10 +370,12 @@ static struct {
     int nchains;
     int links;         /* chain tasks spawned */
     int xcalls_made, xcalls_ran;
+    int spawning_detached;
+    int detached_live; /* detached scripts not finished (no handle) */
 } F;
 
 /* Per task id, for the run: what the trace saw and what the task is. */
-enum { ID_FINISHED = 1, ID_LINK = 2 };
+enum { ID_FINISHED = 1, ID_LINK = 2, ID_DETACHED = 4 };
 static uint8_t idflag[MAX_IDS];
 static uint8_t id_chain[MAX_IDS]; /* a link's chain */
 
@@ -527,6 +529,8 @@ static void finished(tide_task *task, uint32_t id, int status)
         idflag[id] |= ID_FINISHED;
         if (idflag[id] & ID_LINK)
             F.chain[id_chain[id]].finished++;
+        if (idflag[id] & ID_DETACHED)
+            F.detached_live--;
     }
     struct expect *e = expect_of(task);
     if (!e)
@@ -553,6 +557,10 @@ static void on_trace(tide_loop *loop, int event, tide_task *task,
     uint32_t id = tide_task_id(task);
     if (id < MAX_IDS && id > F.max_id)
         F.max_id = id;
+    if (event == TIDE_TRACE_SPAWN && F.spawning_detached && id < MAX_IDS) {
+        idflag[id] |= ID_DETACHED;
+        F.detached_live++;
+    }
     if (id < MAX_IDS && (idflag[id] & ID_FINISHED))
         /* a finished task never runs, wakes or finishes again */
         FAIL("Task-%u: trace event %d after it finished", (unsigned)id,
@@ -942,8 +950,10 @@ static int spawn_child(struct script *f, int len, int group, int detached)
         if (rc == 0 && g->nkids < MAX_GROUP_KIDS)
             g->kids[g->nkids++] = child.index;
     } else {
+        F.spawning_detached = detached; /* (on_trace marks it) */
         rc = tide_spawn(script, &child, sizeof child, name,
                         detached ? NULL : &t);
+        F.spawning_detached = 0;
     }
     if (rc == 0 && !detached) {
         CHECK(t != NULL);
@@ -2717,8 +2727,6 @@ struct reaper {
     TIDE_FRAME;
     int round;
     int rc;
-    int idle, next_walk; /* rounds whose walk cancelled nothing; when to
-                            walk again (a chain unwinding needs none) */
 };
 
 static void force_release(void)
@@ -2734,23 +2742,16 @@ static void force_release(void)
     }
 }
 
-struct reap_walk {
-    tide_task *self;
-    int cancels;
-};
-
-static int cancel_other(tide_task *t, void *arg)
+static int cancel_other(tide_task *t, void *self)
 {
-    struct reap_walk *w = arg;
     uint32_t id = tide_task_id(t);
-    if (t == w->self)
+    if (t == self)
         return 0;
     /* a chain link never swallows a cancel: once is enough (again and
      * again would walk the chain below it every round) */
     if (id < MAX_IDS && (idflag[id] & ID_LINK) && tide_task_cancelling(t))
         return 0;
     tide_task_cancel(t, NULL);
-    w->cancels++;
     return 0;
 }
 
@@ -2765,11 +2766,15 @@ static tide_status reaper(void *frame)
         if (r->round == REAP_ROUNDS)
             FAIL("%zu task(s) still pending after %d rounds of cancels",
                  tide_loop_pending_tasks(F.loop) - 1, REAP_ROUNDS);
-        if (r->round >= r->next_walk) {
-            struct reap_walk w = {tide_current_task(), 0};
-            tide_loop_walk(F.loop, cancel_other, &w);
-            r->idle = w.cancels ? 0 : r->idle + 1;
-            r->next_walk = r->round + 1 + (r->idle < 6 ? 0 : 1 << 6);
+        /* Every task once, and those without a handle (detached scripts)
+         * every round; the others through the table: a walk of thousands
+         * of chain links every round, as a chain unwinds, is slow. */
+        if (r->round % 64 == 0 || F.detached_live > 0) {
+            tide_loop_walk(F.loop, cancel_other, tide_current_task());
+        } else {
+            for (int i = 0; i < F.ntasks; i++)
+                if (F.task[i].t && !tide_task_done(F.task[i].t))
+                    cancel_other(F.task[i].t, NULL);
         }
         /* A condition wait re-acquires its lock whatever cancels come (as
          * in asyncio): if the lock's holder finished without releasing it,

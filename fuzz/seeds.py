@@ -317,7 +317,7 @@ VIA = {"join": 0, "gather": 1, "wait_for": 2, "group": 3, "mixed": 4}
 
 
 def chain(n, via, bottom=B_EVENT, timeout=DINF, cut=0, seed_=0):
-    """CHAIN of n links (2..3000); the head becomes the next task index."""
+    """CHAIN of n links (2..1500); the head becomes the next task index."""
     n -= 2
     return op("CHAIN", n & 255, (n >> 8) & 15 | bottom << 4,
               VIA[via] | timeout << 3) + bytes([cut, seed_])
@@ -350,7 +350,7 @@ seed("chain-cut", script(0, chain(500, "group", B_EVENT, cut=128),
 seed("chain-stop", script(0, chain(400, "mixed", B_FOREVER, seed_=11),
                           chain(300, "join", B_EVENT), op("SLEEP", D10MS),
                           op("STOP"), op("SLEEP", D1)))
-seed("chain-long", script(0, chain(3000, "group"), op("SLEEP", D10MS),
+seed("chain-long", script(0, chain(1500, "group"), op("SLEEP", D10MS),
                           op("CANCEL", 1)))
 seed("chain-leftover", script(0, chain(1000, "gather", B_FOREVER),
                               op("SLEEP", D10MS)))
