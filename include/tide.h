@@ -69,7 +69,10 @@
  *     literal gives - fails with TIDE_ESTATE instead, naming file and line;
  *     a local's leftover bytes cannot be told from a frame).
  *     Calls nest at most TIDE_MAX_CALL_DEPTH deep (src/config.h, 1000, like
- *     Python's recursion limit); a deeper one fails with TIDE_ESTATE.
+ *     Python's recursion limit); a deeper one fails with TIDE_ESTATE. On
+ *     wasm, where nothing guards the end of the C stack (WASI's is 64 KiB
+ *     by default), so does one that would leave less than
+ *     TIDE_CALL_STACK_MARGIN (16 KiB) of it: big C frames reach that first.
  *
  * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) register the
  * current task as a waiter and return a tide_await, which only TIDE_AWAIT*
@@ -1389,8 +1392,10 @@ tide_status tide__end(tide_frame *fr);
     } while (0)
 
 /* Sub-coroutine calls. The loop counts the room left for nested calls
- * (the int after wake_status); the slow paths below set the task's message
- * and return TIDE_ESTATE (or TIDE_ENOLOOP outside a loop). */
+ * (the int after wake_status) and, on wasm, where nothing guards the end of
+ * the C stack, keeps the lowest stack pointer a call may start from (the
+ * word after that); the slow paths below set the task's message and return
+ * TIDE_ESTATE (or TIDE_ENOLOOP outside a loop). */
 int tide__call_refused(const char *file, int line);
 int tide__call_restarted(const char *file, int line);
 #if defined(TIDE_CHECKS) && !TIDE_CHECKS /* measuring only: config.h */
@@ -1400,7 +1405,17 @@ int tide__call_restarted(const char *file, int line);
 #elif !defined(__cplusplus) && defined(__STDC_VERSION__) &&                    \
     __STDC_VERSION__ >= 201112L
 #define TIDE__CALL_ROOM() (((int *)(void *)tide__running)[1])
-#define TIDE__CALL_ENTER() (tide__running && --TIDE__CALL_ROOM() >= 0)
+#if defined(__wasm__)
+#define TIDE__STACK_OK()                                                       \
+    ((uintptr_t)__builtin_frame_address(0) >                                   \
+     *(const uintptr_t *)(const void *)((const char *)(const void *)          \
+                                            tide__running +                    \
+                                        2 * sizeof(int)))
+#else
+#define TIDE__STACK_OK() 1
+#endif
+#define TIDE__CALL_ENTER()                                                     \
+    (tide__running && --TIDE__CALL_ROOM() >= 0 && TIDE__STACK_OK())
 #define TIDE__CALL_LEAVE() ((void)++TIDE__CALL_ROOM())
 #else
 int tide__call_enter(void);

@@ -54,6 +54,14 @@
  * TIDE_ESTATE, like Python's RecursionError at its default limit. */
 #define TIDE_MAX_CALL_DEPTH 1000
 
+/* On wasm nothing guards the end of the C stack: a chain of TIDE_AWAIT_CALLs
+ * that outgrows it overwrites the program's static data without a trap
+ * (WASI's stack is 64 KiB unless linked with -z stack-size; a level with a
+ * 64-byte C frame reaches that before TIDE_MAX_CALL_DEPTH). So a call there
+ * also fails with TIDE_ESTATE once fewer than this many bytes of stack are
+ * left, for the innermost step and the report. */
+#define TIDE_CALL_STACK_MARGIN (16 * 1024)
+
 /* 0 compiles out the always-on checks for misuse of the coroutine
  * protocol (an awaitable outside TIDE_AWAIT, a re-created sub-coroutine
  * frame, a call from a thread that does not own the loop): not for use,

@@ -397,13 +397,13 @@ static int group_resume(tide_task *t, int status)
 
 static int group_exit(tide_group *g, int body_rc)
 {
+    tide_task *t = tide_current_task();
+    if (t && tide__registered(t)) /* (before any other error) */
+        return tide__await_refused(t, "tide_group_exit");
     if (!g)
         return TIDE_EINVAL;
-    tide_task *t = tide_current_task();
     if (!t)
         return TIDE_ENOLOOP;
-    if (tide__registered(t))
-        return tide__await_refused(t, "tide_group_exit");
     if (t != g->parent || g->exiting)
         return TIDE_ESTATE;
     tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */

@@ -542,6 +542,8 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
  * registered nowhere, or finished while registered): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
+/* The stack floor of the calling thread (tide_loop.stack_floor). */
+uintptr_t tide__stack_floor(void);
 
 /* ---- the host (src/host/host.h): one implementation per build */
 #include "host/host.h"
@@ -576,6 +578,11 @@ struct tide_loop {
     /* How many more TIDE_AWAIT_CALLs may nest (the macros count it down
      * and up again, right after wake_status). */
     int call_room;
+    /* On wasm, the lowest stack pointer at which TIDE_AWAIT_CALL may still
+     * call (TIDE_CALL_STACK_MARGIN above the stack's end), set by each run
+     * for its thread; the macros read it right after call_room. 0
+     * elsewhere: native stacks end in a guard page. */
+    uintptr_t stack_floor;
     /* The thread that owns the loop (tide__thread_id), read by any thread
      * (relaxed atomics), written by tide_loop_create and tide_loop_run;
      * and the thread a run is under way on, or NULL (claimed atomically,
@@ -674,6 +681,8 @@ _Static_assert(offsetof(struct tide_loop, wake_status) == 0,
                "TIDE__WAKE_STATUS reads the first member of the loop");
 _Static_assert(offsetof(struct tide_loop, call_room) == sizeof(int),
                "TIDE__CALL_ROOM reads the int after wake_status");
+_Static_assert(offsetof(struct tide_loop, stack_floor) == 2 * sizeof(int),
+               "TIDE__STACK_FLOOR reads the word after call_room");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;

@@ -20,6 +20,10 @@
 
 #include <stdio.h>
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten/stack.h>
+#endif
+
 #define MISUSE_CONTEXT "coroutine misuse"
 
 /* What the task is registered on, for the message: "sleep until 1.000 s",
@@ -125,16 +129,28 @@ int tide__call_refused(const char *file, int line)
     tide_loop *L = tide__running;
     if (!L)
         return TIDE_ENOLOOP; /* a coroutine called outside any loop */
+    /* room left: the stack ran short first (wasm: see tide__stack_floor) */
+    int depth = TIDE_MAX_CALL_DEPTH - L->call_room;
+    int by_stack = L->call_room >= 0;
     L->call_room++; /* the macro counted this call before refusing it */
     tide_task *t = L->current;
     if (!t)
         return TIDE_ENOLOOP;
     char text[400];
-    snprintf(text, sizeof text,
-             "TIDE_AWAIT_CALL at %s:%d nests deeper than %d calls "
-             "(TIDE_MAX_CALL_DEPTH): each level costs C stack on every "
-             "resume",
-             file, line, TIDE_MAX_CALL_DEPTH);
+    if (by_stack)
+        snprintf(text, sizeof text,
+                 "TIDE_AWAIT_CALL at %s:%d nests deeper than the C stack "
+                 "allows (call %d, less than %d bytes left: "
+                 "TIDE_CALL_STACK_MARGIN): each level costs C stack on every "
+                 "resume; wasm has no guard page (link with a larger "
+                 "stack, e.g. -Wl,-z,stack-size=1048576)",
+                 file, line, depth, TIDE_CALL_STACK_MARGIN);
+    else
+        snprintf(text, sizeof text,
+                 "TIDE_AWAIT_CALL at %s:%d nests deeper than %d calls "
+                 "(TIDE_MAX_CALL_DEPTH): each level costs C stack on every "
+                 "resume",
+                 file, line, TIDE_MAX_CALL_DEPTH);
     return misuse(t, text);
 }
 
@@ -152,11 +168,38 @@ int tide__call_restarted(const char *file, int line)
     return misuse(t, text);
 }
 
+/* The lowest stack pointer at which TIDE_AWAIT_CALL may still call on the
+ * calling thread: TIDE_CALL_STACK_MARGIN above the end of its stack on
+ * wasm (at most half the stack left), 0 where a guard page ends it. */
+uintptr_t tide__stack_floor(void)
+{
+#if defined(__wasm__)
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0), end;
+#if defined(__EMSCRIPTEN__)
+    end = emscripten_stack_get_end(); /* this thread's (pthreads too) */
+#else
+    /* wasm-ld puts the stack after the static data, growing down towards
+     * it; with --stack-first it starts at address 0 instead */
+    extern unsigned char __data_end;
+    end = (uintptr_t)&__data_end;
+    if (sp <= end)
+        end = 0;
+#endif
+    uintptr_t margin = TIDE_CALL_STACK_MARGIN;
+    if (sp - end < 2 * margin)
+        margin = (sp - end) / 2;
+    return end + margin;
+#else
+    return 0;
+#endif
+}
+
 /* For C++ and pre-C11 code, which cannot read tide__running inline. */
 int tide__call_enter(void)
 {
     tide_loop *L = tide__running;
-    return L && --L->call_room >= 0;
+    return L && --L->call_room >= 0 &&
+           (uintptr_t)__builtin_frame_address(0) > L->stack_floor;
 }
 
 void tide__call_leave(void)
