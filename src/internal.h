@@ -492,6 +492,27 @@ static inline tide_await tide__aw(int rc)
 /* The message of an awaitable's immediate error (copied; NULL clears). */
 void tide__set_message(tide_task *t, const char *text);
 
+/* ---- scopes (scope.c): TIDE_WITH's records and owned handles */
+/* Whether t has a record open (one comparison: they lead its awaiters). */
+int tide__task_has_scopes(const tide_task *t);
+/* Whether an entry of a task's awaiters is one of its own records. */
+int tide__waiter_is_scope(const tide__waiter *w);
+/* Sets fr->pc for a raise or return of fr (fr->err set): the exit of its
+ * innermost open scope, else FINALLY or END. t may be NULL. */
+void tide__scope_unwind(tide_task *t, tide_frame *fr);
+/* fr ends with scopes still open (a goto out of a block): leave them. */
+void tide__scopes_end_frame(tide_task *t, const tide_frame *fr);
+/* Loop teardown, before anything else: leave every pending task's
+ * scopes, without waiting. */
+void tide__scopes_destroy(tide_loop *L);
+/* tide_gather with TIDE_GATHER_OWN, once it has registered: the current
+ * task takes over the caller's references to tasks[0..n). */
+void tide__gather_own(tide_task *const *tasks, size_t n);
+/* A scope's group left without waiting: destroyed even in its exit. */
+void tide__group_abandon(tide_group *g);
+/* The error fr propagates is swallowed (by a scope's exit): none is. */
+void tide__raise_clear(tide_frame *fr);
+
 /* ---- host interface (src/host/): one implementation per build */
 int64_t tide__host_now(tide_loop *L); /* monotonic real clock, ns */
 /* Drives the loop until tide__loop_finished() (blocking hosts) or starts

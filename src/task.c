@@ -243,7 +243,7 @@ static tide__msg *reraised(const tide_frame *fr, tide_task *t, int err)
     return NULL;
 }
 
-int tide__raise(tide_frame *fr, int err, int adopt, const char *text)
+void tide__raise(tide_frame *fr, int err, int adopt, const char *text)
 {
     tide_task *t = tide_current_task();
     tide__msg *m = NULL;
@@ -256,7 +256,17 @@ int tide__raise(tide_frame *fr, int err, int adopt, const char *text)
     if (t)
         frame_msg_set(t->loop, fr, m);
     fr->caught = 0; /* what it caught is no longer being handled */
-    return err;
+    fr->err = err;
+    tide__scope_unwind(t, fr);
+}
+
+void tide__raise_clear(tide_frame *fr)
+{
+    tide_task *t = tide_current_task();
+    fr->err = 0;
+    fr->caught = 0;
+    if (t)
+        frame_msg_set(t->loop, fr, NULL);
 }
 
 const char *tide__frame_message(const tide_frame *fr)
@@ -483,8 +493,10 @@ void tide__run_entries(tide_loop *L, tide__runnable *r)
 
 tide_status tide__end(tide_frame *fr)
 {
-    int err = fr->err;
     tide_task *t = tide_current_task();
+    if (t && tide__task_has_scopes(t)) /* left open by a goto */
+        tide__scopes_end_frame(t, fr);
+    int err = fr->err;
     if (t) { /* the error's message goes back to the task, for the caller;
                 the message of a caught error, kept for a re-raise, not */
         tide__msg *m = tide__frame_msg_take(fr);
@@ -714,6 +726,8 @@ size_t tide_task_awaiters(tide_task *t, tide_task **out, size_t max)
         return 0;
     for (tide__node *n = t->awaiters.next; n != &t->awaiters; n = n->next) {
         tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
+        if (tide__waiter_is_scope(w)) /* t's own open scopes */
+            continue;
         tide_task *a = w->fire == tide__donecb_fire
                            ? TIDE__CONTAINER(w, tide__donecb, waiter)->awaiter
                            : TIDE__CONTAINER(w, tide_task, wait.on.waiter);
