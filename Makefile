@@ -87,7 +87,11 @@ tsan:   $(SETUP) $(TSAN_BINS)
 # Source of a program by name: examples/x.c, tests/x.c (+ harness), bench/x.c
 prog_src = $(firstword $(wildcard examples/$(1).c tests/$(1).c bench/$(1).c))
 prog_extra = $(if $(filter test_%,$(1)),$(TEST_SUPPORT)) \
-             $(if $(wildcard examples/$(1).c),examples/params.h)
+             $(if $(wildcard examples/$(1).c),examples/params.h) \
+             $(if $(filter http_client,$(1)),$(EXAMPLE_JSON))
+# The JSON library http_client parses its posts with (vendored: Debian's
+# cjson 1.7.15-1+deb12u4, patches applied; examples/cjson/README).
+EXAMPLE_JSON := examples/cjson/cJSON.c examples/cjson/cJSON.h
 # test_thread makes thread creation fail on purpose: natively it wraps
 # pthread_create at link time.
 WRAP_PTHREAD_CREATE := -Wl,--wrap=pthread_create

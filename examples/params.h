@@ -11,7 +11,9 @@
  * value that does not parse, or falls outside its range, is reported on
  * stderr and the default is used instead.
  *
- * Call params_init(argc, argv) first, in main().
+ * Call params_init(argc, argv) first, in main(); the settings may then be
+ * read anywhere, coroutines included (they are copied: on the guest host
+ * main() returns before the loop runs, and argv with it).
  */
 #ifndef TIDE_EXAMPLES_PARAMS_H
 #define TIDE_EXAMPLES_PARAMS_H
@@ -25,8 +27,12 @@ static char **params_argv;
 
 static inline void params_init(int argc, char **argv)
 {
-    params_argc = argc;
-    params_argv = argv;
+    params_argv = calloc((size_t)argc + 1, sizeof *params_argv);
+    for (int i = 0; params_argv && i < argc; i++) {
+        char *copy = malloc(strlen(argv[i]) + 1);
+        if (copy) /* (out of memory: that setting keeps its default) */
+            params_argv[params_argc++] = strcpy(copy, argv[i]);
+    }
 }
 
 /* 1 if the word is name=value (a name of letters, digits and _). */

@@ -511,6 +511,11 @@ int tide_task_is_cancelled(const tide_task *t); /* finished with ECANCELLED */
  * it failed (TIDE_ECANCELLED if cancelled), else 0 and stores the value it
  * returned with TIDE_RETURN in *value (if value is not NULL). */
 int tide_task_result(const tide_task *t, void **value);
+/* The value it returned with TIDE_RETURN (task.result() for a task known
+ * to have succeeded): NULL while it is pending, if it failed or was
+ * cancelled (tide_task_result tells those apart), or from a thread that
+ * does not own its loop. Counts as reading its outcome. */
+void *tide_task_value(const tide_task *t);
 /* 0 if it succeeded, its error if it failed, TIDE_ESTATE if pending. */
 int tide_task_error(const tide_task *t);
 /* The message of the task's error (a cancel message, a TIDE_THROW_MSG
@@ -1062,6 +1067,12 @@ tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
  */
 tide_scope tide_group_scope(tide_group **out);
 
+/* async with contextlib.nullcontext(): enters and leaves doing nothing,
+ * for a block that is sometimes in a scope:
+ *     TIDE_WITH(f, f->lock ? tide_lock_scope(f->lock) : tide_null_scope())
+ * Never fails but for TIDE_ENOMEM and TIDE_ENOLOOP. */
+tide_scope tide_null_scope(void);
+
 /* ------------------------------------------------------------------------ */
 /* The JavaScript host: host calls and HTTP                                  */
 /* ------------------------------------------------------------------------ */
@@ -1353,6 +1364,11 @@ extern _Thread_local tide_loop *tide__running;
  * the exit of the innermost scope the frame has open, else FINALLY (or,
  * inside it, END). */
 void tide__raise(tide_frame *fr, int err, int adopt, const char *text);
+void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 void tide__caught(tide_frame *fr, int err);
 const char *tide__frame_message(const tide_frame *fr);
 tide_status tide__end(tide_frame *fr);
@@ -1413,6 +1429,13 @@ tide_status tide__end(tide_frame *fr);
  * (copied; if it cannot be allocated the error goes on without it). */
 #define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 2, NULL)
 #define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
+/* TIDE_THROW_MSG with a message made printf-style, as Python's
+ * raise E(f"..."): TIDE_THROW_FMT(f, TIDE_EUSER, "HTTP %d", status). */
+#define TIDE_THROW_FMT(f, e, ...)                                              \
+    do {                                                                       \
+        tide__raise_fmt(TIDE__FR(f), (e), __VA_ARGS__);                        \
+        goto tide__top;                                                        \
+    } while (0)
 
 /* Evaluate a non-suspending call; a negative result is raised. Given an
  * awaitable, it stops the compile with a message saying what to write. */

@@ -424,6 +424,31 @@ tide_scope tide_sem_scope(tide_sem *sem)
     return (tide_scope){&sem_scope_ops, sem, NULL, 0};
 }
 
+/* ---- nothing: contextlib.nullcontext() ------------------------------------ */
+
+static int null_enter(tide__scope *s)
+{
+    (void)s;
+    return 0;
+}
+
+static int null_exit(tide__scope *s, int rc)
+{
+    (void)s;
+    return rc;
+}
+
+static const tide__scope_ops null_scope_ops = {
+    .what = "nothing",
+    .enter = null_enter,
+    .exit = null_exit,
+};
+
+tide_scope tide_null_scope(void)
+{
+    return (tide_scope){&null_scope_ops, NULL, NULL, 0};
+}
+
 /* ---- timeouts --------------------------------------------------------------- */
 
 static void show(tide__scope *s, void *obj)

@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,6 +157,13 @@ int tide_task_result(const tide_task *t, void **value)
     return 0;
 }
 
+void *tide_task_value(const tide_task *t)
+{
+    void *value = NULL;
+    tide_task_result(t, &value);
+    return value;
+}
+
 int tide_task_error(const tide_task *t)
 {
     if (!t)
@@ -258,6 +266,29 @@ void tide__raise(tide_frame *fr, int err, int adopt, const char *text)
     fr->caught = 0; /* what it caught is no longer being handled */
     fr->err = err;
     tide__scope_unwind(t, fr);
+}
+
+void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
+{
+    char small[256], *text = small;
+    tide_task *t = tide_current_task();
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    /* longer: formatted again, in full (out of memory: cut short) */
+    char *big = n >= (int)sizeof small && t
+                    ? tide__alloc(t->loop, (size_t)n + 1)
+                    : NULL;
+    if (big) {
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        text = big;
+    }
+    tide__raise(fr, err, 0, n < 0 ? NULL : text);
+    if (big)
+        tide__free(t->loop, big, (size_t)n + 1);
 }
 
 void tide__raise_clear(tide_frame *fr)

@@ -886,6 +886,92 @@ static void oom_all_after(tide_loop *loop, tide_task *main, int err)
     TH_CHECK(err == 0 || err == TIDE_ENOMEM || err == TIDE_EGROUP);
 }
 
+/* ---- the smaller idioms: nullcontext, formatted errors, task values ------ */
+
+struct nothing_body {
+    TIDE_FRAME;
+    int fail;
+};
+static tide_status nothing_body(void *frame)
+{
+    struct nothing_body *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_WITH(f, tide_null_scope()) {
+        TIDE_YIELD(f);
+        if (f->fail)
+            TIDE_THROW_FMT(f, EBODY, "failed %d %s", 42, "times");
+        th_log("nothing:in");
+    }
+    th_log("nothing:after");
+    TIDE_END(f);
+}
+
+struct long_message {
+    TIDE_FRAME;
+};
+static tide_status long_message(void *frame)
+{
+    struct long_message *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_THROW_FMT(f, EBODY, "%0300d|", 7); /* longer than the first try */
+    TIDE_END(f);
+}
+
+struct idioms {
+    TIDE_FRAME;
+    struct nothing_body nb;
+    struct long_message lm;
+    tide_task *t;
+    char expect[302];
+    int rc;
+};
+static tide_status idioms(void *frame)
+{
+    struct idioms *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT_CALL_INIT(f, nothing_body, &f->nb, .fail = 0);
+    f->nb = (struct nothing_body){.fail = 1};
+    TIDE_AWAIT_CALL_CATCH(f, nothing_body, &f->nb, f->rc);
+    TH_EQ_INT(f->rc, EBODY);
+    TH_EQ_STR(tide_error_message(), "failed 42 times");
+    TH_LOG_IS("nothing:in nothing:after");
+    TIDE_AWAIT_CALL_CATCH(f, long_message, &f->lm, f->rc);
+    TH_EQ_INT(f->rc, EBODY);
+    snprintf(f->expect, sizeof f->expect, "%0300d|", 7);
+    TH_EQ_STR(tide_error_message(), f->expect);
+    /* task.result() for a task that succeeded; NULL otherwise */
+    TH_CHECK(tide_task_value(NULL) == NULL);
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .delay = 0, .name = "v"));
+    TH_CHECK(tide_task_value(f->t) == NULL); /* pending */
+    TIDE_AWAIT(f, tide_join(f->t, NULL));
+    TH_EQ_STR(tide_task_value(f->t), "v");
+    tide_task_release(f->t);
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t, .delay = 0, .err = EBODY));
+    TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
+    TH_CHECK(tide_task_value(f->t) == NULL); /* failed */
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
+/* Out of memory, a long formatted message is cut short, never lost with
+ * its error. */
+struct oom_message {
+    TIDE_FRAME;
+    struct long_message lm;
+    int rc;
+};
+static tide_status oom_message(void *frame)
+{
+    struct oom_message *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT_CALL_CATCH(f, long_message, &f->lm, f->rc);
+    TH_EQ_INT(f->rc, EBODY);
+    TH_CHECK(tide_error_message() == NULL ||
+             strncmp(tide_error_message(), "0000", 4) == 0);
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE("WITH-01 lock: left at the block's end, takers in turn", with_lock),
     TH_CASE("WITH-02 break, continue and TIDE_RETURN leave the block", with_jumps),
@@ -902,6 +988,9 @@ static const th_case cases[] = {
             own_batch),
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
                   TH_EXPECT_ERROR | TH_OOM),
+    TH_CASE("IDIOM-01 null scope, TIDE_THROW_FMT, tide_task_value", idioms),
+    TH_CASE_AFTER("IDIOM-02 TIDE_THROW_FMT out of memory", oom_message, NULL,
+                  TH_OOM),
 };
 
 TH_MAIN(cases)
