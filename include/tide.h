@@ -70,6 +70,10 @@
  *     a local's leftover bytes cannot be told from a frame).
  *     Calls nest at most TIDE_MAX_CALL_DEPTH deep (src/config.h, 1000, like
  *     Python's recursion limit); a deeper one fails with TIDE_ESTATE.
+ *  8. `async with x: body` is TIDE_WITH(f, scope) { body } (a lock, a
+ *     semaphore, a condition, a timeout, a task group: "async with" below);
+ *     the scope is left however the block ends. `break` and `continue`
+ *     directly in the block leave the block, not a loop around it.
  *
  * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) register the
  * current task as a waiter and return a tide_await, which only TIDE_AWAIT*
@@ -106,6 +110,9 @@
  *   tide_<object>_set_<property>(obj, v) its setter; handlers are
  *                                        tide_loop_set_<event>_handler(loop,
  *                                        fn, arg)
+ *   tide_<object>_scope(obj, ...)        what TIDE_WITH enters (`async
+ *                                        with obj:`): tide_lock_scope,
+ *                                        tide_timeout_scope
  * Calls that can fail return int (0 or a TIDE_E* code); awaitables return
  * tide_await. asyncio's module-level functions keep their asyncio names:
  * tide_sleep, tide_gather, tide_wait_for, tide_shield, tide_current_task.
@@ -690,9 +697,10 @@ TIDE_AWAITABLE tide_wait_for(tide_task *t, double timeout, void **value);
 TIDE_AWAITABLE tide_shield(tide_task *t, void **value);
 
 /*
- * Timeout scopes (asyncio.timeout / timeout_at), the C form of
- *     async with asyncio.timeout(d): body
- * is:
+ * Timeout scopes (asyncio.timeout / timeout_at). `async with
+ * asyncio.timeout(d): body` is TIDE_WITH(f, tide_timeout_scope(d, NULL))
+ * { body } ("async with" below). These calls are its long form, for a
+ * scope that does not follow a block:
  *     TIDE_TRY(f, tide_timeout_enter(d, &f->tmo));
  *     TIDE_AWAIT_CATCH(f, one_awaitable(...), f->rc);      // or
  *     TIDE_AWAIT_CALL_CATCH(f, body_coroutine, &f->body, f->rc);
@@ -730,9 +738,9 @@ void tide_timeout_destroy(tide_timeout *t);
 /*
  * A task group (asyncio.TaskGroup): children spawned into it are awaited by
  * tide_group_exit; the first child failure cancels the other children and
- * the body (the task that created the group). The C form of
- *     async with asyncio.TaskGroup() as tg: body
- * is:
+ * the body (the task that created the group). `async with
+ * asyncio.TaskGroup() as tg: body` is TIDE_WITH(f, tide_group_scope(&f->tg))
+ * { body } ("async with" below); its long form is:
  *     TIDE_TRY(f, tide_group_create(&f->tg));
  *     ...body: tide_group_spawn(f->tg, ...), awaits (caught into f->rc)...
  *     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
