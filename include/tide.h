@@ -620,9 +620,12 @@ enum {
      *                               f->results, NULL));
      * Each gather takes one reference per entry: do not release those
      * handles yourself (the same handles gathered again into the same
-     * array, in the same places, are taken once). Outside a task, or out
-     * of memory, they are released at once. */
-    TIDE_GATHER_OWN = 2
+     * array, in the same places, are taken once). Outside a task the
+     * gather fails with TIDE_ENOLOOP and releases them at once; out of
+     * memory for its record it fails with TIDE_ENOMEM before it starts,
+     * and they live on until the loop is destroyed (which frees every
+     * handle). */
+    TIDE_GATHER_OWN = 4
 };
 
 /*

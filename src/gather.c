@@ -261,8 +261,10 @@ static int gather(tide_task *const *tasks, size_t n, unsigned flags,
 tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                        void **values, int *errors)
 {
-    int rc = gather(tasks, n, flags, values, errors);
-    if (flags & TIDE_GATHER_OWN) /* after the gather has read them */
-        tide__gather_own(tasks, n);
-    return tide__aw(rc);
+    if (flags & TIDE_GATHER_OWN) {
+        int rc = tide__gather_own(tasks, n);
+        if (rc < 0)
+            return tide__aw(rc);
+    }
+    return tide__aw(gather(tasks, n, flags, values, errors));
 }

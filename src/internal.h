@@ -505,9 +505,12 @@ void tide__scopes_end_frame(tide_task *t, const tide_frame *fr);
 /* Loop teardown, before anything else: leave every pending task's
  * scopes, without waiting. */
 void tide__scopes_destroy(tide_loop *L);
-/* tide_gather with TIDE_GATHER_OWN, once it has registered: the current
- * task takes over the caller's references to tasks[0..n). */
-void tide__gather_own(tide_task *const *tasks, size_t n);
+/* tide_gather with TIDE_GATHER_OWN, before it starts: the current task
+ * takes over the caller's references to tasks[0..n) (and lets go of those
+ * an earlier gather into the same array took). TIDE_ENOMEM: nothing taken
+ * (the handles live on until the loop is destroyed); TIDE_ENOLOOP: not in
+ * a task, and the handles are released. */
+int tide__gather_own(tide_task *const *tasks, size_t n);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */

@@ -585,45 +585,43 @@ static void release_all(tide_task *const *tasks, size_t n)
         tide_task_release(tasks[i]);
 }
 
-void tide__gather_own(tide_task *const *tasks, size_t n)
+int tide__gather_own(tide_task *const *tasks, size_t n)
 {
     tide_task *t = tide__current();
-    if (!t || !tasks) {
+    if (!t) { /* no task to keep them: let go of them now */
         if (tasks)
             release_all(tasks, n);
-        return;
+        return TIDE_ENOLOOP;
     }
-    tide__scope *old = NULL;
-    for (tide__scope *s = first(t); s; s = next(s))
-        if (s->ops == &owned_ops && s->key == tasks) {
-            old = s;
-            break;
-        }
+    if (!tasks || !n)
+        return 0;
     tide_task **handles = NULL;
     tide__scope *s = NULL;
-    if (n && n <= SIZE_MAX / sizeof *handles)
+    if (n <= SIZE_MAX / sizeof *handles)
         handles = tide__alloc(t->loop, n * sizeof *handles);
-    if (handles && !(s = scope_new(t, &owned_ops))) {
+    if (handles && !(s = scope_new(t, &owned_ops)))
         tide__free(t->loop, handles, n * sizeof *handles);
-        handles = NULL;
-    }
+    if (!s) /* the handles stay as they are: valid until the loop goes */
+        return TIDE_ENOMEM;
+    tide__scope *old = NULL;
+    for (tide__scope *o = next(s); o; o = next(o))
+        if (o->ops == &owned_ops && o->key == tasks) {
+            old = o;
+            break;
+        }
     for (size_t i = 0; i < n; i++) {
         /* the same handle in the same place as last time: gathered again
          * without a new spawn, so the reference moves rather than counts
          * twice */
         if (old && i < old->n && ((tide_task **)old->obj)[i] == tasks[i])
             ((tide_task **)old->obj)[i] = NULL;
-        if (handles)
-            handles[i] = tasks[i];
+        handles[i] = tasks[i];
     }
     if (old)
         scope_abandon(old);
-    if (s) {
-        s->phase = INSIDE;
-        s->obj = handles;
-        s->n = n;
-        s->key = tasks;
-    } else { /* out of memory (or none): released now, values unread */
-        release_all(tasks, n);
-    }
+    s->phase = INSIDE;
+    s->obj = handles;
+    s->n = n;
+    s->key = tasks;
+    return 0;
 }

@@ -525,8 +525,8 @@ void tide__run_entries(tide_loop *L, tide__runnable *r)
 tide_status tide__end(tide_frame *fr)
 {
     tide_task *t = tide_current_task();
-    if (t && tide__task_has_scopes(t)) /* left open by a goto */
-        tide__scopes_end_frame(t, fr);
+    if (t && !tide__list_empty(&t->awaiters) && tide__task_has_scopes(t))
+        tide__scopes_end_frame(t, fr); /* left open by a goto */
     int err = fr->err;
     if (t) { /* the error's message goes back to the task, for the caller;
                 the message of a caught error, kept for a re-raise, not */

@@ -50,3 +50,16 @@ for (const host of HOSTS) {
     }
   });
 }
+
+// A setting that does not parse is reported once, however often the
+// program reads it (examples read settings where they use them), and the
+// tutorial's value is used instead.
+for (const host of HOSTS) {
+  test(`example lock work=abc on ${host}: one report, the default used`, () => {
+    const r = run(host, 'lock', { env: { TIDE_CLOCK: 'virtual' }, args: ['work=abc', 'tasks=2'] });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, 'ignoring work=abc: expected a number from 0 to 10\n');
+    assert.deepEqual(r.stdout.trimEnd().split('\n'), EXPECTED.lock.slice(0, 2).concat(['Final counter: 2']));
+  });
+}
+
