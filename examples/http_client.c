@@ -105,7 +105,8 @@ static tide_status fetch_with_retry(void *frame)
             continue;
         }
         printf("Attempt %d/%d failed for %s: %s\n", f->attempt, f->retries,
-               f->url, tide_error_message());
+               f->url, tide_error_message() ? tide_error_message()
+                                            : tide_strerror(f->rc));
         if (f->attempt < f->retries) /* 2 s, then 4 s */
             TIDE_AWAIT(f, tide_sleep(param_num("backoff", 1, 0, 60) *
                                      (double)(1 << f->attempt)));

@@ -1017,10 +1017,12 @@ int tide_queue_is_full(const tide_queue *q);
  *  - `break` and `continue` directly in the block leave the block (and
  *    its scope), not a loop around it: TIDE_WITH is a loop of its own, as
  *    every block macro in C. tide-lint reports them.
- *  - A `goto` out of the block leaves the scope open until the coroutine
- *    raises, returns or ends (then it is left, without waiting for
- *    anything: a group's children are cancelled), or the same TIDE_WITH
- *    starts again. tide-lint reports it too.
+ *  - A `goto` out of the block skips the exit: the scope stays open until
+ *    the coroutine raises or returns (its exit runs then, as for an error
+ *    in the block, and execution goes on as if it came from the block),
+ *    until it ends or the same TIDE_WITH starts again (left then without
+ *    waiting for anything: a group's children are cancelled). Do not:
+ *    tide-lint reports it.
  *  - A scope belongs to the frame that entered it: a sub-coroutine's
  *    scopes are left by the time TIDE_AWAIT_CALL returns. A TIDE_WITH in
  *    FINALLY works the same way; an error leaving it replaces the pending

@@ -61,6 +61,8 @@ static tide_status body(void *frame)
     TIDE_FINALLY(p);
     TIDE_WITH(p, tide_lock_scope(p->lock)) {
         p->i = 3;
+        if (p->n > 2) /* a formatted error, raised from a block */
+            TIDE_THROW_FMT(p, TIDE_EUSER, "n is %d", p->n);
     }
     TIDE_END(p);
 }
