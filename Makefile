@@ -137,7 +137,11 @@ fuzz_ops_strict_FLAGS := -DFUZZ_NO_WORKAROUNDS
 prog_src = $(or $($(1)_SRC),$(firstword $(wildcard examples/$(1).c \
                tests/c/$(1).c tests/programs/$(1).c bench/$(1).c fuzz/$(1).c)))
 prog_extra = $(if $(filter test_%,$(1)),tests/c/harness.c tests/c/harness.h) \
-             $(if $(wildcard examples/$(1).c),examples/params.h)
+             $(if $(wildcard examples/$(1).c),examples/params.h) \
+             $(if $(filter http_client,$(1)),$(EXAMPLE_JSON))
+# The JSON library http_client parses its posts with (vendored: Debian's
+# cjson 1.7.15-1+deb12u4, patches applied; examples/cjson/README).
+EXAMPLE_JSON := examples/cjson/cJSON.c examples/cjson/cJSON.h
 
 SETUP := build/.setup-done
 

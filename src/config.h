@@ -6,7 +6,8 @@
 #define TIDE_CONFIG_H
 
 /* Guest host: a turn that has run this long yields a macrotask so the page
- * can render and take input (5-8 ms keeps a 60 Hz frame). */
+ * can render and take input: 5-8 ms of a 60 Hz frame's 16.7 ms leaves the
+ * rest to the page (docs/design.md, "The guest host"). */
 #define TIDE_DEFAULT_TURN_BUDGET_NS (6 * 1000 * 1000)
 
 /* Guest host: the JS clock is a call out of wasm, so a turn compares it
