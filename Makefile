@@ -256,14 +256,16 @@ $(eval $(call bench_variant,nochecks,-DTIDE_CHECKS=0))
 # (examples/threads/; the others would only pay for workers they never
 # use), and lib/threads/ is what `tide-emcc --threads` links. lint/ is the
 # coroutine rules checker, the `tide-lint` command. Its source: web/package/.
+# wasi/ is Tide for wasm32-wasip1 (build/wasi/libtide.a) and the commands
+# tide-cc and tide-run, from the top-level wasi/.
 EM_MT_EXAMPLES := $(basename $(notdir $(shell grep -l tide_to_thread examples/*.c)))
-PACKAGE_SRC    := $(wildcard web/package/* web/package/lint/*.mjs)
+PACKAGE_SRC    := $(wildcard web/package/* web/package/lint/*.mjs wasi/*.mjs)
 
 .PHONY: dist
 dist: build/dist.stamp
 
 build/dist.stamp: $(filter-out web/package/lint,$(PACKAGE_SRC)) include/tide.h \
-                  build/em/libtide.a build/em-mt/libtide.a $(EM_JS_LIBS) Makefile \
+                  build/em/libtide.a build/em-mt/libtide.a build/wasi/libtide.a $(EM_JS_LIBS) Makefile \
                   $(call bins,em,$(EXAMPLES)) $(call bins,em-mt,$(EM_MT_EXAMPLES))
 	EMCC="$(EMCC)" node web/package/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
 	    --link-flags "$(EM_LINK_FLAGS)" --threads-examples "$(EM_MT_EXAMPLES)" \
@@ -378,24 +380,6 @@ fuzz-diff: build/native/diff_interp
 	tools/cpython313 tests/diff/fuzz.py --interp build/native/diff_interp \
 	    --start $(DIFF_START) --count $(N) --minimize
 
-# ---- WASI programs, one batch ------------------------------------------------
-# Every WASI program `make` and `make test` build, in one run of the driver
-# (tools/wasi-build.mjs: @yowasp/clang takes seconds to start, so not one
-# start per file; docs/design.md, "The WASI toolchain"). make sees the batch
-# as one grouped target; the driver rebuilds only what is out of date by
-# its own record (sources, the headers they include, flags, library) and
-# touches the rest, so that make sees them all up to date afterwards. A
-# WASI program outside this list is built alone by the pattern rule.
-WASI_PROGRAMS := $(sort $(wasi_BINS) $(patsubst build/wasi/%.wasm,%,$(filter build/wasi/%.wasm, \
-                 $(FUZZ_BINS) $(SOAK_BINS) $(FAULT_BINS) $(DIFF_BINS))))
-
-$(call bins,wasi,$(WASI_PROGRAMS)) &: build/wasi/libtide.a $(wasi_LDDEPS) \
-        $(foreach p,$(WASI_PROGRAMS),$(call prog_src,$(p)) $(call prog_extra,$(p))) | $(SETUP)
-	$(wasi_DRIVER) programs --touch --lib build/wasi/libtide.a --outdir build/wasi \
-	    --objdir build/wasi/progobj --cflags "$(wasi_CFLAGS) -Itests/c" \
-	    $(foreach p,$(WASI_PROGRAMS),$(call driver_program,$(p),$(call prog_src,$(p)) \
-	        $(filter %.c,$(call prog_extra,$(p))) $($(p)_FLAGS)))
-
 # ---- test, run, bench, clean -------------------------------------------------
 
 .PHONY: test run bench clean
@@ -412,3 +396,23 @@ bench: native wasi em $(BENCH_VARIANT_BINS) build/native/soak build/wasi/soak.wa
 
 clean:
 	rm -rf build dist
+
+# ---- WASI programs, one batch ------------------------------------------------
+# Every WASI program `make` and `make test` build, in one run of the driver
+# (tools/wasi-build.mjs: @yowasp/clang takes seconds to start, so not one
+# start per file; docs/design.md, "The WASI toolchain"). make sees the batch
+# as one grouped target; the driver rebuilds only what is out of date by
+# its own record (sources, the headers they include, flags, library) and
+# touches the rest, so that make sees them all up to date afterwards. The
+# batch: wasi_BINS, and every build/wasi/*.wasm of a *_BINS list above (so
+# this section stays last) but the benchmark variants, which have libraries
+# of their own; any other WASI program is built alone by the pattern rule.
+WASI_PROGRAMS := $(sort $(wasi_BINS) $(patsubst build/wasi/%.wasm,%,$(filter build/wasi/%.wasm, \
+                 $(filter-out $(BENCH_VARIANT_BINS),$(foreach v,$(filter %_BINS,$(.VARIABLES)),$($(v)))))))
+
+$(call bins,wasi,$(WASI_PROGRAMS)) &: build/wasi/libtide.a $(wasi_LDDEPS) \
+        $(foreach p,$(WASI_PROGRAMS),$(call prog_src,$(p)) $(call prog_extra,$(p))) | $(SETUP)
+	$(wasi_DRIVER) programs --touch --lib build/wasi/libtide.a --outdir build/wasi \
+	    --objdir build/wasi/progobj --cflags "$(wasi_CFLAGS) -Itests/c" \
+	    $(foreach p,$(WASI_PROGRAMS),$(call driver_program,$(p),$(call prog_src,$(p)) \
+	        $(filter %.c,$(call prog_extra,$(p))) $($(p)_FLAGS)))

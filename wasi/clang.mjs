@@ -36,6 +36,17 @@ export class ToolchainMissing extends Error {
   }
 }
 
+// Imports @yowasp/clang (cheap: its modules load on first use). Throws
+// ToolchainMissing when it cannot be found.
+export async function importToolchain(range) {
+  try {
+    return await import(PACKAGE);
+  } catch (e) {
+    if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(`'${PACKAGE}'`)) throw new ToolchainMissing(range);
+    throw e;
+  }
+}
+
 // Imports @yowasp/clang and compiles its modules (1-2 s, once per
 // process). Throws ToolchainMissing when it cannot be found.
 //
@@ -46,13 +57,7 @@ export class ToolchainMissing extends Error {
 // docs/design.md), and it delays the first compiles by seconds.
 export async function loadToolchain(range) {
   v8.setFlagsFromString('--liftoff-only');
-  let mod;
-  try {
-    mod = await import(PACKAGE);
-  } catch (e) {
-    if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(`'${PACKAGE}'`)) throw new ToolchainMissing(range);
-    throw e;
-  }
+  const mod = await importToolchain(range);
   // its resources, fetched from its own folder quietly (it reports progress
   // on stdout unless told otherwise)
   await mod.runLLVM(null, {}, { fetchProgress: () => {} });
@@ -228,7 +233,8 @@ function written(before, after, at = '', out = []) {
 
 // Takes MOUNT out of the paths in a tool's messages.
 export function unmountText(text) {
-  return text.replace(new RegExp(`(^|[\\s"'\`(=:])${MOUNT}(?=/)`, 'gm'), '$1');
+  // (after white space, a quote, a bracket, = or :, or a colour escape)
+  return text.replace(new RegExp(`(^|[\\s"'\`(=:]|\x1b\\[[0-9;]*m)${MOUNT}(?=/)`, 'gm'), '$1');
 }
 
 const decoder = new TextDecoder();
