@@ -16,6 +16,9 @@ need cc gcc
 need make make
 need clang clang
 need emcc emscripten
+# wasm-opt: the WASI build runs it after each link, as a native clang does
+# (wasi/clang.mjs); emscripten brings it too
+need wasm-opt binaryen
 need node nodejs
 need npm npm
 need python3 python3

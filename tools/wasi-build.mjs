@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { clangPlan, filesRead, loadToolchain, runTool, MOUNT } from '../wasi/clang.mjs';
+import { loadToolchain, prepareClang, runClang, runTool, MOUNT } from '../wasi/clang.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -131,8 +131,8 @@ function options(argv) {
   return o;
 }
 
-// One command to run: `out` is rebuilt from `plan` (clangPlan) or
-// explicit reads. Returns the steps that need running.
+// A batch of steps (compile, archive, link), each run on the pool unless
+// its record says it is up to date.
 class Batch {
   constructor(dir, jobs) {
     this.record = record(dir);
@@ -143,10 +143,12 @@ class Batch {
     this.fresh = [];
   }
 
-  // Runs `tool args` for `out` unless it is up to date; resolves when done
-  // (true: it is there and good).
-  async step(kind, out, tool, args, reads, writesInto) {
-    const command = JSON.stringify([tool, args]);
+  // Runs `job` (prepareClang's, or {tool, args, reads, writesInto}) for
+  // `out` unless it is up to date; resolves when done (true: it is there
+  // and good).
+  async step(kind, out, job) {
+    const { tool = 'clang', args, reads, wasmOpt = null } = job;
+    const command = JSON.stringify([tool, args, wasmOpt]);
     if (this.record.fresh(out, command)) {
       this.fresh.push(out);
       return true;
@@ -154,7 +156,7 @@ class Batch {
     if (this.failed) return false;
     this.pool ??= pool(this.jobs);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    const r = await this.pool.run({ tool, args, reads, writesInto });
+    const r = await this.pool.run({ tool, job });
     process.stdout.write(`  ${kind.padEnd(3)} ${rel(out)}\n${r.stdout}`);
     process.stderr.write(r.stderr);
     if (r.status !== 0) {
@@ -170,8 +172,7 @@ class Batch {
 
   // Compiles `src` into `out` with `flags`.
   compile(src, out, flags) {
-    const plan = clangPlan([...flags, '-c', src, '-o', out]);
-    return this.step('CC', out, 'clang', plan.args, filesRead(plan), [path.dirname(out)]);
+    return this.step('CC', out, prepareClang([...flags, '-c', src, '-o', out]));
   }
 
   async finish(started) {
@@ -198,9 +199,9 @@ async function buildLib(o, started) {
   if (ok.every(Boolean)) {
     const archive = path.resolve(out);
     // members by their base names, as ar does; a fresh archive each time
-    const args = ['rcs', MOUNT + archive, ...objs.map((f) => MOUNT + f)];
-    if (!batch.record.fresh(archive, JSON.stringify(['ar', args]))) fs.rmSync(archive, { force: true });
-    await batch.step('AR', archive, 'ar', args, objs, [path.dirname(archive)]);
+    const job = { tool: 'ar', args: ['rcs', MOUNT + archive, ...objs.map((f) => MOUNT + f)], reads: objs, writesInto: [path.dirname(archive)] };
+    if (!batch.record.fresh(archive, JSON.stringify(['ar', job.args, null]))) fs.rmSync(archive, { force: true });
+    await batch.step('AR', archive, job);
   }
   return batch.finish(started);
 }
@@ -237,8 +238,8 @@ async function buildPrograms(o, started) {
     const objs = p.srcs.map((s) => objectOf(s, p.flags));
     if (!(await Promise.all(objs.map((x) => x.done))).every(Boolean)) return false;
     const out = path.resolve(o.outdir, `${p.name}.wasm`);
-    const plan = clangPlan([...cflags, ...p.flags, ...objs.map((x) => x.out), lib, ...words(o.ldflags), '-o', out]);
-    const ok = await batch.step('LD', out, 'clang', plan.args, filesRead(plan), [path.dirname(out)]);
+    const job = prepareClang([...cflags, ...p.flags, ...objs.map((x) => x.out), lib, ...words(o.ldflags), '-o', out]);
+    const ok = await batch.step('LD', out, job);
     if (ok && o.touch && batch.fresh.includes(out)) {
       const now = new Date();
       fs.utimesSync(out, now, now);
@@ -261,12 +262,11 @@ async function main(argv) {
 // ---- a worker: one toolchain, one command at a time ----------------------------
 if (!isMainThread) {
   const tc = await loadToolchain();
-  parentPort.on('message', async ({ id, tool, args, reads, writesInto }) => {
+  parentPort.on('message', async ({ id, tool, job }) => {
     let stdout = '', stderr = '';
     try {
-      const r = await runTool(tc, tool, args, {
-        reads, writesInto, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t),
-      });
+      const out = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
+      const r = tool === 'clang' ? await runClang(tc, job, out) : await runTool(tc, tool, job.args, { ...job, ...out });
       parentPort.postMessage({ id, status: r.status, stdout, stderr });
     } catch (e) {
       parentPort.postMessage({ id, status: 70, stdout, stderr: `${stderr}${e.stack ?? e}\n` });

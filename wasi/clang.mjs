@@ -16,6 +16,7 @@
 // #include lines (including the files of conditional and unused ones: more
 // than clang opens, never less, except a header named by a macro, for which
 // the includer's folder and the -I folders are put in whole).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -123,6 +124,7 @@ export function clangPlan(argv, cwd = process.cwd()) {
     }
     if (OUTPUT_FILE.includes(opt)) {
       plan.outputs.push(abs(value));
+      if (opt === '-o') plan.output = abs(value);
       return virtual(value);
     }
     return value;
@@ -291,3 +293,55 @@ export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, writ
   }
   return { status, reads };
 }
+
+// ---- clang, as its driver runs on a machine ----------------------------------
+
+// Flags that make clang stop before linking.
+const NO_LINK = ['-c', '-S', '-E', '-fsyntax-only', '-M', '-MM', '-###'];
+
+// A native clang, linking with optimisation, runs Binaryen's wasm-opt on
+// the module when one is on PATH (keeping the target_features section for
+// it), unless given --no-wasm-opt; this clang's file system has none, so
+// it is run here the same way, after the link, with -g more: the function
+// names stay, for a trap's frames and for profilers. Returns {path, level}
+// or null. (wasm-opt -O2 makes Tide's task switch about 15 % faster:
+// docs/design.md, "The WASI toolchain".)
+export function wasmOptFor(args, env = process.env) {
+  if (args.some((a) => NO_LINK.includes(a)) || args.includes('--no-wasm-opt')) return null;
+  const o = args.filter((a) => /^-O/.test(a)).at(-1);
+  if (!o || o === '-O0') return null;
+  // clang's mapping of its -O to wasm-opt's
+  const level = { '-O': 's', '-O4': '4', '-Ofast': '4', '-Og': '1' }[o] ?? o.slice(2);
+  const found = (env.PATH ?? '').split(path.delimiter).filter(Boolean)
+    .map((d) => path.join(d, 'wasm-opt'))
+    .find((f) => { try { fs.accessSync(f, fs.constants.X_OK); return fs.statSync(f).isFile(); } catch { return false; } });
+  return found ? { path: found, level } : null;
+}
+
+// Everything a clang run needs, from its arguments as a user gives them:
+// what it reads and writes, and wasm-opt after it. Plain data (the build
+// driver hands it to a worker thread).
+export function prepareClang(argv, cwd = process.cwd()) {
+  const wasmOpt = wasmOptFor(argv);
+  const plan = clangPlan(wasmOpt ? [...argv, '-Wl,--keep-section=target_features'] : argv, cwd);
+  const output = plan.output ?? path.resolve(cwd, 'a.out');
+  return {
+    cwd, args: plan.args, reads: filesRead(plan), writesInto: [...new Set(plan.outputs.map((f) => path.dirname(f)))],
+    wasmOpt: wasmOpt && { ...wasmOpt, args: [output, `-O${wasmOpt.level}`, '-g', '-o', output] },
+  };
+}
+
+// Runs what prepareClang() prepared. Returns {status}.
+export async function runClang(tc, job, { stdout = () => {}, stderr = () => {} } = {}) {
+  const r = await runTool(tc, 'clang', job.args, { ...job, stdout, stderr });
+  if (r.status !== 0 || !job.wasmOpt) return r;
+  const opt = spawnSync(job.wasmOpt.path, job.wasmOpt.args, { cwd: job.cwd, encoding: 'utf8' });
+  if (opt.stdout) stdout(opt.stdout);
+  if (opt.stderr) stderr(opt.stderr);
+  if (opt.error || opt.status !== 0) {
+    stderr(`${job.wasmOpt.path} ${job.wasmOpt.args.join(' ')} failed: ${opt.error?.message ?? `status ${opt.status}`}\n`);
+    return { ...r, status: 1 };
+  }
+  return r;
+}
+

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clangPlan, filesRead, importToolchain, loadToolchain, runTool, PACKAGE, ToolchainMissing } from './clang.mjs';
+import { importToolchain, loadToolchain, prepareClang, runClang, PACKAGE, ToolchainMissing } from './clang.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const include = path.resolve(here, '../include');
@@ -60,7 +60,9 @@ compiled to WebAssembly, with wasi-libc): nothing native to install, about
 2 s to start, then 0.1-2 s a file. It is an optional peer dependency:
   npm install --save-dev '${PACKAGE}${range ? `@${range}` : ''}'
 It sees your files through a file system of its own: the files you name,
-and what they #include from beside them or from an -I folder.
+and what they #include from beside them or from an -I folder. As a native
+clang does, an optimised link runs Binaryen's wasm-opt on the module if
+one is on PATH (faster code; --no-wasm-opt: not).
 
 Options:
   --help      print this text
@@ -130,18 +132,13 @@ async function main(argv) {
     if (e instanceof ToolchainMissing) return fail(e.message);
     throw e;
   }
-  let plan;
+  let job;
   try {
-    plan = clangPlan(args);
+    job = prepareClang(args);
   } catch (e) {
     return fail(e.message);
   }
-  const r = await runTool(tc, 'clang', plan.args, {
-    reads: filesRead(plan),
-    writesInto: plan.outputs.map((f) => path.dirname(f)),
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  });
+  const r = await runClang(tc, job, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
   return r.status;
 }
 

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { root } from '../support/hosts.mjs';
-import { clangPlan, filesRead, loadToolchain, runTool } from '../../wasi/clang.mjs';
+import { loadToolchain, prepareClang, runClang } from '../../wasi/clang.mjs';
 
 // The compilers the project builds with: the native one, and WASI's
 // (@yowasp/clang, in this process: one start for every snippet).
@@ -53,9 +53,8 @@ async function compile(compiler, body) {
   const flags = [...args, '-c', '-Wall', '-Wextra', `-I${path.join(root, 'include')}`, file];
   if (cmd === 'yowasp') {
     toolchain ??= await loadToolchain();
-    const plan = clangPlan([...flags, '-o', `${file}.o`], dir);
     let stderr = '';
-    const r = await runTool(toolchain, 'clang', plan.args, { cwd: dir, reads: filesRead(plan), writesInto: [dir], stderr: (t) => (stderr += t) });
+    const r = await runClang(toolchain, prepareClang([...flags, '-o', `${file}.o`], dir), { stderr: (t) => (stderr += t) });
     return { status: r.status, stderr };
   }
   const r = spawnSync(cmd, [...flags, '-o', os.devNull], { encoding: 'utf8' });
