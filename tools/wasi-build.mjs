@@ -140,6 +140,7 @@ class Batch {
     this.pool = null;
     this.failed = false;
     this.counts = {};
+    this.seconds = {};
     this.fresh = [];
   }
 
@@ -166,6 +167,7 @@ class Batch {
       return false;
     }
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+    this.seconds[kind] = (this.seconds[kind] ?? 0) + r.seconds;
     this.record.set(out, command, reads);
     return true;
   }
@@ -179,7 +181,7 @@ class Batch {
     this.record.save();
     if (this.pool) {
       await this.pool.close();
-      const done = Object.entries(this.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing';
+      const done = Object.entries(this.counts).map(([k, n]) => `${n} ${k} (${this.seconds[k].toFixed(1)} s)`).join(', ') || 'nothing';
       console.log(`wasi-build: ${done} in ${((performance.now() - started) / 1000).toFixed(1)} s on ${this.pool.size} worker(s)`);
     }
     return this.failed ? 1 : 0;
@@ -264,10 +266,12 @@ if (!isMainThread) {
   const tc = await loadToolchain();
   parentPort.on('message', async ({ id, tool, job }) => {
     let stdout = '', stderr = '';
+    const started = performance.now();
     try {
       const out = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
       const r = tool === 'clang' ? await runClang(tc, job, out) : await runTool(tc, tool, job.args, { ...job, ...out });
-      parentPort.postMessage({ id, status: r.status, stdout, stderr });
+      const seconds = (performance.now() - started) / 1000;
+      parentPort.postMessage({ id, status: r.status, stdout, stderr, seconds });
     } catch (e) {
       parentPort.postMessage({ id, status: 70, stdout, stderr: `${stderr}${e.stack ?? e}\n` });
     }

@@ -424,3 +424,22 @@ int main(void) { return tide_main(m, &(struct m){0}, sizeof(struct m)); }
   const r = npx(app, ['tide-run', 'out/twice.wasm'], { env: { TIDE_CLOCK: 'virtual' } });
   assert.deepEqual([r.stdout, r.status], ['42\n', 0]);
 });
+
+test("README's WASI hello program builds with npx tide-cc and runs with npx tide-run as README says", { timeout: 120_000 }, () => {
+  const app = installedApp();
+  assert.ok(fs.existsSync(path.join(app, 'node_modules/@yowasp/clang')), 'the install test did not run');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const code = /```c\n(\/\* hello\.c [\s\S]*?)```/.exec(readme);
+  assert.ok(code, "README has no hello.c");
+  fs.mkdirSync(path.join(app, 'readme'));
+  fs.writeFileSync(path.join(app, 'readme/hello.c'), code[1]);
+  const cc = npx(path.join(app, 'readme'), ['tide-cc', 'hello.c', '-o', 'hello.wasm']);
+  assert.deepEqual([cc.status, cc.stderr], [0, '']);
+  // README: "npx tide-run hello.wasm Ada Grace   # hello, Grace (after 0.5 s) / hello, Ada (after 1.0 s)"
+  const said = /npx tide-run hello\.wasm Ada Grace +# (.*)\n/.exec(readme);
+  assert.ok(said, 'README does not show the run');
+  const r = npx(path.join(app, 'readme'), ['tide-run', 'hello.wasm', 'Ada', 'Grace'], { env: { TIDE_CLOCK: 'virtual' } });
+  assert.deepEqual([r.stdout.trimEnd().split('\n'), r.status], [said[1].split(' / '), 0], r.stderr);
+  const none = npx(path.join(app, 'readme'), ['tide-run', 'hello.wasm']);
+  assert.deepEqual([none.stderr, none.status], ['usage: hello NAME...\n', 2]);
+});

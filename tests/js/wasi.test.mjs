@@ -212,7 +212,7 @@ test('tide-run: its own usage, options before the module only', () => {
 const driver = path.join(root, 'tools/wasi-build.mjs');
 function build(dir, args) {
   const r = spawn(process.execPath, [driver, '-j2', ...args], { cwd: dir });
-  const summary = /^wasi-build: (.*) in [\d.]+ s on \d worker\(s\)$/m.exec(r.stdout);
+  const summary = /^wasi-build: (.*) in [\d.]+ s on \d worker\(s\)$/m.exec(r.stdout.replace(/ \([\d.]+ s\)/g, ''));
   return { ...r, did: summary ? summary[1] : 'nothing', steps: [...r.stdout.matchAll(/^ {2}(CC|AR|LD) +(\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`) };
 }
 
