@@ -64,7 +64,7 @@ for (const host of ['asan', 'wasi', 'em']) {
 function hostfault(plan) {
   const r = spawnSync(
     process.execPath,
-    ['--no-turbo-fast-api-calls', path.join(root, 'tests/support/wasi-fault.mjs'), plan, path.join(root, 'build/wasi/hostfault.wasm')],
+    [path.join(root, 'tests/support/wasi-fault.mjs'), plan, path.join(root, 'build/wasi/hostfault.wasm')],
     { encoding: 'utf8', timeout: 60000 }
   );
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('HOSTFAULT '));
