@@ -166,12 +166,12 @@ int tide__call_restarted(const char *file, int line)
 
 /* The lowest stack pointer at which TIDE_AWAIT_CALL may still call on the
  * calling thread: TIDE_CALL_STACK_MARGIN above the end of its stack where
- * the host reports one (at most half the stack left), 0 where running past
- * the end traps anyway. */
+ * the host reports one (at most half the stack left), 0 where a guard page
+ * ends it. */
 uintptr_t tide__stack_floor(void)
 {
-    uintptr_t end = tide__host_stack_end();
-    if (!end)
+    uintptr_t end;
+    if (!tide__host_stack_end(&end))
         return 0;
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     uintptr_t margin = TIDE_CALL_STACK_MARGIN;

@@ -36,9 +36,10 @@ void tide__jsapi_run_start(tide_loop *L);
 void tide__jsapi_run_end(tide_loop *L); /* ends the run; may destroy L */
 void tide__jsapi_turn_end(tide_loop *L);
 
-uintptr_t tide__host_stack_end(void)
+int tide__host_stack_end(uintptr_t *end)
 {
-    return emscripten_stack_get_end(); /* this thread's, pthreads too */
+    *end = emscripten_stack_get_end(); /* this thread's, pthreads too */
+    return 1;
 }
 
 int64_t tide__host_now(tide_loop *L)

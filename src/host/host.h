@@ -37,11 +37,12 @@ int64_t tide__host_now(tide_loop *L);
 
 /* ---- the C stack ------------------------------------------------------- */
 
-/* The lowest address the calling thread's C stack may grow down to, where
- * nothing stops it there (wasm: it would overwrite static data); 0 where
- * running past the end traps (a guard page natively, address 0 on wasm
- * linked with --stack-first). TIDE_AWAIT_CALL keeps a margin above it. */
-uintptr_t tide__host_stack_end(void);
+/* Sets *end to the lowest address the calling thread's C stack may grow
+ * down to and returns 1 on hosts where running past it is not a clean
+ * crash (wasm: it overwrites static data, or traps); returns 0 where a
+ * guard page ends it. TIDE_AWAIT_CALL keeps a margin above *end, so that a
+ * deep chain of sub-coroutines fails with TIDE_ESTATE instead. */
+int tide__host_stack_end(uintptr_t *end);
 
 /* ---- driving the loop -------------------------------------------------- */
 

@@ -14,13 +14,14 @@
 
 #include <wasi/api.h>
 
-uintptr_t tide__host_stack_end(void)
+int tide__host_stack_end(uintptr_t *end)
 {
-    /* wasm-ld puts the stack after the static data, growing down towards
-     * it; with --stack-first it starts at address 0 instead */
-    extern unsigned char __data_end;
-    uintptr_t end = (uintptr_t)&__data_end;
-    return (uintptr_t)__builtin_frame_address(0) <= end ? 0 : end;
+    /* wasm-ld names the stack's lowest address wherever it put the stack:
+     * after the static data (running past it overwrites them) or, with
+     * --stack-first (clang 22's default), at 0 (running past it traps) */
+    extern unsigned char __stack_low;
+    *end = (uintptr_t)&__stack_low;
+    return 1;
 }
 
 int64_t tide__host_now(tide_loop *L)
