@@ -417,8 +417,9 @@ run: em dist page
 	node web/dev/serve.mjs --port $(PORT)
 
 bench: native wasi em $(BENCH_VARIANT_BINS) build/native/soak build/wasi/soak.wasm \
-       build/em/soak.mjs
+       build/em/soak.mjs dist page
 	node bench/run.mjs
+	node bench/page-compile.mjs
 
 clean:
 	rm -rf build dist
