@@ -303,6 +303,15 @@ HIGHLIGHTER := node_modules/@speed-highlight/core
 HIGHLIGHTER_FILES := index.js languages/c.js languages/py.js languages/todo.js \
                      languages/asm.js
 
+# The editor (CodeMirror 6 with C) and what it imports, each package whole
+# under vendor/npm/NAME/ (index.html's import map names their entries); the
+# compiler (@yowasp/clang, about 105 MB: hard links where the file system
+# allows) under vendor/yowasp-clang/, loaded only when someone edits.
+EDITOR_PACKAGES := @codemirror/state @codemirror/view @codemirror/language \
+                   @codemirror/commands @codemirror/lang-cpp @codemirror/lint \
+                   @codemirror/streamparser @lezer/common @lezer/highlight @lezer/lr \
+                   @lezer/cpp @marijn/find-cluster-break crelt style-mod w3c-keyname
+
 .PHONY: page
 page: build/page.stamp
 
@@ -314,6 +323,16 @@ build/page.stamp: $(SETUP) package-lock.json Makefile
 	    cp $(HIGHLIGHTER)/dist/$$f build/page/vendor/speed-highlight/$$f || exit 1; \
 	done
 	cp $(HIGHLIGHTER)/LICENSE build/page/vendor/speed-highlight/LICENSE
+	for p in $(EDITOR_PACKAGES); do \
+	    mkdir -p build/page/vendor/npm/$$p && \
+	    cp -r node_modules/$$p/package.json node_modules/$$p/LICENSE* \
+	        $$(ls -d node_modules/$$p/dist node_modules/$$p/src node_modules/$$p/index.js 2>/dev/null) \
+	        build/page/vendor/npm/$$p/ || exit 1; \
+	done
+	mkdir -p build/page/vendor/yowasp-clang/gen
+	cp node_modules/@yowasp/clang/package.json build/page/vendor/yowasp-clang/
+	cp -l node_modules/@yowasp/clang/gen/* build/page/vendor/yowasp-clang/gen/ 2>/dev/null || \
+	    cp node_modules/@yowasp/clang/gen/* build/page/vendor/yowasp-clang/gen/
 	@touch $@
 
 # ---- the coroutine rules checker ---------------------------------------------
@@ -398,8 +417,9 @@ run: em dist page
 	node web/dev/serve.mjs --port $(PORT)
 
 bench: native wasi em $(BENCH_VARIANT_BINS) build/native/soak build/wasi/soak.wasm \
-       build/em/soak.mjs
+       build/em/soak.mjs dist page
 	node bench/run.mjs
+	node bench/page-compile.mjs
 
 clean:
 	rm -rf build dist

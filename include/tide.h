@@ -440,6 +440,15 @@ double tide_time(void);
  * status (0 ok, 1 failed). The environment variable TIDE_CLOCK=virtual
  * selects the virtual clock. On the guest host it starts the loop and
  * returns 0; the process exit status is set when the loop finishes.
+ * TIDE_TRACE_FD=N traces the run (tide_loop_set_trace_handler's events)
+ * as text on the file descriptor N, opened by whoever starts the program
+ * (`TIDE_TRACE_FD=3 ./prog 3>trace.txt`), one line per event:
+ *     TIME EVENT TASK STATUS WHAT [NAME]
+ * TIME loop time in seconds, EVENT spawn|run|suspend|wake|finish, TASK the
+ * task's id, STATUS 0 or an error's name (TIDE_ECANCELLED), WHAT what it
+ * waits on or "-", NAME (spawn only) the task's name, to the line's end.
+ * A bad N, or a descriptor that cannot be written, is reported on stderr
+ * and the program runs untraced.
  */
 int tide_main(tide_fn main, const void *frame, size_t frame_size);
 

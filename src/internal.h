@@ -824,6 +824,11 @@ int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
  * while cancelled at shutdown is reported). */
 void tide__task_finished_hook(tide_task *t, int status);
 
+/* ---- TIDE_TRACE_FD (trace_fd.c): tide_main's trace as text lines on a
+ * file descriptor; start reads the environment, stop flushes and ends it */
+void tide__trace_fd_start(tide_loop *L);
+void tide__trace_fd_stop(tide_loop *L);
+
 /* ---- debug mode (debug.c) */
 void tide__debug_init(tide_loop *L);
 void tide__debug_destroy(tide_loop *L);

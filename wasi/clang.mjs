@@ -20,8 +20,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { MOUNT, NO_LINK, unmountText } from './flags.mjs';
 
-export const MOUNT = '/host';
+export { MOUNT, unmountText };
 export const PACKAGE = '@yowasp/clang';
 
 // What a user without the toolchain is told; `range` is the version range
@@ -233,12 +234,6 @@ function written(before, after, at = '', out = []) {
   return out;
 }
 
-// Takes MOUNT out of the paths in a tool's messages.
-export function unmountText(text) {
-  // (after white space, a quote, a bracket, = or :, or a colour escape)
-  return text.replace(new RegExp(`(^|[\\s"'\`(=:]|\x1b\\[[0-9;]*m)${MOUNT}(?=/)`, 'gm'), '$1');
-}
-
 const decoder = new TextDecoder();
 function sink(write = () => {}) {
   let pending = '';
@@ -295,9 +290,6 @@ export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, writ
 }
 
 // ---- clang, as its driver runs on a machine ----------------------------------
-
-// Flags that make clang stop before linking.
-const NO_LINK = ['-c', '-S', '-E', '-fsyntax-only', '-M', '-MM', '-###'];
 
 // A native clang, linking with optimisation, runs Binaryen's wasm-opt on
 // the module when one is on PATH (keeping the target_features section for

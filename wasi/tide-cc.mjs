@@ -12,15 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importToolchain, loadToolchain, prepareClang, runClang, PACKAGE, ToolchainMissing } from './clang.mjs';
+import { DEFAULTS, DEFAULT_OPT, TARGET, tideCcArgs } from './flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const include = path.resolve(here, '../include');
 const libDir = [path.join(here, 'lib'), path.resolve(here, '../dist/wasi/lib')].find((d) => fs.existsSync(path.join(d, 'libtide.a')));
-const TARGET = 'wasm32-wasip1';
-
-// The flags tide-cc adds before the user's (which come later, so that a
-// user's -Wno-... or -O0 wins).
-const DEFAULTS = [`--target=${TARGET}`, '-Wall', '-Wextra', '-Werror=unused-result'];
 
 function packageJson() {
   for (const p of ['../../package.json', '../package.json']) {
@@ -49,7 +45,7 @@ With -c, -S, -E or -fsyntax-only it only compiles, as clang does.
 
 What it adds to clang's arguments (yours come after, and win):
   ${DEFAULTS.join(' ')}
-  -O2 (unless you give an -O option; -O0 -g to debug)
+  ${DEFAULT_OPT} (unless you give an -O option; -O0 -g to debug)
   -I${include}
   ${libDir ? path.join(libDir, 'libtide.a') : '(Tide\'s library is missing: run `make dist` first)'} (when linking)
 -Werror=unused-result makes a dropped awaitable (tide_sleep(1); without
@@ -79,16 +75,6 @@ function fail(message, status = 2) {
   return status;
 }
 
-// What the arguments ask for: only compiling, the output, whether -O is
-// given.
-function read(args) {
-  const compileOnly = args.some((a) => ['-c', '-S', '-E', '-fsyntax-only', '-M', '-MM', '-###'].includes(a));
-  const hasO = args.some((a) => /^-O/.test(a));
-  const hasOutput = args.some((a, i) => a === '-o' || (a.startsWith('-o') && a.length > 2) || args[i - 1] === '-o');
-  const firstSource = args.find((a, i) => /\.c$/.test(a) && !a.startsWith('-') && args[i - 1] !== '-o');
-  return { compileOnly, hasO, hasOutput, firstSource };
-}
-
 async function main(argv) {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(usage());
@@ -113,17 +99,9 @@ async function main(argv) {
   }
   if (!libDir) return fail("Tide's library for WASI is missing: run `make dist` first");
 
-  const o = read(argv);
-  const args = [...DEFAULTS, ...(o.hasO ? [] : ['-O2']), `-I${include}`];
-  if (process.stderr.isTTY && !argv.includes('-fno-color-diagnostics')) args.push('-fcolor-diagnostics');
-  args.push(...argv);
-  if (!o.compileOnly) {
-    args.push(path.join(libDir, 'libtide.a'));
-    if (!o.hasOutput) {
-      if (!o.firstSource) return fail('no C file given (tide-cc --help tells how to use it)');
-      args.push('-o', path.basename(o.firstSource).replace(/\.c$/, '.wasm'));
-    }
-  }
+  const plan = tideCcArgs(argv, { include, libtide: path.join(libDir, 'libtide.a'), color: process.stderr.isTTY });
+  if (plan.error) return fail(plan.error);
+  const { args } = plan;
 
   let tc;
   try {

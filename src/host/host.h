@@ -9,7 +9,8 @@
  *   native      posix.c (clock_gettime, poll, the wakeup pipe),
  *               threads_pthread.c (to_thread on a pool of pthreads),
  *               calls_none.c (no JS: host calls and HTTP refused)
- *   WASI        wasi.c (clock_time_get, poll_oneoff), threads_none.c
+ *   WASI        wasi.c (clock_time_get, poll_oneoff), wasi_stop.c (the
+ *               export a runner calls to cancel main), threads_none.c
  *               (to_thread inline), calls_none.c
  *   Emscripten  emscripten.c (the loop as a guest of the JS event loop,
  *               + emscripten.js), emscripten_jsapi.c (what the JS API of
