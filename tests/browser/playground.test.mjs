@@ -124,11 +124,10 @@ test('an edited example compiles in the page and runs with its output and timeli
 // The goals' numbers are printed here and judged by `make bench`
 // (bench/page-compile.mjs, PASS/OVER), as the project's tests assert no
 // wall-clock durations. What is asserted: the second compile reuses the
-// loaded compiler (nothing downloaded again, faster than the first) and
+// loaded compiler (nothing downloaded again) and
 // runs in a worker (the page records each compile's span).
 test('the second compile reuses the loaded compiler and leaves the main thread free', { timeout: 120_000 }, async () => {
   const again = editedTasks.replace('"%s finished\\n"', '"%s done\\n"');
-  const firstMs = Number(await page.evaluate(() => document.getElementById('tasks').dataset.compileMs));
   const fetched = [];
   const onRequest = (r) => {
     if (r.url().includes('/vendor/yowasp-clang/')) fetched.push(r.url());
@@ -140,7 +139,6 @@ test('the second compile reuses the loaded compiler and leaves the main thread f
   assert.equal(r.outcome, 'ok', r.status);
   assert.ok(texts(r).includes('B done'), texts(r).join('|'));
   assert.deepEqual(fetched, [], 'the compiler was downloaded again');
-  assert.ok(r.compileMs < firstMs, `the second compile (${r.compileMs} ms) was not faster than the first (${firstMs} ms)`);
   const { long, spans } = await page.evaluate(() => ({
     long: globalThis.longTasks,
     spans: performance.getEntriesByName('tide-compile').map((e) => ({ start: e.startTime, end: e.startTime + e.duration })),
