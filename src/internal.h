@@ -123,12 +123,33 @@ tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
  * for the text) and lists it in the loop. */
 void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
                     size_t len);
-tide__msg *tide__msg_ref(tide__msg *m);                   /* NULL-safe */
-/* NULL-safe. Frees the messages a story holds too, without recursion:
- * groups nest as deep as programs make them. */
-void tide__msg_unref(tide_loop *L, tide__msg *m);
+/* m's last reference is gone: free it, and the messages its story holds,
+ * without recursion (groups nest as deep as programs make them). */
+void tide__msg_die(tide_loop *L, tide__msg *m);
+/* (Inline: the hot paths set and clear messages that are nearly always
+ * NULL, and a call per slot was a tenth of a queue hand-over.) */
+static inline tide__msg *tide__msg_ref(tide__msg *m) /* NULL-safe */
+{
+    if (m)
+        m->refs++;
+    return m;
+}
+/* NULL-safe. */
+static inline void tide__msg_unref(tide_loop *L, tide__msg *m)
+{
+    if (m && --m->refs == 0)
+        tide__msg_die(L, m);
+}
 /* Replace *slot by m (taking a new reference to it). */
-void tide__msg_set(tide_loop *L, tide__msg **slot, tide__msg *m);
+static inline void tide__msg_set(tide_loop *L, tide__msg **slot,
+                                 tide__msg *m)
+{
+    tide__msg *old = *slot;
+    if (!old && !m)
+        return;
+    *slot = tide__msg_ref(m);
+    tide__msg_unref(L, old);
+}
 /* Loop teardown, once every task is freed: drop the references of the
  * frames that went with them (frees what nothing else holds). */
 void tide__msg_drop_frames(tide_loop *L);
@@ -390,20 +411,23 @@ typedef struct tide__waitq {
     size_t len;
 } tide__waitq;
 
-void tide__waitq_init(tide__waitq *q);
+/* (The waitq operations and the wake-up are inline, defined at the end of
+ * this file: they are most of what a hand-over through a primitive costs.) */
+static inline void tide__waitq_init(tide__waitq *q);
 /* Appends the current task t and suspends it (returns TIDE_PENDING). */
-int tide__waitq_wait(tide__waitq *q, tide_task *t, const tide__wait_ops *ops,
-                     void *out);
+static inline int tide__waitq_wait(tide__waitq *q, tide_task *t,
+                                   const tide__wait_ops *ops, void *out);
 /* Unlinks t from the queue it waits in (NULL-safe on a task not linked). */
-void tide__waitq_remove(tide_task *t);
+static inline void tide__waitq_remove(tide_task *t);
 /* The queue t waits in. */
 static inline tide__waitq *tide__waitq_of(tide_task *t)
 {
     return (tide__waitq *)t->wait.on.obj;
 }
 /* First entry, or NULL; next entry after t, or NULL. */
-tide_task *tide__waitq_first(const tide__waitq *q);
-tide_task *tide__waitq_next(const tide__waitq *q, const tide_task *t);
+static inline tide_task *tide__waitq_first(const tide__waitq *q);
+static inline tide_task *tide__waitq_next(const tide__waitq *q,
+                                          const tide_task *t);
 /* Entry states, asyncio's fut.done() / fut.cancelled(). */
 static inline int tide__waiter_done(const tide_task *t)
 {
@@ -414,7 +438,7 @@ static inline int tide__waiter_cancelled(const tide_task *t)
     return tide__waiter_done(t) && t->status == TIDE_ECANCELLED;
 }
 /* fut.set_result(): wake t with success (it stays queued). */
-void tide__waiter_wake(tide_task *t);
+static inline void tide__waiter_wake(tide_task *t);
 /* Generic hooks: `cancel` wakes t with TIDE_ECANCELLED and leaves it
  * queued (fut.cancel()); `drop` unlinks it. */
 int tide__waitq_cancel(tide_task *t, tide__msg *msg);
@@ -481,9 +505,13 @@ static inline void *tide__task_frame(tide_task *t)
 /* Suspend the current task on a wait: the caller has already linked it to
  * what it waits on (t->wait.on or t->wait.timer). Returns TIDE_PENDING for
  * the awaitable to return. */
-int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out);
-/* Wake a waiting task with an outcome: it runs in the next iteration. */
-void tide__wake(tide_task *t, int status, tide__msg *msg);
+static inline int tide__suspend(tide_task *t, const tide__wait_ops *ops,
+                                void *out);
+/* Wake a waiting task with an outcome: it runs in the next iteration.
+ * Inline for the common case (no message, no hooks); the rest is
+ * tide__wake_slow's. */
+static inline void tide__wake(tide_task *t, int status, tide__msg *msg);
+void tide__wake_slow(tide_task *t, int status, tide__msg *msg);
 /* tide_join's int form, for the awaitables built on it. */
 int tide__join(tide_task *child, void **value);
 /* The loop lets go of its reference to a task (it finished, or a misuse
@@ -600,7 +628,7 @@ struct tide_loop {
     /* timers */
     tide__timer **heap;
     uint32_t heap_len, heap_cap;
-    tide__timer **due; /* due_cap >= heap_cap: collecting never allocates */
+    tide__timer **due; /* timers collected by this iteration (timer.c) */
     uint32_t timer_starts; /* numbers timer starts: ties fire in order */
     uint32_t due_len, due_cap;
 
@@ -701,6 +729,85 @@ static inline void tide__ready_push(tide_loop *L, tide__runnable *r)
 
 /* TIDE__T_UNREGISTERED where the misuse checks are compiled in, else 0. */
 #define TIDE__UNREG (TIDE_CHECKS ? TIDE__T_UNREGISTERED : 0)
+
+/* ---- the inline hot paths of waiting and waking (declared above) */
+
+int64_t tide__loop_now(tide_loop *L);
+
+static inline int tide__suspend(tide_task *t, const tide__wait_ops *ops,
+                                void *out)
+{
+    tide_loop *L = t->loop;
+    /* reading a real clock costs: only when someone will look */
+    t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
+    t->wait_ops = ops;
+    t->wait_out = out;
+    t->flags = (uint16_t)((t->flags | TIDE__T_WAITING) & ~TIDE__UNREG);
+    return TIDE_PENDING;
+}
+
+static inline void tide__wake(tide_task *t, int status, tide__msg *msg)
+{
+    tide_loop *L = t->loop;
+    if (((uintptr_t)msg | (uintptr_t)t->msg) || TIDE__HOOKS_ON(L)) {
+        tide__wake_slow(t, status, msg);
+        return;
+    }
+    t->flags &= (uint16_t)~TIDE__T_WAITING;
+    t->status = status;
+    tide__ready_push(L, &t->run);
+    tide__wakeup(L);
+}
+
+static inline void tide__waitq_init(tide__waitq *q)
+{
+    tide__list_init(&q->head);
+    q->len = 0;
+}
+
+static inline int tide__waitq_wait(tide__waitq *q, tide_task *t,
+                                   const tide__wait_ops *ops, void *out)
+{
+    t->wait.on.obj = q;
+    t->wait.on.waiter.fire = NULL; /* woken by the primitive, not fired */
+    tide__list_push(&q->head, &t->wait.on.waiter.node);
+    q->len++;
+    return tide__suspend(t, ops, out);
+}
+
+static inline void tide__waitq_remove(tide_task *t)
+{
+    tide__node *n = &t->wait.on.waiter.node;
+    if (n->next == n || n->next == NULL)
+        return; /* not linked */
+    tide__list_remove(n);
+    tide__waitq_of(t)->len--;
+}
+
+static inline tide_task *tide__waitq_entry(const tide__waitq *q,
+                                           const tide__node *n)
+{
+    if (n == &q->head)
+        return NULL;
+    return TIDE__CONTAINER(n, tide_task, wait.on.waiter.node);
+}
+
+static inline tide_task *tide__waitq_first(const tide__waitq *q)
+{
+    return tide__waitq_entry(q, q->head.next);
+}
+
+static inline tide_task *tide__waitq_next(const tide__waitq *q,
+                                          const tide_task *t)
+{
+    return tide__waitq_entry(q, t->wait.on.waiter.node.next);
+}
+
+static inline void tide__waiter_wake(tide_task *t)
+{
+    tide__wake(t, 0, NULL);
+}
+
 /* Whether t already registered (a wait or a yield) in this step. */
 static inline int tide__registered(const tide_task *t)
 {

@@ -273,18 +273,7 @@ void tide__clear_message(tide_task *t)
     tide__msg_set(t->loop, &t->msg, NULL);
 }
 
-int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
-{
-    tide_loop *L = t->loop;
-    /* reading a real clock costs: only when someone will look */
-    t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
-    t->wait_ops = ops;
-    t->wait_out = out;
-    t->flags = (uint16_t)((t->flags | TIDE__T_WAITING) & ~TIDE__UNREG);
-    return TIDE_PENDING;
-}
-
-void tide__wake(tide_task *t, int status, tide__msg *msg)
+void tide__wake_slow(tide_task *t, int status, tide__msg *msg)
 {
     TIDE__TRACE(t->loop, TIDE_TRACE_WAKE, t, t->wait_ops ? t->wait_ops->what
                                                           : NULL, status);
@@ -353,10 +342,32 @@ static void deliver_cancel(tide_task *t)
         t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
 }
 
+/* A wait's resume hook, at the start of t's step (asyncio's code after
+ * `await fut`). Returns 1 if t waits again (the hook re-suspended it).
+ * Inline in the common step: an indirect call, no other. */
+static TIDE__INLINE int step_resume(tide_loop *L, tide_task *t,
+                                    const tide__wait_ops *ops)
+{
+    t->wait_ops = NULL;
+    if (!ops->resume) /* (sleep, join: the wake-up is the outcome) */
+        return 0;
+    L->current = t; /* the hook may act for t (re-suspend it) */
+    int rc = ops->resume(t, t->status);
+    L->current = NULL;
+    if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
+        deliver_cancel(t);
+        return 1;
+    }
+    if (rc >= 0)
+        tide__msg_set(L, &t->msg, NULL);
+    t->status = rc;
+    return 0;
+}
+
 /* The rare parts of a step, before the coroutine runs: a cancellation to
- * throw in, a cancel message to drop, a wait to resume from, the trace.
- * Returns 1 if the step is over already (cancelled before its first step,
- * or waiting again after the wait's resume hook). */
+ * throw in, a cancel message to drop, the trace, debug mode. Returns 1 if
+ * the step is over already (cancelled before its first step, or waiting
+ * again after the wait's resume hook). */
 static TIDE__NOINLINE int step_prepare(tide_task *t)
 {
     tide_loop *L = t->loop;
@@ -382,21 +393,8 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     if (t->cancel_msg)
         tide__msg_set(L, &t->cancel_msg, NULL);
     const tide__wait_ops *ops = t->wait_ops;
-    if (ops) {
-        t->wait_ops = NULL;
-        if (ops->resume) {
-            L->current = t; /* the hook may act for t (re-suspend it) */
-            int rc = ops->resume(t, t->status);
-            L->current = NULL;
-            if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
-                deliver_cancel(t);
-                return 1;
-            }
-            if (rc >= 0)
-                tide__msg_set(L, &t->msg, NULL);
-            t->status = rc;
-        }
-    }
+    if (ops && step_resume(L, t, ops))
+        return 1;
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
     if (L->debug && t->status == TIDE_ECANCELLED)
         t->flags |= TIDE__T_CANCEL_SEEN;
@@ -442,13 +440,21 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     int64_t started = 0;
     unsigned flags = t->flags;
     if ((flags & TIDE__T_MUST_CANCEL) | (uintptr_t)t->cancel_msg |
-        (uintptr_t)t->wait_ops | (unsigned)TIDE__HOOKS_ON(L)) {
+        (unsigned)TIDE__HOOKS_ON(L)) {
         if (step_prepare(t))
             return;
         debug = L->debug;
         if (debug)
             started = tide__host_now(L); /* real time, whatever the clock */
     } else {
+        /* a wake-up from a primitive: its code after the await first */
+        const tide__wait_ops *ops = t->wait_ops;
+        if (ops) {
+            t->flags = (uint16_t)(flags | TIDE__T_STARTED);
+            if (step_resume(L, t, ops))
+                return;
+            flags = t->flags;
+        }
         t->flags = (uint16_t)(flags | TIDE__T_STARTED | TIDE__UNREG);
     }
     L->current = t;
