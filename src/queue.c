@@ -187,7 +187,7 @@ static TIDE__INLINE void *take(tide_queue *q)
     return take_heap(q);
 }
 
-static int is_full(const tide_queue *q)
+static TIDE__INLINE int is_full(const tide_queue *q)
 {
     return q->maxsize && q->len >= q->maxsize;
 }
@@ -247,7 +247,7 @@ static void wake_all(tide__waitq *wq, int unlink)
 
 /* ---- non-blocking operations -------------------------------------------- */
 
-static int put_nowait(tide_queue *q, void *item)
+static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
 {
     if (q->is_shutdown)
         return TIDE_ESHUTDOWN;
@@ -262,7 +262,7 @@ static int put_nowait(tide_queue *q, void *item)
     return 0;
 }
 
-static int get_nowait(tide_queue *q, void **item)
+static TIDE__INLINE int get_nowait(tide_queue *q, void **item)
 {
     if (q->len == 0)
         return q->is_shutdown ? TIDE_ESHUTDOWN : TIDE_EQUEUEEMPTY;
@@ -350,7 +350,7 @@ static const tide__wait_ops join_ops = {
     .describe = join_describe,
 };
 
-static int get_step(tide_queue *q, tide_task *t, void **item)
+static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
 {
     if (q->len == 0) {
         if (q->is_shutdown)
@@ -362,7 +362,7 @@ static int get_step(tide_queue *q, tide_task *t, void **item)
 }
 
 /* The putter's item travels in wait_out: a put delivers no value. */
-static int put_step(tide_queue *q, tide_task *t, void *item)
+static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 {
     if (is_full(q)) {
         if (q->is_shutdown)
@@ -437,7 +437,7 @@ static void join_drop(tide_task *t)
 /* The awaiting task. A queue is bound to the loop it was made on: a task
  * of another loop waiting in it would be woken on the wrong loop (as the
  * other primitives, TIDE_ESTATE: CPython's RuntimeError). */
-static tide_task *awaiter(tide_queue *q, int *err, const char *call)
+static TIDE__INLINE tide_task *awaiter(tide_queue *q, int *err, const char *call)
 {
     tide_task *t = tide__current_for_await(err, call);
     if (t && !q) {
