@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void task_step_entry(tide__runnable *r);
-
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
@@ -54,14 +52,12 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     if (!t)
         return TIDE_ENOMEM;
     memset(t, 0, sizeof *t);
-    t->run.run = task_step_entry;
     t->loop = L;
     t->fn = fn;
     t->id = ++L->next_task_id;
     t->alloc_size = size;
     t->refs = 1;
     t->flags = TIDE__T_LOOP_REF;
-    tide__list_init(&t->awaiters);
     void *fr = tide__task_frame(t);
     memcpy(fr, frame, frame_size);
     memset(fr, 0, sizeof(tide_frame)); /* a fresh start, whatever was given */
@@ -72,7 +68,7 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     }
     tide__list_push(&L->tasks, &t->link);
     L->ntasks++;
-    tide__ready_push(L, &t->run);
+    tide__ready_push_task(L, t);
     TIDE__TRACE(L, TIDE_TRACE_SPAWN, t, NULL, 0);
     if (out) {
         t->refs++;
@@ -280,7 +276,7 @@ void tide__wake_slow(tide_task *t, int status, tide__msg *msg)
     t->flags &= (uint16_t)~TIDE__T_WAITING;
     t->status = status;
     tide__msg_set(t->loop, &t->msg, msg);
-    tide__ready_push(t->loop, &t->run);
+    tide__ready_push_task(t->loop, t);
     tide__wakeup(t->loop);
 }
 
@@ -321,9 +317,10 @@ static void task_finish(tide_task *t, int status)
     tide__list_push(&L->done_tasks, &t->link);
     L->ntasks--;
     /* Wake everything awaiting this task, in the order they started. */
-    while (!tide__list_empty(&t->awaiters)) {
-        tide__waiter *w = TIDE__CONTAINER(t->awaiters.next, tide__waiter, node);
-        tide__list_remove(&w->node);
+    tide__node *n;
+    while ((n = tide__awaiters_first(t))) {
+        tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
+        tide__awaiters_remove(t, n);
         w->fire(w, t);
     }
     if (t == L->main)
@@ -469,20 +466,19 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
         step_end(L, t, st);
 }
 
-static void task_step_entry(tide__runnable *r)
-{
-    tide_task *t = TIDE__CONTAINER(r, tide_task, run);
-    task_step(t->loop, t);
-}
-
-void tide__run_entries(tide_loop *L, tide__runnable *r)
+/* Runs what the iteration took from the ready queue: r is the first
+ * entry's tagged link. Tasks (nearly always) take their step inline. */
+void tide__run_entries(tide_loop *L, uintptr_t r)
 {
     while (r) {
-        tide__runnable *next = r->next;
-        if (r->run == task_step_entry) /* nearly always: inlined */
-            task_step(L, TIDE__CONTAINER(r, tide_task, run));
-        else
-            r->run(r);
+        tide__ready *e = tide__ready_entry(r);
+        uintptr_t next = e->next; /* read first: the entry may be freed */
+        if (!(r & TIDE__READY_CALL)) {
+            task_step(L, TIDE__CONTAINER(e, tide_task, run));
+        } else {
+            tide__runnable *cb = TIDE__CONTAINER(e, tide__runnable, link);
+            cb->run(cb);
+        }
         L->steps++;
         r = next;
     }
@@ -558,7 +554,7 @@ static tide_task *join_awaited(tide_task *t, size_t *i)
 
 static void join_drop(tide_task *t)
 {
-    tide__list_remove(&t->wait.on.waiter.node);
+    tide__awaiters_remove(t->wait.on.obj, &t->wait.on.waiter.node);
 }
 
 static tide_task *join_describe(tide_task *t, char *buf, size_t n)
@@ -617,7 +613,7 @@ int tide__join(tide_task *child, void **value)
     }
     t->wait.on.obj = child;
     t->wait.on.waiter.fire = join_fire;
-    tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
+    tide__awaiters_push(child, &t->wait.on.waiter.node);
     return tide__suspend(t, &join_ops, value);
 }
 
@@ -641,8 +637,8 @@ void tide__task_free_all(tide_loop *L)
         if (t->wait_ops && t->wait_ops->drop) /* waiting, or woken and
                                                    not yet resumed */
             t->wait_ops->drop(t);
-        while (!tide__list_empty(&t->awaiters))
-            tide__list_remove(t->awaiters.next);
+        while (t->awaiters)
+            tide__awaiters_remove(t, t->awaiters);
         task_free(t);
     }
     /* Finished tasks whose handles were never released: handles do not
@@ -719,7 +715,8 @@ size_t tide_task_awaiters(tide_task *t, tide_task **out, size_t max)
     size_t count = 0;
     if (!t)
         return 0;
-    for (tide__node *n = t->awaiters.next; n != &t->awaiters; n = n->next) {
+    for (tide__node *n = tide__awaiters_first(t); n;
+         n = tide__awaiters_next(t, n)) {
         tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
         tide_task *a = w->fire == tide__donecb_fire
                            ? TIDE__CONTAINER(w, tide__donecb, waiter)->awaiter
