@@ -381,7 +381,8 @@ static int get_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, getters);
     int cancelled = linked(t);
-    tide__waitq_remove(t);
+    if (cancelled)
+        tide__waitq_remove(t);
     q->waiting--;
     if (status < 0) {
         /* woken by a put but unable to take the item: pass the wake-up on
@@ -397,7 +398,8 @@ static int put_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, putters);
     int cancelled = linked(t);
-    tide__waitq_remove(t);
+    if (cancelled)
+        tide__waitq_remove(t);
     q->waiting--;
     if (status < 0) {
         /* the free slot goes to the next putter */

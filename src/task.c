@@ -446,8 +446,7 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     } else {
         /* a wake-up from a primitive: its code after the await first */
         const tide__wait_ops *ops = t->wait_ops;
-        if (ops) {
-            t->flags = (uint16_t)(flags | TIDE__T_STARTED);
+        if (ops) { /* (it waited, so it has started) */
             if (step_resume(L, t, ops))
                 return;
             flags = t->flags;
