@@ -39,6 +39,11 @@
  * jumps to the next timer, the host gets this much real time to finish. */
 #define TIDE_VIRTUAL_GRACE_NS (50 * 1000 * 1000)
 
+/* TIDE_TRACE_FD (trace_fd.c): the buffer of trace lines, and the longest
+ * line (a longer task name is cut). */
+#define TIDE_TRACE_FD_BUFFER 8192
+#define TIDE_TRACE_FD_LINE 256
+
 /* Debug mode: a task step or callback running longer than this is
  * reported (asyncio's slow_callback_duration, 0.1 s). */
 #define TIDE_DEFAULT_SLOW_NS (100 * 1000 * 1000)

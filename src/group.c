@@ -492,3 +492,10 @@ int tide_group_destroy(tide_group *g)
     tide__free(L, g, sizeof *g);
     return 0;
 }
+
+void tide__group_abandon(tide_group *g)
+{
+    if (g && !g->exited)
+        g->exiting = 0; /* its owner no longer waits in the exit */
+    tide_group_destroy(g);
+}

@@ -633,6 +633,30 @@ int tide__step_misused(tide_task *t, int st);
 /* The stack floor of the calling thread (tide_loop.stack_floor). */
 uintptr_t tide__stack_floor(void);
 
+/* ---- scopes (scope.c): TIDE_WITH's records and owned handles */
+/* Whether t has a record open (one comparison: they lead its awaiters). */
+int tide__task_has_scopes(const tide_task *t);
+/* Whether an entry of a task's awaiters is one of its own records. */
+int tide__waiter_is_scope(const tide__waiter *w);
+/* Sets fr->pc for a raise or return of fr (fr->err set): the exit of its
+ * innermost open scope, else FINALLY or END. t may be NULL. */
+void tide__scope_unwind(tide_task *t, tide_frame *fr);
+/* fr ends with scopes still open (a goto out of a block): leave them. */
+void tide__scopes_end_frame(tide_task *t, const tide_frame *fr);
+/* Loop teardown, before anything else: leave every pending task's
+ * scopes, without waiting. */
+void tide__scopes_destroy(tide_loop *L);
+/* tide_gather with TIDE_GATHER_OWN, before it starts: the current task
+ * takes over the caller's references to tasks[0..n) (and lets go of those
+ * an earlier gather into the same array took). TIDE_ENOMEM: nothing taken
+ * (the handles live on until the loop is destroyed); TIDE_ENOLOOP: not in
+ * a task, and the handles are released. */
+int tide__gather_own(tide_task *const *tasks, size_t n);
+/* A scope's group left without waiting: destroyed even in its exit. */
+void tide__group_abandon(tide_group *g);
+/* The error fr propagates is swallowed (by a scope's exit): none is. */
+void tide__raise_clear(tide_frame *fr);
+
 /* ---- the host (src/host/host.h): one implementation per build */
 #include "host/host.h"
 
@@ -977,6 +1001,11 @@ int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
 /* A task finished: what the run's phase makes of it (a leftover failing
  * while cancelled at shutdown is reported). */
 void tide__task_finished_hook(tide_task *t, int status);
+
+/* ---- TIDE_TRACE_FD (trace_fd.c): tide_main's trace as text lines on a
+ * file descriptor; start reads the environment, stop flushes and ends it */
+void tide__trace_fd_start(tide_loop *L);
+void tide__trace_fd_stop(tide_loop *L);
 
 /* ---- debug mode (debug.c) */
 void tide__debug_init(tide_loop *L);

@@ -20,10 +20,6 @@
 
 #include <stdio.h>
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten/stack.h>
-#endif
-
 #define MISUSE_CONTEXT "coroutine misuse"
 
 /* What the task is registered on, for the message: "sleep until 1.000 s",
@@ -169,29 +165,19 @@ int tide__call_restarted(const char *file, int line)
 }
 
 /* The lowest stack pointer at which TIDE_AWAIT_CALL may still call on the
- * calling thread: TIDE_CALL_STACK_MARGIN above the end of its stack on
- * wasm (at most half the stack left), 0 where a guard page ends it. */
+ * calling thread: TIDE_CALL_STACK_MARGIN above the end of its stack where
+ * the host reports one (at most half the stack left), 0 where a guard page
+ * ends it. */
 uintptr_t tide__stack_floor(void)
 {
-#if defined(__wasm__)
-    uintptr_t sp = (uintptr_t)__builtin_frame_address(0), end;
-#if defined(__EMSCRIPTEN__)
-    end = emscripten_stack_get_end(); /* this thread's (pthreads too) */
-#else
-    /* wasm-ld puts the stack after the static data, growing down towards
-     * it; with --stack-first it starts at address 0 instead */
-    extern unsigned char __data_end;
-    end = (uintptr_t)&__data_end;
-    if (sp <= end)
-        end = 0;
-#endif
+    uintptr_t end;
+    if (!tide__host_stack_end(&end))
+        return 0;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     uintptr_t margin = TIDE_CALL_STACK_MARGIN;
     if (sp - end < 2 * margin)
         margin = (sp - end) / 2;
     return end + margin;
-#else
-    return 0;
-#endif
 }
 
 /* For C++ and pre-C11 code, which cannot read tide__running inline. */

@@ -186,6 +186,7 @@ static void main_exit(tide_loop *L, tide_task *main, int err, void *arg)
         if (main && tide_loop_debug(L) && tide_task_egroup(main))
             tide__story_print(main->msg);
     }
+    tide__trace_fd_stop(L);
     tide_loop_destroy(L);
     tide__host_exit(err < 0 ? 1 : 0);
 }
@@ -201,6 +202,7 @@ int tide_main(tide_fn fn, const void *frame, size_t frame_size)
     const char *clock = getenv("TIDE_CLOCK");
     if (clock && strcmp(clock, "virtual") == 0)
         tide_loop_set_virtual_clock(L, 1);
+    tide__trace_fd_start(L);
     int exited = 0;
     tide_loop_set_exit_handler(L, main_exit, &exited);
     rc = tide_loop_run(L, fn, frame, frame_size, NULL);
@@ -210,6 +212,7 @@ int tide_main(tide_fn fn, const void *frame, size_t frame_size)
     }
     if (!exited) { /* the run never started */
         fprintf(stderr, "tide: %s\n", tide_strerror(rc));
+        tide__trace_fd_stop(L);
         tide_loop_destroy(L);
     }
     return rc < 0 ? 1 : 0;

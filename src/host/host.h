@@ -9,7 +9,8 @@
  *   native      posix.c (clock_gettime, poll, the wakeup pipe),
  *               threads_pthread.c (to_thread on a pool of pthreads),
  *               calls_none.c (no JS: host calls and HTTP refused)
- *   WASI        wasi.c (clock_time_get, poll_oneoff), threads_none.c
+ *   WASI        wasi.c (clock_time_get, poll_oneoff), wasi_stop.c (the
+ *               export a runner calls to cancel main), threads_none.c
  *               (to_thread inline), calls_none.c
  *   Emscripten  emscripten.c (the loop as a guest of the JS event loop,
  *               + emscripten.js), emscripten_jsapi.c (what the JS API of
@@ -34,6 +35,15 @@
  * to tide__clock_reading (internal.h), which also covers a failed read.
  * L may be NULL (tide_time outside a loop). */
 int64_t tide__host_now(tide_loop *L);
+
+/* ---- the C stack ------------------------------------------------------- */
+
+/* Sets *end to the lowest address the calling thread's C stack may grow
+ * down to and returns 1 on hosts where running past it is not a clean
+ * crash (wasm: it overwrites static data, or traps); returns 0 where a
+ * guard page ends it. TIDE_AWAIT_CALL keeps a margin above *end, so that a
+ * deep chain of sub-coroutines fails with TIDE_ESTATE instead. */
+int tide__host_stack_end(uintptr_t *end);
 
 /* ---- driving the loop -------------------------------------------------- */
 

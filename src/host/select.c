@@ -16,6 +16,7 @@
 #elif defined(__wasi__)
 #define TIDE__HOST_NAME "WASI"
 #include "wasi.c"
+#include "wasi_stop.c"
 #include "threads_none.c"
 #include "calls_none.c"
 #else

@@ -14,6 +14,16 @@
 
 #include <wasi/api.h>
 
+int tide__host_stack_end(uintptr_t *end)
+{
+    /* wasm-ld names the stack's lowest address wherever it put the stack:
+     * after the static data (running past it overwrites them) or, with
+     * --stack-first (clang 22's default), at 0 (running past it traps) */
+    extern unsigned char __stack_low;
+    *end = (uintptr_t)&__stack_low;
+    return 1;
+}
+
 int64_t tide__host_now(tide_loop *L)
 {
     __wasi_timestamp_t ts = 0;

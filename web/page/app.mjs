@@ -9,6 +9,7 @@
 import { loadExample } from '/dist/tide.mjs';
 import { EXAMPLES, programArgs } from '/catalog.mjs';
 import { STATES, FINAL, TimelineModel, TimelineView, TraceQueue } from '/timeline.mjs';
+import { canRunEdited, cannotRunWhy, compiler, fromBase64url, parseDiagnostics, startWasi, toBase64url, undefinedSymbols } from '/playground.mjs';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, props = {}, ...kids) => {
@@ -50,6 +51,23 @@ async function colour(code, text, lang) {
     code.textContent = text;
   }
 }
+
+// The editor (CodeMirror), loaded when a reader first opens one.
+let editorModule = null;
+const loadEditor = () => (editorModule ??= import('/editor.mjs').catch((e) => {
+  editorModule = null;
+  throw e;
+}));
+
+// Edited programs, compiled: source -> WebAssembly.Module (a Run without
+// a change since the last compiles nothing).
+const compiled = new Map();
+const COMPILED_KEEP = 8;
+
+// Examples whose edited C cannot run as WASI programs.
+const NOT_EDITABLE = {
+  http_client: 'This example fetches over HTTP through the browser, which a WASI program cannot: its C can be read here, not edited.',
+};
 
 // Programs are fetched and compiled once; every run is a fresh instance.
 const programs = new Map();
@@ -96,16 +114,31 @@ class Live {
     const c = el('code', { textContent: `Loading examples/${name}.c…` });
     this.cCode = c;
     showCode(py, this.ex.python, 'py');
+    this.editButton = el('button', { type: 'button', className: 'edit', textContent: 'Edit', disabled: true,
+      title: NOT_EDITABLE[name] ?? 'Edit the C and run your version (compiled in your browser)' });
+    this.editButton.addEventListener('click', () => this.openEditor());
+    this.cPre = el('pre', {}, c);
+    this.editorHost = el('div', { className: 'editor', hidden: true });
+    this.compileBar = el('progress', { className: 'compile-progress', hidden: true });
+    this.diag = el('pre', { className: 'diagnostics', hidden: true, role: 'status' });
     host.append(
       el('div', { className: 'code-pair' },
         el('figure', {}, el('figcaption', { textContent: 'Python (asyncio)' }), el('pre', {}, py)),
         el('figure', {},
-          el('figcaption', {}, 'C with Tide (', el('a', { href: `/examples/${name}.c`, textContent: `examples/${name}.c` }), ')'),
-          el('pre', {}, c)))
+          el('figcaption', {}, 'C with Tide (', el('a', { href: `/examples/${name}.c`, textContent: `examples/${name}.c` }), ') ', this.editButton),
+          this.cPre, this.editorHost, this.compileBar, this.diag))
     );
-    fetch(`/examples/${name}.c`)
+    this.sourceLoaded = fetch(`/examples/${name}.c`)
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
-      .then((text) => showCode(c, text, 'c'), (e) => (c.textContent = `Could not load examples/${name}.c (${e.message}).`));
+      .then((text) => {
+        this.original = text;
+        showCode(c, text, 'c');
+        this.editButton.disabled = Boolean(NOT_EDITABLE[name]);
+        return text;
+      }, (e) => {
+        c.textContent = `Could not load examples/${name}.c (${e.message}).`;
+        return null;
+      });
 
     // settings
     this.inputs = {};
@@ -220,7 +253,137 @@ class Live {
 
   updateLink() {
     const q = new URLSearchParams([...this.urlParams(), ['run', this.name]]);
-    this.link.href = `${location.pathname}?${q}#${this.name}`;
+    const code = this.editedSource();
+    // an edited program travels in the link: #code= and its UTF-8 as base64url
+    this.link.href = `${location.pathname}?${q}#${code === null ? this.name : `code=${toBase64url(code)}`}`;
+  }
+
+  showLinkProblem(text) {
+    this.#showDiag(text);
+  }
+
+  // ---- the editor ----
+
+  /** The editor's text if it differs from the example's, else null. */
+  editedSource() {
+    if (!this.editor || this.original === undefined) return null;
+    const t = this.editor.text;
+    return t === this.original ? null : t;
+  }
+
+  /** Opens the editor on the example's C (or on `text`). */
+  async openEditor(text) {
+    const original = await this.sourceLoaded;
+    if (original === null || NOT_EDITABLE[this.name]) return;
+    if (!this.editor) {
+      let mod;
+      try {
+        mod = await loadEditor();
+      } catch (e) {
+        this.#showDiag(`Could not load the editor: ${e.message}`);
+        return;
+      }
+      if (this.editor) return this.openEditor(text);
+      this.editor = mod.createEditor(this.editorHost, original, {
+        label: `C source of ${this.name}`,
+        onChange: () => this.#edited(),
+        onRun: () => this.run(),
+      });
+      this.cPre.hidden = true;
+      this.editorHost.hidden = false;
+      this.editButton.hidden = true;
+      this.section.dataset.editor = 'open';
+      if (!canRunEdited) this.#showDiag(cannotRunWhy);
+    }
+    if (text !== undefined && text !== this.editor.text) this.editor.setText(text);
+    this.editor.view.focus();
+  }
+
+  #edited() {
+    const edited = this.editedSource() !== null;
+    this.section.dataset.edited = edited ? 'true' : 'false';
+    // the compiler comes when someone first changes a line
+    if (edited && canRunEdited) compiler.load();
+    this.updateLink();
+  }
+
+  #showDiag(text, kind = 'error') {
+    this.diag.textContent = text;
+    this.diag.className = `diagnostics ${kind}`;
+    this.diag.hidden = !text;
+  }
+
+  // Compiles the edited source; returns a WebAssembly.Module, or null
+  // after saying on the page why not.
+  async #compileEdited(source, token) {
+    const hit = compiled.get(source);
+    if (hit) return hit;
+    const file = `${this.name}.c`;
+    const showLoad = (st) => {
+      if (this.token !== token) return;
+      if (st.state === 'loading') {
+        this.compileBar.hidden = false;
+        if (st.total) {
+          this.compileBar.max = st.total;
+          this.compileBar.value = st.done;
+          this.#setState('compiling', `Downloading the compiler… ${Math.floor((100 * st.done) / st.total)} % of ${Math.round(st.total / 1e6)} MB (once: it is kept for later visits)`);
+        } else {
+          this.compileBar.removeAttribute('value');
+          this.#setState('compiling', 'Loading the compiler…');
+        }
+      } else {
+        this.compileBar.hidden = true;
+        if (st.state === 'ready') this.#setState('compiling', `Compiling ${file}…`);
+      }
+    };
+    const unwatch = compiler.watch(showLoad);
+    showLoad(compiler.state);
+    if (compiler.state.state === 'ready') this.#setState('compiling', `Compiling ${file}…`);
+    const extra = {};
+    if (/#\s*include\s*"params\.h"/.test(source)) extra['params.h'] = await paramsHeader();
+    let r;
+    const t0 = performance.now();
+    try {
+      r = await compiler.compile(file, source, extra);
+    } finally {
+      unwatch();
+      this.compileBar.hidden = true;
+      // (the span tests and the bench check for long tasks in)
+      performance.measure('tide-compile', { start: t0, end: performance.now() });
+    }
+    if (this.token !== token) return null;
+    this.section.dataset.compileMs = String(r.ms ?? '');
+    const diags = parseDiagnostics(r.diagnostics ?? '', file);
+    this.editor.mark(diags);
+    if (!r.ok) {
+      let why, outcome;
+      if (r.loadFailed) {
+        outcome = 'compiler-unavailable';
+        why = `Could not download the compiler (offline?): ${r.diagnostics}. Run tries again.`;
+        this.#showDiag(why);
+      } else if (diags.some((d) => d.severity === 'error')) {
+        const first = diags.find((d) => d.severity === 'error');
+        outcome = 'compile-error';
+        why = `Compile error at line ${first.line}: ${first.message}`;
+        this.#showDiag(r.diagnostics);
+      } else if (undefinedSymbols(r.diagnostics).length) {
+        outcome = 'link-error';
+        why = `Link error: undefined symbol${undefinedSymbols(r.diagnostics).length > 1 ? 's' : ''} ${undefinedSymbols(r.diagnostics).join(', ')}`;
+        this.#showDiag(r.diagnostics);
+      } else {
+        outcome = 'compile-error';
+        why = 'The compiler failed (its messages are below the editor).';
+        this.#showDiag(r.diagnostics);
+      }
+      this.section.dataset.outcome = outcome;
+      this.#setState('done', why);
+      return null;
+    }
+    this.#showDiag(r.diagnostics, 'warning'); // warnings, or nothing
+    const module = await WebAssembly.compile(r.wasm);
+    compiled.set(source, module);
+    if (compiled.size > COMPILED_KEEP) compiled.delete(compiled.keys().next().value);
+    return module;
   }
 
   #showSettings() {
@@ -233,9 +396,9 @@ class Live {
   #setState(state, text) {
     this.section.dataset.state = state; // tests wait on this
     if (text !== undefined) this.status.textContent = text;
-    const busy = state === 'running' || state === 'replay' || state === 'loading';
+    const busy = state === 'running' || state === 'replay' || state === 'loading' || state === 'compiling';
     this.runButton.disabled = busy;
-    this.stopButton.disabled = !busy;
+    this.stopButton.disabled = !busy || state === 'compiling';
     this.stopButton.textContent = state === 'replay' ? 'Skip replay' : this.cancelling ? 'Force stop' : 'Stop';
   }
 
@@ -330,7 +493,7 @@ class Live {
   // ---- running ----
 
   async run() {
-    if (this.section.dataset.state === 'running' || this.section.dataset.state === 'loading') return;
+    if (['running', 'loading', 'compiling'].includes(this.section.dataset.state)) return;
     this.#endReplay(false);
     const token = (this.token = {}); // Reset, or a later run, makes this one stale
     const clock = this.clock;
@@ -343,23 +506,49 @@ class Live {
     this.cancelling = false;
     this.model = new TimelineModel();
     this.view.setModel(this.model);
-    this.#setState('loading', `Loading ${this.name}…`);
-    let prog;
-    try {
-      prog = await program(this.name);
-      if (this.token !== token) return;
-    } catch (e) {
-      if (this.token !== token) return;
-      this.#setState('done', `Could not load the program: ${e.message}`);
-      this.section.dataset.outcome = e.code ?? e.name ?? 'error';
-      return;
+    delete this.section.dataset.outcome;
+    const source = this.editedSource();
+    this.section.dataset.build = source === null ? 'prebuilt' : 'edited';
+    let prog, module;
+    if (source !== null) {
+      // the edited C: compiled here, run as a WASI program in a worker
+      if (!canRunEdited) {
+        this.#showDiag(cannotRunWhy);
+        this.section.dataset.outcome = 'unsupported';
+        this.#setState('done', cannotRunWhy);
+        return;
+      }
+      this.#showDiag('');
+      this.#setState('compiling', `Compiling ${this.name}.c…`);
+      try {
+        module = await this.#compileEdited(source, token);
+      } catch (e) {
+        if (this.token !== token) return;
+        this.#showDiag(`Could not compile: ${e.message}`);
+        this.section.dataset.outcome = 'compile-error';
+        this.#setState('done', `Could not compile: ${e.message}`);
+        return;
+      }
+      if (this.token !== token || !module) return;
+      prog = { threadsNote: 'to_thread runs inline (a WASI program has no threads)' };
+    } else {
+      this.#setState('loading', `Loading ${this.name}…`);
+      try {
+        prog = await program(this.name);
+        if (this.token !== token) return;
+      } catch (e) {
+        if (this.token !== token) return;
+        this.#setState('done', `Could not load the program: ${e.message}`);
+        this.section.dataset.outcome = e.code ?? e.name ?? 'error';
+        return;
+      }
     }
     const started = performance.now();
     this.#setState('running', clock === 'virtual' ? 'Running on the virtual clock…' : 'Running in real time…');
     // to_thread: on Web Workers (the pthreads build, in an isolated page)
     // or inline (then the loader reports it): the summary says which.
     let inline = false;
-    const handle = prog.start({
+    const options = {
       args,
       clock,
       debug: this.debug,
@@ -370,7 +559,8 @@ class Live {
         this.#emit(`${r.kind}: ${r.text}`, 'report');
       },
       onTrace: (events) => this.#onTrace(events),
-    });
+    };
+    const handle = module ? startWasi(module, this.name, options) : prog.start(options);
     this.section.dataset.threads = handle.threads ? 'workers' : 'inline';
     this.handle = handle;
     if (clock === 'real') this.#follow(handle);
@@ -489,6 +679,11 @@ class Live {
     delete this.section.dataset.exit;
     delete this.section.dataset.outcome;
     this.cancelling = false;
+    if (this.editor && this.original !== undefined) {
+      this.editor.setText(this.original);
+      this.editor.mark([]);
+    }
+    this.#showDiag('');
     this.#setState('idle', 'Not run yet.');
     if (!keepURL) syncURL();
   }
@@ -527,13 +722,30 @@ function start() {
     lives.set(name, live);
   }
   const auto = search.get('run');
+  // ?run=NAME#code=BASE64URL: that source, run as that example
+  const codeMatch = /^#code=([^&]*)/.exec(location.hash);
+  const code = codeMatch ? fromBase64url(codeMatch[1]) : null;
   syncURL(); // drops `run` and anything invalid
   document.body.dataset.ready = 'true';
   if (auto && lives.has(auto)) {
     const live = lives.get(auto);
     live.section.scrollIntoView();
-    live.run();
+    if (codeMatch && code === null) {
+      live.showLinkProblem('The link\'s #code= is not base64url of UTF-8 text: running the example as written.');
+      live.run();
+    } else if (code !== null) {
+      live.openEditor(code).then(() => live.run());
+    } else live.run();
   }
+}
+
+// params.h, which the examples include: fetched once.
+let paramsText = null;
+function paramsHeader() {
+  return (paramsText ??= fetch('/examples/params.h').then((r) => (r.ok ? r.text() : Promise.reject(new Error(`params.h: HTTP ${r.status}`)))).catch((e) => {
+    paramsText = null;
+    throw e;
+  }));
 }
 
 start();
