@@ -433,6 +433,14 @@ static inline void tide__awaiters_push(tide_task *t, tide__node *n)
     }
     t->awaiters = n;
 }
+/* Links n first, ahead of every other waiter (scope.c's records). */
+static inline void tide__awaiters_push_front(tide_task *t, tide__node *n)
+{
+    tide__node *last = t->awaiters;
+    tide__awaiters_push(t, n);
+    if (last)
+        t->awaiters = last; /* n went in after the last: now the first */
+}
 /* Unlinks n from t's waiters (nothing if n is not linked). */
 static inline void tide__awaiters_remove(tide_task *t, tide__node *n)
 {

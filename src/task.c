@@ -527,7 +527,7 @@ void tide__run_entries(tide_loop *L, uintptr_t r)
 tide_status tide__end(tide_frame *fr)
 {
     tide_task *t = tide_current_task();
-    if (t && !tide__list_empty(&t->awaiters) && tide__task_has_scopes(t))
+    if (t && t->awaiters && tide__task_has_scopes(t))
         tide__scopes_end_frame(t, fr); /* left open by a goto */
     int err = fr->err;
     if (t) { /* the error's message goes back to the task, for the caller;
