@@ -373,6 +373,8 @@ SOAK_BINS  := build/native/soak build/asan/soak build/wasi/soak.wasm \
 FAULT_BINS := build/wasi/hostfault.wasm build/native/hostfault
 DIFF_BINS  := build/native/diff_interp build/asan/diff_interp \
               build/wasi/diff_interp.wasm build/em/diff_interp.mjs
+# tests/browser/timers.test.mjs: short sleeps on time in Chromium and Node
+TIMING_BINS := build/em/sleeps.mjs
 # one program natively and under tide-run, compared (tests/js/wasi.test.mjs)
 PROBE_BINS := build/native/wasiprobe build/wasi/wasiprobe.wasm
 
@@ -410,7 +412,7 @@ fuzz-diff: build/native/diff_interp
 .PHONY: test run bench clean
 
 test: all dist page $(USER_PROGS) fuzz-build $(SOAK_BINS) $(FAULT_BINS) $(DIFF_BINS) \
-      $(PROBE_BINS)
+      $(TIMING_BINS) $(PROBE_BINS)
 	node --test --test-reporter=spec tests/
 
 run: em dist page

@@ -684,6 +684,13 @@ int main(int argc, char **argv)
      * it in again in the next (here, about 5 us per page: more than the
      * whole spawn). Keep it, so that native measures Tide, not the kernel. */
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    /* The same for blocks past glibc's mmap threshold (at most 32 MiB, 128
+     * KiB to start with): each one is a fresh mapping, faulted in page by
+     * page and given back when freed. spawn+gather's one block of done
+     * callbacks, 112 bytes a task natively, is 112 MB for a million tasks:
+     * remapped in every repetition, it made native gather 3-4x slower than
+     * on WASI, whose heap keeps what it grew. */
+    mallopt(M_MMAP_THRESHOLD, INT_MAX);
 #endif
     tide_loop *loop;
     int rc = tide_loop_create(counting_alloc, &counter, &loop);

@@ -269,7 +269,7 @@ int tide_loop_destroy(tide_loop *loop);
 int tide_loop_set_virtual_clock(tide_loop *loop, int on);
 
 /* Guest hosts (Emscripten): how long one turn may run before the loop yields
- * a macrotask so the page can render. Default 6 ms. */
+ * a macrotask so the page can render. Default 4 ms. */
 int tide_loop_set_turn_budget(tide_loop *loop, double seconds);
 
 /* Called when the loop's work is finished (main task done and leftover

@@ -59,12 +59,6 @@ tide__msg *tide__msg_new(tide_loop *L, const char *text)
     return m;
 }
 
-tide__msg *tide__msg_ref(tide__msg *m)
-{
-    if (m)
-        m->refs++;
-    return m;
-}
 
 static size_t msg_size(const tide__msg *m)
 {
@@ -80,7 +74,7 @@ static void msg_free(tide_loop *L, tide__msg *m)
 /* m's last reference is gone. A story's messages may have stories of their
  * own, as deep as groups nest: the dying ones wait in a list instead of on
  * the C stack. */
-static void msg_die(tide_loop *L, tide__msg *m)
+void tide__msg_die(tide_loop *L, tide__msg *m)
 {
     tide__msg *dead = m;
     if (m->story)
@@ -103,18 +97,6 @@ static void msg_die(tide_loop *L, tide__msg *m)
     }
 }
 
-void tide__msg_unref(tide_loop *L, tide__msg *m)
-{
-    if (m && --m->refs == 0)
-        msg_die(L, m);
-}
-
-void tide__msg_set(tide_loop *L, tide__msg **slot, tide__msg *m)
-{
-    tide__msg *old = *slot;
-    *slot = tide__msg_ref(m);
-    tide__msg_unref(L, old);
-}
 
 void tide__msg_drop_frames(tide_loop *L)
 {
@@ -136,6 +118,6 @@ void tide__msg_drop_frames(tide_loop *L)
         m->frame_refs = 0;
         m->refs -= held;
         if (held && m->refs == 0)
-            msg_die(L, m);
+            tide__msg_die(L, m);
     }
 }

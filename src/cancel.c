@@ -201,7 +201,7 @@ int tide__cancel_awaited(tide_task *t, tide_task *child, tide__msg *msg)
         /* The cancel came back round a cycle of tasks awaiting each other:
          * stop waiting instead, as if the awaited task had been cancelled,
          * so that the cycle unwinds. */
-        tide__list_remove(&t->wait.on.waiter.node);
+        tide__awaiters_remove(child, &t->wait.on.waiter.node);
         tide__wake(t, TIDE_ECANCELLED, msg);
         return 1;
     }

@@ -44,13 +44,13 @@ void tide__donecb_add(tide__donecb *cb, tide_task *task,
         return;
     }
     cb->linked = 1;
-    tide__list_push(&task->awaiters, &cb->waiter.node);
+    tide__awaiters_push(task, &cb->waiter.node);
 }
 
 void tide__donecb_remove(tide__donecb *cb)
 {
     if (cb->linked) {
-        tide__list_remove(&cb->waiter.node);
+        tide__awaiters_remove(cb->task, &cb->waiter.node);
         cb->linked = 0;
     }
 }
@@ -147,8 +147,8 @@ int tide_task_remove_done_callback(tide_task *t, tide_done_fn fn, void *arg)
         return TIDE_ETHREAD;
     int n = 0;
     tide__node *next;
-    for (tide__node *i = t->awaiters.next; i != &t->awaiters; i = next) {
-        next = i->next;
+    for (tide__node *i = tide__awaiters_first(t); i; i = next) {
+        next = tide__awaiters_next(t, i); /* before i may be unlinked */
         tide__waiter *w = TIDE__CONTAINER(i, tide__waiter, node);
         if (w->fire != tide__donecb_fire)
             continue;

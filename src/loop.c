@@ -177,17 +177,17 @@ size_t tide_loop_task_count(const tide_loop *loop)
 
 /* ---- ready queue ------------------------------------------------------- */
 
-void tide__ready_remove(tide_loop *L, tide__runnable *r)
+void tide__ready_remove(tide_loop *L, tide__ready *e)
 {
-    tide__runnable **p = &L->ready_head;
-    while (*p && *p != r)
-        p = &(*p)->next;
+    uintptr_t *p = &L->ready_head;
+    while (*p && tide__ready_entry(*p) != e)
+        p = &tide__ready_entry(*p)->next;
     if (!*p)
         return; /* not queued */
-    *p = r->next;
-    if (L->ready_tail == &r->next)
+    *p = e->next;
+    if (L->ready_tail == &e->next)
         L->ready_tail = p;
-    r->next = NULL;
+    e->next = 0;
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
@@ -340,8 +340,8 @@ void tide__loop_iterate(tide_loop *L)
     if (L->heap_len)
         tide__timers_collect(L, tide__loop_now(L));
     /* Run only what was ready when the iteration started. */
-    tide__runnable *r = L->ready_head;
-    L->ready_head = NULL;
+    uintptr_t r = L->ready_head;
+    L->ready_head = 0;
     L->ready_tail = &L->ready_head;
     tide__run_entries(L, r);
     if (L->due_len)
@@ -376,9 +376,14 @@ int tide_loop_destroy(tide_loop *loop)
     tide__scopes_destroy(L);
     /* Pending callbacks: the ready queue holds handles and tasks; tasks are
      * freed with the task list, handles here. */
-    tide__runnable *r = L->ready_head;
-    while (r) {
-        tide__runnable *next = r->next;
+    uintptr_t link = L->ready_head;
+    while (link) {
+        tide__ready *e = tide__ready_entry(link);
+        uintptr_t call = link & TIDE__READY_CALL;
+        link = e->next;
+        if (!call)
+            continue; /* a task */
+        tide__runnable *r = TIDE__CONTAINER(e, tide__runnable, link);
         if (r->run == handle_run) {
             tide_handle *h = TIDE__CONTAINER(r, tide_handle, run);
             h->pending = 0;
@@ -387,9 +392,8 @@ int tide_loop_destroy(tide_loop *loop)
             tide__donecb *cb = TIDE__CONTAINER(r, tide__donecb, run);
             cb->release(cb);
         }
-        r = next;
     }
-    L->ready_head = NULL;
+    L->ready_head = 0;
     L->ready_tail = &L->ready_head;
     /* Armed callback timers. Task timers die with their tasks. */
     for (uint32_t i = L->heap_len; i-- > 0;) {

@@ -71,11 +71,9 @@ static size_t elem_size(const tide_queue *q)
                                           : sizeof(void *);
 }
 
-/* Room for one more item. Errors: TIDE_ENOMEM (nothing changed). */
-static int reserve_one(tide_queue *q)
+/* The buffer is full: grow it. Errors: TIDE_ENOMEM (nothing changed). */
+static TIDE__NOINLINE int grow(tide_queue *q)
 {
-    if (q->len < q->cap)
-        return 0;
     size_t es = elem_size(q);
     size_t cap = q->cap ? q->cap * 2 : 8;
     if (cap < q->cap)
@@ -100,6 +98,12 @@ static int reserve_one(tide_queue *q)
     return 0;
 }
 
+/* Room for one more item. Errors: TIDE_ENOMEM (nothing changed). */
+static TIDE__INLINE int reserve_one(tide_queue *q)
+{
+    return q->len < q->cap ? 0 : grow(q);
+}
+
 /* heap order: cmp first, then arrival */
 static int pq_before(const tide_queue *q, const struct pq_entry *a,
                      const struct pq_entry *b)
@@ -108,15 +112,17 @@ static int pq_before(const tide_queue *q, const struct pq_entry *a,
     return c < 0 || (c == 0 && a->seq < b->seq);
 }
 
-/* _put(): the caller has reserved room. */
-static void store(tide_queue *q, void *item)
+/* The ring's slot i places after head (i <= len <= cap): a compare, not
+ * a division (the capacity is maxsize, rarely a power of two, and a
+ * division was a tenth of a hand-over). */
+static size_t ring_index(const tide_queue *q, size_t i)
 {
-    if (q->kind != TIDE_QUEUE_PRIORITY) {
-        void **items = q->buf;
-        items[(q->head + q->len) % q->cap] = item;
-        q->len++;
-        return;
-    }
+    size_t k = q->head + i;
+    return k >= q->cap ? k - q->cap : k;
+}
+
+static TIDE__NOINLINE void store_heap(tide_queue *q, void *item)
+{
     struct pq_entry *h = q->buf;
     struct pq_entry e = {item, q->next_seq++};
     size_t i = q->len++;
@@ -130,21 +136,21 @@ static void store(tide_queue *q, void *item)
     h[i] = e;
 }
 
-/* _get(): the queue is not empty. */
-static void *take(tide_queue *q)
+/* _put(): the caller has reserved room. (The ring inline: it is the
+ * hand-over's path.) */
+static TIDE__INLINE void store(tide_queue *q, void *item)
 {
-    if (q->kind == TIDE_QUEUE_FIFO) {
-        void **items = q->buf;
-        void *item = items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->len--;
-        return item;
+    if (q->kind == TIDE_QUEUE_PRIORITY) {
+        store_heap(q, item);
+        return;
     }
-    if (q->kind == TIDE_QUEUE_LIFO) {
-        void **items = q->buf;
-        q->len--;
-        return items[(q->head + q->len) % q->cap];
-    }
+    void **items = q->buf;
+    items[ring_index(q, q->len)] = item;
+    q->len++;
+}
+
+static TIDE__NOINLINE void *take_heap(tide_queue *q)
+{
     struct pq_entry *h = q->buf;
     void *item = h[0].item;
     struct pq_entry last = h[--q->len];
@@ -164,7 +170,24 @@ static void *take(tide_queue *q)
     return item;
 }
 
-static int is_full(const tide_queue *q)
+/* _get(): the queue is not empty. */
+static TIDE__INLINE void *take(tide_queue *q)
+{
+    void **items = q->buf;
+    if (q->kind == TIDE_QUEUE_FIFO) {
+        void *item = items[q->head];
+        q->head = ring_index(q, 1);
+        q->len--;
+        return item;
+    }
+    if (q->kind == TIDE_QUEUE_LIFO) {
+        q->len--;
+        return items[ring_index(q, q->len)];
+    }
+    return take_heap(q);
+}
+
+static TIDE__INLINE int is_full(const tide_queue *q)
 {
     return q->maxsize && q->len >= q->maxsize;
 }
@@ -177,9 +200,8 @@ static int linked(tide_task *t)
     return n->next && n->next != n;
 }
 
-/* _wakeup_next(): wake the first waiter still waiting, unlinking it.
- * Cancelled entries are left for their own resume to remove. */
-static void wakeup_next(tide__waitq *wq)
+/* _wakeup_next() past a first entry that was cancelled. */
+static TIDE__NOINLINE void wakeup_next_slow(tide__waitq *wq)
 {
     for (tide_task *t = tide__waitq_first(wq); t; t = tide__waitq_next(wq, t)) {
         if (!tide__waiter_done(t)) {
@@ -188,6 +210,23 @@ static void wakeup_next(tide__waitq *wq)
             return;
         }
     }
+}
+
+/* _wakeup_next(): wake the first waiter still waiting, unlinking it.
+ * Cancelled entries are left for their own resume to remove. Inline for
+ * the common cases: nobody waits, or the first one still does. */
+static TIDE__INLINE void wakeup_next(tide__waitq *wq)
+{
+    if (!wq->len)
+        return;
+    tide_task *t = tide__waitq_first(wq);
+    if (tide__waiter_done(t)) {
+        wakeup_next_slow(wq);
+        return;
+    }
+    tide__list_remove(&t->wait.on.waiter.node);
+    wq->len--;
+    tide__waiter_wake(t);
 }
 
 /* Wake every waiter still waiting; `unlink` as CPython's shutdown pops them
@@ -208,7 +247,7 @@ static void wake_all(tide__waitq *wq, int unlink)
 
 /* ---- non-blocking operations -------------------------------------------- */
 
-static int put_nowait(tide_queue *q, void *item)
+static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
 {
     if (q->is_shutdown)
         return TIDE_ESHUTDOWN;
@@ -223,7 +262,7 @@ static int put_nowait(tide_queue *q, void *item)
     return 0;
 }
 
-static int get_nowait(tide_queue *q, void **item)
+static TIDE__INLINE int get_nowait(tide_queue *q, void **item)
 {
     if (q->len == 0)
         return q->is_shutdown ? TIDE_ESHUTDOWN : TIDE_EQUEUEEMPTY;
@@ -311,7 +350,7 @@ static const tide__wait_ops join_ops = {
     .describe = join_describe,
 };
 
-static int get_step(tide_queue *q, tide_task *t, void **item)
+static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
 {
     if (q->len == 0) {
         if (q->is_shutdown)
@@ -323,7 +362,7 @@ static int get_step(tide_queue *q, tide_task *t, void **item)
 }
 
 /* The putter's item travels in wait_out: a put delivers no value. */
-static int put_step(tide_queue *q, tide_task *t, void *item)
+static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 {
     if (is_full(q)) {
         if (q->is_shutdown)
@@ -342,7 +381,8 @@ static int get_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, getters);
     int cancelled = linked(t);
-    tide__waitq_remove(t);
+    if (cancelled)
+        tide__waitq_remove(t);
     q->waiting--;
     if (status < 0) {
         /* woken by a put but unable to take the item: pass the wake-up on
@@ -358,7 +398,8 @@ static int put_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, putters);
     int cancelled = linked(t);
-    tide__waitq_remove(t);
+    if (cancelled)
+        tide__waitq_remove(t);
     q->waiting--;
     if (status < 0) {
         /* the free slot goes to the next putter */
@@ -398,7 +439,7 @@ static void join_drop(tide_task *t)
 /* The awaiting task. A queue is bound to the loop it was made on: a task
  * of another loop waiting in it would be woken on the wrong loop (as the
  * other primitives, TIDE_ESTATE: CPython's RuntimeError). */
-static tide_task *awaiter(tide_queue *q, int *err, const char *call)
+static TIDE__INLINE tide_task *awaiter(tide_queue *q, int *err, const char *call)
 {
     tide_task *t = tide__current_for_await(err, call);
     if (t && !q) {

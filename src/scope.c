@@ -71,9 +71,9 @@ struct tide__scope {
 
 static void scope_fire(tide__waiter *w, tide_task *t);
 
-static tide__scope *as_scope(tide__node *n, const tide_task *t)
+static tide__scope *as_scope(const tide__node *n)
 {
-    if (n == &t->awaiters)
+    if (!n)
         return NULL;
     tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
     return w->fire == scope_fire ? TIDE__CONTAINER(w, tide__scope, waiter)
@@ -82,12 +82,12 @@ static tide__scope *as_scope(tide__node *n, const tide_task *t)
 
 static tide__scope *first(const tide_task *t)
 {
-    return as_scope(t->awaiters.next, t);
+    return as_scope(tide__awaiters_first(t));
 }
 
 static tide__scope *next(const tide__scope *s)
 {
-    return as_scope(s->waiter.node.next, s->task);
+    return as_scope(tide__awaiters_next(s->task, &s->waiter.node));
 }
 
 int tide__waiter_is_scope(const tide__waiter *w)
@@ -110,13 +110,13 @@ static tide__scope *scope_new(tide_task *t, const tide__scope_ops *ops)
     s->ops = ops;
     s->task = t;
     /* at the front: newest first, ahead of the task's awaiters */
-    tide__list_push(t->awaiters.next, &s->waiter.node);
+    tide__awaiters_push_front(t, &s->waiter.node);
     return s;
 }
 
 static void scope_free(tide__scope *s)
 {
-    tide__list_remove(&s->waiter.node);
+    tide__awaiters_remove(s->task, &s->waiter.node);
     tide__free(s->task->loop, s, sizeof *s);
 }
 
@@ -142,8 +142,7 @@ static void scope_fire(tide__waiter *w, tide_task *t)
 {
     (void)t;
     tide__scope *s = TIDE__CONTAINER(w, tide__scope, waiter);
-    tide__list_init(&w->node); /* already unlinked by the caller */
-    scope_abandon(s);
+    scope_abandon(s); /* (unlinked by the caller already) */
 }
 
 static tide__scope *find(const tide_frame *fr, int site)

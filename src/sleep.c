@@ -69,7 +69,7 @@ static TIDE__INLINE int sleep_fast(double seconds)
     /* A yield: one iteration, no timer; a cancel waits for the next step. */
     t->status = 0;
     t->flags &= (uint16_t)~TIDE__UNREG;
-    tide__ready_push(L, &t->run);
+    tide__ready_push_task(L, t);
     return TIDE_PENDING;
 }
 

@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void task_step_entry(tide__runnable *r);
-
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
@@ -55,14 +53,12 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     if (!t)
         return TIDE_ENOMEM;
     memset(t, 0, sizeof *t);
-    t->run.run = task_step_entry;
     t->loop = L;
     t->fn = fn;
     t->id = ++L->next_task_id;
     t->alloc_size = size;
     t->refs = 1;
     t->flags = TIDE__T_LOOP_REF;
-    tide__list_init(&t->awaiters);
     void *fr = tide__task_frame(t);
     memcpy(fr, frame, frame_size);
     memset(fr, 0, sizeof(tide_frame)); /* a fresh start, whatever was given */
@@ -73,7 +69,7 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     }
     tide__list_push(&L->tasks, &t->link);
     L->ntasks++;
-    tide__ready_push(L, &t->run);
+    tide__ready_push_task(L, t);
     TIDE__TRACE(L, TIDE_TRACE_SPAWN, t, NULL, 0);
     if (out) {
         t->refs++;
@@ -314,25 +310,14 @@ void tide__clear_message(tide_task *t)
     tide__msg_set(t->loop, &t->msg, NULL);
 }
 
-int tide__suspend(tide_task *t, const tide__wait_ops *ops, void *out)
-{
-    tide_loop *L = t->loop;
-    /* reading a real clock costs: only when someone will look */
-    t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
-    t->wait_ops = ops;
-    t->wait_out = out;
-    t->flags = (uint16_t)((t->flags | TIDE__T_WAITING) & ~TIDE__UNREG);
-    return TIDE_PENDING;
-}
-
-void tide__wake(tide_task *t, int status, tide__msg *msg)
+void tide__wake_slow(tide_task *t, int status, tide__msg *msg)
 {
     TIDE__TRACE(t->loop, TIDE_TRACE_WAKE, t, t->wait_ops ? t->wait_ops->what
                                                           : NULL, status);
     t->flags &= (uint16_t)~TIDE__T_WAITING;
     t->status = status;
     tide__msg_set(t->loop, &t->msg, msg);
-    tide__ready_push(t->loop, &t->run);
+    tide__ready_push_task(t->loop, t);
     tide__wakeup(t->loop);
 }
 
@@ -373,9 +358,10 @@ static void task_finish(tide_task *t, int status)
     tide__list_push(&L->done_tasks, &t->link);
     L->ntasks--;
     /* Wake everything awaiting this task, in the order they started. */
-    while (!tide__list_empty(&t->awaiters)) {
-        tide__waiter *w = TIDE__CONTAINER(t->awaiters.next, tide__waiter, node);
-        tide__list_remove(&w->node);
+    tide__node *n;
+    while ((n = tide__awaiters_first(t))) {
+        tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
+        tide__awaiters_remove(t, n);
         w->fire(w, t);
     }
     if (t == L->main)
@@ -394,10 +380,32 @@ static void deliver_cancel(tide_task *t)
         t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
 }
 
+/* A wait's resume hook, at the start of t's step (asyncio's code after
+ * `await fut`). Returns 1 if t waits again (the hook re-suspended it).
+ * Inline in the common step: an indirect call, no other. */
+static TIDE__INLINE int step_resume(tide_loop *L, tide_task *t,
+                                    const tide__wait_ops *ops)
+{
+    t->wait_ops = NULL;
+    if (!ops->resume) /* (sleep, join: the wake-up is the outcome) */
+        return 0;
+    L->current = t; /* the hook may act for t (re-suspend it) */
+    int rc = ops->resume(t, t->status);
+    L->current = NULL;
+    if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
+        deliver_cancel(t);
+        return 1;
+    }
+    if (rc >= 0)
+        tide__msg_set(L, &t->msg, NULL);
+    t->status = rc;
+    return 0;
+}
+
 /* The rare parts of a step, before the coroutine runs: a cancellation to
- * throw in, a cancel message to drop, a wait to resume from, the trace.
- * Returns 1 if the step is over already (cancelled before its first step,
- * or waiting again after the wait's resume hook). */
+ * throw in, a cancel message to drop, the trace, debug mode. Returns 1 if
+ * the step is over already (cancelled before its first step, or waiting
+ * again after the wait's resume hook). */
 static TIDE__NOINLINE int step_prepare(tide_task *t)
 {
     tide_loop *L = t->loop;
@@ -423,21 +431,8 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     if (t->cancel_msg)
         tide__msg_set(L, &t->cancel_msg, NULL);
     const tide__wait_ops *ops = t->wait_ops;
-    if (ops) {
-        t->wait_ops = NULL;
-        if (ops->resume) {
-            L->current = t; /* the hook may act for t (re-suspend it) */
-            int rc = ops->resume(t, t->status);
-            L->current = NULL;
-            if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
-                deliver_cancel(t);
-                return 1;
-            }
-            if (rc >= 0)
-                tide__msg_set(L, &t->msg, NULL);
-            t->status = rc;
-        }
-    }
+    if (ops && step_resume(L, t, ops))
+        return 1;
     TIDE__TRACE(L, TIDE_TRACE_RUN, t, NULL, t->status);
     if (L->debug && t->status == TIDE_ECANCELLED)
         t->flags |= TIDE__T_CANCEL_SEEN;
@@ -483,13 +478,20 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     int64_t started = 0;
     unsigned flags = t->flags;
     if ((flags & TIDE__T_MUST_CANCEL) | (uintptr_t)t->cancel_msg |
-        (uintptr_t)t->wait_ops | (unsigned)TIDE__HOOKS_ON(L)) {
+        (unsigned)TIDE__HOOKS_ON(L)) {
         if (step_prepare(t))
             return;
         debug = L->debug;
         if (debug)
             started = tide__host_now(L); /* real time, whatever the clock */
     } else {
+        /* a wake-up from a primitive: its code after the await first */
+        const tide__wait_ops *ops = t->wait_ops;
+        if (ops) { /* (it waited, so it has started) */
+            if (step_resume(L, t, ops))
+                return;
+            flags = t->flags;
+        }
         t->flags = (uint16_t)(flags | TIDE__T_STARTED | TIDE__UNREG);
     }
     L->current = t;
@@ -504,20 +506,19 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
         step_end(L, t, st);
 }
 
-static void task_step_entry(tide__runnable *r)
-{
-    tide_task *t = TIDE__CONTAINER(r, tide_task, run);
-    task_step(t->loop, t);
-}
-
-void tide__run_entries(tide_loop *L, tide__runnable *r)
+/* Runs what the iteration took from the ready queue: r is the first
+ * entry's tagged link. Tasks (nearly always) take their step inline. */
+void tide__run_entries(tide_loop *L, uintptr_t r)
 {
     while (r) {
-        tide__runnable *next = r->next;
-        if (r->run == task_step_entry) /* nearly always: inlined */
-            task_step(L, TIDE__CONTAINER(r, tide_task, run));
-        else
-            r->run(r);
+        tide__ready *e = tide__ready_entry(r);
+        uintptr_t next = e->next; /* read first: the entry may be freed */
+        if (!(r & TIDE__READY_CALL)) {
+            task_step(L, TIDE__CONTAINER(e, tide_task, run));
+        } else {
+            tide__runnable *cb = TIDE__CONTAINER(e, tide__runnable, link);
+            cb->run(cb);
+        }
         L->steps++;
         r = next;
     }
@@ -526,7 +527,7 @@ void tide__run_entries(tide_loop *L, tide__runnable *r)
 tide_status tide__end(tide_frame *fr)
 {
     tide_task *t = tide_current_task();
-    if (t && !tide__list_empty(&t->awaiters) && tide__task_has_scopes(t))
+    if (t && t->awaiters && tide__task_has_scopes(t))
         tide__scopes_end_frame(t, fr); /* left open by a goto */
     int err = fr->err;
     if (t) { /* the error's message goes back to the task, for the caller;
@@ -595,7 +596,7 @@ static tide_task *join_awaited(tide_task *t, size_t *i)
 
 static void join_drop(tide_task *t)
 {
-    tide__list_remove(&t->wait.on.waiter.node);
+    tide__awaiters_remove(t->wait.on.obj, &t->wait.on.waiter.node);
 }
 
 static tide_task *join_describe(tide_task *t, char *buf, size_t n)
@@ -654,7 +655,7 @@ int tide__join(tide_task *child, void **value)
     }
     t->wait.on.obj = child;
     t->wait.on.waiter.fire = join_fire;
-    tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
+    tide__awaiters_push(child, &t->wait.on.waiter.node);
     return tide__suspend(t, &join_ops, value);
 }
 
@@ -678,8 +679,8 @@ void tide__task_free_all(tide_loop *L)
         if (t->wait_ops && t->wait_ops->drop) /* waiting, or woken and
                                                    not yet resumed */
             t->wait_ops->drop(t);
-        while (!tide__list_empty(&t->awaiters))
-            tide__list_remove(t->awaiters.next);
+        while (t->awaiters)
+            tide__awaiters_remove(t, t->awaiters);
         task_free(t);
     }
     /* Finished tasks whose handles were never released: handles do not
@@ -756,7 +757,8 @@ size_t tide_task_awaiters(tide_task *t, tide_task **out, size_t max)
     size_t count = 0;
     if (!t)
         return 0;
-    for (tide__node *n = t->awaiters.next; n != &t->awaiters; n = n->next) {
+    for (tide__node *n = tide__awaiters_first(t); n;
+         n = tide__awaiters_next(t, n)) {
         tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
         if (tide__waiter_is_scope(w)) /* t's own open scopes */
             continue;

@@ -211,8 +211,9 @@ static int wait_for_resume(tide_task *t, int status)
 
 static void wait_for_drop(tide_task *t)
 {
-    tide__list_remove(&t->wait.on.waiter.node);
-    wait_for_free(t->wait.on.obj);
+    struct wait_for *wf = t->wait.on.obj;
+    tide__awaiters_remove(wf->child, &t->wait.on.waiter.node);
+    wait_for_free(wf);
 }
 
 static tide_task *wait_for_describe(tide_task *t, char *buf, size_t n)
@@ -267,7 +268,7 @@ static int wait_for(tide_task *child, double timeout, void **value)
     wf->child = child;
     wf->out = value;
     t->wait.on.waiter.fire = wait_for_fire;
-    tide__list_push(&child->awaiters, &t->wait.on.waiter.node);
+    tide__awaiters_push(child, &t->wait.on.waiter.node);
     t->wait.on.obj = wf;
     return tide__suspend(t, &wait_for_ops, NULL);
 }

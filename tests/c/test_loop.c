@@ -197,6 +197,73 @@ static void loop06_after(tide_loop *L, tide_task *main, int err)
     TH_EQ_INT(tide_loop_stop(L), TIDE_ESTATE); /* not running any more */
 }
 
+/* A run stopped while tasks await each other (join, wait_for, done
+ * callbacks), then the loop destroyed: teardown frees the pending tasks in
+ * the order they were spawned, so some waiters unlink from a task freed
+ * already (c's, e's) and others from one still there (main's, on g). The
+ * sanitizers check that nobody touches freed memory; nothing may run. */
+struct waits_on {
+    TIDE_FRAME;
+    tide_task *other;
+    int with_limit; /* wait_for instead of join */
+};
+static tide_status waits_on(void *frame)
+{
+    struct waits_on *f = frame;
+    TIDE_BEGIN(f);
+    if (!f->other)
+        TIDE_AWAIT(f, tide_sleep(10));
+    else if (f->with_limit)
+        TIDE_AWAIT(f, tide_wait_for(f->other, 20, NULL));
+    else
+        TIDE_AWAIT(f, tide_join(f->other, NULL));
+    th_log("never");
+    TIDE_END(f);
+}
+static void done_cb(tide_task *t, void *arg)
+{
+    (void)t;
+    th_log("%s", (const char *)arg);
+}
+
+struct teardown {
+    TIDE_FRAME;
+    tide_task *c, *d, *e, *g;
+};
+static tide_status teardown(void *frame)
+{
+    struct teardown *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_spawn(waits_on, &(struct waits_on){0},
+                           sizeof(struct waits_on), "c", &f->c));
+    TIDE_TRY(f, tide_spawn(waits_on, &(struct waits_on){.other = f->c},
+                           sizeof(struct waits_on), "d", &f->d));
+    TIDE_TRY(f, tide_spawn(waits_on,
+                           &(struct waits_on){.other = f->c, .with_limit = 1},
+                           sizeof(struct waits_on), "e", &f->e));
+    TIDE_TRY(f, tide_spawn(waits_on, &(struct waits_on){.other = f->e},
+                           sizeof(struct waits_on), "g", &f->g));
+    TIDE_TRY(f, tide_task_add_done_callback(f->c, done_cb, "c-done"));
+    TIDE_TRY(f, tide_task_add_done_callback(f->g, done_cb, "g-done"));
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), stop_cb, NULL, NULL));
+    TIDE_AWAIT(f, tide_join(f->g, NULL));
+    th_log("never");
+    TIDE_FINALLY(f);
+    tide_task_release(f->c);
+    tide_task_release(f->d);
+    tide_task_release(f->e);
+    tide_task_release(f->g);
+    TIDE_END(f);
+}
+static void teardown_after(tide_loop *L, tide_task *main, int err)
+{
+    (void)L;
+    TH_EQ_INT(err, TIDE_ESTOPPED);
+    TH_EQ_INT(tide_task_is_done(main), 0);
+    TH_EQ_INT(tide_task_awaiters(main, NULL, 0), 0);
+    TH_LOG_IS("stop");
+}
+
 /* LOOP-07: one loop per thread: running a loop inside a running loop, or
  * destroying a running loop, is refused. */
 struct nested {
@@ -414,6 +481,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("LOOP-06 stop ends the run with main pending and "
                   "cancellable",
                   loop06, loop06_after, TH_EXPECT_ERROR),
+    TH_CASE_AFTER("a loop destroyed with tasks awaiting each other frees "
+                  "them in any order",
+                  teardown, teardown_after, TH_EXPECT_ERROR),
     TH_CASE("LOOP-07 running or destroying a running loop is refused", loop07),
     TH_CASE_AFTER("LOOP-09 tiny real sleeps do not spin the loop", loop09,
                   NULL, TH_REAL_CLOCK),
