@@ -110,14 +110,18 @@ export function clangPlan(argv, cwd = process.cwd()) {
   const plan = { args: [], inputs: [], includeDirs: [], libDirs: [], outputs: [] };
   const abs = (p) => path.resolve(cwd, p);
   const virtual = (p) => MOUNT + abs(p);
+  // a relative path stays as given (clang's messages name it so), unless
+  // it goes up a folder, which the toolchain's file system cannot (see
+  // UP_SKIPPED)
+  const asGiven = (p) => (path.isAbsolute(p) || goesUp(p) ? virtual(p) : p);
   const take = (opt, value) => {
     if (INCLUDE_DIR.includes(opt)) {
       plan.includeDirs.push(abs(value));
-      return path.isAbsolute(value) ? virtual(value) : value;
+      return asGiven(value);
     }
     if (INPUT_FILE.includes(opt)) {
       plan.inputs.push(abs(value));
-      return path.isAbsolute(value) ? virtual(value) : value;
+      return asGiven(value);
     }
     if (LIB_DIR.includes(opt)) {
       plan.libDirs.push(abs(value));
@@ -150,7 +154,7 @@ export function clangPlan(argv, cwd = process.cwd()) {
     // an input file: sources stay as given (clang's messages name them so),
     // objects and archives go to the linker, which needs them absolute
     plan.inputs.push(abs(a));
-    plan.args.push(SOURCE.test(a) && !path.isAbsolute(a) ? a : virtual(a));
+    plan.args.push(SOURCE.test(a) ? asGiven(a) : virtual(a));
   }
   return plan;
 }
@@ -175,27 +179,40 @@ function filesIn(dir, pattern) {
   }
 }
 
+// UP_SKIPPED: the toolchain's in-memory file system (@yowasp/clang 22)
+// skips a '..' in a path instead of going up a folder: for clang, a/b/../x.h
+// is a/b/x.h. So clang finds `#include "../x.h"` only if the file is also
+// put where that reading lands: `aliases` (a Map, if given) gets each such
+// place with the real file for it.
+const goesUp = (p) => p.split(/[\\/]/).includes('..');
+const upSkipped = (p) => '/' + p.split('/').filter((s) => s && s !== '.' && s !== '..').join('/');
+
 // The inputs, the files they include (transitively), the archives and
 // objects of the -L folders: real absolute paths.
-export function filesRead(plan) {
+export function filesRead(plan, aliases = null) {
   const seen = new Set();
-  const scan = [];
-  const add = (file, isIncluded) => {
-    if (seen.has(file) || !isFile(file)) return;
+  const scan = []; // [real path, the path clang opens it by]
+  const add = (file, isIncluded, seenAs = file) => {
+    if (!isFile(file)) return;
+    if (seenAs !== file) aliases?.set(seenAs, file);
+    if (seen.has(file) && seenAs === file) return;
     seen.add(file);
-    if (isIncluded || SOURCE.test(file)) scan.push(file);
+    if (isIncluded || SOURCE.test(file)) scan.push([file, seenAs]);
   };
   for (const f of plan.inputs) add(f, false);
   for (const d of plan.libDirs) for (const f of filesIn(d, /\.(a|o|so)$/)) add(f, false);
   while (scan.length) {
-    const file = scan.pop();
-    const dirs = [path.dirname(file), ...plan.includeDirs];
+    const [file, seenAs] = scan.pop();
+    // [where a name is looked up, where clang looks it up]
+    const dirs = [[path.dirname(file), path.dirname(seenAs)], ...plan.includeDirs.map((d) => [d, d])];
     for (const m of fs.readFileSync(file, 'latin1').matchAll(INCLUDE_LINE)) {
       if (m[3]) {
         // #include MACRO: the headers of every folder it may come from
-        for (const d of dirs) for (const f of filesIn(d, SOURCE)) add(f, true);
+        for (const [d, as] of dirs) for (const f of filesIn(d, SOURCE)) add(f, true, path.join(as, path.basename(f)));
+      } else if (path.isAbsolute(m[2])) {
+        add(m[2], true, upSkipped(m[2]));
       } else {
-        for (const d of dirs) add(path.resolve(d, m[2]), true);
+        for (const [d, as] of dirs) add(path.resolve(d, m[2]), true, upSkipped(`${as}/${m[2]}`));
       }
     }
   }
@@ -258,11 +275,13 @@ function sink(write = () => {}) {
 // machine's files: `reads` and `writesInto` (real paths) are what it may
 // read and the folders it writes to; its messages go to stdout/stderr
 // (functions taking text). Returns its exit status and the files read.
-export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, writesInto = [], stdout, stderr }) {
+export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, aliases = [], writesInto = [], stdout, stderr }) {
   const tree = {};
   mount(tree, cwd);
   for (const d of writesInto) if (fs.existsSync(d)) mount(tree, d);
-  for (const f of reads) mount(tree, f, new Uint8Array(fs.readFileSync(f)));
+  const content = new Map(reads.map((f) => [f, new Uint8Array(fs.readFileSync(f))]));
+  for (const [f, bytes] of content) mount(tree, f, bytes);
+  for (const [as, f] of aliases) mount(tree, as, content.get(f)); // UP_SKIPPED
   const out = sink(stdout);
   const err = sink(stderr);
   const fullArgs = tool === 'clang' ? ['-working-directory', MOUNT + cwd, ...args] : args;
@@ -317,8 +336,9 @@ export function prepareClang(argv, cwd = process.cwd()) {
   const wasmOpt = wasmOptFor(argv);
   const plan = clangPlan(wasmOpt ? [...argv, '-Wl,--keep-section=target_features'] : argv, cwd);
   const output = plan.output ?? path.resolve(cwd, 'a.out');
+  const aliases = new Map();
   return {
-    cwd, args: plan.args, reads: filesRead(plan), writesInto: [...new Set(plan.outputs.map((f) => path.dirname(f)))],
+    cwd, args: plan.args, reads: filesRead(plan, aliases), aliases: [...aliases], writesInto: [...new Set(plan.outputs.map((f) => path.dirname(f)))],
     wasmOpt: wasmOpt && { ...wasmOpt, args: [output, `-O${wasmOpt.level}`, '-g', '-o', output] },
   };
 }

@@ -280,3 +280,26 @@ test('tools/wasi-build.mjs: a compile error says where, relative to the folder, 
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /^wasi-build: usage: lib OUT\.a/);
 });
+
+// The toolchain's file system skips '..' (clang.mjs, UP_SKIPPED): tide-cc
+// puts such headers where clang will look, and passes sources and -I
+// folders that go up as absolute paths.
+test("tide-cc: #include \"../x.h\", a source given as ../m.c and -I.. reach the right files", () => {
+  const dir = path.join(scratch, 'up');
+  fs.mkdirSync(path.join(dir, 'src/deep'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'inc'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'x.h'), '#define X 40\n#include "inc/y.h"\n');
+  fs.writeFileSync(path.join(dir, 'inc/y.h'), '#define Y 2\n');
+  fs.writeFileSync(path.join(dir, 'src/deep/z.h'), '#define Z "z"\n');
+  // a file of the same name where the skipped '..' would land: must not be taken
+  fs.writeFileSync(path.join(dir, 'src/x.h'), '#error the wrong x.h\n');
+  fs.writeFileSync(path.join(dir, 'src/m.c'),
+    '#include <stdio.h>\n#include "../x.h"\n#include "deep/../deep/z.h"\n#include <w.h>\n' +
+    'int main(void) { printf("%d %s %d\\n", X + Y, Z, W); return 0; }\n');
+  fs.writeFileSync(path.join(dir, 'inc/w.h'), '#define W 7\n');
+  const tideCc = path.join(root, 'wasi/tide-cc.mjs');
+  const cwd = path.join(dir, 'src/deep');
+  const cc = spawn(process.execPath, [tideCc, '../m.c', '-I../../inc', '-o', '../../m.wasm'], { cwd });
+  assert.equal(cc.status, 0, cc.stderr);
+  assert.equal(spawn(process.execPath, [tideRun, 'm.wasm'], { cwd: dir }).stdout, '42 z 7\n');
+});
