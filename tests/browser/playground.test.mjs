@@ -56,8 +56,10 @@ async function open(context, url = '', { longTasks = false } = {}) {
   return { page: p, problems: seen };
 }
 
+// (polled 10 times a second, not on every frame: the long-task check
+// measures the page's main thread, which the test's own polling shares)
 const waitState = (p, name, states, timeout = 120_000) =>
-  p.waitForFunction(([n, s]) => s.includes(document.getElementById(n).dataset.state), [name, states], { timeout });
+  p.waitForFunction(([n, s]) => s.includes(document.getElementById(n).dataset.state), [name, states], { timeout, polling: 100 });
 
 function shown(p, name) {
   return p.evaluate((n) => {
@@ -121,12 +123,28 @@ test('an edited example compiles in the page and runs with its output and timeli
   await (await page.$('#tasks')).screenshot({ path: path.join(artifacts, 'playground-tasks.png') });
 });
 
-// The goals' numbers are printed here and judged by `make bench`
-// (bench/page-compile.mjs, PASS/OVER), as the project's tests assert no
-// wall-clock durations. What is asserted: the second compile reuses the
-// loaded compiler (nothing downloaded again) and
-// runs in a worker (the page records each compile's span).
-test('the second compile reuses the loaded compiler and leaves the main thread free', { timeout: 120_000 }, async () => {
+// The main thread while compiling: the page's tasks that overlap a
+// compile (the span app.mjs records from posting the source to the
+// answer), for the first compile of a page (the compiler loaded, from the
+// download or the Cache API) and a recompile.
+async function longTasksWhileCompiling(p) {
+  await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100))); // (the observer delivers)
+  const { long, spans } = await p.evaluate(() => ({
+    long: globalThis.longTasks,
+    spans: performance.getEntriesByName('tide-compile').map((e) => ({ start: e.startTime, end: e.startTime + e.duration })),
+  }));
+  const over = (s) => long.filter((e) => e.start < s.end && e.start + e.ms > s.start).map((e) => Math.round(e.ms));
+  return { spans: spans.length, first: over(spans[0]), later: spans.slice(1).flatMap(over) };
+}
+
+// Durations are printed, and judged by `make bench` (PASS/OVER), as the
+// project's tests assert no wall-clock durations, with one exception kept
+// from page.test.mjs: no main-thread task over LONG_TASK_GOAL_MS while
+// compiling. Long tasks are wall time, so a machine busy with other work
+// can stretch a short task past it: a failed measurement is repeated once
+// on a fresh page (its first compile loads the compiler from the Cache
+// API), and each attempt is logged.
+test('the second compile reuses the loaded compiler and leaves the main thread free', { timeout: 240_000 }, async (t) => {
   const again = editedTasks.replace('"%s finished\\n"', '"%s done\\n"');
   const fetched = [];
   const onRequest = (r) => {
@@ -139,14 +157,27 @@ test('the second compile reuses the loaded compiler and leaves the main thread f
   assert.equal(r.outcome, 'ok', r.status);
   assert.ok(texts(r).includes('B done'), texts(r).join('|'));
   assert.deepEqual(fetched, [], 'the compiler was downloaded again');
-  const { long, spans } = await page.evaluate(() => ({
-    long: globalThis.longTasks,
-    spans: performance.getEntriesByName('tide-compile').map((e) => ({ start: e.startTime, end: e.startTime + e.duration })),
-  }));
-  assert.equal(spans.length, 2, 'one span per compile');
-  const during = long.filter((e) => spans.some((s) => e.start < s.end && e.start + e.ms > s.start));
-  console.log(`# recompile: ${r.compileMs} ms (goal < ${RECOMPILE_GOAL_MS} ms); main-thread tasks over ${LONG_TASK_GOAL_MS} ms while compiling: ` +
-    `${JSON.stringify(during.filter((e) => e.ms > LONG_TASK_GOAL_MS))}`);
+  console.log(`# recompile: ${r.compileMs} ms (goal < ${RECOMPILE_GOAL_MS} ms)`);
+  let m = await longTasksWhileCompiling(page);
+  assert.equal(m.spans, 2, 'one span per compile');
+  const tooLong = (ms) => ms.filter((x) => x > LONG_TASK_GOAL_MS);
+  for (let attempt = 1; ; attempt++) {
+    t.diagnostic(`attempt ${attempt}: main-thread long tasks (ms) while compiling: first compile ${m.first.join(', ') || 'none'}; ` +
+      `recompile ${m.later.join(', ') || 'none'}`);
+    if (attempt === 2 || tooLong([...m.first, ...m.later]).length === 0) break;
+    const { page: p, problems: seen } = await open(browser.context, '', { longTasks: true });
+    for (const text of [editedTasks.replace('"%s began\\n"', '"%s set off\\n"'), again.replace('"%s began\\n"', '"%s set off\\n"')]) {
+      await edit(p, 'tasks', text);
+      const rr = await run(p, 'tasks');
+      assert.equal(rr.outcome, 'ok', rr.status);
+    }
+    m = await longTasksWhileCompiling(p);
+    assert.equal(m.spans, 2, 'one span per compile');
+    await p.close();
+    assert.deepEqual(seen, []);
+  }
+  assert.deepEqual(tooLong(m.first), [], `main-thread tasks over ${LONG_TASK_GOAL_MS} ms (ms) during the first compile`);
+  assert.deepEqual(tooLong(m.later), [], `main-thread tasks over ${LONG_TASK_GOAL_MS} ms (ms) during the recompile`);
 });
 
 test('a compile error is shown at its line and marked in the editor; Run works again', { timeout: 60_000 }, async () => {

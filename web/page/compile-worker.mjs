@@ -17,6 +17,7 @@ import { MOUNT, tideCcArgs, unmountText } from '/dist/wasi/flags.mjs';
 
 const CLANG = '/vendor/yowasp-clang/';
 const WORK = `${MOUNT}/work`;
+const PROGRESS_EVERY_MS = 250;
 
 // Fetches through the Cache API: a hit is served from it, a miss fetched
 // and stored (only the toolchain's own files; they never change under one
@@ -63,7 +64,9 @@ async function load() {
   await mod.runLLVM(null, {}, {
     fetchProgress: ({ doneLength, totalLength }) => {
       const now = performance.now();
-      if (now - last < 100 && doneLength < totalLength) return;
+      // (a few messages a second: each one is a task and a repaint on the
+      // page's main thread, which the compile must leave free)
+      if (now - last < PROGRESS_EVERY_MS && doneLength < totalLength) return;
       last = now;
       postMessage({ kind: 'progress', done: doneLength, total: totalLength });
     },

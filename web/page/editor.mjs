@@ -38,6 +38,7 @@ export function createEditor(parent, text, { onChange, onRun, label }) {
       ],
     }),
   });
+  let marked = 0; // diagnostics shown
   return {
     view,
     get text() {
@@ -47,6 +48,10 @@ export function createEditor(parent, text, { onChange, onRun, label }) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: t } });
     },
     mark(list) {
+      // (no transaction when nothing is marked before or after: a clean
+      // compile then costs the page's main thread no editor update)
+      if (list.length === 0 && marked === 0) return;
+      marked = list.length;
       const doc = view.state.doc;
       const diagnostics = list
         .filter((d) => d.line >= 1 && d.line <= doc.lines)
