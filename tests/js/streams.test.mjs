@@ -168,3 +168,79 @@ test('WASI: a runtime that cannot poll fds is a clear error, not a hang', () => 
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^tide: main task failed: not supported on this host\n/);
 });
+
+// examples/cli/lines.c, the command-line example: lines from stdin worked
+// on by a pool of workers with a timeout each, progress on stderr, a
+// summary at the end.
+const LINES_INPUT = `one\ntwo words here\nthree\n${'w '.repeat(20)}\n${'x'.repeat(100)}\nlast no newline`;
+const LINES_RESULTS = [
+  'line 1: 1 word, 3 bytes',
+  'line 2: 3 words, 14 bytes',
+  'line 3: 1 word, 5 bytes',
+  'line 4: timed out after 0.5 s',
+  'line 5: longer than 50 bytes, skipped',
+  'line 6: 3 words, 15 bytes',
+];
+const LINES_ARGS = ['per_word=0.05', 'timeout=0.5', 'limit=50'];
+// Its results, in the order of their line numbers, and its summary.
+function linesSaid(stdout) {
+  const out = lines(stdout);
+  const byNumber = (l) => Number(/^line (\d+):/.exec(l)?.[1] ?? Infinity);
+  return { results: out.slice(0, -1).sort((a, b) => byNumber(a) - byNumber(b)), summary: out.at(-1) };
+}
+
+for (const host of HOSTS) {
+  test(`${host}: example lines: piped input, as asyncio's twin prints it`, async () => {
+    const p = start(host, 'lines', { args: [...LINES_ARGS, 'every=0.3'], env: { TIDE_CLOCK: 'virtual' } });
+    await p.write(LINES_INPUT);
+    p.end();
+    const r = await p.done;
+    assert.equal(r.status, 0, r.stderr);
+    const { results, summary } = linesSaid(r.stdout);
+    assert.deepEqual(results, LINES_RESULTS);
+    assert.equal(summary, '6 lines: 4 done, 1 timed out, 1 too long; 8 words');
+    // virtual time: line 4's work ends at its timeout, 0.5 s, after the
+    // one report of 0.3 s, when line 4 was still in work
+    assert.equal(r.stderr, 'progress: 6 lines read, 5 done, 1 waiting or in work\n');
+  });
+
+  test(`${host}: example lines: slow input; progress reports go on while it waits for lines`, async () => {
+    const p = start(host, 'lines', { args: [...LINES_ARGS, 'every=0.05'] });
+    let at = 0;
+    const pieces = ['one\n', 'two words ', 'here\n', 'three\n'];
+    for (const [i, piece] of pieces.entries()) {
+      await p.write(piece);
+      // two reports after each piece: it waits for stdin without holding
+      // up its timer task
+      at = await p.waitFor('stderr', (t) => t.split('progress').length > 2, at);
+      if (i === 2) await p.waitFor('stdout', /line 2: 3 words, 14 bytes\n/);
+    }
+    p.end();
+    const r = await p.done;
+    assert.equal(r.status, 0, r.stderr);
+    const { results, summary } = linesSaid(r.stdout);
+    assert.deepEqual(results, [LINES_RESULTS[0], LINES_RESULTS[1], LINES_RESULTS[2]]);
+    assert.equal(summary, '3 lines: 3 done, 0 timed out, 0 too long; 5 words');
+    assert.match(r.stderr, /^(progress: \d+ lines read, \d+ done, \d+ waiting or in work\n)+$/);
+  });
+
+  test(`${host}: example lines: an early end of input, in the middle of a line and of the work`, async () => {
+    // the input stops half way through a line while the workers still
+    // have lines queued: they finish those, the half line is the last one
+    const p = start(host, 'lines', { args: ['per_word=0.2', 'timeout=5', 'workers=2', 'every=100'] });
+    await p.write('a b c\nd e\nf\ng h i j\nhalf a li');
+    p.end();
+    const r = await p.done;
+    assert.equal(r.status, 0, r.stderr);
+    const { results, summary } = linesSaid(r.stdout);
+    assert.deepEqual(results, [
+      'line 1: 3 words, 5 bytes',
+      'line 2: 2 words, 3 bytes',
+      'line 3: 1 word, 1 bytes',
+      'line 4: 4 words, 7 bytes',
+      'line 5: 3 words, 9 bytes',
+    ]);
+    assert.equal(summary, '5 lines: 5 done, 0 timed out, 0 too long; 13 words');
+    assert.equal(r.stderr, '');
+  });
+}
