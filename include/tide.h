@@ -1066,12 +1066,12 @@ TIDE_AWAITABLE tide_reader_readexactly(tide_reader *r, size_t n,
  * bound by the limit). Suspends until a byte (n > 0) or the end is there. */
 TIDE_AWAITABLE tide_reader_read(tide_reader *r, ptrdiff_t n, tide_bytes *out);
 
-/* 1 once the end of file was met and every byte read (asyncio's at_eof),
- * else 0. */
+/* The reader's state; none of the three suspends or fails (NULL reads as
+ * 0). at_eof: 1 once the end of file was met and every byte read
+ * (asyncio's at_eof), else 0. buffer_size: bytes buffered, not yet
+ * returned by a read. limit: the reader's limit. */
 int tide_reader_at_eof(const tide_reader *r);
-/* Bytes buffered, not yet returned by a read. */
 size_t tide_reader_buffer_size(const tide_reader *r);
-/* The reader's limit. */
 size_t tide_reader_limit(const tide_reader *r);
 
 /* For a reader without an fd (fd -1), asyncio's feed_data and feed_eof:
@@ -1141,13 +1141,17 @@ TIDE_AWAITABLE tide_writer_wait_closed(tide_writer *w);
  * writer; NULL if none): what a failed tide_writer_write has no room to
  * say. Does not suspend. */
 int tide_writer_error(const tide_writer *w, const char **message);
-/* 1 after tide_writer_close (asyncio's is_closing), else 0. */
+/* The writer's state; neither suspends or fails (NULL reads as 0).
+ * is_closing: 1 after tide_writer_close (asyncio's is_closing), else 0.
+ * buffer_size: bytes buffered, not yet written (asyncio's
+ * get_write_buffer_size). */
 int tide_writer_is_closing(const tide_writer *w);
-/* Bytes buffered, not yet written (asyncio's get_write_buffer_size). */
 size_t tide_writer_buffer_size(const tide_writer *w);
-/* asyncio's set_write_buffer_limits: 0 for high gives the default; low
- * is then high / 4 (or 0 gives that too). Errors: TIDE_EINVAL (low >
- * high). Does not suspend. */
+/* asyncio's set_write_buffer_limits, with 0 for its None: high 0 is 4 *
+ * low, or TIDE_WRITE_HIGH_WATER with low 0 too; low 0 is high / 4. A
+ * drain waiting is woken if the buffer is now down to the new low mark.
+ * Errors: TIDE_EINVAL (w NULL, low > high), TIDE_ETHREAD. Does not
+ * suspend. */
 int tide_writer_set_buffer_limits(tide_writer *w, size_t high, size_t low);
 
 /* ------------------------------------------------------------------------ */

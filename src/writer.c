@@ -361,10 +361,18 @@ size_t tide_writer_buffer_size(const tide_writer *w)
 
 int tide_writer_set_buffer_limits(tide_writer *w, size_t high, size_t low)
 {
-    if (!w || low > high)
+    if (!w)
         return TIDE_EINVAL;
     if (tide__foreign(w->s.loop))
         return TIDE_ETHREAD;
+    /* 0 is asyncio's None: high from low (4 times it) or the default,
+     * low a quarter of high */
+    if (!high)
+        high = low && low <= SIZE_MAX / 4 ? 4 * low : TIDE_WRITE_HIGH_WATER;
+    if (!low)
+        low = high / 4;
+    if (low > high)
+        return TIDE_EINVAL;
     w->high = high;
     w->low = low;
     water_check(w);

@@ -845,6 +845,10 @@ static tide_status pipe_backpressure(void *frame)
                                    &f->w));
     f->fds[1] = -1;
     TH_EQ_INT(tide_writer_set_buffer_limits(f->w, 1, 2), TIDE_EINVAL);
+    TH_EQ_INT(tide_writer_set_buffer_limits(NULL, 0, 0), TIDE_EINVAL);
+    /* 0 is asyncio's None: high = 4 * low, so this low is no error */
+    TH_EQ_INT(tide_writer_set_buffer_limits(f->w, 0, 100 * 1024), 0);
+    TH_EQ_INT(tide_writer_set_buffer_limits(f->w, 0, 0), 0);
     TIDE_TRY(f, tide_writer_set_buffer_limits(f->w, 200 * 1024, 100 * 1024));
     TIDE_TRY(f, TIDE_SPAWN(slow_reader, NULL, &f->t, .r = f->r,
                            .got = &f->got));
