@@ -1012,10 +1012,11 @@ typedef struct tide_reader tide_reader;
  * the program feeds it (tide_reader_feed). `limit` (0: TIDE_STREAM_LIMIT,
  * src/config.h, 64 KiB as in asyncio) bounds what readline and readuntil
  * search for their separator. On success *out is owned by the caller.
- * Errors: TIDE_EINVAL (out NULL, unknown flags, fd not open or a
- * directory: the message says which), TIDE_ENOTSUP (this host cannot wait
- * for fds: Emscripten, or a WASI runtime without FD_READ subscriptions;
- * the message says so), TIDE_ENOLOOP, TIDE_ENOMEM. Does not suspend.
+ * Errors: TIDE_EINVAL (out NULL, unknown flags, fd below -1, not open,
+ * or a directory), TIDE_ENOTSUP (this host cannot wait for fds:
+ * Emscripten, or a WASI runtime without FD_READ / FD_WRITE
+ * subscriptions), TIDE_ENOLOOP, TIDE_ETHREAD, TIDE_ENOMEM. Does not
+ * suspend.
  */
 int tide_reader_create(tide_loop *loop, int fd, size_t limit, unsigned flags,
                        tide_reader **out);
