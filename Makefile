@@ -20,11 +20,12 @@
 # Give any of them on the command line: make fuzz FUZZ_TIME=60 CC=clang.
 CC         ?= cc
 EMCC       ?= emcc
-WASI_CC    ?= clang --target=wasm32-wasi
 FUZZ_CC    ?= clang
 AR         ?= ar
 EMAR       ?= emar
-WASI_AR    ?= llvm-ar-14
+# WASI: the target of @yowasp/clang (an npm devDependency: Clang compiled
+# to WebAssembly, with wasi-libc), run by tools/wasi-build.mjs
+WASI_TARGET ?= wasm32-wasip1
 # make run: the port the page is served on
 PORT       ?= 8000
 # make fuzz: seconds of fuzzing, and more libFuzzer options
@@ -48,12 +49,15 @@ endif
 SHELL := /bin/sh
 .DEFAULT_GOAL := all
 # Build on every core (CI has two).
-MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 2)
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS += --jobs=$(NPROC)
 export NODE_PATH := /usr/share/nodejs
 
 # ---- each host's compiler and flags --------------------------------------------
 # <host>_CC, _CFLAGS and _AR build its library; programs add _LDFLAGS at
 # link time, after the library, depend on _LDDEPS too, and end in _EXT.
+# A host with _DRIVER set (WASI) is built by that driver instead, many
+# files per start (its own section below).
 COMMON_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
                  -Iinclude -Isrc
 SANITIZE      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -76,10 +80,10 @@ tsan_CFLAGS    := $(COMMON_CFLAGS) -O1 -g -pthread -fsanitize=thread
 tsan_AR        := $(AR)
 tsan_LDFLAGS    = $(native_LDFLAGS)
 
-wasi_CC        := $(WASI_CC)
-wasi_CFLAGS    := $(COMMON_CFLAGS) -O2
-wasi_AR        := $(WASI_AR)
+wasi_DRIVER    := node tools/wasi-build.mjs -j$(NPROC)
+wasi_CFLAGS    := --target=$(WASI_TARGET) $(COMMON_CFLAGS) -O2
 wasi_EXT       := .wasm
+wasi_LDDEPS    := tools/wasi-build.mjs wasi/clang.mjs
 
 # The Emscripten glue: an ES module factory that runs in browsers and, given
 # wasmBinary, in Node (3.1.6's own Node loader cannot read files from an
@@ -125,6 +129,9 @@ LIB_OBJ_NAMES := $(notdir $(LIB_SRC:.c=.o))
 EXAMPLES     := $(basename $(notdir $(wildcard examples/*.c)))
 # command-line examples (stdin, stdout): native and WASI only, not on the page
 CLI_EXAMPLES := $(basename $(notdir $(wildcard examples/cli/*.c)))
+# (they find examples/params.h by -I, not as "../params.h": the WASI
+# toolchain's file system does not resolve ".." in an #include)
+$(foreach p,$(CLI_EXAMPLES),$(eval $(p)_FLAGS := -Iexamples))
 TESTS        := $(basename $(notdir $(wildcard tests/c/test_*.c)))
 BENCHES      := $(basename $(notdir $(wildcard bench/*.c)))
 
@@ -141,7 +148,11 @@ prog_src = $(or $($(1)_SRC),$(firstword $(wildcard examples/$(1).c \
                examples/cli/$(1).c tests/c/$(1).c tests/programs/$(1).c \
                bench/$(1).c fuzz/$(1).c)))
 prog_extra = $(if $(filter test_%,$(1)),tests/c/harness.c tests/c/harness.h) \
-             $(if $(wildcard examples/$(1).c examples/cli/$(1).c),examples/params.h)
+             $(if $(wildcard examples/$(1).c examples/cli/$(1).c),examples/params.h) \
+             $(if $(filter http_client,$(1)),$(EXAMPLE_JSON))
+# The JSON library http_client parses its posts with (vendored: Debian's
+# cjson 1.7.15-1+deb12u4, patches applied; examples/cjson/README).
+EXAMPLE_JSON := examples/cjson/cJSON.c examples/cjson/cJSON.h
 
 SETUP := build/.setup-done
 
@@ -154,8 +165,16 @@ $(SETUP): tools/setup.sh package.json package-lock.json
 
 # The one program link, on every host: $(1) the host whose compiler and
 # flags it uses, $(2) the library's build folder, $(3) the program's flags.
-link = $($(1)_CC) $($(1)_CFLAGS) $(3) -Itests/c $(filter %.c,$^) \
-       build/$(2)/libtide.a $($(1)_LDFLAGS) -o $@
+# A driver's host builds it as a batch of one (its objects apart from the
+# batch of all programs, below: both may run at once).
+link = $(if $($(1)_DRIVER),$(call driver_link,$(1),$(2),$(3)), \
+       $($(1)_CC) $($(1)_CFLAGS) $(3) -Itests/c $(filter %.c,$^) \
+       build/$(2)/libtide.a $($(1)_LDFLAGS) -o $@)
+driver_link = $($(1)_DRIVER) programs --lib build/$(2)/libtide.a --outdir $(@D) \
+       --objdir build/$(2)/progobj-$(basename $(@F)) --cflags "$($(1)_CFLAGS) -Itests/c" \
+       $(call driver_program,$(basename $(@F)),$(filter %.c,$^) $(3))
+# A program as the driver takes it: 'NAME: SOURCES... FLAGS...'
+driver_program = '$(1): $(strip $(2))'
 
 # A host's library, build/<host>/libtide.a, from its objects.
 define host_lib
@@ -170,6 +189,14 @@ build/$(1)/libtide.a: $(addprefix build/$(1)/obj/,$(LIB_OBJ_NAMES))
 	$$($(1)_AR) rcs $$@ $$^
 endef
 
+# A driver host's library: one batch, the driver knows which objects are
+# up to date.
+define driver_lib
+build/$(1)/libtide.a: $(LIB_SRC) $(HOST_SRC) $(LIB_HDRS) $($(1)_LDDEPS) | $(SETUP)
+	$$($(1)_DRIVER) lib $$@ --objdir build/$(1)/obj --cflags "$$($(1)_CFLAGS)" $(LIB_SRC)
+endef
+lib_rule = $(if $($(1)_DRIVER),driver_lib,host_lib)
+
 # A host's programs, build/<host>/<name><ext>, each against its library.
 define host_programs
 build/$(1)/%$($(1)_EXT): $$$$(call prog_src,%) $$$$(call prog_extra,%) \
@@ -179,7 +206,7 @@ endef
 
 HOSTS := native asan tsan wasi em em-mt fuzz
 .SECONDEXPANSION:
-$(foreach h,$(HOSTS),$(eval $(call host_lib,$(h))))
+$(foreach h,$(HOSTS),$(eval $(call $(call lib_rule,$(h)),$(h))))
 $(foreach h,$(HOSTS),$(eval $(call host_programs,$(h))))
 
 # What `make` builds on each host. tsan and em-mt: what
@@ -215,7 +242,9 @@ $(h)-$(1)_CC      := $$($(h)_CC)
 $(h)-$(1)_CFLAGS  := $$($(h)_CFLAGS) $(2)
 $(h)-$(1)_AR      := $$($(h)_AR)
 $(h)-$(1)_LDFLAGS := $$($(h)_LDFLAGS)
-$$(eval $$(call host_lib,$(h)-$(1)))
+$(h)-$(1)_DRIVER  := $$($(h)_DRIVER)
+$(h)-$(1)_LDDEPS  := $$($(h)_LDDEPS)
+$$(eval $$(call $$(call lib_rule,$(h)),$(h)-$(1)))
 BENCH_VARIANT_BINS += build/$(h)/tidebench_$(1)$($(h)_EXT)
 build/$(h)/tidebench_$(1)$($(h)_EXT): bench/tidebench.c build/$(h)-$(1)/libtide.a $($(h)_LDDEPS) | $(SETUP)
 	$$(call link,$(h)-$(1),$(h)-$(1))
@@ -238,14 +267,16 @@ $(eval $(call bench_variant,nochecks,-DTIDE_CHECKS=0))
 # (examples/threads/; the others would only pay for workers they never
 # use), and lib/threads/ is what `tide-emcc --threads` links. lint/ is the
 # coroutine rules checker, the `tide-lint` command. Its source: web/package/.
+# wasi/ is Tide for wasm32-wasip1 (build/wasi/libtide.a) and the commands
+# tide-cc and tide-run, from the top-level wasi/.
 EM_MT_EXAMPLES := $(basename $(notdir $(shell grep -l tide_to_thread examples/*.c)))
-PACKAGE_SRC    := $(wildcard web/package/* web/package/lint/*.mjs)
+PACKAGE_SRC    := $(wildcard web/package/* web/package/lint/*.mjs wasi/*.mjs)
 
 .PHONY: dist
 dist: build/dist.stamp
 
 build/dist.stamp: $(filter-out web/package/lint,$(PACKAGE_SRC)) include/tide.h \
-                  build/em/libtide.a build/em-mt/libtide.a $(EM_JS_LIBS) Makefile \
+                  build/em/libtide.a build/em-mt/libtide.a build/wasi/libtide.a $(EM_JS_LIBS) Makefile \
                   $(call bins,em,$(EXAMPLES)) $(call bins,em-mt,$(EM_MT_EXAMPLES))
 	EMCC="$(EMCC)" node web/package/make-dist.mjs --examples "$(EXAMPLES)" --js-libs "$(EM_JS_LIBS)" \
 	    --link-flags "$(EM_LINK_FLAGS)" --threads-examples "$(EM_MT_EXAMPLES)" \
@@ -301,7 +332,7 @@ LINT_SRC := $(wildcard examples/*.c examples/cli/*.c tests/c/*.c \
 
 .PHONY: lint
 lint: | $(SETUP)
-	node web/package/lint/tide-lint.mjs -Isrc -Itests/c $(LINT_SRC)
+	node web/package/lint/tide-lint.mjs -Isrc -Itests/c -Iexamples $(LINT_SRC)
 
 # ---- fuzzing, fault injection, soak, differential testing --------------------
 #
@@ -332,6 +363,8 @@ DIFF_BINS  := build/native/diff_interp build/asan/diff_interp \
               build/wasi/diff_interp.wasm build/em/diff_interp.mjs
 # stdin and stdout as streams, driven by tests/js/streams.test.mjs
 STREAM_BINS := build/native/streams build/asan/streams build/wasi/streams.wasm
+# one program natively and under tide-run, compared (tests/js/wasi.test.mjs)
+PROBE_BINS := build/native/wasiprobe build/wasi/wasiprobe.wasm
 
 .PHONY: fuzz-build fuzz fuzz-merge fuzz-crashes soak fuzz-diff
 
@@ -367,7 +400,7 @@ fuzz-diff: build/native/diff_interp
 .PHONY: test run bench clean
 
 test: all dist page $(USER_PROGS) fuzz-build $(SOAK_BINS) $(FAULT_BINS) $(DIFF_BINS) \
-      $(STREAM_BINS)
+      $(STREAM_BINS) $(PROBE_BINS)
 	node --test --test-reporter=spec tests/
 
 run: em dist page
@@ -379,3 +412,23 @@ bench: native wasi em $(BENCH_VARIANT_BINS) build/native/soak build/wasi/soak.wa
 
 clean:
 	rm -rf build dist
+
+# ---- WASI programs, one batch ------------------------------------------------
+# Every WASI program `make` and `make test` build, in one run of the driver
+# (tools/wasi-build.mjs: @yowasp/clang takes seconds to start, so not one
+# start per file; docs/design.md, "The WASI toolchain"). make sees the batch
+# as one grouped target; the driver rebuilds only what is out of date by
+# its own record (sources, the headers they include, flags, library) and
+# touches the rest, so that make sees them all up to date afterwards. The
+# batch: wasi_BINS, and every build/wasi/*.wasm of a *_BINS list above (so
+# this section stays last) but the benchmark variants, which have libraries
+# of their own; any other WASI program is built alone by the pattern rule.
+WASI_PROGRAMS := $(sort $(wasi_BINS) $(patsubst build/wasi/%.wasm,%,$(filter build/wasi/%.wasm, \
+                 $(filter-out $(BENCH_VARIANT_BINS),$(foreach v,$(filter %_BINS,$(.VARIABLES)),$($(v)))))))
+
+$(call bins,wasi,$(WASI_PROGRAMS)) &: build/wasi/libtide.a $(wasi_LDDEPS) \
+        $(foreach p,$(WASI_PROGRAMS),$(call prog_src,$(p)) $(call prog_extra,$(p))) | $(SETUP)
+	$(wasi_DRIVER) programs --touch --lib build/wasi/libtide.a --outdir build/wasi \
+	    --objdir build/wasi/progobj --cflags "$(wasi_CFLAGS) -Itests/c" \
+	    $(foreach p,$(WASI_PROGRAMS),$(call driver_program,$(p),$(call prog_src,$(p)) \
+	        $(filter %.c,$(call prog_extra,$(p))) $($(p)_FLAGS)))

@@ -41,20 +41,6 @@ N.debugShort = quick
   ? { switches: 2000, switchReps: 3, tasks: 2000, taskReps: 3 }
   : { switches: 100000, switchReps: 100, tasks: 100000, taskReps: 20 };
 
-// Node 20's node:wasi hands WASI calls a pointer to wasm memory that goes
-// stale when the module grows its memory, if V8 took the "fast API call"
-// path: the spawn workload (100+ MB of heap) then crashes Node (SIGSEGV,
-// SIGBUS or a V8 fatal) about one run in three, after or while writing its
-// output. Turning fast API calls off keeps every WASI call on the slow,
-// correct path; the benchmark makes only a handful of WASI calls per run.
-const WASI_NODE_FLAGS = ['--no-turbo-fast-api-calls'];
-
-function tideCommand(host, argv, prog = 'tidebench') {
-  const [cmd, cmdArgs] = command(host, prog, argv);
-  if (host === 'wasi') return [cmd, [...WASI_NODE_FLAGS, ...cmdArgs]];
-  return [cmd, cmdArgs];
-}
-
 const COLUMNS = ['native', 'wasi', 'em', 'cpython', 'node'];
 const TIDE_COLUMNS = ['native', 'wasi', 'em'];
 const TITLES = {
@@ -78,8 +64,10 @@ function commandFor(col, workload, n, reps, variant, opts = {}) {
     case 'node':
       return [process.execPath, ['--expose-gc', path.join(root, 'bench/node_bench.mjs'), ...argv]];
     default:
-      return tideCommand(col, argv, opts.nohooks ? 'tidebench_nohooks'
-        : opts.nochecks ? 'tidebench_nochecks' : 'tidebench');
+      // (the WASI host runs through tide-run, which turns Node 20's fast API
+      // calls off: with them, the spawn workload's 100+ MB of heap crashed
+      // Node about one run in three; bench/README.md)
+      return command(col, opts.nohooks ? 'tidebench_nohooks' : opts.nochecks ? 'tidebench_nochecks' : 'tidebench', argv);
   }
 }
 

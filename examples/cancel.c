@@ -14,22 +14,17 @@
 
 #include "params.h"
 
-struct long_task {
-    TIDE_FRAME;
-    double work;
-    int swallow;
-    int rc;
-};
+struct long_task { TIDE_FRAME; int rc; };
 
 static tide_status long_task(void *frame)
 {
     struct long_task *t = frame;
     TIDE_BEGIN(t);
     puts("Long task started");
-    if (!t->swallow) {
-        TIDE_AWAIT(t, tide_sleep(t->work));
+    if (!param_int("swallow", 0, 0, 1)) {
+        TIDE_AWAIT(t, tide_sleep(param_num("work", 10, 0, 60)));
     } else {
-        TIDE_AWAIT_CATCH(t, tide_sleep(t->work), t->rc);
+        TIDE_AWAIT_CATCH(t, tide_sleep(param_num("work", 10, 0, 60)), t->rc);
         if (t->rc == TIDE_ECANCELLED) {
             /* wrong: nothing re-raises it, and the task awaits again */
             puts("Long task ignored the cancellation");
@@ -37,27 +32,20 @@ static tide_status long_task(void *frame)
         }
     }
     puts("Long task done");
-    TIDE_FINALLY(t);
+    TIDE_FINALLY(t); /* except asyncio.CancelledError: */
     if (TIDE_ERROR(t) == TIDE_ECANCELLED)
         puts("Long task was cancelled — cleaning up");
-    TIDE_END(t); /* the cancellation propagates: the task ends cancelled */
+    TIDE_END(t); /* it goes on (`raise`): the task ends cancelled */
 }
 
-struct program {
-    TIDE_FRAME;
-    double work, after;
-    int swallow;
-    tide_task *task;
-    int rc;
-};
+struct program { TIDE_FRAME; tide_task *task; int rc; };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    TIDE_TRY(p, TIDE_SPAWN(long_task, NULL, &p->task, .work = p->work,
-                           .swallow = p->swallow));
-    TIDE_AWAIT(p, tide_sleep(p->after)); /* let it run for 2 seconds */
+    TIDE_TRY(p, TIDE_SPAWN(long_task, NULL, &p->task));
+    TIDE_AWAIT(p, tide_sleep(param_num("after", 2, 0, 60)));
     tide_task_cancel(p->task, NULL);
     TIDE_AWAIT_CATCH(p, tide_join(p->task, NULL), p->rc);
     if (p->rc == TIDE_ECANCELLED)
@@ -72,8 +60,5 @@ static tide_status program(void *frame)
 int main(int argc, char **argv)
 {
     params_init(argc, argv);
-    struct program p = {.work = param_num("work", 10, 0, 60),
-                        .after = param_num("after", 2, 0, 60),
-                        .swallow = param_int("swallow", 0, 0, 1)};
-    return tide_main(program, &p, sizeof p);
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

@@ -15,50 +15,41 @@
 
 #include "params.h"
 
-struct worker {
-    TIDE_FRAME;
-    double delay;
-};
+struct worker { TIDE_FRAME; };
 
 static tide_status worker(void *frame)
 {
     struct worker *w = frame;
     TIDE_BEGIN(w);
-    TIDE_AWAIT(w, tide_sleep(w->delay));
+    TIDE_AWAIT(w, tide_sleep(param_num("delay", 0.01, 0, 1)));
     TIDE_END(w);
 }
 
 struct program {
     TIDE_FRAME;
-    int tasks, wave;
-    double delay;
-    tide_task **batch; /* this wave's tasks */
-    int started, n, reported;
+    int tasks, wave, started, n, reported;
     double start;
+    tide_task **batch; /* this wave's tasks */
 };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    p->batch = calloc((size_t)p->wave, sizeof *p->batch);
-    if (!p->batch)
+    if (!(p->batch = calloc((size_t)p->wave, sizeof *p->batch)))
         TIDE_THROW(p, TIDE_ENOMEM);
     printf("Churning through %d tasks, %d at a time\n", p->tasks, p->wave);
     p->start = tide_time();
     while (p->started < p->tasks) {
-        p->n = p->tasks - p->started < p->wave ? p->tasks - p->started : p->wave;
+        p->n = p->tasks - p->started < p->wave ? p->tasks - p->started
+                                                : p->wave;
         for (int i = 0; i < p->n; i++)
-            TIDE_TRY(p, TIDE_SPAWN(worker, NULL, &p->batch[i],
-                                   .delay = p->delay));
+            TIDE_TRY(p, TIDE_SPAWN(worker, NULL, p->batch + i));
+        /* the gather keeps the wave's tasks until the next one's gather */
+        TIDE_AWAIT(p, tide_gather(p->batch, (size_t)p->n, TIDE_GATHER_OWN,
+                                  NULL, NULL));
         p->started += p->n;
-        TIDE_AWAIT(p, tide_gather(p->batch, (size_t)p->n, 0, NULL, NULL));
-        for (int i = 0; i < p->n; i++) {
-            tide_task_release(p->batch[i]);
-            p->batch[i] = NULL;
-        }
-        /* a line per tenth of the way */
-        if (p->started * 10LL / p->tasks > p->reported) {
+        if (p->started * 10LL / p->tasks > p->reported) { /* every tenth */
             p->reported = (int)(p->started * 10LL / p->tasks);
             printf("  %d tasks finished\n", p->started);
         }
@@ -66,8 +57,6 @@ static tide_status program(void *frame)
     printf("All %d tasks finished in %.2f s of loop time\n", p->tasks,
            tide_time() - p->start);
     TIDE_FINALLY(p);
-    for (int i = 0; p->batch && i < p->wave; i++)
-        tide_task_release(p->batch[i]);
     free(p->batch);
     TIDE_END(p);
 }
@@ -76,7 +65,6 @@ int main(int argc, char **argv)
 {
     params_init(argc, argv);
     struct program p = {.tasks = param_int("tasks", 100000, 1, 1000000),
-                        .wave = param_int("wave", 1000, 1, 10000),
-                        .delay = param_num("delay", 0.01, 0, 1)};
+                        .wave = param_int("wave", 1000, 1, 10000)};
     return tide_main(program, &p, sizeof p);
 }

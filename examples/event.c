@@ -10,11 +10,7 @@
 
 #include "params.h"
 
-struct waiter {
-    TIDE_FRAME;
-    tide_event *event;
-    const char *name;
-};
+struct waiter { TIDE_FRAME; tide_event *event; char name[16]; };
 
 static tide_status waiter(void *frame)
 {
@@ -26,51 +22,37 @@ static tide_status waiter(void *frame)
     TIDE_END(w);
 }
 
-struct trigger {
-    TIDE_FRAME;
-    tide_event *event;
-    double delay;
-};
+struct trigger { TIDE_FRAME; tide_event *event; };
 
 static tide_status trigger(void *frame)
 {
     struct trigger *t = frame;
     TIDE_BEGIN(t);
     puts("Preparing...");
-    TIDE_AWAIT(t, tide_sleep(t->delay));
+    TIDE_AWAIT(t, tide_sleep(param_num("delay", 2, 0, 60)));
     puts("Sending signal!");
-    tide_event_set(t->event);
+    tide_event_set(t->event); /* wakes every waiter */
     TIDE_END(t);
 }
 
-enum { MAX_WORKERS = 26 };
-
-struct program {
-    TIDE_FRAME;
-    int workers;
-    double delay;
-    char names[MAX_WORKERS][16]; /* "Worker A", "Worker B", ... */
-    tide_event *event;
-    tide_group *tg;
-};
+struct program { TIDE_FRAME; tide_event *event; tide_group *tg; };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
     TIDE_TRY(p, tide_event_create(NULL, &p->event));
-    /* async with TaskGroup() as tg: four children; leaving waits for all */
-    TIDE_TRY(p, tide_group_create(&p->tg));
-    for (int i = 0; i < p->workers; i++) {
-        snprintf(p->names[i], sizeof p->names[i], "Worker %c", 'A' + i);
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, waiter, NULL, NULL,
-                                     .event = p->event, .name = p->names[i]));
+    TIDE_WITH(p, tide_group_scope(&p->tg)) {
+        for (int i = 0; i < param_int("workers", 3, 1, 26); i++) {
+            struct waiter w = {.event = p->event}; /* "Worker A", ... */
+            snprintf(w.name, sizeof w.name, "Worker %c", 'A' + i);
+            TIDE_TRY(p, tide_group_spawn(p->tg, waiter, &w, sizeof w, NULL,
+                                         NULL));
+        }
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, trigger, NULL, NULL,
+                                     .event = p->event));
     }
-    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, trigger, NULL, NULL, .event = p->event,
-                                 .delay = p->delay));
-    TIDE_AWAIT(p, tide_group_exit(p->tg, 0));
     TIDE_FINALLY(p);
-    tide_group_destroy(p->tg);
     tide_event_destroy(p->event);
     TIDE_END(p);
 }
@@ -78,7 +60,5 @@ static tide_status program(void *frame)
 int main(int argc, char **argv)
 {
     params_init(argc, argv);
-    struct program p = {.workers = param_int("workers", 3, 1, MAX_WORKERS),
-                        .delay = param_num("delay", 2, 0, 60)};
-    return tide_main(program, &p, sizeof p);
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

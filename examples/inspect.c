@@ -2,7 +2,7 @@
  * inspect.c - the tutorial's task inspection: a task's name, done() and
  * cancelled() before, during and after it runs, then its result.
  * Unnamed tasks are called "Task-<n>"; the main task is Task-1, so the
- * worker is Task-2 (as in CPython).
+ * worker is Task-2 (as in CPython). The worker is the one of tasks.c.
  *
  * Settings (params.h): delay=2, the worker's sleep; peek=1, how long main
  * waits before it looks again.
@@ -12,12 +12,7 @@
 
 #include "params.h"
 
-struct worker {
-    TIDE_FRAME;
-    const char *name;
-    double delay;
-    char result[32];
-};
+struct worker { TIDE_FRAME; const char *name; double delay; char result[32]; };
 
 static tide_status worker(void *frame)
 {
@@ -36,24 +31,19 @@ static const char *py_bool(int b)
     return b ? "True" : "False";
 }
 
-struct program {
-    TIDE_FRAME;
-    double delay, peek;
-    tide_task *task;
-    char *result;
-};
+struct program { TIDE_FRAME; tide_task *task; char *result; };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
     TIDE_TRY(p, TIDE_SPAWN(worker, NULL, &p->task, .name = "A",
-                           .delay = p->delay));
-    puts(tide_task_name(p->task));
-    puts(py_bool(tide_task_is_done(p->task)));      /* not started yet */
+                           .delay = param_num("delay", 2, 0, 60)));
+    puts(tide_task_name(p->task));                     /* Task-2 */
+    puts(py_bool(tide_task_is_done(p->task)));         /* not started yet */
     puts(py_bool(tide_task_is_cancelled(p->task)));
-    TIDE_AWAIT(p, tide_sleep(p->peek));
-    puts(py_bool(tide_task_is_done(p->task)));      /* still sleeping? */
+    TIDE_AWAIT(p, tide_sleep(param_num("peek", 1, 0, 60)));
+    puts(py_bool(tide_task_is_done(p->task)));         /* A sleeps for 2 s */
     TIDE_AWAIT(p, tide_join(p->task, (void **)&p->result));
     puts(py_bool(tide_task_is_done(p->task)));
     puts(p->result);
@@ -65,7 +55,5 @@ static tide_status program(void *frame)
 int main(int argc, char **argv)
 {
     params_init(argc, argv);
-    struct program p = {.delay = param_num("delay", 2, 0, 60),
-                        .peek = param_num("peek", 1, 0, 60)};
-    return tide_main(program, &p, sizeof p);
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

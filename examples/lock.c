@@ -4,7 +4,8 @@
  * read-sleep-write happen alone, so no update is lost: the count ends at 5.
  *
  * Settings (params.h): tasks=5, work=0.1 (the sleep between read and
- * write), use_lock=1; with use_lock=0 every task reads before any writes,
+ * write), use_lock=1; with use_lock=0 the block runs in no scope at all
+ * (Python's contextlib.nullcontext()): every task reads before any writes,
  * and all but one update are lost.
  */
 #include <stdio.h>
@@ -14,62 +15,40 @@
 
 static int shared_counter;
 
-struct increment {
-    TIDE_FRAME;
-    tide_lock *lock; /* NULL: no lock (use_lock=0) */
-    double work;
-    const char *name;
-    int current;
-    int held;
-};
+struct increment { TIDE_FRAME; tide_lock *lock; int id, current; };
 
 static tide_status increment(void *frame)
 {
     struct increment *f = frame;
     TIDE_BEGIN(f);
-    if (f->lock) {
-        TIDE_AWAIT(f, tide_lock_acquire(f->lock)); /* async with lock: */
-        f->held = 1;
+    TIDE_WITH(f, f->lock ? tide_lock_scope(f->lock) : tide_null_scope()) {
+        f->current = shared_counter;
+        /* other tasks run meanwhile */
+        TIDE_AWAIT(f, tide_sleep(param_num("work", 0.1, 0, 10)));
+        shared_counter = f->current + 1;
+        printf("Task-%d: counter is now %d\n", f->id, shared_counter);
     }
-    /* only one task runs this block at a time (with the lock) */
-    f->current = shared_counter;
-    TIDE_AWAIT(f, tide_sleep(f->work)); /* simulate some work */
-    shared_counter = f->current + 1;
-    printf("%s: counter is now %d\n", f->name, shared_counter);
-    TIDE_FINALLY(f);
-    if (f->held)
-        tide_lock_release(f->lock); /* leaving the block, on every path */
     TIDE_END(f);
 }
 
 enum { MAX_TASKS = 50 };
 
-struct program {
-    TIDE_FRAME;
-    int n_tasks, use_lock;
-    double work;
-    tide_lock *lock;
-    tide_task *tasks[MAX_TASKS];
-    char names[MAX_TASKS][24];
-};
+struct program { TIDE_FRAME; tide_lock *lock; tide_task *tasks[MAX_TASKS]; };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    if (p->use_lock)
+    if (param_int("use_lock", 1, 0, 1))
         TIDE_TRY(p, tide_lock_create(NULL, &p->lock));
-    for (int i = 0; i < p->n_tasks; i++) {
-        snprintf(p->names[i], sizeof p->names[i], "Task-%d", i);
-        TIDE_TRY(p, TIDE_SPAWN(increment, p->names[i], &p->tasks[i],
-                               .lock = p->lock, .work = p->work,
-                               .name = p->names[i]));
-    }
-    TIDE_AWAIT(p, tide_gather(p->tasks, (size_t)p->n_tasks, 0, NULL, NULL));
+    int n = param_int("tasks", 5, 1, MAX_TASKS);
+    for (int i = 0; i < n; i++)
+        TIDE_TRY(p, TIDE_SPAWN(increment, NULL, &p->tasks[i], .lock = p->lock,
+                               .id = i));
+    TIDE_AWAIT(p, tide_gather(p->tasks, (size_t)n, TIDE_GATHER_OWN, NULL,
+                              NULL));
     printf("Final counter: %d\n", shared_counter);
     TIDE_FINALLY(p);
-    for (int i = 0; i < p->n_tasks; i++)
-        tide_task_release(p->tasks[i]);
     tide_lock_destroy(p->lock);
     TIDE_END(p);
 }
@@ -77,8 +56,5 @@ static tide_status program(void *frame)
 int main(int argc, char **argv)
 {
     params_init(argc, argv);
-    struct program p = {.n_tasks = param_int("tasks", 5, 1, MAX_TASKS),
-                        .work = param_num("work", 0.1, 0, 10),
-                        .use_lock = param_int("use_lock", 1, 0, 1)};
-    return tide_main(program, &p, sizeof p);
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

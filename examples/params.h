@@ -6,12 +6,14 @@
  *
  * The live documentation page passes the values a reader picked this way,
  * so nothing is recompiled. Without arguments every example uses the
- * tutorial's values and prints what tests/support/expected.mjs says. Words that are
- * not name=value are left for the program (http_client's BASE_URL); a
- * value that does not parse, or falls outside its range, is reported on
- * stderr and the default is used instead.
+ * tutorial's values and prints what tests/support/expected.mjs says. A value that
+ * does not parse, or falls outside its range, is reported on stderr once
+ * and the default is used instead; words that are not name=value are
+ * ignored.
  *
- * Call params_init(argc, argv) first, in main().
+ * Call params_init(argc, argv) first, in main(); the settings may then be
+ * read anywhere, coroutines included (they are copied: on the guest host
+ * main() returns before the loop runs, and argv with it).
  */
 #ifndef TIDE_EXAMPLES_PARAMS_H
 #define TIDE_EXAMPLES_PARAMS_H
@@ -25,16 +27,12 @@ static char **params_argv;
 
 static inline void params_init(int argc, char **argv)
 {
-    params_argc = argc;
-    params_argv = argv;
-}
-
-/* 1 if the word is name=value (a name of letters, digits and _). */
-static inline int param_word(const char *s)
-{
-    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
-                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-    return n > 0 && s[n] == '=';
+    params_argv = calloc((size_t)argc + 1, sizeof *params_argv);
+    for (int i = 0; params_argv && i < argc; i++) {
+        char *copy = malloc(strlen(argv[i]) + 1);
+        if (copy) /* (out of memory: that setting keeps its default) */
+            params_argv[params_argc++] = strcpy(copy, argv[i]);
+    }
 }
 
 /* The text after "name=" (the last one given wins), or NULL. */
@@ -48,6 +46,19 @@ static inline const char *param_text(const char *name)
     return found;
 }
 
+/* A bad setting is reported once: its words are then forgotten, so every
+ * later read (settings are read where they are used, often many times)
+ * gets the default without a word. */
+static inline void param_reject(const char *name, const char *why)
+{
+    fprintf(stderr, "ignoring %s=%s: expected %s\n", name, param_text(name),
+            why);
+    size_t n = strlen(name);
+    for (int i = 1; i < params_argc; i++)
+        if (strncmp(params_argv[i], name, n) == 0 && params_argv[i][n] == '=')
+            params_argv[i][0] = '\0';
+}
+
 /* A number in [min, max]. */
 static inline double param_num(const char *name, double fallback, double min,
                                double max)
@@ -55,11 +66,11 @@ static inline double param_num(const char *name, double fallback, double min,
     const char *s = param_text(name);
     if (!s)
         return fallback;
-    char *end;
+    char *end, why[64];
     double v = strtod(s, &end);
     if (end == s || *end || !(v >= min && v <= max)) {
-        fprintf(stderr, "ignoring %s=%s: expected a number from %g to %g\n",
-                name, s, min, max);
+        snprintf(why, sizeof why, "a number from %g to %g", min, max);
+        param_reject(name, why);
         return fallback;
     }
     return v;
@@ -70,7 +81,7 @@ static inline int param_int(const char *name, int fallback, int min, int max)
 {
     double v = param_num(name, fallback, min, max);
     if (v != (double)(int)v) { /* in range already, so the cast is safe */
-        fprintf(stderr, "ignoring %s=%g: expected a whole number\n", name, v);
+        param_reject(name, "a whole number");
         return fallback;
     }
     return (int)v;

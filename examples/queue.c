@@ -16,96 +16,76 @@
 #include "params.h"
 
 /* random.uniform(a, b) from a 64-bit LCG (top 53 bits as the fraction),
- * its state shared by the three tasks like Python's global generator */
-static double uniform(uint64_t *state, double a, double b)
+ * seeded, its state shared by the tasks like Python's global generator */
+static uint64_t rng = 2024;
+static double uniform(double a, double b)
 {
-    *state = *state * 6364136223846793005u + 1442695040888963407u;
-    double u = (double)(*state >> 11) / 9007199254740992.0; /* 2^53 */
-    return a + (b - a) * u;
+    rng = rng * 6364136223846793005u + 1442695040888963407u;
+    return a + (b - a) * (double)(rng >> 11) / 9007199254740992.0; /* 2^53 */
 }
 
-enum { MAX_ITEMS = 200, MAX_CONSUMERS = 26 };
+enum { MAX_ITEMS = 200 };
+static char items[MAX_ITEMS][24]; /* "item-0", ...: consumers read them */
 
-struct producer {
-    TIDE_FRAME;
-    tide_queue *queue;
-    uint64_t *rng;
-    char (*items)[24]; /* in the program's frame: consumers read them later */
-    int n, i;
-};
+struct producer { TIDE_FRAME; tide_queue *queue; int n, i; };
 
 static tide_status producer(void *frame)
 {
     struct producer *p = frame;
     TIDE_BEGIN(p);
     for (p->i = 0; p->i < p->n; p->i++) {
-        snprintf(p->items[p->i], sizeof p->items[p->i], "item-%d", p->i);
-        TIDE_AWAIT(p, tide_queue_put(p->queue, p->items[p->i]));
-        printf("Produced: %s\n", p->items[p->i]);
-        TIDE_AWAIT(p, tide_sleep(uniform(p->rng, 0.1, 0.5)));
+        snprintf(items[p->i], sizeof items[p->i], "item-%d", p->i);
+        /* waits while the queue is full */
+        TIDE_AWAIT(p, tide_queue_put(p->queue, items[p->i]));
+        printf("Produced: %s\n", items[p->i]);
+        TIDE_AWAIT(p, tide_sleep(uniform(0.1, 0.5)));
     }
-    /* signal consumers to stop */
-    TIDE_AWAIT(p, tide_queue_put(p->queue, NULL));
+    TIDE_AWAIT(p, tide_queue_put(p->queue, NULL)); /* tells consumers to stop */
     TIDE_END(p);
 }
 
-struct consumer {
-    TIDE_FRAME;
-    tide_queue *queue;
-    uint64_t *rng;
-    const char *name;
-    char *item;
-};
+struct consumer { TIDE_FRAME; tide_queue *queue; char name[16]; char *item; };
 
 static tide_status consumer(void *frame)
 {
     struct consumer *c = frame;
     TIDE_BEGIN(c);
     for (;;) {
+        /* waits while it is empty */
         TIDE_AWAIT(c, tide_queue_get(c->queue, (void **)&c->item));
         if (!c->item) {
-            /* put it back for other consumers */
+            /* leave it for the next consumer */
             TIDE_AWAIT(c, tide_queue_put(c->queue, NULL));
             break;
         }
         printf("  %s consumed: %s\n", c->name, c->item);
-        TIDE_AWAIT(c, tide_sleep(uniform(c->rng, 0.2, 0.8)));
+        TIDE_AWAIT(c, tide_sleep(uniform(0.2, 0.8)));
         TIDE_TRY(c, tide_queue_task_done(c->queue));
     }
     TIDE_END(c);
 }
 
-struct program {
-    TIDE_FRAME;
-    int n_items, maxsize, consumers;
-    tide_queue *queue;
-    tide_group *tg;
-    uint64_t rng; /* seeded, so every host prints the same */
-    char items[MAX_ITEMS][24];
-    char names[MAX_CONSUMERS][2][16]; /* "Consumer-A" and its task's name */
-};
+struct program { TIDE_FRAME; tide_queue *queue; tide_group *tg; };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    p->rng = 2024;
-    TIDE_TRY(p, tide_queue_create(NULL, TIDE_QUEUE_FIFO, (size_t)p->maxsize,
+    TIDE_TRY(p, tide_queue_create(NULL, TIDE_QUEUE_FIFO,
+                                  (size_t)param_int("maxsize", 5, 0, 1000),
                                   NULL, &p->queue));
-    TIDE_TRY(p, tide_group_create(&p->tg));
-    TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, producer, "producer", NULL,
-                                 .queue = p->queue, .rng = &p->rng,
-                                 .items = p->items, .n = p->n_items));
-    for (int i = 0; i < p->consumers; i++) {
-        snprintf(p->names[i][0], sizeof p->names[i][0], "Consumer-%c", 'A' + i);
-        snprintf(p->names[i][1], sizeof p->names[i][1], "consumer-%c", 'A' + i);
-        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, consumer, p->names[i][1], NULL,
-                                     .queue = p->queue, .rng = &p->rng,
-                                     .name = p->names[i][0]));
+    TIDE_WITH(p, tide_group_scope(&p->tg)) {
+        TIDE_TRY(p, TIDE_GROUP_SPAWN(p->tg, producer, "producer", NULL,
+                                     .queue = p->queue,
+                                     .n = param_int("items", 8, 0, MAX_ITEMS)));
+        for (int i = 0; i < param_int("consumers", 2, 1, 26); i++) {
+            struct consumer c = {.queue = p->queue}; /* "Consumer-A", ... */
+            snprintf(c.name, sizeof c.name, "Consumer-%c", 'A' + i);
+            TIDE_TRY(p, tide_group_spawn(p->tg, consumer, &c, sizeof c, NULL,
+                                         NULL));
+        }
     }
-    TIDE_AWAIT(p, tide_group_exit(p->tg, 0));
     TIDE_FINALLY(p);
-    tide_group_destroy(p->tg);
     tide_queue_destroy(p->queue);
     TIDE_END(p);
 }
@@ -113,8 +93,5 @@ static tide_status program(void *frame)
 int main(int argc, char **argv)
 {
     params_init(argc, argv);
-    struct program p = {.n_items = param_int("items", 8, 0, MAX_ITEMS),
-                        .maxsize = param_int("maxsize", 5, 0, 1000),
-                        .consumers = param_int("consumers", 2, 1, MAX_CONSUMERS)};
-    return tide_main(program, &p, sizeof p);
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

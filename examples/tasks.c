@@ -10,12 +10,7 @@
 
 #include "params.h"
 
-struct worker {
-    TIDE_FRAME;
-    const char *name;
-    double delay;
-    char result[32];
-};
+struct worker { TIDE_FRAME; const char *name; double delay; char result[32]; };
 
 static tide_status worker(void *frame)
 {
@@ -29,38 +24,29 @@ static tide_status worker(void *frame)
     TIDE_END(w);
 }
 
-struct program {
-    TIDE_FRAME;
-    double delays[3]; /* A, B, C */
-    tide_task *tasks[3];
-    char *results[3];
-};
+struct program { TIDE_FRAME; tide_task *tasks[3]; char *results[3]; };
 
 static tide_status program(void *frame)
 {
     struct program *p = frame;
     TIDE_BEGIN(p);
-    /* Spawned tasks start once this one yields, in creation order. */
+    /* each worker first runs when this task yields (at the gather) */
     TIDE_TRY(p, TIDE_SPAWN(worker, "worker-A", &p->tasks[0], .name = "A",
-                           .delay = p->delays[0]));
+                           .delay = param_num("delay_a", 3, 0, 60)));
     TIDE_TRY(p, TIDE_SPAWN(worker, "worker-B", &p->tasks[1], .name = "B",
-                           .delay = p->delays[1]));
+                           .delay = param_num("delay_b", 1, 0, 60)));
     TIDE_TRY(p, TIDE_SPAWN(worker, "worker-C", &p->tasks[2], .name = "C",
-                           .delay = p->delays[2]));
+                           .delay = param_num("delay_c", 2, 0, 60)));
     puts("Tasks are running...");
-    TIDE_AWAIT(p, tide_gather(p->tasks, 3, 0, (void **)p->results, NULL));
+    /* results come back in argument order; the gather keeps the tasks */
+    TIDE_AWAIT(p, tide_gather(p->tasks, 3, TIDE_GATHER_OWN,
+                              (void **)p->results, NULL));
     printf("['%s', '%s', '%s']\n", p->results[0], p->results[1], p->results[2]);
-    TIDE_FINALLY(p);
-    for (int i = 0; i < 3; i++)
-        tide_task_release(p->tasks[i]);
     TIDE_END(p);
 }
 
 int main(int argc, char **argv)
 {
     params_init(argc, argv);
-    struct program p = {.delays = {param_num("delay_a", 3, 0, 60),
-                                   param_num("delay_b", 1, 0, 60),
-                                   param_num("delay_c", 2, 0, 60)}};
-    return tide_main(program, &p, sizeof p);
+    return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

@@ -29,10 +29,7 @@ static int blocking_operation(void *arg, void **result)
     return 0;
 }
 
-struct program {
-    TIDE_FRAME;
-    void *result; /* out-parameters of awaits live in the frame */
-};
+struct program { TIDE_FRAME; void *result; }; /* out-parameters: in the frame */
 
 static tide_status program(void *frame)
 {

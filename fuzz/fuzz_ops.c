@@ -34,6 +34,36 @@
  * with the workarounds off). None is needed at present: the bugs found so
  * far are fixed and their reproducers are in fuzz/corpus/ (regress-*).
  *
+ * Misuse (issue 11) is part of the language, and each kind must end in
+ * the documented error, with a message, never in a sanitizer report, a
+ * hang or a leak:
+ *  - STRAY makes the task's next awaitable a call outside TIDE_AWAIT: its
+ *    result dropped, tested by TIDE_TRY, or taken for an error and raised;
+ *    or the step returns "suspended" by hand, registered nowhere. What
+ *    follows in the script decides how the stray registration is found: a
+ *    second awaitable (refused with TIDE_ESTATE, the first undone), or the
+ *    task finishing or failing (it ends with TIDE_ESTATE). Every report
+ *    reaching the exception handler as "coroutine misuse" must have been
+ *    expected, by task, with the text the runtime promises.
+ *  - NEST runs a chain of TIDE_AWAIT_CALL sub-coroutines up to and past
+ *    TIDE_MAX_CALL_DEPTH, and may re-create one frame between resumes
+ *    (what a compound literal does): TIDE_ESTATE naming this file and the
+ *    macro's line.
+ *  - CHAIN spawns a chain of up to CHAIN_MAX tasks, each awaiting the next
+ *    through a join, gather, wait_for or task group, ending in a wait that
+ *    never ends, a failure, a return, a cycle back to the head, or a
+ *    script task; the scripts then cancel it, time it out, deadlock on it.
+ *  - THREAD calls Tide on the running loop from another thread: one helper
+ *    thread, started on first use and kept for the whole process, runs one
+ *    call at a time while the loop's thread waits for it (so runs stay
+ *    deterministic and cost microseconds). Each call must fail with
+ *    TIDE_ETHREAD (awaitables, with no loop on that thread: TIDE_ENOLOOP;
+ *    tide_loop_run: TIDE_EBUSY) and change nothing, except
+ *    tide_call_soon_threadsafe, whose callback must run on the loop's
+ *    thread. Hosts without threads (WASI) make that call from the loop's
+ *    own thread only.
+ * The summary also counts these cases (misuse cases reached: N/M).
+ *
  * Built two ways: with -fsanitize=fuzzer (make fuzz, make test) and, with
  * -DFUZZ_REPLAY, as a plain program that runs the files named on its
  * command line, or length-prefixed inputs from stdin
@@ -41,13 +71,23 @@
  * sanitizers, 32-bit wasm, or a debugger. FUZZ_VERBOSE=1 prints what a
  * reproducer does.
  */
+#define _POSIX_C_SOURCE 200809L /* pthreads under -std=c11 */
 #include <tide.h>
+
+#include "config.h" /* TIDE_MAX_CALL_DEPTH */
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if !defined(__wasi__) && !defined(__EMSCRIPTEN__)
+#define FUZZ_THREADS 1
+#include <pthread.h>
+#else
+#define FUZZ_THREADS 0
+#endif
 
 #define MAX_TASKS 96     /* tasks spawned per run (handles kept to the end) */
 #define MAX_GROUPS 8     /* task groups per run */
@@ -59,6 +99,11 @@
 #define NGRP 3           /* groups owned by one task */
 #define STEP_CAP 400000  /* task steps per run before calling it a livelock */
 #define REAP_ROUNDS 20000
+#define CHAIN_MAX 1500   /* tasks in one CHAIN */
+#define MAX_CHAINS 8     /* chains per run */
+#define LINK_BUDGET 6000 /* chain tasks per run */
+#define MAX_IDS 16384    /* task ids tracked per run (more go unchecked) */
+#define NEST_MAX (TIDE_MAX_CALL_DEPTH + 4) /* levels in one NEST */
 
 /* Stop the process with a message: libFuzzer saves the input. */
 #define FAIL(...)                                                              \
@@ -88,7 +133,7 @@
     X(BARRIER_WAIT) X(BARRIER_RESET) X(BARRIER_ABORT) X(Q_PUT) X(Q_GET)        \
     X(Q_PUT_NOWAIT) X(Q_GET_NOWAIT) X(Q_TASK_DONE) X(Q_JOIN) X(Q_SHUTDOWN)     \
     X(FLAG) X(CALL) X(HANDLE_CANCEL) X(THROW) X(RETURN) X(INSPECT)             \
-    X(RECREATE) X(MISUSE) X(STOP)
+    X(RECREATE) X(MISUSE) X(STOP) X(STRAY) X(NEST) X(CHAIN) X(THREAD)
 
 enum {
 #define OP_ENUM(name) OP_##name,
@@ -106,6 +151,101 @@ static const char *const op_names[OP_COUNT] = {
 /* How often each operation ran, over the whole process: the summary shows
  * which ones the corpus reaches. */
 static uint64_t op_hits[OP_COUNT];
+
+/* ---- misuse cases --------------------------------------------------------- */
+
+/* Every awaitable, as a script op: STRAY calls each outside TIDE_AWAIT. */
+#define STRAY_KINDS(X)                                                         \
+    X(SLEEP) X(YIELD) X(JOIN) X(GATHER) X(WAIT) X(WAIT_FOR) X(SHIELD)          \
+    X(GROUP_EXIT) X(LOCK_ACQUIRE) X(SEM_ACQUIRE) X(EVENT_WAIT)                 \
+    X(COND_ACQUIRE) X(COND_WAIT) X(COND_WAIT_FOR) X(BARRIER_WAIT) X(Q_PUT)     \
+    X(Q_GET) X(Q_JOIN)
+static const int stray_ops[] = {
+#define STRAY_OP(name) OP_##name,
+    STRAY_KINDS(STRAY_OP)
+#undef STRAY_OP
+};
+#define NKINDS ((int)(sizeof stray_ops / sizeof stray_ops[0]))
+
+/* How a chain link awaits the next one. */
+enum { VIA_JOIN, VIA_GATHER, VIA_WAIT_FOR, VIA_GROUP, NVIA };
+static const char *const via_names[NVIA] = {"join", "gather", "wait_for",
+                                            "group"};
+
+/* Calls made from another thread, by what they touch. */
+#define THREAD_CALLS(X)                                                        \
+    X(LOCK) X(SEM) X(EVENT) X(BARRIER) X(QUEUE) X(TASK) X(SCHEDULE) X(SPAWN)   \
+    X(CREATE) X(LOOP) X(GROUP) X(TIMEOUT) X(AWAIT) X(RUN)
+enum {
+#define T_ENUM(name) T_##name,
+    THREAD_CALLS(T_ENUM)
+#undef T_ENUM
+    T_COUNT
+};
+static const char *const thread_names[T_COUNT] = {
+#define T_NAME(name) #name,
+    THREAD_CALLS(T_NAME)
+#undef T_NAME
+};
+
+/* The cases the summary counts: each awaitable found registered by a
+ * second awaitable and at the task's end, a step suspended by hand, the
+ * TIDE_AWAIT_CALL limits, cancels and deadlocks through each kind of
+ * chain link, and each group of foreign-thread calls (where threads are). */
+enum {
+    C_REFUSED = 0,
+    C_AT_END = C_REFUSED + NKINDS,
+    C_SUSPENDED = C_AT_END + NKINDS,
+    C_NEST_AT_MAX,
+    C_NEST_TOO_DEEP,
+    C_NEST_RECREATED,
+    C_NEST_STACK, /* (wasm only: refused for want of C stack) */
+    C_CHAIN_CANCEL,
+    C_CHAIN_DEADLOCK = C_CHAIN_CANCEL + NVIA,
+    C_XCALL_RAN = C_CHAIN_DEADLOCK + NVIA,
+    C_THREAD,
+    C_COUNT = C_THREAD + (FUZZ_THREADS ? T_COUNT : 0)
+};
+static uint64_t case_hits[C_COUNT];
+
+/* Whether case i can happen on this host. */
+static int case_applies(int i)
+{
+#if !defined(__wasm__)
+    if (i == C_NEST_STACK) /* native stacks end in a guard page */
+        return 0;
+#endif
+    (void)i;
+    return 1;
+}
+
+static const char *case_name(int i, char *buf, size_t n)
+{
+    if (i < C_AT_END)
+        snprintf(buf, n, "refused:%s", op_names[stray_ops[i - C_REFUSED]]);
+    else if (i < C_SUSPENDED)
+        snprintf(buf, n, "at-end:%s", op_names[stray_ops[i - C_AT_END]]);
+    else if (i == C_SUSPENDED)
+        snprintf(buf, n, "suspended-by-hand");
+    else if (i == C_NEST_AT_MAX)
+        snprintf(buf, n, "call-depth-at-max");
+    else if (i == C_NEST_TOO_DEEP)
+        snprintf(buf, n, "call-depth-past-max");
+    else if (i == C_NEST_RECREATED)
+        snprintf(buf, n, "call-frame-recreated");
+    else if (i == C_NEST_STACK)
+        snprintf(buf, n, "call-stack-short");
+    else if (i < C_CHAIN_DEADLOCK)
+        snprintf(buf, n, "chain-cancelled:%s", via_names[i - C_CHAIN_CANCEL]);
+    else if (i < C_XCALL_RAN)
+        snprintf(buf, n, "chain-deadlocked:%s",
+                 via_names[i - C_CHAIN_DEADLOCK]);
+    else if (i == C_XCALL_RAN)
+        snprintf(buf, n, "threadsafe-call-ran");
+    else
+        snprintf(buf, n, "thread:%s", thread_names[i - C_THREAD]);
+    return buf;
+}
 /* FUZZ_VERBOSE=1 in the environment: print every operation and outcome,
  * to read what a reproducer does; 2 also every allocation; 3 also every
  * trace event. */
@@ -137,10 +277,43 @@ struct task_rec {
     int groups;   /* its policy lets it own task groups */
 };
 
+/* A misuse report the runtime owes a script task: the exception handler
+ * gets it as "coroutine misuse", TIDE_ESTATE, with a message containing
+ * `needle` (and `needle2` after it). */
+struct expect {
+    tide_task *t;     /* NULL: nothing expected */
+    char needle[160];
+    char needle2[64];
+    int kind;         /* the stray awaitable's kind, for the case count */
+    int got;          /* reports received */
+    uint64_t nfailed; /* allocations failed before: a report without a
+                         message needs one failed since */
+};
+
+/* A chain of tasks (CHAIN), each link awaiting the next. */
+enum { B_EVENT, B_FOREVER, B_RETURN, B_FAIL, B_CYCLE, B_SCRIPT, NBOTTOM };
+struct chain_rec {
+    int n;             /* links it is to have */
+    int kinds;         /* how each link awaits the next: VIA_* or mixed */
+    int bottom;        /* what the last link does: B_* */
+    int timeout;       /* wait_for links: index into delays[] */
+    int cut;           /* the link that keeps a handle on itself */
+    int seed;
+    int task_index;    /* the head's index in F.task, or -1 */
+    int script;        /* B_SCRIPT: the task it awaits (await_arg) */
+    tide_event *ev;    /* B_EVENT: never set */
+    tide_task *head;   /* references, released after the run */
+    tide_task *cut_task;
+    int spawned, finished;
+    int vias;          /* bit per VIA_* of its links */
+    int fail_msg;      /* B_FAIL's message was made: links carry it */
+};
+
 struct group_rec {
     tide_group *g;
     int owner;        /* index of the owning task */
     int exited;       /* tide_group_exit returned (not ESTATE) */
+    int orphan;       /* its owner ended in its exit outside TIDE_AWAIT */
     int kids[MAX_GROUP_KIDS];
     int nkids;
 };
@@ -189,8 +362,22 @@ static struct {
     uint64_t steps;
     int runaway;
     int in_reap;
-    uint8_t finished[512]; /* bit per task id: its FINISH event was seen */
+    uint32_t max_id;   /* the highest task id seen (idflag[] to clear) */
+
+    uint64_t nfailed;  /* allocations failed so far */
+    struct expect exp[MAX_TASKS]; /* by script index */
+    struct chain_rec chain[MAX_CHAINS];
+    int nchains;
+    int links;         /* chain tasks spawned */
+    int xcalls_made, xcalls_ran;
+    int spawning_detached;
+    int detached_live; /* detached scripts not finished (no handle) */
 } F;
+
+/* Per task id, for the run: what the trace saw and what the task is. */
+enum { ID_FINISHED = 1, ID_LINK = 2, ID_DETACHED = 4 };
+static uint8_t idflag[MAX_IDS];
+static uint8_t id_chain[MAX_IDS]; /* a link's chain */
 
 /* ---- the failing, counting allocator ------------------------------------ */
 
@@ -234,6 +421,7 @@ static void *fz_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     F.allocs++;
     if (should_fail()) {
         F.injected = 1;
+        F.nfailed++;
         return NULL;
     }
     void *p = realloc(ptr, new_size);
@@ -247,12 +435,71 @@ static void *fz_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 
 /* ---- handlers: quiet, and the livelock guard ------------------------------ */
 
+/* The last misuse report's message ("" if it had none). */
+static char last_report[400];
+
+/* The expectation of the task t, if any. */
+static struct expect *expect_of(const tide_task *t)
+{
+    for (int i = 0; i < MAX_TASKS; i++)
+        if (F.exp[i].t && F.exp[i].t == t)
+            return &F.exp[i];
+    return NULL;
+}
+
+/* Whether text contains one of the '|'-separated words of `words` (or
+ * `words` is empty). */
+static int has_one_of(const char *text, const char *words)
+{
+    char word[64];
+    if (!*words)
+        return 1;
+    while (*words) {
+        size_t n = strcspn(words, "|");
+        snprintf(word, sizeof word, "%.*s", (int)n, words);
+        if (strstr(text, word))
+            return 1;
+        words += n + (words[n] == '|');
+    }
+    return 0;
+}
+
+/* A misuse report must be one the task's script expected, with the text
+ * the runtime promises; without a message only if an allocation failed. */
+static void misuse_reported(const char *message, tide_task *task)
+{
+    struct expect *e = expect_of(task);
+    SAY("  misuse report: %s\n", message ? message : "(no message)");
+    if (!e || !e->needle[0])
+        FAIL("unexpected misuse report (Task-%u): %s",
+             task ? (unsigned)tide_task_id(task) : 0u,
+             message ? message : "(no message)");
+    if (++e->got != 1)
+        FAIL("misuse reported %d times: %s", e->got,
+             message ? message : "(no message)");
+    snprintf(last_report, sizeof last_report, "%s", message ? message : "");
+    if (!message) {
+        if (F.nfailed == e->nfailed)
+            FAIL("a misuse report without a message, and no allocation "
+                 "failed (expected \"%s\")", e->needle);
+        return;
+    }
+    const char *at = strstr(message, e->needle);
+    if (!at || !has_one_of(at + strlen(e->needle), e->needle2))
+        FAIL("misuse report \"%s\" lacks \"%s\" ... \"%s\"", message,
+             e->needle, e->needle2);
+}
+
 static void on_exception(tide_loop *loop, const char *context, int err,
                          const char *message, tide_task *task, void *arg)
 {
-    (void)loop, (void)arg, (void)message;
+    (void)loop, (void)arg;
     CHECK(context != NULL);
     CHECK(err < 0);
+    if (strcmp(context, "coroutine misuse") == 0) {
+        CHECK(err == TIDE_ESTATE);
+        misuse_reported(message, task);
+    }
     if (task) /* reading the name may allocate: it may fail, too */
         (void)tide_task_name(task);
 }
@@ -263,6 +510,37 @@ static void on_debug(tide_loop *loop, int kind, const char *text,
     (void)loop, (void)task, (void)arg;
     CHECK(kind >= TIDE_DEBUG_SLOW && kind <= TIDE_DEBUG_DEADLOCK);
     CHECK(text != NULL);
+    if (kind != TIDE_DEBUG_DEADLOCK)
+        return;
+    CHECK(strncmp(text, "deadlock: ", 10) == 0);
+    /* every chain with links still waiting took part */
+    for (int k = 0; k < F.nchains; k++)
+        if (F.chain[k].spawned > F.chain[k].finished)
+            for (int v = 0; v < NVIA; v++)
+                if (F.chain[k].vias & (1 << v))
+                    case_hits[C_CHAIN_DEADLOCK + v]++;
+}
+
+/* A task ends: a misuse it owed (an awaitable's registration left at its
+ * end, a step suspended by hand) must have made it fail with TIDE_ESTATE. */
+static void finished(tide_task *task, uint32_t id, int status)
+{
+    if (id < MAX_IDS) {
+        idflag[id] |= ID_FINISHED;
+        if (idflag[id] & ID_LINK)
+            F.chain[id_chain[id]].finished++;
+        if (idflag[id] & ID_DETACHED)
+            F.detached_live--;
+    }
+    struct expect *e = expect_of(task);
+    if (!e)
+        return;
+    if (e->got != 1 || status != TIDE_ESTATE)
+        FAIL("Task-%u finished with %d (%s), %d misuse report(s); expected "
+             "TIDE_ESTATE and \"%s\"",
+             (unsigned)id, status, tide_errname(status), e->got, e->needle);
+    case_hits[e->kind >= 0 ? C_AT_END + e->kind : C_SUSPENDED]++;
+    memset(e, 0, sizeof *e);
 }
 
 static void on_trace(tide_loop *loop, int event, tide_task *task,
@@ -277,15 +555,19 @@ static void on_trace(tide_loop *loop, int event, tide_task *task,
                 (unsigned)tide_task_id(task), what ? what : "", status);
     CHECK(task != NULL);
     uint32_t id = tide_task_id(task);
-    int seen = id < 8 * sizeof F.finished &&
-               (F.finished[id / 8] >> (id % 8) & 1);
-    if (seen) /* a finished task never runs, wakes or finishes again */
+    if (id < MAX_IDS && id > F.max_id)
+        F.max_id = id;
+    if (event == TIDE_TRACE_SPAWN && F.spawning_detached && id < MAX_IDS) {
+        idflag[id] |= ID_DETACHED;
+        F.detached_live++;
+    }
+    if (id < MAX_IDS && (idflag[id] & ID_FINISHED))
+        /* a finished task never runs, wakes or finishes again */
         FAIL("Task-%u: trace event %d after it finished", (unsigned)id,
              event);
     if (event == TIDE_TRACE_FINISH) {
         CHECK(status <= 0);
-        if (id < 8 * sizeof F.finished)
-            F.finished[id / 8] |= (uint8_t)(1 << (id % 8));
+        finished(task, id, status);
     }
     if (event == TIDE_TRACE_RUN && ++F.steps == STEP_CAP) {
         F.runaway = 1;
@@ -584,6 +866,15 @@ struct script {
     int ngrp;
     int gi;            /* the group a GROUP_EXIT works on */
     int i;
+    /* misuse */
+    int shape;         /* STRAY: how the next awaitable is called outside
+                          TIDE_AWAIT (S_*), 0: it is not */
+    int stray;         /* the task is registered by an awaitable called
+                          outside TIDE_AWAIT: that op + 1 */
+    const char *stray_what; /* what a report says it waits on */
+    int stray_gi;      /* the group of a GROUP_EXIT outside TIDE_AWAIT */
+    int was_stray;     /* the awaitable being awaited starts registered */
+    struct nest_call *nest; /* NEST in progress */
 };
 
 static tide_status script(void *frame);
@@ -659,8 +950,10 @@ static int spawn_child(struct script *f, int len, int group, int detached)
         if (rc == 0 && g->nkids < MAX_GROUP_KIDS)
             g->kids[g->nkids++] = child.index;
     } else {
+        F.spawning_detached = detached; /* (on_trace marks it) */
         rc = tide_spawn(script, &child, sizeof child, name,
                         detached ? NULL : &t);
+        F.spawning_detached = 0;
     }
     if (rc == 0 && !detached) {
         CHECK(t != NULL);
@@ -980,6 +1273,907 @@ static void after_await(struct script *f)
         break;
     default:
         break;
+    }
+}
+
+/* ---- misuse: awaitables outside TIDE_AWAIT --------------------------------- */
+
+/* How STRAY has the next awaitable called (tide.h's rules broken on
+ * purpose, as a cast or another language would): its result dropped,
+ * given to TIDE_TRY (TIDE_PENDING is not an error), or taken for an
+ * error and raised; or the step returns "suspended" by hand. */
+enum { S_DROPPED = 1, S_TRY, S_RAISED, S_BY_HAND };
+
+static const char *call_name(int op)
+{
+    switch (op) {
+    case OP_SLEEP: case OP_YIELD: return "tide_sleep";
+    case OP_JOIN: return "tide_join";
+    case OP_GATHER: return "tide_gather";
+    case OP_WAIT: return "tide_wait";
+    case OP_WAIT_FOR: return "tide_wait_for";
+    case OP_SHIELD: return "tide_shield";
+    case OP_GROUP_EXIT: return "tide_group_exit";
+    case OP_LOCK_ACQUIRE: return "tide_lock_acquire";
+    case OP_SEM_ACQUIRE: return "tide_sem_acquire";
+    case OP_EVENT_WAIT: return "tide_event_wait";
+    case OP_COND_ACQUIRE: return "tide_cond_acquire";
+    case OP_COND_WAIT: return "tide_cond_wait";
+    case OP_COND_WAIT_FOR: return "tide_cond_wait_for";
+    case OP_BARRIER_WAIT: return "tide_barrier_wait";
+    case OP_Q_PUT: return "tide_queue_put";
+    case OP_Q_GET: return "tide_queue_get";
+    default: return "tide_queue_join";
+    }
+}
+
+static int stray_kind(int op)
+{
+    for (int k = 0; k < NKINDS; k++)
+        if (stray_ops[k] == op)
+            return k;
+    FAIL("%s is no awaitable", op_names[op]);
+}
+
+/* What a report says the task waits on, after registering in f->op. */
+static const char *registered_on(const struct script *f)
+{
+    switch (f->op) {
+    case OP_SLEEP: return delay_of(f->a) <= 0 ? "a yield" : "sleep";
+    case OP_YIELD: return "a yield";
+    case OP_JOIN: case OP_WAIT_FOR: case OP_SHIELD: return "task";
+    case OP_GATHER: return "gather";
+    case OP_WAIT: return "wait";
+    case OP_GROUP_EXIT: return "group";
+    case OP_LOCK_ACQUIRE: case OP_COND_ACQUIRE: return "lock";
+    case OP_COND_WAIT: case OP_COND_WAIT_FOR: return "condition";
+    case OP_SEM_ACQUIRE: return "semaphore";
+    case OP_EVENT_WAIT: return "event";
+    /* (a barrier waits in a condition: once woken, reports call it so) */
+    case OP_BARRIER_WAIT: return "barrier|condition";
+    default: return "queue";
+    }
+}
+
+/* The runtime owes this task a misuse report (see misuse_reported). */
+static void expect_misuse(struct script *f, int kind, const char *needle2,
+                          const char *fmt, const char *arg)
+{
+    struct expect *e = &F.exp[f->index];
+    CHECK(!e->t);
+    e->t = tide_current_task();
+    snprintf(e->needle, sizeof e->needle, fmt, arg);
+    snprintf(e->needle2, sizeof e->needle2, "%s", needle2);
+    e->kind = kind;
+    e->got = 0;
+    e->nfailed = F.nfailed;
+}
+
+/* The reports received for the expectation, which ends. */
+static int expect_take(struct script *f)
+{
+    struct expect *e = &F.exp[f->index];
+    int got = e->got;
+    memset(e, 0, sizeof *e);
+    return got;
+}
+
+/* An awaitable `op` is called while the task is registered already: it
+ * must be refused with TIDE_ESTATE, naming itself and the first wait. */
+static void expect_refusal(struct script *f, int op)
+{
+    expect_misuse(f, stray_kind(f->stray - 1), f->stray_what,
+                  "%s called while the task already waits on ",
+                  call_name(op));
+}
+
+/* ...and it was: the first registration is undone. */
+static void refused(struct script *f)
+{
+    int got = expect_take(f);
+    if (got != 1 || f->rc != TIDE_ESTATE)
+        FAIL("task %d: %s while registered by %s gave %d (%s), %d misuse "
+             "report(s); expected TIDE_ESTATE", f->index, op_names[f->op],
+             op_names[f->stray - 1], f->rc, tide_errname(f->rc), got);
+    case_hits[C_REFUSED + stray_kind(f->stray - 1)]++;
+    f->stray = 0;
+}
+
+/* The awaitable f->op called outside TIDE_AWAIT: registered (the task is
+ * now f->stray until something finds it), refused (it was registered
+ * already), or complete at once (an ordinary outcome). */
+static void stray_call(struct script *f)
+{
+    f->was_stray = f->stray != 0;
+    if (f->was_stray)
+        expect_refusal(f, f->op);
+    f->rc = start_op(f).tide__rc; /* tide-lint: ignore */
+    SAY("[t=%g] task %d: %s outside TIDE_AWAIT -> %s\n", tide_time(),
+        f->index, op_names[f->op],
+        f->rc == TIDE_PENDING ? "registered"
+        : f->rc               ? tide_errname(f->rc)
+                              : "ok");
+    if (f->was_stray) {
+        refused(f);
+    } else if (f->rc == TIDE_PENDING) {
+        f->stray = f->op + 1;
+        f->stray_what = registered_on(f);
+        f->stray_gi = f->gi;
+    } else {
+        after_await(f);
+    }
+}
+
+/* The step ends while registered: the task must fail with TIDE_ESTATE. */
+static void expect_end_registered(struct script *f)
+{
+    if (f->stray)
+        expect_misuse(f, stray_kind(f->stray - 1), f->stray_what, "%s",
+                      "while it still waited on ");
+}
+
+/* S_BY_HAND: the step is to return "suspended" registered nowhere; the
+ * task then fails without running its FINALLY, so only a task that owns no
+ * group does it, and it closes its timeout scopes first. */
+static int suspend_by_hand(struct script *f)
+{
+    if (f->stray || f->ngrp)
+        return 0;
+    while (f->ntmo)
+        tide_timeout_destroy(f->tmo[--f->ntmo]);
+    tide_timeout_destroy(f->tmo_done);
+    f->tmo_done = NULL;
+    expect_misuse(f, -1, "", "%s",
+                  "returned 'suspended' without waiting on anything");
+    return 1;
+}
+
+/* ---- misuse: TIDE_AWAIT_CALL past its limits -------------------------------- */
+
+/* A chain of sub-coroutines, each awaiting the next with TIDE_AWAIT_CALL;
+ * the innermost awaits once. */
+struct nest_call;
+struct nest {
+    TIDE_FRAME;
+    struct nest_call *call;
+    int level;
+    int rc;
+};
+struct nest_call {
+    int index;       /* the script's */
+    int depth;       /* levels, each one TIDE_AWAIT_CALL */
+    int recreate_at; /* the level whose frame is made anew on resume, -1 */
+    int action;      /* the innermost's: yield, sleep, event wait, raise */
+    int which;
+    int fat;         /* each level also keeps 256 bytes of C stack */
+    int line;        /* of the TIDE_AWAIT_CALL named in the expectation */
+    double delay;
+    int suspended;   /* the innermost's await suspended */
+    struct nest frames[];
+};
+
+/* The frame of `level`, passed to the TIDE_AWAIT_CALL on `line`. When the
+ * call resumes it, the frame of recreate_at is made anew, as a compound
+ * literal would be; the runtime must refuse that, and a call nested deeper
+ * than TIDE_MAX_CALL_DEPTH (or, on wasm, than the C stack allows): each
+ * message names this file and the line. */
+static struct nest *nest_sub(struct nest_call *c, int level, int line)
+{
+    struct nest *s = &c->frames[level];
+    struct expect *e = &F.exp[c->index];
+    if (level == c->recreate_at && s->tide__frame.pc != 0) {
+        *s = (struct nest){.call = c, .level = level};
+        snprintf(e->needle2, sizeof e->needle2, "%s",
+                 "resumed a sub-coroutine frame that is not suspended");
+    }
+    if (line != c->line) {
+        c->line = line;
+        snprintf(e->needle, sizeof e->needle, "TIDE_AWAIT_CALL at %s:%d ",
+                 __FILE__, line);
+    }
+    return s;
+}
+
+/* A level's frame, set before its first call (what TIDE_AWAIT_CALL_INIT
+ * does, without the compound literal's C stack). */
+static void nest_init(struct nest_call *c, int level)
+{
+    c->frames[level] = (struct nest){.call = c, .level = level};
+}
+
+static tide_await innermost(struct nest_call *c)
+{
+    tide_await aw = {0};
+    if (c->action == 0)
+        aw = tide_sleep(0);
+    else if (c->action == 1)
+        aw = tide_sleep(c->delay);
+    else if (c->action == 2)
+        aw = tide_event_wait(F.ev[c->which]);
+    c->suspended |= aw.tide__rc == TIDE_PENDING;
+    return aw;
+}
+
+static tide_status nest(void *frame);
+
+/* nest with 256 bytes more of C stack per level, kept across the call. */
+static tide_status nest_fat(void *frame)
+{
+    volatile char scratch[256];
+    int at = ((struct nest *)frame)->level & 255; /* (all of it is kept) */
+    scratch[at] = 1;
+    tide_status st = nest(frame);
+    CHECK(scratch[at] == 1); /* (and the frame stays until here) */
+    return st;
+}
+#define NEST_FN(c) ((c)->fat ? nest_fat : nest)
+
+static tide_status nest(void *frame)
+{
+    struct nest *f = frame;
+    TIDE_BEGIN(f);
+    if (f->level + 1 < f->call->depth) {
+        nest_init(f->call, f->level + 1);
+        // clang-format off
+        TIDE_AWAIT_CALL(f, NEST_FN(f->call), nest_sub(f->call, f->level + 1, __LINE__));
+        // clang-format on
+    } else {
+        TIDE_AWAIT_CATCH(f, innermost(f->call), f->rc);
+        if (f->rc < 0)
+            TIDE_THROW(f, f->rc);
+        if (f->call->action == 3)
+            TIDE_THROW_MSG(f, TIDE_EUSER - 6, "nested");
+    }
+    TIDE_RETURN(f, (intptr_t)f->level);
+    TIDE_END(f);
+}
+
+/* NEST a b c: c bits 0-1 the depth (1 + a % 16; TIDE_MAX_CALL_DEPTH - a % 4;
+ * one to four past it; 1 + (a | b << 8) % NEST_MAX), bits 2-3 the
+ * innermost's action, bit 4 re-create the frame of level b % depth on
+ * resume, bits 5-7 the sleep; b bit 7 fat levels. Not while registered
+ * (the innermost's await would be refused: STRAY does that). Returns 0 if
+ * skipped. */
+static int nest_start(struct script *f)
+{
+    int depth;
+    switch (f->c & 3) {
+    case 0: depth = 1 + f->a % 16; break;
+    case 1: depth = TIDE_MAX_CALL_DEPTH - (f->a & 3); break;
+    case 2: depth = TIDE_MAX_CALL_DEPTH + 1 + (f->a & 3); break;
+    default: depth = 1 + (f->a | f->b << 8) % NEST_MAX; break;
+    }
+    if (f->stray)
+        return 0;
+    struct nest_call *c =
+        calloc(1, sizeof *c + (size_t)depth * sizeof(struct nest));
+    if (!c)
+        return 0;
+    c->index = f->index;
+    c->depth = depth;
+    c->recreate_at = (f->c & 16) ? f->b % depth : -1;
+    c->action = (f->c >> 2) & 3;
+    c->which = f->b & 1;
+    c->fat = (f->b & 0x80) != 0;
+    c->delay = delay_of((f->c >> 5) & 7);
+    nest_init(c, 0);
+    f->nest = c;
+    /* a report may come: nest_sub says which */
+    expect_misuse(f, -2, "nests deeper than", "%s", "");
+    last_report[0] = 0;
+    return 1;
+}
+
+static void nest_end(struct script *f)
+{
+    struct nest_call *c = f->nest;
+    int got = expect_take(f);
+    int too_deep = c->depth > TIDE_MAX_CALL_DEPTH;
+    int recreated = !too_deep && c->recreate_at >= 0 && c->suspended;
+    int by_stack = got && strstr(last_report, "than the C stack allows");
+    SAY("[t=%g] task %d: NEST depth %d%s -> %s%s%s%s\n", tide_time(),
+        f->index, c->depth, c->fat ? " (fat)" : "",
+        f->rc ? tide_errname(f->rc) ? tide_errname(f->rc) : "error" : "ok",
+        too_deep ? " (too deep)" : "", recreated ? " (re-created)" : "",
+        by_stack ? " (short of stack)" : "");
+#if !defined(__wasm__)
+    if (by_stack) /* native stacks end in a guard page: never checked */
+        FAIL("NEST depth %d: refused for the C stack: %s", c->depth,
+             last_report);
+#endif
+    if (too_deep || recreated || by_stack) {
+        if (got != 1 || f->rc != TIDE_ESTATE)
+            FAIL("NEST depth %d%s: %d (%s), %d report(s); expected "
+                 "TIDE_ESTATE", c->depth, too_deep ? "" : " re-created",
+                 f->rc, tide_errname(f->rc), got);
+        case_hits[by_stack    ? C_NEST_STACK
+                  : too_deep ? C_NEST_TOO_DEEP
+                             : C_NEST_RECREATED]++;
+    } else if (got) {
+        /* only a refusal whose message could not be allocated is left:
+         * on wasm it may be the stack's */
+#if defined(__wasm__)
+        CHECK(!last_report[0] && f->rc == TIDE_ESTATE);
+#else
+        FAIL("NEST depth %d: an unexpected refusal: %s", c->depth,
+             last_report);
+#endif
+    } else {
+        if (f->rc == 0) {
+            CHECK(TIDE_RESULT(&c->frames[0]) == NULL); /* level 0's */
+            if (c->depth == TIDE_MAX_CALL_DEPTH)
+                case_hits[C_NEST_AT_MAX]++;
+        } else if (f->rc != TIDE_ECANCELLED && f->rc != TIDE_EUSER - 6 &&
+                   f->rc != TIDE_EINVAL && f->rc != TIDE_ENOMEM) {
+            FAIL("NEST depth %d: %d (%s)", c->depth, f->rc,
+                 tide_errname(f->rc));
+        }
+    }
+    free(c);
+    f->nest = NULL;
+}
+
+/* ---- misuse: deep chains of tasks ------------------------------------------ */
+
+struct link {
+    TIDE_FRAME;
+    int chain, depth;
+    int via;           /* how it awaits the next link, -1: it is the last */
+    tide_task *next;
+    tide_group *tg;
+};
+static tide_status link(void *frame);
+
+static int link_via(const struct chain_rec *c, int depth)
+{
+    if (c->kinds < NVIA)
+        return c->kinds;
+    uint32_t h = ((uint32_t)depth + 1) * 2654435761u ^ (uint32_t)c->seed * 40503u;
+    return (int)((h >> 13) % NVIA);
+}
+
+static void link_spawned(int k, tide_task *t)
+{
+    uint32_t id = tide_task_id(t);
+    CHECK(id < MAX_IDS);
+    idflag[id] |= ID_LINK;
+    id_chain[id] = (uint8_t)k;
+    F.chain[k].spawned++;
+    F.links++;
+}
+
+static int spawn_link(struct link *f, tide_group *g, tide_task **out)
+{
+    struct link next = {.chain = f->chain, .depth = f->depth + 1};
+    tide_task *t = NULL;
+    int rc = g ? tide_group_spawn(g, link, &next, sizeof next, NULL, &t)
+               : tide_spawn(link, &next, sizeof next, NULL, &t);
+    if (rc < 0)
+        return rc;
+    link_spawned(f->chain, t);
+    if (out)
+        *out = t;
+    else
+        tide_task_release(t);
+    return 0;
+}
+
+static tide_await link_await(struct link *f, const struct chain_rec *c)
+{
+    if (f->via == VIA_JOIN)
+        return tide_join(f->next, NULL);
+    if (f->via == VIA_GATHER)
+        return tide_gather(&f->next, 1, 0, NULL, NULL);
+    return tide_wait_for(f->next, delay_of(c->timeout), NULL);
+}
+
+/* The last link's wait. */
+static tide_await bottom(const struct chain_rec *c)
+{
+    switch (c->bottom) {
+    case B_EVENT: return tide_event_wait(c->ev);
+    case B_FOREVER: return tide_sleep(INFINITY);
+    case B_CYCLE: return tide_join(c->head, NULL);
+    case B_SCRIPT: return tide_join(await_arg(c->script), NULL);
+    default: return tide_sleep(0);
+    }
+}
+
+/* A link ends with what its wait gave (or a cancel before it started):
+ * nothing else is allowed, and a failure keeps its message on its way up. */
+static void link_ended(struct link *f, struct chain_rec *c, int err,
+                       const char *msg)
+{
+    if (f->via < 0 && c->bottom == B_FAIL && err == TIDE_EUSER - 5 && msg)
+        c->fail_msg = 1;
+    if (err == TIDE_EUSER - 5 && c->fail_msg &&
+        (!msg || strcmp(msg, "chain failed") != 0))
+        FAIL("chain %d link %d failed without its message: %s",
+             f->chain, f->depth, msg ? msg : "(none)");
+    if (err == TIDE_EGROUP && f->via == VIA_GROUP)
+        CHECK(tide_group_error_count(f->tg) >= 1);
+    if (err == TIDE_ECANCELLED && f->via >= 0)
+        case_hits[C_CHAIN_CANCEL + f->via]++;
+    if (c->bottom == B_SCRIPT) /* a script's error travels up */
+        return;
+    if (err != 0 && err != TIDE_ECANCELLED && err != TIDE_ETIMEDOUT &&
+        err != TIDE_EGROUP && err != TIDE_ENOMEM && err != TIDE_EINVAL &&
+        err != TIDE_EUSER - 5)
+        FAIL("chain %d link %d ended with %d (%s)", f->chain, f->depth, err,
+             tide_errname(err));
+}
+
+static tide_status link(void *frame)
+{
+    struct link *f = frame;
+    struct chain_rec *c = &F.chain[f->chain];
+    TIDE_BEGIN(f);
+    if (f->depth == c->cut && !c->cut_task)
+        c->cut_task = tide_task_retain(tide_current_task());
+    f->via = f->depth + 1 < c->n && F.links < LINK_BUDGET
+                 ? link_via(c, f->depth)
+                 : -1;
+    if (f->via == VIA_GROUP) {
+        c->vias |= 1 << f->via;
+        TIDE_TRY(f, tide_group_create(&f->tg));
+        TIDE_TRY(f, spawn_link(f, f->tg, NULL));
+        TIDE_AWAIT(f, tide_group_exit(f->tg, 0));
+    } else if (f->via >= 0) {
+        c->vias |= 1 << f->via;
+        TIDE_TRY(f, spawn_link(f, NULL, &f->next));
+        TIDE_AWAIT(f, link_await(f, c));
+    } else {
+        TIDE_AWAIT(f, bottom(c));
+        if (c->bottom == B_FAIL)
+            TIDE_THROW_MSG(f, TIDE_EUSER - 5, "chain failed");
+    }
+    TIDE_RETURN(f, f->depth == 0 && c->task_index >= 0 ? token(c->task_index)
+                                                       : NULL);
+    TIDE_FINALLY(f);
+    link_ended(f, c, TIDE_ERROR(f), TIDE_ERROR_MESSAGE(f));
+    tide_task_release(f->next);
+    f->next = NULL;
+    CHECK(tide_group_destroy(f->tg) == 0);
+    f->tg = NULL;
+    TIDE_END(f);
+}
+
+static int chain_has_group(const struct chain_rec *c)
+{
+    for (int d = 0; d + 1 < c->n; d++)
+        if (link_via(c, d) == VIA_GROUP)
+            return 1;
+    return 0;
+}
+
+/* CHAIN a b c e1 e2: 2 + (a | b << 8 & 0xf00) % (CHAIN_MAX - 1) links; b
+ * bits 4-6 the last link's wait (B_*); c bits 0-2 how links await (VIA_*,
+ * 4-7 mixed), bits 3-6 wait_for's timeout; e1 the link that keeps a
+ * handle on itself (e1 * n / 256), e2 the seed of a mix and B_SCRIPT's
+ * task. With c bit 7, cancel that link of the last chain instead. The
+ * head goes into the task table: scripts join, gather, cancel it. */
+static void chain_op(struct script *f)
+{
+    uint8_t e1 = next_byte(f), e2 = next_byte(f);
+    if (f->c & 0x80) {
+        struct chain_rec *c = F.nchains ? &F.chain[F.nchains - 1] : NULL;
+        if (c && c->cut_task) {
+            int rc = tide_task_cancel(c->cut_task, "cut");
+            CHECK(rc >= 0 || rc == TIDE_ENOMEM);
+        }
+        return;
+    }
+    if (F.nchains == MAX_CHAINS || F.links >= LINK_BUDGET)
+        return;
+    int k = F.nchains;
+    struct chain_rec *c = &F.chain[k];
+    memset(c, 0, sizeof *c);
+    c->n = 2 + ((f->a | (f->b & 15) << 8) % (CHAIN_MAX - 1));
+    c->bottom = ((f->b >> 4) & 7) % NBOTTOM;
+    c->kinds = (f->c & 7) % (NVIA + 1);
+    c->timeout = (f->c >> 3) & 15;
+    c->cut = e1 * c->n / 256;
+    c->seed = c->script = e2;
+    c->task_index = -1;
+    int groups = chain_has_group(c);
+    if (groups && c->bottom == B_CYCLE) /* a group waits for its children
+                                            whatever cancels come: a cycle
+                                            through one hangs (P_GROUPS) */
+        c->bottom = B_EVENT;
+    if (c->bottom == B_EVENT)
+        tide_event_create(F.loop, &c->ev); /* NULL: the wait fails */
+    struct link head = {.chain = k};
+    tide_task *t = NULL;
+    if (tide_spawn(link, &head, sizeof head, "chain", &t) < 0) {
+        tide_event_destroy(c->ev);
+        memset(c, 0, sizeof *c);
+        return;
+    }
+    F.nchains++;
+    link_spawned(k, t);
+    c->head = t;
+    if (F.ntasks < MAX_TASKS) {
+        c->task_index = F.ntasks;
+        F.task[F.ntasks].t = tide_task_retain(t);
+        F.task[F.ntasks].index = F.ntasks;
+        F.task[F.ntasks].groups = groups;
+        F.ntasks++;
+    }
+    SAY("  chain %d: %d links, via %d, bottom %d%s\n", k, c->n, c->kinds,
+        c->bottom, groups ? " (with groups)" : "");
+}
+
+/* After the run, with nothing pending: every link ended, nothing is kept. */
+static void chains_done(int clean)
+{
+    for (int k = 0; k < F.nchains; k++) {
+        struct chain_rec *c = &F.chain[k];
+        if (clean && c->finished != c->spawned)
+            FAIL("chain %d: %d of %d links finished", k, c->finished,
+                 c->spawned);
+        tide_task_release(c->head);
+        tide_task_release(c->cut_task);
+        int rc = tide_event_destroy(c->ev);
+        if (clean)
+            CHECK(rc == 0);
+        else if (rc != 0) /* still waited on: after the loop, then */
+            continue;
+        c->ev = NULL;
+    }
+}
+
+/* ---- misuse: calls from a thread that does not own the loop ------------------ */
+
+/* tide_call_soon_threadsafe's callback: on the loop's thread, outside any
+ * task, at most once per call. */
+#if FUZZ_THREADS
+static pthread_t loop_thread;
+#endif
+static int xcall_ran(void *arg)
+{
+    (void)arg;
+#if FUZZ_THREADS
+    CHECK(pthread_equal(pthread_self(), loop_thread));
+#endif
+    CHECK(tide_current_task() == NULL);
+    CHECK(++F.xcalls_ran <= F.xcalls_made);
+    case_hits[C_XCALL_RAN]++;
+    return 0;
+}
+
+#if FUZZ_THREADS
+/* One helper thread for the whole process, started on first use; it runs
+ * one function at a time while the loop's thread waits for it. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int started, busy;
+    void (*fn)(void *);
+    void *arg;
+} H = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+
+static void *helper_main(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&H.mu);
+    for (;;) {
+        while (!H.fn)
+            pthread_cond_wait(&H.cv, &H.mu);
+        void (*fn)(void *) = H.fn;
+        pthread_mutex_unlock(&H.mu);
+        fn(H.arg);
+        pthread_mutex_lock(&H.mu);
+        H.fn = NULL;
+        pthread_cond_broadcast(&H.cv);
+    }
+    return NULL;
+}
+
+/* Runs fn(arg) on the helper thread and waits for it; 0 if there is none. */
+static int run_elsewhere(void (*fn)(void *), void *arg)
+{
+    if (!H.started) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, helper_main, NULL) != 0)
+            return 0;
+        pthread_detach(t);
+        H.started = 1;
+    }
+    pthread_mutex_lock(&H.mu);
+    H.arg = arg;
+    H.fn = fn;
+    pthread_cond_broadcast(&H.cv);
+    while (H.fn)
+        pthread_cond_wait(&H.cv, &H.mu);
+    pthread_mutex_unlock(&H.mu);
+    return 1;
+}
+
+/* One call from the helper thread, and what it must give. */
+struct foreign {
+    int group, sub, which, k;
+    tide_task *task;
+    tide_group *g;
+    tide_handle *h;
+    tide_timeout *tmo;
+    int rc, want;
+    const void *out; /* what a create, spawn or schedule call gave back */
+};
+
+static int walk_nothing(tide_task *t, void *arg)
+{
+    (void)t, (void)arg;
+    FAIL("tide_loop_walk ran from a foreign thread");
+}
+
+static void done_nothing(tide_task *t, void *arg)
+{
+    (void)t, (void)arg;
+    FAIL("a done callback added from a foreign thread ran");
+}
+
+/* An awaitable, called where no loop runs. */
+static tide_await foreign_await(struct foreign *x, void **item)
+{
+    int w = x->which, k = x->k;
+    switch (x->sub % 6) {
+    case 0: return tide_sleep(0);
+    case 1: return tide_lock_acquire(F.lock[w]);
+    case 2: return tide_queue_get(F.q[k], item);
+    case 3: return tide_join(x->task, NULL);
+    case 4: return tide_event_wait(F.ev[w]);
+    default: return tide_group_exit(x->g, 0);
+    }
+}
+
+static void foreign_call(void *arg)
+{
+    struct foreign *x = arg;
+    int w = x->which, k = x->k, sub = x->sub;
+    void *item = NULL;
+    tide_task *t = NULL;
+    struct script s;
+    memset(&s, 0, sizeof s);
+    switch (x->group) {
+    case T_LOCK:
+        x->rc = sub % 3 == 0   ? tide_lock_release(F.lock[w])
+                : sub % 3 == 1 ? tide_cond_notify(F.cond[w], 1)
+                               : tide_cond_notify_all(F.cond[w]);
+        break;
+    case T_SEM:
+        x->rc = tide_sem_release(F.sem[w]);
+        break;
+    case T_EVENT:
+        x->rc = sub & 1 ? tide_event_clear(F.ev[w]) : tide_event_set(F.ev[w]);
+        break;
+    case T_BARRIER:
+        x->rc = sub & 1 ? tide_barrier_abort(F.bar) : tide_barrier_reset(F.bar);
+        break;
+    case T_QUEUE:
+        switch (sub % 4) {
+        case 0: x->rc = tide_queue_put_nowait(F.q[k], (void *)1); break;
+        case 1: x->rc = tide_queue_get_nowait(F.q[k], &item); break;
+        case 2: x->rc = tide_queue_task_done(F.q[k]); break;
+        default: x->rc = tide_queue_shutdown(F.q[k], (sub >> 2) & 1); break;
+        }
+        x->out = item;
+        break;
+    case T_TASK:
+        switch (sub % 6) {
+        case 0: x->rc = tide_task_cancel(x->task, "thread"); break;
+        case 1: x->rc = tide_task_uncancel(x->task); break;
+        case 2: x->rc = tide_task_result(x->task, &item); break;
+        case 3: x->rc = tide_task_error(x->task); break;
+        case 4:
+            x->rc = tide_task_add_done_callback(x->task, done_nothing, NULL);
+            break;
+        default:
+            x->rc =
+                tide_task_remove_done_callback(x->task, done_nothing, NULL);
+            break;
+        }
+        x->out = item;
+        break;
+    case T_SCHEDULE: {
+        tide_handle *h = NULL;
+        switch (sub % 4) {
+        case 0: x->rc = tide_call_soon(F.loop, xcall_ran, NULL, &h); break;
+        case 1:
+            x->rc = tide_call_later(F.loop, 0.5, xcall_ran, NULL, &h);
+            break;
+        case 2: x->rc = tide_call_at(F.loop, 1.0, xcall_ran, NULL, &h); break;
+        default: x->rc = tide_handle_cancel(x->h); break;
+        }
+        x->out = h;
+        break;
+    }
+    case T_SPAWN:
+        x->rc = sub & 1 ? tide_group_spawn(x->g, script, &s, sizeof s, NULL, &t)
+                        : tide_loop_spawn(F.loop, script, &s, sizeof s, NULL,
+                                          &t);
+        x->out = t;
+        break;
+    case T_CREATE: {
+        void *o = NULL;
+        switch (sub % 8) {
+        case 0: x->rc = tide_lock_create(F.loop, (tide_lock **)&o); break;
+        case 1: x->rc = tide_sem_create(F.loop, 1, 0, (tide_sem **)&o); break;
+        case 2: x->rc = tide_event_create(F.loop, (tide_event **)&o); break;
+        case 3:
+            x->rc = tide_cond_create(F.loop, NULL, (tide_cond **)&o);
+            break;
+        case 4:
+            x->rc = tide_barrier_create(F.loop, 2, (tide_barrier **)&o);
+            break;
+        case 5:
+            x->rc = tide_queue_create(F.loop, TIDE_QUEUE_FIFO, 0, NULL,
+                                      (tide_queue **)&o);
+            break;
+        case 6: x->rc = tide_lock_create(NULL, (tide_lock **)&o); break;
+        default: x->rc = tide_group_create((tide_group **)&o); break;
+        }
+        x->out = o;
+        break;
+    }
+    case T_LOOP:
+        switch (sub % 11) {
+        case 0: x->rc = tide_loop_stop(F.loop); break;
+        case 1: x->rc = tide_loop_set_debug(F.loop, !F.debug); break;
+        case 2: x->rc = tide_loop_set_virtual_clock(F.loop, 0); break;
+        case 3: x->rc = tide_loop_set_turn_budget(F.loop, 0.01); break;
+        case 4: x->rc = tide_loop_set_slow_callback_duration(F.loop, 1); break;
+        case 5: x->rc = tide_loop_set_exception_handler(F.loop, NULL, NULL); break;
+        case 6: x->rc = tide_loop_set_trace_handler(F.loop, NULL, NULL); break;
+        case 7: x->rc = tide_loop_set_exit_handler(F.loop, NULL, NULL); break;
+        case 8: x->rc = tide_loop_walk(F.loop, walk_nothing, NULL); break;
+        case 9: x->rc = tide_loop_set_debug_handler(F.loop, NULL, NULL); break;
+        default: x->rc = tide_loop_destroy(F.loop); break;
+        }
+        break;
+    case T_GROUP:
+        x->rc = sub & 1 ? tide_group_destroy(x->g) : tide_group_cancel(x->g);
+        break;
+    case T_TIMEOUT: {
+        tide_timeout *o = NULL;
+        switch (x->tmo ? sub % 3 : 2) {
+        case 0: x->rc = tide_timeout_exit(x->tmo, 0); break;
+        case 1: x->rc = tide_timeout_reschedule(x->tmo, 2.0); break;
+        default: x->rc = tide_timeout_enter(1.0, &o); break;
+        }
+        x->out = o;
+        break;
+    }
+    case T_AWAIT: /* no loop runs on this thread: refused at once */
+        x->rc = foreign_await(x, &item).tide__rc; /* tide-lint: ignore */
+        x->out = item;
+        break;
+    default: { /* T_RUN: the loop runs already, on another thread */
+        tide_task *m = NULL;
+        x->rc = tide_loop_run(F.loop, script, &s, sizeof s, &m);
+        x->out = m;
+        break;
+    }
+    }
+}
+
+/* The objects a foreign call needs, or 0 if it has none to work on. */
+static int foreign_prepare(struct script *f, struct foreign *x)
+{
+    int w = x->which, k = x->k, sub = x->sub;
+    x->task = task_arg(f->c >> 1);
+    x->g = F.ngroups ? F.grp[(f->c >> 1) % F.ngroups].g : NULL;
+    x->h = F.handle[(f->c >> 1) % MAX_HANDLES];
+    x->tmo = f->ntmo ? f->tmo[f->ntmo - 1] : NULL;
+    x->want = TIDE_ETHREAD;
+    switch (x->group) {
+    case T_LOCK: return sub % 3 == 0 ? F.lock[w] != NULL : F.cond[w] != NULL;
+    case T_SEM: return F.sem[w] != NULL;
+    case T_EVENT: return F.ev[w] != NULL;
+    case T_BARRIER: return F.bar != NULL;
+    case T_QUEUE: return F.q[k] != NULL;
+    case T_TASK: return x->task != NULL;
+    case T_SCHEDULE: return sub % 4 != 3 || x->h != NULL;
+    case T_SPAWN: return !(sub & 1) || x->g != NULL;
+    case T_CREATE:
+        if (sub % 8 >= 6) /* no loop argument: this thread has none */
+            x->want = TIDE_ENOLOOP;
+        return 1;
+    case T_GROUP: return x->g != NULL;
+    case T_TIMEOUT:
+        if (!x->tmo || sub % 3 == 2)
+            x->want = TIDE_ENOLOOP;
+        return 1;
+    case T_AWAIT:
+        x->want = TIDE_ENOLOOP;
+        switch (sub % 6) {
+        case 1: return F.lock[w] != NULL;
+        case 2: return F.q[k] != NULL;
+        case 3: return x->task != NULL;
+        case 4: return F.ev[w] != NULL;
+        case 5: return x->g != NULL;
+        default: return 1;
+        }
+    case T_RUN:
+        x->want = TIDE_EBUSY;
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+/* What a foreign call must leave as it was (besides the models). */
+struct snapshot {
+    size_t pending, timers;
+    int debug, cancelling, done, handle_cancelled, broken;
+};
+
+static void snap(const struct foreign *x, struct snapshot *s)
+{
+    memset(s, 0, sizeof *s); /* (padding: compared with memcmp) */
+    s->pending = tide_loop_task_count(F.loop);
+    s->timers = tide_loop_timer_count(F.loop);
+    s->debug = tide_loop_debug(F.loop);
+    s->cancelling = x->task ? tide_task_cancelling(x->task) : 0;
+    s->done = x->task ? tide_task_is_done(x->task) : 0;
+    s->handle_cancelled = x->h ? tide_handle_is_cancelled(x->h) : 0;
+    s->broken = F.bar ? tide_barrier_is_broken(F.bar) : 0;
+}
+
+static void foreign_op(struct script *f)
+{
+    struct foreign x;
+    struct snapshot before, after;
+    memset(&x, 0, sizeof x);
+    x.group = f->a % T_COUNT;
+    x.sub = f->b;
+    x.which = f->b & 1;
+    x.k = f->b % 3;
+    if (!foreign_prepare(f, &x))
+        return;
+    snap(&x, &before);
+    if (!run_elsewhere(foreign_call, &x))
+        return;
+    snap(&x, &after);
+    if (x.rc != x.want || x.out)
+        FAIL("from another thread, %s call %d gave %d (%s)%s; expected %s",
+             thread_names[x.group], x.sub, x.rc, tide_errname(x.rc),
+             x.out ? " and an object" : "", tide_errname(x.want));
+    if (memcmp(&before, &after, sizeof before) != 0)
+        FAIL("from another thread, %s call %d changed the loop's state",
+             thread_names[x.group], x.sub);
+    case_hits[C_THREAD + x.group]++;
+}
+
+static void xcall_elsewhere(void *arg)
+{
+    int *rc = arg;
+    *rc = tide_call_soon_threadsafe(F.loop, xcall_ran, NULL);
+}
+#endif /* FUZZ_THREADS */
+
+/* THREAD a b c: with c bit 0, tide_call_soon_threadsafe (from the helper
+ * thread, or the loop's own with c bit 1 or no threads); else a call of
+ * group a % T_COUNT, variant b, from the helper thread. */
+static void thread_op(struct script *f)
+{
+    int rc = 0;
+    if (!(f->c & 1)) {
+#if FUZZ_THREADS
+        foreign_op(f);
+#endif
+        return;
+    }
+    F.xcalls_made++; /* before: on the loop's own thread it may run soon */
+#if FUZZ_THREADS
+    if (!(f->c & 2)) {
+        if (!run_elsewhere(xcall_elsewhere, &rc))
+            rc = TIDE_EHOST;
+    } else
+#endif
+        rc = tide_call_soon_threadsafe(F.loop, xcall_ran, NULL);
+    if (rc < 0) {
+        CHECK(rc == TIDE_ENOMEM || rc == TIDE_EHOST);
+        F.xcalls_made--;
     }
 }
 
@@ -1363,6 +2557,12 @@ static void run_now(struct script *f)
         if (!F.in_reap)
             CHECK(tide_loop_stop(F.loop) == 0);
         break;
+    case OP_CHAIN:
+        chain_op(f);
+        break;
+    case OP_THREAD:
+        thread_op(f);
+        break;
     default:
         break;
     }
@@ -1394,7 +2594,9 @@ static tide_status script(void *frame)
         F.ntasks = 1;
     }
     while (f->p < f->end) {
-        check_models();
+        if (!f->stray) /* (a wait outside TIDE_AWAIT may hold a hand-over) */
+            check_models();
+        CHECK(!F.exp[f->index].t);
         f->op = next_byte(f) % OP_COUNT;
         f->a = next_byte(f);
         f->b = next_byte(f);
@@ -1406,13 +2608,38 @@ static tide_status script(void *frame)
                                       any: ESTATE if not ours */
             f->gi = f->ngrp && !(f->b & 2) ? f->grp[f->ngrp - 1]
                                            : f->a % MAX_GROUPS;
-        if (awaits(f->op)) {
-            f->suspended = 0;
-            TIDE_AWAIT_CATCH(f, start_op(f), f->rc);
-            SAY("[t=%g] task %d: %s -> %s%s\n", tide_time(), f->index,
-                op_names[f->op], f->rc ? tide_errname(f->rc) : "ok",
-                f->suspended ? " (after waiting)" : "");
-            after_await(f);
+        if (awaits(f->op) && f->shape) {
+            /* the awaitable outside TIDE_AWAIT, as STRAY asked */
+            stray_call(f);
+            if (f->shape == S_TRY)
+                TIDE_TRY(f, f->rc);
+            else if (f->shape == S_RAISED && f->rc)
+                TIDE_THROW(f, f->rc < 0 ? f->rc : TIDE_EUSER - 3);
+            f->shape = 0;
+        } else if (awaits(f->op) || f->op == OP_NEST) {
+            f->shape = 0;
+            f->rc = 0;
+            if (f->op == OP_NEST) {
+                if (nest_start(f)) {
+                    // clang-format off
+                    TIDE_AWAIT_CALL_CATCH(f, NEST_FN(f->nest), nest_sub(f->nest, 0, __LINE__), f->rc);
+                    // clang-format on
+                    nest_end(f);
+                }
+            } else {
+                f->suspended = 0;
+                f->was_stray = f->stray != 0;
+                if (f->was_stray)
+                    expect_refusal(f, f->op);
+                TIDE_AWAIT_CATCH(f, start_op(f), f->rc);
+                SAY("[t=%g] task %d: %s -> %s%s\n", tide_time(), f->index,
+                    op_names[f->op], f->rc ? tide_errname(f->rc) : "ok",
+                    f->suspended ? " (after waiting)" : "");
+                if (f->was_stray)
+                    refused(f);
+                else
+                    after_await(f);
+            }
             if (f->rc == TIDE_ECANCELLED) {
                 if (f->policy & P_RERAISE_CANCEL)
                     TIDE_THROW(f, f->rc);
@@ -1421,13 +2648,22 @@ static tide_status script(void *frame)
             } else if (f->rc < 0 && (f->policy & P_RERAISE_ERROR)) {
                 TIDE_THROW(f, f->rc);
             }
+        } else if (f->op == OP_STRAY) {
+            f->shape = S_DROPPED + f->a % 4;
+            if (f->shape == S_BY_HAND) {
+                f->shape = 0;
+                if (suspend_by_hand(f))
+                    return TIDE__SUSPENDED; /* registered nowhere */
+            }
         } else if (f->op == OP_THROW) {
+            f->shape = 0;
             if (f->a & 1)
                 TIDE_THROW_MSG(f, TIDE_EUSER - (f->b & 3), "thrown");
             TIDE_THROW(f, TIDE_EUSER);
         } else if (f->op == OP_RETURN) {
             break;
         } else {
+            f->shape = 0;
             run_now(f);
         }
     }
@@ -1438,17 +2674,40 @@ static tide_status script(void *frame)
         TIDE_ERROR(f) ? tide_errname(TIDE_ERROR(f)) ? tide_errname(TIDE_ERROR(f))
                                                      : "user error"
                       : "ok");
-    check_models();
+    if (!f->stray)
+        check_models();
+    free(f->nest); /* (freed already unless NEST's call never returned) */
+    f->nest = NULL;
     /* timeout scopes close innermost first, then the groups are left */
     while (f->ntmo)
         tide_timeout_destroy(f->tmo[--f->ntmo]);
     tide_timeout_destroy(f->tmo_done);
     f->tmo_done = NULL;
+    if (f->stray == OP_GROUP_EXIT + 1 && (f->policy & P_GROUP_EXIT)) {
+        /* a group is not destroyed while its exit waits (EBUSY): a second
+         * await finds the exit outside TIDE_AWAIT and undoes it... */
+        expect_refusal(f, OP_YIELD);
+        TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
+        refused(f);
+    } else if (f->stray == OP_GROUP_EXIT + 1) {
+        /* ...or the task ends registered, and its group is destroyed
+         * after the run */
+        F.grp[f->stray_gi].orphan = 1;
+    }
     for (f->i = f->ngrp; f->i-- > 0;) {
+        if (F.grp[f->grp[f->i]].orphan)
+            continue;
         if (!F.grp[f->grp[f->i]].exited && (f->policy & P_GROUP_EXIT)) {
-            TIDE_AWAIT_CATCH(f, tide_group_exit(F.grp[f->grp[f->i]].g,
-                                                TIDE_ERROR(f)),
-                             f->rc);
+            do { /* refused once if a wait outside TIDE_AWAIT is pending */
+                f->was_stray = f->stray != 0;
+                if (f->was_stray)
+                    expect_refusal(f, OP_GROUP_EXIT);
+                TIDE_AWAIT_CATCH(f, tide_group_exit(F.grp[f->grp[f->i]].g,
+                                                    TIDE_ERROR(f)),
+                                 f->rc);
+                if (f->was_stray)
+                    refused(f);
+            } while (f->was_stray);
             CHECK(f->rc != TIDE_ESTATE);
             group_exited(f->grp[f->i], f->rc);
         }
@@ -1458,6 +2717,7 @@ static tide_status script(void *frame)
     f->ngrp = 0;
     if (f->policy & P_RELEASE)
         release_held(f);
+    expect_end_registered(f);
     TIDE_END(f);
 }
 
@@ -1482,10 +2742,16 @@ static void force_release(void)
     }
 }
 
-static int cancel_other(tide_task *t, void *arg)
+static int cancel_other(tide_task *t, void *self)
 {
-    if (t != arg)
-        tide_task_cancel(t, NULL);
+    uint32_t id = tide_task_id(t);
+    if (t == self)
+        return 0;
+    /* a chain link never swallows a cancel: once is enough (again and
+     * again would walk the chain below it every round) */
+    if (id < MAX_IDS && (idflag[id] & ID_LINK) && tide_task_cancelling(t))
+        return 0;
+    tide_task_cancel(t, NULL);
     return 0;
 }
 
@@ -1500,7 +2766,16 @@ static tide_status reaper(void *frame)
         if (r->round == REAP_ROUNDS)
             FAIL("%zu task(s) still pending after %d rounds of cancels",
                  tide_loop_task_count(F.loop) - 1, REAP_ROUNDS);
-        tide_loop_walk(F.loop, cancel_other, tide_current_task());
+        /* Every task once, and those without a handle (detached scripts)
+         * every round; the others through the table: a walk of thousands
+         * of chain links every round, as a chain unwinds, is slow. */
+        if (r->round % 64 == 0 || F.detached_live > 0) {
+            tide_loop_walk(F.loop, cancel_other, tide_current_task());
+        } else {
+            for (int i = 0; i < F.ntasks; i++)
+                if (F.task[i].t && !tide_task_is_done(F.task[i].t))
+                    cancel_other(F.task[i].t, NULL);
+        }
         /* A condition wait re-acquires its lock whatever cancels come (as
          * in asyncio): if the lock's holder finished without releasing it,
          * only a release frees the waiter. Anyone may release a lock. */
@@ -1547,6 +2822,9 @@ static void run_input(const uint8_t *data, size_t size)
         CHECK(F.injected && F.live == 0);
         return;
     }
+#if FUZZ_THREADS
+    loop_thread = pthread_self();
+#endif
     tide_loop_set_virtual_clock(F.loop, 1);
     tide_loop_set_exception_handler(F.loop, on_exception, NULL);
     tide_loop_set_debug_handler(F.loop, on_debug, NULL);
@@ -1628,6 +2906,17 @@ static void run_input(const uint8_t *data, size_t size)
         check_models();
     }
 
+    for (int i = 0; i < MAX_TASKS; i++)
+        if (F.exp[i].t)
+            FAIL("task %d: a misuse report it owed never came (\"%s\")", i,
+                 F.exp[i].needle);
+    chains_done(clean);
+    for (int i = 0; i < F.ngroups; i++)
+        if (F.grp[i].orphan) {
+            CHECK(clean && tide_group_destroy(F.grp[i].g) == 0);
+            F.grp[i].g = NULL;
+        }
+    CHECK(F.xcalls_ran <= F.xcalls_made);
     for (int i = 0; i < F.ntasks; i++)
         tide_task_release(F.task[i].t);
     for (int i = 0; i < MAX_HANDLES; i++)
@@ -1639,8 +2928,12 @@ static void run_input(const uint8_t *data, size_t size)
         CHECK(tide_loop_destroy(F.loop) == 0);
         destroy_primitives(1); /* a primitive may outlive its loop */
     }
+    for (int k = 0; k < F.nchains; k++) /* (one still waited on) */
+        tide_event_destroy(F.chain[k].ev);
     for (int i = 0; i < F.ngroups; i++)
         CHECK(F.grp[i].g == NULL); /* every owner's FINALLY freed its own */
+    memset(idflag, 0, (size_t)F.max_id + 1);
+    memset(id_chain, 0, (size_t)F.max_id + 1);
     if (F.live != 0)
         FAIL("%zu byte(s) leaked", F.live);
     if (F.injected)
@@ -1667,6 +2960,21 @@ static void print_summary(void)
         for (int i = 0; i < OP_COUNT; i++)
             if (!op_hits[i])
                 fprintf(stderr, " %s", op_names[i]);
+        fprintf(stderr, "\n");
+    }
+    int cases = 0, ncases = 0;
+    for (int i = 0; i < C_COUNT; i++) {
+        ncases += case_applies(i);
+        cases += case_applies(i) && case_hits[i] != 0;
+    }
+    fprintf(stderr, "fuzz_ops: misuse cases reached: %d/%d\n", cases,
+            ncases);
+    if (cases < ncases) {
+        char name[64];
+        fprintf(stderr, "fuzz_ops: misuse cases never reached:");
+        for (int i = 0; i < C_COUNT; i++)
+            if (case_applies(i) && !case_hits[i])
+                fprintf(stderr, " %s", case_name(i, name, sizeof name));
         fprintf(stderr, "\n");
     }
 }

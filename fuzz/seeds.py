@@ -211,10 +211,175 @@ seed("return-throw", script(0, spawn(script(0, op("RETURN"), op("SLEEP", D1))),
                             spawn(script(0, op("THROW", 0))), op("JOIN", 1),
                             op("JOIN", 2), op("THROW", 1, 1)))
 
+# ---- misuse: awaitables outside TIDE_AWAIT (STRAY) --------------------------------
+
+# STRAY's a: how the next awaitable is called outside TIDE_AWAIT
+DROPPED, TRY, RAISED, BY_HAND = 0, 1, 2, 3
+
+
+def stray(shape, name, a=0, b=0, c=0):
+    return op("STRAY", shape) + op(name, a, b, c)
+
+
+# Per awaitable: what makes it register (wait) rather than complete at
+# once, and the op itself. Task 1 is a sleeper where one is needed.
+STRAY_SETUPS = {
+    "SLEEP": ([], ("SLEEP", D1)),
+    "YIELD": ([], ("YIELD",)),
+    "JOIN": ([spawn(sleeper)], ("JOIN", 1)),
+    "GATHER": ([spawn(sleeper)], ("GATHER", 1, 0b1, 1)),
+    "WAIT": ([spawn(sleeper)], ("WAIT", 1, 0b1, 1 | DINF << 2)),
+    "WAIT_FOR": ([spawn(sleeper)], ("WAIT_FOR", 1, D500MS)),
+    "SHIELD": ([spawn(sleeper)], ("SHIELD", 1)),
+    "GROUP_EXIT": ([op("GROUP_CREATE"), group_spawn(0, sleeper)],
+                   ("GROUP_EXIT", 0, 1)),
+    "LOCK_ACQUIRE": ([op("LOCK_ACQUIRE", 0)], ("LOCK_ACQUIRE", 0)),
+    "SEM_ACQUIRE": ([], ("SEM_ACQUIRE", 0)),
+    "EVENT_WAIT": ([], ("EVENT_WAIT", 0)),
+    "COND_ACQUIRE": ([op("COND_ACQUIRE", 0)], ("COND_ACQUIRE", 0)),
+    "COND_WAIT": ([op("COND_ACQUIRE", 0)], ("COND_WAIT", 0)),
+    "COND_WAIT_FOR": ([op("COND_ACQUIRE", 1)], ("COND_WAIT_FOR", 1)),
+    "BARRIER_WAIT": ([], ("BARRIER_WAIT",)),
+    "Q_PUT": ([op("Q_PUT_NOWAIT", 1)], ("Q_PUT", 1)),
+    "Q_GET": ([], ("Q_GET", 0)),
+    "Q_JOIN": ([op("Q_PUT_NOWAIT", 0)], ("Q_JOIN", 0)),
+}
+
+for i, (name, (setup, call)) in enumerate(STRAY_SETUPS.items()):
+    policy = GROUPS | RELEASE
+    # refused: a second awaitable finds the registration (and undoes it)
+    refused = script(policy, *setup, stray(DROPPED, *call), op("YIELD"),
+                     op("INSPECT", 0))
+    # at the end: the task ends (or raises) still registered, in main or
+    # in a child that main joins
+    shape = [DROPPED, TRY, RAISED][i % 3]
+    at_end = script(policy, *setup, stray(shape, *call), op("FLAG"))
+    slug = name.lower().replace("_", "-")
+    seed(f"stray-{slug}", refused, sems=0b0100)
+    seed(f"stray-{slug}-at-end", at_end, sems=0b0100)
+    if len(at_end) <= 48:
+        seed(f"stray-{slug}-child", script(0, spawn(at_end), op("JOIN", 1),
+                                           op("INSPECT", 1)), sems=0b0100)
+
+seed("stray-by-hand", script(0, op("TMO_ENTER", D3), op("STRAY", BY_HAND),
+                             op("SLEEP", D1)))
+seed("stray-by-hand-child", script(0, spawn(script(0, op("YIELD"),
+                                                   op("STRAY", BY_HAND))),
+                                   op("JOIN", 1)))
+# handed over in the same step, then given back when found
+seed("stray-handed", script(RELEASE, stray(DROPPED, "SEM_ACQUIRE", 0),
+                            op("SEM_RELEASE", 0),
+                            stray(DROPPED, "Q_GET", 0),
+                            op("Q_PUT_NOWAIT", 0), op("YIELD"),
+                            op("LOCK_ACQUIRE", 1),
+                            stray(TRY, "LOCK_ACQUIRE", 1),
+                            op("LOCK_RELEASE", 1), op("SLEEP", D1MS),
+                            stray(DROPPED, "EVENT_WAIT", 1),
+                            op("EVENT_SET", 1), op("RETURN")),
+     sems=0b0100)
+# registered twice by calls outside TIDE_AWAIT, a cancel in between
+seed("stray-twice", script(0, stray(DROPPED, "SLEEP", D3), op("CANCEL_SELF"),
+                           stray(RAISED, "YIELD"), op("SLEEP", D1),
+                           op("UNCANCEL_SELF"), op("SLEEP", D1)))
+
+# ---- misuse: TIDE_AWAIT_CALL nesting (NEST) -----------------------------------------
+
+# c: bits 0-1 depth mode (0: 1 + a % 16, 1: MAX - a % 4, 2: MAX + 1 + a % 4,
+# 3: 1 + (a | b << 8) % (MAX + 4)), bits 2-3 innermost action (yield, sleep,
+# event wait, raise), bit 4 re-create level b % depth, bits 5-7 the sleep
+YIELD_IN, SLEEP_IN, EVENT_IN, RAISE_IN = 0, 4, 8, 12
+RECREATE = 16
+seed("nest", script(0, op("NEST", 5, 0, 0 | YIELD_IN),
+                    op("NEST", 3, 0, 0 | SLEEP_IN | D1 << 5),
+                    op("NEST", 0, 0, 1 | YIELD_IN),
+                    op("NEST", 0, 0, 2 | YIELD_IN),
+                    op("NEST", 7, 0, 0 | RAISE_IN)))
+seed("nest-recreate", script(0, op("NEST", 5, 3, 0 | YIELD_IN | RECREATE),
+                             op("NEST", 5, 0, 0 | SLEEP_IN | D10MS << 5 |
+                                RECREATE),
+                             op("NEST", 2, 7, 1 | YIELD_IN | RECREATE),
+                             op("NEST", 3, 1, 0 | RAISE_IN | RECREATE)))
+# b bit 7: fat levels (256 bytes of C stack each): refused on WASI's small
+# stack before TIDE_MAX_CALL_DEPTH, complete elsewhere
+seed("nest-fat", script(0, op("NEST", 0, 0x80, 1 | YIELD_IN),
+                        op("NEST", 40, 0x80, 0 | SLEEP_IN | D1MS << 5),
+                        op("NEST", 0, 0x83, 1 | YIELD_IN | RECREATE)))
+seed("nest-event", script(0, spawn(script(0, op("NEST", 9, 1, 0 | EVENT_IN |
+                                                RECREATE))),
+                          spawn(script(0, op("NEST", 0, 0, 1 | EVENT_IN))),
+                          op("YIELD"), op("EVENT_SET", 1), op("CANCEL", 2),
+                          op("GATHER", 1, 0b11, 1)))
+
+# ---- misuse: deep chains of tasks (CHAIN) -----------------------------------------------
+
+B_EVENT, B_FOREVER, B_RETURN, B_FAIL, B_CYCLE, B_SCRIPT = range(6)
+VIA = {"join": 0, "gather": 1, "wait_for": 2, "group": 3, "mixed": 4}
+
+
+def chain(n, via, bottom=B_EVENT, timeout=DINF, cut=0, seed_=0):
+    """CHAIN of n links (2..1500); the head becomes the next task index."""
+    n -= 2
+    return op("CHAIN", n & 255, (n >> 8) & 15 | bottom << 4,
+              VIA[via] | timeout << 3) + bytes([cut, seed_])
+
+
+for via in ["join", "gather", "wait_for", "group"]:
+    seed(f"chain-{via}-cancel", script(0, chain(300, via), op("SLEEP", D10MS),
+                                       op("CANCEL", 1, 1), op("JOIN", 1)))
+    # (a chain with groups is no join's target: SHIELD waits all the same)
+    seed(f"chain-{via}-deadlock", script(0, chain(200, via, B_FOREVER),
+                                         op("SHIELD" if via == "group"
+                                            else "JOIN", 1)))
+seed("chain-wait-for-timeout", script(0, chain(100, "wait_for", B_EVENT,
+                                               D500MS),
+                                      op("SLEEP", D1), op("JOIN", 1)))
+seed("chain-cycle", script(0, chain(50, "join", B_CYCLE), op("JOIN", 1)))
+seed("chain-cycle-gather", script(0, chain(40, "gather", B_CYCLE),
+                                  op("SLEEP", D10MS), op("CANCEL", 1)))
+seed("chain-fail", script(0, chain(120, "mixed", B_FAIL, seed_=7),
+                          op("JOIN", 1), chain(60, "wait_for", B_FAIL),
+                          op("GATHER", 2, 0b1, 1)))
+seed("chain-return", script(0, chain(80, "mixed", B_RETURN, seed_=3),
+                            op("WAIT", 1, 0b1, 3 | DINF << 2)))
+seed("chain-script", script(0, spawn(sleeper), chain(30, "join", B_SCRIPT,
+                                                     seed_=1),
+                            op("JOIN", 2)))
+seed("chain-cut", script(0, chain(500, "group", B_EVENT, cut=128),
+                         op("SLEEP", D10MS), op("CHAIN", 0, 0, 0x80) +
+                         bytes([0, 0]), op("JOIN", 1)))
+seed("chain-stop", script(0, chain(400, "mixed", B_FOREVER, seed_=11),
+                          chain(300, "join", B_EVENT), op("SLEEP", D10MS),
+                          op("STOP"), op("SLEEP", D1)))
+seed("chain-long", script(0, chain(1500, "group"), op("SLEEP", D10MS),
+                          op("CANCEL", 1)))
+seed("chain-leftover", script(0, chain(1000, "gather", B_FOREVER),
+                              op("SLEEP", D10MS)))
+
+# ---- misuse: calls from another thread (THREAD) -----------------------------------------
+
+THREAD_GROUPS = ["LOCK", "SEM", "EVENT", "BARRIER", "QUEUE", "TASK",
+                 "SCHEDULE", "SPAWN", "CREATE", "LOOP", "GROUP", "TIMEOUT",
+                 "AWAIT", "RUN"]
+VARIANTS = {"LOCK": 3, "EVENT": 2, "BARRIER": 2, "QUEUE": 8, "TASK": 6,
+            "SCHEDULE": 4, "SPAWN": 2, "CREATE": 8, "LOOP": 11, "GROUP": 2,
+            "TIMEOUT": 3, "AWAIT": 6}
+calls = []
+for g, name in enumerate(THREAD_GROUPS):
+    calls += [op("THREAD", g, sub) for sub in range(VARIANTS.get(name, 1))]
+setup = [op("GROUP_CREATE"), op("CALL", 1 | D1 << 2, 0, 0),
+         op("TMO_ENTER", D3), op("LOCK_ACQUIRE", 0)]
+seed("thread", script(GROUPS | RELEASE, *setup, *calls[:40]))
+seed("thread-2", script(GROUPS | RELEASE, *setup, *calls[40:]))
+seed("thread-threadsafe", script(0, op("THREAD", 0, 0, 1),
+                                 op("THREAD", 0, 0, 3), op("YIELD"),
+                                 op("THREAD", 0, 0, 1), op("STOP")))
+
 # ---- the same programs with allocations failing ---------------------------------
 
 for name in ["join", "gather", "wait", "group-fails", "cond", "queue", "timeout",
-             "callbacks"]:
+             "callbacks", "stray-group-exit", "stray-cond-wait-at-end",
+             "stray-handed", "nest-recreate", "chain-fail", "chain-cut",
+             "thread-threadsafe"]:
     body = SEEDS[name][6:]
     SEEDS[f"{name}-oom-once"] = header(mode=1, fail_at=20) + body
     SEEDS[f"{name}-oom-random"] = header(mode=3, fail_at=5, burst=6) + body

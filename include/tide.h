@@ -69,7 +69,14 @@
  *     literal gives - fails with TIDE_ESTATE instead, naming file and line;
  *     a local's leftover bytes cannot be told from a frame).
  *     Calls nest at most TIDE_MAX_CALL_DEPTH deep (src/config.h, 1000, like
- *     Python's recursion limit); a deeper one fails with TIDE_ESTATE.
+ *     Python's recursion limit); a deeper one fails with TIDE_ESTATE. On
+ *     wasm, where nothing guards the end of the C stack (WASI's is 64 KiB
+ *     by default), so does one that would leave less than
+ *     TIDE_CALL_STACK_MARGIN (16 KiB) of it: big C frames reach that first.
+ *  8. `async with x: body` is TIDE_WITH(f, scope) { body } (a lock, a
+ *     semaphore, a condition, a timeout, a task group: "async with" below);
+ *     the scope is left however the block ends. `break` and `continue`
+ *     directly in the block leave the block, not a loop around it.
  *
  * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) register the
  * current task as a waiter and return a tide_await, which only TIDE_AWAIT*
@@ -106,6 +113,9 @@
  *   tide_<object>_set_<property>(obj, v) its setter; handlers are
  *                                        tide_loop_set_<event>_handler(loop,
  *                                        fn, arg)
+ *   tide_<object>_scope(obj, ...)        what TIDE_WITH enters (`async
+ *                                        with obj:`): tide_lock_scope,
+ *                                        tide_timeout_scope
  * Calls that can fail return int (0 or a TIDE_E* code); awaitables return
  * tide_await. asyncio's module-level functions keep their asyncio names:
  * tide_sleep, tide_gather, tide_wait_for, tide_shield, tide_current_task.
@@ -515,6 +525,11 @@ int tide_task_is_cancelled(const tide_task *t); /* finished with ECANCELLED */
  * it failed (TIDE_ECANCELLED if cancelled), else 0 and stores the value it
  * returned with TIDE_RETURN in *value (if value is not NULL). */
 int tide_task_result(const tide_task *t, void **value);
+/* The value it returned with TIDE_RETURN (task.result() for a task known
+ * to have succeeded): NULL while it is pending, if it failed or was
+ * cancelled (tide_task_result tells those apart), or from a thread that
+ * does not own its loop. Counts as reading its outcome. */
+void *tide_task_value(const tide_task *t);
 /* 0 if it succeeded, its error if it failed, TIDE_ESTATE if pending. */
 int tide_task_error(const tide_task *t);
 /* The message of the task's error (a cancel message, a TIDE_THROW_MSG
@@ -598,7 +613,26 @@ TIDE_AWAITABLE tide_join(tide_task *t, void **value);
 enum {
     /* asyncio's return_exceptions=True: child errors stay in their slots of
      * `errors` and the gather succeeds once every child is done. */
-    TIDE_GATHER_RETURN_ERRORS = 1
+    TIDE_GATHER_RETURN_ERRORS = 1,
+    /* The gather takes over the caller's handles in `tasks` (whatever its
+     * outcome, even an immediate error): the current task keeps them until
+     * it finishes, or until it gathers into the same `tasks` array again
+     * with TIDE_GATHER_OWN, which lets go of the earlier ones first. So the
+     * values a gather returns, which often point into the tasks' frames,
+     * live as long as Python's `results = await gather(...)` would, and
+     * nothing needs releasing:
+     *     for (int i = 0; i < n; i++)
+     *         TIDE_TRY(f, TIDE_SPAWN(work, NULL, &f->tasks[i], .i = i));
+     *     TIDE_AWAIT(f, tide_gather(f->tasks, n, TIDE_GATHER_OWN,
+     *                               f->results, NULL));
+     * Each gather takes one reference per entry: do not release those
+     * handles yourself (the same handles gathered again into the same
+     * array, in the same places, are taken once). Outside a task the
+     * gather fails with TIDE_ENOLOOP and releases them at once; out of
+     * memory for its record it fails with TIDE_ENOMEM before it starts,
+     * and they live on until the loop is destroyed (which frees every
+     * handle). */
+    TIDE_GATHER_OWN = 4
 };
 
 /*
@@ -673,9 +707,10 @@ TIDE_AWAITABLE tide_wait_for(tide_task *t, double timeout, void **value);
 TIDE_AWAITABLE tide_shield(tide_task *t, void **value);
 
 /*
- * Timeout scopes (asyncio.timeout / timeout_at), the C form of
- *     async with asyncio.timeout(d): body
- * is:
+ * Timeout scopes (asyncio.timeout / timeout_at). `async with
+ * asyncio.timeout(d): body` is TIDE_WITH(f, tide_timeout_scope(d, NULL))
+ * { body } ("async with" below). These calls are its long form, for a
+ * scope that does not follow a block:
  *     TIDE_TRY(f, tide_timeout_enter(d, &f->tmo));
  *     TIDE_AWAIT_CATCH(f, one_awaitable(...), f->rc);      // or
  *     TIDE_AWAIT_CALL_CATCH(f, body_coroutine, &f->body, f->rc);
@@ -713,9 +748,9 @@ void tide_timeout_destroy(tide_timeout *t);
 /*
  * A task group (asyncio.TaskGroup): children spawned into it are awaited by
  * tide_group_exit; the first child failure cancels the other children and
- * the body (the task that created the group). The C form of
- *     async with asyncio.TaskGroup() as tg: body
- * is:
+ * the body (the task that created the group). `async with
+ * asyncio.TaskGroup() as tg: body` is TIDE_WITH(f, tide_group_scope(&f->tg))
+ * { body } ("async with" below); its long form is:
  *     TIDE_TRY(f, tide_group_create(&f->tg));
  *     ...body: tide_group_spawn(f->tg, ...), awaits (caught into f->rc)...
  *     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, f->rc), f->rc);
@@ -808,11 +843,8 @@ int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
  * by tide_loop_stop with tasks still waiting leaves it busy until
  * tide_loop_destroy has freed those tasks.
  *
- * `async with lock:` is written with a flag in the frame:
- *     TIDE_AWAIT(f, tide_lock_acquire(lock)); f->held = 1;
- *     ...
- *     TIDE_FINALLY(f);
- *     if (f->held) tide_lock_release(lock);
+ * `async with lock:` is one statement, TIDE_WITH(f, tide_lock_scope(lock))
+ * (see "async with" below); acquire and release are the long form.
  */
 typedef struct tide_lock tide_lock;
 int tide_lock_create(tide_loop *loop, tide_lock **out);
@@ -959,6 +991,107 @@ size_t tide_queue_size(const tide_queue *q);
 size_t tide_queue_maxsize(const tide_queue *q);
 int tide_queue_is_empty(const tide_queue *q);
 int tide_queue_is_full(const tide_queue *q);
+
+/* ------------------------------------------------------------------------ */
+/* async with: TIDE_WITH                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Python's `async with x: body` is one statement:
+ *
+ *     TIDE_WITH(f, tide_lock_scope(f->lock)) {
+ *         ...body: awaits, TIDE_RETURN, errors...
+ *     }
+ *
+ * TIDE_WITH enters the scope (here: awaits the lock), runs the block, and
+ * leaves the scope (releases the lock) however the block ends - at its
+ * closing brace, by break or continue, by TIDE_RETURN, or by an error
+ * raised or propagated in it, cancellation included: that is when
+ * Python's __aexit__ runs. A scope's exit may turn the error that leaves
+ * the block into another (a timeout's cancellation becomes TIDE_ETIMEDOUT),
+ * raise one of its own (a task group's TIDE_EGROUP) or, for a group that
+ * was cancelled with tide_group_cancel, swallow it; then the block's
+ * outcome goes on: after the block, into the next enclosing scope, or to
+ * FINALLY. Scopes nest, innermost left first, and may be written one after
+ * the other for Python's `async with a, b:`
+ *
+ *     TIDE_WITH(f, tide_sem_scope(f->sem))
+ *     TIDE_WITH(f, tide_timeout_scope(10, NULL)) {
+ *         TIDE_AWAIT(f, tide_http_get(f->url, &f->response));
+ *     }
+ *
+ * Rules:
+ *  - `break` and `continue` directly in the block leave the block (and
+ *    its scope), not a loop around it: TIDE_WITH is a loop of its own, as
+ *    every block macro in C. tide-lint reports them.
+ *  - A `goto` out of the block skips the exit: the scope stays open until
+ *    the coroutine raises or returns (its exit runs then, as for an error
+ *    in the block, and execution goes on as if it came from the block),
+ *    until it ends or the same TIDE_WITH starts again (left then without
+ *    waiting for anything: a group's children are cancelled). Do not:
+ *    tide-lint reports it.
+ *  - A scope belongs to the frame that entered it: a sub-coroutine's
+ *    scopes are left by the time TIDE_AWAIT_CALL returns. A TIDE_WITH in
+ *    FINALLY works the same way; an error leaving it replaces the pending
+ *    one, as any error raised in FINALLY does (rule 6).
+ *  - The scope's state is kept by the loop (a small record per open
+ *    scope): frames do not grow, and the block may await anything.
+ *    A task that finishes, or is destroyed with its loop, with a scope
+ *    still open (a goto, a misuse) leaves it then, without waiting.
+ *  - Entering can fail: TIDE_ENOMEM (nothing was entered), TIDE_ENOLOOP
+ *    (not in a task), TIDE_EINVAL (a NULL object), or what the scope's own
+ *    entry raises (TIDE_ECANCELLED while waiting for a lock). The error is
+ *    raised like an await's, before the block runs.
+ */
+typedef struct tide__scope_ops tide__scope_ops;
+/* What to enter: made by the tide_*_scope functions below and given to
+ * TIDE_WITH (nothing happens until then). Its members are private. */
+typedef struct tide_scope {
+    const tide__scope_ops *tide__ops;
+    void *tide__obj;   /* the lock, semaphore or condition */
+    void *tide__out;   /* where the scope's own object goes, or NULL */
+    double tide__time; /* a timeout's delay or deadline */
+} tide_scope;
+
+/* async with lock: / async with semaphore: / async with condition: -
+ * acquire on entry (suspends while it must wait), release on exit (its
+ * error, TIDE_ENOTLOCKED or TIDE_EOVERFLOW if the block released it
+ * already, is raised then). */
+tide_scope tide_lock_scope(tide_lock *lock);
+tide_scope tide_sem_scope(tide_sem *sem);
+tide_scope tide_cond_scope(tide_cond *cond);
+
+/*
+ * async with asyncio.timeout(delay) / timeout_at(when) [as cm]: a timeout
+ * scope (tide_timeout_enter / _enter_at) for the block. If its deadline
+ * cancels the task and that cancellation leaves the block, it leaves as
+ * TIDE_ETIMEDOUT; a cancellation the block caught and did not re-raise is
+ * not turned into anything, and any other error goes on unchanged; the
+ * uncancel() count is kept as CPython's Timeout.__aexit__ keeps it. If
+ * `out` is not NULL it points to the scope while the block runs (for
+ * tide_timeout_reschedule, tide_timeout_is_expired), and is set to NULL
+ * when the block ends: the scope owns it. Do not suspend on entry.
+ */
+tide_scope tide_timeout_scope(double delay, tide_timeout **out);
+tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
+
+/*
+ * async with asyncio.TaskGroup() as tg: creates a group (tide_group_create)
+ * into *out on entry; leaving the block is tide_group_exit with the
+ * block's outcome (it waits for every child; an error leaving the block
+ * cancels them first), then tide_group_destroy, and *out is set to NULL.
+ * Spawn into it with TIDE_GROUP_SPAWN(*out, ...). The group's outcome -
+ * TIDE_EGROUP with its story, TIDE_ECANCELLED, or 0 - is the block's: an
+ * error is raised after the block. `out` must point into the frame
+ * (TIDE_EINVAL if NULL).
+ */
+tide_scope tide_group_scope(tide_group **out);
+
+/* async with contextlib.nullcontext(): enters and leaves doing nothing,
+ * for a block that is sometimes in a scope:
+ *     TIDE_WITH(f, f->lock ? tide_lock_scope(f->lock) : tide_null_scope())
+ * Never fails but for TIDE_ENOMEM and TIDE_ENOLOOP. */
+tide_scope tide_null_scope(void);
 
 /* ------------------------------------------------------------------------ */
 /* Streams: reading and writing file descriptors                              */
@@ -1442,7 +1575,15 @@ extern _Thread_local tide_loop *tide__running;
 #else
 #define TIDE__WAKE_STATUS() tide__wake_status()
 #endif
-int tide__raise(tide_frame *fr, int err, int adopt, const char *text);
+/* Sets fr->err (and its message) and fr->pc: where the raise goes on -
+ * the exit of the innermost scope the frame has open, else FINALLY (or,
+ * inside it, END). */
+void tide__raise(tide_frame *fr, int err, int adopt, const char *text);
+void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 void tide__caught(tide_frame *fr, int err);
 const char *tide__frame_message(const tide_frame *fr);
 tide_status tide__end(tide_frame *fr);
@@ -1455,9 +1596,7 @@ tide_status tide__end(tide_frame *fr);
  * `text`, or none. */
 #define TIDE__RAISE_AS(f, e, adopt, text)                                      \
     do {                                                                       \
-        TIDE__FR(f)->err = tide__raise(TIDE__FR(f), (e), (adopt), (text));     \
-        TIDE__FR(f)->pc =                                                      \
-            TIDE__FR(f)->unwinding ? TIDE__PC_END : TIDE__PC_UNWIND;           \
+        tide__raise(TIDE__FR(f), (e), (adopt), (text));                        \
         goto tide__top;                                                        \
     } while (0)
 #define TIDE__RAISE(f, e) TIDE__RAISE_AS(f, e, 1, NULL)
@@ -1495,9 +1634,7 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_RETURN(f, value)                                                  \
     do {                                                                       \
         TIDE__FR(f)->result = (void *)(value);                                 \
-        TIDE__FR(f)->err = tide__raise(TIDE__FR(f), 0, 0, NULL);               \
-        TIDE__FR(f)->pc =                                                      \
-            TIDE__FR(f)->unwinding ? TIDE__PC_END : TIDE__PC_UNWIND;           \
+        tide__raise(TIDE__FR(f), 0, 0, NULL);                                  \
         goto tide__top;                                                        \
     } while (0)
 
@@ -1507,6 +1644,13 @@ tide_status tide__end(tide_frame *fr);
  * (copied; if it cannot be allocated the error goes on without it). */
 #define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 2, NULL)
 #define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
+/* TIDE_THROW_MSG with a message made printf-style, as Python's
+ * raise E(f"..."): TIDE_THROW_FMT(f, TIDE_EUSER, "HTTP %d", status). */
+#define TIDE_THROW_FMT(f, e, ...)                                              \
+    do {                                                                       \
+        tide__raise_fmt(TIDE__FR(f), (e), __VA_ARGS__);                        \
+        goto tide__top;                                                        \
+    } while (0)
 
 /* Evaluate a non-suspending call; a negative result is raised. Given an
  * awaitable, it stops the compile with a message saying what to write. */
@@ -1559,6 +1703,57 @@ tide_status tide__end(tide_frame *fr);
 /* Yield to the loop for one iteration (asyncio.sleep(0)). */
 #define TIDE_YIELD(f) TIDE_AWAIT(f, tide_sleep(0))
 
+/* `async with scope:` - the block that follows runs inside `scope` (a
+ * tide_scope from tide_lock_scope, tide_timeout_scope, ...). See "async
+ * with: TIDE_WITH" above for what it does and its rules. */
+#define TIDE_WITH(f, scope)                                                    \
+    TIDE__WITH(f, scope, __COUNTER__ + 1, __COUNTER__ + 1, __COUNTER__ + 1)
+
+/* The protocol between TIDE_WITH and the core (scope.c). A TIDE_WITH is a
+ * loop whose passes are: enter (await the entry), the block (an inner
+ * loop whose increment, like a break, ends it), leave (await the exit,
+ * then go on after the block, or on with the error leaving it). Its state
+ * lives in the loop's record of the scope, found by frame and `site` -
+ * the clauses use no locals, so the switch may resume anywhere in it.
+ * A raise, or TIDE_RETURN, in the block jumps to `leave`. */
+enum { TIDE__WITH_ENTER = 0, TIDE__WITH_BODY = 1, TIDE__WITH_LEAVE = 2 };
+void tide__with_start(tide_frame *fr, int site);
+int tide__with_next(tide_frame *fr, int site);
+int tide__with_phase(const tide_frame *fr, int site);
+tide_await tide__with_enter(tide_frame *fr, int site, int leave,
+                            tide_scope scope);
+void tide__with_entered(tide_frame *fr, int site);
+int tide__with_inside(const tide_frame *fr, int site);
+void tide__with_left(tide_frame *fr, int site);
+int tide__with_exit(tide_frame *fr, int site);
+int tide__with_done(tide_frame *fr, int site, int rc);
+
+#define TIDE__WITH(f, scope, site, leave, resume)                              \
+    for (tide__with_start(TIDE__FR(f), site);;)                                \
+        if (tide__with_next(TIDE__FR(f), site) == TIDE__WITH_ENTER) {          \
+            TIDE__AWAIT(f, tide__with_enter(TIDE__FR(f), site, leave, scope),  \
+                        site, tide__rc_);                                      \
+            tide__with_entered(TIDE__FR(f), site);                             \
+        } else if (tide__with_phase(TIDE__FR(f), site) == TIDE__WITH_LEAVE) {  \
+            int tide__rc_;                                                     \
+            if (0) {                                                           \
+            case (leave):                                                      \
+                ;                                                              \
+            }                                                                  \
+            tide__rc_ = tide__with_exit(TIDE__FR(f), site);                    \
+            if (tide__rc_ == TIDE_PENDING) {                                   \
+                TIDE__FR(f)->pc = (resume);                                    \
+                return TIDE__SUSPENDED;                                        \
+            case (resume):                                                     \
+                tide__rc_ = TIDE__WAKE_STATUS();                               \
+            }                                                                  \
+            if (tide__with_done(TIDE__FR(f), site, tide__rc_))                 \
+                goto tide__top;                                                \
+            break;                                                             \
+        } else                                                                 \
+            for (; tide__with_inside(TIDE__FR(f), site);                       \
+                 tide__with_left(TIDE__FR(f), site))
+
 #define TIDE__AWAIT(f, call, id, rcv)                                          \
     do {                                                                       \
         int rcv = (call).tide__rc;                                             \
@@ -1588,8 +1783,10 @@ tide_status tide__end(tide_frame *fr);
     } while (0)
 
 /* Sub-coroutine calls. The loop counts the room left for nested calls
- * (the int after wake_status); the slow paths below set the task's message
- * and return TIDE_ESTATE (or TIDE_ENOLOOP outside a loop). */
+ * (the int after wake_status) and, on wasm, where nothing guards the end of
+ * the C stack, keeps the lowest stack pointer a call may start from (the
+ * word after that); the slow paths below set the task's message and return
+ * TIDE_ESTATE (or TIDE_ENOLOOP outside a loop). */
 int tide__call_refused(const char *file, int line);
 int tide__call_restarted(const char *file, int line);
 #if defined(TIDE_CHECKS) && !TIDE_CHECKS /* measuring only: config.h */
@@ -1599,7 +1796,17 @@ int tide__call_restarted(const char *file, int line);
 #elif !defined(__cplusplus) && defined(__STDC_VERSION__) &&                    \
     __STDC_VERSION__ >= 201112L
 #define TIDE__CALL_ROOM() (((int *)(void *)tide__running)[1])
-#define TIDE__CALL_ENTER() (tide__running && --TIDE__CALL_ROOM() >= 0)
+#if defined(__wasm__)
+#define TIDE__STACK_OK()                                                       \
+    ((uintptr_t)__builtin_frame_address(0) >                                   \
+     *(const uintptr_t *)(const void *)((const char *)(const void *)          \
+                                            tide__running +                    \
+                                        2 * sizeof(int)))
+#else
+#define TIDE__STACK_OK() 1
+#endif
+#define TIDE__CALL_ENTER()                                                     \
+    (tide__running && --TIDE__CALL_ROOM() >= 0 && TIDE__STACK_OK())
 #define TIDE__CALL_LEAVE() ((void)++TIDE__CALL_ROOM())
 #else
 int tide__call_enter(void);

@@ -244,9 +244,8 @@ static const tide__wait_ops enter_ops = {
 static int barrier_wait(tide_barrier *b, int *index)
 {
     int err;
-    if (!b)
-        return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(b->loop, &err, "tide_barrier_wait");
+    tide_task *t =
+        tide__sync_task(b ? b->loop : NULL, &err, "tide_barrier_wait");
     if (!t)
         return err;
     struct bwait *bw = tide__alloc(b->loop, sizeof *bw);

@@ -75,8 +75,8 @@ int tide_cond_destroy(tide_cond *cond)
 
 tide_await tide_cond_acquire(tide_cond *cond)
 {
-    return tide__aw(cond ? tide__lock_acquire(cond->lock, "tide_cond_acquire")
-                         : TIDE_EINVAL);
+    return tide__aw(
+        tide__lock_acquire(cond ? cond->lock : NULL, "tide_cond_acquire"));
 }
 
 int tide_cond_release(tide_cond *cond)
@@ -300,13 +300,16 @@ static int user_done(tide_task *t, tide__cwait *w, int rc)
     return rc;
 }
 
-static int start(tide_cond *cond, tide_predicate pred, void *arg,
-                 int *result, const char *call)
+/* wait (pred NULL) or wait_for (with_pred: pred may not be NULL) */
+static int start(tide_cond *cond, int with_pred, tide_predicate pred,
+                 void *arg, int *result, const char *call)
 {
     int err;
-    tide_task *t = tide__sync_task(cond->loop, &err, call);
+    tide_task *t = tide__sync_task(cond ? cond->loop : NULL, &err, call);
     if (!t)
         return err;
+    if (with_pred && !pred)
+        return TIDE_EINVAL;
     if (pred) {
         int r = pred(arg);
         if (result)
@@ -328,14 +331,11 @@ static int start(tide_cond *cond, tide_predicate pred, void *arg,
 
 tide_await tide_cond_wait(tide_cond *cond)
 {
-    return tide__aw(cond ? start(cond, NULL, NULL, NULL, "tide_cond_wait")
-                         : TIDE_EINVAL);
+    return tide__aw(start(cond, 0, NULL, NULL, NULL, "tide_cond_wait"));
 }
 
 tide_await tide_cond_wait_for(tide_cond *cond, tide_predicate pred, void *arg,
                               int *result)
 {
-    if (!cond || !pred)
-        return tide__aw(TIDE_EINVAL);
-    return tide__aw(start(cond, pred, arg, result, "tide_cond_wait_for"));
+    return tide__aw(start(cond, 1, pred, arg, result, "tide_cond_wait_for"));
 }

@@ -6,7 +6,8 @@
 #define TIDE_CONFIG_H
 
 /* Guest host: a turn that has run this long yields a macrotask so the page
- * can render and take input (5-8 ms keeps a 60 Hz frame). */
+ * can render and take input: 5-8 ms of a 60 Hz frame's 16.7 ms leaves the
+ * rest to the page (docs/design.md, "The guest host"). */
 #define TIDE_DEFAULT_TURN_BUDGET_NS (6 * 1000 * 1000)
 
 /* Guest host: the JS clock is a call out of wasm, so a turn compares it
@@ -53,6 +54,14 @@
  * wasm engine's first, at some 10,000 levels). Deeper calls fail with
  * TIDE_ESTATE, like Python's RecursionError at its default limit. */
 #define TIDE_MAX_CALL_DEPTH 1000
+
+/* On wasm nothing guards the end of the C stack: a chain of TIDE_AWAIT_CALLs
+ * that outgrows it overwrites the program's static data without a trap
+ * (WASI's stack is 64 KiB unless linked with -z stack-size; a level with a
+ * 64-byte C frame reaches that before TIDE_MAX_CALL_DEPTH). So a call there
+ * also fails with TIDE_ESTATE once fewer than this many bytes of stack are
+ * left, for the innermost step and the report. */
+#define TIDE_CALL_STACK_MARGIN (16 * 1024)
 
 /* 0 compiles out the always-on checks for misuse of the coroutine
  * protocol (an awaitable outside TIDE_AWAIT, a re-created sub-coroutine

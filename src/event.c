@@ -116,9 +116,8 @@ static const tide__wait_ops event_ops = {
 static int event_wait(tide_event *ev)
 {
     int err;
-    if (!ev)
-        return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(ev->loop, &err, "tide_event_wait");
+    tide_task *t =
+        tide__sync_task(ev ? ev->loop : NULL, &err, "tide_event_wait");
     if (!t)
         return err;
     if (ev->value)

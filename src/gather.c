@@ -219,7 +219,8 @@ static int gather(tide_task *const *tasks, size_t n, unsigned flags,
     tide_task *t = tide__current_for_await(&err, "tide_gather");
     if (!t)
         return err;
-    if ((n && !tasks) || (flags & ~(unsigned)TIDE_GATHER_RETURN_ERRORS))
+    if ((n && !tasks) ||
+        (flags & ~(unsigned)(TIDE_GATHER_RETURN_ERRORS | TIDE_GATHER_OWN)))
         return TIDE_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (!tasks[i] || tasks[i]->loop != t->loop)
@@ -260,5 +261,10 @@ static int gather(tide_task *const *tasks, size_t n, unsigned flags,
 tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                        void **values, int *errors)
 {
+    if (flags & TIDE_GATHER_OWN) {
+        int rc = tide__gather_own(tasks, n);
+        if (rc < 0)
+            return tide__aw(rc);
+    }
     return tide__aw(gather(tasks, n, flags, values, errors));
 }

@@ -397,13 +397,13 @@ static int group_resume(tide_task *t, int status)
 
 static int group_exit(tide_group *g, int body_rc)
 {
+    tide_task *t = tide_current_task();
+    if (t && tide__registered(t)) /* (before any other error) */
+        return tide__await_refused(t, "tide_group_exit");
     if (!g)
         return TIDE_EINVAL;
-    tide_task *t = tide_current_task();
     if (!t)
         return TIDE_ENOLOOP;
-    if (tide__registered(t))
-        return tide__await_refused(t, "tide_group_exit");
     if (t != g->parent || g->exiting)
         return TIDE_ESTATE;
     tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */
@@ -491,4 +491,11 @@ int tide_group_destroy(tide_group *g)
     tide_task_release(g->parent);
     tide__free(L, g, sizeof *g);
     return 0;
+}
+
+void tide__group_abandon(tide_group *g)
+{
+    if (g && !g->exited)
+        g->exiting = 0; /* its owner no longer waits in the exit */
+    tide_group_destroy(g);
 }

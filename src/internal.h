@@ -542,6 +542,32 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
  * registered nowhere, or finished while registered): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
+/* The stack floor of the calling thread (tide_loop.stack_floor). */
+uintptr_t tide__stack_floor(void);
+
+/* ---- scopes (scope.c): TIDE_WITH's records and owned handles */
+/* Whether t has a record open (one comparison: they lead its awaiters). */
+int tide__task_has_scopes(const tide_task *t);
+/* Whether an entry of a task's awaiters is one of its own records. */
+int tide__waiter_is_scope(const tide__waiter *w);
+/* Sets fr->pc for a raise or return of fr (fr->err set): the exit of its
+ * innermost open scope, else FINALLY or END. t may be NULL. */
+void tide__scope_unwind(tide_task *t, tide_frame *fr);
+/* fr ends with scopes still open (a goto out of a block): leave them. */
+void tide__scopes_end_frame(tide_task *t, const tide_frame *fr);
+/* Loop teardown, before anything else: leave every pending task's
+ * scopes, without waiting. */
+void tide__scopes_destroy(tide_loop *L);
+/* tide_gather with TIDE_GATHER_OWN, before it starts: the current task
+ * takes over the caller's references to tasks[0..n) (and lets go of those
+ * an earlier gather into the same array took). TIDE_ENOMEM: nothing taken
+ * (the handles live on until the loop is destroyed); TIDE_ENOLOOP: not in
+ * a task, and the handles are released. */
+int tide__gather_own(tide_task *const *tasks, size_t n);
+/* A scope's group left without waiting: destroyed even in its exit. */
+void tide__group_abandon(tide_group *g);
+/* The error fr propagates is swallowed (by a scope's exit): none is. */
+void tide__raise_clear(tide_frame *fr);
 
 /* ---- file descriptors the loop waits for (io.c): what a stream
  * (reader.c, writer.c) needs from its fd, and the host polls */
@@ -622,6 +648,11 @@ struct tide_loop {
     /* How many more TIDE_AWAIT_CALLs may nest (the macros count it down
      * and up again, right after wake_status). */
     int call_room;
+    /* On wasm, the lowest stack pointer at which TIDE_AWAIT_CALL may still
+     * call (TIDE_CALL_STACK_MARGIN above the stack's end), set by each run
+     * for its thread; the macros read it right after call_room. 0
+     * elsewhere: native stacks end in a guard page. */
+    uintptr_t stack_floor;
     /* The thread that owns the loop (tide__thread_id), read by any thread
      * (relaxed atomics), written by tide_loop_create and tide_loop_run;
      * and the thread a run is under way on, or NULL (claimed atomically,
@@ -731,6 +762,8 @@ _Static_assert(offsetof(struct tide_loop, wake_status) == 0,
                "TIDE__WAKE_STATUS reads the first member of the loop");
 _Static_assert(offsetof(struct tide_loop, call_room) == sizeof(int),
                "TIDE__CALL_ROOM reads the int after wake_status");
+_Static_assert(offsetof(struct tide_loop, stack_floor) == 2 * sizeof(int),
+               "TIDE__STACK_FLOOR reads the word after call_room");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;

@@ -25,6 +25,11 @@ tide_loop *tide__sync_loop(tide_loop *loop, int *err)
 tide_task *tide__sync_task(tide_loop *L, int *err, const char *call)
 {
     tide_task *t = tide__current_for_await(err, call);
+    if (!L) { /* no primitive: bad input, after the misuse check */
+        if (*err != TIDE_ESTATE)
+            *err = TIDE_EINVAL;
+        return NULL;
+    }
     if (t && t->loop != L) {
         /* A primitive is bound to the loop it was created on; waking a task
          * of another loop would corrupt both (LOCK-09). */
@@ -191,9 +196,7 @@ static const tide__wait_ops lock_ops = {
 int tide__lock_acquire(tide_lock *lock, const char *call)
 {
     int err;
-    if (!lock)
-        return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(lock->loop, &err, call);
+    tide_task *t = tide__sync_task(lock ? lock->loop : NULL, &err, call);
     if (!t)
         return err;
     if (tide__lock_try(lock))

@@ -371,6 +371,10 @@ int tide_loop_destroy(tide_loop *loop)
     if (loop->flags & TIDE__L_RUNNING)
         return TIDE_EBUSY;
     tide_loop *L = loop;
+    /* Scopes the pending tasks still have open are left first, while
+     * everything they touch is whole (their side effects land in the
+     * ready queue, cleared next). */
+    tide__scopes_destroy(L);
     /* Pending callbacks: the ready queue holds handles and tasks; tasks are
      * freed with the task list, handles here. */
     tide__runnable *r = L->ready_head;

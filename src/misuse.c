@@ -125,16 +125,28 @@ int tide__call_refused(const char *file, int line)
     tide_loop *L = tide__running;
     if (!L)
         return TIDE_ENOLOOP; /* a coroutine called outside any loop */
+    /* room left: the stack ran short first (wasm: see tide__stack_floor) */
+    int depth = TIDE_MAX_CALL_DEPTH - L->call_room;
+    int by_stack = L->call_room >= 0;
     L->call_room++; /* the macro counted this call before refusing it */
     tide_task *t = L->current;
     if (!t)
         return TIDE_ENOLOOP;
     char text[400];
-    snprintf(text, sizeof text,
-             "TIDE_AWAIT_CALL at %s:%d nests deeper than %d calls "
-             "(TIDE_MAX_CALL_DEPTH): each level costs C stack on every "
-             "resume",
-             file, line, TIDE_MAX_CALL_DEPTH);
+    if (by_stack)
+        snprintf(text, sizeof text,
+                 "TIDE_AWAIT_CALL at %s:%d nests deeper than the C stack "
+                 "allows (call %d, less than %d bytes left: "
+                 "TIDE_CALL_STACK_MARGIN): each level costs C stack on every "
+                 "resume; wasm has no guard page (link with a larger "
+                 "stack, e.g. -Wl,-z,stack-size=1048576)",
+                 file, line, depth, TIDE_CALL_STACK_MARGIN);
+    else
+        snprintf(text, sizeof text,
+                 "TIDE_AWAIT_CALL at %s:%d nests deeper than %d calls "
+                 "(TIDE_MAX_CALL_DEPTH): each level costs C stack on every "
+                 "resume",
+                 file, line, TIDE_MAX_CALL_DEPTH);
     return misuse(t, text);
 }
 
@@ -152,11 +164,28 @@ int tide__call_restarted(const char *file, int line)
     return misuse(t, text);
 }
 
+/* The lowest stack pointer at which TIDE_AWAIT_CALL may still call on the
+ * calling thread: TIDE_CALL_STACK_MARGIN above the end of its stack where
+ * the host reports one (at most half the stack left), 0 where running past
+ * the end traps anyway. */
+uintptr_t tide__stack_floor(void)
+{
+    uintptr_t end = tide__host_stack_end();
+    if (!end)
+        return 0;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t margin = TIDE_CALL_STACK_MARGIN;
+    if (sp - end < 2 * margin)
+        margin = (sp - end) / 2;
+    return end + margin;
+}
+
 /* For C++ and pre-C11 code, which cannot read tide__running inline. */
 int tide__call_enter(void)
 {
     tide_loop *L = tide__running;
-    return L && --L->call_room >= 0;
+    return L && --L->call_room >= 0 &&
+           (uintptr_t)__builtin_frame_address(0) > L->stack_floor;
 }
 
 void tide__call_leave(void)

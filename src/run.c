@@ -27,6 +27,7 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return TIDE_EBUSY;
     __atomic_store_n(&L->owner, me, __ATOMIC_RELAXED);
+    L->stack_floor = tide__stack_floor(); /* this thread's stack */
     tide_task *m;
     int rc = tide_loop_spawn(L, fn, frame, frame_size, NULL, &m);
     if (rc < 0) {

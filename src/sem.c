@@ -134,9 +134,8 @@ static const tide__wait_ops sem_ops = {
 static int sem_acquire(tide_sem *sem)
 {
     int err;
-    if (!sem)
-        return TIDE_EINVAL;
-    tide_task *t = tide__sync_task(sem->loop, &err, "tide_sem_acquire");
+    tide_task *t =
+        tide__sync_task(sem ? sem->loop : NULL, &err, "tide_sem_acquire");
     if (!t)
         return err;
     if (!tide_sem_is_locked(sem)) {

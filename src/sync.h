@@ -40,7 +40,9 @@ struct tide_cond {
 tide_loop *tide__sync_loop(tide_loop *loop, int *err);
 /* The current task, if it may wait on a primitive of loop L in the
  * awaitable `call`; else NULL and *err (TIDE_ENOLOOP outside a task,
- * TIDE_ESTATE on another loop or on a misuse). */
+ * TIDE_ESTATE on another loop or on a misuse, TIDE_EINVAL if L is NULL: a
+ * NULL primitive, told after a misuse so that every awaitable checks that
+ * first). */
 tide_task *tide__sync_task(tide_loop *L, int *err, const char *call);
 
 /* "kind#id" of a registered resource, or just `kind`. */

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -157,6 +158,13 @@ int tide_task_result(const tide_task *t, void **value)
     return 0;
 }
 
+void *tide_task_value(const tide_task *t)
+{
+    void *value = NULL;
+    tide_task_result(t, &value);
+    return value;
+}
+
 int tide_task_error(const tide_task *t)
 {
     if (!t)
@@ -244,7 +252,7 @@ static tide__msg *reraised(const tide_frame *fr, tide_task *t, int err)
     return NULL;
 }
 
-int tide__raise(tide_frame *fr, int err, int adopt, const char *text)
+void tide__raise(tide_frame *fr, int err, int adopt, const char *text)
 {
     tide_task *t = tide_current_task();
     tide__msg *m = NULL;
@@ -257,7 +265,40 @@ int tide__raise(tide_frame *fr, int err, int adopt, const char *text)
     if (t)
         frame_msg_set(t->loop, fr, m);
     fr->caught = 0; /* what it caught is no longer being handled */
-    return err;
+    fr->err = err;
+    tide__scope_unwind(t, fr);
+}
+
+void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
+{
+    char small[256], *text = small;
+    tide_task *t = tide_current_task();
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    /* longer: formatted again, in full (out of memory: cut short) */
+    char *big = n >= (int)sizeof small && t
+                    ? tide__alloc(t->loop, (size_t)n + 1)
+                    : NULL;
+    if (big) {
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        text = big;
+    }
+    tide__raise(fr, err, 0, n < 0 ? NULL : text);
+    if (big)
+        tide__free(t->loop, big, (size_t)n + 1);
+}
+
+void tide__raise_clear(tide_frame *fr)
+{
+    tide_task *t = tide_current_task();
+    fr->err = 0;
+    fr->caught = 0;
+    if (t)
+        frame_msg_set(t->loop, fr, NULL);
 }
 
 const char *tide__frame_message(const tide_frame *fr)
@@ -484,8 +525,10 @@ void tide__run_entries(tide_loop *L, tide__runnable *r)
 
 tide_status tide__end(tide_frame *fr)
 {
-    int err = fr->err;
     tide_task *t = tide_current_task();
+    if (t && !tide__list_empty(&t->awaiters) && tide__task_has_scopes(t))
+        tide__scopes_end_frame(t, fr); /* left open by a goto */
+    int err = fr->err;
     if (t) { /* the error's message goes back to the task, for the caller;
                 the message of a caught error, kept for a re-raise, not */
         tide__msg *m = tide__frame_msg_take(fr);
@@ -715,6 +758,8 @@ size_t tide_task_awaiters(tide_task *t, tide_task **out, size_t max)
         return 0;
     for (tide__node *n = t->awaiters.next; n != &t->awaiters; n = n->next) {
         tide__waiter *w = TIDE__CONTAINER(n, tide__waiter, node);
+        if (tide__waiter_is_scope(w)) /* t's own open scopes */
+            continue;
         tide_task *a = w->fire == tide__donecb_fire
                            ? TIDE__CONTAINER(w, tide__donecb, waiter)->awaiter
                            : TIDE__CONTAINER(w, tide_task, wait.on.waiter);

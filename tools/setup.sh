@@ -15,10 +15,10 @@ need() { # need <command-or-file> <debian-package>
 need cc gcc
 need make make
 need clang clang
-need wasm-ld lld
-need /usr/include/wasm32-wasi/stdio.h wasi-libc
-need /usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a libclang-rt-14-dev-wasm32
 need emcc emscripten
+# wasm-opt: the WASI build runs it after each link, as a native clang does
+# (wasi/clang.mjs); emscripten brings it too
+need wasm-opt binaryen
 need node nodejs
 need npm npm
 need python3 python3
@@ -39,7 +39,8 @@ fi
 tools/cpython313 --which >/dev/null ||
     echo "setup: the differential tests (tests/diff/) will fail without CPython 3.13" >&2
 
-# JS dependencies, exactly as locked (playwright-core drives Debian's chromium).
+# JS dependencies, exactly as locked (playwright-core drives Debian's
+# chromium; @yowasp/clang is the WASI toolchain: tools/wasi-build.mjs).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
 fi

@@ -5,7 +5,7 @@
  * lines.py, next to it.
  *
  *     printf 'one\ntwo words\n' | build/native/lines
- *     node tests/support/wasi-run.mjs build/wasi/lines.wasm < input.txt
+ *     node wasi/tide-run.mjs build/wasi/lines.wasm < input.txt
  *
  * The work on a line stands in for a request one would make for it: it
  * takes `per_word` seconds for each word of the line, and a line whose
@@ -37,7 +37,7 @@
 #include <string.h>
 #include <tide.h>
 
-#include "../params.h"
+#include "params.h" /* examples/params.h (-Iexamples) */
 
 /* One line, as the reader hands it to the workers. */
 struct line {

@@ -19,6 +19,7 @@
 #include "../internal.h"
 
 #include <emscripten.h>
+#include <emscripten/stack.h>
 
 enum { TURN_MICRO = 1, TURN_MACRO = 2, TURN_TIMER = 3 };
 
@@ -34,6 +35,11 @@ extern void tide_js_ran_inline(void);
 void tide__jsapi_run_start(tide_loop *L);
 void tide__jsapi_run_end(tide_loop *L); /* ends the run; may destroy L */
 void tide__jsapi_turn_end(tide_loop *L);
+
+uintptr_t tide__host_stack_end(void)
+{
+    return emscripten_stack_get_end(); /* this thread's, pthreads too */
+}
 
 int64_t tide__host_now(tide_loop *L)
 {

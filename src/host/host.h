@@ -36,6 +36,14 @@
  * L may be NULL (tide_time outside a loop). */
 int64_t tide__host_now(tide_loop *L);
 
+/* ---- the C stack ------------------------------------------------------- */
+
+/* The lowest address the calling thread's C stack may grow down to, where
+ * nothing stops it there (wasm: it would overwrite static data); 0 where
+ * running past the end traps (a guard page natively, address 0 on wasm
+ * linked with --stack-first). TIDE_AWAIT_CALL keeps a margin above it. */
+uintptr_t tide__host_stack_end(void);
+
 /* ---- driving the loop -------------------------------------------------- */
 
 /* tide_loop_run has made main: drive the run. Blocking hosts call

@@ -22,6 +22,15 @@
 #include <unistd.h>
 #include <wasi/api.h>
 
+uintptr_t tide__host_stack_end(void)
+{
+    /* wasm-ld puts the stack after the static data, growing down towards
+     * it; with --stack-first it starts at address 0 instead */
+    extern unsigned char __data_end;
+    uintptr_t end = (uintptr_t)&__data_end;
+    return (uintptr_t)__builtin_frame_address(0) <= end ? 0 : end;
+}
+
 int64_t tide__host_now(tide_loop *L)
 {
     __wasi_timestamp_t ts = 0;

@@ -81,7 +81,7 @@ test('http_client in Chromium: retries, backoff, timeouts, failures collected', 
   const { result, problems } = await inPage(async (b) => {
     const { runTide } = await import('/tests/support/host-fixtures.mjs');
     const { default: create } = await import('/build/em/http_client.mjs');
-    return runTide(create, { args: [b], env: { TIDE_HTTP_TIMEOUT: '1.5', TIDE_HTTP_BACKOFF: '0.05' } });
+    return runTide(create, { args: [`base=${b}`, 'timeout=1.5', 'backoff=0.05'] });
   }, base);
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stderr, '');

@@ -23,10 +23,10 @@ const ROWS = {
   tasks: [['Task-1', 'done'], ['worker-A', 'done'], ['worker-B', 'done'], ['worker-C', 'done']],
   inspect: [['Task-1', 'done'], ['Task-2', 'done']],
   cancel: [['Task-1', 'done'], ['Task-2', 'cancelled']],
-  taskgroup: [['Task-1', 'done'], ['database', 'done'], ['API', 'done'], ['cache', 'done']],
-  queue: [['Task-1', 'done'], ['producer', 'done'], ['consumer-A', 'done'], ['consumer-B', 'done']],
-  queue_methods: [['Task-1', 'done'], ['worker', 'cancelled']],
-  lock: [['Task-1', 'done'], ...[0, 1, 2, 3, 4].map((i) => [`Task-${i}`, 'done'])],
+  taskgroup: [['Task-1', 'done'], ['Task-2', 'done'], ['Task-3', 'done'], ['Task-4', 'done']],
+  queue: [['Task-1', 'done'], ['producer', 'done'], ['Task-3', 'done'], ['Task-4', 'done']],
+  queue_methods: [['Task-1', 'done']],
+  lock: [['Task-1', 'done'], ...[2, 3, 4, 5, 6].map((i) => [`Task-${i}`, 'done'])],
   semaphore: [['Task-1', 'done'], ...Array.from({ length: 10 }, (_, i) => [`Task-${i + 2}`, 'done'])],
   event: [['Task-1', 'done'], ...Array.from({ length: 4 }, (_, i) => [`Task-${i + 2}`, 'done'])],
   to_thread: [['Task-1', 'done']],
@@ -268,16 +268,17 @@ test('timeline: a failing TaskGroup child, its cancelled sibling, hover details'
   const { page, problems } = await open('?taskgroup.fail=API');
   const r = await run(page, 'taskgroup');
   assert.equal(r.outcome, 'TIDE_EGROUP', r.status);
-  assert.deepEqual(r.rows, [['Task-1', 'failed'], ['database', 'cancelled'], ['API', 'failed'], ['cache', 'done']]);
-  assert.deepEqual(texts(r).slice(0, 3), ['database: cancelled', 'API: failed (no answer)', 'Data from cache']);
+  assert.deepEqual(r.rows, [['Task-1', 'failed'], ['Task-2', 'cancelled'], ['Task-3', 'failed'], ['Task-4', 'done']]);
+  // leaving the group raised its error, with its story, before any result
+  assert.ok(texts(r).some((t) => t.includes('1 of 3 child tasks failed: Task-3: TIDE_EUSER no answer')), texts(r).join('\n'));
 
-  // Hovering the middle of database's row: it was asleep then.
+  // Hovering the middle of the database fetch's row: it was asleep then.
   const canvas = await page.$('#taskgroup .tl-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   await page.mouse.move(box.x + box.width * 0.5, box.y + 22 * 1.5);
   const tip = await page.textContent('#taskgroup .tl-tip');
-  assert.match(tip, /^database \(task 2\): waiting on sleep, 0\.000 s → 1\.000 s/);
+  assert.match(tip, /^Task-2 \(task 2\): waiting on sleep, 0\.000 s → 1\.000 s/);
   await page.close();
   assert.deepEqual(problems, []);
 });

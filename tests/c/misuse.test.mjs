@@ -14,13 +14,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { root } from '../support/hosts.mjs';
+import { loadToolchain, prepareClang, runClang } from '../../wasi/clang.mjs';
 
-// The compilers the project builds with: the native one, and clang (WASI).
+// The compilers the project builds with: the native one, and WASI's
+// (@yowasp/clang, in this process: one start for every snippet).
 const COMPILERS = [
   { name: 'cc', argv: ['cc', '-std=c11'] },
-  { name: 'clang (wasm32)', argv: ['clang', '--target=wasm32-wasi', '-std=c11'] },
+  { name: 'clang (wasm32-wasip1)', argv: ['yowasp', '--target=wasm32-wasip1', '-std=c11'] },
   { name: 'c++', argv: ['c++', '-x', 'c++', '-std=c++17'], cxx: true },
-].filter((c) => spawnSync(c.argv[0], ['--version']).status === 0);
+].filter((c) => c.argv[0] === 'yowasp' || spawnSync(c.argv[0], ['--version']).status === 0);
+let toolchain = null;
 
 // One coroutine; the snippet is its body (line BODY_LINE of the file).
 function program(body, cxx) {
@@ -42,14 +45,19 @@ const BODY_LINE = 6;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-misuse-'));
 let n = 0;
-function compile(compiler, body) {
+async function compile(compiler, body) {
   const file = path.join(dir, `p${n++}.c`);
   fs.writeFileSync(file, program(body, compiler.cxx));
   const [cmd, ...args] = compiler.argv;
   // (-c, not -fsyntax-only: gcc warns of unused results in a later pass)
-  const r = spawnSync(cmd, [...args, '-c', '-o', os.devNull, '-Wall', '-Wextra', `-I${path.join(root, 'include')}`, file], {
-    encoding: 'utf8',
-  });
+  const flags = [...args, '-c', '-Wall', '-Wextra', `-I${path.join(root, 'include')}`, file];
+  if (cmd === 'yowasp') {
+    toolchain ??= await loadToolchain();
+    let stderr = '';
+    const r = await runClang(toolchain, prepareClang([...flags, '-o', `${file}.o`], dir), { stderr: (t) => (stderr += t) });
+    return { status: r.status, stderr };
+  }
+  const r = spawnSync(cmd, [...flags, '-o', os.devNull], { encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -75,8 +83,8 @@ assert.ok(COMPILERS.length > 0, 'no C compiler found');
 for (const c of COMPILERS) {
   for (const [what, body, cOnly, says] of REFUSED) {
     if (cOnly && c.cxx) continue;
-    test(`${c.name} refuses ${what}`, () => {
-      const r = compile(c, body);
+    test(`${c.name} refuses ${what}`, async () => {
+      const r = await compile(c, body);
       assert.notEqual(r.status, 0, `compiled:\n${body}`);
       // C says what to write instead (C++ has no _Generic: a type error)
       if (says) assert.match(r.stderr, c.cxx ? says : new RegExp(says.source.split('|')[0]), r.stderr);
@@ -86,15 +94,15 @@ for (const c of COMPILERS) {
     });
   }
   for (const [what, body] of WARNED) {
-    test(`${c.name} warns about ${what}`, () => {
-      const r = compile(c, body);
+    test(`${c.name} warns about ${what}`, async () => {
+      const r = await compile(c, body);
       assert.match(r.stderr, new RegExp(`:${BODY_LINE}:\\d+: warning: .*(unused|nodiscard)`), r.stderr);
     });
   }
   for (const [what, body, cOnly] of CLEAN) {
     if (cOnly && c.cxx) continue;
-    test(`${c.name} accepts ${what}`, () => {
-      const r = compile(c, body);
+    test(`${c.name} accepts ${what}`, async () => {
+      const r = await compile(c, body);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '', r.stderr);
     });

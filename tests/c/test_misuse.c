@@ -388,6 +388,64 @@ static tide_status registered_twice(void *frame)
     TIDE_END(f);
 }
 
+/* Bad input while registered (found by fuzz_ops): the misuse is told
+ * first, by every awaitable, and undoes the registration; the same call
+ * unregistered is plain bad input. They used to return TIDE_EINVAL for a
+ * NULL primitive (or predicate) before looking, leaving the task
+ * registered. */
+static const char *const bad_names[] = {
+    "tide_lock_acquire", "tide_sem_acquire",  "tide_event_wait",
+    "tide_cond_acquire", "tide_cond_wait",    "tide_cond_wait_for",
+    "tide_barrier_wait", "tide_group_exit",
+};
+#define NBAD ((int)(sizeof bad_names / sizeof bad_names[0]))
+static tide_await bad_call(int i, tide_cond *c)
+{
+    switch (i) {
+    case 0: return tide_lock_acquire(NULL);
+    case 1: return tide_sem_acquire(NULL);
+    case 2: return tide_event_wait(NULL);
+    case 3: return tide_cond_acquire(NULL);
+    case 4: return tide_cond_wait(NULL);
+    case 5: return tide_cond_wait_for(c, NULL, NULL, NULL);
+    case 6: return tide_barrier_wait(NULL, NULL);
+    default: return tide_group_exit(NULL, 0);
+    }
+}
+struct bad_while_registered {
+    TIDE_FRAME;
+    tide_cond *c;
+    int i, rc;
+};
+static tide_status bad_while_registered(void *frame)
+{
+    struct bad_while_registered *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->c));
+    for (f->i = 0; f->i < NBAD; f->i++) {
+        (void)RAW(tide_sleep(1.0));
+        TIDE_AWAIT_CATCH(f, bad_call(f->i, f->c), f->rc);
+        th_eq_int(f->rc, TIDE_ESTATE, bad_names[f->i], "TIDE_ESTATE",
+                  __FILE__, __LINE__);
+        char text[120];
+        snprintf(text, sizeof text,
+                 "%s called while the task already waits on sleep until "
+                 "1.000 s", bad_names[f->i]);
+        th_check(th_contains(tide_error_message(), text), text, __FILE__, __LINE__);
+        TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
+        TIDE_AWAIT_CATCH(f, bad_call(f->i, f->c), f->rc);
+        th_eq_int(f->rc, TIDE_EINVAL, bad_names[f->i], "TIDE_EINVAL",
+                  __FILE__, __LINE__);
+    }
+    TH_EQ_STR(th_reports(), ONE_REPORT " " ONE_REPORT " " ONE_REPORT
+                            " " ONE_REPORT " " ONE_REPORT " " ONE_REPORT
+                            " " ONE_REPORT " " ONE_REPORT);
+    TIDE_YIELD(f); /* nothing left registered */
+    TIDE_FINALLY(f);
+    tide_cond_destroy(f->c);
+    TIDE_END(f);
+}
+
 /* A yield, then an awaitable that would complete at once (a free lock):
  * refused all the same, and the task is not left in the ready queue. */
 struct yield_twice {
@@ -694,6 +752,63 @@ static tide_status call_depth(void *frame)
     TIDE_END(f);
 }
 
+/* Depth in bytes (found by fuzz_ops on WASI, where a 1000-level chain of
+ * 64-byte C frames overwrote static data): wasm has no guard page below
+ * the C stack, and WASI's is 64 KiB, so there a chain of sub-coroutines
+ * with big C frames is refused before the stack runs out, at fewer than
+ * TIDE_MAX_CALL_DEPTH levels; with native stacks and Emscripten's 5 MiB
+ * it completes. Afterwards the room is back. */
+#define FAT_DEPTH 400
+struct fat {
+    TIDE_FRAME;
+    int level, depth;
+};
+static struct fat fats[FAT_DEPTH];
+static tide_status fat(void *frame)
+{
+    struct fat *f = frame;
+    volatile char scratch[1024]; /* C stack at every level, every resume */
+    scratch[f->level % (int)sizeof scratch] = 1;
+    TIDE_BEGIN(f);
+    if (f->level + 1 < f->depth) {
+        TIDE_AWAIT_CALL_INIT(f, fat, &fats[f->level + 1],
+                             .level = f->level + 1, .depth = f->depth);
+    } else {
+        TIDE_YIELD(f);
+        th_log("innermost:%d", f->level);
+    }
+    TIDE_END(f);
+}
+struct stack_depth {
+    TIDE_FRAME;
+    int rc;
+};
+static tide_status stack_depth(void *frame)
+{
+    struct stack_depth *f = frame;
+    TIDE_BEGIN(f);
+    fats[0] = (struct fat){.level = 0, .depth = FAT_DEPTH};
+    TIDE_AWAIT_CALL_CATCH(f, fat, &fats[0], f->rc);
+#if defined(__wasi__)
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(), "nests deeper than the C stack allows");
+    TH_EQ_STR(th_reports(), ONE_REPORT);
+    TH_LOG_IS("");
+#else
+    TH_EQ_INT(f->rc, 0);
+    TH_EQ_STR(th_reports(), "");
+    TH_LOG_IS("innermost:399");
+#endif
+    fats[0] = (struct fat){.level = 0, .depth = 3};
+    TIDE_AWAIT_CALL(f, fat, &fats[0]);
+#if defined(__wasi__)
+    TH_LOG_IS("innermost:2");
+#else
+    TH_LOG_IS("innermost:399 innermost:2");
+#endif
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE_AFTER("misuse: tide_sleep outside TIDE_AWAIT in main: TIDE_ESTATE "
                   "once, no re-run, no timer left",
@@ -717,6 +832,9 @@ static const th_case cases[] = {
     TH_CASE("misuse: an awaitable while already registered: it fails, the "
             "first is undone, awaiting works again",
             registered_twice),
+    TH_CASE("misuse: bad input to an awaitable while registered: the "
+            "misuse is told first, the registration undone",
+            bad_while_registered),
     TH_CASE("misuse: an awaitable after a stray yield is refused, and the "
             "task is not left in the ready queue",
             yield_twice),
@@ -731,6 +849,9 @@ static const th_case cases[] = {
     TH_CASE("TIDE_AWAIT_CALL: TIDE_MAX_CALL_DEPTH nested calls work, one more "
             "fails with TIDE_ESTATE",
             call_depth),
+    TH_CASE("TIDE_AWAIT_CALL: big C frames are refused before the stack runs "
+            "out where nothing guards its end (WASI), and work elsewhere",
+            stack_depth),
 };
 
 TH_MAIN(cases)

@@ -64,7 +64,7 @@ for (const host of ['asan', 'wasi', 'em']) {
 function hostfault(plan) {
   const r = spawnSync(
     process.execPath,
-    ['--no-turbo-fast-api-calls', path.join(root, 'tests/support/wasi-fault.mjs'), plan, path.join(root, 'build/wasi/hostfault.wasm')],
+    [path.join(root, 'tests/support/wasi-fault.mjs'), plan, path.join(root, 'build/wasi/hostfault.wasm')],
     { encoding: 'utf8', timeout: 60000 }
   );
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('HOSTFAULT '));
@@ -129,11 +129,12 @@ function httpClient(mode) {
   const r = spawnSync(
     process.execPath,
     ['--import', path.join(root, 'tests/support/fault-fetch.mjs'), path.join(root, 'tests/support/em-run.mjs'),
-      path.join(root, 'build/em/http_client.mjs'), 'http://127.0.0.1:9/posts', '3'],
+      path.join(root, 'build/em/http_client.mjs'), 'base=http://127.0.0.1:9/posts', 'count=3',
+      'timeout=2', 'backoff=0.01'],
     {
       encoding: 'utf8',
       timeout: 60000,
-      env: { ...process.env, TIDE_FAULT_FETCH: mode, TIDE_HTTP_TIMEOUT: '2', TIDE_HTTP_BACKOFF: '0.01' },
+      env: { ...process.env, TIDE_FAULT_FETCH: mode },
     }
   );
   const line = (r.stderr ?? '').split('\n').find((l) => l.startsWith('FETCH '));

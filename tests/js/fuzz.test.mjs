@@ -4,7 +4,10 @@
 //    scratch directory, never into the committed corpus;
 //  - the same corpus replayed once by plain programs: gcc's ASan+UBSan
 //    build and the 32-bit WASI build.
-// Each prints fuzz_ops's summary, which must show every operation reached.
+// Each prints fuzz_ops's summary, which must show every operation reached,
+// and every misuse case (an awaitable outside TIDE_AWAIT found each way,
+// TIDE_AWAIT_CALL past its limits, chains cancelled and deadlocked through
+// each kind of link, calls from another thread) that the host can have.
 // The known crashes in fuzz/crashes/ are not run here: `make fuzz-crashes`.
 // FUZZ_TEST_SECONDS sets the mutation time (default 8).
 import { test } from 'node:test';
@@ -22,12 +25,32 @@ const corpus = fs
   .map((f) => path.join(corpusDir, f));
 const seconds = Number(process.env.FUZZ_TEST_SECONDS ?? 8);
 
-// "fuzz_ops: 123 runs, ...; operations reached: 51/51"
+// "fuzz_ops: 123 runs, ...; operations reached: 55/55"
+// "fuzz_ops: misuse cases reached: 63/63"
 function summary(stderr) {
-  const line = stderr.split('\n').find((l) => l.startsWith('fuzz_ops: ') && l.includes('operations reached'));
+  const lines = stderr.split('\n');
+  const line = lines.find((l) => l.startsWith('fuzz_ops: ') && l.includes('operations reached'));
   assert.ok(line, `no summary line in:\n${tail(stderr)}`);
   const m = /(\d+) runs, .*operations reached: (\d+)\/(\d+)/.exec(line);
-  return { line, runs: Number(m[1]), reached: Number(m[2]), ops: Number(m[3]) };
+  const misuse = lines.find((l) => l.startsWith('fuzz_ops: misuse cases reached'));
+  assert.ok(misuse, `no misuse summary in:\n${tail(stderr)}`);
+  const c = /reached: (\d+)\/(\d+)/.exec(misuse);
+  const missing = lines.find((l) => l.startsWith('fuzz_ops: misuse cases never reached')) ?? '';
+  return {
+    line: `${line}; ${misuse.replace('fuzz_ops: ', '')}`,
+    runs: Number(m[1]),
+    reached: Number(m[2]),
+    ops: Number(m[3]),
+    cases: Number(c[1]),
+    ncases: Number(c[2]),
+    missing,
+  };
+}
+
+function allReached(s) {
+  assert.equal(s.reached, s.ops, s.line);
+  assert.ok(s.ncases >= 49, s.line); // 18 awaitables x 2 ways, and more
+  assert.equal(s.cases, s.ncases, `${s.line}\n${s.missing}`);
 }
 
 function tail(text, n = 40) {
@@ -69,7 +92,7 @@ test(`libFuzzer: the corpus, then ${seconds} s of mutations (ASan+UBSan)`, (t) =
   assert.ok(inited && done, tail(err));
   const s = summary(err);
   assert.ok(s.runs >= corpus.length, `${s.runs} runs for ${corpus.length} corpus inputs`);
-  assert.equal(s.reached, s.ops, s.line);
+  allReached(s);
   const cov = /cov: (\d+) ft: (\d+)/.exec(inited);
   t.diagnostic(`${inited.trim()}`);
   t.diagnostic(`${done.trim()} (${took} s in all)`);
@@ -88,7 +111,7 @@ test('the corpus replays on gcc ASan+UBSan (no libFuzzer)', (t) => {
   assert.equal(r.status, 0, `status ${r.status} ${r.signal ?? ''}:\n${tail(r.stderr)}`);
   const s = summary(r.stderr);
   assert.equal(s.runs, corpus.length);
-  assert.equal(s.reached, s.ops, s.line);
+  allReached(s);
   t.diagnostic(s.line);
 });
 
@@ -112,6 +135,6 @@ test('the corpus replays on WASI (wasm32)', (t) => {
   assert.equal(r.status, 0, `status ${r.status} ${r.signal ?? ''}:\n${tail(r.stderr)}`);
   const s = summary(r.stderr);
   assert.equal(s.runs, corpus.length);
-  assert.equal(s.reached, s.ops, s.line);
+  allReached(s);
   t.diagnostic(s.line);
 });

@@ -79,8 +79,7 @@ test('http_client on em: retries, backoff, timeouts, failures collected', { time
   // A 1.5 s timeout is ~7x the slowest good answer (a loaded machine must not
   // turn slowness into timeouts); the hanging URL costs 3 x 1.5 s.
   const r = await runAsync('em', 'http_client', {
-    args: [base],
-    env: { TIDE_HTTP_TIMEOUT: '1.5', TIDE_HTTP_BACKOFF: '0.05' },
+    args: [`base=${base}`, 'timeout=1.5', 'backoff=0.05'],
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
@@ -97,7 +96,7 @@ test('http_client on em: retries, backoff, timeouts, failures collected', { time
 
 test('http_client on em: at most 5 requests in flight', { timeout: 60_000 }, async () => {
   api.reset();
-  const r = await runAsync('em', 'http_client', { args: [`${api.url}slow`, '12'] });
+  const r = await runAsync('em', 'http_client', { args: [`base=${api.url}slow`, 'count=12'] });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^Fetched 12\/12 successfully in \d+\.\d\ds$/m);
   assert.equal(api.stats.maxInflight, 5);
@@ -106,12 +105,12 @@ test('http_client on em: at most 5 requests in flight', { timeout: 60_000 }, asy
 test('http_client arguments: a base URL is required', async () => {
   const r = await runAsync('em', 'http_client', {});
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /invalid argument: usage: http_client BASE_URL \[COUNT\]/);
+  assert.match(r.stderr, /invalid argument: usage: http_client base=URL \[count=N\]/);
 });
 
 for (const host of ['native', 'asan', 'wasi']) {
   test(`http_client on ${host}: not supported on this host`, async () => {
-    const r = await runAsync(host, 'http_client', { args: [`${api.url}posts`] });
+    const r = await runAsync(host, 'http_client', { args: [`base=${api.url}posts`] });
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^tide: main task failed: not supported on this host: http_client needs fetch\(\)/);

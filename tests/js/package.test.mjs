@@ -8,6 +8,11 @@
 // pthreads build too.
 // The installed tide-lint checks a program of one's own with the clang on
 // PATH.
+// WASI: the installed tide-cc says how to get @yowasp/clang while it is
+// missing; with it installed (offline, from npm's cache, as npm ci left
+// it), `npx tide-cc` builds a fresh program with a main and `npx tide-run`
+// runs it: arguments, environment, stdin, exit status, a trap; the module
+// imports only wasi_snapshot_preview1.
 // Needs `make dist` (make test does it); tide-emcc needs emcc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,7 +66,10 @@ test('npm pack ships only what users need', { timeout: 120_000 }, () => {
     // tide-emcc --threads links
     'dist/examples/threads/to_thread.mjs', 'dist/examples/threads/to_thread.wasm',
     ...(emccWritesWorkerFile() ? ['dist/examples/threads/to_thread.worker.js'] : []),
-    'dist/lib/threads/libtide.a', 'dist/lib/threads/link.flags'])
+    'dist/lib/threads/libtide.a', 'dist/lib/threads/link.flags',
+    // WASI: Tide for wasm32-wasip1 and the two commands
+    'dist/wasi/tide-cc.mjs', 'dist/wasi/tide-run.mjs', 'dist/wasi/clang.mjs', 'dist/wasi/run.mjs',
+    'dist/wasi/lib/libtide.a', 'dist/wasi/lib/clang.version'])
     assert.ok(files.includes(f), `${f} is not in the package`);
   assert.ok(!files.some((f) => /test_|bench|\.c$/.test(f)), 'tests, benchmarks or C sources in the package');
   assert.ok(info.size < 2_000_000, `the package is ${info.size} bytes`);
@@ -291,4 +299,147 @@ test('from the installed package in Chromium: pthreads builds when isolated, sin
   } finally {
     await browser.close();
   }
+});
+
+// ---- WASI: tide-cc and tide-run from the installed package ----------------------
+
+const npx = (app, args, options = {}) =>
+  spawnSync('npx', args, {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 120_000,
+    ...options,
+    env: { ...process.env, npm_config_update_notifier: 'false', ...options.env },
+  });
+
+const HELLO_WASI = `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tide.h>
+
+struct hello { TIDE_FRAME; int argc; char **argv; char line[256]; };
+static int lines;   /* (tide_main runs a copy of the frame) */
+
+static tide_status hello(void *frame)
+{
+    struct hello *h = frame;
+    TIDE_BEGIN(h);
+    printf("hello, %s\\n", h->argc > 1 ? h->argv[1] : "world");
+    printf("GREETING=%s\\n", getenv("GREETING") ? getenv("GREETING") : "(unset)");
+    TIDE_AWAIT(h, tide_sleep(60));   /* at once with TIDE_CLOCK=virtual */
+    printf("slept until %g\\n", tide_time());
+    while (fgets(h->line, sizeof h->line, stdin)) {
+        lines++;
+        printf("read: %s", h->line);
+    }
+    if (h->argc > 2 && strcmp(h->argv[2], "abort") == 0)
+        abort();
+    TIDE_END(h);
+}
+
+int main(int argc, char **argv)
+{
+    struct hello h = {.argc = argc, .argv = argv};
+    int rc = tide_main(hello, &h, sizeof h);
+    return rc ? rc : lines;   /* the exit status: lines read */
+}
+`;
+
+test('the installed tide-cc, without @yowasp/clang: says how to install it; tide-run needs none', () => {
+  const app = installedApp();
+  fs.writeFileSync(path.join(app, 'hi.c'), HELLO_WASI);
+  assert.ok(!fs.existsSync(path.join(app, 'node_modules/@yowasp/clang')), 'the optional peer was installed with the package');
+  const r = npx(app, ['tide-cc', 'hi.c', '-o', 'hi.wasm']);
+  assert.equal(r.status, 2, r.stderr);
+  const range = pkg.peerDependencies['@yowasp/clang'];
+  assert.equal(r.stderr, 'tide-cc: needs @yowasp/clang (Clang for WebAssembly, an optional peer dependency of tide-wasm), ' +
+    `which is not installed. Install it in your project with:\n    npm install --save-dev '@yowasp/clang@${range}'\n`);
+  assert.ok(!fs.existsSync(path.join(app, 'hi.wasm')));
+  const version = npx(app, ['tide-cc', '--version']);
+  assert.equal(version.stdout, `tide-cc ${pkg.version}: Tide for wasm32-wasip1, its library built with ` +
+    `@yowasp/clang ${pkg.devDependencies['@yowasp/clang']}\nfound: no @yowasp/clang\n`);
+  const help = npx(app, ['tide-cc', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: tide-cc FILE\.c\.\.\. \[-o NAME\.wasm\] \[clang options\]\n/);
+  for (const part of ['-Werror=unused-result', `npm install --save-dev '@yowasp/clang@${range}'`, 'node_modules/tide-wasm/dist/include',
+    'node_modules/tide-wasm/dist/wasi/lib/libtide.a'])
+    assert.ok(help.stdout.includes(part), `--help does not mention ${part}:\n${help.stdout}`);
+  const run = npx(app, ['tide-run', '--version']);
+  assert.match(run.stdout, new RegExp(`^tide-run ${pkg.version.replace(/\./g, '\\.')} \\(Node\\.js `));
+});
+
+test('with @yowasp/clang installed, npx tide-cc builds a fresh program and npx tide-run runs it as wasmtime would', { timeout: 240_000 }, async () => {
+  const app = installedApp();
+  // the peer, offline from npm's cache (npm ci put the pinned one there)
+  sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--save-dev',
+    `@yowasp/clang@${pkg.devDependencies['@yowasp/clang']}`], { cwd: app });
+  const cc = npx(app, ['tide-cc', 'hi.c']);
+  assert.deepEqual([cc.status, cc.stdout, cc.stderr], [0, '', '']);
+  // named after the source; a WASI command that needs nothing but preview1
+  const module = await WebAssembly.compile(fs.readFileSync(path.join(app, 'hi.wasm')));
+  assert.deepEqual([...new Set(WebAssembly.Module.imports(module).map((i) => i.module))], ['wasi_snapshot_preview1']);
+  assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === '_start'));
+
+  const r = npx(app, ['tide-run', '--env', 'GREETING=hi', 'hi.wasm', 'Tide'],
+    { input: 'one\ntwo\n', env: { TIDE_CLOCK: 'virtual', GREETING: 'not passed' } });
+  assert.equal(r.stdout, 'hello, Tide\nGREETING=hi\nslept until 60\nread: one\nread: two\n', r.stderr);
+  assert.equal(r.status, 2, 'the exit status is what main returned');
+  const plain = npx(app, ['tide-run', 'hi.wasm'], { input: '', env: { TIDE_CLOCK: 'virtual', GREETING: 'not passed' } });
+  assert.deepEqual([plain.stdout, plain.status], ['hello, world\nGREETING=(unset)\nslept until 60\n', 0]);
+  const trap = npx(app, ['tide-run', 'hi.wasm', 'x', 'abort'], { input: 'last\n', env: { TIDE_CLOCK: 'virtual' } });
+  assert.equal(trap.status, 134);
+  // (what stdio still held at abort() is lost, as natively)
+  assert.match(trap.stdout, /^hello, x\n/);
+  assert.match(trap.stderr, /^tide-run: hi\.wasm: wasm trap: unreachable\n {2}0: \w+ \(wasm function \d+, offset 0x[0-9a-f]+\)\n/);
+});
+
+test('tide-cc: -o, more files, -I, and clang\'s messages at their file:line; a dropped awaitable is an error', { timeout: 120_000 }, () => {
+  const app = installedApp();
+  assert.ok(fs.existsSync(path.join(app, 'node_modules/@yowasp/clang')), 'the install test did not run');
+  fs.mkdirSync(path.join(app, 'src/inc'), { recursive: true });
+  fs.writeFileSync(path.join(app, 'src/inc/twice.h'), 'int twice(int x);\n');
+  fs.writeFileSync(path.join(app, 'src/twice.c'), '#include "twice.h"\nint twice(int x) { return 2 * x; }\n');
+  fs.writeFileSync(path.join(app, 'src/main.c'), `#include <stdio.h>
+#include <tide.h>
+#include "twice.h"
+struct m { TIDE_FRAME; };
+static tide_status m(void *frame)
+{
+    struct m *f = frame;
+    TIDE_BEGIN(f);
+    tide_sleep(1);
+    printf("%d\\n", twice(21));
+    TIDE_END(f);
+}
+int main(void) { return tide_main(m, &(struct m){0}, sizeof(struct m)); }
+`);
+  const bad = npx(app, ['tide-cc', '-Isrc/inc', 'src/main.c', 'src/twice.c', '-o', 'out/twice.wasm']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^src\/main\.c:9:5: error: ignoring return value of function declared with 'warn_unused_result' attribute \[-Werror,-Wunused-result\]$/m);
+  assert.doesNotMatch(bad.stderr, /\/host\//, 'a path of the toolchain\'s own file system');
+  fs.writeFileSync(path.join(app, 'src/main.c'), fs.readFileSync(path.join(app, 'src/main.c'), 'utf8').replace('tide_sleep(1);', 'TIDE_AWAIT(f, tide_sleep(1));'));
+  fs.mkdirSync(path.join(app, 'out'));
+  const ok = npx(app, ['tide-cc', '-Isrc/inc', 'src/main.c', 'src/twice.c', '-o', 'out/twice.wasm']);
+  assert.deepEqual([ok.status, ok.stderr], [0, '']);
+  const r = npx(app, ['tide-run', 'out/twice.wasm'], { env: { TIDE_CLOCK: 'virtual' } });
+  assert.deepEqual([r.stdout, r.status], ['42\n', 0]);
+});
+
+test("README's WASI hello program builds with npx tide-cc and runs with npx tide-run as README says", { timeout: 120_000 }, () => {
+  const app = installedApp();
+  assert.ok(fs.existsSync(path.join(app, 'node_modules/@yowasp/clang')), 'the install test did not run');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const code = /```c\n(\/\* hello\.c [\s\S]*?)```/.exec(readme);
+  assert.ok(code, "README has no hello.c");
+  fs.mkdirSync(path.join(app, 'readme'));
+  fs.writeFileSync(path.join(app, 'readme/hello.c'), code[1]);
+  const cc = npx(path.join(app, 'readme'), ['tide-cc', 'hello.c', '-o', 'hello.wasm']);
+  assert.deepEqual([cc.status, cc.stderr], [0, '']);
+  // README: "npx tide-run hello.wasm Ada Grace   # hello, Grace (after 0.5 s) / hello, Ada (after 1.0 s)"
+  const said = /npx tide-run hello\.wasm Ada Grace +# (.*)\n/.exec(readme);
+  assert.ok(said, 'README does not show the run');
+  const r = npx(path.join(app, 'readme'), ['tide-run', 'hello.wasm', 'Ada', 'Grace'], { env: { TIDE_CLOCK: 'virtual' } });
+  assert.deepEqual([r.stdout.trimEnd().split('\n'), r.status], [said[1].split(' / '), 0], r.stderr);
+  const none = npx(path.join(app, 'readme'), ['tide-run', 'hello.wasm']);
+  assert.deepEqual([none.stderr, none.status], ['usage: hello NAME...\n', 2]);
 });

@@ -4,7 +4,9 @@
 // this test as the other end of each pipe: input in pieces and slowly,
 // lines past the limit, binary bytes, an early end of input, a read
 // cancelled by its timeout, a reader that stops reading, a reader that
-// goes away, and a runtime that cannot poll fds. The program is
+// goes away, and a runtime that cannot poll fds. WASI runs through
+// wasi/tide-run.mjs, as a user runs a module (tests/support/hosts.mjs);
+// the last test calls tide-run itself for the example. The program is
 // tests/programs/streams.c; its header says what each mode prints. The C
 // cases of tests/c/test_stream.c cover the same natively with pipes of
 // their own, and the semantics on every host with fed readers.
@@ -244,3 +246,21 @@ for (const host of HOSTS) {
     assert.equal(r.stderr, '');
   });
 }
+
+test('tide-run: example lines with piped input prints what it prints natively', () => {
+  const run = (cmd, argv) =>
+    spawnSync(cmd, argv, {
+      encoding: 'utf8',
+      input: LINES_INPUT,
+      timeout: 60000,
+      env: { ...process.env, TIDE_CLOCK: 'virtual' },
+    });
+  const args = [...LINES_ARGS, 'every=0.3'];
+  const wasi = run(process.execPath, [path.join(root, 'wasi/tide-run.mjs'), path.join(root, 'build/wasi/lines.wasm'), ...args]);
+  const native = run(path.join(root, 'build/native/lines'), args);
+  assert.equal(wasi.status, 0, wasi.stderr);
+  assert.equal(native.status, 0, native.stderr);
+  assert.deepEqual(linesSaid(wasi.stdout), { results: LINES_RESULTS, summary: '6 lines: 4 done, 1 timed out, 1 too long; 8 words' });
+  assert.deepEqual(linesSaid(wasi.stdout), linesSaid(native.stdout));
+  assert.equal(wasi.stderr, native.stderr);
+});

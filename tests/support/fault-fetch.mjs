@@ -1,7 +1,7 @@
 // fault-fetch.mjs - a seam for making fetch() fail under an Emscripten-built
 // Tide program, loaded before it with `node --import`:
 //   TIDE_FAULT_FETCH=<mode> node --import ./tests/fault-fetch.mjs \
-//       tests/support/em-run.mjs build/em/http_client.mjs URL
+//       tests/support/em-run.mjs build/em/http_client.mjs base=URL
 // Modes:
 //   reject    every fetch() rejects with a TypeError, as on a network error
 //   throw     fetch() throws synchronously instead of returning a promise

@@ -23,12 +23,8 @@ export function command(host, name, args = []) {
     case 'asan':
       return [b(name), args];
     case 'wasi':
-      // Node 20's node:wasi fast calls can keep a pointer to the old memory
-      // after memory.grow and crash (nodejs/node#53087): turn them off.
-      return [
-        process.execPath,
-        ['--no-turbo-fast-api-calls', path.join(root, 'tests/support/wasi-run.mjs'), b(`${name}.wasm`), ...args],
-      ];
+      // as a user runs a WASI module without wasmtime: tide-run
+      return [process.execPath, [path.join(root, 'wasi/tide-run.mjs'), b(`${name}.wasm`), ...args]];
     case 'em':
       return [process.execPath, [path.join(root, 'tests/support/em-run.mjs'), b(`${name}.mjs`), ...args]];
     default:

@@ -1,5 +1,5 @@
-// wasi-fault.mjs - run a WASI module (as wasi-run.mjs does) with failures
-// injected into the host calls Tide's WASI host makes:
+// wasi-fault.mjs - run a WASI module (as tide-run does: wasi/run.mjs) with
+// failures injected into the host calls Tide's WASI host makes:
 //   node tests/support/wasi-fault.mjs <plan> build/wasi/x.wasm [args...]
 // <plan> is a comma-separated list of rules; N counts calls from 1:
 //   poll=all | poll=odd | poll=N     poll_oneoff fails with EIO
@@ -16,8 +16,7 @@
 // a bug asking the host to sleep for days shows up as a number in the
 // report instead of a hung test. The report is the last line on stderr:
 //   FAULTS {"poll":{"calls":..,"failed":..},"clock":{..},"max_wait_ns":..}
-import { WASI } from 'node:wasi';
-import fs from 'node:fs';
+import { compileModule, runModule } from '../../wasi/run.mjs';
 
 process.removeAllListeners('warning');
 const [planText, file, ...args] = process.argv.slice(2);
@@ -40,20 +39,23 @@ function hits(which, n) {
 }
 
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TIDE_')));
-const wasi = new WASI({ version: 'preview1', args: [file, ...args], env, returnOnExit: true });
-const imports = wasi.getImportObject();
-const host = imports.wasi_snapshot_preview1;
 const stats = {
   poll: { calls: 0, failed: 0 },
   clock: { calls: 0, failed: 0 },
   max_wait_ns: '0',
 };
 let maxWait = 0n;
-let memory = null;
-const view = () => new DataView(memory.buffer);
+let view = null;
 
-const realPoll = host.poll_oneoff;
-host.poll_oneoff = (inPtr, outPtr, nsubs, neventsPtr) => {
+// Replaces poll_oneoff and clock_time_get with the faulty ones below.
+function wrap(imports, memory) {
+  const host = imports.wasi_snapshot_preview1;
+  view = () => new DataView(memory().buffer);
+  host.poll_oneoff = faultyPoll(host.poll_oneoff);
+  host.clock_time_get = faultyClock(host.clock_time_get);
+}
+
+const faultyPoll = (realPoll) => (inPtr, outPtr, nsubs, neventsPtr) => {
   const n = ++stats.poll.calls;
   // Subscriptions are 48 bytes: userdata u64, tag u8 at 8, then for a
   // clock: id u32 at 16, timeout u64 at 24, precision u64 at 32, flags u16.
@@ -93,8 +95,7 @@ host.poll_oneoff = (inPtr, outPtr, nsubs, neventsPtr) => {
   return realPoll(inPtr, outPtr, nsubs, neventsPtr);
 };
 
-const realClock = host.clock_time_get;
-host.clock_time_get = (id, precision, outPtr) => {
+const faultyClock = (realClock) => (id, precision, outPtr) => {
   if (BigInt(precision) !== 1000n) return realClock(id, precision, outPtr);
   const n = ++stats.clock.calls;
   if (hits('clock', n)) {
@@ -104,12 +105,11 @@ host.clock_time_get = (id, precision, outPtr) => {
   return realClock(id, precision, outPtr);
 };
 
-const module = await WebAssembly.compile(fs.readFileSync(file));
-const instance = await WebAssembly.instantiate(module, imports);
-memory = instance.exports.memory;
 let status;
 try {
-  status = wasi.start(instance);
+  const r = await runModule(await compileModule(file), { args: [file, ...args], env, wrap });
+  if (r.trap) console.error(`wasi-fault: ${r.trap.message}`);
+  status = r.trap ? 70 : r.status;
 } catch (e) {
   console.error(`wasi-fault: ${e.message}`);
   status = 70;

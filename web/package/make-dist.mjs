@@ -28,6 +28,9 @@
 //   bin/tide-emcc                builds your own programs against lib/
 //   lint/tide-lint.mjs, lint/*.mjs  the coroutine rules checker (the
 //                                `tide-lint` command; web/package/lint/)
+//   wasi/tide-cc.mjs, tide-run.mjs, *.mjs  the WASI commands (from wasi/)
+//   wasi/lib/libtide.a           Tide for wasm32-wasip1 (from build/wasi/)
+//   wasi/lib/clang.version       the @yowasp/clang that built it
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,7 +55,7 @@ for (const name of threadsExamples)
 
 // Start from nothing: a file that is no longer built must not linger.
 fs.rmSync(dist, { recursive: true, force: true });
-for (const d of ['examples/threads', 'include', 'lib/threads', 'bin', 'lint']) fs.mkdirSync(path.join(dist, d), { recursive: true });
+for (const d of ['examples/threads', 'include', 'lib/threads', 'bin', 'lint', 'wasi/lib']) fs.mkdirSync(path.join(dist, d), { recursive: true });
 
 const copy = (from, to, mode) => {
   fs.copyFileSync(path.join(root, from), path.join(dist, to));
@@ -67,6 +70,14 @@ copy('build/em-mt/libtide.a', 'lib/threads/libtide.a');
 copy('web/package/tide-emcc', 'bin/tide-emcc', 0o755);
 for (const f of fs.readdirSync(path.join(root, 'web/package/lint')).filter((f) => f.endsWith('.mjs')))
   copy(`web/package/lint/${f}`, `lint/${f}`, f === 'tide-lint.mjs' ? 0o755 : undefined);
+
+// WASI: the commands, and the library they link (the header is include/'s)
+const WASI_COMMANDS = ['tide-cc.mjs', 'tide-run.mjs'];
+for (const f of fs.readdirSync(path.join(root, 'wasi')).filter((f) => f.endsWith('.mjs')))
+  copy(`wasi/${f}`, `wasi/${f}`, WASI_COMMANDS.includes(f) ? 0o755 : undefined);
+copy('build/wasi/libtide.a', 'wasi/lib/libtide.a');
+const clangPackage = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/@yowasp/clang/package.json'), 'utf8'));
+fs.writeFileSync(path.join(dist, 'wasi/lib/clang.version'), `${clangPackage.version}\n`);
 
 const libFlags = [];
 for (const lib of jsLibs) {
@@ -129,4 +140,5 @@ export type ExampleName = ${union};
 `
 );
 
-console.log(`dist/: ${examples.length} examples (${threadsExamples.length} with a pthreads build), ${jsLibs.length} JS libraries`);
+console.log(`dist/: ${examples.length} examples (${threadsExamples.length} with a pthreads build), ${jsLibs.length} JS libraries, ` +
+  `Tide for wasm32-wasip1 (@yowasp/clang ${clangPackage.version})`);

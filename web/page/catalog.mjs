@@ -158,10 +158,7 @@ asyncio.run(main())`,
 
   queue_methods: {
     title: 'Queue methods',
-    params: [
-      num('work', 'worker time per item (s)', 0.1, 0, 10, 0.05),
-      num('room_after', 'timer frees a slot after (s)', 0.5, 0, 10, 0.1),
-    ],
+    params: [],
     python: `queue = asyncio.Queue(maxsize=10)
 
 await queue.put(item)        # waits while the queue is full

@@ -142,6 +142,7 @@ class Coroutine {
     this.frameDecl = null;
     this.awaitSites = new Map(); // offset -> site, for messages
     this.ignoredDecls = new Set();
+    this.withs = []; // the TIDE_WITH blocks around: {leave, labels, site}
     this.block(children(def.body));
   }
 
@@ -202,6 +203,7 @@ class Coroutine {
     if (site && !site.inArgument && site.info) {
       const kind = site.info.kind;
       if (kind === 'await') return this.await([n], site);
+      if (kind === 'with') return this.withStmt(n, site);
       if (kind === 'begin' || kind === 'finally' || kind === 'end') return this.scaffold(n, site);
       if (kind === 'return') this.checkReturn(n, site);
     }
@@ -226,8 +228,10 @@ class Coroutine {
       case 'DefaultStmt':
         return this.caseStmt(n, c);
       case 'BreakStmt':
+        this.checkLeavesWith(n, this.brk, 'break');
         return this.jump(this.brk ?? this.exit);
       case 'ContinueStmt':
+        this.checkLeavesWith(n, this.cont, 'continue');
         return this.jump(this.cont ?? this.exit);
       case 'ReturnStmt':
         if (c[0]) this.expr(c[0]);
@@ -239,6 +243,7 @@ class Coroutine {
           this.cur = null;
           return;
         }
+        this.checkGotoOut(n);
         return this.jump(this.label(n.targetLabelDeclId));
       case 'IndirectGotoStmt':
         this.expr(c[0]);
@@ -475,6 +480,81 @@ class Coroutine {
     this.ignoredDecls = new Set();
     // statements of the user's that a label of the macro's took in
     for (const g of group) this.trailing(g, site);
+  }
+
+  // TIDE_WITH(f, scope) block: an await that enters the scope (`scope`
+  // evaluated before it suspends), the block, and an await that leaves the
+  // scope, where the block's errors pass on their way to FINALLY. The
+  // macro's own statements (its loops, its labels) are seen through: only
+  // the block counts.
+  withStmt(n, site) {
+    const at = site.offset;
+    this.awaitSites.set(at, site);
+    if (this.region === PROLOGUE)
+      this.report('await-outside-coroutine', at, `${site.name} before TIDE_BEGIN: it awaits, and an await belongs in the coroutine's body, between TIDE_BEGIN and TIDE_END`);
+    if (this.switches > 0)
+      this.report('await-in-switch', at, `${site.name} inside a switch statement: the coroutine macros are built on a switch, so its resume points would belong to your switch; use if/else instead`);
+    const args = this.argumentNodes([n], site);
+    const roles = site.info.roles ?? [];
+    const frames = [];
+    for (const [j, list] of args) {
+      for (const a of list) {
+        const role = roles[j] ?? 'unknown';
+        this.expr(a);
+        if (role !== 'call') frames.push(a);
+        this.checkArgument(role, a, site);
+      }
+    }
+    const suspend = () => {
+      this.raise();
+      const resumed = this.node();
+      this.edge(this.here(), resumed, at);
+      this.cur = resumed;
+      for (const a of frames) this.expr(a);
+      this.raise();
+    };
+    suspend(); // entering
+    const leave = this.node();
+    const block = this.userStatements(n, site);
+    const labels = new Set(block.flatMap((b) => nodes(b)).filter((x) => x.kind === 'LabelStmt').map((x) => x.declId));
+    const saved = [this.brk, this.cont, this.raises];
+    [this.brk, this.cont, this.raises] = [leave, leave, []];
+    this.withs.push({ leave, labels, site });
+    for (const b of block) this.stmt(b);
+    this.jump(leave);
+    this.withs.pop();
+    const inner = this.raises;
+    [this.brk, this.cont, this.raises] = saved;
+    for (const r of inner) this.edge(r.from, leave); // errors leave through the exit
+    this.cur = leave;
+    suspend(); // leaving
+  }
+
+  // The statements of the program's inside an invocation (the block after
+  // TIDE_WITH), outside its arguments.
+  userStatements(n, site) {
+    const out = [];
+    for (const c of children(n)) {
+      const s = this.unit.siteOfNode(c);
+      const own = s && !s.inArgument && s.offset === site.offset;
+      if (own && isStatement(c)) out.push(...this.userStatements(c, site));
+      else if (!own && isStatement(c) && this.unit.argIndex(site, c) < 0) out.push(c);
+    }
+    return out;
+  }
+
+  // break / continue that would leave the TIDE_WITH block around them (not
+  // a loop inside it, nor one around it).
+  checkLeavesWith(n, target, word) {
+    const w = this.withs.at(-1);
+    if (w && target === w.leave)
+      this.report('break-in-with', this.unit.where(n), `\`${word}\` directly in a ${w.site.name} block leaves the block (TIDE_WITH is a loop of its own), not the loop around it; leave the block first (set a flag, test it after the block)`);
+  }
+
+  checkGotoOut(n) {
+    const w = this.withs.find((x) => !x.labels.has(n.targetLabelDeclId));
+    if (w)
+      this.report('goto-out-of-with', this.unit.where(n), `a goto out of a ${w.site.name} block skips its exit: the scope stays open (a lock held) until the coroutine raises, returns or ends; leave the block by its end, break, TIDE_RETURN or an error`);
   }
 
   trailing(n, site) {
@@ -865,7 +945,7 @@ export function checkUnit({ root, main, source, macros }) {
     } else {
       for (const n of nodes(def.body)) {
         const s = unit.siteOfNode(n);
-        if (s && !s.inArgument && s.info?.kind === 'await')
+        if (s && !s.inArgument && (s.info?.kind === 'await' || s.info?.kind === 'with'))
           report('await-outside-coroutine', s.offset, `${s.name} in \`${def.decl.name}\`, which is not a coroutine (no TIDE_BEGIN): an await belongs between TIDE_BEGIN and TIDE_END of a coroutine`);
       }
     }
@@ -886,6 +966,7 @@ function checkAwaitableCalls(unit, def, forwarded, report) {
       const role = j < 0 ? 'call' : (s.info.roles?.[j] ?? 'unknown');
       if (role === 'call' || role === 'unknown' || role === 'none') continue;
     }
+    if (s?.info?.kind === 'with' && unit.argIndex(s, n) < 0) continue; // the macro's own await
     const at = unit.where(n);
     if (s?.info?.kind === 'try')
       report('awaitable-outside-await', at, `${name}() is awaitable but given to ${s.name}, which does not suspend: the task would be registered as waiting and then run on; use TIDE_AWAIT (or TIDE_AWAIT_CATCH to handle the error yourself)`);

@@ -20,11 +20,14 @@ export const AWAIT_MACROS = {
 };
 export const SCAFFOLD_MACROS = { TIDE_BEGIN: 'begin', TIDE_FINALLY: 'finally', TIDE_END: 'end' };
 // Others that some checks look at: TIDE_TRY (not an await, so an awaitable
-// given to it gets a message of its own) and TIDE_RETURN (its value
-// outlives the coroutine).
+// given to it gets a message of its own), TIDE_RETURN (its value outlives
+// the coroutine) and TIDE_WITH (`async with`: an await that enters the
+// scope, the block that follows it, and an await that leaves it; its
+// `scope` argument is evaluated once, before the first).
 export const OTHER_MACROS = {
   TIDE_TRY: { kind: 'try', roles: ['frame', 'call'] },
   TIDE_RETURN: { kind: 'return', roles: ['frame', 'value'] },
+  TIDE_WITH: { kind: 'with', roles: ['frame', 'call'] },
 };
 
 // Awaitables. With a header whose awaitables return a type of their own (the
@@ -53,4 +56,7 @@ export const RULES = {
   'subframe-local': 'TIDE_AWAIT_CALL given a pointer to a local as the sub-frame (gone after a suspension)',
   'pointer-to-local': 'an awaited call given a pointer to a local it writes or keeps (gone after a suspension)',
   'return-pointer-to-local': 'TIDE_RETURN given a pointer to a local (gone once the coroutine has returned)',
+  'break-in-with':
+    'break or continue directly in a TIDE_WITH block (it leaves the block, not the loop around it)',
+  'goto-out-of-with': 'a goto out of a TIDE_WITH block (the scope stays open until the coroutine ends)',
 };
