@@ -61,7 +61,8 @@ static int give(tide_reader *r, tide_bytes *out, size_t n, size_t consume)
     r->result.len = 0;
     if (tide__buf_reserve(&r->s.mem, &r->result, n + 1) < 0)
         return TIDE_ENOMEM;
-    memcpy(r->result.data, tide__buf_bytes(&r->buf), n);
+    if (n) /* (an empty answer may come from a buffer never allocated) */
+        memcpy(r->result.data, tide__buf_bytes(&r->buf), n);
     r->result.data[n] = 0;
     r->result.len = n;
     tide__buf_consume(&r->buf, consume);

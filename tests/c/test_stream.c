@@ -692,6 +692,10 @@ static tide_status producer(void *frame)
     TIDE_TRY(f, tide_writer_close(f->w));
     TIDE_AWAIT(f, tide_writer_wait_closed(f->w));
     th_log("closed@%g", tide_time());
+    TIDE_FINALLY(f);
+    /* failed (an allocation failure swept): the reader must still see its
+     * end of file, or it waits for the pipe for ever */
+    tide_writer_close(f->w);
     TIDE_END(f);
 }
 
@@ -793,6 +797,7 @@ static tide_status pipe_bytes(void *frame)
 struct slow_reader {
     TIDE_FRAME;
     tide_reader *r;
+    tide_reader **owner; /* where the watching task keeps r */
     size_t *got; /* in the frame of the task that watches */
     tide_bytes b;
     int bad;
@@ -810,6 +815,13 @@ static tide_status slow_reader(void *frame)
     } while (f->b.len);
     if (f->bad)
         TIDE_THROW_MSG(f, TIDE_EUSER, "bytes out of order");
+    TIDE_FINALLY(f);
+    if (TIDE_ERROR(f)) {
+        /* (an allocation failure swept): the reading end goes, so that the
+         * writer hears TIDE_EPIPE instead of waiting for it for ever */
+        tide_reader_destroy(f->r);
+        *f->owner = NULL;
+    }
     TIDE_END(f);
 }
 
@@ -851,7 +863,7 @@ static tide_status pipe_backpressure(void *frame)
     TH_EQ_INT(tide_writer_set_buffer_limits(f->w, 0, 0), 0);
     TIDE_TRY(f, tide_writer_set_buffer_limits(f->w, 200 * 1024, 100 * 1024));
     TIDE_TRY(f, TIDE_SPAWN(slow_reader, NULL, &f->t, .r = f->r,
-                           .got = &f->got));
+                           .owner = &f->r, .got = &f->got));
     TIDE_TRY(f, tide_writer_write(f->w, f->data, f->size));
     /* the pipe took what it holds; the rest is buffered, past the mark */
     TH_CHECK(tide_writer_buffer_size(f->w) > 200 * 1024);
