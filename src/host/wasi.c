@@ -24,11 +24,15 @@
 
 uintptr_t tide__host_stack_end(void)
 {
-    /* wasm-ld puts the stack after the static data, growing down towards
-     * it; with --stack-first it starts at address 0 instead */
-    extern unsigned char __data_end;
-    uintptr_t end = (uintptr_t)&__data_end;
-    return (uintptr_t)__builtin_frame_address(0) <= end ? 0 : end;
+    /* wasm-ld puts the stack at [__stack_low, __stack_high), growing down:
+     * after the static data, or first in memory (--stack-first, wasm-ld's
+     * default in the LLVM 22 of @yowasp/clang), down towards address 0.
+     * Either way nothing guards its end: past it the static data is
+     * overwritten, or the stack pointer wraps and traps. (0 would mean
+     * "no end known" to the caller: the end is given one byte up, which
+     * also keeps the compiler from assuming an address is never 0.) */
+    extern unsigned char __stack_low;
+    return (uintptr_t)&__stack_low + 1;
 }
 
 int64_t tide__host_now(tide_loop *L)
