@@ -127,21 +127,28 @@ LIB_HDRS     := include/tide.h $(wildcard src/*.h src/host/*.h)
 HOST_SRC     := $(wildcard src/host/*.c)
 LIB_OBJ_NAMES := $(notdir $(LIB_SRC:.c=.o))
 EXAMPLES     := $(basename $(notdir $(wildcard examples/*.c)))
+# command-line examples (stdin, stdout): native and WASI only, not on the page
+CLI_EXAMPLES := $(basename $(notdir $(wildcard examples/cli/*.c)))
+# (they find examples/params.h by -I, not as "../params.h": the WASI
+# toolchain's file system does not resolve ".." in an #include)
+$(foreach p,$(CLI_EXAMPLES),$(eval $(p)_FLAGS := -Iexamples))
 TESTS        := $(basename $(notdir $(wildcard tests/c/test_*.c)))
 BENCHES      := $(basename $(notdir $(wildcard bench/*.c)))
 
-# A program's source by its name: examples/x.c, tests/c/x.c (the C cases,
-# linked with their harness), tests/programs/x.c (driven by the JS tests),
-# bench/x.c, fuzz/x.c; or named here, with flags of its own.
+# A program's source by its name: examples/x.c, examples/cli/x.c,
+# tests/c/x.c (the C cases, linked with their harness), tests/programs/x.c
+# (driven by the JS tests), bench/x.c, fuzz/x.c; or named here, with flags
+# of its own.
 diff_interp_SRC       := tests/diff/interp.c
 fuzz_replay_SRC       := fuzz/fuzz_ops.c
 fuzz_replay_FLAGS     := -DFUZZ_REPLAY
 fuzz_ops_strict_SRC   := fuzz/fuzz_ops.c
 fuzz_ops_strict_FLAGS := -DFUZZ_NO_WORKAROUNDS
 prog_src = $(or $($(1)_SRC),$(firstword $(wildcard examples/$(1).c \
-               tests/c/$(1).c tests/programs/$(1).c bench/$(1).c fuzz/$(1).c)))
+               examples/cli/$(1).c tests/c/$(1).c tests/programs/$(1).c \
+               bench/$(1).c fuzz/$(1).c)))
 prog_extra = $(if $(filter test_%,$(1)),tests/c/harness.c tests/c/harness.h) \
-             $(if $(wildcard examples/$(1).c),examples/params.h) \
+             $(if $(wildcard examples/$(1).c examples/cli/$(1).c),examples/params.h) \
              $(if $(filter http_client,$(1)),$(EXAMPLE_JSON))
 # The JSON library http_client parses its posts with (vendored: Debian's
 # cjson 1.7.15-1+deb12u4, patches applied; examples/cjson/README).
@@ -204,10 +211,10 @@ $(foreach h,$(HOSTS),$(eval $(call host_programs,$(h))))
 
 # What `make` builds on each host. tsan and em-mt: what
 # tests/js/thread.test.mjs runs.
-native_BINS := $(EXAMPLES) $(TESTS) $(BENCHES)
-asan_BINS   := $(EXAMPLES) $(TESTS)
+native_BINS := $(EXAMPLES) $(CLI_EXAMPLES) $(TESTS) $(BENCHES)
+asan_BINS   := $(EXAMPLES) $(CLI_EXAMPLES) $(TESTS)
 tsan_BINS   := test_thread
-wasi_BINS   := $(EXAMPLES) $(TESTS) $(BENCHES)
+wasi_BINS   := $(EXAMPLES) $(CLI_EXAMPLES) $(TESTS) $(BENCHES)
 em_BINS     := $(EXAMPLES) $(TESTS) $(BENCHES)
 em-mt_BINS  := $(EXAMPLES) test_thread
 bins = $(addprefix build/$(1)/,$(addsuffix $($(1)_EXT),$(2)))
@@ -339,12 +346,12 @@ build/page.stamp: $(SETUP) package-lock.json Makefile
 # web/package/lint/ (tide-lint, on clang's AST) over every C file of ours
 # with coroutines; `make test` runs it too (tests/lint/lint.test.mjs), with
 # its corpora of wrong and right programs (tests/lint/).
-LINT_SRC := $(wildcard examples/*.c tests/c/*.c tests/programs/*.c \
-                       tests/diff/*.c bench/*.c fuzz/*.c)
+LINT_SRC := $(wildcard examples/*.c examples/cli/*.c tests/c/*.c \
+                       tests/programs/*.c tests/diff/*.c bench/*.c fuzz/*.c)
 
 .PHONY: lint
 lint: | $(SETUP)
-	node web/package/lint/tide-lint.mjs -Isrc -Itests/c $(LINT_SRC)
+	node web/package/lint/tide-lint.mjs -Isrc -Itests/c -Iexamples $(LINT_SRC)
 
 # ---- fuzzing, fault injection, soak, differential testing --------------------
 #
@@ -375,6 +382,8 @@ DIFF_BINS  := build/native/diff_interp build/asan/diff_interp \
               build/wasi/diff_interp.wasm build/em/diff_interp.mjs
 # tests/browser/timers.test.mjs: short sleeps on time in Chromium and Node
 TIMING_BINS := build/em/sleeps.mjs
+# stdin and stdout as streams, driven by tests/js/streams.test.mjs
+STREAM_BINS := build/native/streams build/asan/streams build/wasi/streams.wasm
 # one program natively and under tide-run, compared (tests/js/wasi.test.mjs)
 PROBE_BINS := build/native/wasiprobe build/wasi/wasiprobe.wasm
 
@@ -412,7 +421,7 @@ fuzz-diff: build/native/diff_interp
 .PHONY: test run bench clean
 
 test: all dist page $(USER_PROGS) fuzz-build $(SOAK_BINS) $(FAULT_BINS) $(DIFF_BINS) \
-      $(TIMING_BINS) $(PROBE_BINS)
+      $(TIMING_BINS) $(STREAM_BINS) $(PROBE_BINS)
 	node --test --test-reporter=spec tests/
 
 run: em dist page

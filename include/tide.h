@@ -181,7 +181,11 @@ extern "C" {
     X(EOVERFLOW, -19, "released or marked done too many times")                \
     X(EHOST, -20, "host call failed")                                          \
     X(EGROUP, -21, "a task group's children failed")                          \
-    X(ETHREAD, -22, "called from a thread that does not own the loop")
+    X(ETHREAD, -22, "called from a thread that does not own the loop")         \
+    X(EINCOMPLETE, -23, "incomplete read: the stream ended first")             \
+    X(ELIMIT, -24, "stream limit overrun")                                     \
+    X(EPIPE, -25, "broken pipe")                                               \
+    X(EIO, -26, "I/O error")
 
 enum tide_error {
 #define TIDE__ENUM(name, value, text) TIDE_##name = value,
@@ -1097,6 +1101,201 @@ tide_scope tide_group_scope(tide_group **out);
  *     TIDE_WITH(f, f->lock ? tide_lock_scope(f->lock) : tide_null_scope())
  * Never fails but for TIDE_ENOMEM and TIDE_ENOLOOP. */
 tide_scope tide_null_scope(void);
+
+/* ------------------------------------------------------------------------ */
+/* Streams: reading and writing file descriptors                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * asyncio's StreamReader and StreamWriter over a file descriptor: stdin,
+ * stdout, a pipe, a socket, a terminal or a file. The loop waits for the
+ * fd (poll natively, poll_oneoff FD_READ / FD_WRITE subscriptions on
+ * WASI) while other tasks run, and a loop whose tasks only wait for fds
+ * waits for them instead of reporting a deadlock. A regular file (or
+ * /dev/null) is always ready: it is read and written without waiting, one
+ * chunk per loop iteration so other tasks get their turn. Tide never
+ * changes the blocking mode of an fd it polls natively: it asks poll()
+ * first and writes at most PIPE_BUF bytes at once to a blocking pipe, so
+ * no call blocks (node:wasi makes every fd it polls non-blocking itself).
+ * On Emscripten, which has no fds to wait for, creating either on an fd
+ * fails with TIDE_ENOTSUP; a reader without an fd, fed by the program
+ * (tide_reader_feed), works everywhere.
+ *
+ * A stream is created on a loop (NULL: the running loop), owned by the
+ * caller and destroyed by it (TIDE_EBUSY while a task waits on it); like
+ * the primitives above it may be destroyed after its loop. It leaves the
+ * fd open unless created with TIDE_STREAM_CLOSE_FD (asyncio's transports
+ * own theirs and close it). Errors from the fd come as TIDE_EPIPE (the
+ * other end of a pipe or socket is closed) or TIDE_EIO (any other
+ * failure), with the system's text in the message ("write to fd 1:
+ * Broken pipe").
+ *
+ * Cancellation loses nothing: bytes read stay in the reader's buffer for
+ * the next call, bytes written stay in the writer's buffer.
+ */
+
+/* Stream options (flags of tide_reader_create and tide_writer_create). */
+enum {
+    TIDE_STREAM_CLOSE_FD = 1 /* the stream closes the fd when it is done */
+};
+
+/* Bytes a read returns: `len` bytes at `data`, followed by a NUL (so a
+ * line of text reads as a C string). Owned by the reader: valid until the
+ * next read call on that reader completes, or the reader is destroyed. */
+typedef struct tide_bytes {
+    const char *data;
+    size_t len;
+} tide_bytes;
+
+typedef struct tide_reader tide_reader;
+
+/*
+ * A reader over `fd` (asyncio.StreamReader), or, with fd -1, over what
+ * the program feeds it (tide_reader_feed). `limit` (0: TIDE_STREAM_LIMIT,
+ * src/config.h, 64 KiB as in asyncio) bounds what readline and readuntil
+ * search for their separator. On success *out is owned by the caller.
+ * Errors: TIDE_EINVAL (out NULL, unknown flags, fd below -1, not open,
+ * or a directory), TIDE_ENOTSUP (this host cannot wait for fds:
+ * Emscripten, or a WASI runtime without FD_READ / FD_WRITE
+ * subscriptions), TIDE_ENOLOOP, TIDE_ETHREAD, TIDE_ENOMEM. Does not
+ * suspend.
+ */
+int tide_reader_create(tide_loop *loop, int fd, size_t limit, unsigned flags,
+                       tide_reader **out);
+/* Frees the reader (and closes its fd with TIDE_STREAM_CLOSE_FD); bytes
+ * still buffered are dropped. Errors: TIDE_EBUSY while a task waits on it
+ * (nothing is freed). NULL is a no-op. Does not suspend. */
+int tide_reader_destroy(tide_reader *r);
+
+/*
+ * The reads: awaitables that complete with *out set (out must point into
+ * the frame: it is written when the await completes). Only one task may
+ * wait for data on a reader at a time: a read started while another task
+ * waits fails with TIDE_ESTATE (asyncio's RuntimeError); a read the buffer
+ * can already answer completes without suspending, as in asyncio. A read
+ * error of the fd, once met, is the outcome of every read after it, even
+ * with bytes still buffered (asyncio's exception()). All of them also fail
+ * with TIDE_EINVAL (r or out NULL), TIDE_ENOLOOP (not in a task),
+ * TIDE_ESTATE (a reader of another loop), TIDE_ECANCELLED (nothing is
+ * consumed), TIDE_ENOMEM (nothing is consumed), TIDE_EIO.
+ */
+
+/* A line, ending with its "\n"; at end of file the last, partial line
+ * without one, then empty reads (len 0). Errors: TIDE_ELIMIT, when the
+ * line (not counting its "\n") is longer than the limit: the line is
+ * dropped from the buffer if its "\n" was found, else the whole buffer is
+ * (asyncio's ValueError). Suspends until a line is buffered or the end. */
+TIDE_AWAITABLE tide_reader_readline(tide_reader *r, tide_bytes *out);
+
+/* Bytes up to and including the separator (`sep`, seplen >= 1 bytes).
+ * Errors: TIDE_EINCOMPLETE, at end of file before a separator: *out holds
+ * everything buffered (asyncio's IncompleteReadError.partial) and the
+ * buffer is emptied; TIDE_ELIMIT, when more than the limit would come
+ * before the separator: the buffer is left as it is, and out->len says
+ * how many bytes may be consumed (asyncio's LimitOverrunError.consumed;
+ * out->data is NULL); TIDE_EINVAL (sep NULL or seplen 0). Suspends until
+ * the separator is buffered, the limit is passed, or the end. */
+TIDE_AWAITABLE tide_reader_readuntil(tide_reader *r, const void *sep,
+                                     size_t seplen, tide_bytes *out);
+
+/* Exactly n bytes (0 completes at once). Errors: TIDE_EINCOMPLETE, at end
+ * of file before n bytes: *out holds the bytes there were and the buffer
+ * is emptied. Not bound by the limit. Suspends until n bytes or the end. */
+TIDE_AWAITABLE tide_reader_readexactly(tide_reader *r, size_t n,
+                                       tide_bytes *out);
+
+/* Up to n bytes, as soon as at least one is there; empty at end of file,
+ * and for n == 0. n < 0 reads to end of file and returns everything (not
+ * bound by the limit). Suspends until a byte (n > 0) or the end is there. */
+TIDE_AWAITABLE tide_reader_read(tide_reader *r, ptrdiff_t n, tide_bytes *out);
+
+/* The reader's state; none of the three suspends or fails (NULL reads as
+ * 0). at_eof: 1 once the end of file was met and every byte read
+ * (asyncio's at_eof), else 0. buffer_size: bytes buffered, not yet
+ * returned by a read. limit: the reader's limit. */
+int tide_reader_at_eof(const tide_reader *r);
+size_t tide_reader_buffer_size(const tide_reader *r);
+size_t tide_reader_limit(const tide_reader *r);
+
+/* For a reader without an fd (fd -1), asyncio's feed_data and feed_eof:
+ * bytes to buffer, and the end of the stream; a waiting read wakes when
+ * they answer it. Errors: TIDE_EINVAL (r NULL, data NULL with len > 0),
+ * TIDE_ESTATE (a reader with an fd, or fed after the end), TIDE_ENOMEM
+ * (nothing buffered), TIDE_ETHREAD. Do not suspend. */
+int tide_reader_feed(tide_reader *r, const void *data, size_t len);
+int tide_reader_feed_eof(tide_reader *r);
+
+typedef struct tide_writer tide_writer;
+
+/*
+ * A writer over `fd` (asyncio.StreamWriter over a pipe transport). Writes
+ * go to the fd at once when it takes them; the rest is buffered and
+ * written as the fd becomes ready, while the program runs on. Above the
+ * high-water mark (TIDE_WRITE_HIGH_WATER, 64 KiB) tide_writer_drain waits
+ * until the buffer is down to the low-water mark (TIDE_WRITE_LOW_WATER,
+ * 16 KiB): asyncio's flow control. Bytes still buffered when the run ends
+ * are never written: await drain, or close and wait_closed, first.
+ * On success *out is owned by the caller. Errors: as tide_reader_create
+ * (fd -1 is TIDE_EINVAL). Does not suspend.
+ */
+int tide_writer_create(tide_loop *loop, int fd, unsigned flags,
+                       tide_writer **out);
+/* Frees the writer, dropping what is still buffered (and closes its fd
+ * with TIDE_STREAM_CLOSE_FD, if close did not already). Errors:
+ * TIDE_EBUSY while a task waits on it. NULL is a no-op. Does not suspend.*/
+int tide_writer_destroy(tide_writer *w);
+
+/* Writes (or buffers: see above) `len` bytes; never waits. Errors:
+ * TIDE_EINVAL (w NULL, data NULL with len > 0), TIDE_ESTATE (after
+ * tide_writer_close), TIDE_EPIPE or TIDE_EIO (the fd failed, now or
+ * before: nothing more is written; tide_writer_drain gives the message),
+ * TIDE_ENOMEM (nothing of it was buffered), TIDE_ETHREAD. Does not
+ * suspend. */
+int tide_writer_write(tide_writer *w, const void *data, size_t len);
+/* printf into the writer, as tide_writer_write of the text. Errors: as
+ * tide_writer_write, and TIDE_EINVAL for a bad format. */
+int tide_writer_printf(tide_writer *w, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Awaitable (asyncio's drain): waits while the buffer is above the
+ * high-water mark, until it is down to the low-water mark; returns at once
+ * below it, or when closing. Errors: TIDE_EPIPE, TIDE_EIO (the fd failed;
+ * the message says how), TIDE_ESTATE (closed), TIDE_ECANCELLED (the bytes
+ * stay buffered), TIDE_EINVAL, TIDE_ENOLOOP. Suspends while above the
+ * high-water mark. */
+TIDE_AWAITABLE tide_writer_drain(tide_writer *w);
+
+/* Stops taking writes; what is buffered is still written, then the writer
+ * is closed (and the fd with TIDE_STREAM_CLOSE_FD, which the reader at the
+ * other end of a pipe sees as its end of file). Returns 0, or TIDE_EINVAL.
+ * A second call does nothing. Does not suspend. */
+int tide_writer_close(tide_writer *w);
+/* Awaitable (asyncio's wait_closed): waits until a closed writer has
+ * written everything. Errors: TIDE_EPIPE, TIDE_EIO (the fd failed first),
+ * TIDE_ESTATE (not closed), TIDE_ECANCELLED, TIDE_EINVAL, TIDE_ENOLOOP.
+ * Suspends until everything is written. */
+TIDE_AWAITABLE tide_writer_wait_closed(tide_writer *w);
+
+/* The error the fd failed with (TIDE_EPIPE, TIDE_EIO), 0 if none (or w
+ * NULL); its text in *message if message is not NULL (owned by the
+ * writer; NULL if none): what a failed tide_writer_write has no room to
+ * say. Does not suspend. */
+int tide_writer_error(const tide_writer *w, const char **message);
+/* The writer's state; neither suspends or fails (NULL reads as 0).
+ * is_closing: 1 after tide_writer_close (asyncio's is_closing), else 0.
+ * buffer_size: bytes buffered, not yet written (asyncio's
+ * get_write_buffer_size). */
+int tide_writer_is_closing(const tide_writer *w);
+size_t tide_writer_buffer_size(const tide_writer *w);
+/* asyncio's set_write_buffer_limits, with 0 for its None: high 0 is 4 *
+ * low, or TIDE_WRITE_HIGH_WATER with low 0 too; low 0 is high / 4. A
+ * drain waiting is woken if the buffer is now down to the new low mark.
+ * Errors: TIDE_EINVAL (w NULL, low > high), TIDE_ETHREAD. Does not
+ * suspend. */
+int tide_writer_set_buffer_limits(tide_writer *w, size_t high, size_t low);
 
 /* ------------------------------------------------------------------------ */
 /* The JavaScript host: host calls and HTTP                                  */

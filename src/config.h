@@ -101,4 +101,17 @@
  * Workers: the Makefile reads this number for -sPTHREAD_POOL_SIZE. */
 #define TIDE_THREAD_POOL_SIZE 4
 
+/* Streams (tide_reader, tide_writer), with asyncio's defaults: the
+ * reader's limit on a line or a search for a separator (asyncio's
+ * _DEFAULT_LIMIT), and the writer's high- and low-water marks (its
+ * FlowControlMixin's: drain waits above the high one until the buffer is
+ * down to the low one, a quarter of it). */
+#define TIDE_STREAM_LIMIT (64 * 1024)
+#define TIDE_WRITE_HIGH_WATER (64 * 1024)
+#define TIDE_WRITE_LOW_WATER (TIDE_WRITE_HIGH_WATER / 4)
+/* One read from an fd takes at most this many bytes: a reader's buffer
+ * grows by at most this much per loop iteration (asyncio's pipe transport
+ * reads 256 KiB at a time, and stops reading above twice the limit). */
+#define TIDE_READ_CHUNK (64 * 1024)
+
 #endif

@@ -665,8 +665,54 @@ void tide__group_abandon(tide_group *g);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */
 void tide__raise_clear(tide_frame *fr);
 
+/* ---- file descriptors the loop waits for (io.c): what a stream
+ * (reader.c, writer.c) needs from its fd, and the host polls */
+enum { TIDE__IO_READ = 1, TIDE__IO_WRITE = 2 };
+/* How an fd is waited for (tide__host_fd_open sets it): polled by the
+ * host, or always ready (a regular file): tried once per iteration. */
+enum { TIDE__FD_POLLED = 1, TIDE__FD_ALWAYS = 2 };
+#define TIDE__IO_IDLE UINT32_MAX
+typedef struct tide__io tide__io;
+/* The fd may be ready for what io wants (err 0: try the call, which may
+ * still find it not ready), or the host cannot wait for it (err < 0, with
+ * the reason in why). Called from the loop, never inside a task. */
+typedef void (*tide__io_ready_fn)(tide__io *io, int err, const char *why);
+struct tide__io {
+    tide__runnable run;   /* an always-ready fd's next attempt, queued */
+    tide__node link;      /* in L->io.all until closed or the loop goes */
+    tide_loop *loop;      /* NULL once the loop is destroyed */
+    tide__io_ready_fn ready;
+    int fd;
+    uint32_t slot;        /* index in L->io.watched, or TIDE__IO_IDLE */
+    uint8_t kind;         /* TIDE__FD_POLLED or TIDE__FD_ALWAYS */
+    uint8_t events;       /* what is wanted (TIDE__IO_READ or _WRITE), 0 */
+    uint8_t queued;       /* run is on the ready queue */
+    uint8_t nonblock;     /* the host's: the fd is known non-blocking */
+};
+
 /* ---- the host (src/host/host.h): one implementation per build */
 #include "host/host.h"
+
+/* ---- io.c: the loop's side of waiting for fds */
+/* Opens io on fd for `events`: the host looks at the fd first. Errors:
+ * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP. */
+int tide__io_open(tide_loop *L, tide__io *io, int fd, int events,
+                  tide__io_ready_fn ready);
+/* io wants `events`: a polled fd joins the host's watch list (and counts
+ * as host work, so an idle loop waits for it rather than report a
+ * deadlock); an always-ready fd gets an attempt queued for the next
+ * iteration. Errors: TIDE_ENOMEM. */
+int tide__io_want(tide__io *io, int events);
+/* io wants nothing any more (an attempt already queued is skipped). */
+void tide__io_unwant(tide__io *io);
+/* The stream is done with io (also after its loop is gone). */
+void tide__io_close(tide__io *io);
+/* The host found the fd of a watched io ready (err 0) or failing. */
+void tide__io_fire(tide__io *io, int err, const char *why);
+/* An always-ready fd's queued attempt (the loop's destroy knows it). */
+void tide__io_run(tide__runnable *r);
+/* Loop teardown: forget every io (their streams may outlive the loop). */
+void tide__io_destroy(tide_loop *L);
 
 /* ---- to_thread and call_soon_threadsafe (thread.c) */
 /* A job the host ran on a thread is back on the loop's thread: wake its
@@ -773,6 +819,17 @@ struct tide_loop {
     int clock_anchored;  /* 1: clock_base set; -1: reads failed before */
 
     tide__xthread xthread; /* to_thread: thread.c and the host's threads */
+
+    /* fds (io.c): watched[0..n) are polled by the host as it waits; `all`
+     * lists every open io; `scratch` is the host's room for a poll of all
+     * of them (grown with the list, so a wait never allocates). */
+    struct {
+        tide__io **watched;
+        uint32_t n, cap;
+        tide__node all;
+        void *scratch;
+        size_t scratch_size;
+    } io;
 };
 
 static inline void tide__loop_hooks_update(tide_loop *L)

@@ -58,6 +58,7 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
     tide__list_init(&L->tasks);
     tide__list_init(&L->user_donecbs);
     tide__list_init(&L->msgs);
+    tide__list_init(&L->io.all);
     tide__debug_init(L);
     *out = L;
     return 0;
@@ -395,6 +396,7 @@ int tide_loop_destroy(tide_loop *loop)
     }
     L->ready_head = 0;
     L->ready_tail = &L->ready_head;
+    tide__io_destroy(L); /* after the ready queue: queued attempts went */
     /* Armed callback timers. Task timers die with their tasks. */
     for (uint32_t i = L->heap_len; i-- > 0;) {
         tide__timer *t = L->heap[i];

@@ -136,8 +136,13 @@ static TIDE__NOINLINE int run_passes(tide_loop *L)
         TIDE__THREADS_POLL(L); /* what other threads delivered meanwhile */
         int64_t timeout = L->ready_head ? 0 : tide__loop_timeout(L);
         if (timeout < 0 && L->host_pending) {
-            tide__host_wait(L, -1); /* host work (a thread) will wake us */
+            /* host work (a thread, a watched fd) will wake us */
+            tide__host_wait(L, -1);
             timeout = 0;
+        } else if (timeout == 0 && L->io.n) {
+            /* work is ready, and streams wait for fds: look at them
+             * without waiting, as asyncio polls its selector every turn */
+            tide__host_wait(L, 0);
         }
         if (timeout < 0) {
             if (tide__loop_deadlock(L))

@@ -6,16 +6,17 @@
  * one object.
  *
  * The hosts and their files:
- *   native      posix.c (clock_gettime, poll, the wakeup pipe),
+ *   native      posix.c (clock_gettime, poll, the wakeup pipe, fds),
  *               threads_pthread.c (to_thread on a pool of pthreads),
  *               calls_none.c (no JS: host calls and HTTP refused)
- *   WASI        wasi.c (clock_time_get, poll_oneoff), wasi_stop.c (the
+ *   WASI        wasi.c (clock_time_get, poll_oneoff, fds), wasi_stop.c (the
  *               export a runner calls to cancel main), threads_none.c
  *               (to_thread inline), calls_none.c
  *   Emscripten  emscripten.c (the loop as a guest of the JS event loop,
  *               + emscripten.js), emscripten_jsapi.c (what the JS API of
  *               web/package/tide.mjs asks of a run: trace, cancel, dump,
- *               outcome), calls_js.c (+ calls.js: JS calls and fetch);
+ *               outcome), calls_js.c (+ calls.js: JS calls and fetch),
+ *               fd_none.c (no fds to wait for: streams refused);
  *               with -pthread threads_pthread.c + threads_emscripten.c
  *               (to_thread on Web Workers), else threads_none.c
  * Blocking hosts (native, WASI) own the thread: the core's driver (run.c,
@@ -53,9 +54,11 @@ int tide__host_stack_end(uintptr_t *end);
 int tide__host_drive(tide_loop *L);
 /* Blocking hosts: sleep until a host event or until `timeout` ns pass
  * (timeout < 0: until a host event; only while L->host_pending > 0, so
- * only where a thread can end the wait). Native also takes in what other
- * threads delivered (tide__host_threads_poll). The guest host never gets
- * this call. */
+ * only where a thread or a watched fd can end the wait; timeout 0: only
+ * look, as the driver does on iterations with work ready while fds are
+ * watched). A watched fd found ready is a host event: tide__io_fire.
+ * Native also takes in what other threads delivered
+ * (tide__host_threads_poll). The guest host never gets this call. */
 void tide__host_wait(tide_loop *L, int64_t timeout);
 /* New ready work while the loop may be idle between turns: the guest host
  * asks JS for a turn; blocking hosts do nothing (their driver owns the
@@ -186,6 +189,34 @@ int tide__host_threads_arrived(tide_loop *L);
  * jobs left; `free` lets go of the shared state. */
 void tide__host_threads_stop(tide_loop *L);
 void tide__host_threads_free(tide_loop *L);
+
+/* ---- file descriptors: what streams read and write (io.c) -------------
+ * posix.c (poll), wasi.c (poll_oneoff), fd_none.c on Emscripten (every
+ * open refused with TIDE_ENOTSUP). tide__host_wait also polls the fds of
+ * L->io.watched and calls tide__io_fire for each one ready or failing;
+ * the blocking driver calls it with timeout 0 on iterations with ready
+ * work, as asyncio's selector is polled on every iteration. */
+
+/* Look at io->fd before a stream uses it for `events` (TIDE__IO_READ or
+ * TIDE__IO_WRITE): set io->kind (TIDE__FD_POLLED, or TIDE__FD_ALWAYS for
+ * a file that never makes anyone wait) and io->nonblock; or fail:
+ * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP (this host, or this
+ * runtime, cannot wait for the fd). */
+int tide__host_fd_open(tide__io *io, int events);
+/* What a read or write returns when the fd is not ready after all. */
+#define TIDE__IO_AGAIN (-999)
+/* One read or write that never blocks, of at most n bytes: the bytes
+ * moved (0 from a read: end of file), TIDE__IO_AGAIN, or TIDE_EPIPE /
+ * TIDE_EIO with the system's text in why ("Broken pipe"). */
+ptrdiff_t tide__host_fd_read(tide__io *io, void *buf, size_t n, char *why,
+                             size_t whyn);
+ptrdiff_t tide__host_fd_write(tide__io *io, const void *buf, size_t n,
+                              char *why, size_t whyn);
+/* Close the fd (TIDE_STREAM_CLOSE_FD); errors are not reported. */
+void tide__host_fd_close(int fd);
+/* The bytes of L->io.scratch a wait needs to poll n watched fds (and
+ * whatever else the host waits for): io.c keeps that much. */
+size_t tide__host_io_room(uint32_t n);
 
 /* ---- host operations: JS calls and fetch (src/hostcall.h) -------------
  * calls_js.c on Emscripten; calls_none.c elsewhere, where every start

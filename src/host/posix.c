@@ -1,16 +1,22 @@
 /*
  * posix.c - native host: CLOCK_MONOTONIC and poll(2). Tide owns the thread
- * and blocks in poll() until the next timer is due, or until another thread
- * (a finished to_thread call, call_soon_threadsafe) writes a byte down the
- * loop's wakeup pipe. Also the native hooks of the thread pool (pool.h):
- * joinable threads, woken through that pipe.
+ * and blocks in poll() until the next timer is due, a watched fd is ready
+ * (a stream's), or another thread (a finished to_thread call,
+ * call_soon_threadsafe) writes a byte down the loop's wakeup pipe. Also
+ * the streams' reads and writes, and the native hooks of the thread pool
+ * (pool.h): joinable threads, woken through that pipe.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,22 +93,114 @@ void tide__host_loop_destroy(tide_loop *L)
     L->xthread.wake_rd = 0;
 }
 
+/* ---- file descriptors -------------------------------------------------------
+ * Tide never changes an fd's blocking mode (stdin and stdout are shared
+ * with the shell and other processes): a read or write first asks poll()
+ * whether it would block, and a blocking fd is written PIPE_BUF bytes at
+ * a time, which a pipe that poll() calls writable always takes whole. */
+
+int tide__host_fd_open(tide__io *io, int events)
+{
+    (void)events;
+    struct stat st;
+    int fl = fcntl(io->fd, F_GETFL);
+    if (fl < 0 || fstat(io->fd, &st) < 0 || S_ISDIR(st.st_mode))
+        return TIDE_EINVAL;
+    io->kind = S_ISREG(st.st_mode) ? TIDE__FD_ALWAYS : TIDE__FD_POLLED;
+    io->nonblock = (fl & O_NONBLOCK) != 0;
+    return 0;
+}
+
+/* Whether a read or a write (events) on io's fd would block (fd_libc.c
+ * asks this of blocking fds only). */
+static int fd_would_block(const tide__io *io, int events)
+{
+    struct pollfd p = {io->fd, events & TIDE__IO_READ ? POLLIN : POLLOUT, 0};
+    int n;
+    while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR)
+        ;
+    return n == 0; /* (an error, or POLLHUP/POLLERR: the call tells) */
+}
+
+/* write(2) without SIGPIPE: a closed pipe is an error to report, not a
+ * reason to die. The signal is blocked in this thread for the call, and
+ * one it raised is taken back before it is unblocked. */
+static ssize_t fd_write_call(int fd, const void *buf, size_t n)
+{
+    sigset_t pipe_set, old, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    int was_pending = sigpending(&pending) == 0 &&
+                      sigismember(&pending, SIGPIPE);
+    ssize_t w = write(fd, buf, n);
+    int e = errno;
+    if (w < 0 && e == EPIPE && !was_pending) {
+        struct timespec none = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &none) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return w;
+}
+
+/* (fd_libc.c, compiled after this file, does the reads and writes) */
+#define FD_BLOCKING_CHUNK PIPE_BUF
+
+/* The scratch: n pointers to the ios found ready, then n + 1 pollfds
+ * (the watched fds and the wakeup pipe). */
+size_t tide__host_io_room(uint32_t n)
+{
+    return n * sizeof(tide__io *) + ((size_t)n + 1) * sizeof(struct pollfd);
+}
+
+/* After a poll: each watched fd found ready (or hung up, or failing) gets
+ * its turn to try; the call it makes tells which. The ios are listed
+ * first, since a fire may unwatch its fd, which moves others in
+ * L->io.watched. */
+static void fire_ready(tide_loop *L, const struct pollfd *p, uint32_t n)
+{
+    tide__io **ready = L->io.scratch;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (p[i].revents)
+            ready[k++] = L->io.watched[i];
+    for (uint32_t i = 0; i < k; i++)
+        tide__io_fire(ready[i], 0, NULL);
+}
+
 void tide__host_wait(tide_loop *L, int64_t timeout)
 {
     /* poll's resolution is 1 ms: round up so we never wake early and spin */
     int64_t ms = timeout < 0 ? -1 : (timeout + 999999) / 1000000;
     if (ms > 1000000)
         ms = 1000000;
-    struct pollfd p = {wake_fd(L), POLLIN, 0};
+    uint32_t n = L->io.n;
+    struct pollfd one, *p = &one;
+    if (n)
+        p = (struct pollfd *)((tide__io **)L->io.scratch + L->io.cap);
+    for (uint32_t i = 0; i < n; i++) {
+        tide__io *io = L->io.watched[i];
+        p[i].fd = io->fd;
+        p[i].events = io->events & TIDE__IO_READ ? POLLIN : POLLOUT;
+        p[i].revents = 0;
+    }
+    struct pollfd *wake = &p[n];
+    wake->fd = wake_fd(L);
+    wake->events = POLLIN;
+    wake->revents = 0;
     if (tide__host_threads_arrived(L))
         ms = 0; /* queued while we were busy: do not sleep */
-    int n = poll(p.fd >= 0 ? &p : NULL, p.fd >= 0 ? 1 : 0, (int)ms);
-    if (n > 0 && (p.revents & POLLIN)) {
+    int count = poll(p, n + (wake->fd >= 0), (int)ms);
+    if (count > 0 && (wake->revents & POLLIN)) {
         char buf[64];
-        while (read(p.fd, buf, sizeof buf) > 0)
+        while (read(wake->fd, buf, sizeof buf) > 0)
             ; /* one wake-up covers everything queued so far */
     }
     /* (an error, EINTR, only shortens the wait) */
+    if (count > 0 && n)
+        fire_ready(L, p, n);
     tide__host_threads_poll(L);
 }
 

@@ -7,6 +7,7 @@
 #include "emscripten.c"
 #include "emscripten_jsapi.c"
 #include "calls_js.c"
+#include "fd_none.c"
 #if defined(__EMSCRIPTEN_PTHREADS__)
 #include "threads_pthread.c"
 #include "threads_emscripten.c"
@@ -17,11 +18,13 @@
 #define TIDE__HOST_NAME "WASI"
 #include "wasi.c"
 #include "wasi_stop.c"
+#include "fd_libc.c"
 #include "threads_none.c"
 #include "calls_none.c"
 #else
 #define TIDE__HOST_NAME "native"
 #include "posix.c"
+#include "fd_libc.c"
 #include "threads_pthread.c"
 #include "calls_none.c"
 #endif

@@ -7,6 +7,8 @@
 //   poll-early=all | ...             it returns at once, no event (a
 //                                    spurious wake-up)
 //   clock=N | clock=all              Tide's clock_time_get fails with EINVAL
+//   nofd                             a runtime without FD_READ / FD_WRITE:
+//                                    a poll_oneoff with one fails, ENOTSUP
 //   none                             nothing fails (the control run)
 // Tide's clock reads are told apart from the program's own (libc's
 // clock_gettime) by the precision they ask for: Tide asks for 1000 ns.
@@ -21,6 +23,7 @@ const [planText, file, ...args] = process.argv.slice(2);
 const CAP_NS = 10n * 1000000000n;
 const EIO = 29;
 const EINVAL = 28;
+const ENOTSUP = 58;
 
 const plan = {};
 for (const rule of (planText ?? 'none').split(',')) {
@@ -62,6 +65,13 @@ const faultyPoll = (realPoll) => (inPtr, outPtr, nsubs, neventsPtr) => {
     const t = view().getBigUint64(s + 24, true);
     if (t > maxWait) maxWait = t;
     if (t > CAP_NS) view().setBigUint64(s + 24, 5000000n, true);
+  }
+  if ('nofd' in plan) {
+    for (let i = 0; i < nsubs; i++) {
+      if (view().getUint8(inPtr + 48 * i + 8) === 0) continue; // a clock
+      stats.poll.failed++;
+      return ENOTSUP;
+    }
   }
   if (hits('poll', n)) {
     stats.poll.failed++;

@@ -50,6 +50,10 @@ export type TideCErrorCode =
   | 'TIDE_EHOST'
   | 'TIDE_EGROUP'
   | 'TIDE_ETHREAD'
+  | 'TIDE_EINCOMPLETE'
+  | 'TIDE_ELIMIT'
+  | 'TIDE_EPIPE'
+  | 'TIDE_EIO'
   | 'TIDE_EUSER';
 
 /**
