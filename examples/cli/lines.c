@@ -64,17 +64,20 @@ static long count_words(const struct line *l)
     return n;
 }
 
-/* The work on one line: a stand-in for a request about it. */
+/* The work on one line, a stand-in for a request about it, given up
+ * after `timeout` seconds with TIDE_ETIMEDOUT. */
 struct work {
     TIDE_FRAME;
-    double seconds;
+    double seconds, timeout;
 };
 
 static tide_status work(void *frame)
 {
     struct work *f = frame;
     TIDE_BEGIN(f);
-    TIDE_AWAIT(f, tide_sleep(f->seconds));
+    TIDE_WITH(f, tide_timeout_scope(f->timeout, NULL)) { /* async with asyncio.timeout(timeout): */
+        TIDE_AWAIT(f, tide_sleep(f->seconds));           /*     await work(seconds) */
+    }
     TIDE_END(f);
 }
 
@@ -83,7 +86,6 @@ struct worker {
     TIDE_FRAME;
     struct shared *s;
     struct line *line;
-    tide_timeout *tmo;
     struct work work;
     long words;
     int rc;
@@ -100,14 +102,10 @@ static tide_status worker(void *frame)
             break; /* no more lines */
         TIDE_TRY(w, w->rc);
         w->words = count_words(w->line);
-        /* async with asyncio.timeout(...): await work(line) */
-        TIDE_TRY(w, tide_timeout_enter(w->s->timeout, &w->tmo));
-        w->work = (struct work){.seconds = (double)w->words * w->s->per_word};
+        w->work = (struct work){.seconds = (double)w->words * w->s->per_word,
+                                .timeout = w->s->timeout};
         TIDE_AWAIT_CALL_CATCH(w, work, &w->work, w->rc);
-        w->rc = tide_timeout_exit(w->tmo, w->rc);
-        tide_timeout_destroy(w->tmo);
-        w->tmo = NULL;
-        if (w->rc == TIDE_ETIMEDOUT) {
+        if (w->rc == TIDE_ETIMEDOUT) { /* except TimeoutError: */
             w->s->timed_out++;
             w->rc = tide_writer_printf(w->s->out,
                                        "line %ld: timed out after %.1f s\n",
@@ -129,7 +127,6 @@ static tide_status worker(void *frame)
     }
     TIDE_FINALLY(w);
     free(w->line);
-    tide_timeout_destroy(w->tmo);
     TIDE_END(w);
 }
 
