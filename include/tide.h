@@ -839,7 +839,8 @@ int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
 /*
  * Every primitive is created on a loop (NULL: the running loop) and owned by
  * the caller, who destroys it; destroying one that tasks wait on is refused
- * with TIDE_EBUSY. Waiters are served first come, first served; a waiter
+ * with TIDE_EBUSY, and from a thread that does not own the loop (while the
+ * loop lives) with TIDE_ETHREAD. Waiters are served first come, first served; a waiter
  * that is cancelled takes nothing and passes a wake-up it received on.
  * Creation errors: TIDE_EINVAL, TIDE_ENOLOOP (loop NULL, none running),
  * TIDE_ENOMEM.
@@ -1164,7 +1165,8 @@ int tide_reader_create(tide_loop *loop, int fd, size_t limit, unsigned flags,
                        tide_reader **out);
 /* Frees the reader (and closes its fd with TIDE_STREAM_CLOSE_FD); bytes
  * still buffered are dropped. Errors: TIDE_EBUSY while a task waits on it
- * (nothing is freed). NULL is a no-op. Does not suspend. */
+ * (nothing is freed), TIDE_ETHREAD from a thread that does not own its
+ * loop (while the loop lives). NULL is a no-op. Does not suspend. */
 int tide_reader_destroy(tide_reader *r);
 
 /*
@@ -1242,7 +1244,9 @@ int tide_writer_create(tide_loop *loop, int fd, unsigned flags,
                        tide_writer **out);
 /* Frees the writer, dropping what is still buffered (and closes its fd
  * with TIDE_STREAM_CLOSE_FD, if close did not already). Errors:
- * TIDE_EBUSY while a task waits on it. NULL is a no-op. Does not suspend.*/
+ * TIDE_EBUSY while a task waits on it, TIDE_ETHREAD from a thread that does
+ * not own its loop (while the loop lives). NULL is a no-op. Does not
+ * suspend. */
 int tide_writer_destroy(tide_writer *w);
 
 /* Writes (or buffers: see above) `len` bytes; never waits. Errors:

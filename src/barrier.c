@@ -81,6 +81,8 @@ int tide_barrier_destroy(tide_barrier *b)
 {
     if (!b)
         return 0;
+    if (tide__foreign_resource(&b->res, b->loop))
+        return TIDE_ETHREAD;
     if (b->active || b->cond.own.waiters.len || b->cond.waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&b->res);

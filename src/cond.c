@@ -66,6 +66,8 @@ int tide_cond_destroy(tide_cond *cond)
 {
     if (!cond)
         return 0;
+    if (tide__foreign_resource(&cond->res, cond->loop))
+        return TIDE_ETHREAD;
     if (cond->waiters.len || cond->active || cond->own.waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&cond->res);

@@ -51,6 +51,8 @@ int tide_event_destroy(tide_event *ev)
 {
     if (!ev)
         return 0;
+    if (tide__foreign_resource(&ev->res, ev->loop))
+        return TIDE_ETHREAD;
     if (ev->waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&ev->res);

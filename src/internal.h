@@ -1001,6 +1001,14 @@ static inline int tide__foreign(const tide_loop *L)
     return TIDE_CHECKS &&
            __atomic_load_n(&L->owner, __ATOMIC_RELAXED) != tide__thread_id();
 }
+/* The same for destroying a primitive (resource r of loop L), which may
+ * outlive its loop: once tide_loop_destroy has detached r, L is gone and
+ * nothing is shared any more, so any thread may free it. */
+static inline int tide__foreign_resource(const tide__resource *r,
+                                         const tide_loop *L)
+{
+    return r->link.next != &r->link && tide__foreign(L);
+}
 
 /* ---- the loop (loop.c): creation, configuration, the clock, callbacks,
  * one iteration, destroy */

@@ -116,6 +116,8 @@ int tide_lock_destroy(tide_lock *lock)
 {
     if (!lock)
         return 0;
+    if (tide__foreign_resource(&lock->res, lock->loop))
+        return TIDE_ETHREAD;
     if (lock->waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&lock->res);

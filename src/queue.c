@@ -557,6 +557,8 @@ int tide_queue_destroy(tide_queue *q)
 {
     if (!q)
         return 0;
+    if (tide__foreign_resource(&q->res, q->loop))
+        return TIDE_ETHREAD;
     if (q->waiting)
         return TIDE_EBUSY;
     tide__resource_remove(&q->res);

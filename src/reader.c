@@ -437,6 +437,8 @@ int tide_reader_destroy(tide_reader *r)
 {
     if (!r)
         return 0;
+    if (tide__foreign_resource(&r->s.res, r->s.loop))
+        return TIDE_ETHREAD;
     if (r->waiter)
         return TIDE_EBUSY;
     tide__buf_free(&r->s.mem, &r->buf);

@@ -65,6 +65,8 @@ int tide_sem_destroy(tide_sem *sem)
 {
     if (!sem)
         return 0;
+    if (tide__foreign_resource(&sem->res, sem->loop))
+        return TIDE_ETHREAD;
     if (sem->waiters.len)
         return TIDE_EBUSY;
     tide__resource_remove(&sem->res);

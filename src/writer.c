@@ -334,6 +334,8 @@ int tide_writer_destroy(tide_writer *w)
 {
     if (!w)
         return 0;
+    if (tide__foreign_resource(&w->s.res, w->s.loop))
+        return TIDE_ETHREAD;
     if (w->drainers.len || w->closers.len)
         return TIDE_EBUSY;
     tide__buf_free(&w->s.mem, &w->buf);

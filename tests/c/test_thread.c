@@ -1014,8 +1014,11 @@ struct theirs {
     tide_event *ev;
     tide_queue *q;
     tide_sem *sem;
+    tide_cond *cond;
+    tide_barrier *barrier;
+    tide_reader *reader;
     tide_task *sleeper;
-    int rc[16], n, threadsafe;
+    int rc[24], n, threadsafe;
 };
 
 struct idle {
@@ -1050,6 +1053,13 @@ static int meddle(void *arg, void **result)
     o->rc[n++] = tide_loop_set_debug(o->L, 1);
     o->rc[n++] = tide_loop_stop(o->L);
     o->rc[n++] = tide_loop_destroy(o->L);
+    o->rc[n++] = tide_lock_destroy(o->lock);
+    o->rc[n++] = tide_event_destroy(o->ev);
+    o->rc[n++] = tide_queue_destroy(o->q);
+    o->rc[n++] = tide_sem_destroy(o->sem);
+    o->rc[n++] = tide_cond_destroy(o->cond);
+    o->rc[n++] = tide_barrier_destroy(o->barrier);
+    o->rc[n++] = tide_reader_destroy(o->reader);
     o->n = n;
     if (l2 || t2)
         o->n = -1; /* something was made: the case fails */
@@ -1071,11 +1081,14 @@ static tide_status foreign_calls(void *frame)
     TIDE_TRY(f, tide_event_create(NULL, &f->o.ev));
     TIDE_TRY(f, tide_queue_create(NULL, TIDE_QUEUE_FIFO, 0, NULL, &f->o.q));
     TIDE_TRY(f, tide_sem_create(NULL, 0, 0, &f->o.sem));
+    TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->o.cond));
+    TIDE_TRY(f, tide_barrier_create(NULL, 2, &f->o.barrier));
+    TIDE_TRY(f, tide_reader_create(NULL, -1, 0, 0, &f->o.reader));
     TIDE_TRY(f, tide_spawn(idle, &(struct idle){0}, sizeof(struct idle),
                            "sleeper", &f->o.sleeper));
     TIDE_AWAIT(f, tide_lock_acquire(f->o.lock));
     TIDE_AWAIT(f, tide_to_thread(meddle, &f->o, NULL));
-    TH_EQ_INT(f->o.n, 13);
+    TH_EQ_INT(f->o.n, 20);
     for (f->i = 0; f->i < f->o.n; f->i++)
         th_eq_int(f->o.rc[f->i], TIDE_ETHREAD, "call", "TIDE_ETHREAD",
                   __FILE__, f->i);
@@ -1100,6 +1113,9 @@ static tide_status foreign_calls(void *frame)
     tide_event_destroy(f->o.ev);
     tide_queue_destroy(f->o.q);
     tide_sem_destroy(f->o.sem);
+    TH_EQ_INT(tide_cond_destroy(f->o.cond), 0); /* still there to free */
+    TH_EQ_INT(tide_barrier_destroy(f->o.barrier), 0);
+    TH_EQ_INT(tide_reader_destroy(f->o.reader), 0);
     TIDE_END(f);
 }
 #endif /* THREADS */
