@@ -232,6 +232,9 @@ typedef struct tide__timer {
     uint32_t order;
 } tide__timer;
 
+/* A timer's key in the heap: grows with its deadline (timer.c). */
+typedef uint16_t tide__tkey;
+
 #define TIDE__TIMER_IDLE UINT32_MAX
 #define TIDE__TIMER_DUE 0x80000000u
 enum { TIDE__TIMER_SLEEP = 0, TIDE__TIMER_HANDLE = 1 };
@@ -734,6 +737,10 @@ struct tide_loop {
 
     /* timers */
     tide__timer **heap;
+    tide__tkey *heap_keys; /* each one's key, in step with heap, in heap's
+                              block after the pointers (timer.c) */
+    int64_t key_base;      /* deadline of key 0 */
+    uint32_t key_ops;      /* timer operations since key_base moved */
     uint32_t heap_len, heap_cap;
     tide__timer **due; /* timers collected by this iteration (timer.c) */
     uint32_t timer_starts; /* numbers timer starts: ties fire in order */
