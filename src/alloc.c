@@ -8,6 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Under ASan a cached block is poisoned past its link word, so a task used
+ * after it was freed is still caught while its block waits in the cache. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TIDE__ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TIDE__ASAN 1
+#endif
+#ifdef TIDE__ASAN
+#include <sanitizer/asan_interface.h>
+#define BLOCK_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define BLOCK_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define BLOCK_POISON(p, n) ((void)(p), (void)(n))
+#define BLOCK_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 void *tide__alloc(tide_loop *L, size_t size)
 {
     return L->alloc(L->alloc_ud, NULL, 0, size);
@@ -22,6 +41,92 @@ void tide__free(tide_loop *L, void *p, size_t size)
 {
     if (p)
         L->alloc(L->alloc_ud, p, size, 0);
+}
+
+/* ---- the task block cache ------------------------------------------------
+ * Spawning is mostly allocating: a task and its frame are one block, and a
+ * program spawning and joining tasks frees and asks for blocks of the same
+ * size over and over. A hit of the cache is an allocation that does not reach
+ * the allocator, so it cannot fail; every block the cache hands out came from
+ * the loop's allocator, and every one goes back to it by loop destroy. */
+
+static void *block_used(tide_loop *L, void *p)
+{
+    if (++L->blocks_used > L->blocks_peak)
+        L->blocks_peak = L->blocks_used;
+    return p;
+}
+
+void *tide__block_alloc(tide_loop *L, size_t size)
+{
+    for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
+        struct tide__block_bin *b = &L->block_bins[i];
+        if (b->size == size && b->head) {
+            void **p = b->head;
+            BLOCK_UNPOISON(p, size);
+            b->head = *p;
+            L->blocks_cached--;
+            return block_used(L, p);
+        }
+    }
+    void *p = tide__alloc(L, size);
+    return p ? block_used(L, p) : NULL;
+}
+
+static struct tide__block_bin *block_bin(tide_loop *L, size_t size)
+{
+    struct tide__block_bin *empty = NULL;
+    for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
+        struct tide__block_bin *b = &L->block_bins[i];
+        if (b->size == size)
+            return b;
+        if (!b->head && !empty)
+            empty = b;
+    }
+    if (empty)
+        empty->size = size;
+    return empty;
+}
+
+void tide__block_free(tide_loop *L, void *p, size_t size)
+{
+    /* Kept, the block stays counted in the total; that total may pass the
+     * peak only when blocks of another size are cached: then it goes. */
+    struct tide__block_bin *b;
+    if (L->blocks_cached + L->blocks_used-- > L->blocks_peak ||
+        size < sizeof(void *) || !(b = block_bin(L, size))) {
+        tide__free(L, p, size);
+        return;
+    }
+    *(void **)p = b->head;
+    b->head = p;
+    L->blocks_cached++;
+    BLOCK_POISON((char *)p + sizeof(void *), size - sizeof(void *));
+}
+
+void tide__blocks_release(tide_loop *L)
+{
+    for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
+        struct tide__block_bin *b = &L->block_bins[i];
+        while (b->head) {
+            void **p = b->head;
+            BLOCK_UNPOISON(p, b->size);
+            b->head = *p;
+            tide__free(L, p, b->size);
+        }
+    }
+    L->blocks_cached = 0;
+}
+
+size_t tide__blocks_cached_bytes(tide_loop *L)
+{
+    size_t bytes = 0;
+    for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
+        struct tide__block_bin *b = &L->block_bins[i];
+        for (void **p = b->head; p; p = *p)
+            bytes += b->size;
+    }
+    return bytes;
 }
 
 void *tide__mem_alloc(tide_loop *L, size_t size, tide__mem *mem)

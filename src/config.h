@@ -35,6 +35,12 @@
 /* Buffer for default task names: "Task-" + up to 10 digits + NUL. */
 #define TIDE_DEFAULT_NAME_MAX 16
 
+/* Freed task blocks a loop keeps for its next spawns (alloc.c), in bins of
+ * one block size each. The cache never makes a loop hold more task blocks,
+ * cached and in use, than its tasks once held at once (their peak); it goes
+ * back to the allocator when the loop is destroyed. 0 turns it off. */
+#define TIDE_TASK_CACHE_BINS 4
+
 /* Virtual clock with host work under way (a thread, a fetch): before time
  * jumps to the next timer, the host gets this much real time to finish. */
 #define TIDE_VIRTUAL_GRACE_NS (50 * 1000 * 1000)

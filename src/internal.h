@@ -67,6 +67,15 @@
 void *tide__alloc(tide_loop *L, size_t size);
 void *tide__realloc(tide_loop *L, void *p, size_t old_size, size_t new_size);
 void tide__free(tide_loop *L, void *p, size_t size);
+/* Task blocks: tide__alloc, unless a block of that size freed earlier is
+ * kept in the loop's cache; freed into the cache while it has room
+ * (TIDE_TASK_CACHE_* in config.h). tide__blocks_release gives the cache
+ * back to the allocator (tide_loop_destroy). */
+void *tide__block_alloc(tide_loop *L, size_t size);
+void tide__block_free(tide_loop *L, void *p, size_t size);
+void tide__blocks_release(tide_loop *L);
+/* Bytes the cache holds (a walk: for tests of what a program retains). */
+size_t tide__blocks_cached_bytes(tide_loop *L);
 /* Memory that may be freed after its loop is gone (primitives, host-call
  * results handed to the program): the allocator is kept with the block. */
 typedef struct tide__mem {
@@ -222,6 +231,9 @@ typedef struct tide__timer {
      * bytes of timer on wasm32). */
     uint32_t order;
 } tide__timer;
+
+/* A timer's key in the heap: grows with its deadline (timer.c). */
+typedef uint16_t tide__tkey;
 
 #define TIDE__TIMER_IDLE UINT32_MAX
 #define TIDE__TIMER_DUE 0x80000000u
@@ -758,6 +770,12 @@ struct tide_loop {
 
     tide_alloc_fn alloc;
     void *alloc_ud;
+    /* freed task blocks kept for reuse, one size per bin (alloc.c) */
+    struct tide__block_bin {
+        size_t size;
+        void *head; /* each block's first word links to the next */
+    } block_bins[TIDE_TASK_CACHE_BINS > 0 ? TIDE_TASK_CACHE_BINS : 1];
+    size_t blocks_used, blocks_cached, blocks_peak; /* peak of used */
 
     /* ready queue: singly linked FIFO; each iteration takes the whole list */
     uintptr_t ready_head; /* tagged, as tide__ready.next */
@@ -765,6 +783,10 @@ struct tide_loop {
 
     /* timers */
     tide__timer **heap;
+    tide__tkey *heap_keys; /* each one's key, in step with heap, in heap's
+                              block after the pointers (timer.c) */
+    int64_t key_base;      /* deadline of key 0 */
+    uint32_t key_ops;      /* timer operations since key_base moved */
     uint32_t heap_len, heap_cap;
     tide__timer **due; /* timers collected by this iteration (timer.c) */
     uint32_t timer_starts; /* numbers timer starts: ties fire in order */

@@ -416,6 +416,7 @@ int tide_loop_destroy(tide_loop *loop)
     tide__msg_drop_frames(L); /* after the tasks: frames went with them */
     tide__debug_destroy(L);
     tide__timers_free(L);
+    tide__blocks_release(L); /* after everything that frees tasks */
     L->alloc(L->alloc_ud, L, sizeof *L, 0);
     return 0;
 }

@@ -26,7 +26,7 @@ static void task_free(tide_task *t)
     tide__msg_unref(L, t->cancel_msg);
     if (t->name && !(t->flags & TIDE__T_OWN_NAME))
         tide__free(L, t->name, TIDE_DEFAULT_NAME_MAX);
-    tide__free(L, t, t->alloc_size);
+    tide__block_free(L, t, t->alloc_size);
 }
 
 static void task_unref(tide_task *t)
@@ -49,7 +49,7 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     if (size < frame_size || size + name_len < size)
         return TIDE_ENOMEM;
     size += name_len;
-    tide_task *t = tide__alloc(L, size);
+    tide_task *t = tide__block_alloc(L, size);
     if (!t)
         return TIDE_ENOMEM;
     memset(t, 0, sizeof *t);

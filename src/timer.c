@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <string.h>
 
 void tide__timer_init(tide__timer *t, unsigned kind)
 {
@@ -28,30 +29,82 @@ static int before(const tide__timer *a, const tide__timer *b)
     return (int32_t)(a->order - b->order) < 0;
 }
 
-static void heap_set(tide_loop *L, uint32_t i, tide__timer *t)
+/* The heap keeps a small key for each timer beside its pointer (an array
+ * of its own, in step with L->heap), so that comparing children reads the
+ * keys of a level from one cache line instead of following a pointer into
+ * each timer's task. A key is the deadline's distance from the loop's
+ * key_base in units of 2^TIDE__TKEY_SHIFT ns, clamped to 16 bits: it grows
+ * with the deadline, so different keys order two timers as their deadlines
+ * do, and only equal keys (ties, deadlines within one unit, or clamped ones)
+ * look inside the timers. The heap is ordered by the timers themselves; the
+ * keys only answer most comparisons sooner. 16 bits keep a sleeping task
+ * within 128 bytes (a wider key would cost 2-6 bytes more per task). */
+#define TIDE__TKEY_SHIFT 10
+#define TIDE__TKEY_MAX 0xFFFF
+
+static tide__tkey key_of(const tide_loop *L, int64_t when)
+{
+    /* deadlines stay within +-TIDE__NEVER: the difference cannot overflow */
+    int64_t d = when - L->key_base;
+    if (d <= 0)
+        return 0;
+    d >>= TIDE__TKEY_SHIFT;
+    return d >= TIDE__TKEY_MAX ? TIDE__TKEY_MAX : (tide__tkey)d;
+}
+
+/* Once the earliest deadline is half the keys' range past the base, most
+ * keys are clamped; the base moves up to it and every key is computed again
+ * (the order is unchanged: keys grow with deadlines whatever the base). At
+ * most once per heap_len timer operations, so it costs O(1) a timer. */
+static void keys_rebase(tide_loop *L)
+{
+    int64_t root = L->heap[0]->when;
+    if (root >= TIDE__NEVER ||
+        root - L->key_base < ((int64_t)TIDE__TKEY_MAX << TIDE__TKEY_SHIFT) / 2 ||
+        L->key_ops < L->heap_len)
+        return;
+    L->key_base = root;
+    L->key_ops = 0;
+    for (uint32_t i = 0; i < L->heap_len; i++)
+        L->heap_keys[i] = key_of(L, L->heap[i]->when);
+}
+
+static int key_before(tide__tkey ka, const tide__timer *a, tide__tkey kb,
+                      const tide__timer *b)
+{
+    if (ka != kb)
+        return ka < kb;
+    return before(a, b);
+}
+
+static void heap_set(tide_loop *L, uint32_t i, tide__timer *t, tide__tkey k)
 {
     L->heap[i] = t;
+    L->heap_keys[i] = k;
     t->slot = i;
 }
 
+static void heap_move(tide_loop *L, uint32_t to, uint32_t from)
+{
+    heap_set(L, to, L->heap[from], L->heap_keys[from]);
+}
+
 /* A 4-ary heap: half the levels of a binary one, and the four children of
- * a node are neighbours in the array. The comparisons follow pointers into
- * the timers (tasks, for sleeps), which is where a heap of 100,000 timers
- * spends its time: fewer levels is fewer dependent misses, and the four
- * loads of a level can overlap. */
+ * a node are neighbours in the array. */
 #define ARITY 4
 
 static void sift_up(tide_loop *L, uint32_t i)
 {
     tide__timer *t = L->heap[i];
+    tide__tkey k = L->heap_keys[i];
     while (i > 0) {
         uint32_t parent = (i - 1) / ARITY;
-        if (!before(t, L->heap[parent]))
+        if (!key_before(k, t, L->heap_keys[parent], L->heap[parent]))
             break;
-        heap_set(L, i, L->heap[parent]);
+        heap_move(L, i, parent);
         i = parent;
     }
-    heap_set(L, i, t);
+    heap_set(L, i, t, k);
 }
 
 /* The earliest of the children of i, or 0 if it has none. */
@@ -62,23 +115,29 @@ static uint32_t min_child(tide_loop *L, uint32_t i)
         return 0;
     uint32_t end = first + ARITY < L->heap_len ? first + ARITY : L->heap_len;
     uint32_t best = first;
-    for (uint32_t c = first + 1; c < end; c++)
-        if (before(L->heap[c], L->heap[best]))
+    tide__tkey bk = L->heap_keys[first];
+    for (uint32_t c = first + 1; c < end; c++) {
+        tide__tkey ck = L->heap_keys[c];
+        if (ck < bk || (ck == bk && before(L->heap[c], L->heap[best]))) {
             best = c;
+            bk = ck;
+        }
+    }
     return best;
 }
 
 static void sift_down(tide_loop *L, uint32_t i)
 {
     tide__timer *t = L->heap[i];
+    tide__tkey k = L->heap_keys[i];
     for (;;) {
         uint32_t child = min_child(L, i);
-        if (!child || !before(L->heap[child], t))
+        if (!child || !key_before(L->heap_keys[child], L->heap[child], k, t))
             break;
-        heap_set(L, i, L->heap[child]);
+        heap_move(L, i, child);
         i = child;
     }
-    heap_set(L, i, t);
+    heap_set(L, i, t, k);
 }
 
 /* Takes the root out (the heap is not empty). Bottom-up: the hole goes
@@ -88,15 +147,16 @@ static void sift_down(tide_loop *L, uint32_t i)
 static tide__timer *pop_root(tide_loop *L)
 {
     tide__timer *root = L->heap[0];
-    tide__timer *last = L->heap[--L->heap_len];
-    if (!L->heap_len)
+    uint32_t last = --L->heap_len;
+    L->key_ops++;
+    if (!last)
         return root;
     uint32_t i = 0, child;
     while ((child = min_child(L, i))) {
-        heap_set(L, i, L->heap[child]);
+        heap_move(L, i, child);
         i = child;
     }
-    heap_set(L, i, last);
+    heap_move(L, i, last);
     sift_up(L, i);
     return root;
 }
@@ -114,11 +174,20 @@ static int heap_grow(tide_loop *L)
             return TIDE_ENOMEM;
         L->due_cap = TIDE_TIMER_HEAP_INITIAL;
     }
-    tide__timer **heap = tide__realloc(
-        L, L->heap, (size_t)L->heap_cap * sizeof(tide__timer *),
-        (size_t)cap * sizeof(tide__timer *));
+    /* One block: the pointers, then the keys. */
+    size_t each = sizeof(tide__tkey) + sizeof(tide__timer *);
+    if (cap > SIZE_MAX / each)
+        return TIDE_ENOMEM;
+    tide__timer **heap = tide__alloc(L, (size_t)cap * each);
     if (!heap)
         return TIDE_ENOMEM;
+    tide__tkey *keys = (tide__tkey *)(void *)(heap + cap);
+    if (L->heap_len) {
+        memcpy(keys, L->heap_keys, L->heap_len * sizeof *keys);
+        memcpy(heap, L->heap, L->heap_len * sizeof *heap);
+    }
+    tide__free(L, L->heap, (size_t)L->heap_cap * each);
+    L->heap_keys = keys;
     L->heap = heap;
     L->heap_cap = cap;
     return 0;
@@ -135,6 +204,8 @@ int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when)
     t->when = when;
     t->order = (++L->timer_starts << 1) | (t->order & 1);
     L->heap[L->heap_len] = t;
+    L->heap_keys[L->heap_len] = key_of(L, when);
+    L->key_ops++;
     sift_up(L, L->heap_len++);
     return 0;
 }
@@ -149,11 +220,12 @@ int tide__timer_stop(tide_loop *L, tide__timer *t)
         L->due[slot & ~TIDE__TIMER_DUE] = NULL;
         return 1;
     }
-    tide__timer *last = L->heap[--L->heap_len];
-    if (slot < L->heap_len) {
-        heap_set(L, slot, last);
+    uint32_t last = --L->heap_len;
+    if (slot < last) {
+        tide__timer *moved = L->heap[last];
+        heap_move(L, slot, last);
         sift_down(L, slot);
-        sift_up(L, last->slot);
+        sift_up(L, moved->slot);
     }
     return 1;
 }
@@ -179,6 +251,8 @@ static int due_room(tide_loop *L)
 
 void tide__timers_collect(tide_loop *L, int64_t now)
 {
+    if (L->heap_len)
+        keys_rebase(L);
     while (L->heap_len && L->heap[0]->when <= now + TIDE_CLOCK_RESOLUTION_NS &&
            L->heap[0]->when < TIDE__NEVER && due_room(L)) {
         tide__timer *t = pop_root(L);
@@ -207,9 +281,11 @@ void tide__timers_fire_due(tide_loop *L)
 
 void tide__timers_free(tide_loop *L)
 {
-    tide__free(L, L->heap, (size_t)L->heap_cap * sizeof(tide__timer *));
+    tide__free(L, L->heap, (size_t)L->heap_cap *
+                                    (sizeof(tide__tkey) + sizeof(tide__timer *)));
     tide__free(L, L->due, (size_t)L->due_cap * sizeof(tide__timer *));
     L->heap = L->due = NULL;
+    L->heap_keys = NULL;
     L->heap_len = L->heap_cap = L->due_len = L->due_cap = 0;
 }
 

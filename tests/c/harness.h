@@ -164,7 +164,8 @@ struct th_child {
 };
 tide_status th_child(void *frame);
 
-/* The allocator of the current case (for tests of the allocator itself). */
+/* Bytes live in the allocator of the current case, less the loop's cache of
+ * freed task blocks (for tests of what a program retains). */
 size_t th_live_bytes(void);
 /* Whether this run of the case injects allocation failures. */
 int th_oom_active(void);

@@ -441,6 +441,104 @@ static void sleep05_deadlock_after(tide_loop *L, tide_task *main, int err)
     TH_EQ_STR(th_reports(), "");
 }
 
+/* SLEEP-06: timers come due in deadline order, equal deadlines in the order
+ * they were started, whatever the spread: deadlines equal, a nanosecond
+ * apart, within a microsecond (one unit of the heap's keys), seconds and an
+ * hour apart; cancelled ones never fire. A ticker starts a timer every 50 ms
+ * meanwhile (after the keys' base moved on, some due with a sleeper's). The
+ * expected order is computed from the deadlines in ns. */
+#define SLEEP06_N 160
+#define SLEEP06_TICKS 240
+static int sleep06_log[SLEEP06_N + SLEEP06_TICKS], sleep06_logged;
+struct sleep06_ticker {
+    TIDE_FRAME;
+    int k;
+};
+static tide_status sleep06_ticker(void *frame)
+{
+    struct sleep06_ticker *f = frame;
+    TIDE_BEGIN(f);
+    for (f->k = 0; f->k < SLEEP06_TICKS; f->k++) {
+        TIDE_AWAIT(f, tide_sleep(0.05));
+        sleep06_log[sleep06_logged++] = SLEEP06_N + f->k;
+    }
+    TIDE_END(f);
+}
+struct sleep06_one {
+    TIDE_FRAME;
+    int idx;
+    double delay;
+};
+static tide_status sleep06_one(void *frame)
+{
+    struct sleep06_one *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT(f, tide_sleep(f->delay));
+    sleep06_log[sleep06_logged++] = f->idx;
+    TIDE_END(f);
+}
+static double sleep06_delay(int i)
+{
+    unsigned r = (unsigned)i * 2654435761u >> 7;
+    switch (i % 5) {
+    case 0: return 0.0005 * (r % 8);          /* many equal */
+    case 1: return 0.01 + 1e-9 * (r % 5);     /* a nanosecond apart */
+    case 2: return 1e-7 * (r % 30);           /* within one key unit */
+    case 3: return 0.01 * (r % 1000);         /* up to 10 s */
+    default: return 3600 + (r % 3) * 1e-3;    /* an hour on */
+    }
+}
+struct sleep06 {
+    TIDE_FRAME;
+    tide_task *t[SLEEP06_N], *ticker;
+    int i, rc;
+};
+static tide_status sleep06(void *frame)
+{
+    struct sleep06 *f = frame;
+    TIDE_BEGIN(f);
+    sleep06_logged = 0;
+    for (f->i = 0; f->i < SLEEP06_N; f->i++)
+        TIDE_TRY(f, TIDE_SPAWN(sleep06_one, NULL, &f->t[f->i], .idx = f->i,
+                               .delay = sleep06_delay(f->i)));
+    TIDE_TRY(f, TIDE_SPAWN(sleep06_ticker, NULL, &f->ticker));
+    TIDE_AWAIT(f, tide_sleep(0)); /* every one sleeps, all from t=0 */
+    for (f->i = 0; f->i < SLEEP06_N; f->i += 7)
+        TH_EQ_INT(tide_task_cancel(f->t[f->i], NULL), 1);
+    for (f->i = 0; f->i < SLEEP06_N; f->i++) {
+        TIDE_AWAIT_CATCH(f, tide_join(f->t[f->i], NULL), f->rc);
+        TH_EQ_INT(f->rc, f->i % 7 ? 0 : TIDE_ECANCELLED);
+    }
+    TIDE_AWAIT(f, tide_join(f->ticker, NULL));
+    /* the expected order: by deadline in ns, then by start (the sleepers'
+     * timers started before any of the ticker's) */
+    int want[SLEEP06_N + SLEEP06_TICKS], n = 0;
+    int64_t ns[SLEEP06_N + SLEEP06_TICKS];
+    for (int i = 0; i < SLEEP06_N + SLEEP06_TICKS; i++) {
+        ns[i] = i < SLEEP06_N ? (int64_t)ceil(sleep06_delay(i) * 1e9)
+                              : (int64_t)ceil(0.05 * 1e9) * (i - SLEEP06_N + 1);
+        if (i < SLEEP06_N && i % 7 == 0)
+            continue;
+        int j = n++;
+        while (j > 0 && ns[want[j - 1]] > ns[i]) {
+            want[j] = want[j - 1];
+            j--;
+        }
+        want[j] = i;
+    }
+    TH_EQ_INT(sleep06_logged, n);
+    int misplaced = 0;
+    for (int i = 0; i < n && i < sleep06_logged; i++)
+        misplaced += sleep06_log[i] != want[i];
+    TH_EQ_INT(misplaced, 0);
+    TH_CHECK(tide_time() >= 3600.0);
+    TIDE_FINALLY(f);
+    for (int i = 0; i < SLEEP06_N; i++)
+        tide_task_release(f->t[i]);
+    tide_task_release(f->ticker);
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE("SLEEP-01 sleep(0), sleep(-1) and sleep(-inf) yield exactly one "
             "iteration, without a timer",
@@ -466,5 +564,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("SLEEP-05 timers past the horizon keep nothing waiting: a "
                   "deadlock at t=0, nobody timed out",
                   sleep05_deadlock, sleep05_deadlock_after, TH_EXPECT_ERROR),
+    TH_CASE("SLEEP-06 timers come due by deadline, ties in start order: "
+            "deadlines equal, 1 ns apart, within a microsecond, seconds and "
+            "an hour apart; cancelled ones never",
+            sleep06),
 };
 TH_MAIN(cases)
