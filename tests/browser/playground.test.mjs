@@ -4,6 +4,7 @@
 // output, loop-time stamps and timeline; a compile error and a link error
 // are shown where they are; a trap and an exit status are reported and Run
 // works again; Stop cancels an edited run; a #code= link runs its source;
+// debug mode reaches an edited program;
 // the second compile is fast and the page never holds its main thread
 // (long tasks) while compiling; without the compiler (offline) or without
 // JSPI the page says so and the examples as written still run.
@@ -263,6 +264,26 @@ test('a ?run=EXAMPLE#code= link compiles and runs its source with the settings o
   assert.equal(r.outcome, 'ok', r.status);
   assert.ok(texts(r).includes('A began'));
   assert.equal(r.lines.find((l) => l.text === 'B finished').t, 0.75, 'delay_b from the query, + 0.5 from the code');
+  await p.close();
+  assert.deepEqual(seen, []);
+});
+
+test('debug mode reaches an edited program: a swallowed cancellation is reported', { timeout: 90_000 }, async () => {
+  const cancelC = fs.readFileSync(path.join(root, 'examples/cancel.c'), 'utf8');
+  const edited = cancelC.replace('"Long task started"', '"Long job started"');
+  assert.notEqual(edited, cancelC);
+  const code = Buffer.from(edited, 'utf8').toString('base64url');
+  const { page: p, problems: seen } = await open(browser.context, `?run=cancel&cancel.swallow=1&cancel.debug=1#code=${code}`);
+  assert.equal(await p.isChecked('#cancel input.debug'), true);
+  await waitState(p, 'cancel', ['replay', 'done']);
+  if ((await p.evaluate(() => document.getElementById('cancel').dataset.state)) === 'replay') await p.click('#cancel button.stop');
+  await waitState(p, 'cancel', ['done']);
+  const r = await shown(p, 'cancel');
+  assert.equal(r.build, 'edited');
+  assert.ok(texts(r).includes('Long job started'), texts(r).join('|'));
+  assert.ok(texts(r).includes('The task ended normally: it was not cancelled'), texts(r).join('|'));
+  const report = r.lines.find((l) => /caught a cancellation and awaits again/.test(l.text));
+  assert.ok(report, `no debug report among: ${texts(r).join('|')}`);
   await p.close();
   assert.deepEqual(seen, []);
 });
