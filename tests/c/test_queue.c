@@ -527,6 +527,45 @@ static tide_status q04_put_wait(void *frame)
     TIDE_END(f);
 }
 
+/* A put that wakes a getter leaves the item in the queue until the getter
+ * runs, as CPython 3.13 does: qsize() is 1, a second put_nowait into
+ * Queue(1) is full, and get_nowait from another task takes the item; the
+ * getter finds the queue empty, waits again and gets the next item. (A
+ * hand-off straight to the woken getter would change all four.) */
+struct q04_woken_getter {
+    TIDE_FRAME;
+    tide_queue *q;
+    tide_task *t[1];
+    void *item;
+    struct th_reap reap;
+    int reap_rc;
+};
+
+static tide_status q04_woken_getter(void *frame)
+{
+    struct q04_woken_getter *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, make(&f->q, TIDE_QUEUE_FIFO, 1));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = f->q, .name = "g"));
+    TIDE_YIELD(f);
+    TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(1))); /* wakes g */
+    TH_EQ_INT((int)tide_queue_size(f->q), 1);
+    TH_EQ_INT(tide_queue_put_nowait(f->q, IV(2)), TIDE_EQUEUEFULL);
+    TIDE_TRY(f, tide_queue_get_nowait(f->q, &f->item));
+    TH_EQ_INT(VI(f->item), 1);
+    TIDE_YIELD(f); /* g runs, finds nothing and waits again */
+    TH_CHECK(!tide_task_is_done(f->t[0]));
+    TH_LOG_IS("");
+    TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(3)));
+    TIDE_AWAIT(f, tide_join(f->t[0], &f->item));
+    TH_EQ_INT(VI(f->item), 3);
+    TH_LOG_IS("g=3");
+    TH_EQ_INT((int)tide_queue_size(f->q), 0);
+    TIDE_FINALLY(f);
+    REAP(f, f->t, 1);
+    TIDE_END(f);
+}
+
 /* ---- FIFO service -------------------------------------------------- */
 
 struct q05_getters {
@@ -1757,6 +1796,10 @@ static const th_case cases[] = {
                   q04_get_wait, NULL, TH_OOM),
     TH_CASE_AFTER("Q-04 a blocked put is woken by get_nowait from a timer",
                   q04_put_wait, NULL, TH_OOM),
+    TH_CASE_AFTER("Q-04 a put that wakes a getter leaves the item in the "
+                  "queue until the getter runs (size 1, full, get_nowait "
+                  "takes it, the getter waits again)",
+                  q04_woken_getter, NULL, TH_OOM),
     TH_CASE_AFTER("Q-05 blocked getters are served FIFO", q05_getters, NULL,
                   TH_OOM),
     TH_CASE_AFTER("Q-05 blocked putters are served FIFO", q05_putters, NULL,
