@@ -21,6 +21,35 @@
  * every task ends after finitely many steps: a run that goes on and on is
  * a livelock in Tide and aborts.
  *
+ * `async with` is in the language as Tide writes it: WITH opens a
+ * TIDE_WITH block - on a lock, a condition, a semaphore, a timeout (or
+ * timeout_at), a task group (tasks whose policy may own groups) or
+ * nothing - whose body is the script's next operations, up to WITH_END.
+ * The block ends at its closing brace, by WITH_LEAVE (break, continue,
+ * or a goto out that skips the exit until the frame returns), by RETURN
+ * (TIDE_RETURN from inside: the script returns), by THROW or an error its
+ * policy re-raises (a cancellation, a timeout expiring inside); blocks
+ * nest, each in a sub-coroutine frame of its own (up to WITH_DEPTH), and
+ * the entry itself may fail (out of memory, cancelled while waiting for
+ * the lock, a destroyed primitive, a NaN delay, a wait outside
+ * TIDE_AWAIT pending). Whatever happens, the scope must be left once, in
+ * the frame's FINALLY at the latest: a lock or permit the scope holds
+ * is released once, when the models say (they follow each entry and
+ * exit, and other tasks' acquires check them), the release's own error
+ * (TIDE_ENOTLOCKED, TIDE_EOVERFLOW: the block released it already)
+ * replaces the block's outcome and nothing else does; a timeout turns
+ * only a cancellation into TIDE_ETIMEDOUT, and only once expired; a
+ * group's children are all done when its scope is left, and the group
+ * (which other tasks may spawn into or cancel meanwhile) is gone.
+ * GATHER_OWN gathers with TIDE_GATHER_OWN into one of two arrays, giving
+ * each handle a reference (none for a handle in the same place as in the
+ * last gather into that array: tide.h says that one moves): the handles
+ * must all be released by the time their gathering task ends, whatever
+ * the outcome, so the loop's teardown (in debug mode) must report none
+ * never released - but those of a gather that failed with TIDE_ENOMEM,
+ * whose handles tide.h lets live until the loop goes (the summary counts
+ * how often such a gather took none of them, and how often some).
+ *
  * A run that ends with tasks still pending (stopped, or a deadlock that
  * outlived the cancellations) is drained by a second run on the same loop
  * that cancels them until their scripts end, so their cleanup runs and
@@ -104,6 +133,7 @@
 #define LINK_BUDGET 6000 /* chain tasks per run */
 #define MAX_IDS 16384    /* task ids tracked per run (more go unchecked) */
 #define NEST_MAX (TIDE_MAX_CALL_DEPTH + 4) /* levels in one NEST */
+#define WITH_DEPTH 4     /* TIDE_WITH blocks nested in one task */
 
 /* Stop the process with a message: libFuzzer saves the input. */
 #define FAIL(...)                                                              \
@@ -133,13 +163,15 @@
     X(BARRIER_WAIT) X(BARRIER_RESET) X(BARRIER_ABORT) X(Q_PUT) X(Q_GET)        \
     X(Q_PUT_NOWAIT) X(Q_GET_NOWAIT) X(Q_TASK_DONE) X(Q_JOIN) X(Q_SHUTDOWN)     \
     X(FLAG) X(CALL) X(HANDLE_CANCEL) X(THROW) X(RETURN) X(INSPECT)             \
-    X(RECREATE) X(MISUSE) X(STOP) X(STRAY) X(NEST) X(CHAIN) X(THREAD)
+    X(RECREATE) X(MISUSE) X(STOP) X(STRAY) X(NEST) X(CHAIN) X(THREAD)        \
+    X(WITH) X(WITH_END) X(WITH_LEAVE) X(GATHER_OWN)
 
 enum {
 #define OP_ENUM(name) OP_##name,
     OPS(OP_ENUM)
 #undef OP_ENUM
-    OP_COUNT
+    OP_COUNT,
+    OP_NONE = -1 /* an operation skipped */
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -257,6 +289,9 @@ static int verbose = -1;
     } while (0)
 static uint64_t stat_runs, stat_injected, stat_deadlocks, stat_reaped,
     stat_stopped;
+/* Runs where a TIDE_GATHER_OWN ran out of memory: [1] it took none of
+ * the handles, [0] it took some (the ENOMEM of the gather itself). */
+static uint64_t stat_own_loose[2];
 
 /* ---- the state of one run ------------------------------------------------ */
 
@@ -314,6 +349,7 @@ struct group_rec {
     int owner;        /* index of the owning task */
     int exited;       /* tide_group_exit returned (not ESTATE) */
     int orphan;       /* its owner ended in its exit outside TIDE_AWAIT */
+    int scoped;       /* made by a tide_group_scope: the scope frees it */
     int kids[MAX_GROUP_KIDS];
     int nkids;
 };
@@ -372,6 +408,16 @@ static struct {
     int xcalls_made, xcalls_ran;
     int spawning_detached;
     int detached_live; /* detached scripts not finished (no handle) */
+
+    /* TIDE_WITH: the primitives an open scope holds a pointer to (not
+     * destroyed meanwhile: the program's objects), by model lock and by
+     * semaphore */
+    int pinned[3], pinned_sem[2];
+    /* TIDE_GATHER_OWN: handles given to a gather that failed with
+     * TIDE_ENOMEM (tide.h: they may live on until the loop is destroyed),
+     * and the "handle never released" reports of the loop's teardown */
+    int own_loose;
+    int destroying, unreleased;
 } F;
 
 /* Per task id, for the run: what the trace saw and what the task is. */
@@ -510,6 +556,9 @@ static void on_debug(tide_loop *loop, int kind, const char *text,
     (void)loop, (void)task, (void)arg;
     CHECK(kind >= TIDE_DEBUG_SLOW && kind <= TIDE_DEBUG_DEADLOCK);
     CHECK(text != NULL);
+    if (F.destroying && kind == TIDE_DEBUG_OPEN &&
+        strstr(text, "handle never released"))
+        F.unreleased++;
     if (kind != TIDE_DEBUG_DEADLOCK)
         return;
     CHECK(strncmp(text, "deadlock: ", 10) == 0);
@@ -840,6 +889,29 @@ enum {
     P_GROUPS = 1 << 6,
 };
 
+/* A TIDE_WITH block (WITH): the scope WITH names, and a block made of the
+ * script's next operations, up to WITH_END (or WITH_LEAVE, RETURN, THROW,
+ * an error the policy re-raises, the end of the script). */
+enum { W_LOCK, W_COND, W_SEM, W_TIMEOUT, W_GROUP, W_NULL, NWITH };
+enum { L_END, L_BREAK, L_CONTINUE, L_GOTO };
+struct script;
+struct with_frame {
+    TIDE_FRAME;
+    struct script *s;
+    int level;          /* in s->wf */
+    int kind, which, m; /* W_*, the primitive, its model lock */
+    int entered;        /* the block began: the scope was entered */
+    int leave;          /* how the block ends: L_* */
+    int ret;            /* RETURN in the block: the script returns */
+    int how;            /* the outcome leaving the block (0 or an error) */
+    int pred;           /* what the exit's release must give */
+    int expired;        /* the timeout had expired when the block ended */
+    int gi;             /* a group scope's record in F.grp, or -1 */
+    int rc;
+    tide_timeout *tmo;  /* the timeout scope's `out` */
+    tide_group *g;      /* the group scope's `out` */
+};
+
 struct script {
     TIDE_FRAME;
     const uint8_t *p, *end;
@@ -875,6 +947,13 @@ struct script {
     int stray_gi;      /* the group of a GROUP_EXIT outside TIDE_AWAIT */
     int was_stray;     /* the awaitable being awaited starts registered */
     struct nest_call *nest; /* NEST in progress */
+    struct with_frame wf[WITH_DEPTH]; /* TIDE_WITH blocks open */
+    /* GATHER_OWN: two arrays of handles given away, as the last gather
+     * into each took them; one that failed with TIDE_ENOMEM is not used
+     * again (which handles it took is not said) */
+    tide_task *own[2][NSEL];
+    size_t own_n[2];
+    int own_dead[2];
 };
 
 static tide_status script(void *frame);
@@ -989,6 +1068,32 @@ static void select_tasks(struct script *f, int start, int mask, int passes)
         f->errors[i] = 1; /* "not written" */
 }
 
+/* GATHER_OWN: the selected tasks go into the array f->own[k], each with
+ * a reference of its own for the gather to take - except a handle in the
+ * place it had in the last gather into that array, whose reference moves
+ * to the new gather (tide.h). */
+static int own_take(struct script *f)
+{
+    int k = (f->c >> 4) & 1;
+    if (f->own_dead[k])
+        k ^= 1;
+    if (f->own_dead[k] || f->nsel == 0) {
+        f->nsel = 0; /* (n == 0 takes nothing, leaves the last gather's) */
+        return -1;
+    }
+    for (size_t i = 0; i < f->nsel; i++) {
+        tide_task *t = f->sel[i];
+        int moves = i < f->own_n[k] && f->own[k][i] == t;
+        if (t && !moves) {
+            tide_task_retain(t);
+            f->ret++; /* references given */
+        }
+        f->own[k][i] = t;
+    }
+    f->own_n[k] = f->nsel;
+    return k;
+}
+
 /* Starts the operation f->op: awaitables return what they return (0, an
  * error or TIDE_PENDING, wrapped for TIDE_AWAIT); the others return 0 with
  * their result in ret. */
@@ -1013,6 +1118,16 @@ static tide_await issue(struct script *f)
         return tide_gather(f->nsel ? f->sel : NULL, f->nsel,
                            (unsigned)(f->c & 3), (f->c & 4) ? NULL : f->values,
                            (f->c & 8) ? NULL : f->errors);
+    case OP_GATHER_OWN: {
+        select_tasks(f, f->a, f->b, 1);
+        f->bindex = own_take(f); /* (which array; f->ret: references) */
+        tide_task *none[1] = {NULL};
+        return tide_gather(f->bindex < 0 ? none : f->own[f->bindex],
+                           f->bindex < 0 ? 0 : f->nsel,
+                           TIDE_GATHER_OWN | (unsigned)(f->c & 1),
+                           (f->c & 4) ? NULL : f->values,
+                           (f->c & 8) ? NULL : f->errors);
+    }
     case OP_WAIT:
         select_tasks(f, f->a, f->b, 0);
         return tide_wait(f->sel, f->nsel, f->c & 3, delay_of(f->c >> 2));
@@ -1160,6 +1275,14 @@ static void after_await(struct script *f)
             check_value(f->sel[0], f->value);
         }
         break;
+    case OP_GATHER_OWN:
+        if (rc == TIDE_ENOMEM && f->bindex >= 0) {
+            /* which handles it took is not said: they may live on until
+             * the loop goes; the array is not used again */
+            f->own_dead[f->bindex] = 1;
+            F.own_loose += f->ret;
+        }
+        TIDE__FALLTHROUGH; /* the outcome is a gather's */
     case OP_GATHER:
         if (rc == 0) {
             for (size_t i = 0; i < f->nsel; i++) {
@@ -1173,7 +1296,7 @@ static void after_await(struct script *f)
                     check_value(f->sel[i], f->values[i]);
             }
         }
-        if (f->c & 2)
+        if (f->op == OP_GATHER && (f->c & 2))
             CHECK(rc == TIDE_EINVAL || (rc == TIDE_ENOLOOP));
         break;
     case OP_WAIT:
@@ -1289,7 +1412,8 @@ static const char *call_name(int op)
     switch (op) {
     case OP_SLEEP: case OP_YIELD: return "tide_sleep";
     case OP_JOIN: return "tide_join";
-    case OP_GATHER: return "tide_gather";
+    case OP_GATHER: case OP_GATHER_OWN: return "tide_gather";
+    case OP_WITH: return "TIDE_WITH";
     case OP_WAIT: return "tide_wait";
     case OP_WAIT_FOR: return "tide_wait_for";
     case OP_SHIELD: return "tide_shield";
@@ -2459,17 +2583,18 @@ static void run_now(struct script *f)
         break;
     }
     case OP_RECREATE:
-        /* destroy a primitive (refused while tasks wait) and make it anew */
+        /* destroy a primitive (refused while tasks wait) and make it anew;
+         * not one an open TIDE_WITH holds (the program's to keep) */
         switch (f->a % 7) {
         case 0:
-            if (tide_lock_destroy(F.lock[1]) == 0) {
+            if (!F.pinned[1] && tide_lock_destroy(F.lock[1]) == 0) {
                 F.lock[1] = NULL;
                 if (f->b & 1)
                     make_lock(1);
             }
             break;
         case 1:
-            if (tide_sem_destroy(F.sem[which]) == 0) {
+            if (!F.pinned_sem[which] && tide_sem_destroy(F.sem[which]) == 0) {
                 F.sem[which] = NULL;
                 if (f->b & 1)
                     make_sem(which);
@@ -2483,7 +2608,8 @@ static void run_now(struct script *f)
             }
             break;
         case 3:
-            if (tide_cond_destroy(F.cond[which]) == 0) {
+            if (!(which == 0 && F.pinned[2]) &&
+                tide_cond_destroy(F.cond[which]) == 0) {
                 F.cond[which] = NULL;
                 if (f->b & 1)
                     make_cond(which);
@@ -2568,6 +2694,30 @@ static void run_now(struct script *f)
     }
 }
 
+/* Reads the next operation into f->op and its arguments. */
+static void read_op(struct script *f)
+{
+    if (!f->stray) /* (a wait outside TIDE_AWAIT may hold a hand-over) */
+        check_models();
+    CHECK(!F.exp[f->index].t);
+    f->op = next_byte(f) % OP_COUNT;
+    f->a = next_byte(f);
+    f->b = next_byte(f);
+    f->c = next_byte(f);
+    op_hits[f->op]++;
+    SAY("[t=%g] task %d: %s %d %d %d\n", tide_time(), f->index,
+        op_names[f->op], f->a, f->b, f->c);
+    if (f->op == OP_GROUP_EXIT) { /* its innermost group, or (misuse)
+                                     any: ESTATE if not ours */
+        f->gi = f->ngrp && !(f->b & 2) ? f->grp[f->ngrp - 1]
+                                       : f->a % MAX_GROUPS;
+        /* not a group scope's own group, from its block: the scope owns
+         * it (exiting it there is a misuse of another kind) */
+        if (F.grp[f->gi].scoped && F.grp[f->gi].owner == f->index)
+            f->op = OP_NONE;
+    }
+}
+
 /* Releases what a task took, as `async with` would. */
 static void release_held(struct script *f)
 {
@@ -2583,6 +2733,292 @@ static void release_held(struct script *f)
     f->holds = 0;
 }
 
+/* ---- async with: TIDE_WITH blocks and their checks ------------------------- */
+
+static tide_status with_co(void *frame);
+
+/* What WITH enters: a lock, a condition or a semaphore (held by the
+ * scope: not destroyed meanwhile), a timeout, a task group (for a task
+ * whose policy lets it own groups, else nothing), or nothing. */
+static tide_scope scope_of(struct with_frame *w)
+{
+    switch (w->kind) {
+    case W_LOCK:
+        F.pinned[w->m]++;
+        return tide_lock_scope(F.lock[w->which]);
+    case W_COND:
+        F.pinned[w->m]++;
+        return tide_cond_scope(F.cond[w->which]);
+    case W_SEM:
+        F.pinned_sem[w->which]++;
+        return tide_sem_scope(F.sem[w->which]);
+    case W_TIMEOUT:
+        return (w->s->b & 16) ? tide_timeout_at_scope(
+                                    tide_time() + delay_of(w->s->b), &w->tmo)
+                              : tide_timeout_scope(delay_of(w->s->b), &w->tmo);
+    case W_GROUP:
+        return tide_group_scope(&w->g);
+    default:
+        return tide_null_scope();
+    }
+}
+
+/* A WITH op (f->a: the scope, f->b its operand) opens a block at `level`. */
+static void with_init(struct script *f, int level)
+{
+    struct with_frame *w = &f->wf[level];
+    memset(w, 0, sizeof *w);
+    w->s = f;
+    w->level = level;
+    w->kind = f->a % NWITH;
+    if (w->kind == W_GROUP && !(f->policy & P_GROUPS))
+        w->kind = W_NULL; /* (see P_GROUPS) */
+    w->which = f->b & 1;
+    w->m = model_lock(w->kind == W_LOCK ? OP_LOCK_ACQUIRE : OP_COND_ACQUIRE,
+                      w->which);
+    w->gi = -1;
+}
+
+/* The block begins: the scope is entered, and holds what it says. */
+static void with_entered(struct with_frame *w)
+{
+    w->entered = 1;
+    SAY("[t=%g] task %d: TIDE_WITH %d entered (level %d)\n", tide_time(),
+        w->s->index, w->kind, w->level);
+    switch (w->kind) {
+    case W_LOCK:
+    case W_COND:
+        if (F.locked[w->m])
+            FAIL("lock %d entered by task %d's scope while the model says "
+                 "it is held", w->m, w->s->index);
+        F.locked[w->m] = 1;
+        break;
+    case W_SEM:
+        F.sem_acq[w->which]++;
+        break;
+    case W_TIMEOUT:
+        CHECK(w->tmo != NULL);
+        break;
+    case W_GROUP:
+        CHECK(w->g != NULL);
+        if (F.ngroups < MAX_GROUPS) { /* others may spawn into it, cancel it */
+            struct group_rec *r = &F.grp[F.ngroups];
+            memset(r, 0, sizeof *r);
+            r->g = w->g;
+            r->owner = w->s->index;
+            r->scoped = 1;
+            w->gi = F.ngroups++;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* The block ends with `how` (0 or the error leaving it): the scope's exit
+ * runs next, in this same step, so the models learn now what it does. */
+static void with_leaving(struct with_frame *w, int how)
+{
+    w->how = how;
+    switch (w->kind) {
+    case W_LOCK:
+    case W_COND:
+        w->pred = F.locked[w->m] ? 0 : TIDE_ENOTLOCKED;
+        F.locked[w->m] = 0;
+        break;
+    case W_SEM: {
+        int v = tide_sem_value(F.sem[w->which]);
+        w->pred = F.sem_bounded[w->which] && v >= F.sem_init[w->which]
+                      ? TIDE_EOVERFLOW
+                      : 0;
+        if (w->pred == 0)
+            F.sem_rel[w->which]++;
+        break;
+    }
+    case W_TIMEOUT:
+        CHECK(w->tmo != NULL);
+        w->expired = tide_timeout_is_expired(w->tmo);
+        break;
+    default:
+        break;
+    }
+    SAY("[t=%g] task %d: TIDE_WITH %d left (%s, %s)\n", tide_time(),
+        w->s->index, w->kind,
+        (const char *[]){"end", "break", "continue", "goto"}[w->leave],
+        how ? tide_errname(how) ? tide_errname(how) : "user error" : "ok");
+}
+
+/* The scope is left (FINALLY of its frame): however the block ended, what
+ * it held is released once and its outcome is the one promised. */
+static void with_left(struct with_frame *w, int err)
+{
+    SAY("[t=%g] task %d: TIDE_WITH %d done: %s\n", tide_time(), w->s->index,
+        w->kind, err ? tide_errname(err) ? tide_errname(err) : "user error"
+                     : "ok");
+    if (w->kind == W_LOCK || w->kind == W_COND)
+        F.pinned[w->m]--;
+    else if (w->kind == W_SEM)
+        F.pinned_sem[w->which]--;
+    if (!w->entered) {
+        /* refused, out of memory, cancelled while waiting for the lock, a
+         * NULL object or a NaN delay: nothing was entered or is held */
+        if (err >= 0)
+            FAIL("TIDE_WITH %d failed to enter with %d", w->kind, err);
+        CHECK(w->tmo == NULL && w->g == NULL);
+        return;
+    }
+    switch (w->kind) {
+    case W_LOCK:
+    case W_COND:
+    case W_SEM:
+        /* the release's error replaces the block's outcome */
+        if (err != (w->pred < 0 ? w->pred : w->how))
+            FAIL("TIDE_WITH %d: the block left with %d, the release gave "
+                 "%d, the scope with %d", w->kind, w->how, w->pred, err);
+        break;
+    case W_TIMEOUT:
+        CHECK(w->tmo == NULL); /* the scope owns it: gone */
+        if (!w->expired)
+            CHECK(err == w->how);
+        else if (err == TIDE_ETIMEDOUT)
+            CHECK(w->how == TIDE_ECANCELLED || w->how == TIDE_ETIMEDOUT);
+        else
+            CHECK(err == w->how);
+        break;
+    case W_GROUP:
+        CHECK(w->g == NULL); /* exited and destroyed */
+        CHECK(err == 0 || err == w->how || err == TIDE_EGROUP ||
+              err == TIDE_ECANCELLED || err == TIDE_ENOMEM);
+        if (w->gi >= 0) {
+            struct group_rec *r = &F.grp[w->gi];
+            for (int i = 0; i < r->nkids; i++)
+                if (!tide_task_is_done(F.task[r->kids[i]].t))
+                    FAIL("group scope %d left with child %d still running",
+                         w->gi, r->kids[i]);
+            r->g = NULL;
+            r->exited = 1;
+        }
+        break;
+    default:
+        CHECK(err == w->how);
+        break;
+    }
+}
+
+/* After an await or an inner block in a block (or the script) ended with
+ * f->rc: whether the policy raises it. */
+static int policy_raises(struct script *f)
+{
+    if (f->rc == TIDE_ECANCELLED) {
+        if (f->policy & P_RERAISE_CANCEL)
+            return 1;
+        if (f->policy & P_UNCANCEL)
+            tide_task_uncancel(tide_current_task());
+        return 0;
+    }
+    return f->rc < 0 && (f->policy & P_RERAISE_ERROR);
+}
+
+/* An operation of a block that does not await. */
+static void block_run_now(struct with_frame *w)
+{
+    struct script *f = w->s;
+    if (f->op == OP_TMO_RESCHEDULE && w->tmo) { /* the block's timeout */
+        double when = tide_time() + delay_of(f->a);
+        int rc = tide_timeout_reschedule(w->tmo, when);
+        if (isnan(when))
+            CHECK(rc == TIDE_EINVAL);
+        else if (rc == 0)
+            CHECK(tide_timeout_when(w->tmo) == when);
+        return;
+    }
+    if (f->op == OP_STRAY || f->op == OP_NEST)
+        return; /* (not in blocks: their expectations are the script's) */
+    run_now(f);
+}
+
+/* A TIDE_WITH (one per frame, so its exit runs right before FINALLY) whose
+ * block runs the script's operations: nested blocks are frames of their
+ * own, awaited with TIDE_AWAIT_CALL. */
+static tide_status with_co(void *frame)
+{
+    struct with_frame *w = frame;
+    struct script *f = w->s;
+    TIDE_BEGIN(w);
+    TIDE_WITH(w, scope_of(w)) {
+        with_entered(w);
+        while (f->p < f->end) {
+            read_op(f);
+            if (f->op == OP_WITH_END)
+                break;
+            if (f->op == OP_WITH_LEAVE) {
+                w->leave = L_BREAK + f->a % 3;
+                break;
+            }
+            if (f->op == OP_RETURN) { /* TIDE_RETURN from inside */
+                w->ret = 1;
+                with_leaving(w, 0);
+                TIDE_RETURN(w, NULL);
+            }
+            if (f->op == OP_THROW) {
+                with_leaving(w, TIDE_EUSER - (f->b & 3));
+                if (f->a & 1)
+                    TIDE_THROW_MSG(w, TIDE_EUSER - (f->b & 3), "thrown");
+                TIDE_THROW(w, TIDE_EUSER - (f->b & 3));
+            }
+            if (f->op == OP_WITH) {
+                if (w->level + 1 == WITH_DEPTH)
+                    continue; /* (its block runs in this one) */
+                with_init(f, w->level + 1);
+                TIDE_AWAIT_CALL_CATCH(w, with_co, &f->wf[w->level + 1],
+                                      w->rc);
+                f->rc = w->rc;
+                if (f->rc == 0 && f->wf[w->level + 1].ret) {
+                    w->ret = 1;
+                    with_leaving(w, 0);
+                    TIDE_RETURN(w, NULL);
+                }
+            } else if (awaits(f->op) || f->op == OP_GATHER_OWN) {
+                f->rc = 0;
+                f->suspended = 0;
+                f->was_stray = 0;
+                TIDE_AWAIT_CATCH(w, start_op(f), w->rc);
+                f->rc = w->rc;
+                SAY("[t=%g] task %d: %s -> %s%s (in a block)\n", tide_time(),
+                    f->index, op_names[f->op],
+                    f->rc ? tide_errname(f->rc) : "ok",
+                    f->suspended ? " (after waiting)" : "");
+                after_await(f);
+            } else {
+                block_run_now(w);
+                continue;
+            }
+            if (policy_raises(f)) {
+                with_leaving(w, f->rc);
+                TIDE_THROW(w, f->rc);
+            }
+        }
+        /* the ways out that tide-lint reports, on purpose */
+        if (w->leave == L_GOTO)
+            goto exit_skipped; /* tide-lint: ignore */
+        with_leaving(w, 0);
+        if (w->leave == L_BREAK)
+            break; /* tide-lint: ignore */
+        if (w->leave == L_CONTINUE)
+            continue; /* tide-lint: ignore */
+    }
+    if (0) {
+    exit_skipped:
+        /* a goto out of the block skips the exit (tide-lint reports it):
+         * the scope stays open until the frame returns, and is left then */
+        with_leaving(w, 0);
+        TIDE_RETURN(w, NULL);
+    }
+    TIDE_FINALLY(w);
+    with_left(w, TIDE_ERROR(w));
+    TIDE_END(w);
+}
+
 static tide_status script(void *frame)
 {
     struct script *f = frame;
@@ -2594,20 +3030,7 @@ static tide_status script(void *frame)
         F.ntasks = 1;
     }
     while (f->p < f->end) {
-        if (!f->stray) /* (a wait outside TIDE_AWAIT may hold a hand-over) */
-            check_models();
-        CHECK(!F.exp[f->index].t);
-        f->op = next_byte(f) % OP_COUNT;
-        f->a = next_byte(f);
-        f->b = next_byte(f);
-        f->c = next_byte(f);
-        op_hits[f->op]++;
-        SAY("[t=%g] task %d: %s %d %d %d\n", tide_time(), f->index,
-            op_names[f->op], f->a, f->b, f->c);
-        if (f->op == OP_GROUP_EXIT) /* its innermost group, or (misuse)
-                                      any: ESTATE if not ours */
-            f->gi = f->ngrp && !(f->b & 2) ? f->grp[f->ngrp - 1]
-                                           : f->a % MAX_GROUPS;
+        read_op(f);
         if (awaits(f->op) && f->shape) {
             /* the awaitable outside TIDE_AWAIT, as STRAY asked */
             stray_call(f);
@@ -2616,10 +3039,22 @@ static tide_status script(void *frame)
             else if (f->shape == S_RAISED && f->rc)
                 TIDE_THROW(f, f->rc < 0 ? f->rc : TIDE_EUSER - 3);
             f->shape = 0;
-        } else if (awaits(f->op) || f->op == OP_NEST) {
+        } else if (awaits(f->op) || f->op == OP_NEST || f->op == OP_WITH ||
+                   f->op == OP_GATHER_OWN) {
             f->shape = 0;
             f->rc = 0;
-            if (f->op == OP_NEST) {
+            if (f->op == OP_WITH) {
+                /* TIDE_WITH's entry is an await: refused while registered */
+                f->was_stray = f->stray != 0;
+                if (f->was_stray)
+                    expect_refusal(f, f->op);
+                with_init(f, 0);
+                TIDE_AWAIT_CALL_CATCH(f, with_co, &f->wf[0], f->rc);
+                if (f->was_stray)
+                    refused(f);
+                if (f->rc == 0 && f->wf[0].ret)
+                    break; /* RETURN in the block */
+            } else if (f->op == OP_NEST) {
                 if (nest_start(f)) {
                     // clang-format off
                     TIDE_AWAIT_CALL_CATCH(f, NEST_FN(f->nest), nest_sub(f->nest, 0, __LINE__), f->rc);
@@ -2640,14 +3075,8 @@ static tide_status script(void *frame)
                 else
                     after_await(f);
             }
-            if (f->rc == TIDE_ECANCELLED) {
-                if (f->policy & P_RERAISE_CANCEL)
-                    TIDE_THROW(f, f->rc);
-                if (f->policy & P_UNCANCEL)
-                    tide_task_uncancel(tide_current_task());
-            } else if (f->rc < 0 && (f->policy & P_RERAISE_ERROR)) {
+            if (policy_raises(f))
                 TIDE_THROW(f, f->rc);
-            }
         } else if (f->op == OP_STRAY) {
             f->shape = S_DROPPED + f->a % 4;
             if (f->shape == S_BY_HAND) {
@@ -2921,6 +3350,13 @@ static void run_input(const uint8_t *data, size_t size)
         tide_task_release(F.task[i].t);
     for (int i = 0; i < MAX_HANDLES; i++)
         tide_handle_release(F.handle[i]);
+    /* Every handle is released now (those given to TIDE_GATHER_OWN by the
+     * gather, the others above), but for the ones a gather out of memory
+     * may have left: the teardown in debug mode reports the others. */
+    if (clean) {
+        tide_loop_set_debug(F.loop, 1);
+        F.destroying = 1;
+    }
     if ((mode & 8) && clean) {
         destroy_primitives(1);
         CHECK(tide_loop_destroy(F.loop) == 0);
@@ -2928,6 +3364,11 @@ static void run_input(const uint8_t *data, size_t size)
         CHECK(tide_loop_destroy(F.loop) == 0);
         destroy_primitives(1); /* a primitive may outlive its loop */
     }
+    if (F.unreleased > F.own_loose)
+        FAIL("%d task handle(s) never released (%d given to gathers that "
+             "ran out of memory)", F.unreleased, F.own_loose);
+    if (F.own_loose)
+        stat_own_loose[F.unreleased == F.own_loose]++;
     for (int k = 0; k < F.nchains; k++) /* (one still waited on) */
         tide_event_destroy(F.chain[k].ev);
     for (int i = 0; i < F.ngroups; i++)
@@ -2962,6 +3403,12 @@ static void print_summary(void)
                 fprintf(stderr, " %s", op_names[i]);
         fprintf(stderr, "\n");
     }
+    if (stat_own_loose[0] + stat_own_loose[1])
+        fprintf(stderr,
+                "fuzz_ops: TIDE_GATHER_OWN out of memory: %llu run(s) where "
+                "it took none of the handles, %llu where it took some\n",
+                (unsigned long long)stat_own_loose[1],
+                (unsigned long long)stat_own_loose[0]);
     int cases = 0, ncases = 0;
     for (int i = 0; i < C_COUNT; i++) {
         ncases += case_applies(i);

@@ -376,10 +376,96 @@ seed("thread-threadsafe", script(0, op("THREAD", 0, 0, 1),
 
 # ---- the same programs with allocations failing ---------------------------------
 
+# ---- async with (TIDE_WITH) and TIDE_GATHER_OWN ----------------------------------
+
+# WITH's a: the scope; b: the lock, condition or semaphore (bit 0), or the
+# timeout's delay (index, bit 4: timeout_at); WITH_LEAVE's a: how to leave
+LOCK, COND, SEM, TIMEOUT, GROUP, NULL = range(6)
+BREAK, CONTINUE, GOTO = 0, 1, 2
+
+
+def with_(scope, *body, b=0, end=True):
+    """TIDE_WITH(scope) { body }: the block is the ops up to WITH_END."""
+    return op("WITH", scope, b) + b"".join(body) + (op("WITH_END") if end else b"")
+
+
+def leave(how):
+    return op("WITH_LEAVE", how)
+
+
+def own(start, mask, c=0):
+    """GATHER_OWN of the tasks picked as GATHER picks them; c: bit 0
+    return_errors, bit 4 the second array."""
+    return op("GATHER_OWN", start, mask, c)
+
+
+lock_user = script(ASYNCIO, with_(LOCK, op("SLEEP", D10MS)), op("YIELD"))
+cond_user = script(ASYNCIO, with_(COND, op("COND_WAIT", 0), op("YIELD")))
+seed("with-lock", script(0, spawn(lock_user), spawn(lock_user),
+                         with_(LOCK, op("YIELD"), op("THROW", 1, 1)),
+                         with_(LOCK, op("LOCK_RELEASE", 0), op("YIELD")),
+                         with_(LOCK, leave(BREAK), op("SLEEP", D1)),
+                         with_(LOCK, b=1, end=False), leave(CONTINUE),
+                         with_(COND, op("COND_NOTIFY", 0), leave(GOTO)),
+                         op("CANCEL", 2), op("GATHER", 1, 0b11, 1)))
+seed("with-cond", script(0, spawn(cond_user), spawn(cond_user), op("YIELD"),
+                         with_(COND, op("COND_NOTIFY_ALL", 0), op("YIELD")),
+                         with_(COND, op("COND_NOTIFY", 0, 1), b=1),
+                         op("SLEEP", D10MS), op("GATHER", 1, 0b11, 1)))
+sem_user = script(RERAISE_CANCEL, with_(SEM, op("SLEEP", D10MS), b=1))
+seed("with-sem", script(0, spawn(sem_user), spawn(sem_user), spawn(sem_user),
+                        with_(SEM, op("SEM_RELEASE", 1), op("YIELD"), b=1),
+                        with_(SEM, op("THROW"), b=1),
+                        with_(SEM, op("SEM_RELEASE", 0), b=0),
+                        op("RECREATE", 1, 1), op("CANCEL", 3),
+                        op("GATHER", 1, 0b111, 1)), sems=0b0001)
+seed("with-timeout", script(RERAISE_CANCEL, with_(TIMEOUT, op("SLEEP", D1), b=D10MS),
+                            with_(TIMEOUT, op("SLEEP", D10MS), b=D1),
+                            with_(TIMEOUT, op("TMO_RESCHEDULE", D1MS),
+                                  op("SLEEP", D1), b=DINF),
+                            with_(TIMEOUT, b=DNAN),
+                            with_(TIMEOUT, with_(TIMEOUT, op("SLEEP", D3), b=D1),
+                                  b=D500MS | 16),
+                            with_(TIMEOUT, op("SLEEP", D1), b=D10MS),
+                            op("SLEEP", D1)))
+gthrower = script(ASYNCIO, op("SLEEP", D10MS), op("THROW", 1, 2))
+seed("with-group", script(GROUPS | RERAISE_CANCEL,
+                          with_(GROUP, group_spawn(0, sleeper),
+                                group_spawn(0, yielder), op("SLEEP", D10MS)),
+                          with_(GROUP, group_spawn(1, gthrower),
+                                group_spawn(1, sleeper), op("SLEEP", D3)),
+                          with_(GROUP, group_spawn(2, sleeper),
+                                op("GROUP_CANCEL", 2), op("SLEEP", D3)),
+                          with_(GROUP, group_spawn(3, sleeper), op("RETURN"))))
+seed("with-nested", script(ASYNCIO,
+                           with_(LOCK, with_(SEM, with_(TIMEOUT, with_(NULL,
+                                 op("SLEEP", D1), op("YIELD")), b=D10MS),
+                                 b=1)),
+                           with_(NULL, with_(LOCK, with_(COND,
+                                 op("THROW", 0)), b=1)),
+                           op("SLEEP", D1)))
+seed("with-return", script(0, with_(SEM, with_(LOCK, op("YIELD"),
+                                               op("RETURN")), b=1),
+                           op("SLEEP", D3)))
+blocked = script(RERAISE_CANCEL, with_(LOCK, op("SLEEP", D1)))
+seed("with-cancel", script(0, op("LOCK_ACQUIRE", 0), spawn(blocked),
+                           spawn(script(UNCANCEL, with_(NULL, op("SLEEP", D3),
+                                                        op("SLEEP", D1)))),
+                           op("YIELD"), op("CANCEL", 1), op("CANCEL", 2),
+                           op("LOCK_RELEASE", 0), op("YIELD"),
+                           op("CANCEL", 2), op("GATHER", 1, 0b11, 1)))
+seed("with-stray", script(0, op("STRAY"), op("SLEEP", D1),
+                          with_(LOCK, op("YIELD"))))
+seed("gather-own", script(0, spawn(sleeper), spawn(thrower), spawn(yielder),
+                          own(1, 0b101), own(1, 0b101), own(1, 0b011, 1),
+                          own(1, 0b111, 1 | 16), own(0, 0b011, 1),
+                          own(1, 0b111, 1 | 16), own(1, 0), op("YIELD")))
+
 for name in ["join", "gather", "wait", "group-fails", "cond", "queue", "timeout",
              "callbacks", "stray-group-exit", "stray-cond-wait-at-end",
              "stray-handed", "nest-recreate", "chain-fail", "chain-cut",
-             "thread-threadsafe"]:
+             "thread-threadsafe", "with-nested", "with-group", "with-lock",
+             "with-sem", "gather-own"]:
     body = SEEDS[name][6:]
     SEEDS[f"{name}-oom-once"] = header(mode=1, fail_at=20) + body
     SEEDS[f"{name}-oom-random"] = header(mode=3, fail_at=5, burst=6) + body

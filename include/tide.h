@@ -637,7 +637,9 @@ enum {
      * Each gather takes one reference per entry: do not release those
      * handles yourself (the same handles gathered again into the same
      * array, in the same places, are taken once). Outside a task the
-     * gather fails with TIDE_ENOLOOP and releases them at once; out of
+     * gather fails with TIDE_ENOLOOP and releases them at once (so does a
+     * gather refused with TIDE_ESTATE, called while the task waits
+     * already, if it had no memory to keep them); out of
      * memory for its record it fails with TIDE_ENOMEM before it starts,
      * and they live on until the loop is destroyed (which frees every
      * handle). */

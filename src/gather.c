@@ -262,7 +262,18 @@ tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                        void **values, int *errors)
 {
     if (flags & TIDE_GATHER_OWN) {
+        /* a gather called while the task waits already is refused first,
+         * as every awaitable is (taking the handles may run out of memory
+         * and hide it); the handles are taken all the same, and let go of
+         * at once if there was no memory to keep them */
+        int err;
+        tide_task *t = tide__current_for_await(&err, "tide_gather");
         int rc = tide__gather_own(tasks, n);
+        if (!t && rc == TIDE_ENOMEM)
+            for (size_t i = 0; i < n; i++)
+                tide_task_release(tasks[i]);
+        if (!t)
+            return tide__aw(err);
         if (rc < 0)
             return tide__aw(rc);
     }
