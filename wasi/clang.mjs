@@ -185,6 +185,7 @@ function filesIn(dir, pattern) {
 // put where that reading lands: `aliases` (a Map, if given) gets each such
 // place with the real file for it.
 const goesUp = (p) => p.split(/[\\/]/).includes('..');
+const MAX_VIEWS = 8;
 const upSkipped = (p) => '/' + p.split('/').filter((s) => s && s !== '.' && s !== '..').join('/');
 
 // The inputs, the files they include (transitively), the archives and
@@ -192,12 +193,19 @@ const upSkipped = (p) => '/' + p.split('/').filter((s) => s && s !== '.' && s !=
 export function filesRead(plan, aliases = null) {
   const seen = new Set();
   const scan = []; // [real path, the path clang opens it by]
+  const views = new Map(); // real path -> the paths it was scanned by
   const add = (file, isIncluded, seenAs = file) => {
     if (!isFile(file)) return;
     if (seenAs !== file) aliases?.set(seenAs, file);
-    if (seen.has(file) && seenAs === file) return;
     seen.add(file);
-    if (isIncluded || SOURCE.test(file)) scan.push([file, seenAs]);
+    if (!isIncluded && !SOURCE.test(file)) return;
+    // each path a file is opened by is scanned once, and at most MAX_VIEWS
+    // of them: a header that includes itself through '..' (guarded) gives
+    // a new, longer path at every level
+    const paths = views.get(file) ?? new Set();
+    if (paths.has(seenAs) || paths.size >= MAX_VIEWS) return;
+    views.set(file, paths.add(seenAs));
+    scan.push([file, seenAs]);
   };
   for (const f of plan.inputs) add(f, false);
   for (const d of plan.libDirs) for (const f of filesIn(d, /\.(a|o|so)$/)) add(f, false);

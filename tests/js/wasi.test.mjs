@@ -303,3 +303,13 @@ test("tide-cc: #include \"../x.h\", a source given as ../m.c and -I.. reach the 
   assert.equal(cc.status, 0, cc.stderr);
   assert.equal(spawn(process.execPath, [tideRun, 'm.wasm'], { cwd: dir }).stdout, '42 z 7\n');
 });
+
+test('tide-cc: a guarded header that includes itself through ".." compiles (the scan of includes ends)', () => {
+  const dir = path.join(scratch, 'self');
+  fs.mkdirSync(path.join(dir, 'd'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'd/a.h'), '#ifndef A_H\n#define A_H\n#include "../d/a.h"\n#define A 5\n#endif\n');
+  fs.writeFileSync(path.join(dir, 'm.c'), '#include <stdio.h>\n#include "d/a.h"\nint main(void) { printf("%d\\n", A); return 0; }\n');
+  const cc = spawn(process.execPath, [path.join(root, 'wasi/tide-cc.mjs'), 'm.c', '-o', 'm.wasm'], { cwd: dir });
+  assert.equal(cc.status, 0, cc.stderr);
+  assert.equal(spawn(process.execPath, [tideRun, 'm.wasm'], { cwd: dir }).stdout, '5\n');
+});
