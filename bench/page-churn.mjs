@@ -8,7 +8,11 @@
 // Tasks are the renderer main thread's top-level tasks (category
 // "toplevel", so tasks under the Long Tasks API's 50 ms show too); the
 // collections are devtools.timeline's MinorGC (scavenges) and MajorGC
-// (mark-compacts) on that thread, with their wall time.
+// (mark-compacts) on that thread, with their wall time. For the longest
+// task and every task over 50 ms it prints what they held (the events of
+// 3 ms or more inside them), with their CPU time: a task whose wall time is
+// far above its CPU time waited for a core. Not part of `make bench`
+// (docs/design.md, "The trace without garbage", has its numbers).
 import os from 'node:os';
 import { launchChromium } from '../tests/support/chromium.mjs';
 import { start } from '../web/dev/serve.mjs';
@@ -81,9 +85,10 @@ function summarize(events) {
   const lengths = tasks.map((t) => t.end - t.start);
   // what the tasks over 50 ms (and the longest) held: the events inside them of 3 ms or more
   const longest = Math.max(0, ...lengths);
+  const cpu = (e) => (e.tdur !== undefined ? ` (cpu ${ms(e.tdur)})` : '');
+  const held = (t) => mine.filter((e) => e.ts >= t.start && e.ts + e.dur <= t.end && e.dur >= 3000 && e.name !== 'ThreadControllerImpl::RunTask');
   const inside = tasks.filter((t) => t.end - t.start > 50_000 || t.end - t.start === longest).map((t) =>
-    `${ms(t.end - t.start)} ms${t.cpu !== undefined ? ` (cpu ${ms(t.cpu)})` : ''}: ` + mine.filter((e) => e.ts >= t.start && e.ts + e.dur <= t.end && e.dur >= 3000 && e.name !== 'ThreadControllerImpl::RunTask')
-      .map((e) => `${e.name} ${ms(e.dur)}${e.tdur !== undefined ? ` (cpu ${ms(e.tdur)})` : ''}`).join(', '));
+    `${ms(t.end - t.start)} ms${cpu({ tdur: t.cpu })}: ${held(t).map((e) => `${e.name} ${ms(e.dur)}${cpu(e)}`).join(', ')}`);
   return {
     minor: gc('MinorGC'),
     major: gc('MajorGC'),

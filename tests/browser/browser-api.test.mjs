@@ -146,8 +146,10 @@ test('the trace has the same events, in the same order, as in Node, as objects a
       clock: 'virtual',
       onTrace: (batch) => all.push(...batch),
       onTraceBatch: (b) => {
-        for (let i = 0; i < b.length; i++)
-          fromColumns.push({ type: tide.TraceBatch.TYPES[b.type[i]], time: b.time[i], name: b.name(i), what: b.whatName(b.whatId[i]), error: b.error(i) });
+        for (let i = 0; i < b.length; i++) {
+          const type = tide.TraceBatch.TYPES[b.type[i]];
+          fromColumns.push({ type, time: b.time[i], name: b.name(i), what: b.whatName(b.whatId[i]), error: b.error(i) });
+        }
       },
     });
     return { events: all, fromColumns };
