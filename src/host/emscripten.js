@@ -12,8 +12,9 @@
 //      Module.onTideRunEnd(report)    a run's outcome, as it ends
 //      Module.onTideRunOver(running)  after a run ended; running = runs left
 //                                     (this file keeps the list of runs)
-//      Module.onTideTrace(events)     a batch of trace events (if set, every
-//                                     run is traced)
+//      Module.onTideTraceBatch(columns)  a batch of trace events, in the
+//                                     columns of TideHost.traceColumns (if
+//                                     set, every run is traced)
 //    and Module.tideHost, the calls the embedder makes into the program.
 //
 // Emscripten through its public interfaces (docs/design.md, "What Tide
@@ -61,9 +62,7 @@ addTideLibrary({
     macroQueue: [],
     depth: 0, // > 0 while C code runs: a turn, or main()
     dead: false, // torn down: no more turns, timers or calls
-    whats: null, // trace: pointer -> static string
-    names: null, // trace: run/task -> task name
-    errnames: null, // trace: error code -> name
+    trace: null, // the trace's columns and tables (traceColumns)
     // The runs under way: loop pointer -> run id, in start order (a Map
     // keeps insertion order). The per-run state is in each loop (C).
     runs: null,
@@ -71,6 +70,87 @@ addTideLibrary({
     // Functions other JS libraries register (push) to release what they
     // hold when the instance is torn down (pending fetches, workers, ...).
     teardownHooks: [],
+
+    // The trace's columns: a set of typed arrays, one entry per event of
+    // the batch being delivered (they hold at least `count`), taken for the
+    // delivery and given back after it (traceRelease), so that the sets are
+    // reused from batch to batch and a delivery made while another is
+    // being read (from its listener) does not overwrite it. The tables
+    // behind them are shared: what-strings by small id (0: none), the
+    // names of named tasks per run (a task without a name of its own is
+    // "Task-<id>"), error names.
+    traceColumns: function (count) {
+      var T = TideHost.trace;
+      if (!T) {
+        T = TideHost.trace = {
+          spare: [],
+          whats: [null],
+          whatIds: new Map(), // pointer -> id
+          names: new Map(), // run -> Map(task -> name)
+          errnames: new Map(),
+          internWhat: function (ptr) {
+            var id = T.whats.length;
+            T.whats.push(UTF8ToString(ptr));
+            T.whatIds.set(ptr, id);
+            return id;
+          },
+          setName: function (run, task, name) {
+            var m = T.names.get(run);
+            if (!m) T.names.set(run, (m = new Map()));
+            m.set(task, name);
+          },
+          dropName: function (run, task) {
+            var m = T.names.get(run);
+            if (m && m.delete(task) && m.size === 0) T.names.delete(run);
+          },
+          name: function (run, task) {
+            var m = T.names.get(run);
+            var name = m && m.get(task);
+            return name === undefined ? 'Task-' + task : name;
+          },
+          errname: function (status) {
+            if (status >= 0) return null;
+            var name = T.errnames.get(status);
+            if (name === undefined) {
+              var p = _tide_js_errname(status);
+              name = p ? UTF8ToString(p) : 'TIDE_EUSER';
+              T.errnames.set(status, name);
+            }
+            return name;
+          },
+        };
+      }
+      var c = T.spare.pop() || {
+        length: 0,
+        capacity: 0,
+        finished: [], // run, task pairs of named tasks that finished
+        tables: T,
+        whats: T.whats,
+        name: T.name,
+        errname: T.errname,
+      };
+      if (count > c.capacity) {
+        var cap = Math.max(count, 1024);
+        c.capacity = cap;
+        c.type = new Uint8Array(cap);
+        c.time = new Float64Array(cap);
+        c.run = new Uint32Array(cap);
+        c.task = new Uint32Array(cap);
+        c.status = new Int32Array(cap);
+        c.what = new Uint32Array(cap);
+      }
+      c.finished.length = 0;
+      return c;
+    },
+
+    // The delivery of `c` is over: a finished task's name, readable until
+    // now, goes, and the set is free for the next batch.
+    traceRelease: function (c) {
+      c.length = 0;
+      for (var k = 0; k < c.finished.length; k += 2) c.tables.dropName(c.finished[k], c.finished[k + 1]);
+      c.finished.length = 0;
+      c.tables.spare.push(c);
+    },
 
     macrotask: function (fn) {
       if (typeof setImmediate === 'function') {
@@ -346,69 +426,44 @@ addTideLibrary({
   },
 
   tide_js_trace_wanted: function () {
-    return typeof Module['onTideTrace'] === 'function' ? 1 : 0;
+    return typeof Module['onTideTraceBatch'] === 'function' ? 1 : 0;
   },
 
   // `count` records of 32 bytes at `recs` (struct trace_rec in
-  // emscripten_jsapi.c); spawn records point into the `names` block.
-  tide_js_trace__deps: ['$TideHost'],
+  // emscripten_jsapi.c; spawn records of named tasks point into the `names`
+  // block), copied into the columns of TideHost.traceColumns, which are
+  // reused from batch to batch: no object per event, so a program that
+  // makes a million events leaves the collector nothing to do (the live
+  // page's long tasks were collections of the event objects).
+  // Module.onTideTraceBatch(columns) reads them during the call only.
+  tide_js_trace__deps: ['$TideHost', '$TideStrings'],
   tide_js_trace: function (recs, count, names) {
-    var fn = Module['onTideTrace'];
+    var fn = Module['onTideTraceBatch'];
     if (typeof fn !== 'function') return;
-    if (!TideHost.whats) {
-      TideHost.whats = new Map();
-      TideHost.names = new Map();
-      TideHost.errnames = new Map();
-    }
-    var TYPES = [null, 'spawn', 'run', 'suspend', 'wake', 'finish'];
-    var events = new Array(count);
+    var c = TideHost.traceColumns(count);
+    var T = c.tables;
     for (var i = 0; i < count; i++) {
       var at = (recs >> 2) + 8 * i;
       var type = HEAP32[at];
       var run = HEAPU32[at + 1];
       var task = HEAPU32[at + 2];
-      var status = HEAP32[at + 3];
       var whatPtr = HEAPU32[at + 4];
       var nameAt = HEAP32[at + 5];
-      var key = run * 4294967296 + task;
-      var name;
-      if (nameAt >= 0) {
-        name = UTF8ToString(names + nameAt);
-        TideHost.names.set(key, name);
-      } else {
-        name = TideHost.names.get(key);
-        if (name === undefined) name = 'Task-' + task;
-      }
-      if (type === 5) TideHost.names.delete(key);
-      var what = null;
-      if (whatPtr) {
-        what = TideHost.whats.get(whatPtr);
-        if (what === undefined) {
-          what = UTF8ToString(whatPtr);
-          TideHost.whats.set(whatPtr, what);
-        }
-      }
-      var error = null;
-      if (status < 0) {
-        error = TideHost.errnames.get(status);
-        if (error === undefined) {
-          var p = _tide_js_errname(status);
-          error = p ? UTF8ToString(p) : 'TIDE_EUSER';
-          TideHost.errnames.set(status, error);
-        }
-      }
-      events[i] = {
-        type: TYPES[type] || 'unknown',
-        time: HEAPF64[(at + 6) >> 1],
-        run: run,
-        task: task,
-        name: name,
-        what: what,
-        status: status,
-        error: error,
-      };
+      c.type[i] = type >>> 0 < 256 ? type : 0; // 0: an event this file does not know
+      c.run[i] = run;
+      c.task[i] = task;
+      c.status[i] = HEAP32[at + 3];
+      c.time[i] = HEAPF64[(at + 6) >> 1];
+      c.what[i] = whatPtr ? (T.whatIds.get(whatPtr) || T.internWhat(whatPtr)) : 0;
+      if (nameAt >= 0) T.setName(run, task, UTF8ToString(names + nameAt));
+      else if (type === 5 && T.names.size) c.finished.push(run, task);
     }
-    fn(events);
+    c.length = count;
+    try {
+      fn(c);
+    } finally {
+      TideHost.traceRelease(c);
+    }
   },
 
   tide_js_run_end__deps: ['$TideHost'],

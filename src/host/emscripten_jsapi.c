@@ -52,7 +52,8 @@ typedef struct trace_rec {
     uint32_t task;
     int32_t status;
     const char *what; /* a static string or NULL */
-    int32_t name;     /* spawn: offset of the name in names, else -1 */
+    int32_t name;     /* spawn of a named task: offset of the name in names,
+                         else -1 */
     double time;      /* loop time, seconds */
 } trace_rec;
 _Static_assert(sizeof(trace_rec) == 32, "emscripten.js reads 32-byte records");
@@ -92,7 +93,9 @@ static void trace_record(tide_loop *L, int event, tide_task *t,
     const char *name = NULL;
     size_t len = 0;
     if (event == TIDE_TRACE_SPAWN) {
-        name = tide_task_name(t);
+        /* Only a name the task has: JS names the others "Task-<id>", as
+         * tide_task_name would, without making one for each task here. */
+        name = t->name;
         len = name ? strlen(name) : 0;
         if (len > NAMES_CAP / 4)
             len = NAMES_CAP / 4; /* a silly name is cut, not lost */

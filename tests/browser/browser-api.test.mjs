@@ -136,14 +136,26 @@ test('an AbortSignal cancels the main task; cleanup runs; stdout streams', { tim
   assert.ok(r.spamOk);
 });
 
-test('the trace has the same events, in the same order, as in Node', { timeout: 30_000 }, async () => {
-  const events = await inPage(async (tide) => {
+test('the trace has the same events, in the same order, as in Node, as objects and in columns', { timeout: 30_000 }, async () => {
+  const { events, fromColumns } = await inPage(async (tide) => {
     const p = await tide.load('/build/em/user/jsapi.mjs');
     const all = [];
-    await p.run({ args: ['workers'], clock: 'virtual', onTrace: (batch) => all.push(...batch) });
-    return all;
+    const fromColumns = [];
+    await p.run({
+      args: ['workers'],
+      clock: 'virtual',
+      onTrace: (batch) => all.push(...batch),
+      onTraceBatch: (b) => {
+        for (let i = 0; i < b.length; i++) {
+          const type = tide.TraceBatch.TYPES[b.type[i]];
+          fromColumns.push({ type, time: b.time[i], name: b.name(i), what: b.whatName(b.whatId[i]), error: b.error(i) });
+        }
+      },
+    });
+    return { events: all, fromColumns };
   });
   assert.deepEqual(traceWords(events), TRACE_WORKERS);
+  assert.deepEqual(traceWords(fromColumns), TRACE_WORKERS);
 });
 
 test('a program loads from bytes and from a WebAssembly.Module', { timeout: 30_000 }, async () => {

@@ -502,6 +502,89 @@ test('the trace reports every task event, in order, with names and times', async
   assert.ok(events.every((e, i) => i === 0 || e.time >= events[i - 1].time));
 });
 
+// The same trace in columns: no object per event, the same events as onTrace.
+test('onTraceBatch gives the trace in typed columns, the same events as onTrace, batch first', async () => {
+  const batches = [];
+  const objects = [];
+  const order = [];
+  const r = jsapi.start({
+    args: ['workers'],
+    clock: 'virtual',
+    onTraceBatch: (b) => {
+      order.push('batch');
+      assert.ok(b instanceof tide.TraceBatch);
+      for (const k of ['type', 'time', 'run', 'task', 'status', 'whatId']) assert.equal(b[k].length, b.length, k);
+      assert.ok(b.type instanceof Uint8Array && b.time instanceof Float64Array && b.task instanceof Uint32Array);
+      assert.ok(b.run instanceof Uint32Array && b.status instanceof Int32Array && b.whatId instanceof Uint32Array);
+      // copied here, as a listener that keeps them must
+      batches.push({
+        type: [...b.type], time: [...b.time], run: [...b.run], task: [...b.task], status: [...b.status],
+        names: Array.from({ length: b.length }, (_, i) => b.name(i)),
+        what: Array.from({ length: b.length }, (_, i) => b.what(i)),
+        whatByName: Array.from({ length: b.length }, (_, i) => b.whatName(b.whatId[i])),
+        typeNames: Array.from({ length: b.length }, (_, i) => b.typeName(i)),
+        errors: Array.from({ length: b.length }, (_, i) => b.error(i)),
+        events: [...b],
+        array: b.toArray(),
+      });
+    },
+    onTrace: (events) => {
+      order.push('objects');
+      objects.push(...events);
+    },
+  });
+  await r.result;
+  assert.ok(batches.length >= 1);
+  assert.deepEqual(order, batches.flatMap(() => ['batch', 'objects']));
+  const all = (k) => batches.flatMap((b) => b[k]);
+  assert.deepEqual(traceWords(all('events')), TRACE_WORKERS);
+  assert.deepEqual(all('events'), objects);
+  assert.deepEqual(all('array'), objects);
+  assert.deepEqual(all('typeNames'), objects.map((e) => e.type));
+  assert.deepEqual(all('type').map((t) => tide.TraceBatch.TYPES[t]), objects.map((e) => e.type));
+  assert.deepEqual(all('time'), objects.map((e) => e.time));
+  assert.deepEqual(all('task'), objects.map((e) => e.task));
+  assert.deepEqual(all('run'), objects.map(() => 1));
+  assert.deepEqual(all('status'), objects.map((e) => e.status));
+  // a named task keeps its name to its finish; the main task is "Task-1"
+  assert.deepEqual(all('names'), objects.map((e) => e.name));
+  assert.ok(objects.some((e) => e.type === 'finish' && e.name === 'second'));
+  assert.deepEqual(all('what'), objects.map((e) => e.what));
+  assert.deepEqual(all('whatByName'), objects.map((e) => e.what));
+  assert.deepEqual(all('errors'), objects.map(() => null));
+  const { TYPES, SPAWN, RUN, SUSPEND, WAKE, FINISH } = tide.TraceBatch;
+  assert.deepEqual([SPAWN, RUN, SUSPEND, WAKE, FINISH].map((n) => TYPES[n]), ['spawn', 'run', 'suspend', 'wake', 'finish']);
+  assert.equal(TYPES[0], 'unknown');
+});
+
+test('a TraceBatch carries error names, and is refused once its call has returned', async () => {
+  let kept = null;
+  let column = null;
+  const finishes = [];
+  const r = jsapi.start({
+    args: ['throw'],
+    clock: 'virtual',
+    onStderr: () => {},
+    onTraceBatch: (b) => {
+      kept = b;
+      column = b.time;
+      for (let i = 0; i < b.length; i++)
+        if (b.type[i] === tide.TraceBatch.FINISH) finishes.push([b.name(i), b.status[i], b.error(i)]);
+      assert.throws(() => b.name(b.length), RangeError);
+      assert.throws(() => b.event(-1), RangeError);
+      assert.throws(() => b.whatName(1e6), RangeError);
+    },
+  });
+  const e = await rejection(r.result);
+  assert.equal(e.code, 'TIDE_ETIMEDOUT');
+  assert.deepEqual(finishes, [['Task-1', e.errno, 'TIDE_ETIMEDOUT']]);
+  for (const read of [() => kept.length, () => kept.time, () => kept.name(0), () => kept.toArray(), () => [...kept]])
+    assert.throws(read, { name: 'TypeError', message: /only during its onTraceBatch call/ });
+  assert.ok(column instanceof Float64Array); // a column taken during the call stays an array (of reused memory)
+  assert.throws(() => new tide.TraceBatch(), { name: 'TypeError', message: /made by Tide/ });
+  assert.throws(() => jsapi.start({ onTraceBatch: [] }), { name: 'TypeError', message: 'onTraceBatch must be a function' });
+});
+
 // An exception thrown by an embedder's callback must not unwind through the
 // C code: the run goes on, and the exception is reported as uncaught (in a
 // child process, where node:test does not catch it first).

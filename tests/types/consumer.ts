@@ -1,7 +1,7 @@
 // consumer.ts - a TypeScript consumer of the package as an ES module,
 // compiled with `tsc --noEmit` by tests/types/types.test.mjs: the types must
 // accept real use and reject misuse (the @ts-expect-error lines).
-import { load, loadExample, run, exampleNames, TideError, version } from 'tide-wasm';
+import { load, loadExample, run, exampleNames, TideError, TraceBatch, version } from 'tide-wasm';
 import type {
   StartOptions,
   TraceEvent,
@@ -12,6 +12,7 @@ import type {
   Report,
   ExampleName,
   TideErrorCode,
+  TideCErrorCode,
   ThreadsBuild,
 } from 'tide-wasm';
 
@@ -76,6 +77,38 @@ async function main(): Promise<void> {
   const made = new TideError('TIDE_EXIT', 'x exited with status 3', { exitCode: 3 });
   // @ts-expect-error: the code is a string
   new TideError(-1, 'cancelled');
+  // the trace in columns: typed arrays, strings on demand, objects if asked
+  const kept: TraceEvent[] = [];
+  let stepsTime = 0;
+  await program.run({
+    onTraceBatch: (batch: TraceBatch) => {
+      const type: Uint8Array = batch.type;
+      const time: Float64Array = batch.time;
+      const tasks: Uint32Array = batch.task;
+      const status: Int32Array = batch.status;
+      for (let i = 0; i < batch.length; i++) {
+        if (type[i] === TraceBatch.RUN) stepsTime += time[i]!; // (noUncheckedIndexedAccess)
+        const what: string | null = batch.what(i);
+        const waits: string | null = batch.whatName(batch.whatId[i]!);
+        const error: TideCErrorCode | `TIDE_E${number}` | null = batch.error(i);
+        const kind: TraceEvent['type'] = batch.typeName(i);
+        if (kind === 'finish' && status[i]! < 0) kept.push(batch.event(i));
+        console.log(what, waits, error, batch.name(i), tasks[i], batch.run[i], TraceBatch.TYPES[type[i]!]);
+      }
+      for (const e of batch) kept.push(e);
+      kept.push(...batch.toArray());
+      // @ts-expect-error: the columns are read-only properties
+      batch.time = new Float64Array(1);
+      // @ts-expect-error: a column of numbers, not of strings
+      const named: string[] = batch.task;
+      console.log(named);
+    },
+  });
+  // @ts-expect-error: batches are made by Tide
+  new TraceBatch();
+  // @ts-expect-error: onTraceBatch takes a TraceBatch, not an array of events
+  program.start({ onTraceBatch: (events: TraceEvent[]) => events.length });
+  console.log(kept.length, stepsTime);
   const names: ExampleName[] = await exampleNames();
   const which: ExampleName = 'tasks';
   console.log(version, state, code, n, text, viaRun, names, which, made, events.length, handle.dump(), handle.terminate());

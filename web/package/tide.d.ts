@@ -194,6 +194,58 @@ export interface TraceEvent {
   error: TideCErrorCode | `TIDE_E${number}` | null;
 }
 
+/** The numbers of TraceBatch's type column: TraceBatch.TYPES[n] names them. */
+export type TraceTypeCode = 0 | 1 | 2 | 3 | 4 | 5;
+
+/**
+ * A batch of trace events in columns (the onTraceBatch option): typed
+ * arrays of `length` entries, event i at index i of each, made without an
+ * object per event (so a program that makes millions of events leaves the
+ * garbage collector nothing to do). Valid during the onTraceBatch call
+ * only: the columns are reused for the next batch, and reading the batch
+ * after the call returns throws a TypeError; copy what you keep
+ * (batch.time.slice(), batch.event(i)).
+ */
+export declare class TraceBatch implements Iterable<TraceEvent> {
+  private constructor();
+  /** TYPES[type[i]] is event i's TraceEvent type ('unknown' for 0). */
+  static readonly TYPES: readonly ['unknown', 'spawn', 'run', 'suspend', 'wake', 'finish'];
+  static readonly SPAWN: 1;
+  static readonly RUN: 2;
+  static readonly SUSPEND: 3;
+  static readonly WAKE: 4;
+  static readonly FINISH: 5;
+  /** How many events. */
+  readonly length: number;
+  /** Each event's type: TraceBatch.SPAWN ... FINISH, or 0 for an event this API does not know. */
+  readonly type: Uint8Array;
+  /** Loop time in seconds (virtual or real clock). */
+  readonly time: Float64Array;
+  /** Which loop run (1, 2, ... in the order runs started in the instance). */
+  readonly run: Uint32Array;
+  /** The task's number in its loop (the main task is 1). */
+  readonly task: Uint32Array;
+  /** wake/finish: the outcome (0, or a negative Tide error number). */
+  readonly status: Int32Array;
+  /** What a suspend or wake waits on, as a number (0: nothing); equal numbers are equal strings, whatName() gives it. */
+  readonly whatId: Uint32Array;
+  /** Event i's type as TraceEvent has it. */
+  typeName(i: number): TraceEvent['type'];
+  /** The string of a whatId ("sleep", "lock", "queue get", ...); null for 0. */
+  whatName(id: number): string | null;
+  /** What event i waits on (suspend/wake), else null. */
+  what(i: number): string | null;
+  /** The name of event i's task ("worker-A", or "Task-3"). */
+  name(i: number): string;
+  /** The error code of event i's negative status ('TIDE_ECANCELLED'), else null. */
+  error(i: number): TraceEvent['error'];
+  /** Event i as a new TraceEvent object. */
+  event(i: number): TraceEvent;
+  /** The events as new TraceEvent objects, in order (what onTrace receives). */
+  toArray(): TraceEvent[];
+  [Symbol.iterator](): Iterator<TraceEvent>;
+}
+
 /**
  * An async JS function a C task can await with tide_host_call(name,
  * arg_json, &result_json): `arg` is the parsed JSON the C side passed
@@ -229,9 +281,18 @@ export interface StartOptions {
   maxLineBytes?: number;
   /**
    * The trace of task events, in order, in batches (one per loop turn,
-   * or more when a turn makes many). Setting it turns tracing on.
+   * or more when a turn makes many), as TraceEvent objects: one object per
+   * event, which a program making many tasks turns into work for the
+   * garbage collector (onTraceBatch makes none). Setting it turns tracing
+   * on.
    */
   onTrace?: (events: TraceEvent[]) => void;
+  /**
+   * The same trace as onTrace, each batch in typed columns, without an
+   * object per event (see TraceBatch: valid during the call only). With
+   * both set, onTraceBatch gets each batch first.
+   */
+  onTraceBatch?: (batch: TraceBatch) => void;
   /**
    * Debug-mode reports, deadlock reports (see the README's "Debug mode")
    * and the 'inline' notice of to_thread; without it they go to stderr.

@@ -399,6 +399,154 @@ export async function run(source, options) {
   return (await load(source, { threads: options?.threads })).start(options).result;
 }
 
+// ---- the trace ------------------------------------------------------------------
+
+const TRACE_TYPES = Object.freeze(['unknown', 'spawn', 'run', 'suspend', 'wake', 'finish']);
+const TRACE_COLUMNS = ['type', 'time', 'run', 'task', 'status', 'whatId'];
+const makingBatch = Symbol('TraceBatch');
+const closeBatch = Symbol('close');
+
+/**
+ * A batch of trace events (the onTraceBatch option), in columns: typed
+ * arrays of `length` entries each, event i at index i. Nothing is made per
+ * event, so a program that makes millions of events leaves the garbage
+ * collector nothing to do; onTrace's TraceEvent objects are made from it.
+ * A batch is valid during the onTraceBatch call only: its columns are
+ * reused for the next batch, and once the call returns reading the batch
+ * throws (copy what you keep: batch.time.slice(), or batch.event(i)).
+ */
+export class TraceBatch {
+  /** TraceBatch.TYPES[type[i]] is the event's type, as TraceEvent's. */
+  static TYPES = TRACE_TYPES;
+  /** The numbers in the type column. */
+  static SPAWN = 1;
+  static RUN = 2;
+  static SUSPEND = 3;
+  static WAKE = 4;
+  static FINISH = 5;
+
+  #src; // the host's columns and tables (src/host/emscripten.js), while valid
+  #length;
+  #views = null;
+
+  constructor(token, src) {
+    if (token !== makingBatch) throw new TypeError('TraceBatch objects are made by Tide (the onTraceBatch option)');
+    this.#src = src;
+    this.#length = src.length;
+  }
+
+  // The host's columns, or an error once the delivering call returned.
+  #open() {
+    if (!this.#src)
+      throw new TypeError('this TraceBatch is no longer valid: a batch can be read only during its onTraceBatch call (copy what you keep)');
+    return this.#src;
+  }
+
+  #column(k) {
+    const src = this.#open();
+    if (!this.#views) {
+      const n = this.#length;
+      this.#views = {};
+      for (const c of TRACE_COLUMNS) this.#views[c] = src[c === 'whatId' ? 'what' : c].subarray(0, n);
+    }
+    return this.#views[k];
+  }
+
+  /** How many events. */
+  get length() {
+    this.#open();
+    return this.#length;
+  }
+  /** Each event's type: TraceBatch.SPAWN ... FINISH (0 for one this API does not know). */
+  get type() {
+    return this.#column('type');
+  }
+  /** Loop time in seconds (virtual or real clock). */
+  get time() {
+    return this.#column('time');
+  }
+  /** Which loop run (1, 2, ... in the order runs started in the instance). */
+  get run() {
+    return this.#column('run');
+  }
+  /** The task's number in its loop (the main task is 1). */
+  get task() {
+    return this.#column('task');
+  }
+  /** wake/finish: the outcome (0, or a negative Tide error number). */
+  get status() {
+    return this.#column('status');
+  }
+  /** What a suspend/wake waits on, as a number (0: nothing): equal numbers, equal strings; whatName() gives the string. */
+  get whatId() {
+    return this.#column('whatId');
+  }
+
+  #index(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#length)
+      throw new RangeError(`no event ${String(i)} in a batch of ${this.#length}`);
+    return i;
+  }
+
+  /** Event i's type as a string ('spawn', ..., 'unknown'). */
+  typeName(i) {
+    return TRACE_TYPES[this.#open().type[this.#index(i)]] ?? 'unknown';
+  }
+  /** The string of a whatId ("sleep", "lock", "queue get", ...), null for 0. */
+  whatName(id) {
+    const w = this.#open().whats[id];
+    if (w === undefined) throw new RangeError(`no what-string numbered ${String(id)}`);
+    return w;
+  }
+  /** What event i waits on (suspend/wake), else null. */
+  what(i) {
+    const src = this.#open();
+    return src.whats[src.what[this.#index(i)]];
+  }
+  /** The name of event i's task ("worker-A", or "Task-3"). */
+  name(i) {
+    const src = this.#open();
+    i = this.#index(i);
+    return src.name(src.run[i], src.task[i]);
+  }
+  /** The error code of event i's negative status ('TIDE_ECANCELLED'), else null. */
+  error(i) {
+    const src = this.#open();
+    return src.errname(src.status[this.#index(i)]);
+  }
+  /** Event i as a TraceEvent object (made anew: keep it as long as you like). */
+  event(i) {
+    const src = this.#open();
+    i = this.#index(i);
+    return {
+      type: TRACE_TYPES[src.type[i]] ?? 'unknown',
+      time: src.time[i],
+      run: src.run[i],
+      task: src.task[i],
+      name: src.name(src.run[i], src.task[i]),
+      what: src.whats[src.what[i]],
+      status: src.status[i],
+      error: src.errname(src.status[i]),
+    };
+  }
+  /** The events as TraceEvent objects, in order (one object each). */
+  *[Symbol.iterator]() {
+    for (let i = 0; i < this.#length; i++) yield this.event(i);
+  }
+  /** All the events as TraceEvent objects (what onTrace receives). */
+  toArray() {
+    const out = new Array(this.#length);
+    for (let i = 0; i < out.length; i++) out[i] = this.event(i);
+    return out;
+  }
+
+  // The delivering call returned: the columns go on to the next batch.
+  [closeBatch]() {
+    this.#src = null;
+    this.#views = null;
+  }
+}
+
 // ---- programs and runs --------------------------------------------------------
 
 export class TideProgram {
@@ -449,7 +597,7 @@ function checkOptions(o) {
     fail(`valueType must be 'number' or 'string', not ${String(o.valueType)}`);
   if (o.args !== undefined && !Array.isArray(o.args)) fail('args must be an array of strings');
   if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
-  for (const k of ['onStdout', 'onStderr', 'onTrace', 'onReport'])
+  for (const k of ['onStdout', 'onStderr', 'onTrace', 'onTraceBatch', 'onReport'])
     if (o[k] !== undefined && typeof o[k] !== 'function') fail(`${k} must be a function`);
   if (o.maxLineBytes !== undefined && !(Number.isSafeInteger(o.maxLineBytes) && o.maxLineBytes > 0))
     fail(`maxLineBytes must be a positive integer, not ${String(o.maxLineBytes)}`);
@@ -515,7 +663,8 @@ export class TideRun {
   #onAbort = null;
   #stdout;
   #stderr;
-  #trace;
+  #trace; // onTrace
+  #traceBatch; // onTraceBatch
   #report;
   #saidInline = false;
 
@@ -534,6 +683,7 @@ export class TideRun {
     this.#stdout = options.onStdout ?? ((line) => console.log(line));
     this.#stderr = options.onStderr ?? ((line) => console.error(line));
     this.#trace = typeof options.onTrace === 'function' ? options.onTrace : null;
+    this.#traceBatch = typeof options.onTraceBatch === 'function' ? options.onTraceBatch : null;
     this.#report = typeof options.onReport === 'function' ? options.onReport : null;
     const signal = options.signal;
     if (signal) {
@@ -594,7 +744,7 @@ export class TideRun {
       onTideRunOver: (running) => {
         if (running === 0 && !this.#inMain) this.#finish();
       },
-      onTideTrace: this.#trace ? (events) => this.#emit(this.#trace, events) : undefined,
+      onTideTraceBatch: this.#trace || this.#traceBatch ? (columns) => this.#traceTo(columns) : undefined,
       onTideReport: this.#report ? (report) => this.#emit(this.#report, report) : undefined,
       // A to_thread call ran inline (src/thread.c): say so, once a run,
       // debug mode or not, where debug reports would go.
@@ -648,7 +798,7 @@ export class TideRun {
   // before printing it are delivered first, so a listener can tell when
   // (in loop time) and in which task's step the line was printed.
   #line(fn, line) {
-    if (this.#trace && this.#live) {
+    if ((this.#trace || this.#traceBatch) && this.#live) {
       try {
         this.#host.traceFlush();
       } catch (e) {
@@ -656,6 +806,19 @@ export class TideRun {
       }
     }
     this.#emit(fn, line);
+  }
+
+  // A batch of trace events from the host: to onTraceBatch as it is, to
+  // onTrace as objects.
+  #traceTo(columns) {
+    if (this.#settled) return;
+    const batch = new TraceBatch(makingBatch, columns);
+    try {
+      if (this.#traceBatch) this.#emit(this.#traceBatch, batch);
+      if (this.#trace) this.#emit(this.#trace, batch.toArray());
+    } finally {
+      batch[closeBatch]();
+    }
   }
 
   #ranInline() {

@@ -435,27 +435,22 @@ class Live {
 
   // ---- the trace ----
   //
-  // Trace events arrive in batches from inside the program's turns. They
-  // are queued and fed to the timeline a few milliseconds' worth at a time
-  // between the program's turns, so a program that makes 100,000 tasks
-  // does not make the page's turns long. Only the times needed to stamp
-  // output lines are read at once.
+  // Trace events arrive in batches from inside the program's turns: a
+  // TraceBatch from the JS API (onTraceBatch: typed columns, nothing made
+  // per event, so a program that makes 100,000 tasks leaves the garbage
+  // collector nothing to do) or TraceEvent objects from the WASI runner.
+  // They are copied into a queue and fed to the timeline a few
+  // milliseconds' worth at a time between the program's turns, so the
+  // page's turns stay short. Only the times needed to stamp output lines
+  // are read at once.
 
   #onTrace(events) {
     const tr = this.trace;
-    if (tr.first === null) {
-      // the first step's time: spawns before it carry the clock from
-      // before the run (see TimelineModel)
-      const e = events.find((ev) => ev.type !== 'spawn');
-      if (e) tr.first = e.time;
-    }
-    if (tr.floor !== null) {
-      // The loop stamps the wakes of a cancellation from the page with
-      // the clock of its last turn; on the real clock they happen now.
-      for (const ev of events) if (ev.time < tr.floor) ev.time = tr.floor;
-    }
-    tr.last = events[events.length - 1].time;
-    tr.queue.push(events);
+    // (floor: the loop stamps the wakes of a cancellation from the page
+    // with the clock of its last turn; on the real clock they happen now)
+    tr.queue.push(events, tr.floor);
+    tr.first = tr.queue.first; // the first step's time (spawns before it: see TimelineModel)
+    tr.last = tr.queue.last;
     if (!tr.scheduled) {
       tr.scheduled = true;
       pumpChannel.port2.postMessage(null);
@@ -558,8 +553,10 @@ class Live {
         if (r.kind === 'inline') inline = true;
         this.#emit(`${r.kind}: ${r.text}`, 'report');
       },
-      onTrace: (events) => this.#onTrace(events),
     };
+    // (the WASI runner makes TraceEvent objects; the JS API's batches are garbage-free)
+    if (module) options.onTrace = (events) => this.#onTrace(events);
+    else options.onTraceBatch = (batch) => this.#onTrace(batch);
     const handle = module ? startWasi(module, this.name, options) : prog.start(options);
     this.section.dataset.threads = handle.threads ? 'workers' : 'inline';
     this.handle = handle;

@@ -51,14 +51,50 @@ const WAITS = {
 };
 export const waitState = (what) => WAITS[what] ?? 'other';
 
+// How a finish event says the task ended: a FINAL id.
+const finalState = (ev) => (ev.status === 0 ? 'done' : ev.error === 'TIDE_ECANCELLED' ? 'cancelled' : 'failed');
+
 export const ROW_LIMIT = 200;
 const SAMPLE_STEP = 0.002; // seconds between samples of the aggregate counts
 
 const fmt = (s) => `${s.toFixed(3)} s`;
 
+// The state of each task without a row: task id -> index in STATES, in
+// pages of 1024 ids (a page goes when its last task does), so that
+// counting 100,000 tasks makes no object per task or per event.
+const PAGE = 1024;
+class CountedTasks {
+  #pages = new Map(); // id / PAGE -> Int16Array: state index + 1 per id (0: none), then how many are set
+
+  /** The task's state index, or -1 if it is not counted here. */
+  get(id) {
+    const page = this.#pages.get(Math.floor(id / PAGE));
+    return page ? page[id % PAGE] - 1 : -1;
+  }
+
+  set(id, si) {
+    const p = Math.floor(id / PAGE);
+    let page = this.#pages.get(p);
+    if (!page) this.#pages.set(p, (page = new Int16Array(PAGE + 1)));
+    if (page[id % PAGE] === 0) page[PAGE]++;
+    page[id % PAGE] = si + 1;
+  }
+
+  delete(id) {
+    const p = Math.floor(id / PAGE);
+    const page = this.#pages.get(p);
+    if (!page || page[id % PAGE] === 0) return;
+    page[id % PAGE] = 0;
+    if (--page[PAGE] === 0) this.#pages.delete(p);
+  }
+}
+
 export class TimelineModel {
   constructor() {
-    this.tasks = new Map(); // run * 2**32 + task -> task record
+    // run -> { records: Map(task id -> record) of the tasks with a row,
+    // counted: CountedTasks, the others }: past ROW_LIMIT, nothing is made
+    // per task or per event, so the collector has nothing to do.
+    this.runs = new Map();
     this.rows = []; // task records in spawn order (until aggregated)
     this.t0 = null; // loop time when the run's first step began
     this.early = []; // spawn events from before that
@@ -109,26 +145,36 @@ export class TimelineModel {
       this.t0 = ev.time;
       for (const e of this.early.splice(0)) this.#apply({ ...e, time: ev.time });
     }
-    const key = ev.run * 4294967296 + ev.task;
-    let task = this.tasks.get(key);
+    const run = this.#run(ev.run);
+    let task = run.records.get(ev.task);
+    if (task === undefined) {
+      if (run.counted.get(ev.task) >= 0) {
+        if (ev.type !== 'spawn') this.#count(run.counted, ev); // a second spawn: ignore
+        return;
+      }
+      this.total++;
+      if (!this.aggregated && this.total > ROW_LIMIT) this.#aggregate();
+      if (this.aggregated && this.rows.length > 0) {
+        // no row: only counted
+        run.counted.set(ev.task, STATE_INDEX.get('ready'));
+        this.live[STATE_INDEX.get('ready')]++;
+        if (ev.type !== 'spawn') this.#count(run.counted, ev);
+        return;
+      }
+    }
     // Events of a task never go back in time, even when the loop stamped
     // a wake with the clock of the iteration before.
-    let t = Math.max(ev.time, task ? task.last : ev.time, this.t0);
+    const t = Math.max(ev.time, task ? task.last : ev.time, this.t0);
     if (ev.type === 'spawn' || !task) {
       if (task) return; // a second spawn of the same task: ignore
       task = {
-        key, id: ev.task, run: ev.run, name: ev.name, spawn: t, last: t,
+        id: ev.task, run: ev.run, name: ev.name ?? `Task-${ev.task}`, spawn: t, last: t,
         end: null, final: null, error: null, message: null,
-        segs: [], cur: null, si: -1, row: -1,
+        segs: [], cur: null, si: -1, row: this.rows.length,
       };
-      this.tasks.set(key, task);
-      this.total++;
-      if (!this.aggregated && this.total > ROW_LIMIT) this.#aggregate();
-      if (!this.aggregated || this.rows.length === 0) {
-        task.row = this.rows.length;
-        this.rows.push(task);
-        this.changed.add(task);
-      }
+      run.records.set(ev.task, task);
+      this.rows.push(task);
+      this.changed.add(task);
       this.#enter(task, 'ready', t, null, 0);
       if (ev.type === 'spawn') return;
     }
@@ -146,25 +192,61 @@ export class TimelineModel {
         this.#leave(task, t);
         task.end = t;
         task.error = ev.error;
-        task.final = ev.status === 0 ? 'done' : ev.error === 'TIDE_ECANCELLED' ? 'cancelled' : 'failed';
+        task.final = finalState(ev);
         this.ended[task.final]++;
-        if (task.row >= 0) this.changed.add(task);
-        else this.tasks.delete(key); // aggregated: nothing more to keep
+        this.changed.add(task);
         break;
       }
     }
+    this.#moved(t);
+  }
+
+  #run(id) {
+    let run = this.runs.get(id);
+    if (!run) this.runs.set(id, (run = { records: new Map(), counted: new CountedTasks() }));
+    return run;
+  }
+
+  // An event of a task without a row: its state index moves from one
+  // count to another.
+  #count(tasks, ev) {
+    const si = tasks.get(ev.task);
+    let next = -1;
+    switch (ev.type) {
+      case 'run':
+        next = STATE_INDEX.get('running');
+        break;
+      case 'suspend':
+        next = STATE_INDEX.get(waitState(ev.what));
+        break;
+      case 'wake':
+        next = STATE_INDEX.get('ready');
+        break;
+      case 'finish':
+        this.live[si]--;
+        tasks.delete(ev.task); // nothing more to keep
+        this.ended[finalState(ev)]++;
+        break;
+    }
+    if (next >= 0) {
+      this.live[si]--;
+      this.live[next]++;
+      tasks.set(ev.task, next);
+    }
+    this.#moved(Math.max(ev.time, this.t0));
+  }
+
+  #moved(t) {
     if (t > this.tEnd) this.tEnd = t;
     this.#sample(t);
   }
 
-  // A task without a row (aggregated) only keeps its state's index.
   #enter(task, state, t, what, status, error = null) {
     this.#leave(task, t);
     const si = STATE_INDEX.get(state);
     task.si = si;
     this.live[si]++;
     task.last = t;
-    if (task.row < 0) return;
     task.cur = { state, t0: t, what, status, error };
     this.changed.add(task);
   }
@@ -183,14 +265,14 @@ export class TimelineModel {
     task.segs.push({ state: cur.state, t0: cur.t0, t1: t, what: cur.what, status: cur.status, error: cur.error });
   }
 
-  // Too many tasks for rows: keep the first (the main task) and count the rest.
+  // Too many tasks for rows: keep the first (the main task) and count the
+  // rest, by the index of their state.
   #aggregate() {
     this.aggregated = true;
     for (const task of this.rows.splice(1)) {
-      task.row = -1;
-      task.segs = [];
-      task.cur = null;
-      if (task.final) this.tasks.delete(task.key);
+      const run = this.#run(task.run);
+      run.records.delete(task.id);
+      if (!task.final) run.counted.set(task.id, task.si);
     }
     this.changed.clear();
     if (this.rows[0]) this.changed.add(this.rows[0]);
@@ -231,36 +313,48 @@ export class TimelineModel {
 
 const TYPES = ['spawn', 'run', 'suspend', 'wake', 'finish'];
 const TYPE_CODE = Object.fromEntries(TYPES.map((t, i) => [t, i]));
+const SPAWN = 1; // TraceBatch.SPAWN: a batch's type codes are TYPES' + 1
 
 /**
- * Trace events waiting for the model, copied out of their objects into
- * typed arrays as they arrive. The objects the API hands over then die
- * young, which keeps garbage collection short when a program makes
- * hundreds of thousands of them faster than the page draws.
+ * Trace events waiting for the model, in typed arrays. They come as
+ * TraceBatch columns (the JS API's onTraceBatch: copied, nothing made per
+ * event) or as TraceEvent objects (the WASI runner's, copied out of them,
+ * which then die young). Strings (what, error names, the names of the
+ * tasks that may get a row) are numbers in a table of the few there are:
+ * the queue holds nothing the garbage collector has to look through,
+ * however many events a program makes faster than the page draws them.
  */
 export class TraceQueue {
   constructor() {
     this.head = 0;
     this.n = 0;
-    this.#grow(4096);
+    this.first = null; // the time of the first event that is not a spawn
+    this.last = 0; // the time of the latest event
+    this.spawns = 0;
+    this.strings = [null]; // string id -> string (0: null)
+    this.stringIds = new Map();
+    this.#compact(4096);
   }
 
-  #grow(cap) {
-    const copy = (Type, old) => {
+  // Moves the queued events to the front of arrays of `cap` entries: the
+  // same arrays when their size does not change, else new ones.
+  #compact(cap) {
+    const { head, n } = this;
+    const move = (Type, old) => {
+      if (old?.length === cap) return old.copyWithin(0, head, n);
       const a = new Type(cap);
-      if (old) a.set(old.subarray(this.head, this.n));
+      if (old) a.set(old.subarray(head, n));
       return a;
     };
-    this.type = copy(Uint8Array, this.type);
-    this.time = copy(Float64Array, this.time);
-    this.run = copy(Uint32Array, this.run);
-    this.task = copy(Uint32Array, this.task);
-    this.status = copy(Int32Array, this.status);
-    // strings: names, what and error names (the last two are shared)
-    this.name = (this.name ?? []).slice(this.head, this.n);
-    this.what = (this.what ?? []).slice(this.head, this.n);
-    this.error = (this.error ?? []).slice(this.head, this.n);
-    this.n -= this.head;
+    this.type = move(Uint8Array, this.type);
+    this.time = move(Float64Array, this.time);
+    this.run = move(Uint32Array, this.run);
+    this.task = move(Uint32Array, this.task);
+    this.status = move(Int32Array, this.status);
+    this.name = move(Uint32Array, this.name); // string ids
+    this.what = move(Uint32Array, this.what);
+    this.error = move(Uint32Array, this.error);
+    this.n -= head;
     this.head = 0;
     this.cap = cap;
   }
@@ -269,26 +363,91 @@ export class TraceQueue {
     return this.n - this.head;
   }
 
-  push(events) {
+  // Room for `count` more events; returns where they go.
+  #reserve(count) {
     if (this.head === this.n) this.head = this.n = 0;
-    if (this.n + events.length > this.cap)
-      this.#grow(Math.max(this.cap, (this.length + events.length) * 2));
-    for (const ev of events) {
-      const i = this.n++;
+    if (this.n + count > this.cap) this.#compact(Math.max(this.cap, (this.length + count) * 2));
+    const at = this.n;
+    this.n += count;
+    return at;
+  }
+
+  #stringId(text) {
+    if (text === null || text === undefined) return 0;
+    let id = this.stringIds.get(text);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(text);
+      this.stringIds.set(text, id);
+    }
+    return id;
+  }
+
+  // A task's name is wanted only if it may get a row of the timeline
+  // (TimelineModel: the first ROW_LIMIT tasks); past them, none is made.
+  #wantsName() {
+    return this.spawns++ < ROW_LIMIT;
+  }
+
+  /**
+   * Queues a batch: a TraceBatch or an array of TraceEvent objects. Times
+   * before `floor` (if not null) are raised to it.
+   */
+  push(events, floor = null) {
+    if (!events.length) return;
+    const at = Array.isArray(events) ? this.#pushEvents(events) : this.#pushBatch(events);
+    const end = this.n;
+    if (floor !== null) for (let i = at; i < end; i++) if (this.time[i] < floor) this.time[i] = floor;
+    if (this.first === null)
+      for (let i = at; i < end; i++)
+        if (this.type[i] !== TYPE_CODE.spawn) {
+          this.first = this.time[i];
+          break;
+        }
+    this.last = this.time[end - 1];
+  }
+
+  #pushEvents(events) {
+    const at = this.#reserve(events.length);
+    for (let k = 0; k < events.length; k++) {
+      const ev = events[k];
+      const i = at + k;
       this.type[i] = TYPE_CODE[ev.type] ?? 1;
       this.time[i] = ev.time;
       this.run[i] = ev.run;
       this.task[i] = ev.task;
       this.status[i] = ev.status;
-      this.name[i] = ev.type === 'spawn' ? ev.name : undefined;
-      this.what[i] = ev.what;
-      this.error[i] = ev.error;
+      this.name[i] = ev.type === 'spawn' && this.#wantsName() ? this.#stringId(ev.name) : 0;
+      this.what[i] = this.#stringId(ev.what);
+      this.error[i] = this.#stringId(ev.error);
     }
+    return at;
+  }
+
+  #pushBatch(b) {
+    const n = b.length;
+    const at = this.#reserve(n);
+    const type = b.type, status = b.status, whatId = b.whatId;
+    this.time.set(b.time, at);
+    this.run.set(b.run, at);
+    this.task.set(b.task, at);
+    this.status.set(status, at);
+    for (let k = 0; k < n; k++) {
+      const i = at + k;
+      const t = type[k];
+      // an event of a kind the page does not know counts as a run, as above
+      this.type[i] = t >= SPAWN && t < SPAWN + TYPES.length ? t - SPAWN : 1;
+      this.name[i] = t === SPAWN && this.#wantsName() ? this.#stringId(b.name(k)) : 0;
+      this.what[i] = whatId[k] ? this.#stringId(b.whatName(whatId[k])) : 0;
+      this.error[i] = status[k] < 0 ? this.#stringId(b.error(k)) : 0;
+    }
+    return at;
   }
 
   /** Feeds queued events to `model` until `deadline`; true if some are left. */
   feed(model, deadline) {
     const ev = { type: '', time: 0, run: 0, task: 0, name: '', what: null, status: 0, error: null };
+    const strings = this.strings;
     let i = this.head;
     while (i < this.n) {
       ev.type = TYPES[this.type[i]];
@@ -296,10 +455,9 @@ export class TraceQueue {
       ev.run = this.run[i];
       ev.task = this.task[i];
       ev.status = this.status[i];
-      ev.name = this.name[i];
-      ev.what = this.what[i];
-      ev.error = this.error[i];
-      this.name[i] = undefined; // let it go
+      ev.name = strings[this.name[i]] ?? undefined; // (none: the model names it)
+      ev.what = strings[this.what[i]];
+      ev.error = strings[this.error[i]];
       model.apply(ev);
       i++;
       if ((i & 255) === 0 && performance.now() > deadline) break;
