@@ -210,8 +210,8 @@ typedef struct tide_loop tide_loop;     /* an event loop */
 typedef struct tide_task tide_task;     /* a task: coroutine + frame */
 typedef struct tide_handle tide_handle; /* a scheduled callback */
 
-/* A coroutine returns TIDE__SUSPENDED (via the macros), 0 when it finished
- * successfully, or a negative error it finished with. */
+/* A coroutine returns TIDE__SUSPENDED or TIDE__YIELDED (via the macros), 0
+ * when it finished successfully, or a negative error it finished with. */
 typedef int tide_status;
 typedef tide_status (*tide_fn)(void *frame);
 
@@ -224,7 +224,7 @@ typedef tide_status (*tide_fn)(void *frame);
  * macros. (A struct of one int travels in a register, as the int would.)
  */
 typedef struct tide_await {
-    int tide__rc; /* 0, a negative error, or TIDE_PENDING */
+    int tide__rc; /* 0, a negative error, TIDE_PENDING or TIDE__YIELDED */
 } tide_await;
 
 /* The return type of an awaitable, for declarations. */
@@ -1570,6 +1570,12 @@ typedef struct tide_frame {
 /* Internal values of the protocol between the macros and the core. */
 #define TIDE_PENDING 1       /* an awaitable registered the task: suspend */
 #define TIDE__SUSPENDED 1    /* a coroutine returned to the loop */
+/* tide_sleep(0), and the coroutine that awaited it: suspend, and the step
+ * puts the task back in the ready queue (where it checks, for free, that
+ * nothing else registered it). The macros pass any positive value up as it
+ * is; this one is odd on purpose, so that no hand-written `return 2;` can
+ * pass for it. */
+#define TIDE__YIELDED 0x5E1D
 #define TIDE__PC_UNWIND (-1) /* resume in FINALLY (or END if none) */
 #define TIDE__PC_END (-2)    /* resume at END */
 
@@ -1772,9 +1778,9 @@ int tide__with_done(tide_frame *fr, int site, int rc);
 #define TIDE__AWAIT(f, call, id, rcv)                                          \
     do {                                                                       \
         int rcv = (call).tide__rc;                                             \
-        if (rcv == TIDE_PENDING) {                                             \
+        if (rcv > 0) { /* TIDE_PENDING or TIDE__YIELDED */                     \
             TIDE__FR(f)->pc = (id);                                            \
-            return TIDE__SUSPENDED;                                            \
+            return rcv;                                                        \
         case (id):                                                             \
             rcv = TIDE__WAKE_STATUS();                                         \
         }                                                                      \
@@ -1785,9 +1791,9 @@ int tide__with_done(tide_frame *fr, int site, int rc);
 #define TIDE__AWAIT_CATCH(f, call, rc, id)                                     \
     do {                                                                       \
         (rc) = (call).tide__rc;                                                \
-        if ((rc) == TIDE_PENDING) {                                            \
+        if ((rc) > 0) { /* TIDE_PENDING or TIDE__YIELDED */                    \
             TIDE__FR(f)->pc = (id);                                            \
-            return TIDE__SUSPENDED;                                            \
+            return (rc);                                                       \
         case (id):                                                             \
             (rc) = TIDE__WAKE_STATUS();                                        \
         }                                                                      \
@@ -1857,9 +1863,9 @@ void tide__call_leave(void);
         }                                                                      \
         (rcv) = (fn)(tide__sub_);                                              \
         TIDE__CALL_LEAVE();                                                    \
-        if ((rcv) == TIDE__SUSPENDED) {                                        \
+        if ((rcv) > 0) { /* suspended: how, the step needs to know */          \
             TIDE__FR(f)->pc = (id);                                            \
-            return TIDE__SUSPENDED;                                            \
+            return (rcv);                                                      \
         }                                                                      \
     } while (0)
 

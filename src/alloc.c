@@ -181,6 +181,10 @@ static void msg_free(tide_loop *L, tide__msg *m)
  * the C stack. */
 void tide__msg_die(tide_loop *L, tide__msg *m)
 {
+    if (tide__msg_pinned(L, m)) {
+        m->refs = 1; /* uncounted holders came and went: it stays */
+        return;
+    }
     tide__msg *dead = m;
     if (m->story)
         m->story->dead = NULL;
@@ -191,6 +195,10 @@ void tide__msg_die(tide_loop *L, tide__msg *m)
             tide__msg *c = m->story->errors[i].msg;
             if (!c || --c->refs)
                 continue;
+            if (tide__msg_pinned(L, c)) {
+                c->refs = 1;
+                continue;
+            }
             if (c->story) {
                 c->story->dead = dead;
                 dead = c;

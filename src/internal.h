@@ -647,9 +647,13 @@ int tide__await_refused(tide_task *t, const char *call);
  * or a misuse to refuse. */
 tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
 /* The step of t ended with `st` in breach of the protocol (suspended but
- * registered nowhere, or finished while registered): undo, report, and
+ * registered nowhere, or finished while registered or with a yield's mark
+ * left): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
+/* The step of t ended in a yield while t is registered in a wait: undo
+ * that, report the misuse, and queue t to resume with TIDE_ESTATE. */
+void tide__yield_refused(tide_task *t);
 /* The stack floor of the calling thread (tide_loop.stack_floor). */
 uintptr_t tide__stack_floor(void);
 
@@ -854,6 +858,32 @@ struct tide_loop {
     } io;
 };
 
+/*
+ * The yield's mark. A yield (tide_sleep(0)) registers nothing: it leaves
+ * this message in t->msg and returns TIDE__YIELDED, which the macros pass
+ * up to the step, and the step puts the task back in the ready queue and
+ * clears the mark. A yield whose result was dropped leaves the mark behind,
+ * where the next awaitable's entry test (which tests t->msg already) and
+ * the end of the step find it (misuse.c). One store per yield, where a flag
+ * to test and clear cost five instructions of a ten-nanosecond switch.
+ * It lives right after the loop, in the loop's block; nobody holds a
+ * counted reference to it, and it is never freed (tide__msg_pinned).
+ */
+#define TIDE__YIELD_MARK_TEXT                                                  \
+    "tide_sleep(0) was called outside TIDE_AWAIT: its result was dropped"
+#define TIDE__LOOP_BLOCK_SIZE                                                  \
+    (sizeof(tide_loop) + sizeof(tide__msg) + sizeof TIDE__YIELD_MARK_TEXT)
+static inline tide__msg *tide__yield_mark(tide_loop *L)
+{
+    return (tide__msg *)(void *)(L + 1);
+}
+/* Whether m is the mark, which a reference count reaching 0 must not free:
+ * code that sees it in t->msg counts it as any message. */
+static inline int tide__msg_pinned(tide_loop *L, const tide__msg *m)
+{
+    return m == tide__yield_mark(L);
+}
+
 static inline void tide__loop_hooks_update(tide_loop *L)
 {
     L->hooks = L->debug || L->trace;
@@ -990,10 +1020,23 @@ static inline void tide__waiter_wake(tide_task *t)
     tide__wake(t, 0, NULL);
 }
 
-/* Whether t already registered (a wait or a yield) in this step. */
+/* Whether t already registered in a wait in this step. */
 static inline int tide__registered(const tide_task *t)
 {
     return TIDE_CHECKS && !(t->flags & TIDE__T_UNREGISTERED);
+}
+/* Whether t entered a wait in this step, as tide__registered, where a
+ * pointer test is cheaper than a flag's: every step starts with wait_ops
+ * NULL (the wait's resume cleared it), every wait sets it, and only the
+ * next step or a withdrawal clears it; NULL without the checks. */
+static inline const tide__wait_ops *tide__wait_entered(const tide_task *t)
+{
+    return TIDE_CHECKS ? t->wait_ops : NULL;
+}
+/* Whether a yield's result was dropped in this step (its mark is left). */
+static inline int tide__yield_dropped(tide_task *t)
+{
+    return TIDE_CHECKS && tide__msg_pinned(t->loop, t->msg);
 }
 
 /* The current task for the awaitable `call` (its name, for reports), or
