@@ -148,6 +148,7 @@ void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
     m->frame_refs = 0;
     m->len = (uint32_t)len;
     m->story = NULL;
+    m->text = (char *)(m + 1);
     memcpy(m->text, text, len);
     m->text[len] = 0;
     tide__list_push(&L->msgs, &m->link);

@@ -37,8 +37,8 @@ static void default_exception(tide_loop *loop, const char *context, int err,
             message ? ": " : "", message ? message : "");
 }
 
-/* The yield's mark (internal.h), after the loop in its block: a message
- * like any other to the code that reads it, listed nowhere. */
+/* The yield's mark (internal.h), the loop's first member: a message like
+ * any other to the code that reads it, listed nowhere. */
 static void init_yield_mark(tide_loop *L)
 {
     tide__msg *m = tide__yield_mark(L);
@@ -47,7 +47,7 @@ static void init_yield_mark(tide_loop *L)
     m->frame_refs = 0;
     m->len = (uint32_t)(sizeof TIDE__YIELD_MARK_TEXT - 1);
     m->story = NULL;
-    memcpy(m->text, TIDE__YIELD_MARK_TEXT, sizeof TIDE__YIELD_MARK_TEXT);
+    m->text = (char *)TIDE__YIELD_MARK_TEXT; /* (never written) */
 }
 
 int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
@@ -57,7 +57,7 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
     *out = NULL;
     if (!alloc)
         alloc = default_alloc;
-    tide_loop *L = alloc(alloc_ud, NULL, 0, TIDE__LOOP_BLOCK_SIZE);
+    tide_loop *L = alloc(alloc_ud, NULL, 0, sizeof *L);
     if (!L)
         return TIDE_ENOMEM;
     memset(L, 0, sizeof *L);
@@ -431,6 +431,6 @@ int tide_loop_destroy(tide_loop *loop)
     tide__debug_destroy(L);
     tide__timers_free(L);
     tide__blocks_release(L); /* after everything that frees tasks */
-    L->alloc(L->alloc_ud, L, TIDE__LOOP_BLOCK_SIZE, 0);
+    L->alloc(L->alloc_ud, L, sizeof *L, 0);
     return 0;
 }
