@@ -210,8 +210,8 @@ typedef struct tide_loop tide_loop;     /* an event loop */
 typedef struct tide_task tide_task;     /* a task: coroutine + frame */
 typedef struct tide_handle tide_handle; /* a scheduled callback */
 
-/* A coroutine returns TIDE__SUSPENDED (via the macros), 0 when it finished
- * successfully, or a negative error it finished with. */
+/* A coroutine returns TIDE__SUSPENDED or TIDE__YIELDED (via the macros), 0
+ * when it finished successfully, or a negative error it finished with. */
 typedef int tide_status;
 typedef tide_status (*tide_fn)(void *frame);
 
@@ -224,7 +224,7 @@ typedef tide_status (*tide_fn)(void *frame);
  * macros. (A struct of one int travels in a register, as the int would.)
  */
 typedef struct tide_await {
-    int tide__rc; /* 0, a negative error, or TIDE_PENDING */
+    int tide__rc; /* 0, a negative error, TIDE_PENDING or TIDE__YIELDED */
 } tide_await;
 
 /* The return type of an awaitable, for declarations. */
@@ -1570,6 +1570,12 @@ typedef struct tide_frame {
 /* Internal values of the protocol between the macros and the core. */
 #define TIDE_PENDING 1       /* an awaitable registered the task: suspend */
 #define TIDE__SUSPENDED 1    /* a coroutine returned to the loop */
+/* tide_sleep(0), and the coroutine that awaited it: suspend, and the step
+ * puts the task back in the ready queue (where it checks, for free, that
+ * nothing else registered it). The macros pass any positive value up as it
+ * is; this one is odd on purpose, so that no hand-written `return 2;` can
+ * pass for it. */
+#define TIDE__YIELDED 0x5E1D
 #define TIDE__PC_UNWIND (-1) /* resume in FINALLY (or END if none) */
 #define TIDE__PC_END (-2)    /* resume at END */
 
@@ -1580,13 +1586,26 @@ typedef struct tide_frame {
 #endif
 
 int tide__wake_status(void);
+/* How every loop begins, for the macros below, which read it through the
+ * running loop's pointer (not API: src/internal.h's struct tide_loop
+ * starts the same way, and checks that it does). First a message header,
+ * the yield's mark, which tide_sleep(0) leaves in the task as the loop's
+ * own address: a store of a register. */
+struct tide__loop_head {
+    void *tide__mark_links[2];
+    uint32_t tide__mark_counts[3];
+    void *tide__mark_ptrs[2];
+    int wake_status; /* the outcome the resumed task's await sees */
+    int call_room;   /* how many more TIDE_AWAIT_CALLs may nest */
+    uintptr_t stack_floor; /* wasm: the lowest stack pointer for a call */
+};
+#define TIDE__LOOP_HEAD(L) ((struct tide__loop_head *)(void *)(L))
 /* The wake-up outcome of the task being resumed, read where an await
- * resumes: a load, not a call, on the hot path of every task switch. It is
- * the first member of the loop running on this thread (not API). */
+ * resumes: a load, not a call, on the hot path of every task switch. */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) &&                      \
     __STDC_VERSION__ >= 201112L
 extern _Thread_local tide_loop *tide__running;
-#define TIDE__WAKE_STATUS() (*(const int *)(const void *)tide__running)
+#define TIDE__WAKE_STATUS() (TIDE__LOOP_HEAD(tide__running)->wake_status)
 #else
 #define TIDE__WAKE_STATUS() tide__wake_status()
 #endif
@@ -1772,9 +1791,9 @@ int tide__with_done(tide_frame *fr, int site, int rc);
 #define TIDE__AWAIT(f, call, id, rcv)                                          \
     do {                                                                       \
         int rcv = (call).tide__rc;                                             \
-        if (rcv == TIDE_PENDING) {                                             \
+        if (rcv > 0) { /* TIDE_PENDING or TIDE__YIELDED */                     \
             TIDE__FR(f)->pc = (id);                                            \
-            return TIDE__SUSPENDED;                                            \
+            return rcv;                                                        \
         case (id):                                                             \
             rcv = TIDE__WAKE_STATUS();                                         \
         }                                                                      \
@@ -1785,9 +1804,9 @@ int tide__with_done(tide_frame *fr, int site, int rc);
 #define TIDE__AWAIT_CATCH(f, call, rc, id)                                     \
     do {                                                                       \
         (rc) = (call).tide__rc;                                                \
-        if ((rc) == TIDE_PENDING) {                                            \
+        if ((rc) > 0) { /* TIDE_PENDING or TIDE__YIELDED */                    \
             TIDE__FR(f)->pc = (id);                                            \
-            return TIDE__SUSPENDED;                                            \
+            return (rc);                                                       \
         case (id):                                                             \
             (rc) = TIDE__WAKE_STATUS();                                        \
         }                                                                      \
@@ -1798,9 +1817,9 @@ int tide__with_done(tide_frame *fr, int site, int rc);
     } while (0)
 
 /* Sub-coroutine calls. The loop counts the room left for nested calls
- * (the int after wake_status) and, on wasm, where nothing guards the end of
- * the C stack, keeps the lowest stack pointer a call may start from (the
- * word after that); the slow paths below set the task's message and return
+ * (call_room) and, on wasm, where nothing guards the end of the C stack,
+ * keeps the lowest stack pointer a call may start from (stack_floor); the
+ * slow paths below set the task's message and return
  * TIDE_ESTATE (or TIDE_ENOLOOP outside a loop). */
 int tide__call_refused(const char *file, int line);
 int tide__call_restarted(const char *file, int line);
@@ -1810,13 +1829,11 @@ int tide__call_restarted(const char *file, int line);
 #define TIDE__CALL_FRESH(sub) 0
 #elif !defined(__cplusplus) && defined(__STDC_VERSION__) &&                    \
     __STDC_VERSION__ >= 201112L
-#define TIDE__CALL_ROOM() (((int *)(void *)tide__running)[1])
+#define TIDE__CALL_ROOM() (TIDE__LOOP_HEAD(tide__running)->call_room)
 #if defined(__wasm__)
 #define TIDE__STACK_OK()                                                       \
     ((uintptr_t)__builtin_frame_address(0) >                                   \
-     *(const uintptr_t *)(const void *)((const char *)(const void *)          \
-                                            tide__running +                    \
-                                        2 * sizeof(int)))
+     TIDE__LOOP_HEAD(tide__running)->stack_floor)
 #else
 #define TIDE__STACK_OK() 1
 #endif
@@ -1857,9 +1874,9 @@ void tide__call_leave(void);
         }                                                                      \
         (rcv) = (fn)(tide__sub_);                                              \
         TIDE__CALL_LEAVE();                                                    \
-        if ((rcv) == TIDE__SUSPENDED) {                                        \
+        if ((rcv) > 0) { /* suspended: how, the step needs to know */          \
             TIDE__FR(f)->pc = (id);                                            \
-            return TIDE__SUSPENDED;                                            \
+            return (rcv);                                                      \
         }                                                                      \
     } while (0)
 

@@ -148,6 +148,7 @@ void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
     m->frame_refs = 0;
     m->len = (uint32_t)len;
     m->story = NULL;
+    m->text = (char *)(m + 1);
     memcpy(m->text, text, len);
     m->text[len] = 0;
     tide__list_push(&L->msgs, &m->link);
@@ -181,6 +182,10 @@ static void msg_free(tide_loop *L, tide__msg *m)
  * the C stack. */
 void tide__msg_die(tide_loop *L, tide__msg *m)
 {
+    if (tide__msg_pinned(L, m)) {
+        m->refs = 1; /* uncounted holders came and went: it stays */
+        return;
+    }
     tide__msg *dead = m;
     if (m->story)
         m->story->dead = NULL;
@@ -191,6 +196,10 @@ void tide__msg_die(tide_loop *L, tide__msg *m)
             tide__msg *c = m->story->errors[i].msg;
             if (!c || --c->refs)
                 continue;
+            if (tide__msg_pinned(L, c)) {
+                c->refs = 1;
+                continue;
+            }
             if (c->story) {
                 c->story->dead = dead;
                 dead = c;

@@ -125,7 +125,8 @@ typedef struct tide__msg {
     /* A TIDE_EGROUP's message carries its children's errors, in the same
      * block after the text (story.c); NULL for any other message. */
     struct tide__story *story;
-    char text[];
+    char *text; /* right after this struct, in the same block (the
+                   yield's mark, in the loop: a static string) */
 } tide__msg;
 tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
 /* Fills in a new message m (its block allocated by the caller, with room
@@ -647,9 +648,13 @@ int tide__await_refused(tide_task *t, const char *call);
  * or a misuse to refuse. */
 tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
 /* The step of t ended with `st` in breach of the protocol (suspended but
- * registered nowhere, or finished while registered): undo, report, and
+ * registered nowhere, or finished while registered or with a yield's mark
+ * left): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
+/* The step of t ended in a yield while t is registered in a wait: undo
+ * that, report the misuse, and queue t to resume with TIDE_ESTATE. */
+void tide__yield_refused(tide_task *t);
 /* The stack floor of the calling thread (tide_loop.stack_floor). */
 uintptr_t tide__stack_floor(void);
 
@@ -750,8 +755,12 @@ enum {
 };
 
 struct tide_loop {
-    /* The outcome the resumed task's await sees (TIDE__WAKE_STATUS in
-     * tide.h reads it here, at offset 0): its status, set by each step. */
+    /* The yield's mark (tide__yield_mark), first, so that its address is
+     * the loop's: tide_sleep(0) stores a register. Then what tide.h's
+     * macros read (struct tide__loop_head; checked below). */
+    tide__msg yield_mark;
+    /* The outcome the resumed task's await sees (TIDE__WAKE_STATUS): its
+     * status, set by each step. */
     int wake_status;
     /* How many more TIDE_AWAIT_CALLs may nest (the macros count it down
      * and up again, right after wake_status). */
@@ -854,6 +863,30 @@ struct tide_loop {
     } io;
 };
 
+/*
+ * The yield's mark. A yield (tide_sleep(0)) registers nothing: it leaves
+ * this message in t->msg and returns TIDE__YIELDED, which the macros pass
+ * up to the step, and the step puts the task back in the ready queue and
+ * clears the mark. A yield whose result was dropped leaves the mark behind,
+ * where the next awaitable's entry test (which tests t->msg already) and
+ * the end of the step find it (misuse.c). One store per yield, where a flag
+ * to test and clear cost five instructions of a ten-nanosecond switch.
+ * It is the loop's first member; nobody holds a counted reference to it,
+ * and it is never freed (tide__msg_pinned).
+ */
+#define TIDE__YIELD_MARK_TEXT                                                  \
+    "tide_sleep(0) was called outside TIDE_AWAIT: its result was dropped"
+static inline tide__msg *tide__yield_mark(tide_loop *L)
+{
+    return &L->yield_mark;
+}
+/* Whether m is the mark, which a reference count reaching 0 must not free:
+ * code that sees it in t->msg counts it as any message. */
+static inline int tide__msg_pinned(tide_loop *L, const tide__msg *m)
+{
+    return m == tide__yield_mark(L);
+}
+
 static inline void tide__loop_hooks_update(tide_loop *L)
 {
     L->hooks = L->debug || L->trace;
@@ -876,12 +909,16 @@ static inline void tide__wakeup(tide_loop *L)
         tide__host_wakeup(L);
 }
 
-_Static_assert(offsetof(struct tide_loop, wake_status) == 0,
-               "TIDE__WAKE_STATUS reads the first member of the loop");
-_Static_assert(offsetof(struct tide_loop, call_room) == sizeof(int),
-               "TIDE__CALL_ROOM reads the int after wake_status");
-_Static_assert(offsetof(struct tide_loop, stack_floor) == 2 * sizeof(int),
-               "TIDE__STACK_FLOOR reads the word after call_room");
+/* tide.h's macros read the loop through struct tide__loop_head */
+#define TIDE__HEAD_AT(m)                                                       \
+    (offsetof(struct tide_loop, m) == offsetof(struct tide__loop_head, m))
+_Static_assert(offsetof(struct tide_loop, yield_mark) == 0 &&
+                   sizeof(tide__msg) ==
+                       offsetof(struct tide__loop_head, wake_status),
+               "the loop's head starts with the yield's mark");
+_Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
+                   TIDE__HEAD_AT(stack_floor),
+               "the loop's head is where tide.h reads it");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;
@@ -990,10 +1027,24 @@ static inline void tide__waiter_wake(tide_task *t)
     tide__wake(t, 0, NULL);
 }
 
-/* Whether t already registered (a wait or a yield) in this step. */
+/* Whether t already registered in a wait in this step. */
 static inline int tide__registered(const tide_task *t)
 {
     return TIDE_CHECKS && !(t->flags & TIDE__T_UNREGISTERED);
+}
+/* Whether t entered a wait in this step, as tide__registered, where a
+ * pointer test is cheaper than a flag's: every step starts with wait_ops
+ * NULL (the wait's resume cleared it), every wait sets it, and only the
+ * next step or a withdrawal clears it; NULL without the checks. */
+static inline const tide__wait_ops *tide__wait_entered(const tide_task *t)
+{
+    return TIDE_CHECKS ? t->wait_ops : NULL;
+}
+/* Whether a yield's result was dropped in this step (its mark is left). */
+static inline int tide__yield_dropped(tide_task *t)
+{
+    /* (nearly always NULL: the loop is loaded only when it is not) */
+    return TIDE_CHECKS && t->msg && tide__msg_pinned(t->loop, t->msg);
 }
 
 /* The current task for the awaitable `call` (its name, for reports), or

@@ -3,10 +3,13 @@
  * way the compiler could not stop (tide.h, rules 1-7).
  *
  * The step sets TIDE__T_UNREGISTERED before the coroutine runs; every
- * registration of the task (a wait or a yield) clears it. So an awaitable
- * that finds it clear was called after another one whose result did not go
- * to TIDE_AWAIT, and a step that finishes with it clear (or suspends with
- * it set) left a registration nobody will consume (or none at all).
+ * wait that registers the task clears it, and a yield leaves its mark in
+ * t->msg (tide__yield_mark) for the step to clear when it queues the task.
+ * So an awaitable that finds the flag clear or the mark there was called
+ * after another one whose result did not go to TIDE_AWAIT; a step that
+ * finishes with either left a registration nobody will consume; a step
+ * that suspends with the flag set registered nowhere; one that yields with
+ * it clear waits on something else as well.
  * Either way the registration is withdrawn - the task leaves the wait as a
  * cancelled waiter would, handing on what it was given, and leaves the
  * ready queue - and the task gets TIDE_ESTATE with a message saying what
@@ -85,12 +88,22 @@ int tide__await_refused(tide_task *t, const char *call)
 
 tide_task *tide__await_begin(tide_task *t, int *err, const char *call)
 {
-    if (tide__registered(t)) {
+    if (tide__registered(t) || tide__yield_dropped(t)) {
         *err = tide__await_refused(t, call);
         return NULL;
     }
     tide__clear_message(t); /* a new await: no stale message travels on */
     return t;
+}
+
+void tide__yield_refused(tide_task *t)
+{
+    tide_loop *L = t->loop;
+    L->current = t; /* the wait's hooks may act for t */
+    int rc = tide__await_refused(t, "tide_sleep");
+    L->current = NULL;
+    t->status = rc; /* what the yield's TIDE_AWAIT sees */
+    tide__ready_push_task(L, t);
 }
 
 int tide__step_misused(tide_task *t, int st)

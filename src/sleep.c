@@ -1,7 +1,8 @@
 /*
  * sleep.c - tide_sleep: a timer inside the task itself, so sleeping never
- * allocates beyond the timer heap's growth. sleep(0) puts the task straight
- * back in the ready queue: it resumes after exactly one iteration.
+ * allocates beyond the timer heap's growth. sleep(0) sends the task back to
+ * the ready queue (its step queues it): it resumes after exactly one
+ * iteration.
  */
 #include "internal.h"
 
@@ -64,13 +65,14 @@ static TIDE__INLINE int sleep_fast(double seconds)
     tide_task *t = L ? L->current : NULL;
     if (!t || t->msg || !(seconds <= 0)) /* (NaN too: refused there) */
         return sleep_slow(seconds);
-    if (tide__registered(t)) /* a misuse: refused there */
-        return sleep_slow(seconds);
-    /* A yield: one iteration, no timer; a cancel waits for the next step. */
-    t->status = 0;
-    t->flags &= (uint16_t)~TIDE__UNREG;
-    tide__ready_push_task(L, t);
-    return TIDE_PENDING;
+    /* A yield: one iteration, no timer; a cancel waits for the next step.
+     * The step that this returns to queues the task, once it knows that
+     * nothing else registered it; the mark tells a dropped result (see
+     * tide__yield_mark). */
+#if TIDE_CHECKS
+    t->msg = tide__yield_mark(L);
+#endif
+    return TIDE__YIELDED;
 }
 
 /* Everything but the plain yield: a sleep with a timer (its stack frame

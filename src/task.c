@@ -440,13 +440,30 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     return 0;
 }
 
+/* A step that awaited a yield: back in the ready queue, to resume with 0
+ * (a cancel requested meanwhile waits for the next step, as asyncio's
+ * does for sleep(0)), its mark cleared. */
+static TIDE__INLINE void yield_queue(tide_loop *L, tide_task *t)
+{
+    t->status = 0;
+#if TIDE_CHECKS
+    t->msg = NULL; /* the mark, which holds no counted reference */
+#endif
+    tide__ready_push_task(L, t);
+}
+
 /* The rare ends of a step: the task finished, or suspended with hooks on,
  * a cancel to deliver, or registered nowhere (a misuse; a step that ends
  * registered is one too, see misuse.c). */
 static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
 {
-    if (st != TIDE__SUSPENDED) {
-        if (tide__registered(t))
+    if (st == TIDE__YIELDED) {
+        if (tide__registered(t)) /* and waits on something else too */
+            tide__yield_refused(t); /* queued with TIDE_ESTATE */
+        else
+            yield_queue(L, t);
+    } else if (st != TIDE__SUSPENDED) {
+        if (tide__registered(t) || tide__yield_dropped(t))
             st = tide__step_misused(t, st);
         task_finish(t, st);
         return;
@@ -457,7 +474,7 @@ static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
         if (L->debug)
             tide__debug_suspended(L, t);
     }
-    if (t->flags & TIDE__UNREG) {
+    if (st == TIDE__SUSPENDED && (t->flags & TIDE__UNREG)) {
         task_finish(t, tide__step_misused(t, st));
         return;
     }
@@ -500,10 +517,18 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     L->current = NULL;
     if (debug)
         tide__debug_slow(L, t, tide__host_now(L) - started);
-    /* the common end: suspended, registered, no cancel to deliver, no hooks */
-    if (st != TIDE__SUSPENDED ||
-        (t->flags & (TIDE__UNREG | TIDE__T_MUST_CANCEL)) | TIDE__HOOKS_ON(L))
+    /* the common ends: a yield, registered nowhere else, no hooks; or
+     * suspended, registered, no cancel to deliver, no hooks */
+    if (st == TIDE__YIELDED) {
+        if ((uintptr_t)tide__wait_entered(t) | (unsigned)TIDE__HOOKS_ON(L))
+            step_end(L, t, st);
+        else
+            yield_queue(L, t);
+    } else if (st != TIDE__SUSPENDED ||
+               (t->flags & (TIDE__UNREG | TIDE__T_MUST_CANCEL)) |
+                   TIDE__HOOKS_ON(L)) {
         step_end(L, t, st);
+    }
 }
 
 /* Runs what the iteration took from the ready queue: r is the first
@@ -533,10 +558,14 @@ tide_status tide__end(tide_frame *fr)
     if (t) { /* the error's message goes back to the task, for the caller;
                 the message of a caught error, kept for a re-raise, not */
         tide__msg *m = tide__frame_msg_take(fr);
-        tide__msg_unref(t->loop, t->msg);
-        t->msg = err ? m : NULL;
-        if (!err)
+        if (tide__yield_dropped(t)) { /* for the step's end to report */
             tide__msg_unref(t->loop, m);
+        } else {
+            tide__msg_unref(t->loop, t->msg);
+            t->msg = err ? m : NULL;
+            if (!err)
+                tide__msg_unref(t->loop, m);
+        }
     }
     fr->msg = NULL;
     fr->pc = 0;

@@ -474,6 +474,132 @@ static tide_status yield_twice(void *frame)
     TIDE_END(f);
 }
 
+/* A yield awaited while the task waits on something else (the yield
+ * registers nothing itself: the step that it returns to finds the other
+ * wait and refuses the yield there, so the await sees TIDE_ESTATE one
+ * iteration later). Then a stray yield followed by an awaited one: the
+ * second finds the first's mark and is refused at once. */
+struct yield_while_waiting {
+    TIDE_FRAME;
+    tide_lock *l;
+    tide_task *hold;
+    int rc;
+    long it;
+};
+static tide_status yield_while_waiting(void *frame)
+{
+    struct yield_while_waiting *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_lock_create(NULL, &f->l));
+    (void)RAW(tide_sleep(1.0));
+    f->it = (long)tide_loop_iteration_count(tide_running_loop());
+    TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(),
+           "tide_sleep called while the task already waits on sleep until "
+           "1.000 s: an awaitable's result must go to TIDE_AWAIT");
+    TH_EQ_INT((long)tide_loop_iteration_count(tide_running_loop()) - f->it, 1);
+    TH_EQ_STR(th_reports(), ONE_REPORT);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
+    /* a waiter on a held lock, given up the same way */
+    TIDE_AWAIT(f, tide_lock_acquire(f->l));
+    TIDE_TRY(f, TH_SPAWN0(&f->hold, yielder, "other"));
+    (void)RAW(tide_lock_acquire(f->l)); /* held by this task: it waits */
+    TH_EQ_INT(tide_lock_waiter_count(f->l), 1);
+    TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(), "tide_sleep called while the task already "
+                                 "waits on lock#1");
+    TH_EQ_INT(tide_lock_waiter_count(f->l), 0);
+    TH_EQ_INT(tide_lock_is_locked(f->l), 1); /* still this task's */
+    TIDE_TRY(f, tide_lock_release(f->l));
+    /* a stray yield, then an awaited one */
+    f->it = (long)tide_loop_iteration_count(tide_running_loop());
+    (void)RAW(tide_sleep(0));
+    TIDE_AWAIT_CATCH(f, tide_sleep(0), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(), "tide_sleep called while the task already "
+                                 "waits on a yield (tide_sleep(0))");
+    TH_EQ_INT((long)tide_loop_iteration_count(tide_running_loop()) - f->it, 0);
+    TIDE_AWAIT(f, tide_sleep(0)); /* and the next one works */
+    TH_EQ_INT((long)tide_loop_iteration_count(tide_running_loop()) - f->it, 1);
+    TIDE_AWAIT_CATCH(f, tide_join(f->hold, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ESTATE); /* the yielder's own misuse */
+    TIDE_FINALLY(f);
+    tide_task_release(f->hold);
+    tide_lock_destroy(f->l);
+    TIDE_END(f);
+}
+
+/* A stray yield, then the task fails with an error of its own, or a
+ * sub-coroutine that yielded stray ends and its caller finishes: the end
+ * of the step finds the yield's mark. */
+struct stray_sub {
+    TIDE_FRAME;
+};
+static tide_status stray_sub(void *frame)
+{
+    struct stray_sub *f = frame;
+    TIDE_BEGIN(f);
+    (void)RAW(tide_sleep(0));
+    TIDE_END(f);
+}
+struct yield_then_fail {
+    TIDE_FRAME;
+    int how;
+    struct stray_sub sub;
+};
+static tide_status yield_then_fail(void *frame)
+{
+    struct yield_then_fail *f = frame;
+    TIDE_BEGIN(f);
+    if (f->how == 0) {
+        (void)RAW(tide_sleep(0));
+        TIDE_THROW(f, TIDE_EINVAL);
+    }
+    TIDE_AWAIT_CALL_INIT(f, stray_sub, &f->sub);
+    th_log("after-sub");
+    TIDE_END(f);
+}
+struct yield_then_fail_main {
+    TIDE_FRAME;
+    tide_task *t;
+    struct expect_misuse check;
+    int how;
+};
+static tide_status yield_then_fail_main(void *frame)
+{
+    struct yield_then_fail_main *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(yield_then_fail, "stray", &f->t, .how = f->how));
+    TIDE_AWAIT_CALL_INIT(
+        f, expect_misuse, &f->check, .t = f->t,
+        .expect = f->how == 0 ? "failed with TIDE_EINVAL while it still "
+                                "waited on a yield (tide_sleep(0))"
+                              : "finished while it still waited on a yield "
+                                "(tide_sleep(0))");
+    TH_LOG_IS(f->how == 0 ? "" : "after-sub");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+struct yield_then_raise {
+    struct yield_then_fail_main m;
+};
+struct yield_in_sub {
+    struct yield_then_fail_main m;
+};
+static tide_status yield_then_raise(void *frame)
+{
+    ((struct yield_then_fail_main *)frame)->how = 0;
+    return yield_then_fail_main(frame);
+}
+static tide_status yield_in_sub(void *frame)
+{
+    ((struct yield_then_fail_main *)frame)->how = 1;
+    return yield_then_fail_main(frame);
+}
+
 /* ---- every other kind of wait, given up cleanly ------------------------- */
 
 /* One task per kind of wait: each calls its awaitable outside TIDE_AWAIT
@@ -838,6 +964,16 @@ static const th_case cases[] = {
     TH_CASE("misuse: an awaitable after a stray yield is refused, and the "
             "task is not left in the ready queue",
             yield_twice),
+    TH_CASE("misuse: a yield awaited while the task waits on something else "
+            "is refused at the step's end (the other wait undone); a stray "
+            "yield then an awaited one: the second is refused at once",
+            yield_while_waiting),
+    TH_CASE("misuse: a stray yield, then the task fails with an error of its "
+            "own: the step's end reports the yield",
+            yield_then_raise),
+    TH_CASE("misuse: a sub-coroutine that yielded stray returns, its caller "
+            "finishes: the step's end reports the yield",
+            yield_in_sub),
     TH_CASE("misuse: every kind of wait given up leaves its object usable "
             "(event, semaphore, condition, barrier, gather, wait, wait_for, "
             "shield, queue put and join)",
