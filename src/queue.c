@@ -44,6 +44,11 @@ struct tide_queue {
     tide_compare_fn cmp;
     void *buf;      /* void *[cap] (ring) or struct pq_entry[cap] (heap) */
     size_t cap, head, len;
+    /* A put finding len below this stores into the ring at once: it is cap
+     * for a FIFO or LIFO queue not shut down (cap never exceeds maxsize),
+     * else 0. One compare for what is four tests otherwise (shut down,
+     * full, out of room, not a ring), on the hand-over's path. */
+    size_t room;
     uint64_t next_seq;
     size_t unfinished; /* puts not yet matched by task_done */
     size_t waiting;    /* tasks whose wait here has not resumed */
@@ -71,6 +76,11 @@ static size_t elem_size(const tide_queue *q)
                                           : sizeof(void *);
 }
 
+static void update_room(tide_queue *q)
+{
+    q->room = q->is_shutdown || q->kind == TIDE_QUEUE_PRIORITY ? 0 : q->cap;
+}
+
 /* The buffer is full: grow it. Errors: TIDE_ENOMEM (nothing changed). */
 static TIDE__NOINLINE int grow(tide_queue *q)
 {
@@ -95,6 +105,7 @@ static TIDE__NOINLINE int grow(tide_queue *q)
     }
     q->buf = buf;
     q->cap = cap;
+    update_room(q);
     return 0;
 }
 
@@ -138,15 +149,19 @@ static TIDE__NOINLINE void store_heap(tide_queue *q, void *item)
 
 /* _put(): the caller has reserved room. (The ring inline: it is the
  * hand-over's path.) */
-static TIDE__INLINE void store(tide_queue *q, void *item)
+static TIDE__INLINE void store_ring(tide_queue *q, void *item)
 {
-    if (q->kind == TIDE_QUEUE_PRIORITY) {
-        store_heap(q, item);
-        return;
-    }
     void **items = q->buf;
     items[ring_index(q, q->len)] = item;
     q->len++;
+}
+
+static TIDE__INLINE void store(tide_queue *q, void *item)
+{
+    if (q->kind == TIDE_QUEUE_PRIORITY)
+        store_heap(q, item);
+    else
+        store_ring(q, item);
 }
 
 static TIDE__NOINLINE void *take_heap(tide_queue *q)
@@ -247,7 +262,15 @@ static void wake_all(tide__waitq *wq, int unlink)
 
 /* ---- non-blocking operations -------------------------------------------- */
 
-static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
+/* What a put does once the item is stored. */
+static TIDE__INLINE void put_done(tide_queue *q)
+{
+    q->unfinished++;
+    wakeup_next(&q->getters);
+}
+
+/* put_nowait past `room`: shut down, full, a buffer to grow, or a heap. */
+static TIDE__NOINLINE int put_nowait_slow(tide_queue *q, void *item)
 {
     if (q->is_shutdown)
         return TIDE_ESHUTDOWN;
@@ -257,8 +280,16 @@ static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
     if (rc < 0)
         return rc;
     store(q, item);
-    q->unfinished++;
-    wakeup_next(&q->getters);
+    put_done(q);
+    return 0;
+}
+
+static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
+{
+    if (q->len >= q->room)
+        return put_nowait_slow(q, item);
+    store_ring(q, item); /* (room: a ring with a free slot) */
+    put_done(q);
     return 0;
 }
 
@@ -364,49 +395,65 @@ static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
 /* The putter's item travels in wait_out: a put delivers no value. */
 static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 {
-    if (is_full(q)) {
-        if (q->is_shutdown)
-            return TIDE_ESHUTDOWN;
+    if (q->len < q->room) {
+        store_ring(q, item);
+        put_done(q);
+        return 0;
+    }
+    if (is_full(q) && !q->is_shutdown) {
         q->waiting++;
         return tide__waitq_wait(&q->putters, t, &put_ops, item);
     }
-    return put_nowait(q, item);
+    return put_nowait_slow(q, item); /* shut down, growing, a heap */
 }
 
 /* The queue owning the waitq t waits (or waited) in. */
 #define QUEUE_OF(t, member)                                                    \
     TIDE__CONTAINER(tide__waitq_of(t), tide_queue, member)
 
+/*
+ * The resume hooks. A wait that ends with status >= 0 was ended by a put,
+ * a get or a shutdown, which unlinked the task: the hand-over's path, a
+ * test and the re-check (the item stays queued until the getter runs,
+ * Q-04). A negative status is a cancellation, before the wake-up (the
+ * task is still linked) or after it (not linked: what it was woken for
+ * goes to the next waiter).
+ */
+static TIDE__NOINLINE int get_resume_failed(tide_queue *q, tide_task *t,
+                                            int status)
+{
+    if (linked(t))
+        tide__waitq_remove(t);
+    else if (q->len) /* the item must not sit there while getters wait */
+        wakeup_next(&q->getters);
+    return status;
+}
+
 static int get_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, getters);
-    int cancelled = linked(t);
-    if (cancelled)
-        tide__waitq_remove(t);
     q->waiting--;
-    if (status < 0) {
-        /* woken by a put but unable to take the item: pass the wake-up on
-         * so the item does not sit in the queue while getters wait */
-        if (q->len && !cancelled)
-            wakeup_next(&q->getters);
-        return status;
-    }
+    if (status < 0)
+        return get_resume_failed(q, t, status);
     return get_step(q, t, t->wait_out);
+}
+
+static TIDE__NOINLINE int put_resume_failed(tide_queue *q, tide_task *t,
+                                            int status)
+{
+    if (linked(t))
+        tide__waitq_remove(t);
+    else if (!is_full(q)) /* the free slot goes to the next putter */
+        wakeup_next(&q->putters);
+    return status;
 }
 
 static int put_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, putters);
-    int cancelled = linked(t);
-    if (cancelled)
-        tide__waitq_remove(t);
     q->waiting--;
-    if (status < 0) {
-        /* the free slot goes to the next putter */
-        if (!is_full(q) && !cancelled)
-            wakeup_next(&q->putters);
-        return status;
-    }
+    if (status < 0)
+        return put_resume_failed(q, t, status);
     return put_step(q, t, t->wait_out);
 }
 
@@ -454,20 +501,47 @@ static TIDE__INLINE tide_task *awaiter(tide_queue *q, int *err, const char *call
     return t;
 }
 
-tide_await tide_queue_put(tide_queue *q, void *item)
+/* Whether t (the current task, or NULL) awaits q with nothing to check:
+ * awaiter()'s tests, without its error out-parameter. The awaitables take
+ * this path inline and keep no stack frame (on wasm, an int whose address
+ * is taken lives on the shadow stack: four instructions and two stores
+ * more per await); the rest is out of line. */
+static TIDE__INLINE int plain_awaiter(const tide_task *t, const tide_queue *q)
+{
+    return t && q && t->loop == q->loop &&
+           !((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG));
+}
+
+static TIDE__NOINLINE tide_await put_checked(tide_queue *q, void *item)
 {
     int err;
     tide_task *t = awaiter(q, &err, "tide_queue_put");
     return tide__aw(t ? put_step(q, t, item) : err);
 }
 
-tide_await tide_queue_get(tide_queue *q, void **item)
+tide_await tide_queue_put(tide_queue *q, void *item)
+{
+    tide_task *t = tide__current();
+    if (!plain_awaiter(t, q))
+        return put_checked(q, item);
+    return tide__aw(put_step(q, t, item));
+}
+
+static TIDE__NOINLINE tide_await get_checked(tide_queue *q, void **item)
 {
     int err;
     tide_task *t = awaiter(q, &err, "tide_queue_get");
     if (!t)
         return tide__aw(err);
     return tide__aw(item ? get_step(q, t, item) : TIDE_EINVAL);
+}
+
+tide_await tide_queue_get(tide_queue *q, void **item)
+{
+    tide_task *t = tide__current();
+    if (!plain_awaiter(t, q) || !item)
+        return get_checked(q, item);
+    return tide__aw(get_step(q, t, item));
 }
 
 /* ---- join, task_done, shutdown ------------------------------------------- */
@@ -504,6 +578,7 @@ int tide_queue_shutdown(tide_queue *q, int immediate)
     if (tide__foreign(q->loop))
         return TIDE_ETHREAD;
     q->is_shutdown = 1;
+    update_room(q);
     if (immediate) {
         /* the dropped items count as done */
         size_t dropped = q->len < q->unfinished ? q->len : q->unfinished;
