@@ -15,9 +15,12 @@
  * also resumes with TIDE_ECANCELLED. join() waits like Event.wait(): its
  * entries stay linked until they resume.
  *
- * `waiting` counts tasks that entered a wait here and have not resumed yet
- * (woken ones included: their resume hook still reads the queue), which is
- * what makes destroy refuse with TIDE_EBUSY.
+ * A waitq's `len` here counts the tasks that entered a wait in it and have
+ * not resumed yet: a woken getter or putter leaves the list at once but
+ * the count only when it resumes (its resume hook still reads the queue).
+ * So the three counts are what makes destroy refuse with TIDE_EBUSY, and
+ * the hand-over keeps no other count (the list, not `len`, says whether
+ * anyone is left to wake).
  *
  * Storage: a ring buffer of item pointers for FIFO/LIFO, a binary heap of
  * (item, sequence) for PRIORITY; the sequence number breaks ties so equal
@@ -51,7 +54,6 @@ struct tide_queue {
     size_t room;
     uint64_t next_seq;
     size_t unfinished; /* puts not yet matched by task_done */
-    size_t waiting;    /* tasks whose wait here has not resumed */
     tide__waitq getters, putters, joiners;
     tide__mem mem;  /* its allocator: a queue may outlive its loop */
     tide__resource res;
@@ -215,12 +217,19 @@ static int linked(tide_task *t)
     return n->next && n->next != n;
 }
 
+/* A woken getter or putter leaves the list (it stays counted in `len`
+ * until it resumes, see the top). */
+static void unlink_woken(tide_task *t)
+{
+    tide__list_remove(&t->wait.on.waiter.node);
+}
+
 /* _wakeup_next() past a first entry that was cancelled. */
 static TIDE__NOINLINE void wakeup_next_slow(tide__waitq *wq)
 {
     for (tide_task *t = tide__waitq_first(wq); t; t = tide__waitq_next(wq, t)) {
         if (!tide__waiter_done(t)) {
-            tide__waitq_remove(t);
+            unlink_woken(t);
             tide__waiter_wake(t);
             return;
         }
@@ -232,15 +241,15 @@ static TIDE__NOINLINE void wakeup_next_slow(tide__waitq *wq)
  * the common cases: nobody waits, or the first one still does. */
 static TIDE__INLINE void wakeup_next(tide__waitq *wq)
 {
-    if (!wq->len)
+    tide__node *first = wq->head.next;
+    if (first == &wq->head)
         return;
-    tide_task *t = tide__waitq_first(wq);
+    tide_task *t = TIDE__CONTAINER(first, tide_task, wait.on.waiter.node);
     if (tide__waiter_done(t)) {
         wakeup_next_slow(wq);
         return;
     }
-    tide__list_remove(&t->wait.on.waiter.node);
-    wq->len--;
+    unlink_woken(t);
     tide__waiter_wake(t);
 }
 
@@ -253,11 +262,20 @@ static void wake_all(tide__waitq *wq, int unlink)
         tide_task *next = tide__waitq_next(wq, t);
         if (!tide__waiter_done(t)) {
             if (unlink)
-                tide__waitq_remove(t);
+                unlink_woken(t);
             tide__waiter_wake(t);
         }
         t = next;
     }
+}
+
+/* A getter's or putter's wait is over (resumed or dropped): out of the
+ * list if a cancel left it there, and out of the count. */
+static void leave(tide_task *t)
+{
+    if (linked(t))
+        tide__list_remove(&t->wait.on.waiter.node);
+    tide__waitq_of(t)->len--;
 }
 
 /* ---- non-blocking operations -------------------------------------------- */
@@ -321,9 +339,6 @@ int tide_queue_get_nowait(tide_queue *q, void **item)
 static int get_resume(tide_task *t, int status);
 static int put_resume(tide_task *t, int status);
 static int join_resume(tide_task *t, int status);
-static void get_drop(tide_task *t);
-static void put_drop(tide_task *t);
-static void join_drop(tide_task *t);
 
 static tide_queue *queue_of(tide_task *t, size_t which)
 {
@@ -363,21 +378,21 @@ static const tide__wait_ops get_ops = {
     .what = "queue get",
     .cancel = tide__waitq_cancel,
     .resume = get_resume,
-    .drop = get_drop,
+    .drop = leave,
     .describe = get_describe,
 };
 static const tide__wait_ops put_ops = {
     .what = "queue put",
     .cancel = tide__waitq_cancel,
     .resume = put_resume,
-    .drop = put_drop,
+    .drop = leave,
     .describe = put_describe,
 };
 static const tide__wait_ops join_ops = {
     .what = "queue join",
     .cancel = tide__waitq_cancel,
     .resume = join_resume,
-    .drop = join_drop,
+    .drop = tide__waitq_drop,
     .describe = join_describe,
 };
 
@@ -386,7 +401,6 @@ static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
     if (q->len == 0) {
         if (q->is_shutdown)
             return TIDE_ESHUTDOWN;
-        q->waiting++;
         return tide__waitq_wait(&q->getters, t, &get_ops, item);
     }
     return get_nowait(q, item);
@@ -400,10 +414,8 @@ static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
         put_done(q);
         return 0;
     }
-    if (is_full(q) && !q->is_shutdown) {
-        q->waiting++;
+    if (is_full(q) && !q->is_shutdown)
         return tide__waitq_wait(&q->putters, t, &put_ops, item);
-    }
     return put_nowait_slow(q, item); /* shut down, growing, a heap */
 }
 
@@ -413,8 +425,8 @@ static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 
 /*
  * The resume hooks. A wait that ends with status >= 0 was ended by a put,
- * a get or a shutdown, which unlinked the task: the hand-over's path, a
- * test and the re-check (the item stays queued until the getter runs,
+ * a get or a shutdown, which unlinked the task: the hand-over's path, the
+ * count and the re-check (the item stays queued until the getter runs,
  * Q-04). A negative status is a cancellation, before the wake-up (the
  * task is still linked) or after it (not linked: what it was woken for
  * goes to the next waiter).
@@ -422,9 +434,9 @@ static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 static TIDE__NOINLINE int get_resume_failed(tide_queue *q, tide_task *t,
                                             int status)
 {
-    if (linked(t))
-        tide__waitq_remove(t);
-    else if (q->len) /* the item must not sit there while getters wait */
+    int cancelled = linked(t);
+    leave(t);
+    if (!cancelled && q->len) /* the item must not sit while getters wait */
         wakeup_next(&q->getters);
     return status;
 }
@@ -432,18 +444,18 @@ static TIDE__NOINLINE int get_resume_failed(tide_queue *q, tide_task *t,
 static int get_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, getters);
-    q->waiting--;
     if (status < 0)
         return get_resume_failed(q, t, status);
+    q->getters.len--;
     return get_step(q, t, t->wait_out);
 }
 
 static TIDE__NOINLINE int put_resume_failed(tide_queue *q, tide_task *t,
                                             int status)
 {
-    if (linked(t))
-        tide__waitq_remove(t);
-    else if (!is_full(q)) /* the free slot goes to the next putter */
+    int cancelled = linked(t);
+    leave(t);
+    if (!cancelled && !is_full(q)) /* the free slot goes to the next putter */
         wakeup_next(&q->putters);
     return status;
 }
@@ -451,36 +463,16 @@ static TIDE__NOINLINE int put_resume_failed(tide_queue *q, tide_task *t,
 static int put_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, putters);
-    q->waiting--;
     if (status < 0)
         return put_resume_failed(q, t, status);
+    q->putters.len--;
     return put_step(q, t, t->wait_out);
 }
 
 static int join_resume(tide_task *t, int status)
 {
-    tide_queue *q = QUEUE_OF(t, joiners);
     tide__waitq_remove(t);
-    q->waiting--;
     return status;
-}
-
-static void get_drop(tide_task *t)
-{
-    tide__waitq_remove(t);
-    QUEUE_OF(t, getters)->waiting--;
-}
-
-static void put_drop(tide_task *t)
-{
-    tide__waitq_remove(t);
-    QUEUE_OF(t, putters)->waiting--;
-}
-
-static void join_drop(tide_task *t)
-{
-    tide__waitq_remove(t);
-    QUEUE_OF(t, joiners)->waiting--;
 }
 
 /* The awaiting task. A queue is bound to the loop it was made on: a task
@@ -567,7 +559,6 @@ tide_await tide_queue_join(tide_queue *q)
         return tide__aw(err);
     if (q->unfinished == 0)
         return tide__aw(0);
-    q->waiting++;
     return tide__aw(tide__waitq_wait(&q->joiners, t, &join_ops, NULL));
 }
 
@@ -634,8 +625,8 @@ int tide_queue_destroy(tide_queue *q)
         return 0;
     if (tide__foreign_resource(&q->res, q->loop))
         return TIDE_ETHREAD;
-    if (q->waiting)
-        return TIDE_EBUSY;
+    if (q->getters.len || q->putters.len || q->joiners.len)
+        return TIDE_EBUSY; /* tasks whose wait here has not resumed */
     tide__resource_remove(&q->res);
     if (q->buf)
         tide__mem_free(&q->mem, q->buf, q->cap * elem_size(q));
