@@ -336,8 +336,6 @@ int tide_queue_get_nowait(tide_queue *q, void **item)
 
 /* ---- put / get: one pass of CPython's while loop each -------------------- */
 
-static int get_resume(tide_task *t, int status);
-static int put_resume(tide_task *t, int status);
 static int join_resume(tide_task *t, int status);
 
 static tide_queue *queue_of(tide_task *t, size_t which)
@@ -374,17 +372,17 @@ static tide_task *join_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops get_ops = {
+const tide__wait_ops tide__queue_get_ops = {
     .what = "queue get",
     .cancel = tide__waitq_cancel,
-    .resume = get_resume,
+    .resume = tide__queue_get_resume,
     .drop = leave,
     .describe = get_describe,
 };
-static const tide__wait_ops put_ops = {
+const tide__wait_ops tide__queue_put_ops = {
     .what = "queue put",
     .cancel = tide__waitq_cancel,
-    .resume = put_resume,
+    .resume = tide__queue_put_resume,
     .drop = leave,
     .describe = put_describe,
 };
@@ -401,7 +399,7 @@ static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
     if (q->len == 0) {
         if (q->is_shutdown)
             return TIDE_ESHUTDOWN;
-        return tide__waitq_wait(&q->getters, t, &get_ops, item);
+        return tide__waitq_wait(&q->getters, t, &tide__queue_get_ops, item);
     }
     return get_nowait(q, item);
 }
@@ -415,7 +413,7 @@ static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
         return 0;
     }
     if (is_full(q) && !q->is_shutdown)
-        return tide__waitq_wait(&q->putters, t, &put_ops, item);
+        return tide__waitq_wait(&q->putters, t, &tide__queue_put_ops, item);
     return put_nowait_slow(q, item); /* shut down, growing, a heap */
 }
 
@@ -441,7 +439,7 @@ static TIDE__NOINLINE int get_resume_failed(tide_queue *q, tide_task *t,
     return status;
 }
 
-static int get_resume(tide_task *t, int status)
+int tide__queue_get_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, getters);
     if (status < 0)
@@ -460,7 +458,7 @@ static TIDE__NOINLINE int put_resume_failed(tide_queue *q, tide_task *t,
     return status;
 }
 
-static int put_resume(tide_task *t, int status)
+int tide__queue_put_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, putters);
     if (status < 0)
