@@ -15,9 +15,12 @@
  * also resumes with TIDE_ECANCELLED. join() waits like Event.wait(): its
  * entries stay linked until they resume.
  *
- * `waiting` counts tasks that entered a wait here and have not resumed yet
- * (woken ones included: their resume hook still reads the queue), which is
- * what makes destroy refuse with TIDE_EBUSY.
+ * A waitq's `len` here counts the tasks that entered a wait in it and have
+ * not resumed yet: a woken getter or putter leaves the list at once but
+ * the count only when it resumes (its resume hook still reads the queue).
+ * So the three counts are what makes destroy refuse with TIDE_EBUSY, and
+ * the hand-over keeps no other count (the list, not `len`, says whether
+ * anyone is left to wake).
  *
  * Storage: a ring buffer of item pointers for FIFO/LIFO, a binary heap of
  * (item, sequence) for PRIORITY; the sequence number breaks ties so equal
@@ -44,9 +47,13 @@ struct tide_queue {
     tide_compare_fn cmp;
     void *buf;      /* void *[cap] (ring) or struct pq_entry[cap] (heap) */
     size_t cap, head, len;
+    /* A put finding len below this stores into the ring at once: it is cap
+     * for a FIFO or LIFO queue not shut down (cap never exceeds maxsize),
+     * else 0. One compare for what is four tests otherwise (shut down,
+     * full, out of room, not a ring), on the hand-over's path. */
+    size_t room;
     uint64_t next_seq;
     size_t unfinished; /* puts not yet matched by task_done */
-    size_t waiting;    /* tasks whose wait here has not resumed */
     tide__waitq getters, putters, joiners;
     tide__mem mem;  /* its allocator: a queue may outlive its loop */
     tide__resource res;
@@ -69,6 +76,11 @@ static size_t elem_size(const tide_queue *q)
 {
     return q->kind == TIDE_QUEUE_PRIORITY ? sizeof(struct pq_entry)
                                           : sizeof(void *);
+}
+
+static void update_room(tide_queue *q)
+{
+    q->room = q->is_shutdown || q->kind == TIDE_QUEUE_PRIORITY ? 0 : q->cap;
 }
 
 /* The buffer is full: grow it. Errors: TIDE_ENOMEM (nothing changed). */
@@ -95,6 +107,7 @@ static TIDE__NOINLINE int grow(tide_queue *q)
     }
     q->buf = buf;
     q->cap = cap;
+    update_room(q);
     return 0;
 }
 
@@ -138,15 +151,19 @@ static TIDE__NOINLINE void store_heap(tide_queue *q, void *item)
 
 /* _put(): the caller has reserved room. (The ring inline: it is the
  * hand-over's path.) */
-static TIDE__INLINE void store(tide_queue *q, void *item)
+static TIDE__INLINE void store_ring(tide_queue *q, void *item)
 {
-    if (q->kind == TIDE_QUEUE_PRIORITY) {
-        store_heap(q, item);
-        return;
-    }
     void **items = q->buf;
     items[ring_index(q, q->len)] = item;
     q->len++;
+}
+
+static TIDE__INLINE void store(tide_queue *q, void *item)
+{
+    if (q->kind == TIDE_QUEUE_PRIORITY)
+        store_heap(q, item);
+    else
+        store_ring(q, item);
 }
 
 static TIDE__NOINLINE void *take_heap(tide_queue *q)
@@ -200,12 +217,19 @@ static int linked(tide_task *t)
     return n->next && n->next != n;
 }
 
+/* A woken getter or putter leaves the list (it stays counted in `len`
+ * until it resumes, see the top). */
+static void unlink_woken(tide_task *t)
+{
+    tide__list_remove(&t->wait.on.waiter.node);
+}
+
 /* _wakeup_next() past a first entry that was cancelled. */
 static TIDE__NOINLINE void wakeup_next_slow(tide__waitq *wq)
 {
     for (tide_task *t = tide__waitq_first(wq); t; t = tide__waitq_next(wq, t)) {
         if (!tide__waiter_done(t)) {
-            tide__waitq_remove(t);
+            unlink_woken(t);
             tide__waiter_wake(t);
             return;
         }
@@ -217,15 +241,15 @@ static TIDE__NOINLINE void wakeup_next_slow(tide__waitq *wq)
  * the common cases: nobody waits, or the first one still does. */
 static TIDE__INLINE void wakeup_next(tide__waitq *wq)
 {
-    if (!wq->len)
+    tide__node *first = wq->head.next;
+    if (first == &wq->head)
         return;
-    tide_task *t = tide__waitq_first(wq);
+    tide_task *t = TIDE__CONTAINER(first, tide_task, wait.on.waiter.node);
     if (tide__waiter_done(t)) {
         wakeup_next_slow(wq);
         return;
     }
-    tide__list_remove(&t->wait.on.waiter.node);
-    wq->len--;
+    unlink_woken(t);
     tide__waiter_wake(t);
 }
 
@@ -238,16 +262,33 @@ static void wake_all(tide__waitq *wq, int unlink)
         tide_task *next = tide__waitq_next(wq, t);
         if (!tide__waiter_done(t)) {
             if (unlink)
-                tide__waitq_remove(t);
+                unlink_woken(t);
             tide__waiter_wake(t);
         }
         t = next;
     }
 }
 
+/* A getter's or putter's wait is over (resumed or dropped): out of the
+ * list if a cancel left it there, and out of the count. */
+static void leave(tide_task *t)
+{
+    if (linked(t))
+        tide__list_remove(&t->wait.on.waiter.node);
+    tide__waitq_of(t)->len--;
+}
+
 /* ---- non-blocking operations -------------------------------------------- */
 
-static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
+/* What a put does once the item is stored. */
+static TIDE__INLINE void put_done(tide_queue *q)
+{
+    q->unfinished++;
+    wakeup_next(&q->getters);
+}
+
+/* put_nowait past `room`: shut down, full, a buffer to grow, or a heap. */
+static TIDE__NOINLINE int put_nowait_slow(tide_queue *q, void *item)
 {
     if (q->is_shutdown)
         return TIDE_ESHUTDOWN;
@@ -257,8 +298,16 @@ static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
     if (rc < 0)
         return rc;
     store(q, item);
-    q->unfinished++;
-    wakeup_next(&q->getters);
+    put_done(q);
+    return 0;
+}
+
+static TIDE__INLINE int put_nowait(tide_queue *q, void *item)
+{
+    if (q->len >= q->room)
+        return put_nowait_slow(q, item);
+    store_ring(q, item); /* (room: a ring with a free slot) */
+    put_done(q);
     return 0;
 }
 
@@ -287,12 +336,7 @@ int tide_queue_get_nowait(tide_queue *q, void **item)
 
 /* ---- put / get: one pass of CPython's while loop each -------------------- */
 
-static int get_resume(tide_task *t, int status);
-static int put_resume(tide_task *t, int status);
 static int join_resume(tide_task *t, int status);
-static void get_drop(tide_task *t);
-static void put_drop(tide_task *t);
-static void join_drop(tide_task *t);
 
 static tide_queue *queue_of(tide_task *t, size_t which)
 {
@@ -328,25 +372,25 @@ static tide_task *join_describe(tide_task *t, char *buf, size_t n)
     return NULL;
 }
 
-static const tide__wait_ops get_ops = {
+const tide__wait_ops tide__queue_get_ops = {
     .what = "queue get",
     .cancel = tide__waitq_cancel,
-    .resume = get_resume,
-    .drop = get_drop,
+    .resume = tide__queue_get_resume,
+    .drop = leave,
     .describe = get_describe,
 };
-static const tide__wait_ops put_ops = {
+const tide__wait_ops tide__queue_put_ops = {
     .what = "queue put",
     .cancel = tide__waitq_cancel,
-    .resume = put_resume,
-    .drop = put_drop,
+    .resume = tide__queue_put_resume,
+    .drop = leave,
     .describe = put_describe,
 };
 static const tide__wait_ops join_ops = {
     .what = "queue join",
     .cancel = tide__waitq_cancel,
     .resume = join_resume,
-    .drop = join_drop,
+    .drop = tide__waitq_drop,
     .describe = join_describe,
 };
 
@@ -355,8 +399,7 @@ static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
     if (q->len == 0) {
         if (q->is_shutdown)
             return TIDE_ESHUTDOWN;
-        q->waiting++;
-        return tide__waitq_wait(&q->getters, t, &get_ops, item);
+        return tide__waitq_wait(&q->getters, t, &tide__queue_get_ops, item);
     }
     return get_nowait(q, item);
 }
@@ -364,76 +407,70 @@ static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
 /* The putter's item travels in wait_out: a put delivers no value. */
 static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 {
-    if (is_full(q)) {
-        if (q->is_shutdown)
-            return TIDE_ESHUTDOWN;
-        q->waiting++;
-        return tide__waitq_wait(&q->putters, t, &put_ops, item);
+    if (q->len < q->room) {
+        store_ring(q, item);
+        put_done(q);
+        return 0;
     }
-    return put_nowait(q, item);
+    if (is_full(q) && !q->is_shutdown)
+        return tide__waitq_wait(&q->putters, t, &tide__queue_put_ops, item);
+    return put_nowait_slow(q, item); /* shut down, growing, a heap */
 }
 
 /* The queue owning the waitq t waits (or waited) in. */
 #define QUEUE_OF(t, member)                                                    \
     TIDE__CONTAINER(tide__waitq_of(t), tide_queue, member)
 
-static int get_resume(tide_task *t, int status)
+/*
+ * The resume hooks. A wait that ends with status >= 0 was ended by a put,
+ * a get or a shutdown, which unlinked the task: the hand-over's path, the
+ * count and the re-check (the item stays queued until the getter runs,
+ * Q-04). A negative status is a cancellation, before the wake-up (the
+ * task is still linked) or after it (not linked: what it was woken for
+ * goes to the next waiter).
+ */
+static TIDE__NOINLINE int get_resume_failed(tide_queue *q, tide_task *t,
+                                            int status)
+{
+    int cancelled = linked(t);
+    leave(t);
+    if (!cancelled && q->len) /* the item must not sit while getters wait */
+        wakeup_next(&q->getters);
+    return status;
+}
+
+int tide__queue_get_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, getters);
-    int cancelled = linked(t);
-    if (cancelled)
-        tide__waitq_remove(t);
-    q->waiting--;
-    if (status < 0) {
-        /* woken by a put but unable to take the item: pass the wake-up on
-         * so the item does not sit in the queue while getters wait */
-        if (q->len && !cancelled)
-            wakeup_next(&q->getters);
-        return status;
-    }
+    if (status < 0)
+        return get_resume_failed(q, t, status);
+    q->getters.len--;
     return get_step(q, t, t->wait_out);
 }
 
-static int put_resume(tide_task *t, int status)
+static TIDE__NOINLINE int put_resume_failed(tide_queue *q, tide_task *t,
+                                            int status)
+{
+    int cancelled = linked(t);
+    leave(t);
+    if (!cancelled && !is_full(q)) /* the free slot goes to the next putter */
+        wakeup_next(&q->putters);
+    return status;
+}
+
+int tide__queue_put_resume(tide_task *t, int status)
 {
     tide_queue *q = QUEUE_OF(t, putters);
-    int cancelled = linked(t);
-    if (cancelled)
-        tide__waitq_remove(t);
-    q->waiting--;
-    if (status < 0) {
-        /* the free slot goes to the next putter */
-        if (!is_full(q) && !cancelled)
-            wakeup_next(&q->putters);
-        return status;
-    }
+    if (status < 0)
+        return put_resume_failed(q, t, status);
+    q->putters.len--;
     return put_step(q, t, t->wait_out);
 }
 
 static int join_resume(tide_task *t, int status)
 {
-    tide_queue *q = QUEUE_OF(t, joiners);
     tide__waitq_remove(t);
-    q->waiting--;
     return status;
-}
-
-static void get_drop(tide_task *t)
-{
-    tide__waitq_remove(t);
-    QUEUE_OF(t, getters)->waiting--;
-}
-
-static void put_drop(tide_task *t)
-{
-    tide__waitq_remove(t);
-    QUEUE_OF(t, putters)->waiting--;
-}
-
-static void join_drop(tide_task *t)
-{
-    tide__waitq_remove(t);
-    QUEUE_OF(t, joiners)->waiting--;
 }
 
 /* The awaiting task. A queue is bound to the loop it was made on: a task
@@ -454,20 +491,47 @@ static TIDE__INLINE tide_task *awaiter(tide_queue *q, int *err, const char *call
     return t;
 }
 
-tide_await tide_queue_put(tide_queue *q, void *item)
+/* Whether t (the current task, or NULL) awaits q with nothing to check:
+ * awaiter()'s tests, without its error out-parameter. The awaitables take
+ * this path inline and keep no stack frame (on wasm, an int whose address
+ * is taken lives on the shadow stack: four instructions and two stores
+ * more per await); the rest is out of line. */
+static TIDE__INLINE int plain_awaiter(const tide_task *t, const tide_queue *q)
+{
+    return t && q && t->loop == q->loop &&
+           !((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG));
+}
+
+static TIDE__NOINLINE tide_await put_checked(tide_queue *q, void *item)
 {
     int err;
     tide_task *t = awaiter(q, &err, "tide_queue_put");
     return tide__aw(t ? put_step(q, t, item) : err);
 }
 
-tide_await tide_queue_get(tide_queue *q, void **item)
+tide_await tide_queue_put(tide_queue *q, void *item)
+{
+    tide_task *t = tide__current();
+    if (!plain_awaiter(t, q))
+        return put_checked(q, item);
+    return tide__aw(put_step(q, t, item));
+}
+
+static TIDE__NOINLINE tide_await get_checked(tide_queue *q, void **item)
 {
     int err;
     tide_task *t = awaiter(q, &err, "tide_queue_get");
     if (!t)
         return tide__aw(err);
     return tide__aw(item ? get_step(q, t, item) : TIDE_EINVAL);
+}
+
+tide_await tide_queue_get(tide_queue *q, void **item)
+{
+    tide_task *t = tide__current();
+    if (!plain_awaiter(t, q) || !item)
+        return get_checked(q, item);
+    return tide__aw(get_step(q, t, item));
 }
 
 /* ---- join, task_done, shutdown ------------------------------------------- */
@@ -493,7 +557,6 @@ tide_await tide_queue_join(tide_queue *q)
         return tide__aw(err);
     if (q->unfinished == 0)
         return tide__aw(0);
-    q->waiting++;
     return tide__aw(tide__waitq_wait(&q->joiners, t, &join_ops, NULL));
 }
 
@@ -504,6 +567,7 @@ int tide_queue_shutdown(tide_queue *q, int immediate)
     if (tide__foreign(q->loop))
         return TIDE_ETHREAD;
     q->is_shutdown = 1;
+    update_room(q);
     if (immediate) {
         /* the dropped items count as done */
         size_t dropped = q->len < q->unfinished ? q->len : q->unfinished;
@@ -559,8 +623,8 @@ int tide_queue_destroy(tide_queue *q)
         return 0;
     if (tide__foreign_resource(&q->res, q->loop))
         return TIDE_ETHREAD;
-    if (q->waiting)
-        return TIDE_EBUSY;
+    if (q->getters.len || q->putters.len || q->joiners.len)
+        return TIDE_EBUSY; /* tasks whose wait here has not resumed */
     tide__resource_remove(&q->res);
     if (q->buf)
         tide__mem_free(&q->mem, q->buf, q->cap * elem_size(q));

@@ -390,7 +390,7 @@ static TIDE__INLINE int step_resume(tide_loop *L, tide_task *t,
     if (!ops->resume) /* (sleep, join: the wake-up is the outcome) */
         return 0;
     L->current = t; /* the hook may act for t (re-suspend it) */
-    int rc = ops->resume(t, t->status);
+    int rc = tide__resume_hook(ops, t, t->status);
     L->current = NULL;
     if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
         deliver_cancel(t);

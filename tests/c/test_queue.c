@@ -1659,6 +1659,87 @@ static tide_status busy_destroy(void *frame)
     TIDE_END(f);
 }
 
+/* A queue outlives its loop: a run stopped with a getter waiting, a getter
+ * woken but not yet run and a putter waiting leaves both queues busy until
+ * tide_loop_destroy has dropped those tasks; then they are destroyed (and
+ * ASan sees nothing leaked or touched after the loop was freed). The run
+ * is a loop of its own, made after the case's run has ended: on the
+ * blocking hosts only, where that run returns when it is over (on the
+ * guest host it would start while the next case runs). */
+#if !defined(__EMSCRIPTEN__)
+static tide_queue *outlive_q[2];
+
+struct outlive_main {
+    TIDE_FRAME;
+    tide_task *t[3];
+};
+
+static tide_status outlive_main(void *frame)
+{
+    struct outlive_main *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, make(&outlive_q[0], TIDE_QUEUE_FIFO, 1));
+    TIDE_TRY(f, make(&outlive_q[1], TIDE_QUEUE_FIFO, 1));
+    TIDE_TRY(f, tide_queue_put_nowait(outlive_q[1], IV(1))); /* full */
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[0], .q = outlive_q[0]));
+    TIDE_TRY(f, TIDE_SPAWN(getter, NULL, &f->t[1], .q = outlive_q[0]));
+    TIDE_TRY(f, TIDE_SPAWN(putter, NULL, &f->t[2], .q = outlive_q[1],
+                           .item = IV(2)));
+    TIDE_YIELD(f); /* all three wait */
+    TIDE_TRY(f, tide_queue_put_nowait(outlive_q[0], IV(5))); /* wakes one */
+    TH_EQ_INT(tide_loop_stop(tide_running_loop()), 0);
+    TIDE_AWAIT(f, tide_sleep(3600.0)); /* the run stops first */
+    TIDE_END(f);
+}
+
+struct outlive {
+    TIDE_FRAME;
+};
+
+static tide_status outlive(void *frame)
+{
+    struct outlive *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_END(f);
+}
+
+/* The loop's destroy reports each task it frees pending. */
+static void outlive_report(tide_loop *loop, const char *context, int err,
+                           const char *message, tide_task *task, void *arg)
+{
+    (void)loop;
+    (void)context;
+    (void)err;
+    (void)message;
+    (void)task;
+    ++*(int *)arg;
+}
+
+static void outlive_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    (void)err;
+    tide_loop *l2 = NULL;
+    int reports = 0;
+    TH_EQ_INT(tide_loop_create(NULL, NULL, &l2), 0);
+    if (!l2)
+        return;
+    tide_loop_set_exception_handler(l2, outlive_report, &reports);
+    TH_EQ_INT(tide_loop_run(l2, outlive_main, &(struct outlive_main){0},
+                            sizeof(struct outlive_main), NULL),
+              TIDE_ESTOPPED);
+    TH_EQ_INT(tide_queue_size(outlive_q[0]), 1); /* the woken one has not run */
+    TH_EQ_INT(tide_queue_destroy(outlive_q[0]), TIDE_EBUSY);
+    TH_EQ_INT(tide_queue_destroy(outlive_q[1]), TIDE_EBUSY);
+    TH_EQ_INT(tide_loop_destroy(l2), 0);
+    TH_EQ_INT(reports, 4); /* main and the three tasks, freed pending */
+    TH_EQ_INT(tide_queue_destroy(outlive_q[0]), 0);
+    TH_EQ_INT(tide_queue_destroy(outlive_q[1]), 0);
+    outlive_q[0] = outlive_q[1] = NULL;
+}
+#endif
+
 /* A queue made on another loop cannot be awaited from this one: ESTATE,
  * as for the other primitives (CPython: RuntimeError). */
 struct other_loop {
@@ -1872,6 +1953,12 @@ static const th_case cases[] = {
     TH_CASE_AFTER("bad input: destroy is EBUSY while getters, putters or "
                   "joiners wait",
                   busy_destroy, NULL, TH_OOM),
+#if !defined(__EMSCRIPTEN__)
+    TH_CASE_AFTER("a queue outlives its loop: destroy is EBUSY while a run "
+                  "stopped with a getter waiting, one woken and a putter, "
+                  "and succeeds once the loop is destroyed",
+                  outlive, outlive_after, 0),
+#endif
     TH_CASE_AFTER("bad input: a queue of another loop cannot be awaited",
                   other_loop, NULL, TH_OOM),
     TH_CASE_AFTER("ENOMEM: a failed put_nowait queues and counts nothing",
