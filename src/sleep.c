@@ -1,6 +1,6 @@
 /*
  * sleep.c - tide_sleep: a timer inside the task itself, so sleeping never
- * allocates beyond the timer heap's growth. sleep(0) puts the task straight
+ * allocates (beyond the timer wheel, once per loop). sleep(0) puts the task straight
  * back in the ready queue: it resumes after exactly one iteration.
  */
 #include "internal.h"

@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -31,8 +32,8 @@ static tide_status sleep01(void *frame)
     static const double delays[] = {0.0, -1.0, -INFINITY};
     struct sleep01 *f = frame;
     TIDE_BEGIN(f);
-    /* A timer would grow the loop's timer heap, which stays allocated until
-     * the loop dies: unchanged live bytes mean no timer was used. */
+    /* A first timer allocates the loop's timer wheel, which stays allocated
+     * until the loop dies: unchanged live bytes mean no timer was used. */
     f->live = th_live_bytes();
     for (f->i = 0; f->i < 3; f->i++) {
         TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_a_then_b,
@@ -539,6 +540,129 @@ static tide_status sleep06(void *frame)
     TIDE_END(f);
 }
 
+/* SLEEP-07: the timer wheel against a model. Callback timers are started
+ * at deadlines from a nanosecond to 2^50 ns (13 days) ahead, a third of
+ * them on a few shared deadlines (ties started at very different times: a
+ * far one is cascaded down through the wheel's levels while later ones with
+ * the same deadline land directly below it), a few in the past; each one
+ * that fires checks it is the earliest armed in the model (deadline, then
+ * start order), then starts more, cancels some (one of its ties when it
+ * has one: a timer already collected, due in the same iteration), until
+ * SLEEP07_STARTS were started. Every timer not cancelled fires, once. */
+#define SLEEP07_STARTS 3000
+#define SLEEP07_TIES 24
+struct sleep07_timer {
+    tide_handle *h;
+    int64_t when;
+    int armed, fired;
+};
+static struct {
+    struct sleep07_timer t[SLEEP07_STARTS];
+    int64_t ties[SLEEP07_TIES];
+    int started, armed, fired, cancelled, wrong, twice;
+    uint64_t rng;
+} s07;
+static uint64_t sleep07_rand(void)
+{
+    s07.rng ^= s07.rng << 13;
+    s07.rng ^= s07.rng >> 7;
+    s07.rng ^= s07.rng << 17;
+    return s07.rng;
+}
+static int sleep07_fire(void *arg);
+/* Starts one timer at least 10 us after `now_ns` (or in the past when
+ * `past`): a shared deadline, or one 2^0..2^50 ns on. */
+static void sleep07_start(int64_t now_ns, int past)
+{
+    if (s07.started == SLEEP07_STARTS)
+        return;
+    int64_t at;
+    uint64_t r = sleep07_rand();
+    int64_t tie = s07.ties[r % SLEEP07_TIES];
+    if (past)
+        at = -(int64_t)(r >> 20 & 0xFFFFFFF) * 1000;
+    else if (r >> 8 & 1 && tie > now_ns + 10000)
+        at = tie;
+    else
+        at = now_ns + 10000 + (int64_t)((r >> 16) & ((1ull << (r >> 10) % 51) - 1));
+    struct sleep07_timer *t = &s07.t[s07.started];
+    double seconds = (double)at / 1e9;
+    if (tide_call_at(tide_running_loop(), seconds, sleep07_fire, t, &t->h) < 0) {
+        s07.wrong++;
+        return;
+    }
+    t->when = (int64_t)ceil(seconds * 1e9); /* as tide_call_at rounds */
+    t->armed = 1;
+    s07.started++;
+    s07.armed++;
+}
+static void sleep07_cancel(struct sleep07_timer *t)
+{
+    if (!t->armed)
+        return;
+    if (tide_handle_cancel(t->h) != 1)
+        s07.wrong++;
+    t->armed = 0;
+    s07.armed--;
+    s07.cancelled++;
+}
+static int sleep07_fire(void *arg)
+{
+    struct sleep07_timer *me = arg;
+    if (me->fired++)
+        s07.twice++;
+    if (!me->armed)
+        s07.wrong++; /* cancelled, yet fired */
+    me->armed = 0;
+    s07.armed--;
+    s07.fired++;
+    /* the earliest armed timer, ties in start order: none before me */
+    for (struct sleep07_timer *t = s07.t; t < s07.t + s07.started; t++)
+        if (t->armed && (t->when < me->when || (t->when == me->when && t < me)))
+            s07.wrong++;
+    int64_t now = (int64_t)(tide_loop_time(tide_running_loop()) * 1e9);
+    uint64_t r = sleep07_rand();
+    for (unsigned k = 0; k < r % 4; k++)
+        sleep07_start(now, 0);
+    if (r >> 4 & 1) /* cancel a tie of mine, if there is one */
+        for (struct sleep07_timer *t = s07.t; t < s07.t + s07.started; t++)
+            if (t->armed && t->when == me->when) {
+                sleep07_cancel(t);
+                break;
+            }
+    if ((r >> 5) % 3 == 0 && s07.started)
+        sleep07_cancel(&s07.t[(r >> 8) % (uint64_t)s07.started]);
+    return 0;
+}
+struct sleep07 {
+    TIDE_FRAME;
+    int i;
+};
+static tide_status sleep07(void *frame)
+{
+    struct sleep07 *f = frame;
+    TIDE_BEGIN(f);
+    memset(&s07, 0, sizeof s07);
+    s07.rng = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < SLEEP07_TIES; i++)
+        s07.ties[i] = 10000 + (int64_t)(sleep07_rand() & ((1ull << (i * 2 + 4)) - 1));
+    for (f->i = 0; f->i < 600; f->i++)
+        sleep07_start(0, f->i % 50 == 0);
+    /* (this task's own sleeps are timers too, between the model's) */
+    while (s07.armed > 0)
+        TIDE_AWAIT(f, tide_sleep(3600));
+    TH_EQ_INT(s07.wrong, 0);
+    TH_EQ_INT(s07.twice, 0);
+    TH_EQ_INT(s07.started, SLEEP07_STARTS);
+    TH_EQ_INT(s07.fired + s07.cancelled, SLEEP07_STARTS);
+    TH_CHECK(s07.cancelled > 100 && s07.fired > 1000);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
+    TIDE_FINALLY(f);
+    for (int i = 0; i < s07.started; i++)
+        tide_handle_release(s07.t[i].h);
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE("SLEEP-01 sleep(0), sleep(-1) and sleep(-inf) yield exactly one "
             "iteration, without a timer",
@@ -568,5 +692,9 @@ static const th_case cases[] = {
             "deadlines equal, 1 ns apart, within a microsecond, seconds and "
             "an hour apart; cancelled ones never",
             sleep06),
+    TH_CASE("SLEEP-07 the timer wheel against a model: deadlines 1 ns to 13 "
+            "days ahead, in the past, ties started far apart, cancels of "
+            "collected timers; each fires first among the armed, once",
+            sleep07),
 };
 TH_MAIN(cases)
