@@ -134,10 +134,11 @@ static tide__timer *take_run(tide__timer **chain)
     return run;
 }
 
-static tide__timer *sort_chain(tide__timer *chain)
+/* Sorts the (non-empty) chain; *last is then its last timer. */
+static tide__timer *sort_chain(tide__timer *chain, tide__timer **last)
 {
     for (;;) {
-        tide__timer *out = NULL, **tail = &out;
+        tide__timer *out = NULL, **tail = &out, *end = NULL;
         int merges = 0;
         while (chain) {
             tide__timer *a = take_run(&chain);
@@ -154,11 +155,15 @@ static tide__timer *sort_chain(tide__timer *chain)
                 tail = &(*tail)->next;
             }
             *tail = a ? a : b;
-            while (*tail)
-                tail = &(*tail)->next;
+            while (*tail) {
+                end = *tail;
+                tail = &end->next;
+            }
         }
-        if (merges <= 1)
+        if (merges <= 1) {
+            *last = end;
             return out;
+        }
         chain = out;
     }
 }
@@ -214,12 +219,23 @@ static void cascade(tide_loop *L, unsigned level, unsigned i)
     }
 }
 
+/* Takes bucket b whole onto the chain at *tail, in deadline order (equal
+ * deadlines in start order); returns the new end of the chain. */
+static tide__timer **take_sorted(tide_loop *L, uint32_t b, tide__timer **tail)
+{
+    if (b < SLOTS && (L->wheel_sorted >> b & 1))
+        return list_take(&L->wheel[b], tail);
+    tide__timer *chain, *last;
+    list_take(&L->wheel[b], &chain);
+    *tail = sort_chain(chain, &last);
+    return &last->next;
+}
+
 static void sort_bucket(tide_loop *L, unsigned i)
 {
-    tide__timer **head = &L->wheel[i];
     tide__timer *chain;
-    list_take(head, &chain);
-    list_close(head, sort_chain(chain), 0);
+    take_sorted(L, i, &chain);
+    list_close(&L->wheel[i], chain, 0);
     L->wheel_sorted |= 1ull << i;
 }
 
@@ -274,7 +290,8 @@ int tide__timer_stop(tide_loop *L, tide__timer *t)
 }
 
 /* Buckets set in `mask` of `level`, taken whole onto the chain at *tail,
- * in index order (earlier units first). */
+ * each sorted, in index order: buckets hold disjoint ranges of units, so
+ * the chain is in deadline order (and ties are never in two buckets). */
 static tide__timer **take_buckets(tide_loop *L, unsigned level, uint64_t mask,
                                   tide__timer **tail)
 {
@@ -282,7 +299,7 @@ static tide__timer **take_buckets(tide_loop *L, unsigned level, uint64_t mask,
     while (mask) {
         unsigned i = (unsigned)__builtin_ctzll(mask);
         mask &= mask - 1;
-        tail = list_take(&L->wheel[level * SLOTS + i], tail);
+        tail = take_sorted(L, level * SLOTS + i, tail);
     }
     return tail;
 }
@@ -371,9 +388,10 @@ void tide__timers_collect(tide_loop *L, int64_t now)
     }
     if (!chain)
         return;
-    /* due: in deadline order, equal ones in start order */
+    /* due: in deadline order, equal ones in start order (the units of
+     * each piece taken come after those of the pieces before it) */
     tide__timer *due;
-    L->wheel_n -= list_close(&due, sort_chain(chain), TAG_DUE);
+    L->wheel_n -= list_close(&due, chain, TAG_DUE);
     if (!L->due) {
         L->due = due;
         return;
