@@ -541,7 +541,9 @@ static tide_status sleep06(void *frame)
 }
 
 /* SLEEP-07: the timer wheel against a model. Callback timers are started
- * at deadlines from a nanosecond to 2^50 ns (13 days) ahead, a third of
+ * at deadlines from a nanosecond to 2^50 ns (13 days) ahead (on the real
+ * clock, where the loop wakes at the start of a far timer's bucket rather
+ * than at the timer, up to 2^25 ns: 34 ms), a third of
  * them on a few shared deadlines (ties started at very different times: a
  * far one is cascaded down through the wheel's levels while later ones with
  * the same deadline land directly below it), a few in the past; each one
@@ -560,6 +562,7 @@ static struct {
     struct sleep07_timer t[SLEEP07_STARTS];
     int64_t ties[SLEEP07_TIES];
     int started, armed, fired, cancelled, wrong, twice;
+    unsigned span; /* deadlines up to 2^(span - 1) ns ahead */
     uint64_t rng;
 } s07;
 static uint64_t sleep07_rand(void)
@@ -584,7 +587,8 @@ static void sleep07_start(int64_t now_ns, int past)
     else if (r >> 8 & 1 && tie > now_ns + 10000)
         at = tie;
     else
-        at = now_ns + 10000 + (int64_t)((r >> 16) & ((1ull << (r >> 10) % 51) - 1));
+        at = now_ns + 10000 +
+             (int64_t)((r >> 16) & ((1ull << (r >> 10) % s07.span) - 1));
     struct sleep07_timer *t = &s07.t[s07.started];
     double seconds = (double)at / 1e9;
     if (tide_call_at(tide_running_loop(), seconds, sleep07_fire, t, &t->h) < 0) {
@@ -634,32 +638,62 @@ static int sleep07_fire(void *arg)
         sleep07_cancel(&s07.t[(r >> 8) % (uint64_t)s07.started]);
     return 0;
 }
-struct sleep07 {
-    TIDE_FRAME;
-    int i;
-};
-static tide_status sleep07(void *frame)
+/* The first 600 timers, from now (a few in the past). */
+static void sleep07_setup(unsigned span)
 {
-    struct sleep07 *f = frame;
-    TIDE_BEGIN(f);
     memset(&s07, 0, sizeof s07);
+    s07.span = span;
     s07.rng = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < SLEEP07_TIES; i++)
-        s07.ties[i] = 10000 + (int64_t)(sleep07_rand() & ((1ull << (i * 2 + 4)) - 1));
-    for (f->i = 0; f->i < 600; f->i++)
-        sleep07_start(0, f->i % 50 == 0);
-    /* (this task's own sleeps are timers too, between the model's) */
-    while (s07.armed > 0)
-        TIDE_AWAIT(f, tide_sleep(3600));
+    int64_t now = (int64_t)(tide_loop_time(tide_running_loop()) * 1e9);
+    for (unsigned i = 0; i < SLEEP07_TIES; i++)
+        s07.ties[i] = now + 10000 +
+                      (int64_t)(sleep07_rand() & ((1ull << (i * (span - 1) / SLEEP07_TIES)) - 1));
+    for (int i = 0; i < 600; i++)
+        sleep07_start(now, i % 50 == 0);
+}
+static void sleep07_check(void)
+{
     TH_EQ_INT(s07.wrong, 0);
     TH_EQ_INT(s07.twice, 0);
     TH_EQ_INT(s07.started, SLEEP07_STARTS);
     TH_EQ_INT(s07.fired + s07.cancelled, SLEEP07_STARTS);
     TH_CHECK(s07.cancelled > 100 && s07.fired > 1000);
     TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
-    TIDE_FINALLY(f);
+}
+static void sleep07_release(void)
+{
     for (int i = 0; i < s07.started; i++)
         tide_handle_release(s07.t[i].h);
+}
+struct sleep07 {
+    TIDE_FRAME;
+};
+static tide_status sleep07(void *frame)
+{
+    struct sleep07 *f = frame;
+    TIDE_BEGIN(f);
+    sleep07_setup(51);
+    /* (this task's own sleeps are timers too, between the model's) */
+    while (s07.armed > 0)
+        TIDE_AWAIT(f, tide_sleep(3600));
+    sleep07_check();
+    TIDE_FINALLY(f);
+    sleep07_release();
+    TIDE_END(f);
+}
+struct sleep07_real {
+    TIDE_FRAME;
+};
+static tide_status sleep07_real(void *frame)
+{
+    struct sleep07_real *f = frame;
+    TIDE_BEGIN(f);
+    sleep07_setup(26);
+    while (s07.armed > 0)
+        TIDE_AWAIT(f, tide_sleep(0.01));
+    sleep07_check();
+    TIDE_FINALLY(f);
+    sleep07_release();
     TIDE_END(f);
 }
 
@@ -696,5 +730,8 @@ static const th_case cases[] = {
             "days ahead, in the past, ties started far apart, cancels of "
             "collected timers; each fires first among the armed, once",
             sleep07),
+    TH_CASE_AFTER("SLEEP-07 the same on the real clock, deadlines up to 34 ms "
+                  "ahead",
+                  sleep07_real, NULL, TH_REAL_CLOCK),
 };
 TH_MAIN(cases)
