@@ -258,6 +258,10 @@ int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when)
     if (!L->wheel && wheel_create(L) < 0)
         return TIDE_ENOMEM;
     t->when = when;
+    /* An empty wheel may move its cursor anywhere: back to the clock, in
+     * case the clock went back (a virtual clock set after a real run). */
+    if (!L->wheel_n)
+        L->wheel_pos = unit_of(L->now);
     if (when >= TIDE__NEVER) { /* never fires: kept apart, for the count */
         t->prev = (t->prev & TAG_KIND) | TAG_NEVER;
         list_append(&L->timers_never, t);
