@@ -219,6 +219,44 @@ static void cascade(tide_loop *L, unsigned level, unsigned i)
     }
 }
 
+/* Sorts a chain of timers whose units agree from bit 6 x level up (a
+ * bucket of that level): distributes it, stably, by the next 6 bits down,
+ * level by level, to single units, whose few timers a merge sort orders.
+ * A pass a level, where a merge sort of a long chain makes about log2(n)
+ * passes, each a cache miss a timer (a real clock's iteration may collect
+ * a whole bucket of thousands). *last is then the chain's last timer. */
+static tide__timer *sort_by_units(tide__timer *chain, unsigned level,
+                                  tide__timer **last)
+{
+    unsigned n = 0;
+    for (tide__timer *t = chain; t && n < 16; t = t->next)
+        n++;
+    if (level == 0 || n < 16)
+        return sort_chain(chain, last);
+    tide__timer *head[SLOTS], **tail[SLOTS];
+    uint64_t used = 0;
+    unsigned shift = (level - 1) * LEVEL_BITS;
+    for (tide__timer *t = chain, *next; t; t = next) {
+        next = t->next;
+        unsigned i = (unsigned)((unit_of(t->when) >> shift) % SLOTS);
+        if (used >> i & 1)
+            *tail[i] = t;
+        else
+            head[i] = t;
+        used |= 1ull << i;
+        tail[i] = &t->next;
+    }
+    tide__timer *out = NULL, **end = &out;
+    while (used) {
+        unsigned i = (unsigned)__builtin_ctzll(used);
+        used &= used - 1;
+        *tail[i] = NULL;
+        *end = sort_by_units(head[i], level - 1, last);
+        end = &(*last)->next;
+    }
+    return out;
+}
+
 /* Takes bucket b whole onto the chain at *tail, in deadline order (equal
  * deadlines in start order); returns the new end of the chain. */
 static tide__timer **take_sorted(tide_loop *L, uint32_t b, tide__timer **tail)
@@ -227,7 +265,7 @@ static tide__timer **take_sorted(tide_loop *L, uint32_t b, tide__timer **tail)
         return list_take(&L->wheel[b], tail);
     tide__timer *chain, *last;
     list_take(&L->wheel[b], &chain);
-    *tail = sort_chain(chain, &last);
+    *tail = sort_by_units(chain, b / SLOTS, &last);
     return &last->next;
 }
 
@@ -258,10 +296,11 @@ int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when)
     if (!L->wheel && wheel_create(L) < 0)
         return TIDE_ENOMEM;
     t->when = when;
-    /* An empty wheel may move its cursor anywhere: back to the clock, in
-     * case the clock went back (a virtual clock set after a real run). */
+    /* An empty wheel may move its cursor anywhere: to the clock, which
+     * tide_call_at does not read (a cursor far behind puts every timer in
+     * a high level), or back (a virtual clock set after a real run). */
     if (!L->wheel_n)
-        L->wheel_pos = unit_of(L->now);
+        L->wheel_pos = unit_of(tide__loop_now(L));
     if (when >= TIDE__NEVER) { /* never fires: kept apart, for the count */
         t->prev = (t->prev & TAG_KIND) | TAG_NEVER;
         list_append(&L->timers_never, t);
