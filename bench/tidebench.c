@@ -288,7 +288,8 @@ static tide_status consumer(void *frame)
  * The delay of sleeper i, the same in asyncio_bench.py and node_bench.mjs:
  * 1 ms plus 0-999 us. Different delays, because with one shared delay the
  * deadlines arrive in increasing order (the clock only moves forward), the
- * best case both for a timer heap and for Node's per-duration timer lists.
+ * best case both for a timer heap (asyncio's) and for Node's per-duration
+ * timer lists.
  * 7919 is prime to 1000, so neighbouring tasks get scattered delays and
  * every runtime has real ordering work to do. 1 ms is the shortest delay
  * Node's setTimeout honours, and short enough that a run is spent working
@@ -480,8 +481,8 @@ static tide_status sleepers_main(void *frame)
         TIDE_AWAIT(m, tide_sleep(0));
         if (m->rep == 0) {
             /* The cold repetition, untimed (it is the warm-up): only here
-             * does the timer heap grow, and its growth is part of what a
-             * sleeping task costs. */
+             * is timer storage allocated (Tide's wheel, once per loop),
+             * and it is part of what a sleeping task costs. */
             if (tide_loop_task_count(tide_running_loop()) <= (size_t)cfg.n)
                 res.checked = 0; /* a sleeper finished already */
             res.tide_bytes = cfg.counter->live - m->tide0;

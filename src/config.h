@@ -29,9 +29,6 @@
  * after it got hot, so the inner loop must return now and then). */
 #define TIDE_DRIVE_BATCH 64
 
-/* Initial capacity of the timer heap; it doubles as needed. */
-#define TIDE_TIMER_HEAP_INITIAL 16
-
 /* Buffer for default task names: "Task-" + up to 10 digits + NUL. */
 #define TIDE_DEFAULT_NAME_MAX 16
 

@@ -403,5 +403,5 @@ uint64_t tide_loop_step_count(const tide_loop *loop)
 
 size_t tide_loop_timer_count(const tide_loop *loop)
 {
-    return loop ? loop->heap_len : 0;
+    return loop ? loop->wheel_n + loop->timers_never_n : 0;
 }

@@ -222,23 +222,18 @@ typedef struct tide__runnable {
 } tide__runnable;
 
 
-/* ---- timers (timer.c): a binary heap ordered by deadline */
+/* ---- timers (timer.c): a hierarchical wheel of lists through the timers */
 typedef struct tide__timer {
-    int64_t when;   /* loop time, ns */
-    uint32_t slot;  /* TIDE__TIMER_IDLE, a heap index, or DUE|due index */
-    /* (start number << 1) | kind: timers with equal deadlines fire in the
-     * order they were started, and there are only two kinds of timer, so
-     * a bit says which instead of a function pointer (keeps a task at 16
-     * bytes of timer on wasm32). */
-    uint32_t order;
+    int64_t when;              /* loop time, ns */
+    struct tide__timer *next;  /* in its list; NULL when not armed */
+    /* The previous timer in its list, with tag bits (timers are 8-aligned):
+     * the kind (a bit instead of a function pointer: there are only two
+     * kinds) and which list holds it (timer.c). 16 bytes on wasm32. */
+    uintptr_t prev;
 } tide__timer;
 
-/* A timer's key in the heap: grows with its deadline (timer.c). */
-typedef uint16_t tide__tkey;
-
-#define TIDE__TIMER_IDLE UINT32_MAX
-#define TIDE__TIMER_DUE 0x80000000u
 enum { TIDE__TIMER_SLEEP = 0, TIDE__TIMER_HANDLE = 1 };
+#define TIDE__WHEEL_LEVELS 9
 
 /* What a due timer does, by kind (sleep.c, loop.c). */
 void tide__sleep_fire(tide__timer *t);
@@ -251,12 +246,17 @@ int tide__timer_start(tide_loop *L, tide__timer *t, int64_t when);
 int tide__timer_stop(tide_loop *L, tide__timer *t);
 static inline int tide__timer_armed(const tide__timer *t)
 {
-    return t->slot != TIDE__TIMER_IDLE;
+    return t->next != NULL;
 }
-/* Moves every timer due at `now` out of the heap into the due list. */
+/* Moves every timer due at `now` out of the wheel into the due list. */
 void tide__timers_collect(tide_loop *L, int64_t now);
 /* Fires the collected timers (those not stopped meanwhile), in order. */
 void tide__timers_fire_due(tide_loop *L);
+/* The earliest deadline, L->wheel_n > 0 (exact on the virtual clock, where
+ * the clock jumps to it; a lower bound on a real one). */
+int64_t tide__timers_next(tide_loop *L);
+/* Stops every callback timer and passes it to drop (loop teardown). */
+void tide__timers_drop_handles(tide_loop *L, void (*drop)(tide__timer *t));
 void tide__timers_free(tide_loop *L);
 
 /* Seconds (double) to ns: NaN is TIDE_EINVAL, huge values saturate far
@@ -808,15 +808,13 @@ struct tide_loop {
     uintptr_t *ready_tail;
 
     /* timers */
-    tide__timer **heap;
-    tide__tkey *heap_keys; /* each one's key, in step with heap, in heap's
-                              block after the pointers (timer.c) */
-    int64_t key_base;      /* deadline of key 0 */
-    uint32_t key_ops;      /* timer operations since key_base moved */
-    uint32_t heap_len, heap_cap;
-    tide__timer **due; /* timers collected by this iteration (timer.c) */
-    uint32_t timer_starts; /* numbers timer starts: ties fire in order */
-    uint32_t due_len, due_cap;
+    tide__timer **wheel; /* TIDE__WHEEL_LEVELS x 64 bucket lists (timer.c) */
+    uint64_t wheel_bits[TIDE__WHEEL_LEVELS]; /* non-empty buckets */
+    uint64_t wheel_sorted; /* level-0 buckets in deadline order */
+    uint64_t wheel_pos;    /* the cursor, in units (timer.c) */
+    tide__timer *due;      /* collected by this iteration, in firing order */
+    tide__timer *timers_never; /* armed at or past the clock's horizon */
+    uint32_t wheel_n, timers_never_n; /* armed timers in each */
 
     int64_t now; /* last clock reading (ns), the clock itself if virtual */
     int64_t turn_budget;

@@ -250,6 +250,14 @@ void tide__handle_fire(tide__timer *t)
     handle_invoke(TIDE__CONTAINER(t, tide_handle, timer));
 }
 
+/* The loop's teardown: an armed callback timer that will never fire. */
+static void handle_timer_drop(tide__timer *t)
+{
+    tide_handle *h = TIDE__CONTAINER(t, tide_handle, timer);
+    h->pending = 0;
+    handle_unref(h);
+}
+
 /* Schedules: when < 0 means "soon" (ready queue), else a timer at `when`. */
 static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
                     void *arg, tide_handle **out)
@@ -352,14 +360,14 @@ void tide_handle_release(tide_handle *h)
 void tide__loop_iterate(tide_loop *L)
 {
     L->iterations++;
-    if (L->heap_len)
+    if (L->wheel_n)
         tide__timers_collect(L, tide__loop_now(L));
     /* Run only what was ready when the iteration started. */
     uintptr_t r = L->ready_head;
     L->ready_head = 0;
     L->ready_tail = &L->ready_head;
     tide__run_entries(L, r);
-    if (L->due_len)
+    if (L->due)
         tide__timers_fire_due(L);
 }
 
@@ -368,9 +376,9 @@ int64_t tide__loop_timeout(tide_loop *L)
     if (L->ready_head)
         return 0;
     /* no timer, or only timers past the clock's horizon: none will fire */
-    if (!L->heap_len || L->heap[0]->when >= TIDE__NEVER)
+    if (!L->wheel_n)
         return -1;
-    int64_t d = L->heap[0]->when - tide__loop_now(L);
+    int64_t d = tide__timers_next(L) - tide__loop_now(L);
     return d > 0 ? d : 0;
 }
 
@@ -412,15 +420,7 @@ int tide_loop_destroy(tide_loop *loop)
     L->ready_tail = &L->ready_head;
     tide__io_destroy(L); /* after the ready queue: queued attempts went */
     /* Armed callback timers. Task timers die with their tasks. */
-    for (uint32_t i = L->heap_len; i-- > 0;) {
-        tide__timer *t = L->heap[i];
-        if ((t->order & 1) == TIDE__TIMER_HANDLE) {
-            tide_handle *h = TIDE__CONTAINER(t, tide_handle, timer);
-            tide__timer_stop(L, t);
-            h->pending = 0;
-            handle_unref(h);
-        }
-    }
+    tide__timers_drop_handles(L, handle_timer_drop);
     tide__user_donecbs_destroy(L); /* while their tasks exist */
     tide_task_release(L->main);
     L->main = NULL;

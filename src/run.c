@@ -155,7 +155,7 @@ static TIDE__NOINLINE int run_passes(tide_loop *L)
             else if (tide__virtual_grace(L))
                 tide__host_wait(L, TIDE_VIRTUAL_GRACE_NS);
             else
-                L->now = L->heap[0]->when;
+                L->now = tide__timers_next(L);
         }
         tide__loop_iterate(L);
         if (tide__loop_advance_fast(L))

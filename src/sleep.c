@@ -1,7 +1,7 @@
 /*
  * sleep.c - tide_sleep: a timer inside the task itself, so sleeping never
- * allocates beyond the timer heap's growth. sleep(0) sends the task back to
- * the ready queue (its step queues it): it resumes after exactly one
+ * allocates (beyond the timer wheel, once per loop). sleep(0) sends the task
+ * back to the ready queue (its step queues it): it resumes after exactly one
  * iteration.
  */
 #include "internal.h"

@@ -126,7 +126,7 @@ EMSCRIPTEN_KEEPALIVE void tide__guest_turn(tide_loop *L, int kind)
                                               : timeout);
                 break;
             }
-            L->now = L->heap[0]->when;
+            L->now = tide__timers_next(L);
         }
         tide__loop_iterate(L);
         if (tide__loop_advance_fast(L)) {

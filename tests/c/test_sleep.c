@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -31,8 +32,8 @@ static tide_status sleep01(void *frame)
     static const double delays[] = {0.0, -1.0, -INFINITY};
     struct sleep01 *f = frame;
     TIDE_BEGIN(f);
-    /* A timer would grow the loop's timer heap, which stays allocated until
-     * the loop dies: unchanged live bytes mean no timer was used. */
+    /* A first timer allocates the loop's timer wheel, which stays allocated
+     * until the loop dies: unchanged live bytes mean no timer was used. */
     f->live = th_live_bytes();
     for (f->i = 0; f->i < 3; f->i++) {
         TIDE_TRY(f, tide_call_soon(tide_running_loop(), log_a_then_b,
@@ -539,6 +540,184 @@ static tide_status sleep06(void *frame)
     TIDE_END(f);
 }
 
+/* SLEEP-07: the timer wheel against a model. Callback timers are started
+ * at deadlines from a nanosecond to 2^50 ns (13 days) ahead (on the real
+ * clock, where the loop wakes at the start of a far timer's bucket rather
+ * than at the timer, up to 4 ms), a third of them on a few shared
+ * deadlines (ties started at very different times: a far one is cascaded
+ * down through the wheel's levels while later ones with the same deadline
+ * land directly below it), a few in the past. Each one that fires starts
+ * more (always after the iteration's due timers), cancels some: one of its
+ * ties when it has one (a timer already collected, due in the same
+ * iteration). The timers fired must come in deadline order, ties in start
+ * order, each once, none cancelled, and every one not cancelled must fire.
+ * (Checks are O(1) a timer: the case runs once per allocation in the
+ * out-of-memory sweeps.) */
+#define SLEEP07_MAX 1200
+#define SLEEP07_TIES 24
+struct sleep07_timer {
+    tide_handle *h;
+    int64_t when;
+    int armed, fired;
+    int next_tie; /* the next timer started on the same shared deadline */
+};
+static struct {
+    struct sleep07_timer t[SLEEP07_MAX];
+    int64_t ties[SLEEP07_TIES];
+    int tie_first[SLEEP07_TIES];
+    int starts, started, armed, fired, cancelled, out_of_order, wrong;
+    struct sleep07_timer *last; /* the last one fired */
+    unsigned span; /* deadlines up to 2^(span - 1) ns ahead */
+    int uniform;   /* spread evenly up to 2^span ns, not by powers of 2 */
+    uint64_t rng;
+} s07;
+static uint64_t sleep07_rand(void)
+{
+    s07.rng ^= s07.rng << 13;
+    s07.rng ^= s07.rng >> 7;
+    s07.rng ^= s07.rng << 17;
+    return s07.rng;
+}
+static int sleep07_fire(void *arg);
+/* Starts one timer at least 10 us after `now_ns` (or in the past when
+ * `past`): a shared deadline, or one 2^0..2^(span-1) ns on. */
+static void sleep07_start(int64_t now_ns, int past)
+{
+    if (s07.started == s07.starts)
+        return;
+    int64_t at;
+    uint64_t r = sleep07_rand();
+    int tie = (int)(r % SLEEP07_TIES), tied = 0;
+    struct sleep07_timer *t = &s07.t[s07.started];
+    if (past) {
+        at = -(int64_t)(r >> 20 & 0xFFFFFFF) * 1000;
+    } else if (r >> 8 & 1 && s07.ties[tie] > now_ns + 10000) {
+        at = s07.ties[tie];
+        tied = 1;
+    } else {
+        at = now_ns + 10000 +
+             (int64_t)((r >> 16) & ((1ull << (s07.uniform ? s07.span
+                                                          : (r >> 10) % s07.span)) - 1));
+    }
+    double seconds = (double)at / 1e9;
+    if (tide_call_at(tide_running_loop(), seconds, sleep07_fire, t, &t->h) < 0) {
+        s07.wrong++; /* (out of memory, in the sweeps) */
+        return;
+    }
+    t->next_tie = tied ? s07.tie_first[tie] : -1;
+    if (tied)
+        s07.tie_first[tie] = s07.started;
+    t->when = (int64_t)ceil(seconds * 1e9); /* as tide_call_at rounds */
+    t->armed = 1;
+    s07.started++;
+    s07.armed++;
+}
+static void sleep07_cancel(struct sleep07_timer *t)
+{
+    if (!t->armed)
+        return;
+    if (tide_handle_cancel(t->h) != 1)
+        s07.wrong++;
+    t->armed = 0;
+    s07.armed--;
+    s07.cancelled++;
+}
+static int sleep07_fire(void *arg)
+{
+    struct sleep07_timer *me = arg, *last = s07.last;
+    if (me->fired++ || !me->armed)
+        s07.wrong++; /* twice, or cancelled yet fired */
+    me->armed = 0;
+    s07.armed--;
+    s07.fired++;
+    /* (timers are only started after the due ones: deadline order is
+     * the order they fire in) */
+    if (last && (last->when > me->when || (last->when == me->when && last > me)))
+        s07.out_of_order++;
+    s07.last = me;
+    int64_t now = (int64_t)(tide_loop_time(tide_running_loop()) * 1e9);
+    uint64_t r = sleep07_rand();
+    for (unsigned k = 0; k < r % 4; k++)
+        sleep07_start(now, 0);
+    if (r >> 4 & 1) /* cancel a tie of mine, if there is one */
+        for (int i = me->next_tie; i >= 0; i = s07.t[i].next_tie)
+            if (s07.t[i].armed) {
+                sleep07_cancel(&s07.t[i]);
+                break;
+            }
+    if ((r >> 5) % 3 == 0 && s07.started)
+        sleep07_cancel(&s07.t[(r >> 8) % (uint64_t)s07.started]);
+    return 0;
+}
+/* The first timers, from now (a few in the past). */
+static void sleep07_setup(unsigned span, int starts, int uniform)
+{
+    memset(&s07, 0, sizeof s07);
+    s07.span = span;
+    s07.uniform = uniform;
+    s07.starts = starts;
+    s07.rng = 0x9E3779B97F4A7C15ull;
+    int64_t now = (int64_t)(tide_loop_time(tide_running_loop()) * 1e9);
+    for (unsigned i = 0; i < SLEEP07_TIES; i++) {
+        s07.ties[i] = now + 10000 +
+                      (int64_t)(sleep07_rand() & ((1ull << (i * (span - 1) / SLEEP07_TIES)) - 1));
+        s07.tie_first[i] = -1;
+    }
+    for (int i = 0; i < (uniform ? starts * 2 / 3 : starts / 3); i++)
+        sleep07_start(now, i % 50 == 0);
+}
+static void sleep07_check(void)
+{
+    TH_EQ_INT(s07.wrong, 0);
+    TH_EQ_INT(s07.out_of_order, 0);
+    TH_EQ_INT(s07.started, s07.starts);
+    TH_EQ_INT(s07.fired + s07.cancelled, s07.starts);
+    TH_CHECK(s07.cancelled > s07.starts / 20 && s07.fired > s07.starts / 2);
+    TH_EQ_INT(tide_loop_timer_count(tide_running_loop()), 0);
+}
+static void sleep07_release(void)
+{
+    for (int i = 0; i < s07.started; i++)
+        tide_handle_release(s07.t[i].h);
+}
+struct sleep07 {
+    TIDE_FRAME;
+};
+static tide_status sleep07(void *frame)
+{
+    struct sleep07 *f = frame;
+    TIDE_BEGIN(f);
+    sleep07_setup(51, SLEEP07_MAX, 0);
+    /* (this task's own sleeps are timers too, between the model's) */
+    while (s07.armed > 0)
+        TIDE_AWAIT(f, tide_sleep(3600));
+    sleep07_check();
+    TIDE_FINALLY(f);
+    sleep07_release();
+    TIDE_END(f);
+}
+struct sleep07_real {
+    TIDE_FRAME;
+    double until;
+};
+static tide_status sleep07_real(void *frame)
+{
+    struct sleep07_real *f = frame;
+    TIDE_BEGIN(f);
+    /* 400 timers spread over 1 ms, then 2 ms without a yield: they come
+     * due in one iteration, whole buckets of 64 us with 20-30 each */
+    sleep07_setup(20, 600, 1);
+    f->until = tide_loop_time(tide_running_loop()) + 0.002;
+    while (tide_loop_time(tide_running_loop()) < f->until)
+        ;
+    while (s07.armed > 0)
+        TIDE_AWAIT(f, tide_sleep(0.002));
+    sleep07_check();
+    TIDE_FINALLY(f);
+    sleep07_release();
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE("SLEEP-01 sleep(0), sleep(-1) and sleep(-inf) yield exactly one "
             "iteration, without a timer",
@@ -568,5 +747,13 @@ static const th_case cases[] = {
             "deadlines equal, 1 ns apart, within a microsecond, seconds and "
             "an hour apart; cancelled ones never",
             sleep06),
+    TH_CASE("SLEEP-07 the timer wheel against a model: deadlines 1 ns to 13 "
+            "days ahead, in the past, ties started far apart, cancels of "
+            "collected timers; they fire in deadline order, ties in start "
+            "order, each once",
+            sleep07),
+    TH_CASE_AFTER("SLEEP-07 the same on the real clock, 400 timers within 1 ms "
+                  "due at once after 2 ms without a yield",
+                  sleep07_real, NULL, TH_REAL_CLOCK),
 };
 TH_MAIN(cases)
