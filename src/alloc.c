@@ -48,12 +48,7 @@ void tide__free(tide_loop *L, void *p, size_t size)
  * program spawning and joining tasks frees and asks for blocks of the same
  * size over and over. A hit of the cache is an allocation that does not reach
  * the allocator, so it cannot fail; every block the cache hands out came from
- * the loop's allocator, and every one goes back to it by loop destroy.
- * Each bin keeps its blocks' addresses in an array, not in a list through the
- * blocks: a spawn then knows the next block without reading the last one
- * (a million cached blocks are far out of the CPU's caches, and a list made
- * every spawn wait for a load from memory), and freeing a block into the
- * cache writes nothing into it. */
+ * the loop's allocator, and every one goes back to it by loop destroy. */
 
 static void *block_used(tide_loop *L, void *p)
 {
@@ -66,9 +61,10 @@ void *tide__block_alloc(tide_loop *L, size_t size)
 {
     for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
         struct tide__block_bin *b = &L->block_bins[i];
-        if (b->size == size && b->len) {
-            void *p = b->slots[--b->len];
+        if (b->size == size && b->head) {
+            void **p = b->head;
             BLOCK_UNPOISON(p, size);
+            b->head = *p;
             L->blocks_cached--;
             return block_used(L, p);
         }
@@ -84,7 +80,7 @@ static struct tide__block_bin *block_bin(tide_loop *L, size_t size)
         struct tide__block_bin *b = &L->block_bins[i];
         if (b->size == size)
             return b;
-        if (!b->len && !empty)
+        if (!b->head && !empty)
             empty = b;
     }
     if (empty)
@@ -92,53 +88,32 @@ static struct tide__block_bin *block_bin(tide_loop *L, size_t size)
     return empty;
 }
 
-/* b's array is full: room for one more address, or 0 if there is none to
- * be had. The array never outgrows the peak of blocks in use: it holds no
- * more than that. */
-static TIDE__NOINLINE int bin_grow(tide_loop *L, struct tide__block_bin *b)
-{
-    size_t cap = b->cap ? b->cap * 2 : 16;
-    if (cap > L->blocks_peak)
-        cap = L->blocks_peak;
-    if (cap <= b->cap || cap > SIZE_MAX / sizeof(void *))
-        return 0;
-    void **slots = tide__realloc(L, b->slots, b->cap * sizeof(void *),
-                                 cap * sizeof(void *));
-    if (!slots)
-        return 0; /* the block goes back to the allocator instead */
-    b->slots = slots;
-    b->cap = cap;
-    return 1;
-}
-
 void tide__block_free(tide_loop *L, void *p, size_t size)
 {
     /* Kept, the block stays counted in the total; that total may pass the
      * peak only when blocks of another size are cached: then it goes. */
-    struct tide__block_bin *b = NULL;
-    if (L->blocks_cached + L->blocks_used-- <= L->blocks_peak)
-        b = block_bin(L, size);
-    if (!b || (b->len == b->cap && !bin_grow(L, b))) {
+    struct tide__block_bin *b;
+    if (L->blocks_cached + L->blocks_used-- > L->blocks_peak ||
+        size < sizeof(void *) || !(b = block_bin(L, size))) {
         tide__free(L, p, size);
         return;
     }
-    b->slots[b->len++] = p;
+    *(void **)p = b->head;
+    b->head = p;
     L->blocks_cached++;
-    BLOCK_POISON(p, size);
+    BLOCK_POISON((char *)p + sizeof(void *), size - sizeof(void *));
 }
 
 void tide__blocks_release(tide_loop *L)
 {
     for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
         struct tide__block_bin *b = &L->block_bins[i];
-        while (b->len) {
-            void *p = b->slots[--b->len];
+        while (b->head) {
+            void **p = b->head;
             BLOCK_UNPOISON(p, b->size);
+            b->head = *p;
             tide__free(L, p, b->size);
         }
-        tide__free(L, b->slots, b->cap * sizeof(void *));
-        b->slots = NULL;
-        b->cap = 0;
     }
     L->blocks_cached = 0;
 }
@@ -148,7 +123,8 @@ size_t tide__blocks_cached_bytes(tide_loop *L)
     size_t bytes = 0;
     for (int i = 0; i < TIDE_TASK_CACHE_BINS; i++) {
         struct tide__block_bin *b = &L->block_bins[i];
-        bytes += b->len * b->size + b->cap * sizeof(void *);
+        for (void **p = b->head; p; p = *p)
+            bytes += b->size;
     }
     return bytes;
 }

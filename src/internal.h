@@ -74,8 +74,7 @@ void tide__free(tide_loop *L, void *p, size_t size);
 void *tide__block_alloc(tide_loop *L, size_t size);
 void tide__block_free(tide_loop *L, void *p, size_t size);
 void tide__blocks_release(tide_loop *L);
-/* Bytes the cache holds, its arrays included (for tests of what a
- * program retains). */
+/* Bytes the cache holds (a walk: for tests of what a program retains). */
 size_t tide__blocks_cached_bytes(tide_loop *L);
 /* Memory that may be freed after its loop is gone (primitives, host-call
  * results handed to the program): the allocator is kept with the block. */
@@ -774,8 +773,7 @@ struct tide_loop {
     /* freed task blocks kept for reuse, one size per bin (alloc.c) */
     struct tide__block_bin {
         size_t size;
-        void **slots;    /* the cached blocks' addresses, last freed last */
-        size_t len, cap; /* of slots */
+        void *head; /* each block's first word links to the next */
     } block_bins[TIDE_TASK_CACHE_BINS > 0 ? TIDE_TASK_CACHE_BINS : 1];
     size_t blocks_used, blocks_cached, blocks_peak; /* peak of used */
 

@@ -20,11 +20,8 @@ static void task_free(tide_task *t)
     if (TIDE__DEBUG_ON(L))
         tide__debug_freed(L, t);
     tide__list_remove(&t->link); /* from the loop's list of done tasks */
-    /* a task freed in the middle of its FINALLY still holds its message
-     * (a finished one let go of it in task_finish: its frame is not read
-     * again, nor brought back into the CPU's cache here) */
-    if (!(t->flags & TIDE__T_DONE))
-        tide__msg_unref(L, tide__frame_msg_take(tide__task_frame(t)));
+    /* a task freed in the middle of its FINALLY still holds its message */
+    tide__msg_unref(L, tide__frame_msg_take(tide__task_frame(t)));
     tide__msg_unref(L, t->msg);
     tide__msg_unref(L, t->cancel_msg);
     if (t->name && !(t->flags & TIDE__T_OWN_NAME))
@@ -363,9 +360,6 @@ static void task_finish(tide_task *t, int status)
     t->status = status;
     t->wait_ops = NULL;
     tide__msg_set(L, &t->cancel_msg, NULL);
-    /* a frame that ended without TIDE_END may still hold a message; its
-     * frame is in the cache now, and is not read again */
-    tide__msg_unref(L, tide__frame_msg_take(tide__task_frame(t)));
     tide__list_remove(&t->link);
     tide__list_push(&L->done_tasks, &t->link);
     L->ntasks--;

@@ -819,10 +819,10 @@ static void task06_stopped_after(tide_loop *loop, tide_task *main, int err)
 }
 
 /* The loop keeps freed task blocks for the next spawns of their size
- * (alloc.c): a released task's block is taken again, the blocks kept are
- * not memory the program retains, and the peak of tasks bounds them. Under
- * the sweep, an allocation failing in the cache (its array of blocks) sends
- * the block back to the allocator: nothing leaks, nothing fails. */
+ * (alloc.c): a released task's block is taken again (with a fresh frame),
+ * the blocks kept are not memory the program retains, and a task of
+ * another size takes none of them. Under the sweep, a spawn failing halfway
+ * through a round leaves nothing behind. */
 struct task07_reuse {
     TIDE_FRAME;
     tide_task *t[20];
