@@ -828,6 +828,7 @@ struct task07_reuse {
     tide_task *t[20];
     uintptr_t old[20];
     size_t base;
+    void *value;
     int i, round;
 };
 
@@ -853,9 +854,9 @@ static tide_status task07_reuse(void *frame)
             for (f->i = 0; f->i < 20; f->i++)
                 TH_CHECK(task07_was_freed(f, f->t[f->i]));
         for (f->i = 0; f->i < 20; f->i++) {
-            void *value = NULL;
-            TIDE_AWAIT(f, tide_join(f->t[f->i], &value));
-            TH_CHECK(value == &f->base); /* a fresh frame, not the last */
+            f->value = NULL;
+            TIDE_AWAIT(f, tide_join(f->t[f->i], &f->value));
+            TH_CHECK(f->value == &f->base); /* the frame given, copied */
         }
         for (f->i = 0; f->i < 20; f->i++) {
             f->old[f->i] = (uintptr_t)f->t[f->i];
