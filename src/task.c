@@ -31,8 +31,10 @@ static void task_free(tide_task *t)
 
 static void task_unref(tide_task *t)
 {
-    if (--t->refs == 0)
+    if (t->refs == 1) /* (no store into a block about to be freed) */
         task_free(t);
+    else
+        t->refs--;
 }
 
 int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
@@ -52,18 +54,22 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     tide_task *t = tide__block_alloc(L, size);
     if (!t)
         return TIDE_ENOMEM;
-    memset(t, 0, sizeof *t);
+    /* The task and its frame's header in one fill (a fresh start, whatever
+     * the given header holds); then only the frame's own fields, if any. */
+    memset(t, 0, TIDE__FRAME_OFFSET + sizeof(tide_frame));
     t->loop = L;
     t->fn = fn;
     t->id = ++L->next_task_id;
     t->alloc_size = size;
     t->refs = 1;
     t->flags = TIDE__T_LOOP_REF;
-    void *fr = tide__task_frame(t);
-    memcpy(fr, frame, frame_size);
-    memset(fr, 0, sizeof(tide_frame)); /* a fresh start, whatever was given */
+    char *fr = tide__task_frame(t);
+    if (frame_size > sizeof(tide_frame))
+        memcpy(fr + sizeof(tide_frame),
+               (const char *)frame + sizeof(tide_frame),
+               frame_size - sizeof(tide_frame));
     if (name) {
-        t->name = (char *)fr + frame_size;
+        t->name = fr + frame_size;
         memcpy(t->name, name, name_len);
         t->flags |= TIDE__T_OWN_NAME;
     }
@@ -82,7 +88,7 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
 int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
                const char *name, tide_task **out)
 {
-    tide_loop *L = tide_running_loop();
+    tide_loop *L = tide__running; /* (inline: every spawn passes here) */
     if (!L) {
         if (out)
             *out = NULL;
@@ -677,7 +683,11 @@ int tide__join(tide_task *child, void **value)
     if (child->flags & TIDE__T_DONE) {
         int status;
         tide__msg *msg;
-        child->flags |= TIDE__T_RETRIEVED;
+        /* Only an error can go unretrieved (debug.c): a join of a task
+         * that succeeded reads it and writes nothing, so a pass of joins
+         * over many done tasks does not dirty their memory. */
+        if (child->status < 0)
+            child->flags |= TIDE__T_RETRIEVED;
         deliver_outcome(child, value, &status, &msg);
         tide__msg_set(t->loop, &t->msg, msg);
         return status;

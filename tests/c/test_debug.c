@@ -115,7 +115,7 @@ static void quiet_after(tide_loop *L, tide_task *main, int err)
 
 struct unretrieved {
     TIDE_FRAME;
-    tide_task *seen;
+    tide_task *seen, *late;
     int rc;
 };
 static tide_status unretrieved(void *frame)
@@ -125,13 +125,22 @@ static tide_status unretrieved(void *frame)
     loop_on();
     TIDE_TRY(f, TIDE_SPAWN(failer, "lost", NULL)); /* detached: never read */
     TIDE_TRY(f, TIDE_SPAWN(failer, "seen", &f->seen));
+    TIDE_TRY(f, TIDE_SPAWN(failer, "late", &f->late));
     TIDE_AWAIT_CATCH(f, tide_join(f->seen, NULL), f->rc);
     TIDE_AWAIT(f, tide_sleep(1));
     TH_CHECK(th_debug_has(TIDE_DEBUG_UNRETRIEVED, "task Task-2 'lost' failed "
                           "with a user error: boom and nobody read its error"));
     TH_CHECK(!th_debug_has(TIDE_DEBUG_UNRETRIEVED, "'seen'"));
+    /* joined after it failed (the join returns at once): read as well */
+    TH_CHECK(tide_task_is_done(f->late));
+    TIDE_AWAIT_CATCH(f, tide_join(f->late, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EUSER - 3);
+    tide_task_release(f->late);
+    f->late = NULL;
+    TH_CHECK(!th_debug_has(TIDE_DEBUG_UNRETRIEVED, "'late'"));
     TIDE_FINALLY(f);
     tide_task_release(f->seen);
+    tide_task_release(f->late);
     TIDE_END(f);
 }
 

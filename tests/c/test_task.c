@@ -818,6 +818,63 @@ static void task06_stopped_after(tide_loop *loop, tide_task *main, int err)
     TH_LOG_IS(""); /* nobody woke */
 }
 
+/* The loop keeps freed task blocks for the next spawns of their size
+ * (alloc.c): a released task's block is taken again (with a fresh frame),
+ * the blocks kept are not memory the program retains, and a task of
+ * another size takes none of them. Under the sweep, a spawn failing halfway
+ * through a round leaves nothing behind. */
+struct task07_reuse {
+    TIDE_FRAME;
+    tide_task *t[20];
+    uintptr_t old[20];
+    size_t base;
+    void *value;
+    int i, round;
+};
+
+static int task07_was_freed(const struct task07_reuse *f, const void *p)
+{
+    for (int i = 0; i < 20; i++)
+        if (f->old[i] == (uintptr_t)p)
+            return 1;
+    return 0;
+}
+
+static tide_status task07_reuse(void *frame)
+{
+    struct task07_reuse *f = frame;
+    struct th_child child = {.value = &f->base};
+    TIDE_BEGIN(f);
+    f->base = th_live_bytes();
+    for (f->round = 0; f->round < 3; f->round++) {
+        for (f->i = 0; f->i < 20; f->i++)
+            TIDE_TRY(f, tide_spawn(th_child, &child, sizeof child, NULL,
+                                   &f->t[f->i]));
+        if (f->round > 0) /* every block came back from the cache */
+            for (f->i = 0; f->i < 20; f->i++)
+                TH_CHECK(task07_was_freed(f, f->t[f->i]));
+        for (f->i = 0; f->i < 20; f->i++) {
+            f->value = NULL;
+            TIDE_AWAIT(f, tide_join(f->t[f->i], &f->value));
+            TH_CHECK(f->value == &f->base); /* the frame given, copied */
+        }
+        for (f->i = 0; f->i < 20; f->i++) {
+            f->old[f->i] = (uintptr_t)f->t[f->i];
+            tide_task_release(f->t[f->i]);
+            f->t[f->i] = NULL;
+        }
+        TH_EQ_INT(th_live_bytes(), f->base);
+    }
+    /* a task of another size takes none of them */
+    TIDE_TRY(f, TIDE_SPAWN(th_child, "named", &f->t[0]));
+    TH_CHECK(!task07_was_freed(f, f->t[0]));
+    TIDE_AWAIT(f, tide_join(f->t[0], NULL));
+    TIDE_FINALLY(f);
+    for (f->i = 0; f->i < 20; f->i++)
+        tide_task_release(f->t[f->i]);
+    TIDE_END(f);
+}
+
 static const th_case cases[] = {
     TH_CASE_AFTER("TASK-01 spawned tasks start in creation order after the "
                   "creator yields",
@@ -871,6 +928,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("TASK-06 started tasks still waiting when the loop is "
                   "destroyed are freed",
                   task06_stopped, task06_stopped_after, TH_EXPECT_ERROR),
+    TH_CASE_AFTER("TASK-07 a released task's block serves the next spawn of "
+                  "its size, and the blocks kept are not the program's",
+                  task07_reuse, NULL, TH_OOM),
 };
 TH_MAIN(cases)
 
