@@ -141,14 +141,26 @@ void tide__mem_free(const tide__mem *mem, void *p, size_t size)
     mem->fn(mem->ud, p, size, 0);
 }
 
-void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
-                    size_t len)
+/* What every message starts as: one reference, no story, its text. */
+static void msg_header(tide__msg *m, char *text, size_t len)
 {
     m->refs = 1;
     m->frame_refs = 0;
     m->len = (uint32_t)len;
     m->story = NULL;
-    m->text = (char *)(m + 1);
+    m->text = text;
+}
+
+void tide__msg_init_pinned(tide__msg *m, const char *text)
+{
+    m->link.next = m->link.prev = &m->link;
+    msg_header(m, (char *)text, strlen(text)); /* (never written) */
+}
+
+void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
+                    size_t len)
+{
+    msg_header(m, (char *)(m + 1), len);
     memcpy(m->text, text, len);
     m->text[len] = 0;
     tide__list_push(&L->msgs, &m->link);

@@ -133,6 +133,9 @@ tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
  * for the text) and lists it in the loop. */
 void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
                     size_t len);
+/* Fills in m as a message whose text is the static string `text`, listed
+ * nowhere and freed by nobody: the yield's mark (tide__msg_pinned). */
+void tide__msg_init_pinned(tide__msg *m, const char *text);
 /* m's last reference is gone: free it, and the messages its story holds,
  * without recursion (groups nest as deep as programs make them). */
 void tide__msg_die(tide_loop *L, tide__msg *m);

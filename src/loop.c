@@ -37,19 +37,6 @@ static void default_exception(tide_loop *loop, const char *context, int err,
             message ? ": " : "", message ? message : "");
 }
 
-/* The yield's mark (internal.h), the loop's first member: a message like
- * any other to the code that reads it, listed nowhere. */
-static void init_yield_mark(tide_loop *L)
-{
-    tide__msg *m = tide__yield_mark(L);
-    m->link.next = m->link.prev = &m->link;
-    m->refs = 1;
-    m->frame_refs = 0;
-    m->len = (uint32_t)(sizeof TIDE__YIELD_MARK_TEXT - 1);
-    m->story = NULL;
-    m->text = (char *)TIDE__YIELD_MARK_TEXT; /* (never written) */
-}
-
 int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
 {
     if (!out)
@@ -61,7 +48,7 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
     if (!L)
         return TIDE_ENOMEM;
     memset(L, 0, sizeof *L);
-    init_yield_mark(L);
+    tide__msg_init_pinned(tide__yield_mark(L), TIDE__YIELD_MARK_TEXT);
     L->alloc = alloc;
     L->alloc_ud = alloc_ud;
     L->ready_tail = &L->ready_head;

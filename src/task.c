@@ -464,7 +464,7 @@ static TIDE__INLINE void yield_queue(tide_loop *L, tide_task *t)
 static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
 {
     if (st == TIDE__YIELDED) {
-        if (tide__registered(t)) /* and waits on something else too */
+        if (tide__wait_entered(t)) /* and waits on something else too */
             tide__yield_refused(t); /* queued with TIDE_ESTATE */
         else
             yield_queue(L, t);
