@@ -370,9 +370,15 @@ test('the installed tide-cc, without @yowasp/clang: says how to install it; tide
 
 test('with @yowasp/clang installed, npx tide-cc builds a fresh program and npx tide-run runs it as wasmtime would', { timeout: 240_000 }, async () => {
   const app = installedApp();
-  // the peer, offline from npm's cache (npm ci put the pinned one there)
+  // the peer, offline: the pinned one that npm ci installed here, packed.
+  // (Not by name from npm's cache: on a fresh machine the cache holds only
+  // the metadata npm ci asked for, and `npm install name@version` asks for
+  // more, so it fails offline.)
+  const peer = JSON.parse(sh('npm', ['pack', path.join(root, 'node_modules/@yowasp/clang'), '--ignore-scripts', '--json',
+    '--pack-destination', path.dirname(app)], { cwd: path.dirname(app) }))[0];
+  assert.equal(peer.version, pkg.devDependencies['@yowasp/clang'], 'npm ci installed another version than the pinned one');
   sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--save-dev',
-    `@yowasp/clang@${pkg.devDependencies['@yowasp/clang']}`], { cwd: app });
+    path.join(path.dirname(app), peer.filename)], { cwd: app });
   const cc = npx(app, ['tide-cc', 'hi.c']);
   assert.deepEqual([cc.status, cc.stdout, cc.stderr], [0, '', '']);
   // named after the source; a WASI command that needs nothing but preview1
