@@ -1495,14 +1495,7 @@ static void expect_refusal(struct script *f, int op)
 static void refused(struct script *f)
 {
     int got = expect_take(f);
-    /* A yield is refused where the step ends (it registers nothing of its
-     * own) and resumes with the error in the next iteration; a cancel
-     * requested meanwhile wins over it, as over any outcome. */
-    int deferred = f->op == OP_YIELD ||
-                   (f->op == OP_SLEEP && delay_of(f->a) <= 0);
-    int cancelled = deferred && f->rc == TIDE_ECANCELLED &&
-                    tide_task_cancelling(tide_current_task()) > 0;
-    if (got != 1 || (f->rc != TIDE_ESTATE && !cancelled))
+    if (got != 1 || f->rc != TIDE_ESTATE)
         FAIL("task %d: %s while registered by %s gave %d (%s), %d misuse "
              "report(s); expected TIDE_ESTATE", f->index, op_names[f->op],
              op_names[f->stray - 1], f->rc, tide_errname(f->rc), got);
@@ -1524,16 +1517,7 @@ static void stray_call(struct script *f)
         f->rc > 0 ? "registered" /* (a yield: its mark) */
         : f->rc   ? tide_errname(f->rc)
                   : "ok");
-    if (f->was_stray && f->rc == TIDE__YIELDED) {
-        /* A yield registers nothing of its own (it leaves a mark): the
-         * first registration is found where the next awaitable starts or
-         * the step ends, as before. */
-        int got = expect_take(f);
-        if (got != 0)
-            FAIL("task %d: a stray yield while registered by %s gave %d "
-                 "misuse report(s) at once; expected none yet", f->index,
-                 op_names[f->stray - 1], got);
-    } else if (f->was_stray) {
+    if (f->was_stray) {
         refused(f);
     } else if (f->rc > 0) {
         f->stray = f->op + 1;

@@ -388,7 +388,7 @@ enum {
      * when an awaitable starts and when the step ends (misuse.c). Set, not
      * cleared, per step so that the step's store of its flags and its test
      * of them afterwards carry it at no cost. */
-    TIDE__T_UNREGISTERED = 1 << 4,
+    TIDE__T_UNREGISTERED = TIDE__TASK_UNREG, /* (tide.h's inline yield) */
     TIDE__T_OWN_NAME = 1 << 5, /* name points inside the allocation */
     TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
     TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
@@ -401,15 +401,16 @@ enum {
 };
 
 struct tide_task {
+    /* first, as tide.h's struct tide__task_head (checked below) */
+    tide__msg *msg;       /* message of the error in `status` */
+    uint16_t flags;
+    int16_t cancelling;   /* cancel requests not undone by uncancel */
+    int32_t status;       /* wake-up outcome while pending; final error after */
     tide__ready run;      /* in the ready queue */
     tide_loop *loop;
     tide_fn fn;
     uint32_t id;
-    uint16_t flags;
-    int16_t cancelling;   /* cancel requests not undone by uncancel */
     uint32_t refs;        /* handle references plus the loop's while pending */
-    int32_t status;       /* wake-up outcome while pending; final error after */
-    tide__msg *msg;       /* message of the error in `status` */
     tide__msg *cancel_msg;/* message of a requested, undelivered cancel */
     char *name;           /* custom (in the allocation) or default (lazy) */
     size_t alloc_size;    /* bytes of this allocation */
@@ -672,9 +673,6 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
  * left): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
-/* The step of t ended in a yield while t is registered in a wait: undo
- * that, report the misuse, and queue t to resume with TIDE_ESTATE. */
-void tide__yield_refused(tide_task *t);
 /* The stack floor of the calling thread (tide_loop.stack_floor). */
 uintptr_t tide__stack_floor(void);
 
@@ -790,6 +788,8 @@ struct tide_loop {
      * for its thread; the macros read it right after call_room. 0
      * elsewhere: native stacks end in a guard page. */
     uintptr_t stack_floor;
+    /* The task whose step runs, or NULL (tide.h's inline yield reads it). */
+    tide_task *current;
     /* The thread that owns the loop (tide__thread_id), read by any thread
      * (relaxed atomics), written by tide_loop_create and tide_loop_run;
      * and the thread a run is under way on, or NULL (claimed atomically,
@@ -827,7 +827,6 @@ struct tide_loop {
      * (tide__loop_hooks_update keeps it right). */
     int hooks;
 
-    tide_task *current;
     tide__node tasks; /* pending tasks, creation order */
     size_t ntasks;
     uint32_t next_task_id;
@@ -882,15 +881,15 @@ struct tide_loop {
 };
 
 /*
- * The yield's mark. A yield (tide_sleep(0)) registers nothing: it leaves
- * this message in t->msg and returns TIDE__YIELDED, which the macros pass
- * up to the step, and the step puts the task back in the ready queue and
- * clears the mark. A yield whose result was dropped leaves the mark behind,
- * where the next awaitable's entry test (which tests t->msg already) and
- * the end of the step find it (misuse.c). One store per yield, where a flag
- * to test and clear cost five instructions of a ten-nanosecond switch.
- * It is the loop's first member; nobody holds a counted reference to it,
- * and it is never freed (tide__msg_pinned).
+ * The yield's mark. A yield (tide_sleep(0), inline in tide.h) registers
+ * nothing: it leaves this message in t->msg and returns TIDE__YIELDED,
+ * which the macros pass up to the step, and the step puts the task back in
+ * the ready queue and clears the mark. A yield whose result was dropped
+ * leaves the mark behind, where the next awaitable's entry test (which
+ * tests t->msg already) and the end of the step find it (misuse.c): one
+ * store per yield. It is the loop's first member, so that the store is of
+ * the loop's address; nobody holds a counted reference to it, and it is
+ * never freed (tide__msg_pinned).
  */
 #define TIDE__YIELD_MARK_TEXT                                                  \
     "tide_sleep(0) was called outside TIDE_AWAIT: its result was dropped"
@@ -935,8 +934,13 @@ _Static_assert(offsetof(struct tide_loop, yield_mark) == 0 &&
                        offsetof(struct tide__loop_head, wake_status),
                "the loop's head starts with the yield's mark");
 _Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
-                   TIDE__HEAD_AT(stack_floor),
+                   TIDE__HEAD_AT(stack_floor) && TIDE__HEAD_AT(current),
                "the loop's head is where tide.h reads it");
+_Static_assert(offsetof(struct tide_task, msg) ==
+                       offsetof(struct tide__task_head, msg) &&
+                   offsetof(struct tide_task, flags) ==
+                       offsetof(struct tide__task_head, flags),
+               "a task's head is where tide.h's inline yield reads it");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;
@@ -1049,14 +1053,6 @@ static inline void tide__waiter_wake(tide_task *t)
 static inline int tide__registered(const tide_task *t)
 {
     return TIDE_CHECKS && !(t->flags & TIDE__T_UNREGISTERED);
-}
-/* Whether t entered a wait in this step, as tide__registered, where a
- * pointer test is cheaper than a flag's: every step starts with wait_ops
- * NULL (the wait's resume cleared it), every wait sets it, and only the
- * next step or a withdrawal clears it; NULL without the checks. */
-static inline const tide__wait_ops *tide__wait_entered(const tide_task *t)
-{
-    return TIDE_CHECKS ? t->wait_ops : NULL;
 }
 /* Whether a yield's result was dropped in this step (its mark is left). */
 static inline int tide__yield_dropped(tide_task *t)

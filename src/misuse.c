@@ -5,11 +5,11 @@
  * The step sets TIDE__T_UNREGISTERED before the coroutine runs; every
  * wait that registers the task clears it, and a yield leaves its mark in
  * t->msg (tide__yield_mark) for the step to clear when it queues the task.
- * So an awaitable that finds the flag clear or the mark there was called
- * after another one whose result did not go to TIDE_AWAIT; a step that
- * finishes with either left a registration nobody will consume; a step
- * that suspends with the flag set registered nowhere; one that yields with
- * it clear waits on something else as well.
+ * So an awaitable (the yield included: tide.h's inline part tests both)
+ * that finds the flag clear or the mark there was called after another one
+ * whose result did not go to TIDE_AWAIT; a step that finishes with either
+ * left a registration nobody will consume; a step that suspends with the
+ * flag set registered nowhere.
  * Either way the registration is withdrawn - the task leaves the wait as a
  * cancelled waiter would, handing on what it was given, and leaves the
  * ready queue - and the task gets TIDE_ESTATE with a message saying what
@@ -94,16 +94,6 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call)
     }
     tide__clear_message(t); /* a new await: no stale message travels on */
     return t;
-}
-
-void tide__yield_refused(tide_task *t)
-{
-    tide_loop *L = t->loop;
-    L->current = t; /* the wait's hooks may act for t */
-    int rc = tide__await_refused(t, "tide_sleep");
-    L->current = NULL;
-    t->status = rc; /* what the yield's TIDE_AWAIT sees */
-    tide__ready_push_task(L, t);
 }
 
 int tide__step_misused(tide_task *t, int st)

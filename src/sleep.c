@@ -56,19 +56,20 @@ static const tide__wait_ops forever_ops = {
 
 static int sleep_slow(double seconds);
 
-/* The plain yield, inline; everything else in sleep_slow. */
+/* The plain yield (as tide.h's inline part does it, for callers that do
+ * not have that: C++, C before C11); everything else in sleep_slow. */
 static TIDE__INLINE int sleep_fast(double seconds)
 {
     /* (the running loop, not t->loop: one dependent load less, 2 ns of a
      * switch on wasm) */
     tide_loop *L = tide__running;
     tide_task *t = L ? L->current : NULL;
-    if (!t || t->msg || !(seconds <= 0)) /* (NaN too: refused there) */
+    if (!t || ((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG)) ||
+        !(seconds <= 0)) /* (NaN too: refused there) */
         return sleep_slow(seconds);
     /* A yield: one iteration, no timer; a cancel waits for the next step.
-     * The step that this returns to queues the task, once it knows that
-     * nothing else registered it; the mark tells a dropped result (see
-     * tide__yield_mark). */
+     * The step that this returns to queues the task; the mark tells a
+     * dropped result (see tide__yield_mark). */
 #if TIDE_CHECKS
     t->msg = tide__yield_mark(L);
 #endif
@@ -104,7 +105,7 @@ static TIDE__NOINLINE int sleep_slow(double seconds)
     return tide__suspend(t, &sleep_ops, NULL);
 }
 
-tide_await tide_sleep(double seconds)
+tide_await tide__sleep(double seconds)
 {
     return tide__aw(sleep_fast(seconds));
 }

@@ -464,10 +464,7 @@ static TIDE__INLINE void yield_queue(tide_loop *L, tide_task *t)
 static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
 {
     if (st == TIDE__YIELDED) {
-        if (tide__wait_entered(t)) /* and waits on something else too */
-            tide__yield_refused(t); /* queued with TIDE_ESTATE */
-        else
-            yield_queue(L, t);
+        yield_queue(L, t);
     } else if (st != TIDE__SUSPENDED) {
         if (tide__registered(t) || tide__yield_dropped(t))
             st = tide__step_misused(t, st);
@@ -525,8 +522,8 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
         tide__debug_slow(L, t, tide__host_now(L) - started);
     /* the common ends: a yield, registered nowhere else, no hooks; or
      * suspended, registered, no cancel to deliver, no hooks */
-    if (st == TIDE__YIELDED) {
-        if ((uintptr_t)tide__wait_entered(t) | (unsigned)TIDE__HOOKS_ON(L))
+    if (st == TIDE__YIELDED) { /* (the yield's entry tested registration) */
+        if (TIDE__HOOKS_ON(L))
             step_end(L, t, st);
         else
             yield_queue(L, t);
