@@ -57,6 +57,13 @@ addTideLibrary({
     'Module["tideHost"] = TideHost;\n' +
     'if (typeof Module["onTideHost"] === "function") Module["onTideHost"](TideHost);',
   $TideHost: {
+    // What this glue and web/package/tide.mjs expect of each other (the
+    // Module.onTide* calls, this object's calls, the trace's columns): one
+    // more whenever either side changes what the other relies on, in both
+    // files (HOST_PROTOCOL there). tide.mjs refuses a program of another
+    // protocol with a clear error; glue from before there was one has none
+    // (protocol 1: per-event trace objects, Module.onTideTrace).
+    protocol: 2,
     timers: null,
     channel: null,
     macroQueue: [],

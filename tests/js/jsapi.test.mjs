@@ -179,6 +179,30 @@ test('a missing glue, a glue that is not a factory', async () => {
   assert.match(e.message, /does not export an Emscripten module factory/);
 });
 
+test('a program built with another version of the host library fails to start, saying to rebuild it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-jsapi-'));
+  try {
+    const glue = fs.readFileSync(userGlue, 'utf8');
+    assert.equal(glue.match(/protocol:2,/g)?.length, 1, 'the glue states its protocol once');
+    // an older glue (none: from before the protocol), a newer one
+    for (const [name, text, said] of [['old', glue.replace('protocol:2,', ''), 1],
+      ['newer', glue.replace('protocol:2,', 'protocol:3,'), 3]]) {
+      fs.writeFileSync(path.join(dir, `${name}.mjs`), text);
+      fs.copyFileSync(userGlue.replace(/\.mjs$/, '.wasm'), path.join(dir, `${name}.wasm`));
+      const program = await tide.load(path.join(dir, `${name}.mjs`));
+      const out = [];
+      const run = program.start({ args: ['hello'], onStdout: (l) => out.push(l) });
+      const e = await rejection(run.result);
+      assert.equal(e.code, 'TIDE_LOAD_FAILED', name);
+      assert.equal(e.message, `${name} was built with another version of Tide (its JS host speaks protocol ${said}, ` +
+        'this tide.mjs 2): rebuild it with this package\'s tide-emcc');
+      assert.deepEqual([out, run.state], [[], 'done'], 'main() did not run');
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---- results and errors ------------------------------------------------------
 
 test('result: the main task value, as a number or a string', async () => {

@@ -13,7 +13,9 @@ export declare const version: string;
 /**
  * The codes of the errors the JS side raises:
  *  - TIDE_LOAD_FAILED: a .wasm or its glue could not be fetched, read,
- *    compiled or linked, or no bundled example has the name given;
+ *    compiled or linked, or no bundled example has the name given, or
+ *    (from start()) the program was built with another version of the
+ *    package's tide-emcc;
  *  - TIDE_EXIT: the program exited with a non-zero status and no Tide error
  *    to report;
  *  - TIDE_CRASHED: a trap, abort() or an exception inside the instance;

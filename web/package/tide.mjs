@@ -15,6 +15,9 @@
 // single-thread one (to_thread inline, and the run says so).
 
 export const version = '0.1.0';
+// The protocol between this file and the JS host linked into programs
+// (src/host/emscripten.js, TideHost.protocol): they must be equal.
+const HOST_PROTOCOL = 2;
 
 const IS_NODE =
   typeof process === 'object' && process !== null && typeof process.versions === 'object' &&
@@ -771,6 +774,10 @@ export class TideRun {
     const host = this.#host;
     if (!host)
       throw loadError(`${this.program.name} was not linked with Tide's JS host library (build it with tide-emcc)`);
+    const protocol = host.protocol ?? 1;
+    if (protocol !== HOST_PROTOCOL)
+      throw loadError(`${this.program.name} was built with another version of Tide (its JS host speaks protocol ` +
+        `${protocol}, this tide.mjs ${HOST_PROTOCOL}): rebuild it with this package's tide-emcc`);
     this.#live = true;
     if (this.#earlyCancel !== undefined) {
       // as the C side would report it (tide_strerror(TIDE_ECANCELLED))
