@@ -1,6 +1,6 @@
 // tracefd.test.mjs - TIDE_TRACE_FD (src/trace_fd.c; the format is in
-// include/tide.h at tide_main): examples/tasks.c traced natively on fd 3 and
-// on WASI (tide-run) on fd 2, every event in order with its loop time on
+// include/tide.h at tide_main): examples/tasks.c traced natively on fd 3,
+// on WASI (tide-run) and Emscripten (the JS API) on fd 2, every event in order with its loop time on
 // the virtual clock; a bad value or a closed descriptor is reported on
 // stderr and the program runs on untraced. The live page's runner reads
 // the same lines (tests/browser/playground.test.mjs).
@@ -52,14 +52,18 @@ for (const host of ['native', 'asan']) {
   });
 }
 
-test('wasi: TIDE_TRACE_FD=2 traces on stderr under tide-run', () => {
-  const r = run('wasi', 'tasks', { env: { TIDE_CLOCK: 'virtual', TIDE_TRACE_FD: '2' } });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, OUTPUT);
-  assert.equal(r.stderr, TRACE);
-});
+// (Emscripten: under Node through the JS API, whose stderr lines are the
+// program's fd 2; a page's runner takes the same lines from onStderr.)
+for (const [host, how] of [['wasi', 'under tide-run'], ['em', 'through the JS API']]) {
+  test(`${host}: TIDE_TRACE_FD=2 traces on stderr ${how}`, () => {
+    const r = run(host, 'tasks', { env: { TIDE_CLOCK: 'virtual', TIDE_TRACE_FD: '2' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, OUTPUT);
+    assert.equal(r.stderr, TRACE);
+  });
+}
 
-for (const host of ['native', 'wasi']) {
+for (const host of ['native', 'wasi', 'em']) {
   test(`${host}: a bad TIDE_TRACE_FD or a closed descriptor is reported; the program runs untraced`, () => {
     let r = run(host, 'tasks', { env: { TIDE_CLOCK: 'virtual', TIDE_TRACE_FD: 'three' } });
     assert.equal(r.status, 0, r.stderr);
