@@ -185,6 +185,29 @@ test('a slow answer is not a slow request: the fake API may take longer than the
   assert.equal(JSON.parse(r.body).id, 5);
 });
 
+test('the fake API refuses settings out of range or unknown with a 400 naming them, and counts no attempt', async () => {
+  const run = `bad-${process.pid}`;
+  const cases = [
+    ['fail=abc', 'fail must be a number from 0 to 1, not "abc"'],
+    ['fail=2', 'fail must be a number from 0 to 1, not "2"'],
+    ['hang=NaN', 'hang must be a number from 0 to 1, not "NaN"'],
+    ['delay=-1', 'delay must be a number from 0 to 30, not "-1"'],
+    ['delay=1e9', 'delay must be a number from 0 to 30, not "1e9"'],
+    ['delay=', 'delay must be a number from 0 to 30, not ""'],
+    ['seed=x', 'seed must be a whole number from 0 to 2147483647, not "x"'],
+    ['seed=1.5', 'seed must be a whole number from 0 to 2147483647, not "1.5"'],
+    ['fail=0&color=red', 'unknown setting "color" (known: fail, hang, delay, seed, run)'],
+  ];
+  for (const [query, why] of cases) {
+    const [r] = responses(await exchange(web, `GET /api/posts/3?${query}&run=${run} HTTP/1.1\r\n${closing}`));
+    assert.deepEqual([r.status, r.body], [400, `bad query: ${why}\n`], query);
+  }
+  // none of them was an attempt of the run: the first good request is its first
+  const text = await exchange(web, `GET /api/posts/3?fail=0&delay=0&run=${run} HTTP/1.1\r\n${closing}`);
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  assert.match(text, /\r\nX-Attempt: 1\r\n/i);
+});
+
 test('nothing outside the roots: links out, traversal, directories', async () => {
   for (const p of ['/link-out.txt', '/sub', '/sub/', '/secret.txt', '/root/index.html']) {
     const [r] = responses(await exchange(scratch, `GET ${p} HTTP/1.1\r\n${closing}`));

@@ -5,7 +5,8 @@
 //
 //   GET /api/posts/N?fail=0.2&hang=0&delay=0.2&seed=1&run=ID
 //
-// (the values shown are the defaults, used for what a request leaves out)
+// (the values shown are the defaults, used for what a request leaves out;
+// a value out of its range, or a setting not listed here, gets a 400)
 //
 //   fail   chance (0..1) that an attempt gets "500 Internal Server Error"
 //   hang   chance (0..1) that an attempt never gets an answer (the
@@ -63,11 +64,27 @@ export function postTitle(n) {
   return FORMS[n % FORMS.length](TOPICS[n % TOPICS.length], n);
 }
 
-function number(params, name, fallback, min, max) {
-  const s = params.get(name);
-  if (s === null || s === '') return fallback;
-  const v = Number(s);
-  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+// The settings a query may give: [name, min, max, whole number only].
+const SETTINGS = [['fail', 0, 1, false], ['hang', 0, 1, false], ['delay', 0, MAX_DELAY, false],
+  ['seed', 0, 2 ** 31 - 1, true]];
+const KNOWN = new Set([...SETTINGS.map(([name]) => name), 'run']);
+
+// The settings of a query, its defaults for what it leaves out; or, for a
+// value that is no number in range or a name it does not know, why not (a
+// request that asked for something else must not get the defaults).
+function settingsOf(params) {
+  for (const name of params.keys())
+    if (!KNOWN.has(name)) return { error: `unknown setting ${JSON.stringify(name)} (known: ${[...KNOWN].join(', ')})` };
+  const settings = { ...DEFAULTS };
+  for (const [name, min, max, whole] of SETTINGS) {
+    const s = params.get(name);
+    if (s === null) continue;
+    const v = s.trim() === '' ? NaN : Number(s);
+    if (!(v >= min && v <= max) || (whole && !Number.isInteger(v)))
+      return { error: `${name} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(s)}` };
+    settings[name] = v;
+  }
+  return { settings };
 }
 
 // run -> Map(post -> attempts so far); the oldest run is forgotten first.
@@ -94,30 +111,29 @@ export function handleApi(req, res, url, headers) {
   const post = m ? Number(m[1]) : 0;
   if (!m || post < 1 || post > MAX_POST) return false;
   const p = url.searchParams;
-  const settings = {
-    seed: number(p, 'seed', DEFAULTS.seed, 0, 2 ** 31 - 1) | 0,
-    fail: number(p, 'fail', DEFAULTS.fail, 0, 1),
-    hang: number(p, 'hang', DEFAULTS.hang, 0, 1),
-    delay: number(p, 'delay', DEFAULTS.delay, 0, MAX_DELAY),
-  };
-  const attempt = nextAttempt(p.get('run') ?? '', post);
-  const fate = outcome(settings, post, attempt);
-  const reply = (status, body, type) => {
+  const reply = (status, body, type, attempt) => {
     if (res.destroyed) return;
     res.writeHead(status, {
       ...headers,
       'Content-Type': type,
       'Content-Length': Buffer.byteLength(body),
-      'X-Attempt': String(attempt),
+      ...(attempt ? { 'X-Attempt': String(attempt) } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
+  const { settings, error } = settingsOf(p);
+  if (error) { // (not an attempt: it counts for no run)
+    reply(400, `bad query: ${error}\n`, 'text/plain; charset=utf-8');
+    return true;
+  }
+  const attempt = nextAttempt(p.get('run') ?? '', post);
+  const fate = outcome(settings, post, attempt);
   if (fate === 'hang') return true; // the socket stays open until the client gives up
   const timer = setTimeout(() => {
-    if (fate === 'fail') reply(500, 'the fake API failed on purpose\n', 'text/plain; charset=utf-8');
+    if (fate === 'fail') reply(500, 'the fake API failed on purpose\n', 'text/plain; charset=utf-8', attempt);
     else
       reply(200, JSON.stringify({ userId: 1 + (post % 10), id: post, title: postTitle(post),
-        body: `Post ${post} of the fake API on the Tide page.` }), 'application/json; charset=utf-8');
+        body: `Post ${post} of the fake API on the Tide page.` }), 'application/json; charset=utf-8', attempt);
   }, latency(settings, post, attempt) * 1000);
   res.on('close', () => clearTimeout(timer)); // the client aborted: nothing to send
   return true;
