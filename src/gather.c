@@ -212,13 +212,10 @@ static int settled_at_once(tide_task *t, tide_task *const *tasks, size_t n,
     return 1;
 }
 
-static int gather(tide_task *const *tasks, size_t n, unsigned flags,
-                  void **values, int *errors)
+/* t: the current task, past the awaitables' entry test */
+static int gather(tide_task *t, tide_task *const *tasks, size_t n,
+                  unsigned flags, void **values, int *errors)
 {
-    int err;
-    tide_task *t = tide__current_for_await(&err, "tide_gather");
-    if (!t)
-        return err;
     if ((n && !tasks) ||
         (flags & ~(unsigned)(TIDE_GATHER_RETURN_ERRORS | TIDE_GATHER_OWN)))
         return TIDE_EINVAL;
@@ -261,21 +258,21 @@ static int gather(tide_task *const *tasks, size_t n, unsigned flags,
 tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
                        void **values, int *errors)
 {
+    /* a gather called while the task waits already is refused first, as
+     * every awaitable is (taking the handles may run out of memory and hide
+     * it); owned handles are taken all the same, and let go of at once if
+     * there was no memory to keep them */
+    int err;
+    tide_task *t = tide__current_for_await(&err, "tide_gather");
     if (flags & TIDE_GATHER_OWN) {
-        /* a gather called while the task waits already is refused first,
-         * as every awaitable is (taking the handles may run out of memory
-         * and hide it); the handles are taken all the same, and let go of
-         * at once if there was no memory to keep them */
-        int err;
-        tide_task *t = tide__current_for_await(&err, "tide_gather");
         int rc = tide__gather_own(tasks, n);
         if (!t && rc == TIDE_ENOMEM)
             for (size_t i = 0; i < n; i++)
                 tide_task_release(tasks[i]);
-        if (!t)
-            return tide__aw(err);
-        if (rc < 0)
+        if (t && rc < 0)
             return tide__aw(rc);
     }
-    return tide__aw(gather(tasks, n, flags, values, errors));
+    if (!t)
+        return tide__aw(err);
+    return tide__aw(gather(t, tasks, n, flags, values, errors));
 }
