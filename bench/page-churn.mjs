@@ -1,23 +1,29 @@
 // page-churn.mjs - the live page while examples/churn.c runs (100,000
 // tasks), measured in headless Chromium as tests/browser/page.test.mjs
 // runs it (virtual clock, then real time, each with its replay): V8's
-// garbage collections on the page's main thread and the longest task
-// there, from a Chromium trace, with the machine's load average.
+// garbage collections on the page's main thread and the tasks there, from
+// a Chromium trace, with the machine's load average.
 //   node bench/page-churn.mjs [rounds]      (default 3; needs `make em dist page`)
 //
-// Tasks are the renderer main thread's top-level tasks (category
-// "toplevel", so tasks under the Long Tasks API's 50 ms show too); the
+// The tasks are those tests/support/main-thread-cpu.mjs reads from the
+// trace (each of the main thread's tasks with its microtask checkpoint, its
+// CPU time and its wall time), as the page test judges them: the one that
+// used the most CPU and the count over 50 ms of CPU, then, for information,
+// the longest in wall time and the count over 50 ms of wall time. The
 // collections are devtools.timeline's MinorGC (scavenges) and MajorGC
-// (mark-compacts) on that thread, with their wall time. For the longest
-// task and every task over 50 ms it prints what they held (the events of
-// 3 ms or more inside them), with their CPU time: a task whose wall time is
-// far above its CPU time waited for a core. Not part of `make bench`
-// (docs/design.md, "The trace without garbage", has its numbers).
+// (mark-compacts) on that thread, with their wall time. For the task with
+// the most CPU, the longest one and every task over 50 ms (either clock)
+// it prints what they held (the events of 3 ms or more inside them), with
+// their CPU time: a task whose wall time is far above its CPU time waited
+// for a core. Not part of `make bench` (docs/design.md, "The trace without
+// garbage", has its numbers).
 import os from 'node:os';
 import { launchChromium } from '../tests/support/chromium.mjs';
+import { measure, most, overCpu } from '../tests/support/main-thread-cpu.mjs';
 import { start } from '../web/dev/serve.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+const LONG_MS = 50; // a long task, as tests/browser/page.test.mjs counts it (CPU) and the Long Tasks API (wall)
 const ms = (us) => (us / 1000).toFixed(1);
 const server = await start(0);
 console.log(`churn on the live page: ${ROUNDS} rounds, each in a fresh browser (virtual clock, then real time, replays included)`);
@@ -36,66 +42,53 @@ async function oneRound() {
     await page.goto(server.url, { waitUntil: 'load' });
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await page.evaluate(() => import('/dist/tide.mjs').then((m) => m.loadExample('churn')));
-    const cdp = await browser.context.newCDPSession(page);
-    const events = [];
-    cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
-    const traced = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
     const load0 = os.loadavg()[0];
-    await cdp.send('Tracing.start', {
-      traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'v8'] },
-      transferMode: 'ReportEvents',
-    });
-    for (const clock of ['virtual', 'real']) {
-      await page.setChecked('#churn input.virtual', clock === 'virtual');
-      await page.click('#churn button.run');
-      // (polled 10 times a second: the bench's polling runs on the thread it measures)
-      await page.waitForFunction(() => document.getElementById('churn').dataset.state === 'done', null, { polling: 100 });
-      const outcome = await page.evaluate(() => document.getElementById('churn').dataset.outcome);
-      if (outcome !== 'ok') throw new Error(`churn (${clock}) ended with ${outcome}`);
-    }
-    await cdp.send('Tracing.end');
-    await traced;
+    const { trace, tasks } = await measure(browser.context, page, async () => {
+      for (const clock of ['virtual', 'real']) {
+        await page.setChecked('#churn input.virtual', clock === 'virtual');
+        await page.click('#churn button.run');
+        // (polled 10 times a second: the bench's polling runs on the thread it measures)
+        await page.waitForFunction(() => document.getElementById('churn').dataset.state === 'done', null, { polling: 100 });
+        const outcome = await page.evaluate(() => document.getElementById('churn').dataset.outcome);
+        if (outcome !== 'ok') throw new Error(`churn (${clock}) ended with ${outcome}`);
+      }
+    }, { categories: ['devtools.timeline', 'v8'] });
     const load1 = os.loadavg()[0];
-    const r = summarize(events);
+    const r = summarize(trace, tasks);
+    const show = (t) => `${t.cpu.toFixed(1)} ms CPU (${t.wall.toFixed(1)} ms wall)`;
     return `load ${load0.toFixed(2)} -> ${load1.toFixed(2)}: ` +
       `${r.minor.n} scavenges (${ms(r.minor.wall)} ms, longest ${ms(r.minor.max)}), ` +
       `${r.major.n} mark-compacts (${ms(r.major.wall)} ms, longest ${ms(r.major.max)}), ` +
       `${r.marking.n} marking steps (${ms(r.marking.wall)} ms); ` +
-      `${r.tasks} tasks, longest ${ms(r.longest)} ms, ${r.over50} over 50 ms` +
+      `${tasks.length} tasks, most CPU ${show(r.busiest)}, ${r.overCpu} over ${LONG_MS} ms CPU; ` +
+      `longest ${r.longest.wall.toFixed(1)} ms wall (${r.longest.cpu.toFixed(1)} ms CPU), ${r.overWall} over ${LONG_MS} ms wall` +
       r.inside.map((x) => `\n    a task of ${x}`).join('');
   } finally {
     await browser.close();
   }
 }
 
-// The renderer main thread's collections and top-level tasks (µs).
-function summarize(events) {
-  const threads = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args.name === 'CrRendererMain');
-  // the page's renderer: the one whose main thread ran the most tasks
-  const count = (t) => events.filter((e) => e.pid === t.pid && e.tid === t.tid && e.name === 'ThreadControllerImpl::RunTask').length;
-  const main = threads.sort((a, b) => count(b) - count(a))[0];
-  const mine = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
+// The main thread's collections (µs) and what its notable tasks held.
+function summarize(trace, tasks) {
+  const mine = trace.events.filter((e) => e.pid === trace.thread.pid && e.tid === trace.thread.tid && e.ph === 'X');
   const gc = (name) => {
     const xs = mine.filter((e) => e.name === name);
-    return { n: xs.length, wall: xs.reduce((s, e) => s + e.dur, 0), max: Math.max(0, ...xs.map((e) => e.dur)) };
+    return { n: xs.length, wall: xs.reduce((sum, e) => sum + e.dur, 0), max: Math.max(0, ...xs.map((e) => e.dur)) };
   };
-  const tasks = [];
-  for (const e of mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts))
-    if (!tasks.length || e.ts >= tasks.at(-1).end) tasks.push({ start: e.ts, end: e.ts + e.dur, cpu: e.tdur });
-  const lengths = tasks.map((t) => t.end - t.start);
-  // what the tasks over 50 ms (and the longest) held: the events inside them of 3 ms or more
-  const longest = Math.max(0, ...lengths);
+  const busiest = most(tasks, 'cpu');
+  const longest = most(tasks, 'wall');
   const cpu = (e) => (e.tdur !== undefined ? ` (cpu ${ms(e.tdur)})` : '');
   const held = (t) => mine.filter((e) => e.ts >= t.start && e.ts + e.dur <= t.end && e.dur >= 3000 && e.name !== 'ThreadControllerImpl::RunTask');
-  const inside = tasks.filter((t) => t.end - t.start > 50_000 || t.end - t.start === longest).map((t) =>
-    `${ms(t.end - t.start)} ms${cpu({ tdur: t.cpu })}: ${held(t).map((e) => `${e.name} ${ms(e.dur)}${cpu(e)}`).join(', ')}`);
+  const inside = tasks.filter((t) => t === busiest || t === longest || t.cpu > LONG_MS || t.wall > LONG_MS).map((t) =>
+    `${t.wall.toFixed(1)} ms wall, ${t.cpu.toFixed(1)} ms CPU: ${held(t).map((e) => `${e.name} ${ms(e.dur)}${cpu(e)}`).join(', ')}`);
   return {
     minor: gc('MinorGC'),
     major: gc('MajorGC'),
     marking: gc('V8.GCIncrementalMarking'),
-    tasks: tasks.length,
+    busiest,
     longest,
-    over50: lengths.filter((d) => d > 50_000).length,
+    overCpu: overCpu(tasks, LONG_MS).length,
+    overWall: tasks.filter((t) => t.wall > LONG_MS).length,
     inside,
   };
 }

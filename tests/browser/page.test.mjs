@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from '../support/chromium.mjs';
-import { traceMainThread, overCpu, worstTasks } from '../support/main-thread-cpu.mjs';
+import { measure, overCpu, worstTasks } from '../support/main-thread-cpu.mjs';
 import { root } from '../support/hosts.mjs';
 import { EXPECTED } from '../support/expected.mjs';
 import { start } from '../../web/dev/serve.mjs';
@@ -330,9 +330,7 @@ test('the page stays responsive while 100,000 tasks churn', { timeout: 90_000 },
   await page.evaluate(() => import('/dist/tide.mjs').then((m) => m.loadExample('churn')));
   for (const clock of ['virtual', 'real']) {
     await page.setChecked('#churn input.virtual', clock === 'virtual');
-    const trace = await traceMainThread(context, page);
-    const r = await run(page, 'churn', { replay: true });
-    const tasks = await trace.stop();
+    const { result: r, tasks } = await measure(context, page, () => run(page, 'churn', { replay: true }));
     t.diagnostic(`${clock} clock: ${worstTasks(tasks)}`);
     assert.equal(r.outcome, 'ok', r.status);
     assert.equal(r.aggregate.done, '100000');
@@ -347,17 +345,15 @@ test('the page stays responsive while 100,000 tasks churn', { timeout: 90_000 },
 // waits is not, however long it waits.
 test('the long-task measure counts CPU time: busy is long, waiting is not', { timeout: 60_000 }, async (t) => {
   const { page, problems } = await open();
-  const measure = async (what, fn, arg) => {
-    const trace = await traceMainThread(context, page);
-    const result = await page.evaluate(fn, arg);
-    const tasks = await trace.stop();
+  const measured = async (what, fn, arg) => {
+    const { result, tasks } = await measure(context, page, () => page.evaluate(fn, arg));
     t.diagnostic(`${what}: ${worstTasks(tasks)}`);
     return { result, tasks };
   };
   // 80 ms on a core: the loop adds up only the steps between close readings
   // of the clock, so a busy machine that takes the core away for a while
   // does not cut the work short
-  const busy = await measure('busy 80 ms', () => {
+  const busy = await measured('busy 80 ms', () => {
     let ran = 0;
     for (let last = performance.now(); ran < 80;) {
       const now = performance.now();
@@ -366,13 +362,13 @@ test('the long-task measure counts CPU time: busy is long, waiting is not', { ti
     }
   });
   assert.equal(overCpu(busy.tasks, LONG_TASK_MS).length, 1, worstTasks(busy.tasks));
-  const idle = await measure('idle 80 ms', () => new Promise((resolve) => setTimeout(resolve, 80)));
+  const idle = await measured('idle 80 ms', () => new Promise((resolve) => setTimeout(resolve, 80)));
   assert.deepEqual(overCpu(idle.tasks, LONG_TASK_MS), [], worstTasks(idle.tasks));
   // A synchronous request that the fake API answers after 100 ms blocks
   // one task that long in wall time (the Long Tasks API would count it)
   // with the thread idle.
   const delay = 0.1 / latency({ delay: 1 }, 1, 1); // its first attempt at post 1 waits 100 ms
-  const blocked = await measure('blocked 100 ms', (url) => {
+  const blocked = await measured('blocked 100 ms', (url) => {
     const request = new XMLHttpRequest();
     request.open('GET', url, false);
     request.send();
