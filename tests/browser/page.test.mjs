@@ -377,6 +377,13 @@ test('the long-task measure counts CPU time: busy is long, waiting is not', { ti
   assert.equal(blocked.result, 200);
   assert.ok(blocked.tasks.some((task) => task.wall > LONG_TASK_MS), worstTasks(blocked.tasks));
   assert.deepEqual(overCpu(blocked.tasks, LONG_TASK_MS), [], worstTasks(blocked.tasks));
+  // A measurement whose code throws ends its trace: the error is the
+  // code's own, and the next measurement starts a trace as usual.
+  await assert.rejects(measure(context, page, () => page.evaluate(() => {
+    throw new Error('thrown on purpose');
+  })), /thrown on purpose/);
+  const after = await measured('after a throw', () => 1);
+  assert.equal(after.result, 1);
   await page.close();
   assert.deepEqual(problems, []);
 });
