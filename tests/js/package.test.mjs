@@ -146,6 +146,16 @@ test("the installed tide-emcc builds a user's program, and the package runs it",
   );
   const r = JSON.parse(sh(process.execPath, ['hello-run.mjs'], { cwd: app }));
   assert.deepEqual(r, { value: 'greeted Tide', lines: ['hello, Tide'] });
+  // a dropped awaitable is an error, as with tide-cc; the user's own flag wins
+  fs.writeFileSync(path.join(app, 'dropped.c'), fs.readFileSync(path.join(app, 'hello.c'), 'utf8')
+    .replace('TIDE_AWAIT(g, tide_sleep(5));', 'tide_sleep(5);'));
+  const bad = spawnSync(bin, ['dropped.c', '-o', 'dropped.mjs'], { cwd: app, encoding: 'utf8', timeout: 170_000 });
+  assert.equal(bad.status, 1, bad.stderr);
+  assert.match(bad.stderr, /^dropped\.c:\d+:\d+: error: ignoring return value of function declared with 'warn_unused_result' attribute \[-Werror,-Wunused-result\]$/m);
+  assert.ok(!fs.existsSync(path.join(app, 'dropped.wasm')));
+  const warned = spawnSync(bin, ['dropped.c', '-Wno-error=unused-result', '-o', 'dropped.mjs'], { cwd: app, encoding: 'utf8', timeout: 170_000 });
+  assert.equal(warned.status, 0, warned.stderr);
+  assert.match(warned.stderr, /warning: ignoring return value/);
 });
 
 // tide-emcc runs only the emcc that built lib/ (Emscripten keeps no ABI
@@ -192,7 +202,7 @@ test('tide-emcc: its own --help and --version; a missing emcc or one of another 
   const tried = tide(['x.c', '-o', 'x.mjs'], { EMCC: fake, TIDE_EMCC_ANY_VERSION: '1' });
   assert.equal(tried.status, 7);
   assert.match(tried.stderr, new RegExp(`^tide-emcc: warning: Tide's library is built with Emscripten ${need}, not 4\\.0\\.0 `));
-  assert.match(tried.stderr, /\nemcc: -O2 -I\S+\/include x\.c -o x\.mjs \S+\/libtide\.a --js-library /);
+  assert.match(tried.stderr, /\nemcc: -O2 -Werror=unused-result -I\S+\/include x\.c -o x\.mjs \S+\/libtide\.a --js-library /);
 });
 
 test("the installed tide-lint flags a user's coroutine at the right line, and passes the fixed one", () => {
