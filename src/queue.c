@@ -404,7 +404,9 @@ static TIDE__INLINE int get_step(tide_queue *q, tide_task *t, void **item)
     return get_nowait(q, item);
 }
 
-/* The putter's item travels in wait_out: a put delivers no value. */
+/* The putter's item travels in wait_out: a put delivers no value. (The
+ * fast path repeats put_nowait's on purpose: calling put_nowait after the
+ * full test costs an instruction per item, callgrind says.) */
 static TIDE__INLINE int put_step(tide_queue *q, tide_task *t, void *item)
 {
     if (q->len < q->room) {
