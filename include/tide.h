@@ -1623,9 +1623,9 @@ extern _Thread_local tide_loop *tide__running;
 /* tide_sleep: every case but the plain yield's common one (src/sleep.c). */
 TIDE_AWAITABLE tide__sleep(double seconds);
 /* The plain yield, inline in the coroutine that awaits it: a call less per
- * task switch, some 15 % of one on wasm. It registers nothing: the step
- * that TIDE__YIELDED returns to queues the task. With the misuse checks
- * on, a task that a dropped awaitable left registered, or that holds the
+ * task switch (12.3 -> 10.8 ns on WASI, design.md). It registers nothing:
+ * the step that TIDE__YIELDED returns to queues the task. With the misuse
+ * checks on, a task that a dropped awaitable left registered, or that holds the
  * message of its last await, takes the out-of-line path (which refuses or
  * clears), and the yield leaves the loop's address in t->msg as its mark,
  * which the step clears: a dropped yield leaves it behind, for the next
