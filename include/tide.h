@@ -1630,11 +1630,14 @@ TIDE_AWAITABLE tide__sleep(double seconds);
  * clears), and the yield leaves the loop's address in t->msg as its mark,
  * which the step clears: a dropped yield leaves it behind, for the next
  * awaitable's entry test or the step's end to find (src/misuse.c). */
+/* Whether task t (a tide__task_head, or src/internal.h's tide_task) must
+ * take an awaitable's out-of-line entry: the test every awaitable makes
+ * first (src/internal.h, tide__current_for_await). */
 #if defined(TIDE_CHECKS) && !TIDE_CHECKS /* measuring only: config.h */
-#define TIDE__YIELD_OUT_OF_LINE(t) ((t)->msg != NULL)
+#define TIDE__AWAIT_OUT_OF_LINE(t) ((t)->msg != NULL)
 #define TIDE__YIELD_MARK(L, t) ((void)0)
 #else
-#define TIDE__YIELD_OUT_OF_LINE(t)                                             \
+#define TIDE__AWAIT_OUT_OF_LINE(t)                                             \
     ((uintptr_t)(t)->msg | (~(unsigned)(t)->flags & TIDE__TASK_UNREG))
 #define TIDE__YIELD_MARK(L, t) ((void)((t)->msg = (L)))
 #endif
@@ -1643,7 +1646,7 @@ static inline TIDE_AWAITABLE tide_sleep(double seconds)
 #if TIDE__INLINE_YIELD
     struct tide__loop_head *L = TIDE__LOOP_HEAD(tide__running);
     struct tide__task_head *t = L ? L->current : NULL;
-    if (t && !TIDE__YIELD_OUT_OF_LINE(t) && seconds <= 0) { /* (NaN: not) */
+    if (t && !TIDE__AWAIT_OUT_OF_LINE(t) && seconds <= 0) { /* (NaN: not) */
         tide_await yielded = {TIDE__YIELDED};
         TIDE__YIELD_MARK(L, t);
         return yielded;

@@ -1069,7 +1069,7 @@ static inline tide_task *tide__current_for_await(int *err, const char *call)
 {
     tide_task *t = tide__current();
     *err = t ? 0 : TIDE_ENOLOOP;
-    if (t && ((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG)))
+    if (t && TIDE__AWAIT_OUT_OF_LINE(t))
         return tide__await_begin(t, err, call);
     return t;
 }

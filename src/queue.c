@@ -501,7 +501,7 @@ static TIDE__INLINE tide_task *awaiter(tide_queue *q, int *err, const char *call
 static TIDE__INLINE int plain_awaiter(const tide_task *t, const tide_queue *q)
 {
     return t && q && t->loop == q->loop &&
-           !((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG));
+           !TIDE__AWAIT_OUT_OF_LINE(t);
 }
 
 static TIDE__NOINLINE tide_await put_checked(tide_queue *q, void *item)

@@ -54,39 +54,17 @@ static const tide__wait_ops forever_ops = {
     .describe = forever_describe,
 };
 
-static int sleep_slow(double seconds);
-
-/* The plain yield (as tide.h's inline part does it, for callers that do
- * not have that: C++, C before C11); everything else in sleep_slow. */
-static TIDE__INLINE int sleep_fast(double seconds)
-{
-    /* (the running loop, not t->loop: one dependent load less, 2 ns of a
-     * switch on wasm) */
-    tide_loop *L = tide__running;
-    tide_task *t = L ? L->current : NULL;
-    if (!t || ((uintptr_t)t->msg | (~(unsigned)t->flags & TIDE__UNREG)) ||
-        !(seconds <= 0)) /* (NaN too: refused there) */
-        return sleep_slow(seconds);
-    /* A yield: one iteration, no timer; a cancel waits for the next step.
-     * The step that this returns to queues the task; the mark tells a
-     * dropped result (see tide__yield_mark). */
-#if TIDE_CHECKS
-    t->msg = tide__yield_mark(L);
-#endif
-    return TIDE__YIELDED;
-}
-
-/* Everything but the plain yield: a sleep with a timer (its stack frame
- * for `ns` would otherwise be paid by every sleep(0)), no task, a message
- * of the previous await to clear first, or a misuse to refuse. */
-static TIDE__NOINLINE int sleep_slow(double seconds)
+/* Everything but tide.h's inline yield: a sleep with a timer, no task, a
+ * message of the previous await to clear first, or a misuse to refuse; and
+ * every sleep of a caller without the inline part (C++, C before C11). */
+static int sleep_slow(double seconds)
 {
     int err;
     tide_task *t = tide__current_for_await(&err, "tide_sleep");
     if (!t)
         return err;
-    if (seconds <= 0)
-        return sleep_fast(seconds); /* the message is cleared now */
+    if (seconds <= 0) /* the message is cleared now: the inline yield */
+        return tide_sleep(seconds).tide__rc;
     tide_loop *L = t->loop;
     int64_t ns;
     if (tide__delay_ns(seconds, &ns) < 0) {
@@ -107,5 +85,5 @@ static TIDE__NOINLINE int sleep_slow(double seconds)
 
 tide_await tide__sleep(double seconds)
 {
-    return tide__aw(sleep_fast(seconds));
+    return tide__aw(sleep_slow(seconds));
 }
