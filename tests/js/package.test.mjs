@@ -384,11 +384,9 @@ test('with @yowasp/clang installed, npx tide-cc builds a fresh program and npx t
   // (Not by name from npm's cache: on a fresh machine the cache holds only
   // the metadata npm ci asked for, and `npm install name@version` asks for
   // more, so it fails offline.)
-  const peer = JSON.parse(sh('npm', ['pack', path.join(root, 'node_modules/@yowasp/clang'), '--ignore-scripts', '--json',
-    '--pack-destination', path.dirname(app)], { cwd: path.dirname(app) }))[0];
-  assert.equal(peer.version, pkg.devDependencies['@yowasp/clang'], 'npm ci installed another version than the pinned one');
-  sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--save-dev',
-    path.join(path.dirname(app), peer.filename)], { cwd: app });
+  const peer = pack(path.dirname(app), path.join(root, 'node_modules/@yowasp/clang'));
+  assert.equal(peer.info.version, pkg.devDependencies['@yowasp/clang'], 'npm ci installed another version than the pinned one');
+  sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--save-dev', peer.tarball], { cwd: app });
   const cc = npx(app, ['tide-cc', 'hi.c']);
   assert.deepEqual([cc.status, cc.stdout, cc.stderr], [0, '', '']);
   // named after the source; a WASI command that needs nothing but preview1

@@ -17,10 +17,11 @@ export function sh(cmd, args, options = {}) {
   return r.stdout;
 }
 
-// `npm pack` of the repository into dir: npm's description of the tarball
-// (filename, files, size) and its path.
-export function pack(dir) {
-  const [info] = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root }));
+// `npm pack` of the repository (or of the package folder `from`) into dir:
+// npm's description of the tarball (name, version, filename, files, size)
+// and its path.
+export function pack(dir, from = root) {
+  const [info] = JSON.parse(sh('npm', ['pack', from, '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root }));
   return { info, tarball: path.join(dir, info.filename) };
 }
 
