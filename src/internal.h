@@ -1158,9 +1158,9 @@ static inline int tide__loop_advance_fast(tide_loop *L)
  * (cancelling the stuck tasks). Returns 1 if the run is over. */
 int tide__loop_deadlock(tide_loop *L);
 int tide__loop_end_run(tide_loop *L); /* marks the run over, calls on_exit */
-/* A task finished: what the run's phase makes of it (a leftover failing
- * while cancelled at shutdown is reported). */
-void tide__task_finished_hook(tide_task *t, int status);
+/* A leftover task (TIDE__T_LEFTOVER: cancelled at shutdown) finished: a
+ * failure other than the cancellation is reported. */
+void tide__leftover_finished(tide_task *t, int status);
 
 /* ---- TIDE_TRACE_FD (trace_fd.c): tide_main's trace as text lines on a
  * file descriptor; start reads the environment, stop flushes and ends it */

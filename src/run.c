@@ -70,10 +70,9 @@ int tide__loop_advance(tide_loop *L)
     return L->ntasks == 0;
 }
 
-void tide__task_finished_hook(tide_task *t, int status)
+void tide__leftover_finished(tide_task *t, int status)
 {
-    if ((t->flags & TIDE__T_LEFTOVER) && status < 0 &&
-        status != TIDE_ECANCELLED)
+    if (status < 0 && status != TIDE_ECANCELLED)
         tide__report(t->loop, "task failed while cancelled at shutdown",
                      status, t->msg, t);
 }

@@ -37,15 +37,12 @@ static void task_unref(tide_task *t)
         t->refs--;
 }
 
-int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
-                    size_t frame_size, const char *name, tide_task **out)
+/* The spawn, its arguments checked: inline in both entries, so that a
+ * spawn from a task is one call, not two (issue 15's spawn+join row). */
+static TIDE__INLINE int spawn_on(tide_loop *L, tide_fn fn, const void *frame,
+                                 size_t frame_size, const char *name,
+                                 tide_task **out)
 {
-    if (out)
-        *out = NULL;
-    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
-        return TIDE_EINVAL;
-    if (tide__foreign(L))
-        return TIDE_ETHREAD;
     size_t name_len = name ? strlen(name) + 1 : 0;
     size_t size = TIDE__FRAME_OFFSET + frame_size;
     if (size < frame_size || size + name_len < size)
@@ -85,16 +82,30 @@ int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
     return 0;
 }
 
+int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
+                    size_t frame_size, const char *name, tide_task **out)
+{
+    if (out)
+        *out = NULL;
+    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
+        return TIDE_EINVAL;
+    if (tide__foreign(L))
+        return TIDE_ETHREAD;
+    return spawn_on(L, fn, frame, frame_size, name, out);
+}
+
 int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
                const char *name, tide_task **out)
 {
+    /* The running loop is this thread's: no thread test. */
     tide_loop *L = tide__running; /* (inline: every spawn passes here) */
-    if (!L) {
-        if (out)
-            *out = NULL;
+    if (out)
+        *out = NULL;
+    if (!L)
         return TIDE_ENOLOOP;
-    }
-    return tide_loop_spawn(L, fn, frame, frame_size, name, out);
+    if (!fn || !frame || frame_size < sizeof(tide_frame))
+        return TIDE_EINVAL;
+    return spawn_on(L, fn, frame, frame_size, name, out);
 }
 
 tide_task *tide_task_retain(tide_task *t)
@@ -343,7 +354,8 @@ void tide__task_drop_loop_ref(tide_task *t)
     }
 }
 
-static void task_finish(tide_task *t, int status)
+/* A task's end: inline in the step's end, where tasks finish. */
+static TIDE__INLINE void finish(tide_task *t, int status)
 {
     tide_loop *L = t->loop;
     if (status >= 0 && (t->flags & TIDE__T_MUST_CANCEL)) {
@@ -373,8 +385,17 @@ static void task_finish(tide_task *t, int status)
     if (t == L->main)
         L->main_err = status;
     TIDE__TRACE(L, TIDE_TRACE_FINISH, t, NULL, status);
-    tide__task_finished_hook(t, status);
+    if (t->flags & TIDE__T_LEFTOVER) /* (tested here: every finish passes) */
+        tide__leftover_finished(t, status);
     tide__task_drop_loop_ref(t);
+}
+
+/* The same, out of line for the rare callers: a second inline copy would
+ * land in the driver's loop (wasm-opt inlines step_prepare there), and
+ * its growth cost the queue's hand-over on WASI. */
+static void task_finish(tide_task *t, int status)
+{
+    finish(t, status);
 }
 
 /* A cancel requested during a step is delivered to the wait the task just
@@ -468,7 +489,7 @@ static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
     } else if (st != TIDE__SUSPENDED) {
         if (tide__registered(t) || tide__yield_dropped(t))
             st = tide__step_misused(t, st);
-        task_finish(t, st);
+        finish(t, st);
         return;
     }
     if (TIDE__HOOKS_ON(L)) {
