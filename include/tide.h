@@ -150,6 +150,30 @@ extern "C" {
 
 #define TIDE_VERSION "0.1.0"
 
+/*
+ * This header and the library share some layouts: the frame the macros
+ * write, the heads of the loop and the task that the inline yield and the
+ * resume points read, and the protocol values between them. A program
+ * compiled with one tide.h and linked with a libtide.a of another layout
+ * would read the wrong fields, silently. So every object that includes
+ * tide.h refers to a symbol named after TIDE_ABI, which only a library of
+ * the same layout defines: such a program fails to link, with "undefined
+ * reference to tide_abi_<N>_header_and_library_must_match" (rebuild both
+ * from one version). Raised whenever one of those layouts changes
+ * (src/internal.h pins them).
+ */
+#define TIDE_ABI 1
+#define TIDE__ABI_SYMBOL_(n) tide_abi_##n##_header_and_library_must_match
+#define TIDE__ABI_SYMBOL(n) TIDE__ABI_SYMBOL_(n)
+extern const char TIDE__ABI_SYMBOL(TIDE_ABI);
+#if defined(__GNUC__) || defined(__clang__)
+/* One weak copy per program; `used` keeps it (and its reference) from
+ * being dropped, by the compiler or by wasm-ld. */
+extern const char *tide__abi_ref;
+__attribute__((weak, used)) const char *tide__abi_ref =
+    &TIDE__ABI_SYMBOL(TIDE_ABI);
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
 /* ------------------------------------------------------------------------ */

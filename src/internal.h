@@ -941,6 +941,21 @@ _Static_assert(offsetof(struct tide_task, msg) ==
                    offsetof(struct tide_task, flags) ==
                        offsetof(struct tide__task_head, flags),
                "a task's head is where tide.h's inline yield reads it");
+/* What programs compiled against tide.h rely on, as TIDE_ABI 1 has it:
+ * when this fails, the layout changed; raise TIDE_ABI, then update these. */
+#define TIDE__BY_PTR(p32, p64) (sizeof(void *) == 4 ? (p32) : (p64))
+_Static_assert(TIDE_ABI == 1 &&
+                   sizeof(tide_frame) == TIDE__BY_PTR(20, 32) &&
+                   offsetof(tide_frame, msg) == TIDE__BY_PTR(12, 16) &&
+                   sizeof(struct tide__loop_head) == TIDE__BY_PTR(44, 72) &&
+                   offsetof(struct tide__loop_head, wake_status) ==
+                       TIDE__BY_PTR(28, 48) &&
+                   offsetof(struct tide__task_head, flags) ==
+                       TIDE__BY_PTR(4, 8) &&
+                   TIDE__TASK_UNREG == (1u << 4) && TIDE_PENDING == 1 &&
+                   TIDE__SUSPENDED == 1 && TIDE__YIELDED == 0x5E1D &&
+                   TIDE__PC_UNWIND == -1 && TIDE__PC_END == -2,
+               "a layout tide.h shares changed: raise TIDE_ABI");
 
 /* The loop running on this thread (loop.c); the hot paths read it inline. */
 extern _Thread_local tide_loop *tide__running;

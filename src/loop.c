@@ -14,6 +14,9 @@
  * (declared in internal.h so the hot paths can inline it). */
 _Thread_local tide_loop *tide__running;
 
+/* What a program compiled with tide.h links against (tide.h, TIDE_ABI). */
+const char TIDE__ABI_SYMBOL(TIDE_ABI) = 0;
+
 static void *default_alloc(void *ud, void *ptr, size_t old_size,
                            size_t new_size)
 {
