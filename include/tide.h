@@ -33,7 +33,9 @@
  * like the function (`struct worker` for `worker`); tide_spawn() is the
  * general form.
  *
- * Rules of the coroutine macros (read them once):
+ * Rules of the coroutine macros (read them once). Coroutines are C (C11;
+ * C99 works): C++ can call the API but not hold the macros, which jump
+ * over initialised locals.
  *  1. A coroutine is `tide_status fn(void *frame)`. Its body sits between
  *     TIDE_BEGIN(f) and TIDE_END(f); `f` is a pointer to a frame struct whose
  *     first member is TIDE_FRAME.
