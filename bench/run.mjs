@@ -63,13 +63,19 @@ const TITLES = {
 // opts: debug (debug mode on), nohooks (tidebench_nohooks: the tests for
 // debug mode and tracing compiled out), nochecks (tidebench_nochecks: the
 // misuse checks compiled out). Tide columns only.
+// The CPython column runs the 3.13 whose asyncio Tide follows
+// (tools/cpython313: pyenv's 3.13, or TIDE_PYTHON); without one, python3,
+// and the header says so.
+const cpython313 = spawnSync(path.join(root, 'tools/cpython313'), ['--which'], { encoding: 'utf8' });
+const PYTHON = cpython313.status === 0 ? cpython313.stdout.trim() : 'python3';
+
 const buildSuffix = (opts) => (opts.nohooks ? ' (TIDE_HOOKS=0)' : opts.nochecks ? ' (TIDE_CHECKS=0)' : '');
 function commandFor(col, workload, n, reps, variant, opts = {}) {
   const argv = [workload, String(n), String(reps), ...(variant ? [variant] : []),
     ...(opts.debug ? ['debug'] : [])];
   switch (col) {
     case 'cpython':
-      return ['python3', [path.join(root, 'bench/asyncio_bench.py'), ...argv]];
+      return [PYTHON, [path.join(root, 'bench/asyncio_bench.py'), ...argv]];
     case 'node':
       return [process.execPath, ['--expose-gc', path.join(root, 'bench/node_bench.mjs'), ...argv]];
     default:
@@ -332,8 +338,9 @@ if (failures.length) {
 }
 
 function pythonVersion() {
-  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-  return (r.stdout || r.stderr || 'python3: not found').trim();
+  const r = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
+  const version = (r.stdout || r.stderr || `${PYTHON}: not found`).trim();
+  return PYTHON === 'python3' ? `${version} (no CPython 3.13: tools/cpython313)` : version;
 }
 
 
