@@ -954,6 +954,7 @@ struct script {
     tide_task *own[2][NSEL];
     size_t own_n[2];
     int own_dead[2];
+    uint64_t own_nfailed; /* allocations failed before the last GATHER_OWN */
 };
 
 static tide_status script(void *frame);
@@ -1121,6 +1122,7 @@ static tide_await issue(struct script *f)
     case OP_GATHER_OWN: {
         select_tasks(f, f->a, f->b, 1);
         f->bindex = own_take(f); /* (which array; f->ret: references) */
+        f->own_nfailed = F.nfailed;
         tide_task *none[1] = {NULL};
         return tide_gather(f->bindex < 0 ? none : f->own[f->bindex],
                            f->bindex < 0 ? 0 : f->nsel,
@@ -1501,6 +1503,13 @@ static void refused(struct script *f)
              op_names[f->stray - 1], f->rc, tide_errname(f->rc), got);
     case_hits[C_REFUSED + stray_kind(f->stray - 1)]++;
     f->stray = 0;
+    /* A GATHER_OWN refused, out of memory to keep the handles: it let go
+     * of the references it took, and those that moved stay with the
+     * earlier gather into the array (tide.h). Which it was is not said:
+     * the array is not used again. */
+    if (f->op == OP_GATHER_OWN && f->bindex >= 0 &&
+        F.nfailed != f->own_nfailed)
+        f->own_dead[f->bindex] = 1;
 }
 
 /* The awaitable f->op called outside TIDE_AWAIT: registered (the task is

@@ -665,7 +665,8 @@ enum {
      * array, in the same places, are taken once). Outside a task the
      * gather fails with TIDE_ENOLOOP and releases them at once (so does a
      * gather refused with TIDE_ESTATE, called while the task waits
-     * already, if it had no memory to keep them); out of
+     * already, if it had no memory to keep them: those taken once stay
+     * with the earlier gather); out of
      * memory for its record it fails with TIDE_ENOMEM before it starts,
      * and they live on until the loop is destroyed (which frees every
      * handle). */

@@ -265,10 +265,7 @@ tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
     int err;
     tide_task *t = tide__current_for_await(&err, "tide_gather");
     if (flags & TIDE_GATHER_OWN) {
-        int rc = tide__gather_own(tasks, n);
-        if (!t && rc == TIDE_ENOMEM)
-            for (size_t i = 0; i < n; i++)
-                tide_task_release(tasks[i]);
+        int rc = tide__gather_own(tasks, n, !t);
         if (t && rc < 0)
             return tide__aw(rc);
     }

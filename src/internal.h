@@ -692,9 +692,12 @@ void tide__scopes_destroy(tide_loop *L);
 /* tide_gather with TIDE_GATHER_OWN, before it starts: the current task
  * takes over the caller's references to tasks[0..n) (and lets go of those
  * an earlier gather into the same array took). TIDE_ENOMEM: nothing taken
- * (the handles live on until the loop is destroyed); TIDE_ENOLOOP: not in
- * a task, and the handles are released. */
-int tide__gather_own(tide_task *const *tasks, size_t n);
+ * (the handles live on until the loop is destroyed), or, with `release`
+ * (a gather that is refused: nobody keeps them), the references it took
+ * let go of at once; TIDE_ENOLOOP: not in a task, and they are let go of.
+ * A reference that moves (the same handle in the same place of the same
+ * array as last time) stays with the earlier gather's owner. */
+int tide__gather_own(tide_task *const *tasks, size_t n, int release);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */

@@ -578,41 +578,72 @@ static const tide__scope_ops owned_ops = {
     .abandon = handles_release,
 };
 
-static void release_all(tide_task *const *tasks, size_t n)
+/* The scope in which t owns the handles of an earlier gather into the
+ * array `tasks`, or NULL. */
+static tide__scope *owned_for(tide_task *t, tide_task *const *tasks)
 {
-    for (size_t i = 0; i < n; i++)
-        tide_task_release(tasks[i]);
+    for (tide__scope *o = first(t); o; o = next(o))
+        if (o->ops == &owned_ops && o->key == tasks)
+            return o;
+    return NULL;
 }
 
-int tide__gather_own(tide_task *const *tasks, size_t n)
+/* Whether tasks[i] is the handle in the same place in old: gathered again
+ * without a new spawn, its reference moves rather than counts twice. */
+static int moves(const tide__scope *old, tide_task *const *tasks, size_t i)
+{
+    return old && i < old->n && ((tide_task **)old->obj)[i] == tasks[i];
+}
+
+/* Lets go of the references a gather took in tasks (all but those that
+ * move from old). The array may live in the frame of a task whose last
+ * handle it holds: that release frees the array, so that task's handles
+ * go last, after every entry has been read. */
+static void release_taken(tide_task *const *tasks, size_t n,
+                          const tide__scope *old)
+{
+    tide_task *holder = NULL;
+    size_t held = 0;
+    for (size_t i = 0; i < n; i++) {
+        tide_task *h = tasks[i];
+        if (!h || moves(old, tasks, i))
+            continue;
+        if ((uintptr_t)tasks - (uintptr_t)h < h->alloc_size) {
+            holder = h;
+            held++;
+        } else {
+            tide_task_release(h);
+        }
+    }
+    while (held--)
+        tide_task_release(holder);
+}
+
+int tide__gather_own(tide_task *const *tasks, size_t n, int release)
 {
     tide_task *t = tide__current();
     if (!t) { /* no task to keep them: let go of them now */
         if (tasks)
-            release_all(tasks, n);
+            release_taken(tasks, n, NULL);
         return TIDE_ENOLOOP;
     }
     if (!tasks || !n)
         return 0;
+    tide__scope *old = owned_for(t, tasks);
     tide_task **handles = NULL;
     tide__scope *s = NULL;
     if (n <= SIZE_MAX / sizeof *handles)
         handles = tide__alloc(t->loop, n * sizeof *handles);
     if (handles && !(s = scope_new(t, &owned_ops)))
         tide__free(t->loop, handles, n * sizeof *handles);
-    if (!s) /* the handles stay as they are: valid until the loop goes */
+    if (!s) { /* the handles stay as they are (valid until the loop goes),
+                 unless the caller keeps none: then what it took goes */
+        if (release)
+            release_taken(tasks, n, old);
         return TIDE_ENOMEM;
-    tide__scope *old = NULL;
-    for (tide__scope *o = next(s); o; o = next(o))
-        if (o->ops == &owned_ops && o->key == tasks) {
-            old = o;
-            break;
-        }
+    }
     for (size_t i = 0; i < n; i++) {
-        /* the same handle in the same place as last time: gathered again
-         * without a new spawn, so the reference moves rather than counts
-         * twice */
-        if (old && i < old->n && ((tide_task **)old->obj)[i] == tasks[i])
+        if (moves(old, tasks, i))
             ((tide_task **)old->obj)[i] = NULL;
         handles[i] = tasks[i];
     }

@@ -388,6 +388,40 @@ static tide_status registered_twice(void *frame)
     TIDE_END(f);
 }
 
+/* TIDE_GATHER_OWN refused while registered, out of memory (found by
+ * fuzz_ops): it let go of every handle in the array, also of those the
+ * earlier gather into the same array holds (the same handle in the same
+ * place is taken once), which that gather's owner let go of again when
+ * the task ended: a use-after-free. The sweep fails each allocation in
+ * turn, the regather's among them. */
+struct own_refused {
+    TIDE_FRAME;
+    tide_task *t[2];
+    int rc;
+};
+static tide_status own_refused(void *frame)
+{
+    struct own_refused *f = frame;
+    TIDE_BEGIN(f);
+    for (int i = 0; i < 2; i++)
+        TIDE_TRY(f, tide_spawn(child7, &(struct child7){TIDE__FRAME_INIT},
+                               sizeof(struct child7), NULL, &f->t[i]));
+    TIDE_AWAIT(f, tide_gather(f->t, 2, TIDE_GATHER_OWN, NULL, NULL));
+    f->rc = RAW(tide_sleep(1.0));
+    if (f->rc < 0) /* no memory for the timer: not registered */
+        TIDE_THROW(f, f->rc);
+    TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, TIDE_GATHER_OWN, NULL, NULL),
+                     f->rc);
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TIDE_END(f); /* the earlier gather's handles go now, once */
+}
+static void own_refused_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    TH_CHECK(err == 0 || err == TIDE_ENOMEM);
+}
+
 /* Bad input while registered (found by fuzz_ops): the misuse is told
  * first, by every awaitable, and undoes the registration; the same call
  * unregistered is plain bad input. They used to return TIDE_EINVAL for a
@@ -957,6 +991,10 @@ static const th_case cases[] = {
     TH_CASE("misuse: an awaitable while already registered: it fails, the "
             "first is undone, awaiting works again",
             registered_twice),
+    TH_CASE_AFTER("misuse: TIDE_GATHER_OWN refused while registered, out "
+                  "of memory: only the references it took are let go of",
+                  own_refused, own_refused_after,
+                  TH_EXPECT_ERROR | TH_OOM),
     TH_CASE("misuse: bad input to an awaitable while registered: the "
             "misuse is told first, the registration undone",
             bad_while_registered),

@@ -880,6 +880,54 @@ static tide_status own_batch(void *frame)
     TIDE_END(f); /* the task's end releases what it still owns */
 }
 
+/* Outside a task (here a callback) the gather lets go of the handles at
+ * once. The array may live in the frame of a task whose last handle it
+ * holds, ahead of the others: that release frees the array, so it goes
+ * last (it went first, and the next handle was read from freed memory). */
+struct own_holder {
+    TIDE_FRAME;
+    tide_task *h[2];
+};
+static tide_status own_holder(void *frame)
+{
+    struct own_holder *f = frame;
+    TIDE_BEGIN(f);
+    f->h[0] = tide_task_retain(tide_current_task());
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->h[1], .delay = 0, .name = "x"));
+    TIDE_RETURN(f, f->h);
+    TIDE_END(f);
+}
+static int gather_in_callback(void *arg)
+{
+    tide_task **h = arg;
+    /* outside a task on purpose: tide-lint: ignore awaitable-outside-await */
+    int rc = tide_gather(h, 2, TIDE_GATHER_OWN, NULL, NULL).tide__rc;
+    th_log("outside:%s", tide_errname(rc));
+    return 0;
+}
+struct own_outside {
+    TIDE_FRAME;
+    tide_task *holder;
+    void *handles;
+    size_t live;
+};
+static tide_status own_outside(void *frame)
+{
+    struct own_outside *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(own_holder, NULL, &f->holder));
+    TIDE_AWAIT(f, tide_join(f->holder, &f->handles));
+    TIDE_AWAIT(f, tide_sleep(0)); /* the child "x" finishes */
+    tide_task_release(f->holder); /* its last handle is its own h[0] */
+    f->live = th_live_bytes();
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), gather_in_callback,
+                               f->handles, NULL));
+    TIDE_AWAIT(f, tide_sleep(0));
+    TH_LOG_IS("x:done outside:TIDE_ENOLOOP");
+    TH_CHECK(th_live_bytes() < f->live); /* both tasks are gone */
+    TIDE_END(f);
+}
+
 /* ---- out of memory everywhere ----------------------------------------------- */
 
 struct oom_all {
@@ -1023,6 +1071,9 @@ static const th_case cases[] = {
                   with_destroyed_after, TH_EXPECT_ERROR),
     TH_CASE("GATHER-OWN-01 handles kept until regathered or the task ends",
             own_batch),
+    TH_CASE("GATHER-OWN-02 outside a task, the array in the frame of a task "
+            "it holds the last handle to",
+            own_outside),
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
                   TH_EXPECT_ERROR | TH_OOM),
     TH_CASE("IDIOM-01 null scope, TIDE_THROW_FMT, tide_task_value", idioms),
