@@ -864,9 +864,10 @@ int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
 
 /*
  * Every primitive is created on a loop (NULL: the running loop) and owned by
- * the caller, who destroys it; destroying one that tasks wait on is refused
- * with TIDE_EBUSY, and from a thread that does not own the loop (while the
- * loop lives) with TIDE_ETHREAD. Waiters are served first come, first served; a waiter
+ * the caller, who destroys it; destroying one that tasks wait on, or (during
+ * a run) a lock, semaphore or condition that an open TIDE_WITH block holds,
+ * is refused with TIDE_EBUSY, and from a thread that does not own the loop
+ * (while the loop lives) with TIDE_ETHREAD. Waiters are served first come, first served; a waiter
  * that is cancelled takes nothing and passes a wake-up it received on.
  * Creation errors: TIDE_EINVAL, TIDE_ENOLOOP (loop NULL, none running),
  * TIDE_ENOMEM.

@@ -1111,6 +1111,15 @@ static inline int tide__foreign_resource(const tide__resource *r,
 {
     return r->link.next != &r->link && tide__foreign(L);
 }
+/* Whether a run of L is under way with resource r still attached: then an
+ * open TIDE_WITH on r may yet leave it (release it), so destroying it is
+ * refused. Once the run is over the scope never exits but through the
+ * loop's teardown, which leaves the program's objects alone. */
+static inline int tide__resource_in_run(const tide__resource *r,
+                                        const tide_loop *L)
+{
+    return r->link.next != &r->link && (L->flags & TIDE__L_RUNNING);
+}
 
 /* ---- the loop (loop.c): creation, configuration, the clock, callbacks,
  * one iteration, destroy */

@@ -842,6 +842,54 @@ static void with_destroyed_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_INT(tide_lock_destroy(destroyed_lock), 0);
 }
 
+/* ---- destroying what a block holds ------------------------------------------ */
+
+/* A lock, a semaphore or a condition destroyed while a TIDE_WITH holds it
+ * (nobody waiting) was freed, and the block's exit then released freed
+ * memory: now the destroy is refused while the run is under way, as it
+ * is while tasks wait, and succeeds once the block is left. */
+struct with_destroy_held {
+    TIDE_FRAME;
+    tide_lock *lock;
+    tide_sem *sem;
+    tide_cond *cond;
+    tide_task *t[1];
+    struct settle settle;
+};
+static tide_status with_destroy_held(void *frame)
+{
+    struct with_destroy_held *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
+    TIDE_TRY(f, tide_sem_create(NULL, 1, 1, &f->sem));
+    TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
+    /* another task's block */
+    TIDE_TRY(f, TIDE_SPAWN(taker, NULL, &f->t[0], .lock = f->lock,
+                           .name = "a"));
+    TIDE_YIELD(f); /* a is in its block, yielding */
+    TH_CHECK(tide_lock_is_locked(f->lock));
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
+    TH_EQ_INT(tide_lock_destroy(f->lock), TIDE_EBUSY);
+    TIDE_AWAIT(f, tide_gather(f->t, 1, TIDE_GATHER_OWN, NULL, NULL));
+    /* this task's own blocks */
+    TIDE_WITH(f, tide_sem_scope(f->sem)) {
+        TH_EQ_INT(tide_sem_destroy(f->sem), TIDE_EBUSY);
+        TIDE_WITH(f, tide_cond_scope(f->cond)) {
+            TH_EQ_INT(tide_cond_destroy(f->cond), TIDE_EBUSY);
+            TIDE_YIELD(f);
+        }
+    }
+    TH_LOG_IS("a:in a:out a:after:0");
+    TH_EQ_INT(tide_sem_value(f->sem), 1);
+    TH_CHECK(!tide_cond_is_locked(f->cond));
+    TIDE_FINALLY(f);
+    SETTLE(f, f->t, 1);
+    TH_EQ_INT(tide_lock_destroy(f->lock), 0);
+    TH_EQ_INT(tide_sem_destroy(f->sem), 0);
+    TH_EQ_INT(tide_cond_destroy(f->cond), 0);
+    TIDE_END(f);
+}
+
 /* ---- TIDE_GATHER_OWN ------------------------------------------------------------ */
 
 struct own_batch {
@@ -1021,6 +1069,8 @@ static const th_case cases[] = {
     TH_CASE("WITH-09 misuse: abandoned frame, NULL objects", with_misuse),
     TH_CASE_AFTER("WITH-10 loop destroyed with scopes open", with_destroyed,
                   with_destroyed_after, TH_EXPECT_ERROR),
+    TH_CASE("WITH-12 destroying what a block holds is refused",
+            with_destroy_held),
     TH_CASE("GATHER-OWN-01 handles kept until regathered or the task ends",
             own_batch),
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
