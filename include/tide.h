@@ -1745,7 +1745,11 @@ tide_status tide__end(tide_frame *fr);
 /* Raise error `e` (negative) like an exception. If `e` is the error the
  * frame caught last, or the one FINALLY propagates, this re-raises it with
  * its message and story (rule 5). TIDE_THROW_MSG: with a new message
- * (copied; if it cannot be allocated the error goes on without it). */
+ * (copied; if it cannot be allocated the error goes on without it).
+ * A positive `e` (an errno value, say) is no error: TIDE_ESTATE is raised
+ * instead, with a message saying so (and the message given), reported at
+ * once to the exception handler ("coroutine misuse"). 0 raises nothing:
+ * the coroutine goes on to FINALLY and ends without error. */
 #define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 2, NULL)
 #define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
 /* TIDE_THROW_MSG with a message made printf-style, as Python's

@@ -673,6 +673,11 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
  * left): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
+/* TIDE_THROW (_MSG, _FMT) given `err` > 0, which is no error: it would
+ * end the coroutine as a success. Reports the misuse and returns
+ * TIDE_ESTATE, t's message saying so (with `text`, the message the
+ * program gave, if any), to raise instead. */
+int tide__throw_refused(tide_task *t, int err, const char *text);
 /* The stack floor of the calling thread (tide_loop.stack_floor). */
 uintptr_t tide__stack_floor(void);
 
