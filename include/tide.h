@@ -992,13 +992,13 @@ typedef int (*tide_compare_fn)(const void *a, const void *b);
 
 typedef struct tide_queue tide_queue;
 /*
- * A queue of `void *` items (the queue does not own what they point to).
- * maxsize 0 is unbounded. PRIORITY needs `cmp`; the others ignore it.
+ * A queue of `void *` items (the queue does not own what they point to;
+ * NULL is an item like any other, Python's None). maxsize 0 is unbounded. PRIORITY needs `cmp`; the others ignore it.
  * Errors: TIDE_EINVAL (out NULL, bad kind, PRIORITY without cmp),
  * TIDE_ENOLOOP, TIDE_ENOMEM. Destroy refuses (TIDE_EBUSY) while tasks wait
  * on it, woken ones that have not run yet included.
- * The awaitables (put, get, join) also fail with TIDE_EINVAL (q or item
- * NULL), TIDE_ENOLOOP (not in a task) and TIDE_ESTATE (a queue of another
+ * The awaitables (put, get, join) also fail with TIDE_EINVAL (q NULL, or
+ * get's `item` pointer NULL), TIDE_ENOLOOP (not in a task) and TIDE_ESTATE (a queue of another
  * loop). NULL reads as an empty, unbounded queue in the four state calls.
  */
 int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
