@@ -773,7 +773,9 @@ int tide_timeout_exit(tide_timeout *t, int rc);
 int tide_timeout_reschedule(tide_timeout *t, double when);
 int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
-/* Frees the scope, leaving it first if needed. NULL is a no-op. */
+/* Frees the scope, leaving it first if needed. NULL is a no-op, and so is
+ * a scope that a TIDE_WITH block made (tide_timeout_scope's `out`): the
+ * block frees it when it is left. */
 void tide_timeout_destroy(tide_timeout *t);
 
 /* ------------------------------------------------------------------------ */
@@ -833,7 +835,8 @@ int tide_group_cancel(tide_group *g);
  * in *msg if msg is not NULL, owned by the group). */
 size_t tide_group_error_count(const tide_group *g);
 int tide_group_error(const tide_group *g, size_t i, const char **msg);
-/* Frees a group. While its owner is inside tide_group_exit: TIDE_EBUSY.
+/* Frees a group. While its owner is inside tide_group_exit, or while the
+ * TIDE_WITH block that made it (tide_group_scope) is open: TIDE_EBUSY.
  * A group never exited (its body failed first) is freed after cancelling
  * its children, which run on detached. NULL is a no-op. */
 int tide_group_destroy(tide_group *g);
@@ -1107,7 +1110,8 @@ tide_scope tide_cond_scope(tide_cond *cond);
  * uncancel() count is kept as CPython's Timeout.__aexit__ keeps it. If
  * `out` is not NULL it points to the scope while the block runs (for
  * tide_timeout_reschedule, tide_timeout_is_expired), and is set to NULL
- * when the block ends: the scope owns it. Do not suspend on entry.
+ * when the block ends: the block owns it (tide_timeout_destroy of it in
+ * the block does nothing). Do not suspend on entry.
  */
 tide_scope tide_timeout_scope(double delay, tide_timeout **out);
 tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
@@ -1120,7 +1124,8 @@ tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
  * Spawn into it with TIDE_GROUP_SPAWN(*out, ...). The group's outcome -
  * TIDE_EGROUP with its story, TIDE_ECANCELLED, or 0 - is the block's: an
  * error is raised after the block. `out` must point into the frame
- * (TIDE_EINVAL if NULL).
+ * (TIDE_EINVAL if NULL). The group is the block's: tide_group_destroy of
+ * it in the block is refused with TIDE_EBUSY.
  */
 tide_scope tide_group_scope(tide_group **out);
 

@@ -702,6 +702,12 @@ void tide__scopes_destroy(tide_loop *L);
 int tide__gather_own(tide_task *const *tasks, size_t n);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
+/* A group or timeout a TIDE_WITH made (on 1) is the block's until it is
+ * left (0): the program's destroy of it is refused (a group's, with
+ * TIDE_EBUSY) or does nothing (a timeout's), where it freed what the
+ * block's exit then used. */
+void tide__group_set_scoped(tide_group *g, int on);
+void tide__timeout_set_scoped(tide_timeout *t, int on);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */
 void tide__raise_clear(tide_frame *fr);
 

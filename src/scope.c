@@ -485,6 +485,7 @@ static int timeout_enter_at(tide__scope *s, double when)
     int rc = tide_timeout_enter_at(when, &tmo);
     if (rc < 0)
         return rc;
+    tide__timeout_set_scoped(tmo, 1);
     s->obj = tmo;
     show(s, tmo);
     return 0;
@@ -509,6 +510,7 @@ static int timeout_exit(tide__scope *s, int rc)
 
 static void timeout_after(tide__scope *s)
 {
+    tide__timeout_set_scoped(s->obj, 0);
     tide_timeout_destroy(s->obj);
     show(s, NULL);
 }
@@ -549,6 +551,7 @@ static int group_enter(tide__scope *s)
     int rc = tide_group_create(&g);
     if (rc < 0)
         return rc;
+    tide__group_set_scoped(g, 1);
     s->obj = g;
     show(s, g);
     return 0;
@@ -561,6 +564,7 @@ static int group_exit(tide__scope *s, int rc)
 
 static void group_after(tide__scope *s)
 {
+    tide__group_set_scoped(s->obj, 0);
     tide_group_destroy(s->obj);
     show(s, NULL);
 }

@@ -847,12 +847,17 @@ static void with_destroyed_after(tide_loop *loop, tide_task *main, int err)
 /* A lock, a semaphore or a condition destroyed while a TIDE_WITH holds it
  * (nobody waiting) was freed, and the block's exit then released freed
  * memory: now the destroy is refused while the run is under way, as it
- * is while tasks wait, and succeeds once the block is left. */
+ * is while tasks wait, and succeeds once the block is left. The group and
+ * the timeout a block makes are the block's: destroying one in it was a
+ * use after free too; now a group's destroy is refused and a timeout's
+ * does nothing. */
 struct with_destroy_held {
     TIDE_FRAME;
     tide_lock *lock;
     tide_sem *sem;
     tide_cond *cond;
+    tide_group *tg;
+    tide_timeout *tmo;
     tide_task *t[1];
     struct settle settle;
 };
@@ -882,6 +887,21 @@ static tide_status with_destroy_held(void *frame)
     TH_LOG_IS("a:in a:out a:after:0");
     TH_EQ_INT(tide_sem_value(f->sem), 1);
     TH_CHECK(!tide_cond_is_locked(f->cond));
+    /* what the block made */
+    TIDE_WITH(f, tide_group_scope(&f->tg)) {
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, child, NULL, NULL, .delay = 1,
+                                     .name = "kid"));
+        TH_EQ_INT(tide_group_destroy(f->tg), TIDE_EBUSY);
+    }
+    TH_CHECK(f->tg == NULL);
+    TH_LOG_IS("a:in a:out a:after:0 kid:done");
+    TIDE_WITH(f, tide_timeout_scope(3, &f->tmo)) {
+        tide_timeout_destroy(f->tmo);
+        TH_EQ_DBL(tide_timeout_when(f->tmo), 4); /* still there */
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    TH_CHECK(f->tmo == NULL);
+    TH_EQ_DBL(tide_time(), 2);
     TIDE_FINALLY(f);
     SETTLE(f, f->t, 1);
     TH_EQ_INT(tide_lock_destroy(f->lock), 0);
@@ -1069,7 +1089,7 @@ static const th_case cases[] = {
     TH_CASE("WITH-09 misuse: abandoned frame, NULL objects", with_misuse),
     TH_CASE_AFTER("WITH-10 loop destroyed with scopes open", with_destroyed,
                   with_destroyed_after, TH_EXPECT_ERROR),
-    TH_CASE("WITH-12 destroying what a block holds is refused",
+    TH_CASE("WITH-12 destroying what a block holds or made is refused",
             with_destroy_held),
     TH_CASE("GATHER-OWN-01 handles kept until regathered or the task ends",
             own_batch),
