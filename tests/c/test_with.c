@@ -874,13 +874,13 @@ static tide_status with_destroy_held(void *frame)
     TIDE_YIELD(f); /* a is in its block, yielding */
     TH_CHECK(tide_lock_is_locked(f->lock));
     TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
-    TH_EQ_INT(tide_lock_destroy(f->lock), TIDE_EBUSY);
+    TH_EXPECT_BUSY(tide_lock_destroy, f->lock);
     TIDE_AWAIT(f, tide_gather(f->t, 1, TIDE_GATHER_OWN, NULL, NULL));
     /* this task's own blocks */
     TIDE_WITH(f, tide_sem_scope(f->sem)) {
-        TH_EQ_INT(tide_sem_destroy(f->sem), TIDE_EBUSY);
+        TH_EXPECT_BUSY(tide_sem_destroy, f->sem);
         TIDE_WITH(f, tide_cond_scope(f->cond)) {
-            TH_EQ_INT(tide_cond_destroy(f->cond), TIDE_EBUSY);
+            TH_EXPECT_BUSY(tide_cond_destroy, f->cond);
             TIDE_YIELD(f);
         }
     }
@@ -891,7 +891,7 @@ static tide_status with_destroy_held(void *frame)
     TIDE_WITH(f, tide_group_scope(&f->tg)) {
         TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, child, NULL, NULL, .delay = 1,
                                      .name = "kid"));
-        TH_EQ_INT(tide_group_destroy(f->tg), TIDE_EBUSY);
+        TH_EXPECT_BUSY(tide_group_destroy, f->tg);
     }
     TH_CHECK(f->tg == NULL);
     TH_LOG_IS("a:in a:out a:after:0 kid:done");
