@@ -658,8 +658,7 @@ enum {
      *         TIDE_TRY(f, TIDE_SPAWN(work, NULL, &f->tasks[i], .i = i));
      *     TIDE_AWAIT(f, tide_gather(f->tasks, n, TIDE_GATHER_OWN,
      *                               f->results, NULL));
-     * Each gather takes the caller's one reference per task, however
-     * often the task is named (gather(t, t)): do not release those
+     * Each gather takes one reference per entry: do not release those
      * handles yourself (the same handles gathered again into the same
      * array, in the same places, are taken once). Outside a task the
      * gather fails with TIDE_ENOLOOP and releases them at once (so does a

@@ -267,7 +267,8 @@ tide_await tide_gather(tide_task *const *tasks, size_t n, unsigned flags,
     if (flags & TIDE_GATHER_OWN) {
         int rc = tide__gather_own(tasks, n);
         if (!t && rc == TIDE_ENOMEM)
-            tide__release_handles(tasks, n);
+            for (size_t i = 0; i < n; i++)
+                tide_task_release(tasks[i]);
         if (t && rc < 0)
             return tide__aw(rc);
     }

@@ -700,9 +700,6 @@ void tide__scopes_destroy(tide_loop *L);
  * (the handles live on until the loop is destroyed); TIDE_ENOLOOP: not in
  * a task, and the handles are released. */
 int tide__gather_own(tide_task *const *tasks, size_t n);
-/* Lets go of the caller's handles tasks[0..n) (NULLs skipped), one
- * reference per task however often it is named. */
-void tide__release_handles(tide_task *const *tasks, size_t n);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
 /* A group or timeout a TIDE_WITH made (on 1) is the block's until it is

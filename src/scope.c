@@ -604,39 +604,8 @@ static const tide__scope_ops owned_ops = {
     .abandon = handles_release,
 };
 
-/* Whether entry i of tasks is the same handle in the same place as in
- * prev, an earlier gather's into the same array: gathered again without
- * a new spawn, so its reference moves rather than counts twice. */
-static int moved(tide_task *const *tasks, size_t i, tide_task *const *prev,
-                 size_t nprev)
+static void release_all(tide_task *const *tasks, size_t n)
 {
-    return prev && i < nprev && tasks[i] && prev[i] == tasks[i];
-}
-
-/* A task named twice (Python's gather(t, t)) came with one reference from
- * the caller: its first entry not moved takes it, each other entry gets
- * one of its own, so that each entry's release drops one. */
-static void retain_repeats(tide_task *const *tasks, size_t n,
-                           tide_task *const *prev, size_t nprev)
-{
-    for (size_t i = 0; i < n; i++)
-        if (moved(tasks, i, prev, nprev))
-            tasks[i]->flags |= TIDE__T_MARK;
-    for (size_t i = 0; i < n; i++) {
-        if (!tasks[i] || moved(tasks, i, prev, nprev))
-            continue;
-        if (tasks[i]->flags & TIDE__T_MARK)
-            tide_task_retain(tasks[i]);
-        tasks[i]->flags |= TIDE__T_MARK;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (tasks[i])
-            tasks[i]->flags &= (uint16_t)~TIDE__T_MARK;
-}
-
-void tide__release_handles(tide_task *const *tasks, size_t n)
-{
-    retain_repeats(tasks, n, NULL, 0);
     for (size_t i = 0; i < n; i++)
         tide_task_release(tasks[i]);
 }
@@ -646,7 +615,7 @@ int tide__gather_own(tide_task *const *tasks, size_t n)
     tide_task *t = tide__current();
     if (!t) { /* no task to keep them: let go of them now */
         if (tasks)
-            tide__release_handles(tasks, n);
+            release_all(tasks, n);
         return TIDE_ENOLOOP;
     }
     if (!tasks || !n)
@@ -665,12 +634,12 @@ int tide__gather_own(tide_task *const *tasks, size_t n)
             old = o;
             break;
         }
-    tide_task **prev = old ? old->obj : NULL;
-    size_t nprev = old ? old->n : 0;
-    retain_repeats(tasks, n, prev, nprev);
     for (size_t i = 0; i < n; i++) {
-        if (moved(tasks, i, prev, nprev))
-            prev[i] = NULL;
+        /* the same handle in the same place as last time: gathered again
+         * without a new spawn, so the reference moves rather than counts
+         * twice */
+        if (old && i < old->n && ((tide_task **)old->obj)[i] == tasks[i])
+            ((tide_task **)old->obj)[i] = NULL;
         handles[i] = tasks[i];
     }
     if (old)

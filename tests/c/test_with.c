@@ -948,47 +948,6 @@ static tide_status own_batch(void *frame)
     TIDE_END(f); /* the task's end releases what it still owns */
 }
 
-/* A task named twice, as Python's gather(t, t): the caller has one handle,
- * and each entry's release used to drop a reference (a use after free once
- * the task was done). Now it is taken once - also when gathered again into
- * the same array, and outside a task, where the handles are let go of at
- * once. */
-static int gather_outside(void *arg)
-{
-    tide_task **t = arg;
-    /* tide-lint: ignore awaitable-outside-await (a callback, on purpose) */
-    th_log("outside:%s", name_of(tide_gather(t, 2, TIDE_GATHER_OWN, NULL,
-                                             NULL).tide__rc));
-    return 0;
-}
-
-struct own_twice {
-    TIDE_FRAME;
-    tide_task *t[2], *u[2];
-    void *values[2];
-    size_t live;
-};
-static tide_status own_twice(void *frame)
-{
-    struct own_twice *f = frame;
-    TIDE_BEGIN(f);
-    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .delay = 1, .name = "w"));
-    f->t[1] = f->t[0];
-    TIDE_AWAIT(f, tide_gather(f->t, 2, TIDE_GATHER_OWN, f->values, NULL));
-    TH_EQ_STR(f->values[0], "w");
-    TH_EQ_STR(f->values[1], "w");
-    f->live = th_live_bytes();
-    TIDE_AWAIT(f, tide_gather(f->t, 2, TIDE_GATHER_OWN, f->values, NULL));
-    TH_EQ_INT(th_live_bytes(), f->live); /* gathered again: taken once */
-    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->u[0], .delay = 0, .name = "v"));
-    f->u[1] = f->u[0];
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), gather_outside, f->u,
-                               NULL));
-    TIDE_AWAIT(f, tide_sleep(1));
-    TH_LOG_IS("w:done outside:ENOLOOP v:done");
-    TIDE_END(f); /* the task's end releases what it still owns */
-}
-
 /* ---- out of memory everywhere ----------------------------------------------- */
 
 struct oom_all {
@@ -1134,8 +1093,6 @@ static const th_case cases[] = {
             with_destroy_held),
     TH_CASE("GATHER-OWN-01 handles kept until regathered or the task ends",
             own_batch),
-    TH_CASE("GATHER-OWN-02 a task named twice is one handle, released once",
-            own_twice),
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
                   TH_EXPECT_ERROR | TH_OOM),
     TH_CASE("IDIOM-01 null scope, TIDE_THROW_FMT, tide_task_value", idioms),
