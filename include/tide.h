@@ -776,7 +776,9 @@ int tide_timeout_exit(tide_timeout *t, int rc);
 int tide_timeout_reschedule(tide_timeout *t, double when);
 int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
-/* Frees the scope, leaving it first if needed. NULL is a no-op. */
+/* Frees the scope, leaving it first if needed. NULL is a no-op, and so is
+ * a scope that a TIDE_WITH block made (tide_timeout_scope's `out`): the
+ * block frees it when it is left. */
 void tide_timeout_destroy(tide_timeout *t);
 
 /* ------------------------------------------------------------------------ */
@@ -836,7 +838,8 @@ int tide_group_cancel(tide_group *g);
  * in *msg if msg is not NULL, owned by the group). */
 size_t tide_group_error_count(const tide_group *g);
 int tide_group_error(const tide_group *g, size_t i, const char **msg);
-/* Frees a group. While its owner is inside tide_group_exit: TIDE_EBUSY.
+/* Frees a group. While its owner is inside tide_group_exit, or while the
+ * TIDE_WITH block that made it (tide_group_scope) is open: TIDE_EBUSY.
  * A group never exited (its body failed first) is freed after cancelling
  * its children, which run on detached. NULL is a no-op. */
 int tide_group_destroy(tide_group *g);
@@ -867,9 +870,10 @@ int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
 
 /*
  * Every primitive is created on a loop (NULL: the running loop) and owned by
- * the caller, who destroys it; destroying one that tasks wait on is refused
- * with TIDE_EBUSY, and from a thread that does not own the loop (while the
- * loop lives) with TIDE_ETHREAD. Waiters are served first come, first served; a waiter
+ * the caller, who destroys it; destroying one that tasks wait on, or (during
+ * a run) a lock, semaphore or condition that an open TIDE_WITH block holds,
+ * is refused with TIDE_EBUSY, and from a thread that does not own the loop
+ * (while the loop lives) with TIDE_ETHREAD. Waiters are served first come, first served; a waiter
  * that is cancelled takes nothing and passes a wake-up it received on.
  * Creation errors: TIDE_EINVAL, TIDE_ENOLOOP (loop NULL, none running),
  * TIDE_ENOMEM.
@@ -994,13 +998,13 @@ typedef int (*tide_compare_fn)(const void *a, const void *b);
 
 typedef struct tide_queue tide_queue;
 /*
- * A queue of `void *` items (the queue does not own what they point to).
- * maxsize 0 is unbounded. PRIORITY needs `cmp`; the others ignore it.
+ * A queue of `void *` items (the queue does not own what they point to;
+ * NULL is an item like any other, Python's None). maxsize 0 is unbounded. PRIORITY needs `cmp`; the others ignore it.
  * Errors: TIDE_EINVAL (out NULL, bad kind, PRIORITY without cmp),
  * TIDE_ENOLOOP, TIDE_ENOMEM. Destroy refuses (TIDE_EBUSY) while tasks wait
  * on it, woken ones that have not run yet included.
- * The awaitables (put, get, join) also fail with TIDE_EINVAL (q or item
- * NULL), TIDE_ENOLOOP (not in a task) and TIDE_ESTATE (a queue of another
+ * The awaitables (put, get, join) also fail with TIDE_EINVAL (q NULL, or
+ * get's `item` pointer NULL), TIDE_ENOLOOP (not in a task) and TIDE_ESTATE (a queue of another
  * loop). NULL reads as an empty, unbounded queue in the four state calls.
  */
 int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
@@ -1109,7 +1113,8 @@ tide_scope tide_cond_scope(tide_cond *cond);
  * uncancel() count is kept as CPython's Timeout.__aexit__ keeps it. If
  * `out` is not NULL it points to the scope while the block runs (for
  * tide_timeout_reschedule, tide_timeout_is_expired), and is set to NULL
- * when the block ends: the scope owns it. Do not suspend on entry.
+ * when the block ends: the block owns it (tide_timeout_destroy of it in
+ * the block does nothing). Do not suspend on entry.
  */
 tide_scope tide_timeout_scope(double delay, tide_timeout **out);
 tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
@@ -1122,7 +1127,8 @@ tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
  * Spawn into it with TIDE_GROUP_SPAWN(*out, ...). The group's outcome -
  * TIDE_EGROUP with its story, TIDE_ECANCELLED, or 0 - is the block's: an
  * error is raised after the block. `out` must point into the frame
- * (TIDE_EINVAL if NULL).
+ * (TIDE_EINVAL if NULL). The group is the block's: tide_group_destroy of
+ * it in the block is refused with TIDE_EBUSY.
  */
 tide_scope tide_group_scope(tide_group **out);
 
@@ -1747,7 +1753,11 @@ tide_status tide__end(tide_frame *fr);
 /* Raise error `e` (negative) like an exception. If `e` is the error the
  * frame caught last, or the one FINALLY propagates, this re-raises it with
  * its message and story (rule 5). TIDE_THROW_MSG: with a new message
- * (copied; if it cannot be allocated the error goes on without it). */
+ * (copied; if it cannot be allocated the error goes on without it).
+ * A positive `e` (an errno value, say) is no error: TIDE_ESTATE is raised
+ * instead, with a message saying so (and the message given), reported at
+ * once to the exception handler ("coroutine misuse"). 0 raises nothing:
+ * the coroutine goes on to FINALLY and ends without error. */
 #define TIDE_THROW(f, e) TIDE__RAISE_AS(f, (e), 2, NULL)
 #define TIDE_THROW_MSG(f, e, msg) TIDE__RAISE_AS(f, (e), 0, (msg))
 /* TIDE_THROW_MSG with a message made printf-style, as Python's

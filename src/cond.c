@@ -68,7 +68,8 @@ int tide_cond_destroy(tide_cond *cond)
         return 0;
     if (tide__foreign_resource(&cond->res, cond->loop))
         return TIDE_ETHREAD;
-    if (cond->waiters.len || cond->active || cond->own.waiters.len)
+    if (cond->waiters.len || cond->active || cond->own.waiters.len ||
+        (cond->own.scopes && tide__resource_in_run(&cond->res, cond->loop)))
         return TIDE_EBUSY;
     tide__resource_remove(&cond->res);
     tide__mem_free(&cond->own.mem, cond, sizeof *cond);

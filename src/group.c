@@ -38,6 +38,7 @@ struct tide_group {
     int pending;               /* the latest cancellation seen in exit */
     tide__msg *pending_msg;
     uint8_t exiting, aborting, parent_cancel_requested, exited, waiting;
+    uint8_t scoped;            /* a TIDE_WITH's: its block destroys it */
 };
 
 static struct child *child_of(tide__node *n)
@@ -465,6 +466,8 @@ int tide_group_destroy(tide_group *g)
         return TIDE_ETHREAD;
     if (g->exiting && !g->exited)
         return TIDE_EBUSY; /* its owner is in tide_group_exit */
+    if (g->scoped)
+        return TIDE_EBUSY; /* its TIDE_WITH block's, still open */
     /* Never exited (the body failed before reaching tide_group_exit):
      * cancel the children and let them run on, detached. */
     if (g->ntasks)
@@ -497,5 +500,12 @@ void tide__group_abandon(tide_group *g)
 {
     if (g && !g->exited)
         g->exiting = 0; /* its owner no longer waits in the exit */
+    tide__group_set_scoped(g, 0);
     tide_group_destroy(g);
+}
+
+void tide__group_set_scoped(tide_group *g, int on)
+{
+    if (g)
+        g->scoped = (uint8_t)on;
 }

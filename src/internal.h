@@ -673,6 +673,11 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call);
  * left): undo, report, and
  * return the error to finish t with (TIDE_ESTATE). */
 int tide__step_misused(tide_task *t, int st);
+/* TIDE_THROW (_MSG, _FMT) given `err` > 0, which is no error: it would
+ * end the coroutine as a success. Reports the misuse and returns
+ * TIDE_ESTATE, t's message saying so (with `text`, the message the
+ * program gave, if any), to raise instead. */
+int tide__throw_refused(tide_task *t, int err, const char *text);
 /* The stack floor of the calling thread (tide_loop.stack_floor). */
 uintptr_t tide__stack_floor(void);
 
@@ -700,6 +705,12 @@ void tide__scopes_destroy(tide_loop *L);
 int tide__gather_own(tide_task *const *tasks, size_t n, int release);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
+/* A group or timeout a TIDE_WITH made (on 1) is the block's until it is
+ * left (0): the program's destroy of it is refused (a group's, with
+ * TIDE_EBUSY) or does nothing (a timeout's), where it freed what the
+ * block's exit then used. */
+void tide__group_set_scoped(tide_group *g, int on);
+void tide__timeout_set_scoped(tide_timeout *t, int on);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */
 void tide__raise_clear(tide_frame *fr);
 
@@ -1113,6 +1124,15 @@ static inline int tide__foreign_resource(const tide__resource *r,
                                          const tide_loop *L)
 {
     return r->link.next != &r->link && tide__foreign(L);
+}
+/* Whether a run of L is under way with resource r still attached: then an
+ * open TIDE_WITH on r may yet leave it (release it), so destroying it is
+ * refused. Once the run is over the scope never exits but through the
+ * loop's teardown, which leaves the program's objects alone. */
+static inline int tide__resource_in_run(const tide__resource *r,
+                                        const tide_loop *L)
+{
+    return r->link.next != &r->link && (L->flags & TIDE__L_RUNNING);
 }
 
 /* ---- the loop (loop.c): creation, configuration, the clock, callbacks,

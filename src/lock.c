@@ -47,6 +47,7 @@ void tide__lock_init(tide_lock *l, tide_loop *L)
     tide__waitq_init(&l->waiters);
     l->locked = 0;
     l->holder = 0;
+    l->scopes = 0;
     l->res.ops = NULL;
     tide__list_init(&l->res.link);
 }
@@ -118,7 +119,8 @@ int tide_lock_destroy(tide_lock *lock)
         return 0;
     if (tide__foreign_resource(&lock->res, lock->loop))
         return TIDE_ETHREAD;
-    if (lock->waiters.len)
+    if (lock->waiters.len ||
+        (lock->scopes && tide__resource_in_run(&lock->res, lock->loop)))
         return TIDE_EBUSY;
     tide__resource_remove(&lock->res);
     tide__mem_free(&lock->mem, lock, sizeof *lock);

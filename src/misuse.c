@@ -121,6 +121,17 @@ int tide__step_misused(tide_task *t, int st)
     return misuse(t, text);
 }
 
+int tide__throw_refused(tide_task *t, int err, const char *text)
+{
+    char buf[400];
+    snprintf(buf, sizeof buf,
+             "TIDE_THROW given %d, which is not an error: errors are negative "
+             "(a TIDE_E* code, or TIDE_EUSER and below; an errno value is "
+             "positive)%s%s",
+             err, text ? ": " : "", text ? text : "");
+    return misuse(t, buf);
+}
+
 /* ---- TIDE_AWAIT_CALL -------------------------------------------------- */
 
 int tide__call_refused(const char *file, int line)

@@ -46,8 +46,12 @@ struct tide__scope_ops {
     void (*abandon)(tide__scope *s);
     /* The object is the program's (a lock, ...): at the loop's teardown
      * it is left as it is, as the task's FINALLY does not run either - the
-     * program may have destroyed it already. */
+     * program may have destroyed it already (once the run was over). */
     int borrowed;
+    /* Counts the open record on the program's object (by +1, then -1
+     * when the record goes), so that destroying the object while the
+     * scope may still leave it is refused. NULL: nothing to count. */
+    void (*pin)(void *obj, int by);
 };
 
 struct tide__scope {
@@ -116,6 +120,8 @@ static tide__scope *scope_new(tide_task *t, const tide__scope_ops *ops)
 
 static void scope_free(tide__scope *s)
 {
+    if (s->obj && s->ops->pin)
+        s->ops->pin(s->obj, -1);
     tide__awaiters_remove(s->task, &s->waiter.node);
     tide__free(s->task->loop, s, sizeof *s);
 }
@@ -131,8 +137,10 @@ static void scope_abandon(tide__scope *s)
 /* The loop's teardown: frees s and what it made, touches nothing else. */
 static void scope_drop(tide__scope *s)
 {
-    if (s->ops->borrowed)
+    if (s->ops->borrowed) {
         s->phase = ENTERING;
+        s->obj = NULL; /* not even its count */
+    }
     scope_abandon(s);
 }
 
@@ -211,6 +219,8 @@ static int with_enter(tide_frame *fr, int site, int leave, tide_scope sc)
     s->obj = sc.tide__obj;
     s->out = sc.tide__out;
     s->time = sc.tide__time;
+    if (s->obj && s->ops->pin)
+        s->ops->pin(s->obj, 1);
     int rc = s->ops->enter(s);
     if (rc < 0)
         scope_free(s);
@@ -376,12 +386,18 @@ static void lock_abandon(tide__scope *s)
     tide_lock_release(s->obj);
 }
 
+static void lock_pin(void *lock, int by)
+{
+    ((tide_lock *)lock)->scopes += (uint32_t)by;
+}
+
 static const tide__scope_ops lock_scope_ops = {
     .what = "lock",
     .enter = lock_enter,
     .exit = lock_exit,
     .abandon = lock_abandon,
     .borrowed = 1,
+    .pin = lock_pin,
 };
 
 tide_scope tide_lock_scope(tide_lock *lock)
@@ -410,12 +426,18 @@ static void sem_abandon(tide__scope *s)
     tide_sem_release(s->obj);
 }
 
+static void sem_pin(void *sem, int by)
+{
+    tide__sem_pin(sem, by);
+}
+
 static const tide__scope_ops sem_scope_ops = {
     .what = "semaphore",
     .enter = sem_enter,
     .exit = sem_exit,
     .abandon = sem_abandon,
     .borrowed = 1,
+    .pin = sem_pin,
 };
 
 tide_scope tide_sem_scope(tide_sem *sem)
@@ -463,6 +485,7 @@ static int timeout_enter_at(tide__scope *s, double when)
     int rc = tide_timeout_enter_at(when, &tmo);
     if (rc < 0)
         return rc;
+    tide__timeout_set_scoped(tmo, 1);
     s->obj = tmo;
     show(s, tmo);
     return 0;
@@ -487,6 +510,7 @@ static int timeout_exit(tide__scope *s, int rc)
 
 static void timeout_after(tide__scope *s)
 {
+    tide__timeout_set_scoped(s->obj, 0);
     tide_timeout_destroy(s->obj);
     show(s, NULL);
 }
@@ -527,6 +551,7 @@ static int group_enter(tide__scope *s)
     int rc = tide_group_create(&g);
     if (rc < 0)
         return rc;
+    tide__group_set_scoped(g, 1);
     s->obj = g;
     show(s, g);
     return 0;
@@ -539,6 +564,7 @@ static int group_exit(tide__scope *s, int rc)
 
 static void group_after(tide__scope *s)
 {
+    tide__group_set_scoped(s->obj, 0);
     tide_group_destroy(s->obj);
     show(s, NULL);
 }

@@ -17,6 +17,7 @@ struct tide_sem {
     tide__waitq waiters;
     int value;
     int bound; /* initial value of a bounded semaphore, else -1 */
+    uint32_t scopes; /* open TIDE_WITH blocks on it: destroy is refused */
     tide__resource res;
 };
 
@@ -56,9 +57,15 @@ int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out)
     tide__waitq_init(&s->waiters);
     s->value = value;
     s->bound = bounded ? value : -1;
+    s->scopes = 0;
     tide__resource_add(L, &s->res, &sem_res);
     *out = s;
     return 0;
+}
+
+void tide__sem_pin(tide_sem *sem, int by)
+{
+    sem->scopes += (uint32_t)by;
 }
 
 int tide_sem_destroy(tide_sem *sem)
@@ -67,7 +74,8 @@ int tide_sem_destroy(tide_sem *sem)
         return 0;
     if (tide__foreign_resource(&sem->res, sem->loop))
         return TIDE_ETHREAD;
-    if (sem->waiters.len)
+    if (sem->waiters.len ||
+        (sem->scopes && tide__resource_in_run(&sem->res, sem->loop)))
         return TIDE_EBUSY;
     tide__resource_remove(&sem->res);
     tide__mem_free(&sem->mem, sem, sizeof *sem);

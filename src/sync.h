@@ -22,8 +22,14 @@ struct tide_lock {
     tide__waitq waiters;
     int locked;
     uint32_t holder;   /* id of the task that took it (reports), 0 if none */
+    uint32_t scopes;   /* open TIDE_WITH blocks on it: destroy is refused */
     tide__resource res; /* registered if created by tide_lock_create */
 };
+
+/* Counts an open TIDE_WITH block on a semaphore (by +1 or -1): while
+ * there is one, tide_sem_destroy is refused. (scope.c; a lock's count is
+ * its `scopes`.) */
+void tide__sem_pin(tide_sem *sem, int by);
 
 struct tide_cond {
     tide_loop *loop;

@@ -269,6 +269,10 @@ void tide__raise(tide_frame *fr, int err, int adopt, const char *text)
 {
     tide_task *t = tide_current_task();
     tide__msg *m = NULL;
+    if (err > 0) { /* only TIDE_THROW*: the macros raise negative codes */
+        err = t ? tide__throw_refused(t, err, text) : TIDE_ESTATE;
+        adopt = 1;
+    }
     if (t && adopt == 2)
         m = tide__msg_ref(reraised(fr, t, err));
     else if (t && adopt)

@@ -19,6 +19,7 @@ struct tide_timeout {
     double when;         /* loop time; INFINITY: never */
     int state;
     int cancelling;      /* the task's cancelling() when it entered */
+    int scoped;          /* a TIDE_WITH's: its block destroys it */
 };
 
 static int on_expiry(void *arg)
@@ -145,9 +146,15 @@ double tide_timeout_when(const tide_timeout *t)
     return t ? t->when : INFINITY;
 }
 
+void tide__timeout_set_scoped(tide_timeout *t, int on)
+{
+    if (t)
+        t->scoped = on;
+}
+
 void tide_timeout_destroy(tide_timeout *t)
 {
-    if (!t)
+    if (!t || t->scoped) /* a TIDE_WITH's: the block's exit frees it */
         return;
     if (t->state == T_ENTERED || t->state == T_EXPIRING)
         tide_timeout_exit(t, 0);

@@ -176,6 +176,44 @@ static tide_status suspended_nowhere(void *frame)
     TIDE_END(f);
 }
 
+/* TIDE_THROW given a positive value - an errno, say - is no error: the
+ * coroutine used to end as if it had succeeded, with no message. Now it
+ * fails with TIDE_ESTATE, saying why and keeping the program's text
+ * (Python's `raise 2` is a TypeError, not a return). */
+struct errno_thrower {
+    TIDE_FRAME;
+};
+static tide_status errno_thrower(void *frame)
+{
+    struct errno_thrower *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_YIELD(f);
+    TIDE_THROW_MSG(f, 2, "no such file");
+    th_log("after");
+    TIDE_FINALLY(f);
+    th_log("finally:%s", tide_errname(TIDE_ERROR(f)));
+    TIDE_END(f);
+}
+struct throw_positive {
+    TIDE_FRAME;
+    tide_task *t;
+    struct expect_misuse check;
+};
+static tide_status throw_positive(void *frame)
+{
+    struct throw_positive *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TH_SPAWN0(&f->t, errno_thrower, "errno"));
+    TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->t,
+                         .expect = "TIDE_THROW given 2, which is not an "
+                                   "error");
+    TH_CHECK(th_contains(tide_task_message(f->t), ": no such file"));
+    TH_LOG_IS("finally:TIDE_ESTATE");
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
 /* ---- the other programs ------------------------------------------ */
 
 /* tide_join outside TIDE_AWAIT: a use-after-free once the child finished
@@ -979,6 +1017,8 @@ static const th_case cases[] = {
             yield_then_end),
     TH_CASE("misuse: a step returning 'suspended' registered nowhere fails",
             suspended_nowhere),
+    TH_CASE("misuse: TIDE_THROW of a positive value fails, never succeeds",
+            throw_positive),
     TH_CASE("misuse: tide_join outside TIDE_AWAIT: the child finishes later "
             "without touching the joiner",
             join_outside),

@@ -1561,6 +1561,13 @@ static tide_status bad_args(void *frame)
     TIDE_AWAIT_CATCH(f, tide_queue_join(NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_EQ_INT(tide_queue_size(f->q), 0); /* nothing happened to the queue */
+    /* NULL is no bad input but an item (None), as tide.h says */
+    TH_EQ_INT(tide_queue_put_nowait(f->q, NULL), 0);
+    TIDE_AWAIT(f, tide_queue_put(f->q, NULL));
+    TH_EQ_INT(tide_queue_size(f->q), 2);
+    f->item = IV(1);
+    TIDE_AWAIT(f, tide_queue_get(f->q, &f->item));
+    TH_CHECK(f->item == NULL);
     TIDE_FINALLY(f);
     tide_queue_destroy(f->q);
     TIDE_END(f);

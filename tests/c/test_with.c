@@ -842,6 +842,74 @@ static void with_destroyed_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_INT(tide_lock_destroy(destroyed_lock), 0);
 }
 
+/* ---- destroying what a block holds ------------------------------------------ */
+
+/* A lock, a semaphore or a condition destroyed while a TIDE_WITH holds it
+ * (nobody waiting) was freed, and the block's exit then released freed
+ * memory: now the destroy is refused while the run is under way, as it
+ * is while tasks wait, and succeeds once the block is left. The group and
+ * the timeout a block makes are the block's: destroying one in it was a
+ * use after free too; now a group's destroy is refused and a timeout's
+ * does nothing. */
+struct with_destroy_held {
+    TIDE_FRAME;
+    tide_lock *lock;
+    tide_sem *sem;
+    tide_cond *cond;
+    tide_group *tg;
+    tide_timeout *tmo;
+    tide_task *t[1];
+    struct settle settle;
+};
+static tide_status with_destroy_held(void *frame)
+{
+    struct with_destroy_held *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
+    TIDE_TRY(f, tide_sem_create(NULL, 1, 1, &f->sem));
+    TIDE_TRY(f, tide_cond_create(NULL, NULL, &f->cond));
+    /* another task's block */
+    TIDE_TRY(f, TIDE_SPAWN(taker, NULL, &f->t[0], .lock = f->lock,
+                           .name = "a"));
+    TIDE_YIELD(f); /* a is in its block, yielding */
+    TH_CHECK(tide_lock_is_locked(f->lock));
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 0);
+    TH_EXPECT_BUSY(tide_lock_destroy, f->lock);
+    TIDE_AWAIT(f, tide_gather(f->t, 1, TIDE_GATHER_OWN, NULL, NULL));
+    /* this task's own blocks */
+    TIDE_WITH(f, tide_sem_scope(f->sem)) {
+        TH_EXPECT_BUSY(tide_sem_destroy, f->sem);
+        TIDE_WITH(f, tide_cond_scope(f->cond)) {
+            TH_EXPECT_BUSY(tide_cond_destroy, f->cond);
+            TIDE_YIELD(f);
+        }
+    }
+    TH_LOG_IS("a:in a:out a:after:0");
+    TH_EQ_INT(tide_sem_value(f->sem), 1);
+    TH_CHECK(!tide_cond_is_locked(f->cond));
+    /* what the block made */
+    TIDE_WITH(f, tide_group_scope(&f->tg)) {
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, child, NULL, NULL, .delay = 1,
+                                     .name = "kid"));
+        TH_EXPECT_BUSY(tide_group_destroy, f->tg);
+    }
+    TH_CHECK(f->tg == NULL);
+    TH_LOG_IS("a:in a:out a:after:0 kid:done");
+    TIDE_WITH(f, tide_timeout_scope(3, &f->tmo)) {
+        tide_timeout_destroy(f->tmo);
+        TH_EQ_DBL(tide_timeout_when(f->tmo), 4); /* still there */
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    TH_CHECK(f->tmo == NULL);
+    TH_EQ_DBL(tide_time(), 2);
+    TIDE_FINALLY(f);
+    SETTLE(f, f->t, 1);
+    TH_EQ_INT(tide_lock_destroy(f->lock), 0);
+    TH_EQ_INT(tide_sem_destroy(f->sem), 0);
+    TH_EQ_INT(tide_cond_destroy(f->cond), 0);
+    TIDE_END(f);
+}
+
 /* ---- TIDE_GATHER_OWN ------------------------------------------------------------ */
 
 struct own_batch {
@@ -1069,6 +1137,8 @@ static const th_case cases[] = {
     TH_CASE("WITH-09 misuse: abandoned frame, NULL objects", with_misuse),
     TH_CASE_AFTER("WITH-10 loop destroyed with scopes open", with_destroyed,
                   with_destroyed_after, TH_EXPECT_ERROR),
+    TH_CASE("WITH-12 destroying what a block holds or made is refused",
+            with_destroy_held),
     TH_CASE("GATHER-OWN-01 handles kept until regathered or the task ends",
             own_batch),
     TH_CASE("GATHER-OWN-02 outside a task, the array in the frame of a task "
