@@ -161,10 +161,11 @@ extern "C" {
  * tide.h refers to a symbol named after TIDE_ABI, which only a library of
  * the same layout defines: such a program fails to link, with "undefined
  * reference to tide_abi_<N>_header_and_library_must_match" (rebuild both
- * from one version). Raised whenever one of those layouts changes
- * (src/internal.h pins them).
+ * from one version). Raised whenever one of those layouts, or what the
+ * macros expect of the library, changes (src/internal.h pins them). 2: the
+ * inline entry test reads the step's mark in t->msg only.
  */
-#define TIDE_ABI 1
+#define TIDE_ABI 2
 #define TIDE__ABI_SYMBOL_(n) tide_abi_##n##_header_and_library_must_match
 #define TIDE__ABI_SYMBOL(n) TIDE__ABI_SYMBOL_(n)
 extern const char TIDE__ABI_SYMBOL(TIDE_ABI);
@@ -1636,10 +1637,8 @@ struct tide__loop_head {
 /* How every task begins, for tide_sleep's inline yield below (internal.h's
  * struct tide_task starts the same way, and checks that it does). */
 struct tide__task_head {
-    void *msg;      /* its outcome's message; where a yield leaves its mark */
-    uint16_t flags; /* TIDE__TASK_UNREG: registered nowhere in this step */
+    void *msg; /* its outcome's message; the step's mark (below) */
 };
-#define TIDE__TASK_UNREG (1u << 4)
 #define TIDE__LOOP_HEAD(L) ((struct tide__loop_head *)(void *)(L))
 /* The wake-up outcome of the task being resumed, read where an await
  * resumes: a load, not a call, on the hot path of every task switch. */
@@ -1657,21 +1656,20 @@ extern _Thread_local tide_loop *tide__running;
 TIDE_AWAITABLE tide__sleep(double seconds);
 /* The plain yield, inline in the coroutine that awaits it: a call less per
  * task switch (12.3 -> 10.8 ns on WASI, design.md). It registers nothing:
- * the step that TIDE__YIELDED returns to queues the task. With the misuse
- * checks on, a task that a dropped awaitable left registered, or that holds the
- * message of its last await, takes the out-of-line path (which refuses or
- * clears), and the yield leaves the loop's address in t->msg as its mark,
- * which the step clears: a dropped yield leaves it behind, for the next
- * awaitable's entry test or the step's end to find (src/misuse.c). */
+ * the step that TIDE__YIELDED returns to queues the task. A task whose
+ * t->msg is set takes the out-of-line path: it holds the message of its
+ * last await (which that path clears) or, with the misuse checks on, the
+ * step's mark. The mark is the loop's address, which a yield and every
+ * wait that registers the task leave in t->msg and the step's end clears:
+ * an awaitable called after another one whose result was dropped finds it
+ * here, and refuses (src/misuse.c). */
 /* Whether task t (a tide__task_head, or src/internal.h's tide_task) must
  * take an awaitable's out-of-line entry: the test every awaitable makes
  * first (src/internal.h, tide__current_for_await). */
-#if defined(TIDE_CHECKS) && !TIDE_CHECKS /* measuring only: config.h */
 #define TIDE__AWAIT_OUT_OF_LINE(t) ((t)->msg != NULL)
+#if defined(TIDE_CHECKS) && !TIDE_CHECKS /* measuring only: config.h */
 #define TIDE__YIELD_MARK(L, t) ((void)0)
 #else
-#define TIDE__AWAIT_OUT_OF_LINE(t)                                             \
-    ((uintptr_t)(t)->msg | (~(unsigned)(t)->flags & TIDE__TASK_UNREG))
 #define TIDE__YIELD_MARK(L, t) ((void)((t)->msg = (L)))
 #endif
 static inline TIDE_AWAITABLE tide_sleep(double seconds)

@@ -399,7 +399,7 @@ static int group_resume(tide_task *t, int status)
 static int group_exit(tide_group *g, int body_rc)
 {
     tide_task *t = tide_current_task();
-    if (t && (tide__registered(t) || tide__yield_dropped(t))) /* first */
+    if (t && (tide__registered(t) || tide__step_marked(t))) /* first */
         return tide__await_refused(t, "tide_group_exit");
     if (!g)
         return TIDE_EINVAL;

@@ -383,12 +383,13 @@ enum {
     TIDE__T_DONE = 1 << 1,
     TIDE__T_MUST_CANCEL = 1 << 2,
     TIDE__T_WAITING = 1 << 3,  /* registered in a wait, not yet woken */
-    /* not registered yet (by a wait or a yield) in the step now running:
-     * set before the coroutine runs, cleared by every registration, tested
-     * when an awaitable starts and when the step ends (misuse.c). Set, not
-     * cleared, per step so that the step's store of its flags and its test
-     * of them afterwards carry it at no cost. */
-    TIDE__T_UNREGISTERED = TIDE__TASK_UNREG, /* (tide.h's inline yield) */
+    /* not registered yet in a wait in the step now running: set before
+     * the coroutine runs, cleared by every registration, tested when the
+     * step ends and by an awaitable's out-of-line entry (misuse.c). Set,
+     * not cleared, per step so that the step's store of its flags and its
+     * test of them afterwards carry it at no cost. (The inline entry test
+     * reads the step's mark instead: tide__step_mark.) */
+    TIDE__T_UNREGISTERED = 1 << 4,
     TIDE__T_OWN_NAME = 1 << 5, /* name points inside the allocation */
     TIDE__T_LOOP_REF = 1 << 6, /* the loop holds a reference (pending) */
     TIDE__T_LEFTOVER = 1 << 7, /* cancelled by the shutdown phase of a run */
@@ -787,10 +788,10 @@ enum {
 };
 
 struct tide_loop {
-    /* The yield's mark (tide__yield_mark), first, so that its address is
+    /* The step's mark (tide__step_mark), first, so that its address is
      * the loop's: tide_sleep(0) stores a register. Then what tide.h's
      * macros read (struct tide__loop_head; checked below). */
-    tide__msg yield_mark;
+    tide__msg step_mark;
     /* The outcome the resumed task's await sees (TIDE__WAKE_STATUS): its
      * status, set by each step. */
     int wake_status;
@@ -895,27 +896,32 @@ struct tide_loop {
 };
 
 /*
- * The yield's mark. A yield (tide_sleep(0), inline in tide.h) registers
- * nothing: it leaves this message in t->msg and returns TIDE__YIELDED,
- * which the macros pass up to the step, and the step puts the task back in
- * the ready queue and clears the mark. A yield whose result was dropped
- * leaves the mark behind, where the next awaitable's entry test (which
- * tests t->msg already) and the end of the step find it (misuse.c): one
- * store per yield. It is the loop's first member, so that the store is of
- * the loop's address; nobody holds a counted reference to it, and it is
- * never freed (tide__msg_pinned).
+ * The step's mark (with the misuse checks on). A step hands its result
+ * over at most once: to a yield (tide_sleep(0), inline in tide.h, which
+ * registers nothing and returns TIDE__YIELDED for the step to queue the
+ * task) or to a wait that registers the task (tide__suspend). Either
+ * leaves this message in t->msg, and the step's end clears it. An
+ * awaitable called after one whose result was dropped finds the mark in
+ * its entry test, which tests t->msg anyway (for the message of the last
+ * await), so the test costs nothing with the checks on: that awaitable,
+ * and a step that finishes with the mark left, are misuses (misuse.c).
+ * One store when the result is handed over, one when the step ends.
+ * While the step runs, the mark stays even if the task is woken (wake_slow:
+ * a task that woke itself after a dropped wait). It is the loop's first
+ * member, so that the yield's store is of the loop's address; nobody holds
+ * a counted reference to it, and it is never freed (tide__msg_pinned).
  */
-#define TIDE__YIELD_MARK_TEXT                                                  \
-    "tide_sleep(0) was called outside TIDE_AWAIT: its result was dropped"
-static inline tide__msg *tide__yield_mark(tide_loop *L)
+#define TIDE__STEP_MARK_TEXT                                                   \
+    "an awaitable was called outside TIDE_AWAIT: its result was dropped"
+static inline tide__msg *tide__step_mark(tide_loop *L)
 {
-    return &L->yield_mark;
+    return &L->step_mark;
 }
 /* Whether m is the mark, which a reference count reaching 0 must not free:
  * code that sees it in t->msg counts it as any message. */
 static inline int tide__msg_pinned(tide_loop *L, const tide__msg *m)
 {
-    return m == tide__yield_mark(L);
+    return m == tide__step_mark(L);
 }
 
 static inline void tide__loop_hooks_update(tide_loop *L)
@@ -943,30 +949,29 @@ static inline void tide__wakeup(tide_loop *L)
 /* tide.h's macros read the loop through struct tide__loop_head */
 #define TIDE__HEAD_AT(m)                                                       \
     (offsetof(struct tide_loop, m) == offsetof(struct tide__loop_head, m))
-_Static_assert(offsetof(struct tide_loop, yield_mark) == 0 &&
+_Static_assert(offsetof(struct tide_loop, step_mark) == 0 &&
                    sizeof(tide__msg) ==
                        offsetof(struct tide__loop_head, wake_status),
-               "the loop's head starts with the yield's mark");
+               "the loop's head starts with the step's mark");
 _Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
                    TIDE__HEAD_AT(stack_floor) && TIDE__HEAD_AT(current),
                "the loop's head is where tide.h reads it");
 _Static_assert(offsetof(struct tide_task, msg) ==
-                       offsetof(struct tide__task_head, msg) &&
-                   offsetof(struct tide_task, flags) ==
-                       offsetof(struct tide__task_head, flags),
+                   offsetof(struct tide__task_head, msg),
                "a task's head is where tide.h's inline yield reads it");
-/* What programs compiled against tide.h rely on, as TIDE_ABI 1 has it:
- * when this fails, the layout changed; raise TIDE_ABI, then update these. */
+/* What programs compiled against tide.h rely on, as TIDE_ABI 2 has it:
+ * when this fails, the layout changed; raise TIDE_ABI, then update these.
+ * (Raise it too when the meaning of a field changes: 1 to 2, the step's
+ * mark in t->msg replaced a test of t->flags in the inline entry test.) */
 #define TIDE__BY_PTR(p32, p64) (sizeof(void *) == 4 ? (p32) : (p64))
-_Static_assert(TIDE_ABI == 1 &&
+_Static_assert(TIDE_ABI == 2 &&
                    sizeof(tide_frame) == TIDE__BY_PTR(20, 32) &&
                    offsetof(tide_frame, msg) == TIDE__BY_PTR(12, 16) &&
                    sizeof(struct tide__loop_head) == TIDE__BY_PTR(44, 72) &&
                    offsetof(struct tide__loop_head, wake_status) ==
                        TIDE__BY_PTR(28, 48) &&
-                   offsetof(struct tide__task_head, flags) ==
-                       TIDE__BY_PTR(4, 8) &&
-                   TIDE__TASK_UNREG == (1u << 4) && TIDE_PENDING == 1 &&
+                   sizeof(struct tide__task_head) == sizeof(void *) &&
+                   TIDE_PENDING == 1 &&
                    TIDE__SUSPENDED == 1 && TIDE__YIELDED == 0x5E1D &&
                    TIDE__PC_UNWIND == -1 && TIDE__PC_END == -2,
                "a layout tide.h shares changed: raise TIDE_ABI");
@@ -1013,6 +1018,15 @@ static inline int tide__suspend(tide_task *t, const tide__wait_ops *ops,
     t->wait_ops = ops;
     t->wait_out = out;
     t->flags = (uint16_t)((t->flags | TIDE__T_WAITING) & ~TIDE__UNREG);
+    if (TIDE_CHECKS) {
+        /* the step's mark; a message left in t->msg goes now (the wait's
+         * outcome would replace it): only a resume hook that waits again
+         * can find one there, an awaitable's entry has cleared it */
+        tide__msg *old = t->msg;
+        t->msg = tide__step_mark(L);
+        if (old)
+            tide__msg_unref(L, old);
+    }
     return TIDE_PENDING;
 }
 
@@ -1083,8 +1097,9 @@ static inline int tide__registered(const tide_task *t)
 {
     return TIDE_CHECKS && !(t->flags & TIDE__T_UNREGISTERED);
 }
-/* Whether a yield's result was dropped in this step (its mark is left). */
-static inline int tide__yield_dropped(tide_task *t)
+/* Whether the step's mark is in t->msg: this step handed its result to a
+ * yield or a wait already. */
+static inline int tide__step_marked(tide_task *t)
 {
     /* (nearly always NULL: the loop is loaded only when it is not) */
     return TIDE_CHECKS && t->msg && tide__msg_pinned(t->loop, t->msg);

@@ -51,7 +51,7 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
     if (!L)
         return TIDE_ENOMEM;
     memset(L, 0, sizeof *L);
-    tide__msg_init_pinned(tide__yield_mark(L), TIDE__YIELD_MARK_TEXT);
+    tide__msg_init_pinned(tide__step_mark(L), TIDE__STEP_MARK_TEXT);
     L->alloc = alloc;
     L->alloc_ud = alloc_ud;
     L->ready_tail = &L->ready_head;

@@ -2,11 +2,11 @@
  * misuse.c - what happens when a program breaks the coroutine protocol in a
  * way the compiler could not stop (tide.h, rules 1-7).
  *
- * The step sets TIDE__T_UNREGISTERED before the coroutine runs; every
- * wait that registers the task clears it, and a yield leaves its mark in
- * t->msg (tide__yield_mark) for the step to clear when it queues the task.
- * So an awaitable (the yield included: tide.h's inline part tests both)
- * that finds the flag clear or the mark there was called after another one
+ * The step sets TIDE__T_UNREGISTERED before the coroutine runs, and every
+ * wait that registers the task clears it. A yield, and every such wait,
+ * also leaves the step's mark in t->msg (tide__step_mark), which the step
+ * clears when it ends. So an awaitable that finds the mark (every entry
+ * tests t->msg, inline) or the flag clear was called after another one
  * whose result did not go to TIDE_AWAIT; a step that finishes with either
  * left a registration nobody will consume; a step that suspends with the
  * flag set registered nowhere.
@@ -88,7 +88,7 @@ int tide__await_refused(tide_task *t, const char *call)
 
 tide_task *tide__await_begin(tide_task *t, int *err, const char *call)
 {
-    if (tide__registered(t) || tide__yield_dropped(t)) {
+    if (tide__registered(t) || tide__step_marked(t)) {
         *err = tide__await_refused(t, call);
         return NULL;
     }

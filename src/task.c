@@ -337,7 +337,13 @@ void tide__wake_slow(tide_task *t, int status, tide__msg *msg)
                                                           : NULL, status);
     t->flags &= (uint16_t)~TIDE__T_WAITING;
     t->status = status;
-    tide__msg_set(t->loop, &t->msg, msg);
+    if (t == t->loop->current && tide__step_marked(t)) {
+        /* t woke itself after a wait whose result its step dropped: the
+         * mark stays for the rest of the step to find (the misuse undoes
+         * the wait; what this wake-up carried has nobody to go to) */
+    } else {
+        tide__msg_set(t->loop, &t->msg, msg);
+    }
     tide__ready_push_task(t->loop, t);
     tide__wakeup(t->loop);
 }
@@ -414,6 +420,13 @@ static void deliver_cancel(tide_task *t)
 /* A wait's resume hook, at the start of t's step (asyncio's code after
  * `await fut`). Returns 1 if t waits again (the hook re-suspended it).
  * Inline in the common step: an indirect call, no other. */
+/* A step that registered t is over: the step's mark has done its work. */
+static TIDE__INLINE void unmark(tide_task *t)
+{
+    if (tide__step_marked(t))
+        t->msg = NULL; /* (the mark holds no counted reference) */
+}
+
 static TIDE__INLINE int step_resume(tide_loop *L, tide_task *t,
                                     const tide__wait_ops *ops)
 {
@@ -424,6 +437,7 @@ static TIDE__INLINE int step_resume(tide_loop *L, tide_task *t,
     int rc = tide__resume_hook(ops, t, t->status);
     L->current = NULL;
     if (rc == TIDE_PENDING) { /* waiting again (the hook set it) */
+        unmark(t); /* no coroutine ran to drop a result */
         deliver_cancel(t);
         return 1;
     }
@@ -471,15 +485,24 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     return 0;
 }
 
+/* The step's mark, known to be in t->msg, is cleared (it holds no
+ * counted reference). */
+static TIDE__INLINE void step_mark_clear(tide_task *t)
+{
+#if TIDE_CHECKS
+    t->msg = NULL;
+#else
+    (void)t;
+#endif
+}
+
 /* A step that awaited a yield: back in the ready queue, to resume with 0
  * (a cancel requested meanwhile waits for the next step, as asyncio's
  * does for sleep(0)), its mark cleared. */
 static TIDE__INLINE void yield_queue(tide_loop *L, tide_task *t)
 {
     t->status = 0;
-#if TIDE_CHECKS
-    t->msg = NULL; /* the mark, which holds no counted reference */
-#endif
+    step_mark_clear(t);
     tide__ready_push_task(L, t);
 }
 
@@ -491,7 +514,7 @@ static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
     if (st == TIDE__YIELDED) {
         yield_queue(L, t);
     } else if (st != TIDE__SUSPENDED) {
-        if (tide__registered(t) || tide__yield_dropped(t))
+        if (tide__registered(t) || tide__step_marked(t))
             st = tide__step_misused(t, st);
         finish(t, st);
         return;
@@ -506,6 +529,8 @@ static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
         task_finish(t, tide__step_misused(t, st));
         return;
     }
+    if (st == TIDE__SUSPENDED)
+        unmark(t);
     if (t->flags & TIDE__T_MUST_CANCEL)
         deliver_cancel(t);
 }
@@ -546,7 +571,7 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
     if (debug)
         tide__debug_slow(L, t, tide__host_now(L) - started);
     /* the common ends: a yield, registered nowhere else, no hooks; or
-     * suspended, registered, no cancel to deliver, no hooks */
+     * suspended, registered (so marked), no cancel to deliver, no hooks */
     if (st == TIDE__YIELDED) { /* (the yield's entry tested registration) */
         if (TIDE__HOOKS_ON(L))
             step_end(L, t, st);
@@ -556,6 +581,8 @@ static TIDE__INLINE void task_step(tide_loop *L, tide_task *t)
                (t->flags & (TIDE__UNREG | TIDE__T_MUST_CANCEL)) |
                    TIDE__HOOKS_ON(L)) {
         step_end(L, t, st);
+    } else {
+        step_mark_clear(t);
     }
 }
 
@@ -586,7 +613,7 @@ tide_status tide__end(tide_frame *fr)
     if (t) { /* the error's message goes back to the task, for the caller;
                 the message of a caught error, kept for a re-raise, not */
         tide__msg *m = tide__frame_msg_take(fr);
-        if (tide__yield_dropped(t)) { /* for the step's end to report */
+        if (tide__step_marked(t)) { /* for the step's end to report */
             tide__msg_unref(t->loop, m);
         } else {
             tide__msg_unref(t->loop, t->msg);

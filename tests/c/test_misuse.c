@@ -268,7 +268,9 @@ static tide_status join_outside(void *frame)
 /* tide_queue_get outside TIDE_AWAIT: the item put next went to a getter
  * that was gone, and was never delivered. Variant `self_put`: the task
  * puts an item itself after registering (woken in its own step): the
- * item stays in the queue. */
+ * item stays in the queue. With self_put 2 it then awaits a yield, which
+ * must be refused: the task is in the ready queue already (a second link
+ * there would corrupt it). */
 struct bad_getter {
     TIDE_FRAME;
     tide_queue *q;
@@ -282,6 +284,10 @@ static tide_status bad_getter(void *frame)
     (void)RAW(tide_queue_get(f->q, &f->item));
     if (f->self_put)
         TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(9)));
+    if (f->self_put == 2) {
+        TIDE_AWAIT(f, tide_sleep(0));
+        th_log("yielded");
+    }
     TIDE_END(f);
 }
 struct good_getter {
@@ -304,6 +310,7 @@ struct get_outside {
     struct expect_misuse check;
     struct th_reap reap;
     void *item;
+    int self_put;
 };
 enum { BAD, GOOD };
 static tide_status get_outside(void *frame)
@@ -319,16 +326,26 @@ static tide_status get_outside(void *frame)
     TIDE_TRY(f, tide_queue_put_nowait(f->q, IV(5)));
     TIDE_AWAIT(f, tide_join(f->tasks[GOOD], NULL));
     TH_LOG_IS("got:5");
-    tide_task_release(f->tasks[BAD]);
-    f->tasks[BAD] = NULL;
-    /* woken by its own put in the same step: the item stays */
-    TIDE_TRY(f, TIDE_SPAWN(bad_getter, "bad", &f->tasks[BAD], .q = f->q,
-                           .self_put = 1));
-    TIDE_AWAIT_CATCH(f, tide_join(f->tasks[BAD], NULL), f->check.rc);
-    TH_EQ_INT(f->check.rc, TIDE_ESTATE);
-    TH_EQ_INT(tide_queue_size(f->q), 1);
-    TH_EQ_INT(tide_queue_get_nowait(f->q, &f->item), 0);
-    TH_CHECK(f->item == IV(9));
+    /* woken by its own put in the same step: the item stays; then (2) a
+     * yield awaited: refused, the task run no more */
+    for (f->self_put = 1; f->self_put <= 2; f->self_put++) {
+        tide_task_release(f->tasks[BAD]);
+        f->tasks[BAD] = NULL;
+        TIDE_TRY(f, TIDE_SPAWN(bad_getter, "bad", &f->tasks[BAD], .q = f->q,
+                               .self_put = f->self_put));
+        TIDE_AWAIT_CATCH(f, tide_join(f->tasks[BAD], NULL), f->check.rc);
+        TH_EQ_INT(f->check.rc, TIDE_ESTATE);
+        TH_CHECK(f->self_put == 1 ||
+                 th_contains(tide_task_message(f->tasks[BAD]),
+                             "tide_sleep called while the task already waits "
+                             "on queue get (already woken)"));
+        TH_EQ_INT(tide_queue_size(f->q), 1);
+        TH_EQ_INT(tide_queue_get_nowait(f->q, &f->item), 0);
+        TH_CHECK(f->item == IV(9));
+    }
+    TIDE_YIELD(f);
+    TIDE_YIELD(f);
+    TH_LOG_IS("got:5"); /* "yielded" never */
     TIDE_FINALLY(f);
     TIDE_AWAIT_CALL_INIT(f, th_reap, &f->reap, .t = f->tasks, .n = 2);
     TH_EQ_INT(tide_queue_destroy(f->q), 0); /* nobody counted as waiting */
