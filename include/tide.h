@@ -261,7 +261,8 @@ typedef struct tide_await {
 #endif
 
 /* A callback scheduled with tide_call_soon/later/at. A negative return is
- * reported to the loop's exception handler; the loop carries on. */
+ * reported to the loop's exception handler; the loop carries on. To fail
+ * with a message as well, return tide_callback_fail(err, fmt, ...). */
 typedef int (*tide_callback)(void *arg);
 
 /*
@@ -502,6 +503,25 @@ int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
 int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
                  tide_handle **out);
 
+/*
+ * Fails the callback running now with `err` and a message made like
+ * printf's (Python's `raise ValueError(f"bad {x}")` in a callback):
+ *     return tide_callback_fail(TIDE_EUSER, "bad value %d", x);
+ * Returns `err`, for the callback to return; the exception handler then
+ * gets that error with this message (as `message`; the last call's, if
+ * several). For the callbacks of tide_call_soon, _later, _at and
+ * tide_call_soon_threadsafe. Anywhere else it only returns `err` and the
+ * message goes nowhere: in a task (raise with TIDE_THROW_FMT there), with
+ * no loop running on this thread, for `err` >= 0 (no failure), or if the
+ * callback returns another value. Out of memory, the error is reported
+ * without its message. Does not suspend.
+ */
+int tide_callback_fail(int err, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* Cancels a scheduled callback: it will never run. Returns 1 if it was
  * pending, 0 if it already ran or was cancelled, TIDE_ETHREAD from a thread
  * that does not own its loop. */
@@ -546,10 +566,19 @@ void tide_task_release(tide_task *t);
 /* The task running now, or NULL outside any task. */
 tide_task *tide_current_task(void);
 
-/* The task's name: the one given at spawn, else "Task-<n>". The string is
- * owned by the task. Returns NULL only if a default name could not be
+/* The task's name: the one given at spawn or by tide_task_set_name, else
+ * "Task-<n>". The string is owned by the task: valid until the task is
+ * renamed or freed. Returns NULL only if a default name could not be
  * allocated. */
 const char *tide_task_name(tide_task *t);
+/* Renames the task (asyncio's Task.set_name), pending or done: `name` is
+ * copied, any length; NULL gives back the default, "Task-<n>". Reports,
+ * dumps and errors made from then on use the new name; a trace names a
+ * task once, at its spawn, with the name it had then. The string an
+ * earlier tide_task_name returned is freed. Errors: TIDE_EINVAL (t NULL),
+ * TIDE_ENOMEM (the name is left as it was), TIDE_ETHREAD. Does not
+ * suspend. */
+int tide_task_set_name(tide_task *t, const char *name);
 /* The task's number n (1, 2, ... per loop, in creation order). */
 uint32_t tide_task_id(const tide_task *t);
 

@@ -47,6 +47,7 @@
 #include "config.h"
 
 #include <stdalign.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -129,6 +130,8 @@ typedef struct tide__msg {
                    yield's mark, in the loop: a static string) */
 } tide__msg;
 tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
+/* A message formatted printf-style (NULL on OOM or a bad format). */
+tide__msg *tide__msg_vfmt(tide_loop *L, const char *fmt, va_list ap);
 /* Fills in a new message m (its block allocated by the caller, with room
  * for the text) and lists it in the loop. */
 void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
@@ -398,6 +401,8 @@ enum {
     TIDE__T_WARNED = 1 << 11,  /* debug: swallowed-cancel warning given */
     TIDE__T_IN_CANCEL = 1 << 12, /* its cancel is passing down a wait chain */
     TIDE__T_ON_PATH = 1 << 13, /* scratch: on the path a one-pass walk follows */
+    TIDE__T_SET_NAME = 1 << 14, /* name from tide_task_set_name: its own
+                                   block of strlen + 1 bytes */
 };
 
 struct tide_task {
@@ -412,7 +417,8 @@ struct tide_task {
     uint32_t id;
     uint32_t refs;        /* handle references plus the loop's while pending */
     tide__msg *cancel_msg;/* message of a requested, undelivered cancel */
-    char *name;           /* custom (in the allocation) or default (lazy) */
+    char *name;           /* custom (in the allocation, or set later in a
+                             block of its own) or default (lazy) */
     size_t alloc_size;    /* bytes of this allocation */
     tide__node link;      /* in the loop's list of pending tasks */
     tide__node *awaiters; /* tide__waiter nodes waiting for this task: the
@@ -854,6 +860,10 @@ struct tide_loop {
     void *on_exit_arg;
     tide_exception_fn on_exception;
     void *on_exception_arg;
+    /* tide_callback_fail's message for the callback running now, and
+     * the error it goes with (loop.c) */
+    tide__msg *cb_msg;
+    int cb_err;
     tide_trace_fn trace;
     void *trace_arg;
 
@@ -1172,6 +1182,10 @@ int64_t tide__loop_timeout(tide_loop *L);
 /* An error for the loop's exception handler. */
 void tide__report(tide_loop *L, const char *context, int err,
                   const tide__msg *msg, tide_task *task);
+/* Runs a callback (tide_call_soon and its kin, call_soon_threadsafe's);
+ * a failure goes to the exception handler with the message the callback
+ * gave tide_callback_fail, if any. */
+void tide__callback_run(tide_loop *L, tide_callback cb, void *arg);
 /* Sets or clears the loop running on this thread (tide__running). */
 void tide__loop_set_running(tide_loop *L, int on);
 

@@ -14,6 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Frees the name t->name points to, if it has a block of its own. */
+static void name_free(tide_task *t)
+{
+    tide_loop *L = t->loop;
+    if (!t->name || (t->flags & TIDE__T_OWN_NAME))
+        return;
+    if (t->flags & TIDE__T_SET_NAME)
+        tide__free(L, t->name, strlen(t->name) + 1);
+    else
+        tide__free(L, t->name, TIDE_DEFAULT_NAME_MAX);
+}
+
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
@@ -24,8 +36,7 @@ static void task_free(tide_task *t)
     tide__msg_unref(L, tide__frame_msg_take(tide__task_frame(t)));
     tide__msg_unref(L, t->msg);
     tide__msg_unref(L, t->cancel_msg);
-    if (t->name && !(t->flags & TIDE__T_OWN_NAME))
-        tide__free(L, t->name, TIDE_DEFAULT_NAME_MAX);
+    name_free(t);
     tide__block_free(L, t, t->alloc_size);
 }
 
@@ -138,6 +149,28 @@ const char *tide_task_name(tide_task *t)
         t->name = name;
     }
     return t->name;
+}
+
+int tide_task_set_name(tide_task *t, const char *name)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
+    char *copy = NULL;
+    if (name) { /* copied first: out of memory, the old name stays */
+        size_t len = strlen(name) + 1;
+        copy = tide__alloc(t->loop, len);
+        if (!copy)
+            return TIDE_ENOMEM;
+        memcpy(copy, name, len);
+    }
+    name_free(t);
+    t->name = copy; /* NULL: the default, made again when asked for */
+    t->flags &= (uint16_t)~(TIDE__T_OWN_NAME | TIDE__T_SET_NAME);
+    if (copy)
+        t->flags |= TIDE__T_SET_NAME;
+    return 0;
 }
 
 uint32_t tide_task_id(const tide_task *t)
