@@ -79,6 +79,9 @@
  *     semaphore, a condition, a timeout, a task group: "async with" below);
  *     the scope is left however the block ends. `break` and `continue`
  *     directly in the block leave the block, not a loop around it.
+ *     `try: async with x: body` + `except:` is TIDE_WITH_CATCH(f, scope,
+ *     rc) { body }: the block's outcome goes to `rc`, as with
+ *     TIDE_AWAIT_CATCH.
  *
  * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) register the
  * current task as a waiter and return a tide_await, which only TIDE_AWAIT*
@@ -807,8 +810,36 @@ int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
 /* Frees the scope, leaving it first if needed. NULL is a no-op, and so is
  * a scope that a TIDE_WITH block made (tide_timeout_scope's `out`): the
- * block frees it when it is left. */
+ * block frees it when it is left. A timeout of tide_timeout_create whose
+ * block is open is freed when the block is left. Destroy a timeout before
+ * its loop. */
 void tide_timeout_destroy(tide_timeout *t);
+
+/*
+ * `cm = asyncio.timeout(delay)` (timeout_at(when)) apart from its `async
+ * with cm:`, for a program that asks `cm.expired()` after the block: the
+ * timeout is the program's (destroy it), made not entered, with its
+ * deadline fixed now (INFINITY: none yet, for tide_timeout_reschedule in
+ * the block). tide_timeout_scope_of(t) is what TIDE_WITH enters: it binds
+ * the timeout to the current task and arms it; the block's exit leaves it
+ * as tide_timeout_scope's does, and leaves it readable:
+ *     TIDE_TRY(f, tide_timeout_create(INFINITY, &f->cm));
+ *     TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm), f->rc) {
+ *         TIDE_TRY(f, tide_timeout_reschedule(f->cm, tide_time() + 10));
+ *         TIDE_AWAIT(f, tide_join(f->task, NULL));
+ *     }
+ *     if (tide_timeout_is_expired(f->cm)) puts("not finished on time");
+ *     tide_timeout_destroy(f->cm);
+ * Before the entry: when() is the deadline, is_expired 0, reschedule and
+ * exit TIDE_ESTATE (asyncio: "not entered"). A timeout is entered once:
+ * entering it again fails with TIDE_ESTATE (asyncio: "already entered"),
+ * and so does one of another loop. Errors of the two: TIDE_EINVAL (NaN,
+ * out NULL), TIDE_ENOLOOP (no loop running on this thread), TIDE_ENOMEM.
+ * The entry's: TIDE_EINVAL (t NULL), TIDE_ESTATE, TIDE_ENOMEM (not
+ * entered), TIDE_ENOLOOP. None suspends.
+ */
+int tide_timeout_create(double delay, tide_timeout **out);
+int tide_timeout_create_at(double when, tide_timeout **out);
 
 /* ------------------------------------------------------------------------ */
 /* TaskGroup                                                                  */
@@ -1147,6 +1178,10 @@ tide_scope tide_cond_scope(tide_cond *cond);
  */
 tide_scope tide_timeout_scope(double delay, tide_timeout **out);
 tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
+/* async with cm: for a timeout of tide_timeout_create (see there); the
+ * block never frees it, and a tide_timeout_destroy in the block takes
+ * effect when the block is left. */
+tide_scope tide_timeout_scope_of(tide_timeout *t);
 
 /*
  * async with asyncio.TaskGroup() as tg: creates a group (tide_group_create)
@@ -1854,6 +1889,24 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_WITH(f, scope)                                                    \
     TIDE__WITH(f, scope, __COUNTER__ + 1, __COUNTER__ + 1, __COUNTER__ + 1)
 
+/* `try: async with scope: body` with an `except` after it: the block runs
+ * as TIDE_WITH's, but the outcome it leaves with (once the scope's exit
+ * has had its say: TIDE_ETIMEDOUT from a timeout, TIDE_EGROUP from a
+ * group, an error of the entry itself, which skips the block) goes to the
+ * int lvalue `rc`, 0 if none, instead of being raised, as TIDE_AWAIT_CATCH
+ * does: execution goes on after the block, tide_error_message() and
+ * tide_error_egroup() describe it until the next await, and TIDE_THROW(f,
+ * rc) re-raises it. A TIDE_RETURN in the block still returns.
+ *     TIDE_WITH_CATCH(f, tide_timeout_scope(10, NULL), f->rc) {
+ *         TIDE_AWAIT(f, tide_sleep(20));
+ *     }
+ *     if (f->rc == TIDE_ETIMEDOUT) puts("timed out");  // except TimeoutError
+ *     else if (f->rc < 0) TIDE_THROW(f, f->rc);        // anything else: on
+ * In FINALLY, what it catches does not end the error FINALLY propagates. */
+#define TIDE_WITH_CATCH(f, scope, rc)                                          \
+    TIDE__WITH_CATCH(f, scope, rc, __COUNTER__ + 1, __COUNTER__ + 1,           \
+                     __COUNTER__ + 1)
+
 /* The protocol between TIDE_WITH and the core (scope.c). A TIDE_WITH is a
  * loop whose passes are: enter (await the entry), the block (an inner
  * loop whose increment, like a break, ends it), leave (await the exit,
@@ -1873,11 +1926,21 @@ void tide__with_left(tide_frame *fr, int site);
 int tide__with_exit(tide_frame *fr, int site);
 int tide__with_done(tide_frame *fr, int site, int rc);
 
-#define TIDE__WITH(f, scope, site, leave, resume)                              \
+/* TIDE_WITH_CATCH's: an entry that failed (rc < 0) leaves no record and
+ * skips the block (1); the outcome after the exit goes to *out, raised
+ * never - but a return from the block goes on (1). */
+int tide__with_failed(tide_frame *fr, int site, int rc);
+int tide__with_done_catch(tide_frame *fr, int site, int rc, int *out);
+
+/* Both forms: `enter` awaits the entry, `failed` is non-zero when it
+ * failed and was caught (the block is skipped), `done` is non-zero when
+ * the block's outcome goes on elsewhere (a raise, a return). */
+#define TIDE__WITH_(f, site, leave, resume, enter, failed, done)               \
     for (tide__with_start(TIDE__FR(f), site);;)                                \
         if (tide__with_next(TIDE__FR(f), site) == TIDE__WITH_ENTER) {          \
-            TIDE__AWAIT(f, tide__with_enter(TIDE__FR(f), site, leave, scope),  \
-                        site, tide__rc_);                                      \
+            enter;                                                             \
+            if (failed)                                                        \
+                break;                                                         \
             tide__with_entered(TIDE__FR(f), site);                             \
         } else if (tide__with_phase(TIDE__FR(f), site) == TIDE__WITH_LEAVE) {  \
             int tide__rc_;                                                     \
@@ -1892,12 +1955,27 @@ int tide__with_done(tide_frame *fr, int site, int rc);
             case (resume):                                                     \
                 tide__rc_ = TIDE__WAKE_STATUS();                               \
             }                                                                  \
-            if (tide__with_done(TIDE__FR(f), site, tide__rc_))                 \
+            if (done)                                                          \
                 goto tide__top;                                                \
             break;                                                             \
         } else                                                                 \
             for (; tide__with_inside(TIDE__FR(f), site);                       \
                  tide__with_left(TIDE__FR(f), site))
+
+#define TIDE__WITH(f, scope, site, leave, resume)                              \
+    TIDE__WITH_(f, site, leave, resume,                                        \
+                TIDE__AWAIT(f, tide__with_enter(TIDE__FR(f), site, leave,      \
+                                                scope),                        \
+                            site, tide__rc_),                                  \
+                0, tide__with_done(TIDE__FR(f), site, tide__rc_))
+
+#define TIDE__WITH_CATCH(f, scope, rc, site, leave, resume)                    \
+    TIDE__WITH_(f, site, leave, resume,                                        \
+                TIDE__AWAIT_CATCH(f, tide__with_enter(TIDE__FR(f), site,       \
+                                                      leave, scope),           \
+                                  rc, site),                                   \
+                tide__with_failed(TIDE__FR(f), site, (rc)),                    \
+                tide__with_done_catch(TIDE__FR(f), site, tide__rc_, &(rc)))
 
 #define TIDE__AWAIT(f, call, id, rcv)                                          \
     do {                                                                       \

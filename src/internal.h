@@ -717,8 +717,18 @@ void tide__group_abandon(tide_group *g);
  * block's exit then used. */
 void tide__group_set_scoped(tide_group *g, int on);
 void tide__timeout_set_scoped(tide_timeout *t, int on);
+/* tide_timeout_scope_of's entry: the created timeout t binds to the
+ * current task and arms. TIDE_ESTATE (entered already, another loop's),
+ * TIDE_ENOMEM (not entered), TIDE_ENOLOOP. */
+int tide__timeout_enter_created(tide_timeout *t);
+/* Counts the open block on t (by +1, -1); a destroy asked for meanwhile
+ * is done when the count comes back to 0. */
+void tide__timeout_pin(tide_timeout *t, int by);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */
 void tide__raise_clear(tide_frame *fr);
+/* fr propagates `err` with message `msg` (a new reference) again, as
+ * before a block that caught another error (TIDE_WITH_CATCH in FINALLY). */
+void tide__raise_restore(tide_frame *fr, int err, tide__msg *msg);
 
 /* ---- file descriptors the loop waits for (io.c): what a stream
  * (reader.c, writer.c) needs from its fd, and the host polls */

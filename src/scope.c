@@ -66,6 +66,10 @@ struct tide__scope {
     int phase;
     int how;                  /* the outcome leaving the block */
     int returning;            /* left by TIDE_RETURN */
+    /* entered in FINALLY: the error that section propagates, and its
+     * message (a reference), which a caught error must not end */
+    int prior;
+    tide__msg *prior_msg;
     /* owned handles (tide_gather with TIDE_GATHER_OWN): obj is the array */
     const void *key;          /* the caller's array of them */
     size_t n;
@@ -120,6 +124,7 @@ static tide__scope *scope_new(tide_task *t, const tide__scope_ops *ops)
 
 static void scope_free(tide__scope *s)
 {
+    tide__msg_unref(s->task->loop, s->prior_msg);
     if (s->obj && s->ops->pin)
         s->ops->pin(s->obj, -1);
     tide__awaiters_remove(s->task, &s->waiter.node);
@@ -219,6 +224,10 @@ static int with_enter(tide_frame *fr, int site, int leave, tide_scope sc)
     s->obj = sc.tide__obj;
     s->out = sc.tide__out;
     s->time = sc.tide__time;
+    if (fr->unwinding && fr->err) {
+        s->prior = fr->err;
+        s->prior_msg = tide__msg_ref((tide__msg *)fr->msg);
+    }
     if (s->obj && s->ops->pin)
         s->ops->pin(s->obj, 1);
     int rc = s->ops->enter(s);
@@ -325,6 +334,48 @@ int tide__with_done(tide_frame *fr, int site, int rc)
     }
     if (how < 0) /* swallowed by the exit: the block ends without error */
         tide__raise_clear(fr);
+    return 0;
+}
+
+int tide__with_failed(tide_frame *fr, int site, int rc)
+{
+    if (rc >= 0)
+        return 0;
+    tide__scope *s = find(fr, site); /* (still there if it waited) */
+    if (s)
+        scope_free(s);
+    return 1;
+}
+
+int tide__with_done_catch(tide_frame *fr, int site, int rc, int *out)
+{
+    tide__scope *s = find(fr, site);
+    if (rc > 0)
+        rc = 0;
+    *out = rc;
+    if (!s) /* cannot happen: the exit found it */
+        return 0;
+    tide_task *t = s->task;
+    int how = s->how, returning = s->returning, prior = s->prior;
+    tide__msg *prior_msg = tide__msg_ref(s->prior_msg);
+    if (s->ops->after)
+        s->ops->after(s);
+    scope_free(s);
+    if (returning && rc == 0) { /* a return is no error: it goes on */
+        tide__msg_unref(t->loop, prior_msg);
+        unwind(t, fr);
+        return 1;
+    }
+    if (how < 0 || rc < 0) {
+        /* the outcome stops here: the frame propagates nothing, or (in
+         * FINALLY) again what it propagated before the block */
+        tide__raise_clear(fr);
+        if (prior)
+            tide__raise_restore(fr, prior, prior_msg);
+        if (rc < 0)
+            tide__caught(fr, rc);
+    }
+    tide__msg_unref(t->loop, prior_msg);
     return 0;
 }
 
@@ -530,6 +581,36 @@ static const tide__scope_ops timeout_at_scope_ops = {
     .after = timeout_after,
     .abandon = timeout_after,
 };
+
+/* A timeout the program made (tide_timeout_create): entered here, left
+ * by the exit, never freed by the block. */
+static int timeout_of_enter(tide__scope *s)
+{
+    return s->obj ? tide__timeout_enter_created(s->obj) : TIDE_EINVAL;
+}
+
+static void timeout_of_abandon(tide__scope *s)
+{
+    tide_timeout_exit(s->obj, 0); /* (TIDE_ESTATE if left already) */
+}
+
+static void timeout_of_pin(void *t, int by)
+{
+    tide__timeout_pin(t, by);
+}
+
+static const tide__scope_ops timeout_of_scope_ops = {
+    .what = "timeout",
+    .enter = timeout_of_enter,
+    .exit = timeout_exit,
+    .abandon = timeout_of_abandon,
+    .pin = timeout_of_pin,
+};
+
+tide_scope tide_timeout_scope_of(tide_timeout *t)
+{
+    return (tide_scope){&timeout_of_scope_ops, t, NULL, 0};
+}
 
 tide_scope tide_timeout_scope(double delay, tide_timeout **out)
 {

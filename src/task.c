@@ -342,6 +342,15 @@ void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
         tide__free(t->loop, big, (size_t)n + 1);
 }
 
+void tide__raise_restore(tide_frame *fr, int err, tide__msg *msg)
+{
+    tide_task *t = tide_current_task();
+    fr->err = err;
+    fr->caught = 0;
+    if (t)
+        frame_msg_set(t->loop, fr, tide__msg_ref(msg));
+}
+
 void tide__raise_clear(tide_frame *fr)
 {
     tide_task *t = tide_current_task();

@@ -996,6 +996,198 @@ static tide_status own_outside(void *frame)
     TIDE_END(f);
 }
 
+/* ---- cm = asyncio.timeout(d), entered apart; try: async with: except ------- */
+
+/* What CPython 3.13 printed for this (idioms_tmo.py, the times from 0):
+ *     try:
+ *         async with asyncio.timeout(None) as cm:
+ *             cm.reschedule(loop.time() + 10)
+ *             await asyncio.sleep(20)
+ *     except TimeoutError:
+ *         print("timeout at", loop.time())          # timeout at 10
+ *     if cm.expired(): print("expired")             # expired
+ *     print("when", cm.when())                      # when 10
+ *     cm.reschedule(loop.time() + 1)   # Cannot change state of expired Timeout
+ *     cm2 = asyncio.timeout(5)
+ *     print(cm2.when(), cm2.expired())              # 15 False
+ *     cm2.reschedule(1)                # Timeout has not been entered
+ *     async with cm2: await asyncio.sleep(1)
+ *     print(cm2.expired(), loop.time())             # False 11
+ *     async with cm2: pass             # Timeout has already been entered */
+struct tmo_apart {
+    TIDE_FRAME;
+    tide_timeout *cm, *cm2, *cm3;
+    int rc;
+};
+static tide_status tmo_apart(void *frame)
+{
+    struct tmo_apart *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(INFINITY, &f->cm));
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm), f->rc) {
+        TIDE_TRY(f, tide_timeout_reschedule(f->cm, tide_time() + 10));
+        TIDE_AWAIT(f, tide_sleep(20));
+    }
+    if (f->rc == TIDE_ETIMEDOUT)
+        th_log("timeout@%g", tide_time());
+    else if (f->rc < 0)
+        TIDE_THROW(f, f->rc);
+    if (tide_timeout_is_expired(f->cm))
+        th_log("expired");
+    th_log("when:%g", tide_timeout_when(f->cm));
+    th_log("after:%s", name_of(tide_timeout_reschedule(f->cm, 11)));
+    TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
+
+    TIDE_TRY(f, tide_timeout_create(5, &f->cm2));
+    th_log("before:%g:%d:%s", tide_timeout_when(f->cm2),
+           tide_timeout_is_expired(f->cm2),
+           name_of(tide_timeout_reschedule(f->cm2, 1)));
+    TH_EQ_INT(tide_timeout_exit(f->cm2, 0), TIDE_ESTATE);
+    TIDE_WITH(f, tide_timeout_scope_of(f->cm2)) {
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    th_log("in-time:%d@%g", tide_timeout_is_expired(f->cm2), tide_time());
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm2), f->rc) {
+        th_log("never");
+    }
+    th_log("again:%s", name_of(f->rc));
+    TH_HAS(tide_error_message(), "entered already");
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(NULL), f->rc) {
+        th_log("never");
+    }
+    th_log("null:%s", name_of(f->rc));
+
+    /* destroyed in its block: freed when the block lets go, expiry and
+     * all (the task's cancelling count comes back to 0) */
+    TIDE_TRY(f, tide_timeout_create_at(tide_time() + 1, &f->cm3));
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm3), f->rc) {
+        tide_timeout_destroy(f->cm3);
+        f->cm3 = NULL;
+        TIDE_AWAIT(f, tide_sleep(5));
+    }
+    th_log("destroyed-in-block:%s@%g", name_of(f->rc), tide_time());
+    TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
+    TH_LOG_IS("timeout@10 expired when:10 after:ESTATE before:15:0:ESTATE "
+              "in-time:0@11 again:ESTATE null:EINVAL "
+              "destroyed-in-block:ETIMEDOUT@12");
+    tide_timeout *none;
+    TH_EQ_INT(tide_timeout_create(NAN, &none), TIDE_EINVAL);
+    TH_CHECK(none == NULL);
+    TH_EQ_INT(tide_timeout_create(1, NULL), TIDE_EINVAL);
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->cm);
+    tide_timeout_destroy(f->cm2);
+    tide_timeout_destroy(f->cm3);
+    TIDE_END(f);
+}
+
+/* tide_timeout_create needs a loop running on this thread */
+static void tmo_apart_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    (void)err;
+    tide_timeout *t = (tide_timeout *)&t;
+    TH_EQ_INT(tide_timeout_create(1, &t), TIDE_ENOLOOP);
+    TH_CHECK(t == NULL);
+}
+
+/* A sub-coroutine returning from inside a TIDE_WITH_CATCH: a return is no
+ * error, it goes on. */
+struct catch_return {
+    TIDE_FRAME;
+    int rc;
+};
+static tide_status catch_return(void *frame)
+{
+    struct catch_return *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_WITH_CATCH(f, tide_timeout_scope(5, NULL), f->rc) {
+        TIDE_AWAIT(f, tide_sleep(1));
+        TIDE_RETURN(f, VAL(42));
+    }
+    th_log("not-here");
+    TIDE_END(f);
+}
+
+/* In FINALLY, a caught error leaves the pending one as it was:
+ *     try: raise E0("pending")
+ *     finally:
+ *         try:
+ *             async with asyncio.timeout(0.5): await asyncio.sleep(1)
+ *         except TimeoutError: print("caught in finally")
+ * -> caught in finally, then E0 'pending' goes on. */
+struct catch_in_finally {
+    TIDE_FRAME;
+    int rc;
+};
+static tide_status catch_in_finally(void *frame)
+{
+    struct catch_in_finally *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_THROW_MSG(f, EBODY, "pending");
+    TIDE_FINALLY(f);
+    TIDE_WITH_CATCH(f, tide_timeout_scope(0.5, NULL), f->rc) {
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    th_log("finally:%s", name_of(f->rc));
+    TIDE_END(f);
+}
+
+/* try: async with TaskGroup() as tg: ... raise ValueError("body")
+ * except* ValueError as eg: -> the group's error, its story readable. */
+struct catch_group {
+    TIDE_FRAME;
+    tide_group *tg;
+    struct catch_return ret;
+    struct catch_in_finally fin;
+    int rc;
+    const char *msg;
+};
+static tide_status catch_group(void *frame)
+{
+    struct catch_group *f = frame;
+    const tide_egroup *eg;
+    TIDE_BEGIN(f);
+    TIDE_WITH_CATCH(f, tide_group_scope(&f->tg), f->rc) {
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, th_child, "sleeper", NULL,
+                                     .delay = 1));
+        TIDE_THROW_MSG(f, EBODY, "body");
+    }
+    th_log("group:%s", name_of(f->rc));
+    eg = tide_error_egroup();
+    TH_EQ_INT(tide_egroup_error_count(eg), 1);
+    TH_EQ_INT(tide_egroup_error(eg, 0, &f->msg, NULL, NULL), EBODY);
+    TH_EQ_STR(f->msg, "body");
+    TIDE_AWAIT_CALL_INIT(f, catch_return, &f->ret);
+    th_log("returned:%d", (int)(intptr_t)TIDE_RESULT(&f->ret));
+    TIDE_AWAIT_CALL_CATCH(f, catch_in_finally, &f->fin, f->rc);
+    th_log("then:%s:%s", name_of(f->rc), tide_error_message());
+    /* nested: the inner block's timeout is caught by the outer block */
+    TIDE_WITH_CATCH(f, tide_null_scope(), f->rc) {
+        TIDE_WITH(f, tide_timeout_scope(1, NULL)) {
+            TIDE_AWAIT(f, tide_sleep(2));
+        }
+        th_log("never");
+    }
+    th_log("nested:%s", name_of(f->rc));
+    /* a caught error re-raised keeps its message */
+    TIDE_WITH_CATCH(f, tide_null_scope(), f->rc) {
+        TIDE_THROW_MSG(f, EBODY, "again");
+    }
+    TH_LOG_IS("group:EGROUP returned:42 finally:ETIMEDOUT then:EBODY:pending "
+              "nested:ETIMEDOUT");
+    TIDE_THROW(f, f->rc);
+    TIDE_END(f);
+}
+
+static void catch_group_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    TH_EQ_INT(err, EBODY);
+    TH_EQ_STR(tide_task_message(main), "again");
+}
+
 /* ---- out of memory everywhere ----------------------------------------------- */
 
 struct oom_all {
@@ -1147,6 +1339,14 @@ static const th_case cases[] = {
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
                   TH_EXPECT_ERROR | TH_OOM),
     TH_CASE("IDIOM-01 null scope, TIDE_THROW_FMT, tide_task_value", idioms),
+    TH_CASE_AFTER("IDIOM-03 cm = timeout(d) made apart and entered with "
+                  "tide_timeout_scope_of: expired() and when() after the "
+                  "block, entered once",
+                  tmo_apart, tmo_apart_after, TH_OOM),
+    TH_CASE_AFTER("IDIOM-04 TIDE_WITH_CATCH: try: async with ...: except: "
+                  "the outcome after the exit is caught; returns go on; in "
+                  "FINALLY the pending error stays",
+                  catch_group, catch_group_after, TH_EXPECT_ERROR | TH_OOM),
     TH_CASE_AFTER("IDIOM-02 TIDE_THROW_FMT out of memory", oom_message, NULL,
                   TH_OOM),
 };
