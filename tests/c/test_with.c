@@ -1002,15 +1002,6 @@ static tide_status own_outside(void *frame)
  * task was done), and takes the handle there is, so nothing is left to
  * release; so is an entry whose handle a gather took already. A release
  * of a handle a gather took is reported and ignored. */
-static int gather_twice_outside(void *arg)
-{
-    tide_task **t = arg;
-    /* outside a task on purpose: tide-lint: ignore awaitable-outside-await */
-    int rc = tide_gather(t, 2, TIDE_GATHER_OWN, NULL, NULL).tide__rc;
-    th_log("outside:%s", name_of(rc));
-    return 0;
-}
-
 struct own_twice {
     TIDE_FRAME;
     tide_task *t[2], *u[2], *v[1], *w[2];
@@ -1058,11 +1049,11 @@ static tide_status own_twice(void *frame)
     /* outside a task: let go of at once, never more than there are */
     TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .delay = 0, .name = "d"));
     f->t[1] = f->t[0];
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), gather_twice_outside,
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), gather_in_callback,
                                f->t, NULL));
     TIDE_AWAIT(f, tide_sleep(1));
     TH_LOG_IS("once:EINVAL a:done b:done twice:b,b c:done taken:EINVAL "
-              "outside:ENOLOOP d:done");
+              "outside:TIDE_ENOLOOP d:done");
     TIDE_END(f); /* the task's end releases what it still owns */
 }
 
