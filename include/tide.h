@@ -1151,7 +1151,9 @@ int tide_queue_is_full(const tide_queue *q);
  *  - A scope belongs to the frame that entered it: a sub-coroutine's
  *    scopes are left by the time TIDE_AWAIT_CALL returns. A TIDE_WITH in
  *    FINALLY works the same way; an error leaving it replaces the pending
- *    one, as any error raised in FINALLY does (rule 6).
+ *    one, as any error raised in FINALLY does (rule 6); one that its exit
+ *    swallows (a cancelled group's) does not: the pending error goes on,
+ *    as in Python.
  *  - The scope's state is kept by the loop (a small record per open
  *    scope): frames do not grow, and the block may await anything.
  *    A task that finishes, or is destroyed with its loop, with a scope

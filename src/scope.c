@@ -314,12 +314,14 @@ int tide__with_done(tide_frame *fr, int site, int rc)
     if (!s) /* cannot happen: the exit found it */
         return 0;
     tide_task *t = s->task;
-    int how = s->how, returning = s->returning;
+    int how = s->how, returning = s->returning, prior = s->prior;
+    tide__msg *prior_msg = tide__msg_ref(s->prior_msg);
     if (s->ops->after)
         s->ops->after(s);
     scope_free(s);
     if (rc > 0)
         rc = 0;
+    int goes_on = 1;
     if (rc < 0) {
         /* an error leaves: the block's own goes on as it was; another (a
          * timeout's, a group's) comes with the exit's message */
@@ -327,15 +329,19 @@ int tide__with_done(tide_frame *fr, int site, int rc)
             tide__raise(fr, rc, 1, NULL);
         else
             unwind(t, fr);
-        return 1;
-    }
-    if (returning) {
+    } else if (returning) {
         unwind(t, fr);
-        return 1;
+    } else {
+        goes_on = 0;
+        if (how < 0) { /* swallowed by the exit: the block ends without
+                          error, or (in FINALLY) with the one before it */
+            tide__raise_clear(fr);
+            if (prior)
+                tide__raise_restore(fr, prior, prior_msg);
+        }
     }
-    if (how < 0) /* swallowed by the exit: the block ends without error */
-        tide__raise_clear(fr);
-    return 0;
+    tide__msg_unref(t->loop, prior_msg);
+    return goes_on;
 }
 
 int tide__with_failed(tide_frame *fr, int site, int rc)

@@ -1195,6 +1195,29 @@ static tide_status catch_in_finally(void *frame)
     TIDE_END(f);
 }
 
+/* In FINALLY, a block whose exit swallows its error (a group cancelled
+ * with tide_group_cancel) leaves the pending error as it was: Python's
+ * `finally:` goes on raising what it was raising when a context manager
+ * swallows an exception raised inside it. (The pending error was lost:
+ * the coroutine ended as a success.) */
+struct swallow_in_finally {
+    TIDE_FRAME;
+    tide_group *tg;
+};
+static tide_status swallow_in_finally(void *frame)
+{
+    struct swallow_in_finally *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_THROW_MSG(f, EBODY, "pending");
+    TIDE_FINALLY(f);
+    TIDE_WITH(f, tide_group_scope(&f->tg)) {
+        tide_group_cancel(f->tg);
+        TIDE_YIELD(f);
+    }
+    th_log("finally:%s:%s", name_of(TIDE_ERROR(f)), TIDE_ERROR_MESSAGE(f));
+    TIDE_END(f);
+}
+
 /* try: async with TaskGroup() as tg: ... raise ValueError("body")
  * except* ValueError as eg: -> the group's error, its story readable. */
 struct catch_group {
@@ -1202,6 +1225,7 @@ struct catch_group {
     tide_group *tg;
     struct catch_return ret;
     struct catch_in_finally fin;
+    struct swallow_in_finally swallow;
     int rc;
     const char *msg;
 };
@@ -1224,6 +1248,8 @@ static tide_status catch_group(void *frame)
     th_log("returned:%d", (int)(intptr_t)TIDE_RESULT(&f->ret));
     TIDE_AWAIT_CALL_CATCH(f, catch_in_finally, &f->fin, f->rc);
     th_log("then:%s:%s", name_of(f->rc), tide_error_message());
+    TIDE_AWAIT_CALL_CATCH(f, swallow_in_finally, &f->swallow, f->rc);
+    th_log("swallowed:%s:%s", name_of(f->rc), tide_error_message());
     /* nested: the inner block's timeout is caught by the outer block */
     TIDE_WITH_CATCH(f, tide_null_scope(), f->rc) {
         TIDE_WITH(f, tide_timeout_scope(1, NULL)) {
@@ -1237,7 +1263,7 @@ static tide_status catch_group(void *frame)
         TIDE_THROW_MSG(f, EBODY, "again");
     }
     TH_LOG_IS("group:EGROUP returned:42 finally:ETIMEDOUT then:EBODY:pending "
-              "nested:ETIMEDOUT");
+              "finally:EBODY:pending swallowed:EBODY:pending nested:ETIMEDOUT");
     TIDE_THROW(f, f->rc);
     TIDE_END(f);
 }
