@@ -1195,6 +1195,47 @@ static tide_status catch_in_finally(void *frame)
     TIDE_END(f);
 }
 
+/* A run stopped with a task inside its block on a timeout of
+ * tide_timeout_create: the program destroys the timeout before the loop
+ * (as it must), the block still open: it is freed when the loop's
+ * teardown leaves the block (the leak check and ASan see both). */
+static tide_timeout *stuck_cm;
+struct stuck_in_cm {
+    TIDE_FRAME;
+};
+static tide_status stuck_in_cm(void *frame)
+{
+    struct stuck_in_cm *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_WITH(f, tide_timeout_scope_of(stuck_cm)) {
+        TIDE_AWAIT(f, tide_sleep(INFINITY));
+    }
+    TIDE_END(f);
+}
+struct cm_destroyed {
+    TIDE_FRAME;
+};
+static tide_status cm_destroyed(void *frame)
+{
+    struct cm_destroyed *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(100, &stuck_cm));
+    TIDE_TRY(f, TIDE_SPAWN(stuck_in_cm, NULL, NULL));
+    TIDE_AWAIT(f, tide_sleep(1));
+    TH_EQ_INT(tide_loop_stop(tide_running_loop()), 0);
+    TIDE_AWAIT(f, tide_sleep(1));
+    TIDE_END(f);
+}
+static void cm_destroyed_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    TH_EQ_INT(err, TIDE_ESTOPPED);
+    TH_EQ_DBL(tide_timeout_when(stuck_cm), 100);
+    tide_timeout_destroy(stuck_cm); /* the block pins it: freed later */
+    stuck_cm = NULL;
+}
+
 /* In FINALLY, a block whose exit swallows its error (a group cancelled
  * with tide_group_cancel) leaves the pending error as it was: Python's
  * `finally:` goes on raising what it was raising when a context manager
@@ -1433,6 +1474,9 @@ static const th_case cases[] = {
                   "tide_timeout_scope_of: expired() and when() after the "
                   "block, entered once",
                   tmo_apart, tmo_apart_after, TH_OOM),
+    TH_CASE_AFTER("IDIOM-03 a timeout of tide_timeout_create destroyed "
+                  "while a stopped run leaves its block open",
+                  cm_destroyed, cm_destroyed_after, TH_EXPECT_ERROR),
     TH_CASE_AFTER("IDIOM-04 TIDE_WITH_CATCH: try: async with ...: except: "
                   "the outcome after the exit is caught; returns go on; in "
                   "FINALLY the pending error stays",
