@@ -1197,6 +1197,63 @@ static tide_status catch_in_finally(void *frame)
     TIDE_END(f);
 }
 
+/* try: async with lock: ... except CancelledError: - cancelled while
+ * waiting to enter: the block is skipped, nothing is held, the lock's
+ * waiter is gone and the next entry works. */
+struct catch_entry {
+    TIDE_FRAME;
+    tide_lock *lock;
+    size_t live;
+    int rc;
+};
+static tide_status catch_entry(void *frame)
+{
+    struct catch_entry *f = frame;
+    TIDE_BEGIN(f);
+    f->live = th_live_bytes();
+    TIDE_WITH_CATCH(f, tide_lock_scope(f->lock), f->rc) {
+        th_log("never");
+    }
+    th_log("entry:%s", name_of(f->rc));
+    TH_EQ_INT(th_live_bytes(), f->live); /* its record went with it */
+    tide_task_uncancel(tide_current_task());
+    TIDE_WITH_CATCH(f, tide_lock_scope(f->lock), f->rc) {
+        th_log("inside");
+    }
+    th_log("then:%s", name_of(f->rc));
+    TIDE_END(f);
+}
+struct catch_entry_main {
+    TIDE_FRAME;
+    tide_lock *lock;
+    tide_task *t[1];
+    struct settle settle;
+};
+static tide_status catch_entry_main(void *frame)
+{
+    struct catch_entry_main *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
+    TIDE_AWAIT(f, tide_lock_acquire(f->lock));
+    TIDE_TRY(f, TIDE_SPAWN(catch_entry, NULL, &f->t[0], .lock = f->lock));
+    TIDE_YIELD(f); /* it waits for the lock */
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
+    tide_task_cancel(f->t[0], NULL);
+    TIDE_YIELD(f);
+    /* its first entry gave up: it waits again, for the second one */
+    TH_LOG_IS("entry:ECANCELLED");
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
+    TIDE_TRY(f, tide_lock_release(f->lock));
+    TIDE_AWAIT(f, tide_join(f->t[0], NULL));
+    TH_LOG_IS("entry:ECANCELLED inside then:ok");
+    TH_CHECK(!tide_lock_is_locked(f->lock));
+    TIDE_FINALLY(f);
+    SETTLE(f, f->t, 1);
+    tide_task_release(f->t[0]);
+    TH_EQ_INT(tide_lock_destroy(f->lock), 0); /* no record pins it */
+    TIDE_END(f);
+}
+
 /* A run stopped with a task inside its block on a timeout of
  * tide_timeout_create: the program destroys the timeout before the loop
  * (as it must), the block still open: it is freed when the loop's
@@ -1479,6 +1536,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("IDIOM-03 a timeout of tide_timeout_create destroyed "
                   "while a stopped run leaves its block open",
                   cm_destroyed, cm_destroyed_after, TH_EXPECT_ERROR),
+    TH_CASE_AFTER("IDIOM-04 TIDE_WITH_CATCH of an entry cancelled while "
+                  "it waits: the block skipped, nothing held",
+                  catch_entry_main, NULL, TH_OOM),
     TH_CASE_AFTER("IDIOM-04 TIDE_WITH_CATCH: try: async with ...: except: "
                   "the outcome after the exit is caught; returns go on; in "
                   "FINALLY the pending error stays",
