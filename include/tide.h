@@ -79,6 +79,9 @@
  *     semaphore, a condition, a timeout, a task group: "async with" below);
  *     the scope is left however the block ends. `break` and `continue`
  *     directly in the block leave the block, not a loop around it.
+ *     `try: async with x: body` + `except:` is TIDE_WITH_CATCH(f, scope,
+ *     rc) { body }: the block's outcome goes to `rc`, as with
+ *     TIDE_AWAIT_CATCH.
  *
  * Awaitable calls (tide_sleep, tide_join, tide_gather, ...) register the
  * current task as a waiter and return a tide_await, which only TIDE_AWAIT*
@@ -262,7 +265,8 @@ typedef struct tide_await {
 #endif
 
 /* A callback scheduled with tide_call_soon/later/at. A negative return is
- * reported to the loop's exception handler; the loop carries on. */
+ * reported to the loop's exception handler; the loop carries on. To fail
+ * with a message as well, return tide_callback_fail(err, fmt, ...). */
 typedef int (*tide_callback)(void *arg);
 
 /*
@@ -503,6 +507,25 @@ int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
 int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
                  tide_handle **out);
 
+/*
+ * Fails the callback running now with `err` and a message made like
+ * printf's (Python's `raise ValueError(f"bad {x}")` in a callback):
+ *     return tide_callback_fail(TIDE_EUSER, "bad value %d", x);
+ * Returns `err`, for the callback to return; the exception handler then
+ * gets that error with this message (as `message`; the last call's, if
+ * several). For the callbacks of tide_call_soon, _later, _at and
+ * tide_call_soon_threadsafe. Anywhere else it only returns `err` and the
+ * message goes nowhere: in a task (raise with TIDE_THROW_FMT there), with
+ * no loop running on this thread, for `err` >= 0 (no failure), or if the
+ * callback returns another value. Out of memory, the error is reported
+ * without its message. Does not suspend.
+ */
+int tide_callback_fail(int err, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* Cancels a scheduled callback: it will never run. Returns 1 if it was
  * pending, 0 if it already ran or was cancelled, TIDE_ETHREAD from a thread
  * that does not own its loop. */
@@ -541,16 +564,30 @@ int tide_loop_spawn(tide_loop *loop, tide_fn fn, const void *frame,
 /* Adds a reference (returns t); each is dropped by tide_task_release. */
 tide_task *tide_task_retain(tide_task *t);
 /* Drops the caller's reference. A pending task keeps running; the task is
- * freed once it is finished and unreferenced. NULL is a no-op. */
+ * freed once it is finished and unreferenced. NULL is a no-op. A release
+ * when the program holds no handle of t any more (a TIDE_GATHER_OWN took
+ * it, or it was released already) is reported to the exception handler
+ * (context "task handle misuse", TIDE_ESTATE) and does nothing, as long
+ * as something else (the loop, a gather) keeps the task; a task already
+ * freed cannot be told from any other freed memory. */
 void tide_task_release(tide_task *t);
 
 /* The task running now, or NULL outside any task. */
 tide_task *tide_current_task(void);
 
-/* The task's name: the one given at spawn, else "Task-<n>". The string is
- * owned by the task. Returns NULL only if a default name could not be
+/* The task's name: the one given at spawn or by tide_task_set_name, else
+ * "Task-<n>". The string is owned by the task: valid until the task is
+ * renamed or freed. Returns NULL only if a default name could not be
  * allocated. */
 const char *tide_task_name(tide_task *t);
+/* Renames the task (asyncio's Task.set_name), pending or done: `name` is
+ * copied, any length; NULL gives back the default, "Task-<n>". Reports,
+ * dumps and errors made from then on use the new name; a trace names a
+ * task once, at its spawn, with the name it had then. The string an
+ * earlier tide_task_name returned is freed. Errors: TIDE_EINVAL (t NULL),
+ * TIDE_ENOMEM (the name is left as it was), TIDE_ETHREAD. Does not
+ * suspend. */
+int tide_task_set_name(tide_task *t, const char *name);
 /* The task's number n (1, 2, ... per loop, in creation order). */
 uint32_t tide_task_id(const tide_task *t);
 
@@ -661,9 +698,18 @@ enum {
      *         TIDE_TRY(f, TIDE_SPAWN(work, NULL, &f->tasks[i], .i = i));
      *     TIDE_AWAIT(f, tide_gather(f->tasks, n, TIDE_GATHER_OWN,
      *                               f->results, NULL));
-     * Each gather takes one reference per entry: do not release those
-     * handles yourself (the same handles gathered again into the same
-     * array, in the same places, are taken once). Outside a task the
+     * Each gather takes one of the program's handles per entry: do not
+     * release those handles yourself (the same handles gathered again
+     * into the same array, in the same places, are taken once). So a task
+     * named twice, as in Python's gather(t, t), needs two handles: retain
+     * it once per repeat,
+     *     f->t[1] = tide_task_retain(f->t[0]);
+     * An entry whose task the program holds no handle of any more (named
+     * more often than it has handles, or given to a gather already) makes
+     * the gather fail at once with TIDE_EINVAL, its message naming the
+     * entry; it takes the handles there are all the same, so nothing is
+     * left to release then either. Handles are counted program-wide: one
+     * that another part of the program holds counts too. Outside a task the
      * gather fails with TIDE_ENOLOOP and releases them at once (so does a
      * gather refused with TIDE_ESTATE, called while the task waits
      * already, if it had no memory to keep them: those taken once stay
@@ -687,7 +733,8 @@ enum {
  * first in argument order gives the error).
  * The `values`/`errors` arrays must stay valid until the await ends (put
  * them in the frame). A task may appear more than once.
- * Errors: TIDE_EINVAL (tasks NULL with n > 0, a NULL task, unknown flags),
+ * Errors: TIDE_EINVAL (tasks NULL with n > 0, a NULL task, unknown flags,
+ * with TIDE_GATHER_OWN an entry with no handle to take: see there),
  * TIDE_ESELF (the current task is among them), TIDE_ENOMEM, TIDE_ENOLOOP,
  * TIDE_ECANCELLED, or a child's error. Suspends unless settled at once.
  */
@@ -779,8 +826,36 @@ int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
 /* Frees the scope, leaving it first if needed. NULL is a no-op, and so is
  * a scope that a TIDE_WITH block made (tide_timeout_scope's `out`): the
- * block frees it when it is left. */
+ * block frees it when it is left. A timeout of tide_timeout_create whose
+ * block is open is freed when the block is left. Destroy a timeout before
+ * its loop. */
 void tide_timeout_destroy(tide_timeout *t);
+
+/*
+ * `cm = asyncio.timeout(delay)` (timeout_at(when)) apart from its `async
+ * with cm:`, for a program that asks `cm.expired()` after the block: the
+ * timeout is the program's (destroy it), made not entered, with its
+ * deadline fixed now (INFINITY: none yet, for tide_timeout_reschedule in
+ * the block). tide_timeout_scope_of(t) is what TIDE_WITH enters: it binds
+ * the timeout to the current task and arms it; the block's exit leaves it
+ * as tide_timeout_scope's does, and leaves it readable:
+ *     TIDE_TRY(f, tide_timeout_create(INFINITY, &f->cm));
+ *     TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm), f->rc) {
+ *         TIDE_TRY(f, tide_timeout_reschedule(f->cm, tide_time() + 10));
+ *         TIDE_AWAIT(f, tide_join(f->task, NULL));
+ *     }
+ *     if (tide_timeout_is_expired(f->cm)) puts("not finished on time");
+ *     tide_timeout_destroy(f->cm);
+ * Before the entry: when() is the deadline, is_expired 0, reschedule and
+ * exit TIDE_ESTATE (asyncio: "not entered"). A timeout is entered once:
+ * entering it again fails with TIDE_ESTATE (asyncio: "already entered"),
+ * and so does one of another loop. Errors of the two: TIDE_EINVAL (NaN,
+ * out NULL), TIDE_ENOLOOP (no loop running on this thread), TIDE_ENOMEM.
+ * The entry's: TIDE_EINVAL (t NULL), TIDE_ESTATE, TIDE_ENOMEM (not
+ * entered), TIDE_ENOLOOP. None suspends.
+ */
+int tide_timeout_create(double delay, tide_timeout **out);
+int tide_timeout_create_at(double when, tide_timeout **out);
 
 /* ------------------------------------------------------------------------ */
 /* TaskGroup                                                                  */
@@ -1077,7 +1152,9 @@ int tide_queue_is_full(const tide_queue *q);
  *  - A scope belongs to the frame that entered it: a sub-coroutine's
  *    scopes are left by the time TIDE_AWAIT_CALL returns. A TIDE_WITH in
  *    FINALLY works the same way; an error leaving it replaces the pending
- *    one, as any error raised in FINALLY does (rule 6).
+ *    one, as any error raised in FINALLY does (rule 6); one that its exit
+ *    swallows (a cancelled group's) does not: the pending error goes on,
+ *    as in Python.
  *  - The scope's state is kept by the loop (a small record per open
  *    scope): frames do not grow, and the block may await anything.
  *    A task that finishes, or is destroyed with its loop, with a scope
@@ -1119,6 +1196,10 @@ tide_scope tide_cond_scope(tide_cond *cond);
  */
 tide_scope tide_timeout_scope(double delay, tide_timeout **out);
 tide_scope tide_timeout_at_scope(double when, tide_timeout **out);
+/* async with cm: for a timeout of tide_timeout_create (see there); the
+ * block never frees it, and a tide_timeout_destroy in the block takes
+ * effect when the block is left. */
+tide_scope tide_timeout_scope_of(tide_timeout *t);
 
 /*
  * async with asyncio.TaskGroup() as tg: creates a group (tide_group_create)
@@ -1823,6 +1904,24 @@ tide_status tide__end(tide_frame *fr);
 #define TIDE_WITH(f, scope)                                                    \
     TIDE__WITH(f, scope, __COUNTER__ + 1, __COUNTER__ + 1, __COUNTER__ + 1)
 
+/* `try: async with scope: body` with an `except` after it: the block runs
+ * as TIDE_WITH's, but the outcome it leaves with (once the scope's exit
+ * has had its say: TIDE_ETIMEDOUT from a timeout, TIDE_EGROUP from a
+ * group, an error of the entry itself, which skips the block) goes to the
+ * int lvalue `rc`, 0 if none, instead of being raised, as TIDE_AWAIT_CATCH
+ * does: execution goes on after the block, tide_error_message() and
+ * tide_error_egroup() describe it until the next await, and TIDE_THROW(f,
+ * rc) re-raises it. A TIDE_RETURN in the block still returns.
+ *     TIDE_WITH_CATCH(f, tide_timeout_scope(10, NULL), f->rc) {
+ *         TIDE_AWAIT(f, tide_sleep(20));
+ *     }
+ *     if (f->rc == TIDE_ETIMEDOUT) puts("timed out");  // except TimeoutError
+ *     else if (f->rc < 0) TIDE_THROW(f, f->rc);        // anything else: on
+ * In FINALLY, what it catches does not end the error FINALLY propagates. */
+#define TIDE_WITH_CATCH(f, scope, rc)                                          \
+    TIDE__WITH_CATCH(f, scope, rc, __COUNTER__ + 1, __COUNTER__ + 1,           \
+                     __COUNTER__ + 1)
+
 /* The protocol between TIDE_WITH and the core (scope.c). A TIDE_WITH is a
  * loop whose passes are: enter (await the entry), the block (an inner
  * loop whose increment, like a break, ends it), leave (await the exit,
@@ -1842,11 +1941,21 @@ void tide__with_left(tide_frame *fr, int site);
 int tide__with_exit(tide_frame *fr, int site);
 int tide__with_done(tide_frame *fr, int site, int rc);
 
-#define TIDE__WITH(f, scope, site, leave, resume)                              \
+/* TIDE_WITH_CATCH's: an entry that failed (rc < 0) leaves no record and
+ * skips the block (1); the outcome after the exit goes to *out, raised
+ * never - but a return from the block goes on (1). */
+int tide__with_failed(tide_frame *fr, int site, int rc);
+int tide__with_done_catch(tide_frame *fr, int site, int rc, int *out);
+
+/* Both forms: `enter` awaits the entry, `failed` is non-zero when it
+ * failed and was caught (the block is skipped), `done` is non-zero when
+ * the block's outcome goes on elsewhere (a raise, a return). */
+#define TIDE__WITH_(f, site, leave, resume, enter, failed, done)               \
     for (tide__with_start(TIDE__FR(f), site);;)                                \
         if (tide__with_next(TIDE__FR(f), site) == TIDE__WITH_ENTER) {          \
-            TIDE__AWAIT(f, tide__with_enter(TIDE__FR(f), site, leave, scope),  \
-                        site, tide__rc_);                                      \
+            enter;                                                             \
+            if (failed)                                                        \
+                break;                                                         \
             tide__with_entered(TIDE__FR(f), site);                             \
         } else if (tide__with_phase(TIDE__FR(f), site) == TIDE__WITH_LEAVE) {  \
             int tide__rc_;                                                     \
@@ -1861,12 +1970,27 @@ int tide__with_done(tide_frame *fr, int site, int rc);
             case (resume):                                                     \
                 tide__rc_ = TIDE__WAKE_STATUS();                               \
             }                                                                  \
-            if (tide__with_done(TIDE__FR(f), site, tide__rc_))                 \
+            if (done)                                                          \
                 goto tide__top;                                                \
             break;                                                             \
         } else                                                                 \
             for (; tide__with_inside(TIDE__FR(f), site);                       \
                  tide__with_left(TIDE__FR(f), site))
+
+#define TIDE__WITH(f, scope, site, leave, resume)                              \
+    TIDE__WITH_(f, site, leave, resume,                                        \
+                TIDE__AWAIT(f, tide__with_enter(TIDE__FR(f), site, leave,      \
+                                                scope),                        \
+                            site, tide__rc_),                                  \
+                0, tide__with_done(TIDE__FR(f), site, tide__rc_))
+
+#define TIDE__WITH_CATCH(f, scope, rc, site, leave, resume)                    \
+    TIDE__WITH_(f, site, leave, resume,                                        \
+                TIDE__AWAIT_CATCH(f, tide__with_enter(TIDE__FR(f), site,       \
+                                                      leave, scope),           \
+                                  rc, site),                                   \
+                tide__with_failed(TIDE__FR(f), site, (rc)),                    \
+                tide__with_done_catch(TIDE__FR(f), site, tide__rc_, &(rc)))
 
 #define TIDE__AWAIT(f, call, id, rcv)                                          \
     do {                                                                       \

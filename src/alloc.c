@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Under ASan a cached block is poisoned past its link word, so a task used
@@ -177,6 +178,22 @@ tide__msg *tide__msg_new(tide_loop *L, const char *text)
     return m;
 }
 
+tide__msg *tide__msg_vfmt(tide_loop *L, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    tide__msg *m = NULL;
+    if (n >= 0 && (uint64_t)n < UINT32_MAX)
+        m = tide__alloc(L, sizeof *m + (size_t)n + 1);
+    if (m) { /* formatted straight into the block */
+        msg_header(m, (char *)(m + 1), (size_t)n);
+        vsnprintf(m->text, (size_t)n + 1, fmt, again);
+        tide__list_push(&L->msgs, &m->link);
+    }
+    va_end(again);
+    return m;
+}
 
 static size_t msg_size(const tide__msg *m)
 {

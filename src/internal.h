@@ -47,6 +47,7 @@
 #include "config.h"
 
 #include <stdalign.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -129,6 +130,8 @@ typedef struct tide__msg {
                    yield's mark, in the loop: a static string) */
 } tide__msg;
 tide__msg *tide__msg_new(tide_loop *L, const char *text); /* NULL on OOM */
+/* A message formatted printf-style (NULL on OOM or a bad format). */
+tide__msg *tide__msg_vfmt(tide_loop *L, const char *fmt, va_list ap);
 /* Fills in a new message m (its block allocated by the caller, with room
  * for the text) and lists it in the loop. */
 void tide__msg_init(tide_loop *L, tide__msg *m, const char *text,
@@ -399,6 +402,8 @@ enum {
     TIDE__T_WARNED = 1 << 11,  /* debug: swallowed-cancel warning given */
     TIDE__T_IN_CANCEL = 1 << 12, /* its cancel is passing down a wait chain */
     TIDE__T_ON_PATH = 1 << 13, /* scratch: on the path a one-pass walk follows */
+    TIDE__T_SET_NAME = 1 << 14, /* name from tide_task_set_name: its own
+                                   block of strlen + 1 bytes */
 };
 
 struct tide_task {
@@ -411,9 +416,15 @@ struct tide_task {
     tide_loop *loop;
     tide_fn fn;
     uint32_t id;
-    uint32_t refs;        /* handle references plus the loop's while pending */
+    uint32_t refs;        /* every reference: the handles below, the loop's
+                             while pending, and the library's own holds (a
+                             group's child, a done callback, a gather's) */
+    uint32_t handles;     /* of refs, those the program holds: spawn's
+                             `out`, tide_task_retain; each one a
+                             tide_task_release may drop */
     tide__msg *cancel_msg;/* message of a requested, undelivered cancel */
-    char *name;           /* custom (in the allocation) or default (lazy) */
+    char *name;           /* custom (in the allocation, or set later in a
+                             block of its own) or default (lazy) */
     size_t alloc_size;    /* bytes of this allocation */
     tide__node link;      /* in the loop's list of pending tasks */
     tide__node *awaiters; /* tide__waiter nodes waiting for this task: the
@@ -615,6 +626,20 @@ static inline int tide__suspend(tide_task *t, const tide__wait_ops *ops,
  * tide__wake_slow's. */
 static inline void tide__wake(tide_task *t, int status, tide__msg *msg);
 void tide__wake_slow(tide_task *t, int status, tide__msg *msg);
+/* References of the library's own to a task, which are no handle of
+ * the program's (tide_task_retain and _release count those). */
+static inline void tide__task_hold(tide_task *t)
+{
+    t->refs++;
+}
+void tide__task_drop(tide_task *t);
+/* One of the program's handles becomes the library's: the reference a
+ * spawn gave through `out` to the library's own caller, or one that
+ * TIDE_GATHER_OWN takes over. */
+static inline void tide__task_unhandle(tide_task *t)
+{
+    t->handles--;
+}
 /* tide_join's int form, for the awaitables built on it. */
 int tide__join(tide_task *child, void **value);
 /* The loop lets go of its reference to a task (it finished, or a misuse
@@ -712,8 +737,18 @@ void tide__group_abandon(tide_group *g);
  * block's exit then used. */
 void tide__group_set_scoped(tide_group *g, int on);
 void tide__timeout_set_scoped(tide_timeout *t, int on);
+/* tide_timeout_scope_of's entry: the created timeout t binds to the
+ * current task and arms. TIDE_ESTATE (entered already, another loop's),
+ * TIDE_ENOMEM (not entered), TIDE_ENOLOOP. */
+int tide__timeout_enter_created(tide_timeout *t);
+/* Counts the open block on t (by +1, -1); a destroy asked for meanwhile
+ * is done when the count comes back to 0. */
+void tide__timeout_pin(tide_timeout *t, int by);
 /* The error fr propagates is swallowed (by a scope's exit): none is. */
 void tide__raise_clear(tide_frame *fr);
+/* fr propagates `err` with message `msg` (a new reference) again, as
+ * before a block that caught another error (TIDE_WITH_CATCH in FINALLY). */
+void tide__raise_restore(tide_frame *fr, int err, tide__msg *msg);
 
 /* ---- file descriptors the loop waits for (io.c): what a stream
  * (reader.c, writer.c) needs from its fd, and the host polls */
@@ -855,6 +890,10 @@ struct tide_loop {
     void *on_exit_arg;
     tide_exception_fn on_exception;
     void *on_exception_arg;
+    /* tide_callback_fail's message for the callback running now, and
+     * the error it goes with (loop.c) */
+    tide__msg *cb_msg;
+    int cb_err;
     tide_trace_fn trace;
     void *trace_arg;
 
@@ -1187,6 +1226,10 @@ int64_t tide__loop_timeout(tide_loop *L);
 /* An error for the loop's exception handler. */
 void tide__report(tide_loop *L, const char *context, int err,
                   const tide__msg *msg, tide_task *task);
+/* Runs a callback (tide_call_soon and its kin, call_soon_threadsafe's);
+ * a failure goes to the exception handler with the message the callback
+ * gave tide_callback_fail, if any. */
+void tide__callback_run(tide_loop *L, tide_callback cb, void *arg);
 /* Sets or clears the loop running on this thread (tide__running). */
 void tide__loop_set_running(tide_loop *L, int on);
 

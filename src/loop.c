@@ -214,6 +214,42 @@ static void handle_unref(tide_handle *h)
         tide__free(h->loop, h, sizeof *h);
 }
 
+/* Lets go of a message tide_callback_fail left. */
+static void callback_msg_drop(tide_loop *L)
+{
+    tide__msg_unref(L, L->cb_msg);
+    L->cb_msg = NULL;
+}
+
+void tide__callback_run(tide_loop *L, tide_callback cb, void *arg)
+{
+    if (L->cb_msg) /* left by a call outside any callback: not this one's */
+        callback_msg_drop(L);
+    int rc = cb(arg);
+    if (rc < 0)
+        tide__report(L, "exception in callback", rc,
+                     rc == L->cb_err ? L->cb_msg : NULL, NULL);
+    if (L->cb_msg)
+        callback_msg_drop(L);
+}
+
+int tide_callback_fail(int err, const char *fmt, ...)
+{
+    tide_loop *L = tide__running;
+    /* only a callback's failure has a report to carry the message: in a
+     * task (TIDE_THROW_FMT's place) or with no loop there is none */
+    if (err >= 0 || !fmt || !L || tide__current())
+        return err;
+    va_list ap;
+    va_start(ap, fmt);
+    tide__msg *m = tide__msg_vfmt(L, fmt, ap); /* (out of memory: none) */
+    va_end(ap);
+    tide__msg_unref(L, L->cb_msg); /* the last call's is the one */
+    L->cb_msg = m;
+    L->cb_err = err;
+    return err;
+}
+
 static void handle_invoke(tide_handle *h)
 {
     h->pending = 0;
@@ -221,9 +257,7 @@ static void handle_invoke(tide_handle *h)
         tide_loop *L = h->loop;
         int debug = TIDE__DEBUG_ON(L);
         int64_t started = debug ? tide__host_now(L) : 0;
-        int rc = h->cb(h->arg);
-        if (rc < 0)
-            tide__report(L, "exception in callback", rc, NULL, NULL);
+        tide__callback_run(L, h->cb, h->arg);
         if (debug)
             tide__debug_slow(L, NULL, tide__host_now(L) - started);
     }
@@ -412,11 +446,13 @@ int tide_loop_destroy(tide_loop *loop)
     /* Armed callback timers. Task timers die with their tasks. */
     tide__timers_drop_handles(L, handle_timer_drop);
     tide__user_donecbs_destroy(L); /* while their tasks exist */
-    tide_task_release(L->main);
+    if (L->main)
+        tide__task_drop(L->main);
     L->main = NULL;
     tide__task_free_all(L);
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */
     tide__host_loop_destroy(L); /* after the threads: none wakes L now */
+    callback_msg_drop(L); /* (left by a call outside any callback) */
     tide__msg_drop_frames(L); /* after the tasks: frames went with them */
     tide__debug_destroy(L);
     tide__timers_free(L);

@@ -25,6 +25,7 @@
 #include "sync.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { ENTERING, ENTERED, INSIDE, LEFT, LEAVING };
@@ -66,6 +67,10 @@ struct tide__scope {
     int phase;
     int how;                  /* the outcome leaving the block */
     int returning;            /* left by TIDE_RETURN */
+    /* entered in FINALLY: the error that section propagates, and its
+     * message (a reference), which a caught error must not end */
+    int prior;
+    tide__msg *prior_msg;
     /* owned handles (tide_gather with TIDE_GATHER_OWN): obj is the array */
     const void *key;          /* the caller's array of them */
     size_t n;
@@ -120,6 +125,7 @@ static tide__scope *scope_new(tide_task *t, const tide__scope_ops *ops)
 
 static void scope_free(tide__scope *s)
 {
+    tide__msg_unref(s->task->loop, s->prior_msg);
     if (s->obj && s->ops->pin)
         s->ops->pin(s->obj, -1);
     tide__awaiters_remove(s->task, &s->waiter.node);
@@ -219,6 +225,10 @@ static int with_enter(tide_frame *fr, int site, int leave, tide_scope sc)
     s->obj = sc.tide__obj;
     s->out = sc.tide__out;
     s->time = sc.tide__time;
+    if (fr->unwinding && fr->err) {
+        s->prior = fr->err;
+        s->prior_msg = tide__msg_ref((tide__msg *)fr->msg);
+    }
     if (s->obj && s->ops->pin)
         s->ops->pin(s->obj, 1);
     int rc = s->ops->enter(s);
@@ -304,12 +314,14 @@ int tide__with_done(tide_frame *fr, int site, int rc)
     if (!s) /* cannot happen: the exit found it */
         return 0;
     tide_task *t = s->task;
-    int how = s->how, returning = s->returning;
+    int how = s->how, returning = s->returning, prior = s->prior;
+    tide__msg *prior_msg = tide__msg_ref(s->prior_msg);
     if (s->ops->after)
         s->ops->after(s);
     scope_free(s);
     if (rc > 0)
         rc = 0;
+    int goes_on = 1;
     if (rc < 0) {
         /* an error leaves: the block's own goes on as it was; another (a
          * timeout's, a group's) comes with the exit's message */
@@ -317,14 +329,60 @@ int tide__with_done(tide_frame *fr, int site, int rc)
             tide__raise(fr, rc, 1, NULL);
         else
             unwind(t, fr);
-        return 1;
+    } else if (returning) {
+        unwind(t, fr);
+    } else {
+        goes_on = 0;
+        if (how < 0) { /* swallowed by the exit: the block ends without
+                          error, or (in FINALLY) with the one before it */
+            tide__raise_clear(fr);
+            if (prior)
+                tide__raise_restore(fr, prior, prior_msg);
+        }
     }
-    if (returning) {
+    tide__msg_unref(t->loop, prior_msg);
+    return goes_on;
+}
+
+int tide__with_failed(tide_frame *fr, int site, int rc)
+{
+    if (rc >= 0)
+        return 0;
+    tide__scope *s = find(fr, site); /* (still there if it waited) */
+    if (s)
+        scope_free(s);
+    return 1;
+}
+
+int tide__with_done_catch(tide_frame *fr, int site, int rc, int *out)
+{
+    tide__scope *s = find(fr, site);
+    if (rc > 0)
+        rc = 0;
+    *out = rc;
+    if (!s) /* cannot happen: the exit found it */
+        return 0;
+    tide_task *t = s->task;
+    int how = s->how, returning = s->returning, prior = s->prior;
+    tide__msg *prior_msg = tide__msg_ref(s->prior_msg);
+    if (s->ops->after)
+        s->ops->after(s);
+    scope_free(s);
+    if (returning && rc == 0) { /* a return is no error: it goes on */
+        tide__msg_unref(t->loop, prior_msg);
         unwind(t, fr);
         return 1;
     }
-    if (how < 0) /* swallowed by the exit: the block ends without error */
+    if (how < 0 || rc < 0) {
+        /* the outcome stops here: the frame propagates nothing, or (in
+         * FINALLY) again what it propagated before the block */
         tide__raise_clear(fr);
+        if (prior)
+            tide__raise_restore(fr, prior, prior_msg);
+        if (rc < 0)
+            tide__caught(fr, rc);
+    }
+    tide__msg_unref(t->loop, prior_msg);
     return 0;
 }
 
@@ -531,6 +589,36 @@ static const tide__scope_ops timeout_at_scope_ops = {
     .abandon = timeout_after,
 };
 
+/* A timeout the program made (tide_timeout_create): entered here, left
+ * by the exit, never freed by the block. */
+static int timeout_of_enter(tide__scope *s)
+{
+    return s->obj ? tide__timeout_enter_created(s->obj) : TIDE_EINVAL;
+}
+
+static void timeout_of_abandon(tide__scope *s)
+{
+    tide_timeout_exit(s->obj, 0); /* (TIDE_ESTATE if left already) */
+}
+
+static void timeout_of_pin(void *t, int by)
+{
+    tide__timeout_pin(t, by);
+}
+
+static const tide__scope_ops timeout_of_scope_ops = {
+    .what = "timeout",
+    .enter = timeout_of_enter,
+    .exit = timeout_exit,
+    .abandon = timeout_of_abandon,
+    .pin = timeout_of_pin,
+};
+
+tide_scope tide_timeout_scope_of(tide_timeout *t)
+{
+    return (tide_scope){&timeout_of_scope_ops, t, NULL, 0};
+}
+
 tide_scope tide_timeout_scope(double delay, tide_timeout **out)
 {
     return (tide_scope){&timeout_scope_ops, NULL, (void *)out, delay};
@@ -594,7 +682,8 @@ static void handles_release(tide__scope *s)
 {
     tide_task **handles = s->obj;
     for (size_t i = 0; i < s->n; i++)
-        tide_task_release(handles[i]);
+        if (handles[i])
+            tide__task_drop(handles[i]);
     tide__free(s->task->loop, handles, s->n * sizeof *handles);
     s->n = 0;
 }
@@ -621,10 +710,23 @@ static int moves(const tide__scope *old, tide_task *const *tasks, size_t i)
     return old && i < old->n && ((tide_task **)old->obj)[i] == tasks[i];
 }
 
-/* Lets go of the references a gather took in tasks (all but those that
- * move from old). The array may live in the frame of a task whose last
- * handle it holds: that release frees the array, so that task's handles
- * go last, after every entry has been read. */
+/* Takes over the program's handle for an entry of task h: 1, or 0 when
+ * the program holds no handle of h any more - h named more often than it
+ * has handles (gather(t, t) with one), or its handle given to a gather
+ * already. Taking it counts it no more as the program's. */
+static int take(tide_task *h)
+{
+    if (!h->handles)
+        return 0;
+    tide__task_unhandle(h);
+    return 1;
+}
+
+/* Lets go of the references a gather takes in tasks at once (all but
+ * those that move from old, and never more of a task than the program
+ * has handles of it). The array may live in the frame of a task whose
+ * last handle it holds: that release frees the array, so that task's
+ * references go last, after every entry has been read. */
 static void release_taken(tide_task *const *tasks, size_t n,
                           const tide__scope *old)
 {
@@ -632,17 +734,41 @@ static void release_taken(tide_task *const *tasks, size_t n,
     size_t held = 0;
     for (size_t i = 0; i < n; i++) {
         tide_task *h = tasks[i];
-        if (!h || moves(old, tasks, i))
+        if (!h || moves(old, tasks, i) || !take(h))
             continue;
         if ((uintptr_t)tasks - (uintptr_t)h < h->alloc_size) {
             holder = h;
             held++;
         } else {
-            tide_task_release(h);
+            tide__task_drop(h);
         }
     }
     while (held--)
-        tide_task_release(holder);
+        tide__task_drop(holder);
+}
+
+/* An entry with no handle to take: the gather fails, the message naming
+ * the entry and why (Python's gather(t, t) translated with one handle). */
+static void untaken(tide_task *t, tide_task *const *tasks, size_t i)
+{
+    char label[96], text[320];
+    size_t j = 0;
+    while (j < i && tasks[j] != tasks[i])
+        j++;
+    tide__task_label(tasks[i], label, sizeof label);
+    if (j < i)
+        snprintf(text, sizeof text,
+                 "tide_gather: tasks[%zu] names %s again (tasks[%zu]) and "
+                 "TIDE_GATHER_OWN takes a handle per entry: the program "
+                 "has no more of it (tide_task_retain it once per repeat)",
+                 i, label, j);
+    else
+        snprintf(text, sizeof text,
+                 "tide_gather: tasks[%zu] is %s, of which the program has "
+                 "no handle left for TIDE_GATHER_OWN to take (a gather "
+                 "took it already?)",
+                 i, label);
+    tide__set_message(t, text);
 }
 
 int tide__gather_own(tide_task *const *tasks, size_t n, int release)
@@ -668,10 +794,16 @@ int tide__gather_own(tide_task *const *tasks, size_t n, int release)
             release_taken(tasks, n, old);
         return TIDE_ENOMEM;
     }
+    size_t bad = n; /* the first entry with no handle to take */
     for (size_t i = 0; i < n; i++) {
+        handles[i] = tasks[i];
         if (moves(old, tasks, i))
             ((tide_task **)old->obj)[i] = NULL;
-        handles[i] = tasks[i];
+        else if (tasks[i] && !take(tasks[i])) {
+            handles[i] = NULL; /* nothing taken, nothing to let go of */
+            if (bad == n)
+                bad = i;
+        }
     }
     if (old)
         scope_abandon(old);
@@ -679,5 +811,10 @@ int tide__gather_own(tide_task *const *tasks, size_t n, int release)
     s->obj = handles;
     s->n = n;
     s->key = tasks;
+    if (bad < n) { /* refused, keeping what it took */
+        if (!release)
+            untaken(t, tasks, bad);
+        return TIDE_EINVAL;
+    }
     return 0;
 }

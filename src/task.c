@@ -14,6 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Frees the name t->name points to, if it has a block of its own. */
+static void name_free(tide_task *t)
+{
+    tide_loop *L = t->loop;
+    if (!t->name || (t->flags & TIDE__T_OWN_NAME))
+        return;
+    if (t->flags & TIDE__T_SET_NAME)
+        tide__free(L, t->name, strlen(t->name) + 1);
+    else
+        tide__free(L, t->name, TIDE_DEFAULT_NAME_MAX);
+}
+
 static void task_free(tide_task *t)
 {
     tide_loop *L = t->loop;
@@ -24,8 +36,7 @@ static void task_free(tide_task *t)
     tide__msg_unref(L, tide__frame_msg_take(tide__task_frame(t)));
     tide__msg_unref(L, t->msg);
     tide__msg_unref(L, t->cancel_msg);
-    if (t->name && !(t->flags & TIDE__T_OWN_NAME))
-        tide__free(L, t->name, TIDE_DEFAULT_NAME_MAX);
+    name_free(t);
     tide__block_free(L, t, t->alloc_size);
 }
 
@@ -76,6 +87,7 @@ static TIDE__INLINE int spawn_on(tide_loop *L, tide_fn fn, const void *frame,
     TIDE__TRACE(L, TIDE_TRACE_SPAWN, t, NULL, 0);
     if (out) {
         t->refs++;
+        t->handles = 1;
         *out = t;
     }
     tide__wakeup(L);
@@ -110,15 +122,43 @@ int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
 
 tide_task *tide_task_retain(tide_task *t)
 {
-    if (t)
+    if (t) {
         t->refs++;
+        t->handles++;
+    }
     return t;
+}
+
+/* A release with no handle of the program's left: it would drop a
+ * reference of the loop's or the library's, and free the task under it. */
+static void release_refused(tide_task *t)
+{
+    char label[96], text[256];
+    tide__task_label(t, label, sizeof label);
+    snprintf(text, sizeof text,
+             "tide_task_release: %s has no handle of the program's left "
+             "(one taken by TIDE_GATHER_OWN, or released already): ignored",
+             label);
+    tide__msg *m = tide__msg_new(t->loop, text);
+    tide__report(t->loop, "task handle misuse", TIDE_ESTATE, m, t);
+    tide__msg_unref(t->loop, m);
 }
 
 void tide_task_release(tide_task *t)
 {
-    if (t)
-        task_unref(t);
+    if (!t)
+        return;
+    if (!t->handles) {
+        release_refused(t);
+        return;
+    }
+    t->handles--;
+    task_unref(t);
+}
+
+void tide__task_drop(tide_task *t)
+{
+    task_unref(t);
 }
 
 tide_task *tide_current_task(void)
@@ -138,6 +178,28 @@ const char *tide_task_name(tide_task *t)
         t->name = name;
     }
     return t->name;
+}
+
+int tide_task_set_name(tide_task *t, const char *name)
+{
+    if (!t)
+        return TIDE_EINVAL;
+    if (tide__foreign(t->loop))
+        return TIDE_ETHREAD;
+    char *copy = NULL;
+    if (name) { /* copied first: out of memory, the old name stays */
+        size_t len = strlen(name) + 1;
+        copy = tide__alloc(t->loop, len);
+        if (!copy)
+            return TIDE_ENOMEM;
+        memcpy(copy, name, len);
+    }
+    name_free(t);
+    t->name = copy; /* NULL: the default, made again when asked for */
+    t->flags &= (uint16_t)~(TIDE__T_OWN_NAME | TIDE__T_SET_NAME);
+    if (copy)
+        t->flags |= TIDE__T_SET_NAME;
+    return 0;
 }
 
 uint32_t tide_task_id(const tide_task *t)
@@ -307,6 +369,15 @@ void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
     tide__raise(fr, err, 0, n < 0 ? NULL : text);
     if (big)
         tide__free(t->loop, big, (size_t)n + 1);
+}
+
+void tide__raise_restore(tide_frame *fr, int err, tide__msg *msg)
+{
+    tide_task *t = tide_current_task();
+    fr->err = err;
+    fr->caught = 0;
+    if (t)
+        frame_msg_set(t->loop, fr, tide__msg_ref(msg));
 }
 
 void tide__raise_clear(tide_frame *fr)

@@ -10,16 +10,21 @@
 #include <math.h>
 #include <string.h>
 
-enum { T_ENTERED, T_EXPIRING, T_EXPIRED, T_EXITED };
+enum { T_ENTERED, T_EXPIRING, T_EXPIRED, T_EXITED, T_CREATED };
 
 struct tide_timeout {
     tide_loop *loop;
-    tide_task *task;     /* the task it cancels (a reference) */
+    tide_task *task;     /* the task it cancels (a reference), once entered */
     tide_handle *handle; /* the pending expiry, or NULL */
     double when;         /* loop time; INFINITY: never */
     int state;
     int cancelling;      /* the task's cancelling() when it entered */
     int scoped;          /* a TIDE_WITH's: its block destroys it */
+    /* made by tide_timeout_create: the program's, entered by a TIDE_WITH
+     * (tide_timeout_scope_of), whose open block pins it; a destroy while
+     * pinned is done when the block lets go */
+    uint32_t pins;
+    int doomed;
 };
 
 static int on_expiry(void *arg)
@@ -80,9 +85,80 @@ int tide_timeout_enter_at(double when, tide_timeout **out)
         tide__free(L, t, sizeof *t);
         return rc;
     }
-    tide_task_retain(task);
+    tide__task_hold(task);
     *out = t;
     return 0;
+}
+
+/* A deadline `delay` seconds from now on L's clock; +inf stays +inf. */
+static double deadline(tide_loop *L, double delay)
+{
+    return isinf(delay) && delay > 0 ? delay : tide_loop_time(L) + delay;
+}
+
+int tide_timeout_create_at(double when, tide_timeout **out)
+{
+    if (!out)
+        return TIDE_EINVAL;
+    *out = NULL;
+    if (isnan(when))
+        return TIDE_EINVAL;
+    tide_loop *L = tide__running;
+    if (!L)
+        return TIDE_ENOLOOP;
+    tide_timeout *t = tide__alloc(L, sizeof *t);
+    if (!t)
+        return TIDE_ENOMEM;
+    memset(t, 0, sizeof *t);
+    t->loop = L;
+    t->state = T_CREATED;
+    t->when = when;
+    *out = t;
+    return 0;
+}
+
+int tide_timeout_create(double delay, tide_timeout **out)
+{
+    tide_loop *L = tide__running;
+    if (!out || isnan(delay) || !L)
+        return tide_timeout_create_at(isnan(delay) ? NAN : 0, out);
+    return tide_timeout_create_at(deadline(L, delay), out);
+}
+
+int tide__timeout_enter_created(tide_timeout *t)
+{
+    tide_task *task = tide_current_task();
+    if (!task)
+        return TIDE_ENOLOOP;
+    if (t->state != T_CREATED || t->loop != task->loop) {
+        tide__set_message(task, t->state != T_CREATED
+                                    ? "tide_timeout_scope_of: the timeout "
+                                      "was entered already"
+                                    : "tide_timeout_scope_of: a timeout of "
+                                      "another loop");
+        return TIDE_ESTATE;
+    }
+    t->task = task;
+    t->state = T_ENTERED;
+    t->cancelling = tide_task_cancelling(task);
+    double when = t->when;
+    t->when = INFINITY;
+    int rc = arm(t, when);
+    if (rc < 0) { /* not entered: it may be entered again */
+        t->task = NULL;
+        t->state = T_CREATED;
+        t->when = when;
+        return rc;
+    }
+    tide__task_hold(task);
+    return 0;
+}
+
+void tide__timeout_pin(tide_timeout *t, int by)
+{
+    t->pins += (uint32_t)by;
+    if (!t->pins && t->doomed)
+        tide_timeout_destroy(t);
 }
 
 int tide_timeout_enter(double delay, tide_timeout **out)
@@ -92,10 +168,7 @@ int tide_timeout_enter(double delay, tide_timeout **out)
         return tide_timeout_enter_at(NAN, out);
     if (!task)
         return tide_timeout_enter_at(0, out);
-    /* +inf stays +inf; anything else is relative to the loop's clock */
-    double when = isinf(delay) && delay > 0 ? delay
-                                            : tide_loop_time(task->loop) + delay;
-    return tide_timeout_enter_at(when, out);
+    return tide_timeout_enter_at(deadline(task->loop, delay), out);
 }
 
 int tide_timeout_exit(tide_timeout *t, int rc)
@@ -156,8 +229,13 @@ void tide_timeout_destroy(tide_timeout *t)
 {
     if (!t || t->scoped) /* a TIDE_WITH's: the block's exit frees it */
         return;
+    if (t->pins) { /* a block entered it: freed once that lets go */
+        t->doomed = 1;
+        return;
+    }
     if (t->state == T_ENTERED || t->state == T_EXPIRING)
         tide_timeout_exit(t, 0);
-    tide_task_release(t->task);
+    if (t->task)
+        tide__task_drop(t->task);
     tide__free(t->loop, t, sizeof *t);
 }

@@ -260,9 +260,7 @@ static void xcall_run(tide__runnable *r)
 {
     tide__xcall *c = TIDE__CONTAINER(r, tide__xcall, run);
     xcall_unlink(c);
-    int rc = c->cb(c->arg);
-    if (rc < 0)
-        tide__report(c->loop, "exception in callback", rc, NULL, NULL);
+    tide__callback_run(c->loop, c->cb, c->arg);
     free(c);
 }
 

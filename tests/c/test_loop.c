@@ -148,6 +148,84 @@ static tide_status loop05(void *frame)
     TIDE_END(f);
 }
 
+/* LOOP-05, the exception's text: a callback fails with a message
+ * (Python's raise ValueError(f"bad value {x}") in it), which the exception
+ * handler gets with the error; only the callback's own, and only with the
+ * error it goes with. */
+static int fail_msg_cb(void *arg)
+{
+    return tide_callback_fail(TIDE_EUSER, "bad value %d", VI(arg));
+}
+
+static int fail_long_cb(void *arg)
+{
+    (void)arg;
+    char text[400];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = 0;
+    return tide_callback_fail(TIDE_EUSER - 1, "%s!", text);
+}
+
+static int fail_then_succeed_cb(void *arg)
+{
+    (void)arg;
+    tide_callback_fail(TIDE_EUSER, "dropped");
+    return 0; /* no failure: nothing reported */
+}
+
+static int fail_other_error_cb(void *arg)
+{
+    (void)arg;
+    tide_callback_fail(TIDE_EUSER, "not this one's");
+    return TIDE_EINVAL; /* another error: reported without that text */
+}
+
+static int fail_twice_cb(void *arg)
+{
+    (void)arg;
+    tide_callback_fail(TIDE_EUSER, "first");
+    return tide_callback_fail(TIDE_EUSER, "second");
+}
+
+struct loop05_msg {
+    TIDE_FRAME;
+};
+static tide_status loop05_msg(void *frame)
+{
+    struct loop05_msg *f = frame;
+    TIDE_BEGIN(f);
+    tide_loop *L = tide_running_loop();
+    TIDE_TRY(f, tide_call_soon(L, fail_msg_cb, IV(7), NULL));
+    TIDE_TRY(f, tide_call_later(L, 0.5, fail_msg_cb, IV(8), NULL));
+    TIDE_TRY(f, tide_call_soon_threadsafe(L, fail_msg_cb, IV(9)));
+    TIDE_TRY(f, tide_call_soon(L, fail_then_succeed_cb, NULL, NULL));
+    TIDE_TRY(f, tide_call_soon(L, fail_other_error_cb, NULL, NULL));
+    TIDE_TRY(f, tide_call_soon(L, fail_twice_cb, NULL, NULL));
+    TIDE_TRY(f, tide_call_soon(L, fail_long_cb, NULL, NULL));
+    /* in a task it only returns the error: no message is left over for
+     * the plain failure that follows */
+    TH_EQ_INT(tide_callback_fail(TIDE_EUSER, "in a task"), TIDE_EUSER);
+    TH_EQ_INT(tide_callback_fail(0, "no failure"), 0);
+    TIDE_TRY(f, tide_call_soon(L, failing_cb, NULL, NULL));
+    TIDE_AWAIT(f, tide_sleep(1));
+    if (!th_oom_active()) {
+        char expected[700];
+        memset(expected, 0, sizeof expected);
+        strcat(expected, "exception in callback:user: bad value 7\n"
+                         "exception in callback:user: bad value 9\n"
+                         "exception in callback:TIDE_EINVAL: \n"
+                         "exception in callback:user: second\n"
+                         "exception in callback:user: ");
+        memset(expected + strlen(expected), 'x', 399);
+        strcat(expected, "!\n"
+                         "exception in callback:user: \n"
+                         "exception in callback:user: bad value 8\n");
+        TH_EQ_STR(th_report_messages(), expected);
+    }
+    TH_EQ_INT(th_reports()[0] != 0, 1);
+    TIDE_END(f);
+}
+
 /* A handle that already ran cannot be cancelled any more. */
 struct handle_after_run {
     TIDE_FRAME;
@@ -478,6 +556,9 @@ static const th_case cases[] = {
             "reported",
             loop05),
     TH_CASE("LOOP-05 a handle that ran cannot be cancelled", handle_after_run),
+    TH_CASE_AFTER("LOOP-05 a callback fails with a message: "
+                  "tide_callback_fail's text reaches the exception handler",
+                  loop05_msg, NULL, TH_OOM),
     TH_CASE_AFTER("LOOP-06 stop ends the run with main pending and "
                   "cancellable",
                   loop06, loop06_after, TH_EXPECT_ERROR),

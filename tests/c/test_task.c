@@ -157,6 +157,57 @@ static tide_status task02_names(void *frame)
     TIDE_END(f);
 }
 
+/* Task.set_name: a copy, any time (pending, running, done), NULL for the
+ * default back; dumps and group stories made afterwards use it. */
+struct task02_set_name {
+    TIDE_FRAME;
+    tide_task *t[2];
+    tide_group *tg;
+    char buf[16];
+};
+
+static tide_status task02_set_name(void *frame)
+{
+    struct task02_set_name *f = frame;
+    char dump[256];
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(th_child, "w", &f->t[0], .delay = 1));
+    strcpy(f->buf, "renamed");
+    TIDE_TRY(f, tide_task_set_name(f->t[0], f->buf));
+    strcpy(f->buf, "changed"); /* copied */
+    TH_EQ_STR(tide_task_name(f->t[0]), "renamed");
+    TIDE_TRY(f, tide_task_set_name(tide_current_task(), "boss"));
+    TH_EQ_STR(tide_task_name(tide_current_task()), "boss");
+    TIDE_TRY(f, tide_task_set_name(tide_current_task(), "boss, again"));
+    TH_EQ_STR(tide_task_name(tide_current_task()), "boss, again");
+    /* the default back, made anew; then a name again */
+    TIDE_TRY(f, tide_task_set_name(tide_current_task(), NULL));
+    TH_EQ_STR(tide_task_name(tide_current_task()), "Task-1");
+    TIDE_TRY(f, tide_task_set_name(tide_current_task(), "main"));
+    TH_EQ_INT(tide_task_set_name(NULL, "x"), TIDE_EINVAL);
+    TIDE_YIELD(f);
+    tide_loop_dump(tide_running_loop(), dump, sizeof dump);
+    TH_HAS(dump, "Task-2 'renamed'");
+    TIDE_AWAIT(f, tide_join(f->t[0], NULL));
+    TIDE_TRY(f, tide_task_set_name(f->t[0], "after")); /* done: still */
+    TH_EQ_STR(tide_task_name(f->t[0]), "after");
+    /* a child renamed after its spawn fails under its new name */
+    TIDE_WITH(f, tide_group_scope(&f->tg)) {
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, th_child, NULL, &f->t[1],
+                                     .err = TIDE_EUSER, .msg = "boom"));
+        TIDE_TRY(f, tide_task_set_name(f->t[1], "child"));
+    }
+    TIDE_FINALLY(f);
+    tide_task_release(f->t[0]);
+    tide_task_release(f->t[1]);
+    if (TIDE_ERROR(f) == TIDE_EGROUP) {
+        if (!th_oom_active())
+            TH_HAS(TIDE_ERROR_MESSAGE(f), "Task-3 'child': TIDE_EUSER boom");
+        TIDE_RETURN(f, NULL);
+    }
+    TIDE_END(f);
+}
+
 /* "Coroutine-like objects are accepted": any tide_fn, macros or not. */
 struct handmade {
     TIDE_FRAME;
@@ -888,6 +939,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("TASK-02 default names are Task-<n>, given names are "
                   "copied",
                   task02_names, NULL, TH_OOM),
+    TH_CASE_AFTER("TASK-02 tide_task_set_name copies the name, any time; "
+                  "NULL gives back the default",
+                  task02_set_name, NULL, TH_OOM),
     TH_CASE("TASK-02 a hand-written coroutine without the macros is "
             "accepted",
             task02_handmade),

@@ -687,10 +687,17 @@ static tide_status cancel_queued(void *frame)
 /* LOOP-01 from another thread: callbacks posted by a function arrive in
  * order and wake the loop, which has nothing else that could wake it (the
  * function itself cannot return before the last callback opens its gate). */
+static int fail_with_text_cb(void *arg)
+{
+    return tide_callback_fail(TIDE_EUSER, "failed: %s", (const char *)arg);
+}
+
 static int post_three(void *arg, void **result)
 {
     tide_loop *L = arg;
     tide_call_soon_threadsafe(L, th_log_cb, "a");
+    /* a failure's message, made on the loop's thread when it runs */
+    tide_call_soon_threadsafe(L, fail_with_text_cb, "posted");
     tide_call_soon_threadsafe(L, th_log_cb, "b");
     tide_call_soon_threadsafe(L, gate_open_cb, "c");
     gate_wait();
@@ -710,6 +717,9 @@ static tide_status fifo_other_thread(void *frame)
     TIDE_AWAIT(f, tide_to_thread(post_three, tide_running_loop(), &f->value));
     th_log("returned:%d", VI(f->value));
     TH_LOG_IS("a b c returned:3");
+    if (!th_oom_active())
+        TH_EQ_STR(th_report_messages(),
+                  "exception in callback:user: failed: posted\n");
     TIDE_END(f);
 }
 

@@ -996,6 +996,385 @@ static tide_status own_outside(void *frame)
     TIDE_END(f);
 }
 
+/* Python's gather(t, t): each entry takes a handle, so a task named twice
+ * needs two. With one, the gather is refused with TIDE_EINVAL naming the
+ * entry (it used to take the one handle twice: a use after free once the
+ * task was done), and takes the handle there is, so nothing is left to
+ * release; so is an entry whose handle a gather took already. A release
+ * of a handle a gather took is reported and ignored. */
+struct own_twice {
+    TIDE_FRAME;
+    tide_task *t[2], *u[2], *v[1], *w[2];
+    void *values[2];
+    size_t live;
+    int rc;
+};
+static tide_status own_twice(void *frame)
+{
+    struct own_twice *f = frame;
+    TIDE_BEGIN(f);
+    /* one handle, named twice: refused, the entry named */
+    TIDE_TRY(f, TIDE_SPAWN(child, "w", &f->t[0], .delay = 1, .name = "a"));
+    f->t[1] = f->t[0];
+    TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, TIDE_GATHER_OWN, f->values, NULL),
+                     f->rc);
+    if (f->rc == TIDE_ENOMEM) /* (injected: nothing was taken) */
+        TIDE_THROW(f, f->rc);
+    th_log("once:%s", name_of(f->rc));
+    TH_EQ_STR(tide_error_message(),
+              "tide_gather: tasks[1] names Task-2 'w' again (tasks[0]) and "
+              "TIDE_GATHER_OWN takes a handle per entry: the program has no "
+              "more of it (tide_task_retain it once per repeat)");
+    /* the gather has the one handle: a release of it is refused */
+    tide_task_release(f->t[0]);
+    TH_EQ_STR(th_reports(), "task handle misuse:TIDE_ESTATE");
+    TIDE_AWAIT(f, tide_sleep(2)); /* the task is done, and still there */
+    TH_CHECK(tide_task_is_done(f->t[0]));
+    TH_EQ_STR(tide_task_value(f->t[0]), "a");
+    /* retained once per repeat: gather(t, t) as Python's */
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->u[0], .delay = 1, .name = "b"));
+    f->u[1] = tide_task_retain(f->u[0]);
+    TIDE_AWAIT(f, tide_gather(f->u, 2, TIDE_GATHER_OWN, f->values, NULL));
+    th_log("twice:%s,%s", (char *)f->values[0], (char *)f->values[1]);
+    f->live = th_live_bytes();
+    TIDE_AWAIT(f, tide_gather(f->u, 2, TIDE_GATHER_OWN, f->values, NULL));
+    TH_EQ_INT(th_live_bytes(), f->live); /* gathered again: taken once */
+    /* a handle a gather took already, given to another gather */
+    TIDE_TRY(f, TIDE_SPAWN(child, "v", &f->v[0], .delay = 0, .name = "c"));
+    TIDE_AWAIT(f, tide_gather(f->v, 1, TIDE_GATHER_OWN, NULL, NULL));
+    f->w[0] = f->u[0];
+    f->w[1] = f->v[0];
+    TIDE_AWAIT_CATCH(f, tide_gather(f->w, 2, TIDE_GATHER_OWN, NULL, NULL),
+                     f->rc);
+    th_log("taken:%s", name_of(f->rc));
+    TH_HAS(tide_error_message(), "tasks[0] is Task-3");
+    /* outside a task: let go of at once, never more than there are */
+    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .delay = 0, .name = "d"));
+    f->t[1] = f->t[0];
+    TIDE_TRY(f, tide_call_soon(tide_running_loop(), gather_in_callback,
+                               f->t, NULL));
+    TIDE_AWAIT(f, tide_sleep(1));
+    TH_LOG_IS("once:EINVAL a:done b:done twice:b,b c:done taken:EINVAL "
+              "outside:TIDE_ENOLOOP d:done");
+    TIDE_END(f); /* the task's end releases what it still owns */
+}
+
+/* ---- cm = asyncio.timeout(d), entered apart; try: async with: except ------- */
+
+/* What CPython 3.13 printed for this (idioms_tmo.py, the times from 0):
+ *     try:
+ *         async with asyncio.timeout(None) as cm:
+ *             cm.reschedule(loop.time() + 10)
+ *             await asyncio.sleep(20)
+ *     except TimeoutError:
+ *         print("timeout at", loop.time())          # timeout at 10
+ *     if cm.expired(): print("expired")             # expired
+ *     print("when", cm.when())                      # when 10
+ *     cm.reschedule(loop.time() + 1)   # Cannot change state of expired Timeout
+ *     cm2 = asyncio.timeout(5)
+ *     print(cm2.when(), cm2.expired())              # 15 False
+ *     cm2.reschedule(1)                # Timeout has not been entered
+ *     async with cm2: await asyncio.sleep(1)
+ *     print(cm2.expired(), loop.time())             # False 11
+ *     async with cm2: pass             # Timeout has already been entered */
+struct tmo_apart {
+    TIDE_FRAME;
+    tide_timeout *cm, *cm2, *cm3;
+    int rc;
+};
+static tide_status tmo_apart(void *frame)
+{
+    struct tmo_apart *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(INFINITY, &f->cm));
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm), f->rc) {
+        TIDE_TRY(f, tide_timeout_reschedule(f->cm, tide_time() + 10));
+        TIDE_AWAIT(f, tide_sleep(20));
+    }
+    if (f->rc == TIDE_ETIMEDOUT)
+        th_log("timeout@%g", tide_time());
+    else if (f->rc < 0)
+        TIDE_THROW(f, f->rc);
+    if (tide_timeout_is_expired(f->cm))
+        th_log("expired");
+    th_log("when:%g", tide_timeout_when(f->cm));
+    th_log("after:%s", name_of(tide_timeout_reschedule(f->cm, 11)));
+    TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
+
+    TIDE_TRY(f, tide_timeout_create(5, &f->cm2));
+    th_log("before:%g:%d:%s", tide_timeout_when(f->cm2),
+           tide_timeout_is_expired(f->cm2),
+           name_of(tide_timeout_reschedule(f->cm2, 1)));
+    TH_EQ_INT(tide_timeout_exit(f->cm2, 0), TIDE_ESTATE);
+    TIDE_WITH(f, tide_timeout_scope_of(f->cm2)) {
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    th_log("in-time:%d@%g", tide_timeout_is_expired(f->cm2), tide_time());
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm2), f->rc) {
+        th_log("never");
+    }
+    th_log("again:%s", name_of(f->rc));
+    TH_HAS(tide_error_message(), "entered already");
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(NULL), f->rc) {
+        th_log("never");
+    }
+    th_log("null:%s", name_of(f->rc));
+
+    /* destroyed in its block: freed when the block lets go, expiry and
+     * all (the task's cancelling count comes back to 0) */
+    TIDE_TRY(f, tide_timeout_create_at(tide_time() + 1, &f->cm3));
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(f->cm3), f->rc) {
+        tide_timeout_destroy(f->cm3);
+        f->cm3 = NULL;
+        TIDE_AWAIT(f, tide_sleep(5));
+    }
+    th_log("destroyed-in-block:%s@%g", name_of(f->rc), tide_time());
+    TH_EQ_INT(tide_task_cancelling(tide_current_task()), 0);
+    TH_LOG_IS("timeout@10 expired when:10 after:ESTATE before:15:0:ESTATE "
+              "in-time:0@11 again:ESTATE null:EINVAL "
+              "destroyed-in-block:ETIMEDOUT@12");
+    tide_timeout *none;
+    TH_EQ_INT(tide_timeout_create(NAN, &none), TIDE_EINVAL);
+    TH_CHECK(none == NULL);
+    TH_EQ_INT(tide_timeout_create(1, NULL), TIDE_EINVAL);
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->cm);
+    tide_timeout_destroy(f->cm2);
+    tide_timeout_destroy(f->cm3);
+    TIDE_END(f);
+}
+
+/* tide_timeout_create needs a loop running on this thread */
+static void tmo_apart_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    (void)err;
+    tide_timeout *t = (tide_timeout *)&t;
+    TH_EQ_INT(tide_timeout_create(1, &t), TIDE_ENOLOOP);
+    TH_CHECK(t == NULL);
+}
+
+/* A sub-coroutine returning from inside a TIDE_WITH_CATCH: a return is no
+ * error, it goes on. */
+struct catch_return {
+    TIDE_FRAME;
+    int rc;
+};
+static tide_status catch_return(void *frame)
+{
+    struct catch_return *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_WITH_CATCH(f, tide_timeout_scope(5, NULL), f->rc) {
+        TIDE_AWAIT(f, tide_sleep(1));
+        TIDE_RETURN(f, VAL(42));
+    }
+    th_log("not-here");
+    TIDE_END(f);
+}
+
+/* In FINALLY, a caught error leaves the pending one as it was:
+ *     try: raise E0("pending")
+ *     finally:
+ *         try:
+ *             async with asyncio.timeout(0.5): await asyncio.sleep(1)
+ *         except TimeoutError: print("caught in finally")
+ * -> caught in finally, then E0 'pending' goes on. */
+struct catch_in_finally {
+    TIDE_FRAME;
+    int rc;
+};
+static tide_status catch_in_finally(void *frame)
+{
+    struct catch_in_finally *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_THROW_MSG(f, EBODY, "pending");
+    TIDE_FINALLY(f);
+    TIDE_WITH_CATCH(f, tide_timeout_scope(0.5, NULL), f->rc) {
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    th_log("finally:%s", name_of(f->rc));
+    TIDE_END(f);
+}
+
+/* try: async with lock: ... except CancelledError: - cancelled while
+ * waiting to enter: the block is skipped, nothing is held, the lock's
+ * waiter is gone and the next entry works. */
+struct catch_entry {
+    TIDE_FRAME;
+    tide_lock *lock;
+    size_t live;
+    int rc;
+};
+static tide_status catch_entry(void *frame)
+{
+    struct catch_entry *f = frame;
+    TIDE_BEGIN(f);
+    f->live = th_live_bytes();
+    TIDE_WITH_CATCH(f, tide_lock_scope(f->lock), f->rc) {
+        th_log("never");
+    }
+    th_log("entry:%s", name_of(f->rc));
+    TH_EQ_INT(th_live_bytes(), f->live); /* its record went with it */
+    tide_task_uncancel(tide_current_task());
+    TIDE_WITH_CATCH(f, tide_lock_scope(f->lock), f->rc) {
+        th_log("inside");
+    }
+    th_log("then:%s", name_of(f->rc));
+    TIDE_END(f);
+}
+struct catch_entry_main {
+    TIDE_FRAME;
+    tide_lock *lock;
+    tide_task *t[1];
+    struct settle settle;
+};
+static tide_status catch_entry_main(void *frame)
+{
+    struct catch_entry_main *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
+    TIDE_AWAIT(f, tide_lock_acquire(f->lock));
+    TIDE_TRY(f, TIDE_SPAWN(catch_entry, NULL, &f->t[0], .lock = f->lock));
+    TIDE_YIELD(f); /* it waits for the lock */
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
+    tide_task_cancel(f->t[0], NULL);
+    TIDE_YIELD(f);
+    /* its first entry gave up: it waits again, for the second one */
+    TH_LOG_IS("entry:ECANCELLED");
+    TH_EQ_INT(tide_lock_waiter_count(f->lock), 1);
+    TIDE_TRY(f, tide_lock_release(f->lock));
+    TIDE_AWAIT(f, tide_join(f->t[0], NULL));
+    TH_LOG_IS("entry:ECANCELLED inside then:ok");
+    TH_CHECK(!tide_lock_is_locked(f->lock));
+    TIDE_FINALLY(f);
+    SETTLE(f, f->t, 1);
+    tide_task_release(f->t[0]);
+    TH_EQ_INT(tide_lock_destroy(f->lock), 0); /* no record pins it */
+    TIDE_END(f);
+}
+
+/* A run stopped with a task inside its block on a timeout of
+ * tide_timeout_create: the program destroys the timeout before the loop
+ * (as it must), the block still open: it is freed when the loop's
+ * teardown leaves the block (the leak check and ASan see both). */
+static tide_timeout *stuck_cm;
+struct stuck_in_cm {
+    TIDE_FRAME;
+};
+static tide_status stuck_in_cm(void *frame)
+{
+    struct stuck_in_cm *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_WITH(f, tide_timeout_scope_of(stuck_cm)) {
+        TIDE_AWAIT(f, tide_sleep(INFINITY));
+    }
+    TIDE_END(f);
+}
+struct cm_destroyed {
+    TIDE_FRAME;
+};
+static tide_status cm_destroyed(void *frame)
+{
+    struct cm_destroyed *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(100, &stuck_cm));
+    TIDE_TRY(f, TIDE_SPAWN(stuck_in_cm, NULL, NULL));
+    TIDE_AWAIT(f, tide_sleep(1));
+    TH_EQ_INT(tide_loop_stop(tide_running_loop()), 0);
+    TIDE_AWAIT(f, tide_sleep(1));
+    TIDE_END(f);
+}
+static void cm_destroyed_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    TH_EQ_INT(err, TIDE_ESTOPPED);
+    TH_EQ_DBL(tide_timeout_when(stuck_cm), 100);
+    tide_timeout_destroy(stuck_cm); /* the block pins it: freed later */
+    stuck_cm = NULL;
+}
+
+/* In FINALLY, a block whose exit swallows its error (a group cancelled
+ * with tide_group_cancel) leaves the pending error as it was: Python's
+ * `finally:` goes on raising what it was raising when a context manager
+ * swallows an exception raised inside it. (The pending error was lost:
+ * the coroutine ended as a success.) */
+struct swallow_in_finally {
+    TIDE_FRAME;
+    tide_group *tg;
+};
+static tide_status swallow_in_finally(void *frame)
+{
+    struct swallow_in_finally *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_THROW_MSG(f, EBODY, "pending");
+    TIDE_FINALLY(f);
+    TIDE_WITH(f, tide_group_scope(&f->tg)) {
+        tide_group_cancel(f->tg);
+        TIDE_YIELD(f);
+    }
+    th_log("finally:%s:%s", name_of(TIDE_ERROR(f)), TIDE_ERROR_MESSAGE(f));
+    TIDE_END(f);
+}
+
+/* try: async with TaskGroup() as tg: ... raise ValueError("body")
+ * except* ValueError as eg: -> the group's error, its story readable. */
+struct catch_group {
+    TIDE_FRAME;
+    tide_group *tg;
+    struct catch_return ret;
+    struct catch_in_finally fin;
+    struct swallow_in_finally swallow;
+    int rc;
+    const char *msg;
+};
+static tide_status catch_group(void *frame)
+{
+    struct catch_group *f = frame;
+    const tide_egroup *eg;
+    TIDE_BEGIN(f);
+    TIDE_WITH_CATCH(f, tide_group_scope(&f->tg), f->rc) {
+        TIDE_TRY(f, TIDE_GROUP_SPAWN(f->tg, th_child, "sleeper", NULL,
+                                     .delay = 1));
+        TIDE_THROW_MSG(f, EBODY, "body");
+    }
+    th_log("group:%s", name_of(f->rc));
+    eg = tide_error_egroup();
+    TH_EQ_INT(tide_egroup_error_count(eg), 1);
+    TH_EQ_INT(tide_egroup_error(eg, 0, &f->msg, NULL, NULL), EBODY);
+    TH_EQ_STR(f->msg, "body");
+    TIDE_AWAIT_CALL_INIT(f, catch_return, &f->ret);
+    th_log("returned:%d", (int)(intptr_t)TIDE_RESULT(&f->ret));
+    TIDE_AWAIT_CALL_CATCH(f, catch_in_finally, &f->fin, f->rc);
+    th_log("then:%s:%s", name_of(f->rc), tide_error_message());
+    TIDE_AWAIT_CALL_CATCH(f, swallow_in_finally, &f->swallow, f->rc);
+    th_log("swallowed:%s:%s", name_of(f->rc), tide_error_message());
+    /* nested: the inner block's timeout is caught by the outer block */
+    TIDE_WITH_CATCH(f, tide_null_scope(), f->rc) {
+        TIDE_WITH(f, tide_timeout_scope(1, NULL)) {
+            TIDE_AWAIT(f, tide_sleep(2));
+        }
+        th_log("never");
+    }
+    th_log("nested:%s", name_of(f->rc));
+    /* a caught error re-raised keeps its message */
+    TIDE_WITH_CATCH(f, tide_null_scope(), f->rc) {
+        TIDE_THROW_MSG(f, EBODY, "again");
+    }
+    TH_LOG_IS("group:EGROUP returned:42 finally:ETIMEDOUT then:EBODY:pending "
+              "finally:EBODY:pending swallowed:EBODY:pending nested:ETIMEDOUT");
+    TIDE_THROW(f, f->rc);
+    TIDE_END(f);
+}
+
+static void catch_group_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    TH_EQ_INT(err, EBODY);
+    TH_EQ_STR(tide_task_message(main), "again");
+}
+
 /* ---- out of memory everywhere ----------------------------------------------- */
 
 struct oom_all {
@@ -1144,9 +1523,26 @@ static const th_case cases[] = {
     TH_CASE("GATHER-OWN-02 outside a task, the array in the frame of a task "
             "it holds the last handle to",
             own_outside),
+    TH_CASE("GATHER-OWN-03 a task named twice with one handle is refused, "
+            "naming the entry; a taken handle is not released twice",
+            own_twice),
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
                   TH_EXPECT_ERROR | TH_OOM),
     TH_CASE("IDIOM-01 null scope, TIDE_THROW_FMT, tide_task_value", idioms),
+    TH_CASE_AFTER("IDIOM-03 cm = timeout(d) made apart and entered with "
+                  "tide_timeout_scope_of: expired() and when() after the "
+                  "block, entered once",
+                  tmo_apart, tmo_apart_after, TH_OOM),
+    TH_CASE_AFTER("IDIOM-03 a timeout of tide_timeout_create destroyed "
+                  "while a stopped run leaves its block open",
+                  cm_destroyed, cm_destroyed_after, TH_EXPECT_ERROR),
+    TH_CASE_AFTER("IDIOM-04 TIDE_WITH_CATCH of an entry cancelled while "
+                  "it waits: the block skipped, nothing held",
+                  catch_entry_main, NULL, TH_OOM),
+    TH_CASE_AFTER("IDIOM-04 TIDE_WITH_CATCH: try: async with ...: except: "
+                  "the outcome after the exit is caught; returns go on; in "
+                  "FINALLY the pending error stays",
+                  catch_group, catch_group_after, TH_EXPECT_ERROR | TH_OOM),
     TH_CASE_AFTER("IDIOM-02 TIDE_THROW_FMT out of memory", oom_message, NULL,
                   TH_OOM),
 };

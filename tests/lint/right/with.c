@@ -59,6 +59,13 @@ static tide_status body(void *frame)
         TIDE_RETURN(p, NULL);
     }
     TIDE_FINALLY(p);
+    /* the outcome into a local, written as the block's exit ends */
+    int rc;
+    TIDE_WITH_CATCH(p, tide_timeout_scope(1, NULL), rc) {
+        TIDE_YIELD(p);
+    }
+    if (rc == TIDE_ETIMEDOUT)
+        p->n = 0;
     TIDE_WITH(p, tide_lock_scope(p->lock)) {
         p->i = 3;
         if (p->n > 2) /* a formatted error, raised from a block */

@@ -81,8 +81,24 @@ static tide_status misplaced(void *frame)
     TIDE_END(p);
 }
 
+/* TIDE_WITH_CATCH is a TIDE_WITH: the same rules. */
+static tide_status catches(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    int before = p->n;
+    for (p->i = 0; p->i < 3; p->i++) {
+        TIDE_WITH_CATCH(p, tide_lock_scope(p->lock), p->n) {
+            if (p->i == 1)
+                break; /* lint: break-in-with */
+            printf("%d\n", before); /* lint: local-across-await */
+        }
+    }
+    TIDE_END(p);
+}
+
 int main(void)
 {
-    tide_fn fns[] = {leaves, jumps, locals, misplaced};
+    tide_fn fns[] = {leaves, jumps, locals, misplaced, catches};
     return fns[0] == NULL;
 }

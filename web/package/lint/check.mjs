@@ -497,11 +497,13 @@ class Coroutine {
     const args = this.argumentNodes([n], site);
     const roles = site.info.roles ?? [];
     const frames = [];
+    const rcs = []; // TIDE_WITH_CATCH's outcome, written as each await ends
     for (const [j, list] of args) {
       for (const a of list) {
         const role = roles[j] ?? 'unknown';
-        this.expr(a);
-        if (role !== 'call') frames.push(a);
+        if (role === 'rc') rcs.push(a);
+        else this.expr(a);
+        if (role !== 'call' && role !== 'rc') frames.push(a);
         this.checkArgument(role, a, site);
       }
     }
@@ -511,6 +513,7 @@ class Coroutine {
       this.edge(this.here(), resumed, at);
       this.cur = resumed;
       for (const a of frames) this.expr(a);
+      for (const a of rcs) this.expr(a, 'w');
       this.raise();
     };
     suspend(); // entering

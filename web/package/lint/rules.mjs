@@ -21,13 +21,15 @@ export const AWAIT_MACROS = {
 export const SCAFFOLD_MACROS = { TIDE_BEGIN: 'begin', TIDE_FINALLY: 'finally', TIDE_END: 'end' };
 // Others that some checks look at: TIDE_TRY (not an await, so an awaitable
 // given to it gets a message of its own), TIDE_RETURN (its value outlives
-// the coroutine) and TIDE_WITH (`async with`: an await that enters the
+// the coroutine) and TIDE_WITH, TIDE_WITH_CATCH (`async with`: an await that enters the
 // scope, the block that follows it, and an await that leaves it; its
 // `scope` argument is evaluated once, before the first).
 export const OTHER_MACROS = {
   TIDE_TRY: { kind: 'try', roles: ['frame', 'call'] },
   TIDE_RETURN: { kind: 'return', roles: ['frame', 'value'] },
   TIDE_WITH: { kind: 'with', roles: ['frame', 'call'] },
+  // the same, its outcome into `rc` (written at the entry and at the exit)
+  TIDE_WITH_CATCH: { kind: 'with', roles: ['frame', 'call', 'rc'] },
 };
 
 // Awaitables. With a header whose awaitables return a type of their own (the
