@@ -528,7 +528,9 @@ int tide_callback_fail(int err, const char *fmt, ...)
 
 /* Cancels a scheduled callback: it will never run. Returns 1 if it was
  * pending, 0 if it already ran or was cancelled, TIDE_ETHREAD from a thread
- * that does not own its loop. */
+ * that does not own its loop. Either way (but the last) the handle counts
+ * as cancelled afterwards, even if it ran: asyncio's handle.cancelled()
+ * after handle.cancel(). */
 int tide_handle_cancel(tide_handle *h);
 int tide_handle_is_cancelled(const tide_handle *h);
 /* Releases the caller's reference. NULL is a no-op. */

@@ -357,9 +357,11 @@ int tide_handle_cancel(tide_handle *h)
         return 0;
     if (tide__foreign(h->loop))
         return TIDE_ETHREAD;
-    if (h->cancelled || !h->pending)
+    if (h->cancelled)
         return 0;
-    h->cancelled = 1;
+    h->cancelled = 1; /* also once it ran, as asyncio's Handle.cancel() */
+    if (!h->pending)
+        return 0;
     if (tide__timer_stop(h->loop, &h->timer)) {
         h->pending = 0;
         handle_unref(h); /* the loop's reference: it will not fire */
