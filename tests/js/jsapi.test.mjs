@@ -455,6 +455,28 @@ test('terminate() stops at once; calls into the torn-down instance fail clearly'
   assert.deepEqual(out, []);
 });
 
+// setTimeout takes at most 2^31-1 ms (24.8 days); Node makes a longer
+// delay 1 ms with a TimeoutOverflowWarning, browsers fire it at once. A
+// sleep of 1e7 s (115 days) on the real clock made a warning and a loop
+// turn every millisecond, for as long as it slept.
+test('a sleep longer than setTimeout can wait waits quietly', async () => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const { run, out } = start(['nap', '1e7']);
+    await sleep(60);
+    assert.match(run.dump(), /Task-1 waiting on sleep/);
+    run.cancel('enough');
+    assert.equal((await rejection(run.result)).code, 'TIDE_ECANCELLED');
+    assert.deepEqual(out, []);
+    await new Promise((r) => setImmediate(r)); // (warnings are emitted on a later tick)
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 // The C -> JS mechanism is src/host/calls.js; here: that `functions`
 // reaches it, and that cancelling the run aborts the JS side.
 test('functions: C tasks await JS functions; cancel aborts their signal', async () => {
