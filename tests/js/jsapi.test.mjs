@@ -382,6 +382,8 @@ test('bad options throw a TypeError at once', () => {
   assert.throws(() => jsapi.start({ clock: 'fast' }), { name: 'TypeError', message: /clock must be 'virtual' or 'real'/ });
   assert.throws(() => jsapi.start({ args: 'value' }), { name: 'TypeError', message: /args/ });
   assert.throws(() => jsapi.start({ valueType: 'json' }), { name: 'TypeError', message: /valueType/ });
+  // (a function that is not one used to fail only when C called it, as "no host function 'lookup'")
+  assert.throws(() => jsapi.start({ functions: { lookup: 5 } }), { name: 'TypeError', message: /functions\.lookup must be a function, not a number/ });
 });
 
 // ---- cancel, AbortSignal, terminate -------------------------------------------

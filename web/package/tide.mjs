@@ -606,6 +606,8 @@ function checkOptions(o) {
     fail(`maxLineBytes must be a positive integer, not ${String(o.maxLineBytes)}`);
   if (o.functions !== undefined && (o.functions === null || typeof o.functions !== 'object'))
     fail('functions must be an object of async functions');
+  for (const [name, f] of Object.entries(o.functions ?? {}))
+    if (typeof f !== 'function') fail(`functions.${name} must be a function, not ${f == null ? String(f) : `${/^[aeiou]/.test(typeof f) ? 'an' : 'a'} ${typeof f}`}`);
   if (o.signal !== undefined && o.signal !== null && typeof o.signal.addEventListener !== 'function')
     fail('signal must be an AbortSignal');
 }
