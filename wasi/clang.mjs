@@ -107,7 +107,8 @@ function expandResponseFiles(args, cwd, depth = 0) {
 // folder).
 export function clangPlan(argv, cwd = process.cwd()) {
   const args = expandResponseFiles(argv, cwd);
-  const plan = { args: [], inputs: [], includeDirs: [], libDirs: [], outputs: [] };
+  // (files: the input files named as such, not by an option's value)
+  const plan = { args: [], inputs: [], files: [], includeDirs: [], libDirs: [], outputs: [] };
   const abs = (p) => path.resolve(cwd, p);
   const virtual = (p) => MOUNT + abs(p);
   // a relative path stays as given (clang's messages name it so), unless
@@ -154,6 +155,7 @@ export function clangPlan(argv, cwd = process.cwd()) {
     // an input file: sources stay as given (clang's messages name them so),
     // objects and archives go to the linker, which needs them absolute
     plan.inputs.push(abs(a));
+    plan.files.push(abs(a));
     plan.args.push(SOURCE.test(a) ? asGiven(a) : virtual(a));
   }
   return plan;
@@ -311,7 +313,14 @@ export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, alia
   }
   for (const [file, content] of written(tree, files)) {
     if (!fs.existsSync(path.dirname(file))) continue;
-    fs.writeFileSync(file, content);
+    try {
+      fs.writeFileSync(file, content);
+    } catch (e) {
+      // (a message, not a stack trace: a read-only folder, a full disk)
+      err(new TextEncoder().encode(`${tool}: cannot write ${file}: ${String(e.message).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}\n`));
+      err.flush();
+      if (status === 0) status = 1;
+    }
   }
   return { status, reads };
 }

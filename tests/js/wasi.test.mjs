@@ -313,3 +313,27 @@ test('tide-cc: a guarded header that includes itself through ".." compiles (the 
   assert.equal(cc.status, 0, cc.stderr);
   assert.equal(spawn(process.execPath, [tideRun, 'm.wasm'], { cwd: dir }).stdout, '5\n');
 });
+
+// clang in the toolchain said a missing input amid its version banner and a
+// linker command line; an output into a missing folder was dropped with
+// status 0; one it could not write was a Node stack trace.
+test('tide-cc: a missing input, a missing output folder, an output it cannot write: one line each, status 1', () => {
+  const dir = path.join(scratch, 'io');
+  fs.mkdirSync(path.join(dir, 'a dir'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'm.c'), 'int main(void) { return 0; }\n');
+  const cc = (...args) => spawn(process.execPath, [path.join(root, 'wasi/tide-cc.mjs'), ...args], { cwd: dir });
+  const cases = [
+    [['nofile.c', '-o', 'm.wasm'], 'tide-cc: nofile.c: no such file\n'],
+    [['m.c', 'gone.o'], 'tide-cc: gone.o: no such file\n'],
+    [['m.c', '-o', 'no dir/m.wasm'], 'tide-cc: cannot write no dir/m.wasm: no folder no dir\n'],
+    [['-c', 'm.c', '-o', 'no dir/m.o'], 'tide-cc: cannot write no dir/m.o: no folder no dir\n'],
+    [['m.c', '-o', 'a dir', '--no-wasm-opt'], `clang: cannot write ${path.join(dir, 'a dir')}: illegal operation on a directory\n`],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = cc(...args);
+    assert.deepEqual([r.status, r.stderr, r.stdout], [1, stderr, ''], args.join(' '));
+  }
+  assert.ok(!fs.existsSync(path.join(dir, 'no dir')));
+  assert.equal(cc('m.c', '-o', 'a dir/m.wasm').status, 0);
+  assert.ok(fs.existsSync(path.join(dir, 'a dir/m.wasm')));
+});
