@@ -458,7 +458,7 @@ class Coroutine {
           if (role === 'frame' || role === 'fn' || role === 'sub') after.push(() => this.expr(a));
           if (role === 'unknown') after.push(() => this.killWrites(a));
         }
-        this.checkArgument(role, a, site);
+        this.checkArgument(role, a, site, group);
       }
     }
     // locals the macro's own text names (not through an argument)
@@ -502,7 +502,7 @@ class Coroutine {
         const role = roles[j] ?? 'unknown';
         this.expr(a);
         if (role !== 'call') frames.push(a);
-        this.checkArgument(role, a, site);
+        this.checkArgument(role, a, site, [n]);
       }
     }
     const suspend = () => {
@@ -605,7 +605,7 @@ class Coroutine {
     return null;
   }
 
-  checkArgument(role, a, site) {
+  checkArgument(role, a, site, group = []) {
     const at = this.unit.where(a);
     if (role === 'frame') {
       const d = peel(a);
@@ -621,16 +621,22 @@ class Coroutine {
       if (v) this.report('subframe-local', at, `the sub-frame of ${site.name} points to the local \`${v.name}\`, which does not survive a suspension: the sub-coroutine would lose its state; make it a member of the caller's frame`);
     } else if (role === 'call') {
       const call = peel(a);
-      if (call?.kind !== 'CallExpr') return;
-      const name = calleeName(call);
-      if (!this.unit.awaitables.has(name)) return;
-      const params = this.unit.paramTypes(name);
-      children(call).slice(1).forEach((arg, i) => {
-        const type = params?.[i];
-        if (!type || pointsToConst(type)) return;
-        const v = this.pointedLocal(arg);
-        if (v) this.report('pointer-to-local', this.unit.where(arg), `${name} is given a pointer to the local \`${v.name}\`, which it writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
-      });
+      // the whole call, or (a macro of the program's own:
+      // `#define GET(f, q, out) TIDE_AWAIT(f, tide_queue_get(q, out))`) one
+      // of its arguments, found in the calls the macro makes
+      const calls = call?.kind === 'CallExpr' ? [[call, null]]
+        : group.flatMap((g) => [...nodes(g)]).filter((x) => x.kind === 'CallExpr').map((x) => [x, a]);
+      for (const [c, only] of calls) {
+        const name = calleeName(c);
+        if (!this.unit.awaitables.has(name)) continue;
+        const params = this.unit.paramTypes(name);
+        children(c).slice(1).forEach((arg, i) => {
+          const type = params?.[i];
+          if (!type || pointsToConst(type) || (only && peel(arg) !== peel(only))) return;
+          const v = this.pointedLocal(arg);
+          if (v) this.report('pointer-to-local', this.unit.where(only ?? arg), `${name} is given a pointer to the local \`${v.name}\`, which it writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
+        });
+      }
     }
   }
 
