@@ -18,7 +18,7 @@ import { launchChromium } from '../support/chromium.mjs';
 import { root } from '../support/hosts.mjs';
 import { start } from '../../web/dev/serve.mjs';
 import { measure, overCpu, spans, within, worstTasks } from '../support/main-thread-cpu.mjs';
-import { LONG_TASK_GOAL_MS, RECOMPILE_GOAL_MS } from '../../web/page/playground.mjs';
+import { LONG_TASK_GOAL_MS, OUTPUT_KEEP, RECOMPILE_GOAL_MS } from '../../web/page/playground.mjs';
 
 const artifacts = path.join(root, 'build/artifacts');
 let server, browser, page, problems;
@@ -205,6 +205,26 @@ test('a link error names the symbol; a trap and an exit status are reported', { 
   assert.equal(r.build, 'prebuilt');
   assert.equal(r.outcome, 'ok', r.status);
   assert.ok(texts(r).includes('A started'));
+});
+
+// Every line was an <li>: 100,000 lines held the page for seconds of layout
+// in one task, two million never finished. The page keeps the last
+// OUTPUT_KEEP and counts the others in a first line.
+test('a program printing many lines: the page keeps the last ones and says how many it left out', { timeout: 90_000 }, async () => {
+  const n = OUTPUT_KEEP * 3 + 7;
+  await edit(page, 'tasks', '#include <stdio.h>\n#include <tide.h>\n' +
+    `int main(void)\n{\n    for (int i = 0; i < ${n}; i++)\n        printf("line %d\\n", i);\n    return 0;\n}\n`);
+  const r = await run(page, 'tasks');
+  assert.equal(r.outcome, 'ok', r.status);
+  const left = n - OUTPUT_KEEP;
+  assert.equal(r.lines.length, OUTPUT_KEEP + 1);
+  assert.deepEqual(r.lines[0], { t: NaN, text: `… ${left.toLocaleString('en')} earlier lines not shown (the page keeps the last ${OUTPUT_KEEP.toLocaleString('en')})`, kind: 'dropped' });
+  assert.deepEqual([r.lines[1].text, r.lines.at(-1).text], [`line ${left}`, `line ${n - 1}`]);
+  // the next run starts with an empty list
+  await edit(page, 'tasks', editedTasks);
+  const ok = await run(page, 'tasks');
+  assert.equal(ok.outcome, 'ok', ok.status);
+  assert.equal(texts(ok)[0], 'Tasks are running...');
 });
 
 test('Stop cancels an edited run: its main task ends cancelled', { timeout: 90_000 }, async () => {
