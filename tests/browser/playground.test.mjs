@@ -18,7 +18,7 @@ import { launchChromium } from '../support/chromium.mjs';
 import { root } from '../support/hosts.mjs';
 import { start } from '../../web/dev/serve.mjs';
 import { measure, overCpu, spans, within, worstTasks } from '../support/main-thread-cpu.mjs';
-import { LONG_TASK_GOAL_MS, OUTPUT_KEEP, RECOMPILE_GOAL_MS } from '../../web/page/playground.mjs';
+import { LONG_TASK_GOAL_MS, OUTPUT_KEEP, RECOMPILE_GOAL_MS, STOP_GRACE_MS } from '../../web/page/playground.mjs';
 
 const artifacts = path.join(root, 'build/artifacts');
 let server, browser, page, problems;
@@ -225,6 +225,29 @@ test('a program printing many lines: the page keeps the last ones and says how m
   const ok = await run(page, 'tasks');
   assert.equal(ok.outcome, 'ok', ok.status);
   assert.equal(texts(ok)[0], 'Tasks are running...');
+});
+
+// The runner batched output for a few ms: a line printed just before an
+// endless computation stayed in the worker, and went with it when Stop had
+// to end it.
+test('a line printed before an endless loop is shown; Stop then ends the worker', { timeout: 90_000 }, async () => {
+  await page.evaluate(() => {
+    const live = globalThis.tidePage.lives.get('tasks');
+    live.virtualBox.checked = false; // real time: lines show as they come
+    live.virtualBox.dispatchEvent(new Event('change'));
+  });
+  await edit(page, 'tasks', '#include <stdio.h>\n#include <tide.h>\nint main(void)\n{\n' +
+    '    printf("before the loop\\n");\n    for (volatile int i = 0;; i++) {}\n}\n');
+  await page.click('#tasks button.run');
+  await page.waitForFunction(() => [...document.querySelectorAll('#tasks .output .line')].some((l) => l.textContent === 'before the loop'),
+    null, { timeout: 30_000, polling: 100 });
+  await page.click('#tasks button.stop');
+  await waitState(page, 'tasks', ['done'], 30_000);
+  const r = await shown(page, 'tasks');
+  assert.equal(r.outcome, 'TIDE_TERMINATED', r.status);
+  assert.ok(r.status.includes(`did not end within ${STOP_GRACE_MS / 1000} s of Stop: its worker was ended`), r.status);
+  assert.deepEqual(texts(r), ['before the loop']);
+  await page.click('#tasks button.reset');
 });
 
 test('Stop cancels an edited run: its main task ends cancelled', { timeout: 90_000 }, async () => {
