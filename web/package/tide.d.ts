@@ -342,7 +342,9 @@ export declare class TideRun<T = number> {
    */
   cancel(message?: string | null): boolean;
   /** Stops at once, no cleanup; result rejects with TIDE_TERMINATED.
-   * Returns false if the run was already over. */
+   * Returns false if the run was already over. (Like cancel(), it runs
+   * on the program's thread: a step that never returns, a C loop with no
+   * await, holds that thread and nothing reaches it.) */
   terminate(reason?: unknown): boolean;
   /** What each pending task is doing (tide_loop_dump). Throws a TideError
    * TIDE_TORN_DOWN once the run is over (or before it started). */
