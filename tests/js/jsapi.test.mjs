@@ -378,12 +378,17 @@ test('args and environment reach main()', async () => {
   assert.deepEqual(out, ['TIDE_CLOCK=virtual']);
 });
 
-test('bad options throw a TypeError at once', () => {
+test('bad options throw a TypeError at once', async () => {
   assert.throws(() => jsapi.start({ clock: 'fast' }), { name: 'TypeError', message: /clock must be 'virtual' or 'real'/ });
   assert.throws(() => jsapi.start({ args: 'value' }), { name: 'TypeError', message: /args/ });
   assert.throws(() => jsapi.start({ valueType: 'json' }), { name: 'TypeError', message: /valueType/ });
   // (a function that is not one used to fail only when C called it, as "no host function 'lookup'")
   assert.throws(() => jsapi.start({ functions: { lookup: 5 } }), { name: 'TypeError', message: /functions\.lookup must be a function, not a number/ });
+  // run() returns a promise: it rejects, as the module's run() does, and does not throw
+  let p;
+  assert.doesNotThrow(() => (p = jsapi.run({ clock: 1 })));
+  await assert.rejects(p, { name: 'TypeError', message: /clock must be 'virtual' or 'real', not 1/ });
+  await assert.rejects(tide.run(userGlue, { clock: 1 }), { name: 'TypeError', message: /clock must be/ });
 });
 
 // ---- cancel, AbortSignal, terminate -------------------------------------------

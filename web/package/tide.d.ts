@@ -366,7 +366,8 @@ export declare class TideProgram {
   /** Runs main() in a new instance; throws a TypeError for bad options. */
   start(options: StartOptions & { valueType: 'string' }): TideRun<string | null>;
   start(options?: StartOptions): TideRun<number>;
-  /** start(options).result */
+  /** start(options).result; bad options reject with the TypeError that
+   * start() throws. */
   run(options: StartOptions & { valueType: 'string' }): Promise<string | null | undefined>;
   run(options?: StartOptions): Promise<number | undefined>;
 }

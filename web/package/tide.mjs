@@ -576,9 +576,14 @@ export class TideProgram {
     return new TideRun(this, this.#factory, this.#module, options);
   }
 
-  /** start(options).result */
+  /** start(options).result; bad options reject (as the module's run()
+   * does) rather than throw, as a function that returns a promise should. */
   run(options) {
-    return this.start(options).result;
+    try {
+      return this.start(options).result;
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
