@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { MOUNT, NO_LINK, unmountText } from './flags.mjs';
+import { MOUNT, NO_LINK, NO_MAIN_MESSAGE, lacksMain, unmountText } from './flags.mjs';
 
 export { MOUNT, unmountText };
 export const PACKAGE = '@yowasp/clang';
@@ -356,13 +356,21 @@ export function prepareClang(argv, cwd = process.cwd()) {
   const aliases = new Map();
   return {
     cwd, args: plan.args, reads: filesRead(plan, aliases), aliases: [...aliases], writesInto: [...new Set(plan.outputs.map((f) => path.dirname(f)))],
+    links: !argv.some((a) => NO_LINK.includes(a)), output,
     wasmOpt: wasmOpt && { ...wasmOpt, args: [output, `-O${wasmOpt.level}`, '-g', '-o', output] },
   };
 }
 
-// Runs what prepareClang() prepared. Returns {status}.
-export async function runClang(tc, job, { stdout = () => {}, stderr = () => {} } = {}) {
+// Runs what prepareClang() prepared. Returns {status}. With `command`, a
+// link must make a command module: one without main() is an error (see
+// lacksMain), checked before wasm-opt, which may inline the trap away.
+export async function runClang(tc, job, { stdout = () => {}, stderr = () => {}, command = false } = {}) {
   const r = await runTool(tc, 'clang', job.args, { ...job, stdout, stderr });
+  if (r.status === 0 && command && job.links && fs.existsSync(job.output) && lacksMain(fs.readFileSync(job.output))) {
+    fs.rmSync(job.output);
+    stderr(`wasm-ld: error: ${NO_MAIN_MESSAGE}\n`);
+    return { ...r, status: 1 };
+  }
   if (r.status !== 0 || !job.wasmOpt) return r;
   const opt = spawnSync(job.wasmOpt.path, job.wasmOpt.args, { cwd: job.cwd, encoding: 'utf8' });
   if (opt.stdout) stdout(opt.stdout);

@@ -130,7 +130,7 @@ async function main(argv) {
   } catch (e) {
     return fail(e.message);
   }
-  const r = await runClang(tc, job, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+  const r = await runClang(tc, job, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), command: true });
   return r.status;
 }
 

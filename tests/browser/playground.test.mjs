@@ -199,6 +199,13 @@ test('a link error names the symbol; a trap and an exit status are reported', { 
   assert.match(r.status, /exited with status 3/);
   assert.equal(r.exit, '3');
 
+  // no main(): it linked, and trapped as it started
+  await edit(page, 'tasks', '#include <tide.h>\nint helper(void) { return 1; }\n');
+  r = await run(page, 'tasks');
+  assert.equal(r.outcome, 'link-error', r.status);
+  assert.match(r.status, /^Link error: undefined symbol main$/);
+  assert.match(r.diagnostics, /undefined symbol: main \(a WASI program needs a main\(\)/);
+
   // Reset: the example as written runs its prebuilt module again
   await page.click('#tasks button.reset');
   r = await run(page, 'tasks');

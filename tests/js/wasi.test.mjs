@@ -337,3 +337,24 @@ test('tide-cc: a missing input, a missing output folder, an output it cannot wri
   assert.equal(cc('m.c', '-o', 'a dir/m.wasm').status, 0);
   assert.ok(fs.existsSync(path.join(dir, 'a dir/m.wasm')));
 });
+
+// wasi-libc's start code calls a weak main(): a program without one linked,
+// then trapped as it started ("unreachable"). A native link says
+// "undefined reference to main"; so does tide-cc now.
+test('tide-cc: a program without main() is a link error, not a module that traps', () => {
+  const dir = path.join(scratch, 'nomain');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'lib.c'), '#include <tide.h>\nint helper(void) { return 1; }\n');
+  const cc = (...args) => spawn(process.execPath, [path.join(root, 'wasi/tide-cc.mjs'), ...args], { cwd: dir });
+  for (const extra of [[], ['-O0', '--no-wasm-opt']]) {
+    const r = cc('lib.c', '-o', 'lib.wasm', ...extra);
+    assert.equal(r.status, 1, extra.join(' '));
+    assert.equal(r.stderr, 'wasm-ld: error: undefined symbol: main (a WASI program needs a main(): ' +
+      'int main(void) or int main(int argc, char **argv); -c only compiles)\n');
+    assert.ok(!fs.existsSync(path.join(dir, 'lib.wasm')));
+  }
+  assert.equal(cc('-c', 'lib.c', '-o', 'lib.o').status, 0);
+  fs.writeFileSync(path.join(dir, 'main.c'), 'int helper(void);\nint main(void) { return helper() + 1; }\n');
+  assert.equal(cc('main.c', 'lib.o', '-o', 'both.wasm').status, 0);
+  assert.equal(spawn(process.execPath, [tideRun, 'both.wasm'], { cwd: dir }).status, 2);
+});
