@@ -179,6 +179,24 @@ test('a missing glue, a glue that is not a factory', async () => {
   assert.match(e.message, /does not export an Emscripten module factory/);
 });
 
+// Emscripten links a file without main() and leaves callMain out of its
+// glue: start() crashed with "callMain is not defined".
+test('a program without main() fails to start, saying it has none', { timeout: 120_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-jsapi-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'lib.c'), '#include <tide.h>\nint helper(void) { return 1; }\n');
+    const cc = spawnSync(path.join(root, 'dist/bin/tide-emcc'), ['lib.c', '-o', 'lib.mjs'], { cwd: dir, encoding: 'utf8', timeout: 110_000 });
+    assert.equal(cc.status, 0, cc.stderr);
+    const program = await tide.load(path.join(dir, 'lib.mjs'));
+    const e = await rejection(program.run());
+    assert.equal(e.code, 'TIDE_LOAD_FAILED');
+    assert.equal(e.message, 'lib has no main(): a Tide program needs one (int main(void) or int main(int argc, char **argv), ' +
+      'which starts the loop with tide_main)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a program built with another version of the host library fails to start, saying to rebuild it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-jsapi-'));
   try {

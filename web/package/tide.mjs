@@ -880,6 +880,11 @@ export class TideRun {
 
   #fail(e) {
     if (e instanceof TideError) this.#settleError(e);
+    // Emscripten links a program without main() and leaves callMain out of
+    // its glue, which then fails as it starts: "callMain is not defined"
+    else if (e instanceof ReferenceError && /\bcallMain is not defined\b/.test(e.message))
+      this.#settleError(loadError(`${this.program.name} has no main(): a Tide program needs one ` +
+        '(int main(void) or int main(int argc, char **argv), which starts the loop with tide_main)', null, e));
     else this.#crash(e);
   }
 
