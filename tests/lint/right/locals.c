@@ -198,3 +198,21 @@ static tide_status shapes(void *frame)
     p->total = pair.b;
     TIDE_END(p);
 }
+
+/* `(void)x;` after an await (the idiom that silences "unused") reads
+ * nothing: no finding for it, nor for a member of a local. A call cast to
+ * void is still evaluated, and reads what it is given. */
+static tide_status discarded(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    int unused = p->count;
+    struct {
+        int a;
+    } pair = {p->count};
+    NAP(p, 1);
+    (void)unused;
+    (void)(pair.a);
+    (void)printf("%d\n", p->count);
+    TIDE_END(p);
+}

@@ -31,6 +31,15 @@ function peel(n) {
   return n;
 }
 
+// A variable (or a member of one) whose value is only discarded: x, (x),
+// x.a, as the operand of a cast to void.
+function discarded(n) {
+  while (n && (n.kind === 'ParenExpr' || (n.kind === 'ImplicitCastExpr' && n.castKind === 'LValueToRValue')))
+    n = children(n)[0];
+  while (n?.kind === 'MemberExpr' && !n.isArrow) n = children(n)[0];
+  return n?.kind === 'DeclRefExpr';
+}
+
 // What translation-unit-wide facts the function checks need.
 class Unit {
   constructor(root, main, source, macros) {
@@ -684,8 +693,11 @@ class Coroutine {
         if (n.castKind === 'LValueToRValue') return this.expr(c[0], 'r', cond);
         if (n.castKind === 'ArrayToPointerDecay') return this.expr(c[0], mode === 'r' ? 'a' : mode, cond, path);
         return this.expr(c[0], mode, cond, path);
-      case 'ParenExpr':
       case 'CStyleCastExpr':
+        // `(void)x;`, the idiom that silences "unused": it reads nothing
+        if (n.castKind === 'ToVoid' && discarded(c.at(-1))) return;
+        return this.expr(c.at(-1), mode, cond, path);
+      case 'ParenExpr':
         return this.expr(c.at(-1), mode, cond, path);
       case 'MemberExpr': {
         if (n.isArrow) return this.expr(c[0], 'r', cond);
