@@ -216,3 +216,18 @@ static tide_status discarded(void *frame)
     (void)printf("%d\n", p->count);
     TIDE_END(p);
 }
+
+/* An element at a constant index, written after the await, then read: it
+ * is a part of its own, as a member is. */
+static tide_status elements(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    int arr[3] = {1, 2, 3};
+    printf("%d\n", arr[0] + arr[1] + arr[2]);
+    NAP(p, 1);
+    arr[0] = p->count;
+    arr[1] = arr[2] = 0;
+    printf("%d %d %d\n", arr[0], arr[1], arr[2]);
+    TIDE_END(p);
+}

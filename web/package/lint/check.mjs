@@ -40,6 +40,12 @@ function discarded(n) {
   return n?.kind === 'DeclRefExpr';
 }
 
+// The value of an integer literal index (3, (3), 3u), or null.
+function constantIndex(n) {
+  while (n && (n.kind === 'ParenExpr' || n.kind === 'ImplicitCastExpr')) n = children(n)[0];
+  return n?.kind === 'IntegerLiteral' && /^\d+$/.test(String(n.value)) ? String(n.value) : null;
+}
+
 // What translation-unit-wide facts the function checks need.
 class Unit {
   constructor(root, main, source, macros) {
@@ -705,11 +711,16 @@ class Coroutine {
         return this.expr(c[0], mode, cond, path ? `${name}.${path}` : name);
       }
       case 'ArraySubscriptExpr': {
-        // the elements of an array are not told apart
+        // An element at a constant index is a part of its own, as a
+        // member is (arr[0] written after an await, then read); any other
+        // index, or an element's address (it may reach the others), is
+        // the whole array, partly.
         const b = peel(c[0]);
         this.expr(c[1], 'r', cond);
-        if (b?.kind === 'ImplicitCastExpr' && b.castKind === 'ArrayToPointerDecay') return this.expr(children(b)[0], part(mode), cond);
-        return this.expr(c[0], 'r', cond);
+        if (b?.kind !== 'ImplicitCastExpr' || b.castKind !== 'ArrayToPointerDecay') return this.expr(c[0], 'r', cond);
+        const k = constantIndex(c[1]);
+        if (k !== null && mode !== 'a') return this.expr(children(b)[0], mode, cond, path ? `[${k}].${path}` : `[${k}]`);
+        return this.expr(children(b)[0], part(mode), cond);
       }
       case 'UnaryOperator':
         if (n.opcode === '&') return this.expr(c[0], 'a', cond);
