@@ -234,6 +234,19 @@ test('a program printing many lines: the page keeps the last ones and says how m
   assert.equal(texts(ok)[0], 'Tasks are running...');
 });
 
+// The runner searched a whole line so far for its newline at each write: a
+// 16 MB line took four minutes, and it was kept whole. Now it is cut at
+// 1 MiB with a notice, as the JS API cuts the examples' lines.
+test('a very long line is cut at 1 MiB with a notice, and the next line comes whole', { timeout: 90_000 }, async () => {
+  await edit(page, 'tasks', '#include <stdio.h>\n#include <tide.h>\nint main(void)\n{\n' +
+    '    for (long i = 0; i < 3000000; i++)\n        putchar(i % 2 ? \'y\' : \'x\');\n    printf("\\nnext\\n");\n    return 0;\n}\n');
+  const r = await run(page, 'tasks');
+  assert.equal(r.outcome, 'ok', r.status);
+  const [long, next] = texts(r);
+  assert.equal(long, 'xy'.repeat(2 ** 19) + ' … [line cut: 3000000 bytes (2.9 MiB), showing the first 1 MiB]');
+  assert.equal(next, 'next');
+});
+
 // The runner batched output for a few ms: a line printed just before an
 // endless computation stayed in the worker, and went with it when Stop had
 // to end it.

@@ -73,23 +73,44 @@ function post(force = false) {
   items = [];
 }
 
-// Bytes to lines, per descriptor (a line may come in several writes).
+// Bytes to lines, per descriptor (a line may come in several writes). A
+// line keeps its first LINE_MAX bytes (cut after a whole UTF-8 character)
+// and ends with a notice, as the JS API's lines do (maxLineBytes). Each
+// write is searched for its newlines alone: searching the whole line so
+// far made a long line quadratic (16 MB without a newline: four minutes).
+const LINE_MAX = 1 << 20;
+const mib = (n) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
 function lineSink(onLine) {
   const decoder = new TextDecoder();
-  let pending = '';
+  let text = ''; // the line so far, decoded
+  let kept = 0; // its bytes in `text`
+  let total = 0; // its bytes in all
+  const line = () => {
+    text += decoder.decode();
+    onLine(total > kept ? `${text} … [line cut: ${total} bytes (${mib(total)}), showing the first ${mib(LINE_MAX)}]` : text);
+    text = '';
+    kept = total = 0;
+  };
   return {
     write(chunk) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
+      for (let from = 0; ;) {
+        const nl = chunk.indexOf(10, from);
+        const piece = chunk.subarray(from, nl < 0 ? chunk.length : nl);
+        total += piece.length;
+        let room = Math.min(piece.length, LINE_MAX - kept);
+        if (room < piece.length) while (room > 0 && (piece[room] & 0xc0) === 0x80) room--;
+        if (room > 0) {
+          text += decoder.decode(piece.subarray(0, room), { stream: true });
+          kept += room;
+        }
+        if (room < piece.length) kept = LINE_MAX; // nothing more of this line
+        if (nl < 0) return;
+        line();
+        from = nl + 1;
       }
     },
     end() {
-      pending += decoder.decode();
-      if (pending) onLine(pending);
-      pending = '';
+      if (total) line();
     },
   };
 }
