@@ -402,6 +402,9 @@ test('bad options throw a TypeError at once', async () => {
   assert.throws(() => jsapi.start({ valueType: 'json' }), { name: 'TypeError', message: /valueType/ });
   // (a function that is not one used to fail only when C called it, as "no host function 'lookup'")
   assert.throws(() => jsapi.start({ functions: { lookup: 5 } }), { name: 'TypeError', message: /functions\.lookup must be a function, not a number/ });
+  // an env value that is no string, number or boolean was passed on as "null", "[object Object]"
+  assert.throws(() => jsapi.start({ env: { A: null } }), { name: 'TypeError', message: /^env\.A must be a string, a number or a boolean, not null$/ });
+  assert.throws(() => jsapi.start({ env: { A: {} } }), { name: 'TypeError', message: /not an object$/ });
   // run() returns a promise: it rejects, as the module's run() does, and does not throw
   let p;
   assert.doesNotThrow(() => (p = jsapi.run({ clock: 1 })));
@@ -525,6 +528,16 @@ test('functions: C tasks await JS functions; cancel aborts their signal', async 
   assert.equal(e.code, 'TIDE_ECANCELLED');
   assert.match(aborted, /cancelled: no more waiting/);
   assert.deepEqual(out, []);
+});
+
+// An env value undefined (an unset process.env.X passed on) was the text
+// "undefined"; it is left out, as child_process leaves it out.
+test('env: numbers and booleans as text; a value undefined leaves the variable unset', async () => {
+  for (const [value, shown] of [[5, '5'], [true, 'true'], ['a=b', 'a=b'], [undefined, '(unset)']]) {
+    const { run, out } = start(['env', 'A'], { env: { A: value } });
+    await run.result;
+    assert.deepEqual(out, [`A=${shown}`], String(value));
+  }
 });
 
 test('runs of one program are independent instances', async () => {

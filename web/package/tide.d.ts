@@ -259,8 +259,10 @@ export type HostFunction = (arg: any, context: { signal: AbortSignal }) => unkno
 export interface StartOptions {
   /** argv[1...] of main(). */
   args?: readonly string[];
-  /** Environment of the program (getenv), e.g. { TIDE_DEBUG: '1' }. */
-  env?: Readonly<Record<string, string | number | boolean>>;
+  /** Environment of the program (getenv), e.g. { TIDE_DEBUG: '1' }; numbers
+   * and booleans as text, a variable whose value is undefined left unset
+   * (any other value is a TypeError). */
+  env?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** TIDE_CLOCK: 'virtual' runs instantly and deterministically. */
   clock?: 'virtual' | 'real';
   /** TIDE_DEBUG: asyncio-style debug mode. */

@@ -594,6 +594,9 @@ function reasonText(reason) {
   return String(reason);
 }
 
+// What a value is, for a message: "null", "a number", "an object".
+const aType = (v) => (v == null ? String(v) : `${/^[aeiou]/.test(typeof v) ? 'an' : 'a'} ${typeof v}`);
+
 function checkOptions(o) {
   if (o === null || typeof o !== 'object') throw new TypeError('start() options must be an object');
   const fail = (what) => {
@@ -605,6 +608,11 @@ function checkOptions(o) {
     fail(`valueType must be 'number' or 'string', not ${String(o.valueType)}`);
   if (o.args !== undefined && !Array.isArray(o.args)) fail('args must be an array of strings');
   if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
+  // (a value undefined is left out, as child_process leaves it out: an
+  // unset process.env.X passed on stays unset, not the text "undefined")
+  for (const [k, v] of Object.entries(o.env ?? {}))
+    if (v !== undefined && !['string', 'number', 'boolean'].includes(typeof v))
+      fail(`env.${k} must be a string, a number or a boolean, not ${aType(v)}`);
   for (const k of ['onStdout', 'onStderr', 'onTrace', 'onTraceBatch', 'onReport'])
     if (o[k] !== undefined && typeof o[k] !== 'function') fail(`${k} must be a function`);
   if (o.maxLineBytes !== undefined && !(Number.isSafeInteger(o.maxLineBytes) && o.maxLineBytes > 0))
@@ -612,7 +620,7 @@ function checkOptions(o) {
   if (o.functions !== undefined && (o.functions === null || typeof o.functions !== 'object'))
     fail('functions must be an object of async functions');
   for (const [name, f] of Object.entries(o.functions ?? {}))
-    if (typeof f !== 'function') fail(`functions.${name} must be a function, not ${f == null ? String(f) : `${/^[aeiou]/.test(typeof f) ? 'an' : 'a'} ${typeof f}`}`);
+    if (typeof f !== 'function') fail(`functions.${name} must be a function, not ${aType(f)}`);
   if (o.signal !== undefined && o.signal !== null && typeof o.signal.addEventListener !== 'function')
     fail('signal must be an AbortSignal');
 }
@@ -729,7 +737,7 @@ export class TideRun {
       tideMaxLineBytes: o.maxLineBytes,
       preRun: [
         (m) => {
-          for (const [k, v] of Object.entries(env)) m.ENV[k] = String(v);
+          for (const [k, v] of Object.entries(env)) if (v !== undefined) m.ENV[k] = String(v);
         },
       ],
       instantiateWasm: (imports, receive) => {
