@@ -402,6 +402,7 @@ test('bad options throw a TypeError at once', async () => {
   assert.throws(() => jsapi.start({ valueType: 'json' }), { name: 'TypeError', message: /valueType/ });
   // (a function that is not one used to fail only when C called it, as "no host function 'lookup'")
   assert.throws(() => jsapi.start({ functions: { lookup: 5 } }), { name: 'TypeError', message: /functions\.lookup must be a function, not a number/ });
+  assert.throws(() => jsapi.start({ args: ['env', undefined] }), { name: 'TypeError', message: /^args\[1\] must be a string, not undefined$/ });
   // an env value that is no string, number or boolean was passed on as "null", "[object Object]"
   assert.throws(() => jsapi.start({ env: { A: null } }), { name: 'TypeError', message: /^env\.A must be a string, a number or a boolean, not null$/ });
   assert.throws(() => jsapi.start({ env: { A: {} } }), { name: 'TypeError', message: /not an object$/ });

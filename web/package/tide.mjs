@@ -607,6 +607,10 @@ function checkOptions(o) {
   if (o.valueType !== undefined && o.valueType !== 'number' && o.valueType !== 'string')
     fail(`valueType must be 'number' or 'string', not ${String(o.valueType)}`);
   if (o.args !== undefined && !Array.isArray(o.args)) fail('args must be an array of strings');
+  (o.args ?? []).forEach((a, i) => {
+    // (numbers pass, as text; undefined or null would reach main() as "undefined", "null")
+    if (typeof a !== 'string' && typeof a !== 'number') fail(`args[${i}] must be a string, not ${aType(a)}`);
+  });
   if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
   // (a value undefined is left out, as child_process leaves it out: an
   // unset process.env.X passed on stays unset, not the text "undefined")
