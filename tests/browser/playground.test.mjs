@@ -310,6 +310,20 @@ test('a ?run=EXAMPLE#code= link compiles and runs its source with the settings o
   assert.deepEqual(seen, []);
 });
 
+// http_client cannot be edited (it fetches through the browser): a link
+// with code for it ran the example as written and said nothing.
+test('a #code= link for an example that cannot be edited says so and runs the example as written', { timeout: 90_000 }, async () => {
+  const code = Buffer.from('int main(void) { return 0; }\n', 'utf8').toString('base64url');
+  const { page: p, problems: seen } = await open(browser.context, `?run=http_client&http_client.fail=0#code=${code}`);
+  await waitState(p, 'http_client', ['done'], 60_000);
+  const r = await shown(p, 'http_client');
+  assert.equal(r.build, 'prebuilt');
+  assert.equal(r.outcome, 'ok', r.status);
+  assert.match(r.diagnostics, /^The link's #code= is not run: This example fetches over HTTP through the browser, .* Running the example as written\.$/);
+  await p.close();
+  assert.deepEqual(seen, []);
+});
+
 test('debug mode reaches an edited program: a swallowed cancellation is reported', { timeout: 90_000 }, async () => {
   const cancelC = fs.readFileSync(path.join(root, 'examples/cancel.c'), 'utf8');
   const edited = cancelC.replace('"Long task started"', '"Long job started"');

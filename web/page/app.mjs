@@ -757,6 +757,10 @@ function start() {
     if (codeMatch && code === null) {
       live.showLinkProblem('The link\'s #code= is not base64url of UTF-8 text: running the example as written.');
       live.run();
+    } else if (code !== null && NOT_EDITABLE[auto]) {
+      // (it was dropped without a word: the example ran as written)
+      live.showLinkProblem(`The link's #code= is not run: ${NOT_EDITABLE[auto]} Running the example as written.`);
+      live.run();
     } else if (code !== null) {
       live.openEditor(code).then(() => live.run());
     } else live.run();
