@@ -311,15 +311,24 @@ export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, alia
     out.flush();
     err.flush();
   }
+  // (a failed write is a message and status 1, not a stack trace or, for a
+  // missing folder, an output dropped with status 0)
+  const shown = (p) => (path.relative(cwd, p).startsWith('..') ? p : path.relative(cwd, p));
+  const cannot = (file, why) => {
+    err(new TextEncoder().encode(`${tool}: cannot write ${shown(file)}: ${why}\n`));
+    err.flush();
+    if (status === 0) status = 1;
+  };
   for (const [file, content] of written(tree, files)) {
-    if (!fs.existsSync(path.dirname(file))) continue;
+    if (!fs.existsSync(path.dirname(file))) {
+      // (files of the tool's own elsewhere in its tree are not ours to write)
+      if (writesInto.includes(path.dirname(file))) cannot(file, `no folder ${shown(path.dirname(file))}`);
+      continue;
+    }
     try {
       fs.writeFileSync(file, content);
     } catch (e) {
-      // (a message, not a stack trace: a read-only folder, a full disk)
-      err(new TextEncoder().encode(`${tool}: cannot write ${file}: ${String(e.message).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}\n`));
-      err.flush();
-      if (status === 0) status = 1;
+      cannot(file, String(e.message).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, ''));
     }
   }
   return { status, reads };

@@ -325,9 +325,9 @@ test('tide-cc: a missing input, a missing output folder, an output it cannot wri
   const cases = [
     [['nofile.c', '-o', 'm.wasm'], 'tide-cc: nofile.c: no such file\n'],
     [['m.c', 'gone.o'], 'tide-cc: gone.o: no such file\n'],
-    [['m.c', '-o', 'no dir/m.wasm'], 'tide-cc: cannot write no dir/m.wasm: no folder no dir\n'],
-    [['-c', 'm.c', '-o', 'no dir/m.o'], 'tide-cc: cannot write no dir/m.o: no folder no dir\n'],
-    [['m.c', '-o', 'a dir', '--no-wasm-opt'], `clang: cannot write ${path.join(dir, 'a dir')}: illegal operation on a directory\n`],
+    [['m.c', '-o', 'no dir/m.wasm'], 'clang: cannot write no dir/m.wasm: no folder no dir\n'],
+    [['-c', 'm.c', '-o', 'no dir/m.o'], 'clang: cannot write no dir/m.o: no folder no dir\n'],
+    [['m.c', '-o', 'a dir', '--no-wasm-opt'], 'clang: cannot write a dir: illegal operation on a directory\n'],
   ];
   for (const [args, stderr] of cases) {
     const r = cc(...args);
