@@ -1151,6 +1151,9 @@ int tide_queue_is_full(const tide_queue *q);
  *    until it ends or the same TIDE_WITH starts again (left then without
  *    waiting for anything: a group's children are cancelled). Do not:
  *    tide-lint reports it.
+ *  - Leaving the block is an await (an exit may wait, as a group's does):
+ *    tide_error_message() of an error caught in the block with
+ *    TIDE_AWAIT_CATCH is gone after it. Read or copy it in the block.
  *  - A scope belongs to the frame that entered it: a sub-coroutine's
  *    scopes are left by the time TIDE_AWAIT_CALL returns. A TIDE_WITH in
  *    FINALLY works the same way; an error leaving it replaces the pending

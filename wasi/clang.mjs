@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { MOUNT, NO_LINK, unmountText } from './flags.mjs';
+import { MOUNT, NO_LINK, NO_MAIN_MESSAGE, lacksMain, unmountText } from './flags.mjs';
 
 export { MOUNT, unmountText };
 export const PACKAGE = '@yowasp/clang';
@@ -107,7 +107,8 @@ function expandResponseFiles(args, cwd, depth = 0) {
 // folder).
 export function clangPlan(argv, cwd = process.cwd()) {
   const args = expandResponseFiles(argv, cwd);
-  const plan = { args: [], inputs: [], includeDirs: [], libDirs: [], outputs: [] };
+  // (files: the input files named as such, not by an option's value)
+  const plan = { args: [], inputs: [], files: [], includeDirs: [], libDirs: [], outputs: [] };
   const abs = (p) => path.resolve(cwd, p);
   const virtual = (p) => MOUNT + abs(p);
   // a relative path stays as given (clang's messages name it so), unless
@@ -154,6 +155,7 @@ export function clangPlan(argv, cwd = process.cwd()) {
     // an input file: sources stay as given (clang's messages name them so),
     // objects and archives go to the linker, which needs them absolute
     plan.inputs.push(abs(a));
+    plan.files.push(abs(a));
     plan.args.push(SOURCE.test(a) ? asGiven(a) : virtual(a));
   }
   return plan;
@@ -309,9 +311,25 @@ export async function runTool(tc, tool, args, { cwd = process.cwd(), reads, alia
     out.flush();
     err.flush();
   }
+  // (a failed write is a message and status 1, not a stack trace or, for a
+  // missing folder, an output dropped with status 0)
+  const shown = (p) => (path.relative(cwd, p).startsWith('..') ? p : path.relative(cwd, p));
+  const cannot = (file, why) => {
+    err(new TextEncoder().encode(`${tool}: cannot write ${shown(file)}: ${why}\n`));
+    err.flush();
+    if (status === 0) status = 1;
+  };
   for (const [file, content] of written(tree, files)) {
-    if (!fs.existsSync(path.dirname(file))) continue;
-    fs.writeFileSync(file, content);
+    if (!fs.existsSync(path.dirname(file))) {
+      // (files of the tool's own elsewhere in its tree are not ours to write)
+      if (writesInto.includes(path.dirname(file))) cannot(file, `no folder ${shown(path.dirname(file))}`);
+      continue;
+    }
+    try {
+      fs.writeFileSync(file, content);
+    } catch (e) {
+      cannot(file, String(e.message).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, ''));
+    }
   }
   return { status, reads };
 }
@@ -347,13 +365,21 @@ export function prepareClang(argv, cwd = process.cwd()) {
   const aliases = new Map();
   return {
     cwd, args: plan.args, reads: filesRead(plan, aliases), aliases: [...aliases], writesInto: [...new Set(plan.outputs.map((f) => path.dirname(f)))],
+    links: !argv.some((a) => NO_LINK.includes(a)), output,
     wasmOpt: wasmOpt && { ...wasmOpt, args: [output, `-O${wasmOpt.level}`, '-g', '-o', output] },
   };
 }
 
-// Runs what prepareClang() prepared. Returns {status}.
-export async function runClang(tc, job, { stdout = () => {}, stderr = () => {} } = {}) {
+// Runs what prepareClang() prepared. Returns {status}. With `command`, a
+// link must make a command module: one without main() is an error (see
+// lacksMain), checked before wasm-opt, which may inline the trap away.
+export async function runClang(tc, job, { stdout = () => {}, stderr = () => {}, command = false } = {}) {
   const r = await runTool(tc, 'clang', job.args, { ...job, stdout, stderr });
+  if (r.status === 0 && command && job.links && fs.existsSync(job.output) && lacksMain(fs.readFileSync(job.output))) {
+    fs.rmSync(job.output);
+    stderr(`wasm-ld: error: ${NO_MAIN_MESSAGE}\n`);
+    return { ...r, status: 1 };
+  }
   if (r.status !== 0 || !job.wasmOpt) return r;
   const opt = spawnSync(job.wasmOpt.path, job.wasmOpt.args, { cwd: job.cwd, encoding: 'utf8' });
   if (opt.stdout) stdout(opt.stdout);

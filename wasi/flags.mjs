@@ -52,3 +52,40 @@ export function unmountText(text) {
   // (after white space, a quote, a bracket, = or :, or a colour escape)
   return text.replace(new RegExp(`(^|[\\s"'\`(=:]|\x1b\\[[0-9;]*m)${MOUNT}(?=/)`, 'gm'), '$1');
 }
+
+// A program without main() links: wasi-libc's start code calls a weak
+// `main`, which the linker, finding none, makes a function that traps
+// (named "undefined_weak:main"), so the module traps as it starts, with
+// "unreachable". tide-cc and the page say what a native link says instead.
+export const NO_MAIN_MESSAGE = 'undefined symbol: main (a WASI program needs a main(): ' +
+  'int main(void) or int main(int argc, char **argv); -c only compiles)';
+
+const uleb = (b, at) => {
+  let v = 0, shift = 0, byte;
+  do {
+    byte = b[at++];
+    v += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80 && at < b.length);
+  return [v, at];
+};
+
+// Whether a linked module (its bytes) is such a program: its "name"
+// section names that trap. (Without a name section, stripped, it cannot
+// tell: false.)
+export function lacksMain(bytes) {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const want = new TextEncoder().encode('undefined_weak:main');
+  for (let at = 8; at < b.length;) {
+    const id = b[at];
+    const [size, body] = uleb(b, at + 1);
+    at = body + size;
+    if (id !== 0) continue;
+    const [len, name] = uleb(b, body);
+    if (new TextDecoder().decode(b.subarray(name, name + len)) !== 'name') continue;
+    const section = b.subarray(name + len, at);
+    for (let i = section.indexOf(want[0]); i >= 0; i = section.indexOf(want[0], i + 1))
+      if (want.every((c, k) => section[i + k] === c)) return true;
+  }
+  return false;
+}

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importToolchain, loadToolchain, prepareClang, runClang, PACKAGE, ToolchainMissing } from './clang.mjs';
+import { clangPlan, importToolchain, loadToolchain, prepareClang, runClang, PACKAGE, ToolchainMissing } from './clang.mjs';
 import { DEFAULTS, DEFAULT_OPT, TARGET, tideCcArgs } from './flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -102,6 +102,18 @@ async function main(argv) {
   const plan = tideCcArgs(argv, { include, libtide: path.join(libDir, 'libtide.a'), color: process.stderr.isTTY });
   if (plan.error) return fail(plan.error);
   const { args } = plan;
+  // Checked here, before the toolchain starts: its clang said a missing
+  // input amid its version banner and a linker command line. (An output
+  // into a missing folder is runTool's to report, after clang's own
+  // messages, as a native clang orders them.)
+  let files;
+  try {
+    files = clangPlan(args);
+  } catch (e) {
+    return fail(e.message);
+  }
+  const shown = (p) => (path.relative('', p).startsWith('..') ? p : path.relative('', p));
+  for (const f of files.files) if (!fs.existsSync(f)) return fail(`${shown(f)}: no such file`, 1);
 
   let tc;
   try {
@@ -116,7 +128,7 @@ async function main(argv) {
   } catch (e) {
     return fail(e.message);
   }
-  const r = await runClang(tc, job, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+  const r = await runClang(tc, job, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), command: true });
   return r.status;
 }
 

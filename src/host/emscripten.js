@@ -368,9 +368,14 @@ addTideLibrary({
   // every 4.6 ms in Chromium. So there the setTimeout is made from a fresh
   // macrotask (a MessageChannel message, whose timer nesting level is 0),
   // for what is left of the delay by then. Node has no such clamp.
+  // setTimeout waits at most 2^31-1 ms (24.8 days): Node makes a longer
+  // delay 1 ms (with a warning each time), browsers 0, a turn every
+  // millisecond for as long as a long sleep lasted. So a longer timer fires
+  // early and the turn it runs, finding nothing due, arms the rest.
   tide_js_arm_timer__deps: ['$TideHost'],
   tide_js_arm_timer: function (L, ms) {
     if (TideHost.dead) return;
+    ms = Math.min(ms, 2147483647);
     if (!TideHost.timers) TideHost.timers = new Map();
     var old = TideHost.timers.get(L);
     if (old !== undefined) old.cancel();

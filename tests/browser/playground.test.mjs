@@ -18,7 +18,7 @@ import { launchChromium } from '../support/chromium.mjs';
 import { root } from '../support/hosts.mjs';
 import { start } from '../../web/dev/serve.mjs';
 import { measure, overCpu, spans, within, worstTasks } from '../support/main-thread-cpu.mjs';
-import { LONG_TASK_GOAL_MS, RECOMPILE_GOAL_MS } from '../../web/page/playground.mjs';
+import { LONG_TASK_GOAL_MS, OUTPUT_KEEP, RECOMPILE_GOAL_MS, STOP_GRACE_MS } from '../../web/page/playground.mjs';
 
 const artifacts = path.join(root, 'build/artifacts');
 let server, browser, page, problems;
@@ -199,12 +199,75 @@ test('a link error names the symbol; a trap and an exit status are reported', { 
   assert.match(r.status, /exited with status 3/);
   assert.equal(r.exit, '3');
 
+  // no main(): it linked, and trapped as it started
+  await edit(page, 'tasks', '#include <tide.h>\nint helper(void) { return 1; }\n');
+  r = await run(page, 'tasks');
+  assert.equal(r.outcome, 'link-error', r.status);
+  assert.match(r.status, /^Link error: undefined symbol main$/);
+  assert.match(r.diagnostics, /undefined symbol: main \(a WASI program needs a main\(\)/);
+
   // Reset: the example as written runs its prebuilt module again
   await page.click('#tasks button.reset');
   r = await run(page, 'tasks');
   assert.equal(r.build, 'prebuilt');
   assert.equal(r.outcome, 'ok', r.status);
   assert.ok(texts(r).includes('A started'));
+});
+
+// Every line was an <li>: 100,000 lines held the page for seconds of layout
+// in one task, two million never finished. The page keeps the last
+// OUTPUT_KEEP and counts the others in a first line.
+test('a program printing many lines: the page keeps the last ones and says how many it left out', { timeout: 90_000 }, async () => {
+  const n = OUTPUT_KEEP * 3 + 7;
+  await edit(page, 'tasks', '#include <stdio.h>\n#include <tide.h>\n' +
+    `int main(void)\n{\n    for (int i = 0; i < ${n}; i++)\n        printf("line %d\\n", i);\n    return 0;\n}\n`);
+  const r = await run(page, 'tasks');
+  assert.equal(r.outcome, 'ok', r.status);
+  const left = n - OUTPUT_KEEP;
+  assert.equal(r.lines.length, OUTPUT_KEEP + 1);
+  assert.deepEqual(r.lines[0], { t: NaN, text: `… ${left.toLocaleString('en')} earlier lines not shown (the page keeps the last ${OUTPUT_KEEP.toLocaleString('en')})`, kind: 'dropped' });
+  assert.deepEqual([r.lines[1].text, r.lines.at(-1).text], [`line ${left}`, `line ${n - 1}`]);
+  // the next run starts with an empty list
+  await edit(page, 'tasks', editedTasks);
+  const ok = await run(page, 'tasks');
+  assert.equal(ok.outcome, 'ok', ok.status);
+  assert.equal(texts(ok)[0], 'Tasks are running...');
+});
+
+// The runner searched a whole line so far for its newline at each write: a
+// 16 MB line took four minutes, and it was kept whole. Now it is cut at
+// 1 MiB with a notice, as the JS API cuts the examples' lines.
+test('a very long line is cut at 1 MiB with a notice, and the next line comes whole', { timeout: 90_000 }, async () => {
+  await edit(page, 'tasks', '#include <stdio.h>\n#include <tide.h>\nint main(void)\n{\n' +
+    '    for (long i = 0; i < 3000000; i++)\n        putchar(i % 2 ? \'y\' : \'x\');\n    printf("\\nnext\\n");\n    return 0;\n}\n');
+  const r = await run(page, 'tasks');
+  assert.equal(r.outcome, 'ok', r.status);
+  const [long, next] = texts(r);
+  assert.equal(long, 'xy'.repeat(2 ** 19) + ' … [line cut: 3000000 bytes (2.9 MiB), showing the first 1 MiB]');
+  assert.equal(next, 'next');
+});
+
+// The runner batched output for a few ms: a line printed just before an
+// endless computation stayed in the worker, and went with it when Stop had
+// to end it.
+test('a line printed before an endless loop is shown; Stop then ends the worker', { timeout: 90_000 }, async () => {
+  await page.evaluate(() => {
+    const live = globalThis.tidePage.lives.get('tasks');
+    live.virtualBox.checked = false; // real time: lines show as they come
+    live.virtualBox.dispatchEvent(new Event('change'));
+  });
+  await edit(page, 'tasks', '#include <stdio.h>\n#include <tide.h>\nint main(void)\n{\n' +
+    '    printf("before the loop\\n");\n    for (volatile int i = 0;; i++) {}\n}\n');
+  await page.click('#tasks button.run');
+  await page.waitForFunction(() => [...document.querySelectorAll('#tasks .output .line')].some((l) => l.textContent === 'before the loop'),
+    null, { timeout: 30_000, polling: 100 });
+  await page.click('#tasks button.stop');
+  await waitState(page, 'tasks', ['done'], 30_000);
+  const r = await shown(page, 'tasks');
+  assert.equal(r.outcome, 'TIDE_TERMINATED', r.status);
+  assert.ok(r.status.includes(`did not end within ${STOP_GRACE_MS / 1000} s of Stop: its worker was ended`), r.status);
+  assert.deepEqual(texts(r), ['before the loop']);
+  await page.click('#tasks button.reset');
 });
 
 test('Stop cancels an edited run: its main task ends cancelled', { timeout: 90_000 }, async () => {
@@ -243,6 +306,20 @@ test('a ?run=EXAMPLE#code= link compiles and runs its source with the settings o
   assert.equal(r.outcome, 'ok', r.status);
   assert.ok(texts(r).includes('A began'));
   assert.equal(r.lines.find((l) => l.text === 'B finished').t, 0.75, 'delay_b from the query, + 0.5 from the code');
+  await p.close();
+  assert.deepEqual(seen, []);
+});
+
+// http_client cannot be edited (it fetches through the browser): a link
+// with code for it ran the example as written and said nothing.
+test('a #code= link for an example that cannot be edited says so and runs the example as written', { timeout: 90_000 }, async () => {
+  const code = Buffer.from('int main(void) { return 0; }\n', 'utf8').toString('base64url');
+  const { page: p, problems: seen } = await open(browser.context, `?run=http_client&http_client.fail=0#code=${code}`);
+  await waitState(p, 'http_client', ['done'], 60_000);
+  const r = await shown(p, 'http_client');
+  assert.equal(r.build, 'prebuilt');
+  assert.equal(r.outcome, 'ok', r.status);
+  assert.match(r.diagnostics, /^The link's #code= is not run: This example fetches over HTTP through the browser, .* Running the example as written\.$/);
   await p.close();
   assert.deepEqual(seen, []);
 });

@@ -179,6 +179,24 @@ test('a missing glue, a glue that is not a factory', async () => {
   assert.match(e.message, /does not export an Emscripten module factory/);
 });
 
+// Emscripten links a file without main() and leaves callMain out of its
+// glue: start() crashed with "callMain is not defined".
+test('a program without main() fails to start, saying it has none', { timeout: 120_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-jsapi-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'lib.c'), '#include <tide.h>\nint helper(void) { return 1; }\n');
+    const cc = spawnSync(path.join(root, 'dist/bin/tide-emcc'), ['lib.c', '-o', 'lib.mjs'], { cwd: dir, encoding: 'utf8', timeout: 110_000 });
+    assert.equal(cc.status, 0, cc.stderr);
+    const program = await tide.load(path.join(dir, 'lib.mjs'));
+    const e = await rejection(program.run());
+    assert.equal(e.code, 'TIDE_LOAD_FAILED');
+    assert.equal(e.message, 'lib has no main(): a Tide program needs one (int main(void) or int main(int argc, char **argv), ' +
+      'which starts the loop with tide_main)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a program built with another version of the host library fails to start, saying to rebuild it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tide-jsapi-'));
   try {
@@ -378,10 +396,21 @@ test('args and environment reach main()', async () => {
   assert.deepEqual(out, ['TIDE_CLOCK=virtual']);
 });
 
-test('bad options throw a TypeError at once', () => {
+test('bad options throw a TypeError at once', async () => {
   assert.throws(() => jsapi.start({ clock: 'fast' }), { name: 'TypeError', message: /clock must be 'virtual' or 'real'/ });
   assert.throws(() => jsapi.start({ args: 'value' }), { name: 'TypeError', message: /args/ });
   assert.throws(() => jsapi.start({ valueType: 'json' }), { name: 'TypeError', message: /valueType/ });
+  // (a function that is not one used to fail only when C called it, as "no host function 'lookup'")
+  assert.throws(() => jsapi.start({ functions: { lookup: 5 } }), { name: 'TypeError', message: /functions\.lookup must be a function, not a number/ });
+  assert.throws(() => jsapi.start({ args: ['env', undefined] }), { name: 'TypeError', message: /^args\[1\] must be a string, not undefined$/ });
+  // an env value that is no string, number or boolean was passed on as "null", "[object Object]"
+  assert.throws(() => jsapi.start({ env: { A: null } }), { name: 'TypeError', message: /^env\.A must be a string, a number or a boolean, not null$/ });
+  assert.throws(() => jsapi.start({ env: { A: {} } }), { name: 'TypeError', message: /not an object$/ });
+  // run() returns a promise: it rejects, as the module's run() does, and does not throw
+  let p;
+  assert.doesNotThrow(() => (p = jsapi.run({ clock: 1 })));
+  await assert.rejects(p, { name: 'TypeError', message: /clock must be 'virtual' or 'real', not 1/ });
+  await assert.rejects(tide.run(userGlue, { clock: 1 }), { name: 'TypeError', message: /clock must be/ });
 });
 
 // ---- cancel, AbortSignal, terminate -------------------------------------------
@@ -455,6 +484,28 @@ test('terminate() stops at once; calls into the torn-down instance fail clearly'
   assert.deepEqual(out, []);
 });
 
+// setTimeout takes at most 2^31-1 ms (24.8 days); Node makes a longer
+// delay 1 ms with a TimeoutOverflowWarning, browsers fire it at once. A
+// sleep of 1e7 s (115 days) on the real clock made a warning and a loop
+// turn every millisecond, for as long as it slept.
+test('a sleep longer than setTimeout can wait waits quietly', async () => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const { run, out } = start(['nap', '1e7']);
+    await sleep(60);
+    assert.match(run.dump(), /Task-1 waiting on sleep/);
+    run.cancel('enough');
+    assert.equal((await rejection(run.result)).code, 'TIDE_ECANCELLED');
+    assert.deepEqual(out, []);
+    await new Promise((r) => setImmediate(r)); // (warnings are emitted on a later tick)
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 // The C -> JS mechanism is src/host/calls.js; here: that `functions`
 // reaches it, and that cancelling the run aborts the JS side.
 test('functions: C tasks await JS functions; cancel aborts their signal', async () => {
@@ -478,6 +529,16 @@ test('functions: C tasks await JS functions; cancel aborts their signal', async 
   assert.equal(e.code, 'TIDE_ECANCELLED');
   assert.match(aborted, /cancelled: no more waiting/);
   assert.deepEqual(out, []);
+});
+
+// An env value undefined (an unset process.env.X passed on) was the text
+// "undefined"; it is left out, as child_process leaves it out.
+test('env: numbers and booleans as text; a value undefined leaves the variable unset', async () => {
+  for (const [value, shown] of [[5, '5'], [true, 'true'], ['a=b', 'a=b'], [undefined, '(unset)']]) {
+    const { run, out } = start(['env', 'A'], { env: { A: value } });
+    await run.result;
+    assert.deepEqual(out, [`A=${shown}`], String(value));
+  }
 });
 
 test('runs of one program are independent instances', async () => {

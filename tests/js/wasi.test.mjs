@@ -313,3 +313,48 @@ test('tide-cc: a guarded header that includes itself through ".." compiles (the 
   assert.equal(cc.status, 0, cc.stderr);
   assert.equal(spawn(process.execPath, [tideRun, 'm.wasm'], { cwd: dir }).stdout, '5\n');
 });
+
+// clang in the toolchain said a missing input amid its version banner and a
+// linker command line; an output into a missing folder was dropped with
+// status 0; one it could not write was a Node stack trace.
+test('tide-cc: a missing input, a missing output folder, an output it cannot write: one line each, status 1', () => {
+  const dir = path.join(scratch, 'io');
+  fs.mkdirSync(path.join(dir, 'a dir'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'm.c'), 'int main(void) { return 0; }\n');
+  const cc = (...args) => spawn(process.execPath, [path.join(root, 'wasi/tide-cc.mjs'), ...args], { cwd: dir });
+  const cases = [
+    [['nofile.c', '-o', 'm.wasm'], 'tide-cc: nofile.c: no such file\n'],
+    [['m.c', 'gone.o'], 'tide-cc: gone.o: no such file\n'],
+    [['m.c', '-o', 'no dir/m.wasm'], 'clang: cannot write no dir/m.wasm: no folder no dir\n'],
+    [['-c', 'm.c', '-o', 'no dir/m.o'], 'clang: cannot write no dir/m.o: no folder no dir\n'],
+    [['m.c', '-o', 'a dir', '--no-wasm-opt'], 'clang: cannot write a dir: illegal operation on a directory\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = cc(...args);
+    assert.deepEqual([r.status, r.stderr, r.stdout], [1, stderr, ''], args.join(' '));
+  }
+  assert.ok(!fs.existsSync(path.join(dir, 'no dir')));
+  assert.equal(cc('m.c', '-o', 'a dir/m.wasm').status, 0);
+  assert.ok(fs.existsSync(path.join(dir, 'a dir/m.wasm')));
+});
+
+// wasi-libc's start code calls a weak main(): a program without one linked,
+// then trapped as it started ("unreachable"). A native link says
+// "undefined reference to main"; so does tide-cc now.
+test('tide-cc: a program without main() is a link error, not a module that traps', () => {
+  const dir = path.join(scratch, 'nomain');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'lib.c'), '#include <tide.h>\nint helper(void) { return 1; }\n');
+  const cc = (...args) => spawn(process.execPath, [path.join(root, 'wasi/tide-cc.mjs'), ...args], { cwd: dir });
+  for (const extra of [[], ['-O0', '--no-wasm-opt']]) {
+    const r = cc('lib.c', '-o', 'lib.wasm', ...extra);
+    assert.equal(r.status, 1, extra.join(' '));
+    assert.equal(r.stderr, 'wasm-ld: error: undefined symbol: main (a WASI program needs a main(): ' +
+      'int main(void) or int main(int argc, char **argv); -c only compiles)\n');
+    assert.ok(!fs.existsSync(path.join(dir, 'lib.wasm')));
+  }
+  assert.equal(cc('-c', 'lib.c', '-o', 'lib.o').status, 0);
+  fs.writeFileSync(path.join(dir, 'main.c'), 'int helper(void);\nint main(void) { return helper() + 1; }\n');
+  assert.equal(cc('main.c', 'lib.o', '-o', 'both.wasm').status, 0);
+  assert.equal(spawn(process.execPath, [tideRun, 'both.wasm'], { cwd: dir }).status, 2);
+});

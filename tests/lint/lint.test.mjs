@@ -143,6 +143,23 @@ test('a file clang cannot compile is reported, not checked: exit status 2', () =
   assert.match(r.stderr, /undeclared/);
 });
 
+// A dump longer than a JavaScript string can be (a file of some thousand
+// coroutines: about 1 GiB of JSON for 3000 small ones) crashed the checker
+// with ERR_STRING_TOO_LONG and a stack trace. Here with a lower limit: the
+// file is named and not checked; the others of its batch are.
+test('a file whose syntax tree is too large to read is reported, not checked; the rest are', async () => {
+  const big = path.join(scratch, 'big.c');
+  const one = (i) => `static tide_status co${i}(void *frame)\n{\n    struct prog *p = frame;\n    TIDE_BEGIN(p);\n` +
+    `    int x = p->n;\n    TIDE_YIELD(p);\n    p->n = x;\n    TIDE_END(p);\n}\n`;
+  fs.writeFileSync(big, '#include <tide.h>\nstruct prog { TIDE_FRAME; int n; };\n' + Array.from({ length: 40 }, (_, i) => one(i)).join(''));
+  const small = path.join(root, 'tests/lint/wrong/switch.c');
+  const r = await lint([small, big], { maxDump: 12 * 2 ** 20 });
+  assert.deepEqual(r.errors.map((e) => [path.basename(e.file), e.compiled, e.message.replace(/\d+ MiB of/, 'N MiB of')]),
+    [['big.c', true, 'its syntax tree, N MiB of JSON from clang, is more than the checker can read at once (12 MiB); split the file']]);
+  assert.deepEqual(found(r.findings, small), marked(small));
+  assert.deepEqual(found(r.findings, big), []);
+});
+
 test('a `tide-lint: ignore` comment silences its rule on its line or the next; `ignore-file` in the whole file', () => {
   const body = (comment) => `#include <tide.h>
 struct p { TIDE_FRAME; };

@@ -9,6 +9,7 @@
  *   user           the main task fails with a program's own code
  *   sleep S        prints "tick" each second for S seconds, then "slept";
  *                  its FINALLY prints "cleanup: <error name>"
+ *   nap S          one sleep of S seconds (any double), then "woke"
  *   ignore         catches the first cancellation and goes on (asyncio's
  *                  uncancel), so only a second cancel ends it
  *   exit N         main() returns N without starting a loop
@@ -151,6 +152,9 @@ static tide_status program(void *frame)
             puts("tick");
         }
         puts("slept");
+    } else if (strcmp(mode, "nap") == 0) {
+        TIDE_AWAIT(p, tide_sleep(atof(param)));
+        puts("woke");
     } else if (strcmp(mode, "ignore") == 0) {
         TIDE_AWAIT_CATCH(p, tide_sleep(1000), p->rc);
         printf("caught %s: %s\n", tide_errname(p->rc),

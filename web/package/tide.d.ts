@@ -259,8 +259,10 @@ export type HostFunction = (arg: any, context: { signal: AbortSignal }) => unkno
 export interface StartOptions {
   /** argv[1...] of main(). */
   args?: readonly string[];
-  /** Environment of the program (getenv), e.g. { TIDE_DEBUG: '1' }. */
-  env?: Readonly<Record<string, string | number | boolean>>;
+  /** Environment of the program (getenv), e.g. { TIDE_DEBUG: '1' }; numbers
+   * and booleans as text, a variable whose value is undefined left unset
+   * (any other value is a TypeError). */
+  env?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** TIDE_CLOCK: 'virtual' runs instantly and deterministically. */
   clock?: 'virtual' | 'real';
   /** TIDE_DEBUG: asyncio-style debug mode. */
@@ -342,7 +344,9 @@ export declare class TideRun<T = number> {
    */
   cancel(message?: string | null): boolean;
   /** Stops at once, no cleanup; result rejects with TIDE_TERMINATED.
-   * Returns false if the run was already over. */
+   * Returns false if the run was already over. (Like cancel(), it runs
+   * on the program's thread: a step that never returns, a C loop with no
+   * await, holds that thread and nothing reaches it.) */
   terminate(reason?: unknown): boolean;
   /** What each pending task is doing (tide_loop_dump). Throws a TideError
    * TIDE_TORN_DOWN once the run is over (or before it started). */
@@ -364,7 +368,8 @@ export declare class TideProgram {
   /** Runs main() in a new instance; throws a TypeError for bad options. */
   start(options: StartOptions & { valueType: 'string' }): TideRun<string | null>;
   start(options?: StartOptions): TideRun<number>;
-  /** start(options).result */
+  /** start(options).result; bad options reject with the TypeError that
+   * start() throws. */
   run(options: StartOptions & { valueType: 'string' }): Promise<string | null | undefined>;
   run(options?: StartOptions): Promise<number | undefined>;
 }

@@ -576,9 +576,14 @@ export class TideProgram {
     return new TideRun(this, this.#factory, this.#module, options);
   }
 
-  /** start(options).result */
+  /** start(options).result; bad options reject (as the module's run()
+   * does) rather than throw, as a function that returns a promise should. */
   run(options) {
-    return this.start(options).result;
+    try {
+      return this.start(options).result;
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -588,6 +593,9 @@ function reasonText(reason) {
   if (typeof reason === 'object' && typeof reason.message === 'string') return reason.message;
   return String(reason);
 }
+
+// What a value is, for a message: "null", "a number", "an object".
+const aType = (v) => (v == null ? String(v) : `${/^[aeiou]/.test(typeof v) ? 'an' : 'a'} ${typeof v}`);
 
 function checkOptions(o) {
   if (o === null || typeof o !== 'object') throw new TypeError('start() options must be an object');
@@ -599,13 +607,24 @@ function checkOptions(o) {
   if (o.valueType !== undefined && o.valueType !== 'number' && o.valueType !== 'string')
     fail(`valueType must be 'number' or 'string', not ${String(o.valueType)}`);
   if (o.args !== undefined && !Array.isArray(o.args)) fail('args must be an array of strings');
+  (o.args ?? []).forEach((a, i) => {
+    // (numbers pass, as text; undefined or null would reach main() as "undefined", "null")
+    if (typeof a !== 'string' && typeof a !== 'number') fail(`args[${i}] must be a string, not ${aType(a)}`);
+  });
   if (o.env !== undefined && (o.env === null || typeof o.env !== 'object')) fail('env must be an object');
+  // (a value undefined is left out, as child_process leaves it out: an
+  // unset process.env.X passed on stays unset, not the text "undefined")
+  for (const [k, v] of Object.entries(o.env ?? {}))
+    if (v !== undefined && !['string', 'number', 'boolean'].includes(typeof v))
+      fail(`env.${k} must be a string, a number or a boolean, not ${aType(v)}`);
   for (const k of ['onStdout', 'onStderr', 'onTrace', 'onTraceBatch', 'onReport'])
     if (o[k] !== undefined && typeof o[k] !== 'function') fail(`${k} must be a function`);
   if (o.maxLineBytes !== undefined && !(Number.isSafeInteger(o.maxLineBytes) && o.maxLineBytes > 0))
     fail(`maxLineBytes must be a positive integer, not ${String(o.maxLineBytes)}`);
   if (o.functions !== undefined && (o.functions === null || typeof o.functions !== 'object'))
     fail('functions must be an object of async functions');
+  for (const [name, f] of Object.entries(o.functions ?? {}))
+    if (typeof f !== 'function') fail(`functions.${name} must be a function, not ${aType(f)}`);
   if (o.signal !== undefined && o.signal !== null && typeof o.signal.addEventListener !== 'function')
     fail('signal must be an AbortSignal');
 }
@@ -722,7 +741,7 @@ export class TideRun {
       tideMaxLineBytes: o.maxLineBytes,
       preRun: [
         (m) => {
-          for (const [k, v] of Object.entries(env)) m.ENV[k] = String(v);
+          for (const [k, v] of Object.entries(env)) if (v !== undefined) m.ENV[k] = String(v);
         },
       ],
       instantiateWasm: (imports, receive) => {
@@ -873,6 +892,11 @@ export class TideRun {
 
   #fail(e) {
     if (e instanceof TideError) this.#settleError(e);
+    // Emscripten links a program without main() and leaves callMain out of
+    // its glue, which then fails as it starts: "callMain is not defined"
+    else if (e instanceof ReferenceError && /\bcallMain is not defined\b/.test(e.message))
+      this.#settleError(loadError(`${this.program.name} has no main(): a Tide program needs one ` +
+        '(int main(void) or int main(int argc, char **argv), which starts the loop with tide_main)', null, e));
     else this.#crash(e);
   }
 

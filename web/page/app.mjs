@@ -9,7 +9,7 @@
 import { loadExample } from '/dist/tide.mjs';
 import { EXAMPLES, programArgs } from '/catalog.mjs';
 import { STATES, FINAL, TimelineModel, TimelineView, TraceQueue } from '/timeline.mjs';
-import { canRunEdited, cannotRunWhy, compiler, fromBase64url, parseDiagnostics, startWasi, toBase64url, undefinedSymbols } from '/playground.mjs';
+import { OUTPUT_KEEP, canRunEdited, cannotRunWhy, compiler, fromBase64url, parseDiagnostics, startWasi, toBase64url, undefinedSymbols } from '/playground.mjs';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, props = {}, ...kids) => {
@@ -409,6 +409,32 @@ class Live {
     li.dataset.t = String(t);
     li.append(el('span', { className: 'stamp', textContent: fmt(Math.max(t, 0)) }), el('span', { className: 'line', textContent: text }));
     this.output.append(li);
+    if (this.output.childElementCount > OUTPUT_KEEP + (this.dropped ? 1 : 0)) this.#dropLines(1);
+    this.#scrollSoon();
+  }
+
+  // Lines from this.lines, from index `from` to `to`: only the last
+  // OUTPUT_KEEP of a long stretch are made at all.
+  #addLines(from, to) {
+    const made = Math.max(from, to - OUTPUT_KEEP);
+    if (made > from) this.#dropLines(made - from, false);
+    for (let i = made; i < to; i++) this.#addLine(this.lines[i].t, this.lines[i].text, this.lines[i].kind);
+  }
+
+  // Counts n more lines not shown (removing the n earliest shown, if
+  // `shownOnes`), in the notice that is the list's first line.
+  #dropLines(n, shownOnes = true) {
+    if (!this.dropped) {
+      this.dropped = 0;
+      this.output.prepend(el('li', { className: 'dropped' }, el('span', { className: 'stamp' }), el('span', { className: 'line' })));
+    }
+    const notice = this.output.firstElementChild;
+    if (shownOnes) for (let i = 0; i < n && notice.nextElementSibling; i++) notice.nextElementSibling.remove();
+    this.dropped += n;
+    notice.lastElementChild.textContent = `… ${this.dropped.toLocaleString('en')} earlier line${this.dropped === 1 ? '' : 's'} not shown (the page keeps the last ${OUTPUT_KEEP.toLocaleString('en')})`;
+  }
+
+  #scrollSoon() {
     if (this.scrollQueued) return;
     // Scrolling forces a layout: once a frame is enough.
     this.scrollQueued = true;
@@ -495,6 +521,7 @@ class Live {
     const args = programArgs(this.name, this.values, { runId: `${Math.random().toString(36).slice(2, 6)}${++runCounter}` });
     this.argv.textContent = `$ ${this.name}${args.map((a) => ` ${a}`).join('')}${clock === 'virtual' ? '  (virtual clock)' : ''}`;
     this.output.replaceChildren();
+    this.dropped = 0;
     this.lines = [];
     this.t0 = null;
     this.trace = { first: null, last: 0, floor: null, queue: new TraceQueue(), scheduled: false };
@@ -614,10 +641,9 @@ class Live {
       if (this.replay !== replay) return;
       const at = start + (performance.now() - wall0) / 1000;
       const cut = Math.min(at, end);
-      while (shown < this.lines.length && this.lines[shown].t + (this.t0 ?? 0) <= cut) {
-        const l = this.lines[shown++];
-        this.#addLine(l.t, l.text, l.kind);
-      }
+      const from = shown;
+      while (shown < this.lines.length && this.lines[shown].t + (this.t0 ?? 0) <= cut) shown++;
+      this.#addLines(from, shown);
       this.view.setCursor(cut);
       if (at >= end) {
         this.replay = { shown };
@@ -638,7 +664,7 @@ class Live {
     cancelAnimationFrame(r.frame);
     if (!finish) return;
     const shown = typeof r.shown === 'function' ? r.shown() : r.shown;
-    for (const l of this.lines.slice(shown)) this.#addLine(l.t, l.text, l.kind);
+    this.#addLines(shown, this.lines.length);
     this.view.setCursor(null);
     this.view.draw(); // the final states are on screen when 'done' is
     this.#setState('done', this.summary);
@@ -668,6 +694,7 @@ class Live {
     this.debug = false;
     this.#showSettings();
     this.output.replaceChildren();
+    this.dropped = 0;
     this.argv.textContent = '';
     this.lines = [];
     this.trace = { first: null, last: 0, floor: null, queue: new TraceQueue(), scheduled: false };
@@ -729,6 +756,10 @@ function start() {
     live.section.scrollIntoView();
     if (codeMatch && code === null) {
       live.showLinkProblem('The link\'s #code= is not base64url of UTF-8 text: running the example as written.');
+      live.run();
+    } else if (code !== null && NOT_EDITABLE[auto]) {
+      // (it was dropped without a word: the example ran as written)
+      live.showLinkProblem(`The link's #code= is not run: ${NOT_EDITABLE[auto]} Running the example as written.`);
       live.run();
     } else if (code !== null) {
       live.openEditor(code).then(() => live.run());

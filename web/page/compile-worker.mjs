@@ -13,7 +13,7 @@
 // Messages out: { kind: 'progress', done, total }, { kind: 'ready', ms }
 //               { kind: 'load-failed', message }
 //               { kind: 'compiled', id, ok, wasm?, diagnostics, ms }
-import { MOUNT, tideCcArgs, unmountText } from '/dist/wasi/flags.mjs';
+import { MOUNT, tideCcArgs, unmountText, NO_MAIN_MESSAGE, lacksMain } from '/dist/wasi/flags.mjs';
 
 const CLANG = '/vendor/yowasp-clang/';
 const WORK = `${MOUNT}/work`;
@@ -111,8 +111,13 @@ async function compile({ id, file, source, extra = {} }) {
     status = e.code;
     files = e.files;
   }
-  const wasm = status === 0 ? files?.host?.work?.[out] : undefined;
-  const diagnostics = textOf(chunks);
+  let wasm = status === 0 ? files?.host?.work?.[out] : undefined;
+  let diagnostics = textOf(chunks);
+  if (wasm && lacksMain(wasm)) {
+    // it would trap as it starts: a link error, as tide-cc says it
+    wasm = undefined;
+    diagnostics += `wasm-ld: error: ${NO_MAIN_MESSAGE}\n`;
+  }
   const ms = Math.round(performance.now() - t0);
   if (wasm) postMessage({ kind: 'compiled', id, ok: true, wasm, diagnostics, ms }, [wasm.buffer]);
   else postMessage({ kind: 'compiled', id, ok: false, diagnostics: diagnostics || `clang failed (status ${status}) and said nothing`, ms });

@@ -23,6 +23,11 @@ export const LONG_TASK_GOAL_MS = 50;
 // How long a program has to end after Stop before its worker is ended.
 export const STOP_GRACE_MS = 3000;
 
+// Output lines a run keeps on the page (app.mjs): past it the earliest go,
+// and a first line says how many. (Every line an <li>: 100,000 of them took
+// the browser seconds of layout in one task, and two million never ended.)
+export const OUTPUT_KEEP = 5000;
+
 // ---- the compiler -------------------------------------------------------------
 
 let worker = null;

@@ -24,6 +24,7 @@
 
 const YIELD_MS = 30; // the longest the program runs without the worker seeing its messages
 const FLUSH_MS = 16; // items are posted at least this often while it runs
+const EAGER_POSTS = 4; // posts a window may make at once for output lines
 const E = { SUCCESS: 0, BADF: 8, INVAL: 28, NOSYS: 52, SPIPE: 70 };
 const TRACE_FD = 3;
 
@@ -39,6 +40,9 @@ let memory = null;
 let exports = null;
 let items = [];
 let lastPost = 0;
+let windowStart = 0; // of the FLUSH_MS window `eager` counts in
+let eager = 0;
+let outputHeld = false; // a stdout or stderr line is among the items
 let lastYield = 0;
 let cancelPending = false;
 let direct = false; // inside a direct call into the program (cancelNow)
@@ -48,31 +52,65 @@ let waiting = null; // the poll_oneoff wait under way: { timer, resolve }
 const dv = () => new DataView(memory.buffer);
 const bytes = () => new Uint8Array(memory.buffer);
 
+// A line printed just before a long computation (an endless loop, say)
+// waited among the items for the program's next call into the worker, and
+// was lost with the worker if Stop had to end it: so output goes at once,
+// unless EAGER_POSTS posts went in this window already (a program printing
+// a lot waits for the batch).
 function post(force = false) {
   const now = performance.now();
-  if (!items.length || (!force && now - lastPost < FLUSH_MS && items.length < 2000)) return;
+  if (!items.length) return;
+  if (now - windowStart >= FLUSH_MS) {
+    windowStart = now;
+    eager = 0;
+  }
+  const due = force || now - lastPost >= FLUSH_MS || items.length >= 2000;
+  if (!due && !(outputHeld && eager < EAGER_POSTS)) return;
+  if (!due) eager++;
   lastPost = now;
+  outputHeld = false;
   postMessage({ kind: 'items', items });
   items = [];
 }
 
-// Bytes to lines, per descriptor (a line may come in several writes).
+// Bytes to lines, per descriptor (a line may come in several writes). A
+// line keeps its first LINE_MAX bytes (cut after a whole UTF-8 character)
+// and ends with a notice, as the JS API's lines do (maxLineBytes). Each
+// write is searched for its newlines alone: searching the whole line so
+// far made a long line quadratic (16 MB without a newline: four minutes).
+const LINE_MAX = 1 << 20;
+const mib = (n) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
 function lineSink(onLine) {
   const decoder = new TextDecoder();
-  let pending = '';
+  let text = ''; // the line so far, decoded
+  let kept = 0; // its bytes in `text`
+  let total = 0; // its bytes in all
+  const line = () => {
+    text += decoder.decode();
+    onLine(total > kept ? `${text} … [line cut: ${total} bytes (${mib(total)}), showing the first ${mib(LINE_MAX)}]` : text);
+    text = '';
+    kept = total = 0;
+  };
   return {
     write(chunk) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
+      for (let from = 0; ;) {
+        const nl = chunk.indexOf(10, from);
+        const piece = chunk.subarray(from, nl < 0 ? chunk.length : nl);
+        total += piece.length;
+        let room = Math.min(piece.length, LINE_MAX - kept);
+        if (room < piece.length) while (room > 0 && (piece[room] & 0xc0) === 0x80) room--;
+        if (room > 0) {
+          text += decoder.decode(piece.subarray(0, room), { stream: true });
+          kept += room;
+        }
+        if (room < piece.length) kept = LINE_MAX; // nothing more of this line
+        if (nl < 0) return;
+        line();
+        from = nl + 1;
       }
     },
     end() {
-      pending += decoder.decode();
-      if (pending) onLine(pending);
-      pending = '';
+      if (total) line();
     },
   };
 }
@@ -92,9 +130,14 @@ function traceEvent(line) {
   return { type: m[2], time: Number(m[1]), run: 1, task, name, what: m[5] === '-' ? null : m[5], status: error ? -1 : Number(m[4]), error };
 }
 
+function output(k, text) {
+  outputHeld = true;
+  items.push({ k, text });
+}
+
 const sinks = {
-  1: lineSink((text) => items.push({ k: 'out', text })),
-  2: lineSink((text) => items.push({ k: 'err', text })),
+  1: lineSink((text) => output('out', text)),
+  2: lineSink((text) => output('err', text)),
   [TRACE_FD]: lineSink((text) => {
     const ev = traceEvent(text);
     if (ev) items.push({ k: 'trace', ev });

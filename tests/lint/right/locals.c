@@ -198,3 +198,36 @@ static tide_status shapes(void *frame)
     p->total = pair.b;
     TIDE_END(p);
 }
+
+/* `(void)x;` after an await (the idiom that silences "unused") reads
+ * nothing: no finding for it, nor for a member of a local. A call cast to
+ * void is still evaluated, and reads what it is given. */
+static tide_status discarded(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    int unused = p->count;
+    struct {
+        int a;
+    } pair = {p->count};
+    NAP(p, 1);
+    (void)unused;
+    (void)(pair.a);
+    (void)printf("%d\n", p->count);
+    TIDE_END(p);
+}
+
+/* An element at a constant index, written after the await, then read: it
+ * is a part of its own, as a member is. */
+static tide_status elements(void *frame)
+{
+    struct prog *p = frame;
+    TIDE_BEGIN(p);
+    int arr[3] = {1, 2, 3};
+    printf("%d\n", arr[0] + arr[1] + arr[2]);
+    NAP(p, 1);
+    arr[0] = p->count;
+    arr[1] = arr[2] = 0;
+    printf("%d %d %d\n", arr[0], arr[1], arr[2]);
+    TIDE_END(p);
+}

@@ -23,6 +23,9 @@ static tide_status sub(void *frame)
         TIDE_AWAIT_CALL(f, fn, s);                                             \
     } while (0)
 
+/* Another: an awaitable call whose out-parameter is the macro's argument. */
+#define GET_INTO(f, q, out) TIDE_AWAIT(f, tide_queue_get((q), (out)))
+
 static int work(void *arg, void **result)
 {
     *result = arg;
@@ -52,6 +55,8 @@ static tide_status prog(void *frame)
     TIDE_AWAIT(p, tide_join(p->tasks[0], &value)); /* lint: pointer-to-local */
     void *item;
     TIDE_AWAIT_CATCH(p, tide_queue_get(p->q, &item), p->rc); /* lint: pointer-to-local */
+    void *got;
+    GET_INTO(p, p->q, &got); /* lint: pointer-to-local */
     void *values[2];
     TIDE_AWAIT(p, tide_gather(p->tasks, 2, 0, values, NULL)); /* lint: pointer-to-local */
     int arg = 3;

@@ -31,6 +31,21 @@ function peel(n) {
   return n;
 }
 
+// A variable (or a member of one) whose value is only discarded: x, (x),
+// x.a, as the operand of a cast to void.
+function discarded(n) {
+  while (n && (n.kind === 'ParenExpr' || (n.kind === 'ImplicitCastExpr' && n.castKind === 'LValueToRValue')))
+    n = children(n)[0];
+  while (n?.kind === 'MemberExpr' && !n.isArrow) n = children(n)[0];
+  return n?.kind === 'DeclRefExpr';
+}
+
+// The value of an integer literal index (3, (3), 3u), or null.
+function constantIndex(n) {
+  while (n && (n.kind === 'ParenExpr' || n.kind === 'ImplicitCastExpr')) n = children(n)[0];
+  return n?.kind === 'IntegerLiteral' && /^\d+$/.test(String(n.value)) ? String(n.value) : null;
+}
+
 // What translation-unit-wide facts the function checks need.
 class Unit {
   constructor(root, main, source, macros) {
@@ -458,7 +473,7 @@ class Coroutine {
           if (role === 'frame' || role === 'fn' || role === 'sub') after.push(() => this.expr(a));
           if (role === 'unknown') after.push(() => this.killWrites(a));
         }
-        this.checkArgument(role, a, site);
+        this.checkArgument(role, a, site, group);
       }
     }
     // locals the macro's own text names (not through an argument)
@@ -504,7 +519,7 @@ class Coroutine {
         if (role === 'rc') rcs.push(a);
         else this.expr(a);
         if (role !== 'call' && role !== 'rc') frames.push(a);
-        this.checkArgument(role, a, site);
+        this.checkArgument(role, a, site, [n]);
       }
     }
     const suspend = () => {
@@ -608,7 +623,7 @@ class Coroutine {
     return null;
   }
 
-  checkArgument(role, a, site) {
+  checkArgument(role, a, site, group = []) {
     const at = this.unit.where(a);
     if (role === 'frame') {
       const d = peel(a);
@@ -624,16 +639,22 @@ class Coroutine {
       if (v) this.report('subframe-local', at, `the sub-frame of ${site.name} points to the local \`${v.name}\`, which does not survive a suspension: the sub-coroutine would lose its state; make it a member of the caller's frame`);
     } else if (role === 'call') {
       const call = peel(a);
-      if (call?.kind !== 'CallExpr') return;
-      const name = calleeName(call);
-      if (!this.unit.awaitables.has(name)) return;
-      const params = this.unit.paramTypes(name);
-      children(call).slice(1).forEach((arg, i) => {
-        const type = params?.[i];
-        if (!type || pointsToConst(type)) return;
-        const v = this.pointedLocal(arg);
-        if (v) this.report('pointer-to-local', this.unit.where(arg), `${name} is given a pointer to the local \`${v.name}\`, which it writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
-      });
+      // the whole call, or (a macro of the program's own:
+      // `#define GET(f, q, out) TIDE_AWAIT(f, tide_queue_get(q, out))`) one
+      // of its arguments, found in the calls the macro makes
+      const calls = call?.kind === 'CallExpr' ? [[call, null]]
+        : group.flatMap((g) => [...nodes(g)]).filter((x) => x.kind === 'CallExpr').map((x) => [x, a]);
+      for (const [c, only] of calls) {
+        const name = calleeName(c);
+        if (!this.unit.awaitables.has(name)) continue;
+        const params = this.unit.paramTypes(name);
+        children(c).slice(1).forEach((arg, i) => {
+          const type = params?.[i];
+          if (!type || pointsToConst(type) || (only && peel(arg) !== peel(only))) return;
+          const v = this.pointedLocal(arg);
+          if (v) this.report('pointer-to-local', this.unit.where(only ?? arg), `${name} is given a pointer to the local \`${v.name}\`, which it writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
+        });
+      }
     }
   }
 
@@ -681,8 +702,11 @@ class Coroutine {
         if (n.castKind === 'LValueToRValue') return this.expr(c[0], 'r', cond);
         if (n.castKind === 'ArrayToPointerDecay') return this.expr(c[0], mode === 'r' ? 'a' : mode, cond, path);
         return this.expr(c[0], mode, cond, path);
-      case 'ParenExpr':
       case 'CStyleCastExpr':
+        // `(void)x;`, the idiom that silences "unused": it reads nothing
+        if (n.castKind === 'ToVoid' && discarded(c.at(-1))) return;
+        return this.expr(c.at(-1), mode, cond, path);
+      case 'ParenExpr':
         return this.expr(c.at(-1), mode, cond, path);
       case 'MemberExpr': {
         if (n.isArrow) return this.expr(c[0], 'r', cond);
@@ -690,11 +714,16 @@ class Coroutine {
         return this.expr(c[0], mode, cond, path ? `${name}.${path}` : name);
       }
       case 'ArraySubscriptExpr': {
-        // the elements of an array are not told apart
+        // An element at a constant index is a part of its own, as a
+        // member is (arr[0] written after an await, then read); any other
+        // index, or an element's address (it may reach the others), is
+        // the whole array, partly.
         const b = peel(c[0]);
         this.expr(c[1], 'r', cond);
-        if (b?.kind === 'ImplicitCastExpr' && b.castKind === 'ArrayToPointerDecay') return this.expr(children(b)[0], part(mode), cond);
-        return this.expr(c[0], 'r', cond);
+        if (b?.kind !== 'ImplicitCastExpr' || b.castKind !== 'ArrayToPointerDecay') return this.expr(c[0], 'r', cond);
+        const k = constantIndex(c[1]);
+        if (k !== null && mode !== 'a') return this.expr(children(b)[0], mode, cond, path ? `[${k}].${path}` : `[${k}]`);
+        return this.expr(children(b)[0], part(mode), cond);
       }
       case 'UnaryOperator':
         if (n.opcode === '&') return this.expr(c[0], 'a', cond);

@@ -3,6 +3,7 @@
 // file, several files per clang start. Any clang from 9 on can dump JSON:
 // a native one (Debian's clang-14 for `make lint`) or @yowasp/clang (Clang
 // compiled to WebAssembly, from npm) for people without one.
+import { constants as bufferConstants } from 'node:buffer';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const MIN_VERSION = 9;
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 function nativeVersion(cmd) {
   const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
@@ -50,16 +52,26 @@ function collector() {
 // Splits a stream of concatenated JSON AST dumps (one per file) into their
 // texts as they arrive: each dump ends with a `}` at the start of a line,
 // the next one's `{` right after it. A whole run's output may be larger than
-// a JavaScript string can be; one dump is not.
-function dumpSplitter(onDump) {
+// a JavaScript string can be, and so may one dump (a file of a thousand
+// coroutines or so: each await expands to much): past `maxBytes` its bytes
+// are counted, not kept, and onDump gets (null, bytes).
+function dumpSplitter(onDump, maxBytes) {
   let parts = [];
+  let size = 0;
   let tail = ''; // the last two bytes seen, for a boundary across chunks
   let waits = [];
+  const keep = (b) => {
+    size += b.length;
+    if (size <= maxBytes) parts.push(b);
+    else parts = [];
+  };
   const emit = () => {
-    const text = Buffer.concat(parts).toString('utf8');
+    const over = size > maxBytes ? size : 0;
+    const text = over ? null : Buffer.concat(parts).toString('utf8');
     parts = [];
-    if (!text.trim()) return;
-    const wait = onDump(text);
+    size = 0;
+    if (!over && !text.trim()) return;
+    const wait = onDump(text, over);
     if (wait) waits.push(wait);
   };
   // returns a promise when onDump asked to wait
@@ -70,19 +82,19 @@ function dumpSplitter(onDump) {
     // a boundary whose "\n}" ended the previous chunk
     if (tail.endsWith('\n}') && (buf[0] === 0x7b || buf[0] === 0x0a)) emit();
     else if (tail.endsWith('\n') && buf[0] === 0x7d && buf.length > 1 && (buf[1] === 0x7b || buf[1] === 0x0a)) {
-      parts.push(buf.subarray(0, 1));
+      keep(buf.subarray(0, 1));
       emit();
       from = 1;
     }
     for (let i = buf.indexOf('\n}', from); i >= 0; i = buf.indexOf('\n}', i + 2)) {
       if (i + 2 >= buf.length) break;
       if (buf[i + 2] === 0x7b || buf[i + 2] === 0x0a) {
-        parts.push(buf.subarray(from, i + 2));
+        keep(buf.subarray(from, i + 2));
         emit();
         from = i + 2;
       }
     }
-    parts.push(Buffer.from(buf.subarray(from)));
+    keep(Buffer.from(buf.subarray(from)));
     tail = (tail + buf.subarray(Math.max(0, buf.length - 2)).toString('latin1')).slice(-2);
     const w = waits;
     waits = [];
@@ -225,9 +237,11 @@ function splitPreprocessed(text, inputs) {
 // Runs clang over `inputs` (absolute paths), `batch` files per start, and
 // calls onFile(file, {dump, defs}) for each as its dump arrives, or
 // onFile(file, {error}) for a file clang could not compile (after a
-// {dump} for it, if it was in a batch: that result is void). onFile may
+// {dump} for it, if it was in a batch: that result is void), or
+// onFile(file, {error, compiled: true}) for one whose dump is longer than
+// maxDump bytes (default: the longest string Node can hold). onFile may
 // return a promise to make the dumps wait.
-export async function dumpFiles(clang, inputs, flags, includeDirs, batch, onFile) {
+export async function dumpFiles(clang, inputs, flags, includeDirs, batch, onFile, maxDump = MAX_STRING_LENGTH) {
   for (let i = 0; i < inputs.length; i += batch) {
     const group = inputs.slice(i, i + batch);
     const pre = collector();
@@ -236,17 +250,24 @@ export async function dumpFiles(clang, inputs, flags, includeDirs, batch, onFile
     let a = p, k = 0;
     if (p.status === 0) {
       const defs = splitPreprocessed(pre.text(), group);
-      const split = dumpSplitter((d) => {
+      const split = dumpSplitter((d, over) => {
         const f = group[k++];
+        if (f && over) {
+          return onFile(f, {
+            error: `its syntax tree, ${Math.ceil(over / 2 ** 20)} MiB of JSON from clang, is more than the checker can read at once ` +
+              `(${Math.floor(maxDump / 2 ** 20)} MiB); split the file`,
+            compiled: true,
+          });
+        }
         return f ? onFile(f, { dump: d, defs: defs.get(f) ?? '' }) : null;
-      });
+      }, maxDump);
       a = await clang.run(['-fsyntax-only', '-w', ...flags, '-Xclang', '-ast-dump=json', ...group], group, includeDirs, split);
       split.end();
     }
     if (a.status === 0 && k === group.length) continue;
     if (group.length > 1) {
       // one file at a time, to say which one failed
-      await dumpFiles(clang, group, flags, includeDirs, 1, onFile);
+      await dumpFiles(clang, group, flags, includeDirs, 1, onFile, maxDump);
       continue;
     }
     onFile(group[0], { error: a.stderr.trim() || `clang exited with status ${a.status}` });

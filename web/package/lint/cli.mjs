@@ -26,7 +26,7 @@ and prints each finding as file:line:col: error: what, why, what instead.
   -h, --help      print this and exit
 
 Exit status: 0 nothing flagged, 1 something flagged, 2 a usage error, no
-clang found, or a file clang could not compile.
+clang found, a file clang could not compile, or one too large to check.
 
 A finding is silenced by a comment on its line or the line before:
     /* tide-lint: ignore local-across-await */   (or no rule: all of them)
@@ -89,7 +89,7 @@ function shown(file) {
 
 // Checks `files`; returns {clang, findings, errors} or {tried} when no
 // clang could be found.
-export async function lint(files, { flags = [], clang: wanted = null, batch = 16 } = {}) {
+export async function lint(files, { flags = [], clang: wanted = null, batch = 16, maxDump } = {}) {
   const clang = await findClang(wanted);
   if (!clang.run) return { tried: clang.tried };
   const inc = tideInclude();
@@ -101,10 +101,10 @@ export async function lint(files, { flags = [], clang: wanted = null, batch = 16
   const pool = new Pool();
   try {
     await dumpFiles(clang, inputs, allFlags, includeDirs(allFlags), batch, (file, r) => {
-      if (r.error) return void results.set(file, Promise.resolve({ error: r.error }));
+      if (r.error) return void results.set(file, Promise.resolve({ error: r.error, compiled: r.compiled }));
       results.set(file, pool.run({ file, shown: shown(file), dump: r.dump, defs: r.defs }));
       return pool.saturated();
-    });
+    }, maxDump);
     for (const [file, p] of results) results.set(file, await p);
   } finally {
     await pool.close();
@@ -112,7 +112,7 @@ export async function lint(files, { flags = [], clang: wanted = null, batch = 16
   const findings = [], errors = [];
   for (const file of inputs) {
     const r = results.get(file) ?? { error: 'clang produced nothing for it' };
-    if (r.error) errors.push({ file: shown(file), message: r.error });
+    if (r.error) errors.push({ file: shown(file), message: r.error, ...(r.compiled ? { compiled: true } : {}) });
     else findings.push(...r.findings);
   }
   return { clang: clang.name, findings, errors };
@@ -156,7 +156,9 @@ export async function main(argv, out = process.stdout, err = process.stderr) {
   if (o.format === 'json') out.write(JSON.stringify({ clang: r.clang, findings: r.findings, errors: r.errors }, null, 2) + '\n');
   else {
     for (const f of r.findings) out.write(`${f.file}:${f.line}:${f.col}: error: ${f.message} [${f.rule}]\n`);
-    for (const e of r.errors) err.write(`tide-lint: ${e.file}: clang could not compile it, so it was not checked:\n${e.message}\n`);
+    for (const e of r.errors)
+      err.write(e.compiled ? `tide-lint: ${e.file}: not checked: ${e.message}\n`
+        : `tide-lint: ${e.file}: clang could not compile it, so it was not checked:\n${e.message}\n`);
   }
   if (r.errors.length) return 2;
   return r.findings.length ? 1 : 0;
