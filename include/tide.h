@@ -566,12 +566,7 @@ int tide_loop_spawn(tide_loop *loop, tide_fn fn, const void *frame,
 /* Adds a reference (returns t); each is dropped by tide_task_release. */
 tide_task *tide_task_retain(tide_task *t);
 /* Drops the caller's reference. A pending task keeps running; the task is
- * freed once it is finished and unreferenced. NULL is a no-op. A release
- * when the program holds no handle of t any more (a TIDE_GATHER_OWN took
- * it, or it was released already) is reported to the exception handler
- * (context "task handle misuse", TIDE_ESTATE) and does nothing, as long
- * as something else (the loop, a gather) keeps the task; a task already
- * freed cannot be told from any other freed memory. */
+ * freed once it is finished and unreferenced. NULL is a no-op. */
 void tide_task_release(tide_task *t);
 
 /* The task running now, or NULL outside any task. */
@@ -700,18 +695,12 @@ enum {
      *         TIDE_TRY(f, TIDE_SPAWN(work, NULL, &f->tasks[i], .i = i));
      *     TIDE_AWAIT(f, tide_gather(f->tasks, n, TIDE_GATHER_OWN,
      *                               f->results, NULL));
-     * Each gather takes one of the program's handles per entry: do not
-     * release those handles yourself (the same handles gathered again
-     * into the same array, in the same places, are taken once). So a task
-     * named twice, as in Python's gather(t, t), needs two handles: retain
-     * it once per repeat,
+     * Each gather takes one reference per entry: do not release those
+     * handles yourself (the same handles gathered again into the same
+     * array, in the same places, are taken once). So a task named twice,
+     * as in Python's gather(t, t), needs a handle per repeat:
      *     f->t[1] = tide_task_retain(f->t[0]);
-     * An entry whose task the program holds no handle of any more (named
-     * more often than it has handles, or given to a gather already) makes
-     * the gather fail at once with TIDE_EINVAL, its message naming the
-     * entry; it takes the handles there are all the same, so nothing is
-     * left to release then either. Handles are counted program-wide: one
-     * that another part of the program holds counts too. Outside a task the
+     * (with one, the task is released twice: not checked). Outside a task the
      * gather fails with TIDE_ENOLOOP and releases them at once (so does a
      * gather refused with TIDE_ESTATE, called while the task waits
      * already, if it had no memory to keep them: those taken once stay
@@ -735,8 +724,7 @@ enum {
  * first in argument order gives the error).
  * The `values`/`errors` arrays must stay valid until the await ends (put
  * them in the frame). A task may appear more than once.
- * Errors: TIDE_EINVAL (tasks NULL with n > 0, a NULL task, unknown flags,
- * with TIDE_GATHER_OWN an entry with no handle to take: see there),
+ * Errors: TIDE_EINVAL (tasks NULL with n > 0, a NULL task, unknown flags),
  * TIDE_ESELF (the current task is among them), TIDE_ENOMEM, TIDE_ENOLOOP,
  * TIDE_ECANCELLED, or a child's error. Suspends unless settled at once.
  */

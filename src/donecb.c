@@ -103,7 +103,7 @@ static void user_donecb_free(user_donecb *u)
     tide__list_remove(&u->link);
     tide__donecb_remove(&u->cb);
     tide__donecb_clear(L, &u->cb);
-    tide__task_drop(u->cb.task);
+    tide_task_release(u->cb.task);
     tide__free(L, u, sizeof *u);
 }
 
@@ -132,8 +132,7 @@ int tide_task_add_done_callback(tide_task *t, tide_done_fn fn, void *arg)
     u->fn = fn;
     u->arg = arg;
     tide__list_push(&L->user_donecbs, &u->link);
-    tide__task_hold(t);
-    tide__donecb_add(&u->cb, t, user_donecb_run,
+    tide__donecb_add(&u->cb, tide_task_retain(t), user_donecb_run,
                      user_donecb_release);
     /* a task already done: queued now, like asyncio's call_soon */
     tide__wakeup(L);

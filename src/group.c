@@ -48,7 +48,7 @@ static struct child *child_of(tide__node *n)
 
 static void child_free(tide_group *g, struct child *c)
 {
-    tide__task_drop(c->task);
+    tide_task_release(c->task);
     tide__donecb_clear(g->loop, &c->cb);
     tide__free(g->loop, c, sizeof *c);
 }
@@ -66,8 +66,7 @@ int tide_group_create(tide_group **out)
         return TIDE_ENOMEM;
     memset(g, 0, sizeof *g);
     g->loop = parent->loop;
-    tide__task_hold(parent);
-    g->parent = parent;
+    g->parent = tide_task_retain(parent);
     tide__list_init(&g->children);
     tide__list_init(&g->errors);
     *out = g;
@@ -95,7 +94,7 @@ static void child_release(tide__donecb *cb)
         tide__list_remove(&c->link);
         g->ntasks--;
     }
-    tide__task_drop(c->task);
+    tide_task_release(c->task);
     tide__donecb_clear(L, &c->cb);
     tide__free(L, c, sizeof *c);
 }
@@ -107,7 +106,7 @@ static void child_done(tide__donecb *cb)
     struct child *c = TIDE__CONTAINER(cb, struct child, cb);
     if (!g) { /* the group was destroyed while this callback was queued */
         tide_loop *L = c->task->loop;
-        tide__task_drop(c->task);
+        tide_task_release(c->task);
         tide__donecb_clear(L, &c->cb);
         tide__free(L, c, sizeof *c);
         return;
@@ -157,7 +156,6 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
         tide__free(g->loop, c, sizeof *c);
         return rc;
     }
-    tide__task_unhandle(c->task); /* the group's, not the program's */
     tide__list_push(&g->children, &c->link);
     g->ntasks++;
     g->nspawned++;
@@ -493,7 +491,7 @@ int tide_group_destroy(tide_group *g)
     tide__msg_unref(L, g->body_msg);
     tide__msg_unref(L, g->propagate_msg);
     tide__msg_unref(L, g->pending_msg);
-    tide__task_drop(g->parent);
+    tide_task_release(g->parent);
     tide__free(L, g, sizeof *g);
     return 0;
 }

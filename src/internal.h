@@ -416,12 +416,7 @@ struct tide_task {
     tide_loop *loop;
     tide_fn fn;
     uint32_t id;
-    uint32_t refs;        /* every reference: the handles below, the loop's
-                             while pending, and the library's own holds (a
-                             group's child, a done callback, a gather's) */
-    uint32_t handles;     /* of refs, those the program holds: spawn's
-                             `out`, tide_task_retain; each one a
-                             tide_task_release may drop */
+    uint32_t refs;        /* handle references plus the loop's while pending */
     tide__msg *cancel_msg;/* message of a requested, undelivered cancel */
     char *name;           /* custom (in the allocation, or set later in a
                              block of its own) or default (lazy) */
@@ -626,20 +621,6 @@ static inline int tide__suspend(tide_task *t, const tide__wait_ops *ops,
  * tide__wake_slow's. */
 static inline void tide__wake(tide_task *t, int status, tide__msg *msg);
 void tide__wake_slow(tide_task *t, int status, tide__msg *msg);
-/* References of the library's own to a task, which are no handle of
- * the program's (tide_task_retain and _release count those). */
-static inline void tide__task_hold(tide_task *t)
-{
-    t->refs++;
-}
-void tide__task_drop(tide_task *t);
-/* One of the program's handles becomes the library's: the reference a
- * spawn gave through `out` to the library's own caller, or one that
- * TIDE_GATHER_OWN takes over. */
-static inline void tide__task_unhandle(tide_task *t)
-{
-    t->handles--;
-}
 /* tide_join's int form, for the awaitables built on it. */
 int tide__join(tide_task *child, void **value);
 /* The loop lets go of its reference to a task (it finished, or a misuse

@@ -448,8 +448,7 @@ int tide_loop_destroy(tide_loop *loop)
     /* Armed callback timers. Task timers die with their tasks. */
     tide__timers_drop_handles(L, handle_timer_drop);
     tide__user_donecbs_destroy(L); /* while their tasks exist */
-    if (L->main)
-        tide__task_drop(L->main);
+    tide_task_release(L->main);
     L->main = NULL;
     tide__task_free_all(L);
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */

@@ -34,9 +34,7 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
         __atomic_store_n(&L->runner, NULL, __ATOMIC_RELEASE);
         return rc;
     }
-    tide__task_unhandle(m); /* the loop's, not the program's */
-    if (L->main)
-        tide__task_drop(L->main); /* the previous run's */
+    tide_task_release(L->main); /* the previous run's, if any */
     L->main = m;
     L->main_err = 0;
     L->flags = TIDE__L_RUNNING;

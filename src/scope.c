@@ -25,7 +25,6 @@
 #include "sync.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 enum { ENTERING, ENTERED, INSIDE, LEFT, LEAVING };
@@ -682,8 +681,7 @@ static void handles_release(tide__scope *s)
 {
     tide_task **handles = s->obj;
     for (size_t i = 0; i < s->n; i++)
-        if (handles[i])
-            tide__task_drop(handles[i]);
+        tide_task_release(handles[i]);
     tide__free(s->task->loop, handles, s->n * sizeof *handles);
     s->n = 0;
 }
@@ -710,23 +708,10 @@ static int moves(const tide__scope *old, tide_task *const *tasks, size_t i)
     return old && i < old->n && ((tide_task **)old->obj)[i] == tasks[i];
 }
 
-/* Takes over the program's handle for an entry of task h: 1, or 0 when
- * the program holds no handle of h any more - h named more often than it
- * has handles (gather(t, t) with one), or its handle given to a gather
- * already. Taking it counts it no more as the program's. */
-static int take(tide_task *h)
-{
-    if (!h->handles)
-        return 0;
-    tide__task_unhandle(h);
-    return 1;
-}
-
-/* Lets go of the references a gather takes in tasks at once (all but
- * those that move from old, and never more of a task than the program
- * has handles of it). The array may live in the frame of a task whose
- * last handle it holds: that release frees the array, so that task's
- * references go last, after every entry has been read. */
+/* Lets go of the references a gather took in tasks (all but those that
+ * move from old). The array may live in the frame of a task whose last
+ * handle it holds: that release frees the array, so that task's handles
+ * go last, after every entry has been read. */
 static void release_taken(tide_task *const *tasks, size_t n,
                           const tide__scope *old)
 {
@@ -734,41 +719,17 @@ static void release_taken(tide_task *const *tasks, size_t n,
     size_t held = 0;
     for (size_t i = 0; i < n; i++) {
         tide_task *h = tasks[i];
-        if (!h || moves(old, tasks, i) || !take(h))
+        if (!h || moves(old, tasks, i))
             continue;
         if ((uintptr_t)tasks - (uintptr_t)h < h->alloc_size) {
             holder = h;
             held++;
         } else {
-            tide__task_drop(h);
+            tide_task_release(h);
         }
     }
     while (held--)
-        tide__task_drop(holder);
-}
-
-/* An entry with no handle to take: the gather fails, the message naming
- * the entry and why (Python's gather(t, t) translated with one handle). */
-static void untaken(tide_task *t, tide_task *const *tasks, size_t i)
-{
-    char label[96], text[320];
-    size_t j = 0;
-    while (j < i && tasks[j] != tasks[i])
-        j++;
-    tide__task_label(tasks[i], label, sizeof label);
-    if (j < i)
-        snprintf(text, sizeof text,
-                 "tide_gather: tasks[%zu] names %s again (tasks[%zu]) and "
-                 "TIDE_GATHER_OWN takes a handle per entry: the program "
-                 "has no more of it (tide_task_retain it once per repeat)",
-                 i, label, j);
-    else
-        snprintf(text, sizeof text,
-                 "tide_gather: tasks[%zu] is %s, of which the program has "
-                 "no handle left for TIDE_GATHER_OWN to take (a gather "
-                 "took it already?)",
-                 i, label);
-    tide__set_message(t, text);
+        tide_task_release(holder);
 }
 
 int tide__gather_own(tide_task *const *tasks, size_t n, int release)
@@ -794,16 +755,10 @@ int tide__gather_own(tide_task *const *tasks, size_t n, int release)
             release_taken(tasks, n, old);
         return TIDE_ENOMEM;
     }
-    size_t bad = n; /* the first entry with no handle to take */
     for (size_t i = 0; i < n; i++) {
-        handles[i] = tasks[i];
         if (moves(old, tasks, i))
             ((tide_task **)old->obj)[i] = NULL;
-        else if (tasks[i] && !take(tasks[i])) {
-            handles[i] = NULL; /* nothing taken, nothing to let go of */
-            if (bad == n)
-                bad = i;
-        }
+        handles[i] = tasks[i];
     }
     if (old)
         scope_abandon(old);
@@ -811,10 +766,5 @@ int tide__gather_own(tide_task *const *tasks, size_t n, int release)
     s->obj = handles;
     s->n = n;
     s->key = tasks;
-    if (bad < n) { /* refused, keeping what it took */
-        if (!release)
-            untaken(t, tasks, bad);
-        return TIDE_EINVAL;
-    }
     return 0;
 }

@@ -87,7 +87,6 @@ static TIDE__INLINE int spawn_on(tide_loop *L, tide_fn fn, const void *frame,
     TIDE__TRACE(L, TIDE_TRACE_SPAWN, t, NULL, 0);
     if (out) {
         t->refs++;
-        t->handles = 1;
         *out = t;
     }
     tide__wakeup(L);
@@ -122,43 +121,15 @@ int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
 
 tide_task *tide_task_retain(tide_task *t)
 {
-    if (t) {
+    if (t)
         t->refs++;
-        t->handles++;
-    }
     return t;
-}
-
-/* A release with no handle of the program's left: it would drop a
- * reference of the loop's or the library's, and free the task under it. */
-static void release_refused(tide_task *t)
-{
-    char label[96], text[256];
-    tide__task_label(t, label, sizeof label);
-    snprintf(text, sizeof text,
-             "tide_task_release: %s has no handle of the program's left "
-             "(one taken by TIDE_GATHER_OWN, or released already): ignored",
-             label);
-    tide__msg *m = tide__msg_new(t->loop, text);
-    tide__report(t->loop, "task handle misuse", TIDE_ESTATE, m, t);
-    tide__msg_unref(t->loop, m);
 }
 
 void tide_task_release(tide_task *t)
 {
-    if (!t)
-        return;
-    if (!t->handles) {
-        release_refused(t);
-        return;
-    }
-    t->handles--;
-    task_unref(t);
-}
-
-void tide__task_drop(tide_task *t)
-{
-    task_unref(t);
+    if (t)
+        task_unref(t);
 }
 
 tide_task *tide_current_task(void)

@@ -85,7 +85,7 @@ int tide_timeout_enter_at(double when, tide_timeout **out)
         tide__free(L, t, sizeof *t);
         return rc;
     }
-    tide__task_hold(task);
+    tide_task_retain(task);
     *out = t;
     return 0;
 }
@@ -150,7 +150,7 @@ int tide__timeout_enter_created(tide_timeout *t)
         t->when = when;
         return rc;
     }
-    tide__task_hold(task);
+    tide_task_retain(task);
     return 0;
 }
 
@@ -235,7 +235,6 @@ void tide_timeout_destroy(tide_timeout *t)
     }
     if (t->state == T_ENTERED || t->state == T_EXPIRING)
         tide_timeout_exit(t, 0);
-    if (t->task)
-        tide__task_drop(t->task);
+    tide_task_release(t->task);
     tide__free(t->loop, t, sizeof *t);
 }

@@ -996,69 +996,6 @@ static tide_status own_outside(void *frame)
     TIDE_END(f);
 }
 
-/* Python's gather(t, t): each entry takes a handle, so a task named twice
- * needs two. With one, the gather is refused with TIDE_EINVAL naming the
- * entry (it used to take the one handle twice: a use after free once the
- * task was done), and takes the handle there is, so nothing is left to
- * release; so is an entry whose handle a gather took already. A release
- * of a handle a gather took is reported and ignored. */
-struct own_twice {
-    TIDE_FRAME;
-    tide_task *t[2], *u[2], *v[1], *w[2];
-    void *values[2];
-    size_t live;
-    int rc;
-};
-static tide_status own_twice(void *frame)
-{
-    struct own_twice *f = frame;
-    TIDE_BEGIN(f);
-    /* one handle, named twice: refused, the entry named */
-    TIDE_TRY(f, TIDE_SPAWN(child, "w", &f->t[0], .delay = 1, .name = "a"));
-    f->t[1] = f->t[0];
-    TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, TIDE_GATHER_OWN, f->values, NULL),
-                     f->rc);
-    if (f->rc == TIDE_ENOMEM) /* (injected: nothing was taken) */
-        TIDE_THROW(f, f->rc);
-    th_log("once:%s", name_of(f->rc));
-    TH_EQ_STR(tide_error_message(),
-              "tide_gather: tasks[1] names Task-2 'w' again (tasks[0]) and "
-              "TIDE_GATHER_OWN takes a handle per entry: the program has no "
-              "more of it (tide_task_retain it once per repeat)");
-    /* the gather has the one handle: a release of it is refused */
-    tide_task_release(f->t[0]);
-    TH_EQ_STR(th_reports(), "task handle misuse:TIDE_ESTATE");
-    TIDE_AWAIT(f, tide_sleep(2)); /* the task is done, and still there */
-    TH_CHECK(tide_task_is_done(f->t[0]));
-    TH_EQ_STR(tide_task_value(f->t[0]), "a");
-    /* retained once per repeat: gather(t, t) as Python's */
-    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->u[0], .delay = 1, .name = "b"));
-    f->u[1] = tide_task_retain(f->u[0]);
-    TIDE_AWAIT(f, tide_gather(f->u, 2, TIDE_GATHER_OWN, f->values, NULL));
-    th_log("twice:%s,%s", (char *)f->values[0], (char *)f->values[1]);
-    f->live = th_live_bytes();
-    TIDE_AWAIT(f, tide_gather(f->u, 2, TIDE_GATHER_OWN, f->values, NULL));
-    TH_EQ_INT(th_live_bytes(), f->live); /* gathered again: taken once */
-    /* a handle a gather took already, given to another gather */
-    TIDE_TRY(f, TIDE_SPAWN(child, "v", &f->v[0], .delay = 0, .name = "c"));
-    TIDE_AWAIT(f, tide_gather(f->v, 1, TIDE_GATHER_OWN, NULL, NULL));
-    f->w[0] = f->u[0];
-    f->w[1] = f->v[0];
-    TIDE_AWAIT_CATCH(f, tide_gather(f->w, 2, TIDE_GATHER_OWN, NULL, NULL),
-                     f->rc);
-    th_log("taken:%s", name_of(f->rc));
-    TH_HAS(tide_error_message(), "tasks[0] is Task-3");
-    /* outside a task: let go of at once, never more than there are */
-    TIDE_TRY(f, TIDE_SPAWN(child, NULL, &f->t[0], .delay = 0, .name = "d"));
-    f->t[1] = f->t[0];
-    TIDE_TRY(f, tide_call_soon(tide_running_loop(), gather_in_callback,
-                               f->t, NULL));
-    TIDE_AWAIT(f, tide_sleep(1));
-    TH_LOG_IS("once:EINVAL a:done b:done twice:b,b c:done taken:EINVAL "
-              "outside:TIDE_ENOLOOP d:done");
-    TIDE_END(f); /* the task's end releases what it still owns */
-}
-
 /* ---- cm = asyncio.timeout(d), entered apart; try: async with: except ------- */
 
 /* What CPython 3.13 printed for this (idioms_tmo.py, the times from 0):
@@ -1523,9 +1460,6 @@ static const th_case cases[] = {
     TH_CASE("GATHER-OWN-02 outside a task, the array in the frame of a task "
             "it holds the last handle to",
             own_outside),
-    TH_CASE("GATHER-OWN-03 a task named twice with one handle is refused, "
-            "naming the entry; a taken handle is not released twice",
-            own_twice),
     TH_CASE_AFTER("WITH-11 out of memory anywhere", oom_all, oom_all_after,
                   TH_EXPECT_ERROR | TH_OOM),
     TH_CASE("IDIOM-01 null scope, TIDE_THROW_FMT, tide_task_value", idioms),
