@@ -42,7 +42,8 @@
  *  2. Locals do not survive an await: keep anything needed after one in the
  *     frame. Out-parameters of awaited calls must point into the frame.
  *  3. The macros use a `switch`: do not await inside a `switch` of your own
- *     (an `if`/`for`/`while` is fine).
+ *     (an `if`/`for`/`while` is fine). tide-lint flags it; at run time the
+ *     task fails with TIDE_ESTATE where it would resume there.
  *  4. An awaited error propagates like an exception: the coroutine jumps to
  *     its TIDE_FINALLY section (if it has one), runs it, and finishes with
  *     the error. Writing nothing means "re-raise" - exactly what asyncio's
@@ -1771,6 +1772,9 @@ void tide__raise_fmt(tide_frame *fr, int err, const char *fmt, ...)
 void tide__caught(tide_frame *fr, int err);
 const char *tide__frame_message(const tide_frame *fr);
 tide_status tide__end(tide_frame *fr);
+/* A resume at a point that the coroutine's switch does not hold: raises
+ * TIDE_ESTATE in fr, with a message, and reports it (src/misuse.c). */
+void tide__resume_lost(tide_frame *fr);
 
 #define TIDE__FR(f) (&(f)->tide__frame)
 
@@ -1797,13 +1801,21 @@ tide_status tide__end(tide_frame *fr);
     case TIDE__PC_UNWIND:                                                      \
         TIDE__FR(f)->unwinding = 1
 
+/* The switch's `default` is reached only by a jump: to END (pc
+ * TIDE__PC_END, or TIDE__PC_UNWIND without a FINALLY), or to a resume
+ * point this switch does not hold - an await inside a switch statement of
+ * the coroutine's own, whose `case` went to that switch: the task fails
+ * then (tide__resume_lost) instead of ending as a success. A body that
+ * runs to its end skips the test. */
 #define TIDE_END(f)                                                            \
-    TIDE__FALLTHROUGH;                                                         \
+    if (0) {                                                                   \
     default:                                                                   \
-        break;                                                                 \
+        if (TIDE__FR(f)->pc > 0) {                                             \
+            tide__resume_lost(TIDE__FR(f));                                    \
+            goto tide__top;                                                    \
+        }                                                                      \
     }                                                                          \
-    if (0)                                                                     \
-        goto tide__top;                                                        \
+    }                                                                          \
     return tide__end(TIDE__FR(f))
 
 /* The error being propagated (in FINALLY), 0 if none, and its message

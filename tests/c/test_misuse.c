@@ -537,6 +537,71 @@ static tide_status bad_while_registered(void *frame)
 
 /* A yield, then an awaitable that would complete at once (a free lock):
  * refused all the same, and the task is not left in the ready queue. */
+/* An await inside a switch statement of the coroutine's own: its resume
+ * point is a `case` of that switch, not of TIDE_BEGIN's, so the resume
+ * reached END's `default`, and the task ended as a success with the rest
+ * of its body and its FINALLY skipped. Now it fails with TIDE_ESTATE, and
+ * FINALLY runs. (In a sub-coroutine, its caller sees the error.) */
+struct switched {
+    TIDE_FRAME;
+    int i;
+};
+static tide_status switched(void *frame)
+{
+    struct switched *f = frame;
+    TIDE_BEGIN(f);
+    th_log("before");
+    switch (f->i) {
+    case 0:
+        TIDE_YIELD(f);
+        th_log("after");
+        break;
+    default:
+        break;
+    }
+    th_log("end");
+    TIDE_FINALLY(f);
+    th_log("finally:%s", tide_errname(TIDE_ERROR(f)));
+    TIDE_END(f);
+}
+struct switched_caller {
+    TIDE_FRAME;
+    struct switched sub;
+    int rc;
+};
+static tide_status switched_caller(void *frame)
+{
+    struct switched_caller *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT_CALL_CATCH(f, switched, &f->sub, f->rc);
+    th_log("caller:%s", tide_errname(f->rc));
+    TIDE_END(f);
+}
+struct await_in_switch {
+    TIDE_FRAME;
+    tide_task *t;
+    struct expect_misuse check;
+};
+static tide_status await_in_switch(void *frame)
+{
+    struct await_in_switch *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TH_SPAWN0(&f->t, switched, "switched"));
+    TIDE_AWAIT_CALL_INIT(f, expect_misuse, &f->check, .t = f->t,
+                         .expect = "an await inside a switch statement");
+    TH_LOG_IS("before finally:TIDE_ESTATE");
+    tide_task_release(f->t);
+    f->t = NULL;
+    TIDE_TRY(f, TH_SPAWN0(&f->t, switched_caller, "caller"));
+    TIDE_AWAIT(f, tide_join(f->t, NULL));
+    TH_LOG_IS("before finally:TIDE_ESTATE before finally:TIDE_ESTATE "
+              "caller:TIDE_ESTATE");
+    TH_EQ_STR(th_reports(), ONE_REPORT " " ONE_REPORT);
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    TIDE_END(f);
+}
+
 struct yield_twice {
     TIDE_FRAME;
     tide_group *g;
@@ -1055,6 +1120,10 @@ static const th_case cases[] = {
     TH_CASE("misuse: bad input to an awaitable while registered: the "
             "misuse is told first, the registration undone",
             bad_while_registered),
+    TH_CASE("misuse: an await inside a switch statement of the coroutine's "
+            "own fails with TIDE_ESTATE (FINALLY runs) instead of ending the "
+            "task as a success",
+            await_in_switch),
     TH_CASE("misuse: an awaitable after a stray yield is refused, and the "
             "task is not left in the ready queue",
             yield_twice),
