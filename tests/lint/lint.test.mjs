@@ -118,6 +118,8 @@ test('--help, --list-rules and usage errors', () => {
     [['--bogus', 'x.c'], /unknown option --bogus/],
     [['--format', 'xml', 'x.c'], /--format must be text or json/],
     [['no/such/file.c'], /no such file: no\/such\/file\.c/],
+    [['tests/lint/right'], /tests\/lint\/right: a folder, not a C file: name its files \(e\.g\. tests\/lint\/right\/\*\.c\)/],
+    [['.'], /\.: a folder, not a C file/],
   ]) {
     const r = cli(args);
     assert.equal(r.status, 2, args.join(' '));

@@ -138,9 +138,13 @@ export async function main(argv, out = process.stdout, err = process.stderr) {
     err.write(`tide-lint: no files given\n${HELP}`);
     return 2;
   }
-  const missing = o.files.filter((f) => !fs.statSync(f, { throwIfNoEntry: false })?.isFile());
-  if (missing.length) {
-    err.write(`tide-lint: no such file: ${missing.join(', ')}\n`);
+  const stats = o.files.map((f) => fs.statSync(f, { throwIfNoEntry: false }));
+  const dirs = o.files.filter((f, i) => stats[i]?.isDirectory());
+  const missing = o.files.filter((f, i) => !stats[i]?.isFile() && !dirs.includes(f));
+  if (missing.length || dirs.length) {
+    if (missing.length) err.write(`tide-lint: no such file: ${missing.join(', ')}\n`);
+    // a folder is not searched: the shell names the files (dir/*.c)
+    if (dirs.length) err.write(`tide-lint: ${dirs.join(', ')}: a folder, not a C file: name its files (e.g. ${dirs[0].replace(/\/+$/, '')}/*.c)\n`);
     return 2;
   }
   const r = await lint(o.files, o);
