@@ -123,15 +123,14 @@ int tide__step_misused(tide_task *t, int st)
 
 void tide__resume_lost(tide_frame *fr)
 {
-    char text[400];
-    snprintf(text, sizeof text,
-             "the coroutine was resumed at its resume point %d, which its "
-             "switch does not hold: an await inside a switch statement of "
-             "the coroutine's own belongs to that switch (TIDE_BEGIN is a "
-             "switch too); use if/else there (tide-lint: await-in-switch)",
-             fr->pc);
     tide_task *t = tide__current();
-    tide__raise(fr, TIDE_ESTATE, 0, text);
+    tide__raise_fmt(fr, TIDE_ESTATE,
+                    "the coroutine was resumed at its resume point %d, which "
+                    "its switch does not hold: an await inside a switch "
+                    "statement of the coroutine's own belongs to that switch "
+                    "(TIDE_BEGIN is a switch too); use if/else there "
+                    "(tide-lint: await-in-switch)",
+                    fr->pc);
     if (t)
         tide__report(t->loop, MISUSE_CONTEXT, TIDE_ESTATE, fr->msg, t);
 }

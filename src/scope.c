@@ -307,39 +307,57 @@ void tide__scope_unwind(tide_task *t, tide_frame *fr)
     unwind(t, fr);
 }
 
+/* A left block's record, freed: its outcome, and what FINALLY propagated
+ * before the block (prior_msg: a reference, for the caller to let go of). */
+struct left {
+    tide_task *t;
+    int how, returning, prior;
+    tide__msg *prior_msg;
+};
+
+static struct left record_done(tide__scope *s)
+{
+    struct left l = {s->task, s->how, s->returning, s->prior,
+                     tide__msg_ref(s->prior_msg)};
+    if (s->ops->after)
+        s->ops->after(s);
+    scope_free(s);
+    return l;
+}
+
+/* The block's outcome stops here: the frame propagates nothing, or (in
+ * FINALLY) again what it propagated before the block. */
+static void back_to_prior(tide_frame *fr, const struct left *l)
+{
+    tide__raise_clear(fr);
+    if (l->prior)
+        tide__raise_restore(fr, l->prior, l->prior_msg);
+}
+
 int tide__with_done(tide_frame *fr, int site, int rc)
 {
     tide__scope *s = find(fr, site);
     if (!s) /* cannot happen: the exit found it */
         return 0;
-    tide_task *t = s->task;
-    int how = s->how, returning = s->returning, prior = s->prior;
-    tide__msg *prior_msg = tide__msg_ref(s->prior_msg);
-    if (s->ops->after)
-        s->ops->after(s);
-    scope_free(s);
+    struct left l = record_done(s);
     if (rc > 0)
         rc = 0;
     int goes_on = 1;
     if (rc < 0) {
         /* an error leaves: the block's own goes on as it was; another (a
          * timeout's, a group's) comes with the exit's message */
-        if (rc != how)
+        if (rc != l.how)
             tide__raise(fr, rc, 1, NULL);
         else
-            unwind(t, fr);
-    } else if (returning) {
-        unwind(t, fr);
+            unwind(l.t, fr);
+    } else if (l.returning) {
+        unwind(l.t, fr);
     } else {
         goes_on = 0;
-        if (how < 0) { /* swallowed by the exit: the block ends without
-                          error, or (in FINALLY) with the one before it */
-            tide__raise_clear(fr);
-            if (prior)
-                tide__raise_restore(fr, prior, prior_msg);
-        }
+        if (l.how < 0) /* swallowed by the exit */
+            back_to_prior(fr, &l);
     }
-    tide__msg_unref(t->loop, prior_msg);
+    tide__msg_unref(l.t->loop, l.prior_msg);
     return goes_on;
 }
 
@@ -361,28 +379,17 @@ int tide__with_done_catch(tide_frame *fr, int site, int rc, int *out)
     *out = rc;
     if (!s) /* cannot happen: the exit found it */
         return 0;
-    tide_task *t = s->task;
-    int how = s->how, returning = s->returning, prior = s->prior;
-    tide__msg *prior_msg = tide__msg_ref(s->prior_msg);
-    if (s->ops->after)
-        s->ops->after(s);
-    scope_free(s);
-    if (returning && rc == 0) { /* a return is no error: it goes on */
-        tide__msg_unref(t->loop, prior_msg);
-        unwind(t, fr);
-        return 1;
-    }
-    if (how < 0 || rc < 0) {
-        /* the outcome stops here: the frame propagates nothing, or (in
-         * FINALLY) again what it propagated before the block */
-        tide__raise_clear(fr);
-        if (prior)
-            tide__raise_restore(fr, prior, prior_msg);
+    struct left l = record_done(s);
+    int goes_on = l.returning && rc == 0; /* a return is no error */
+    if (goes_on) {
+        unwind(l.t, fr);
+    } else if (l.how < 0 || rc < 0) {
+        back_to_prior(fr, &l);
         if (rc < 0)
             tide__caught(fr, rc);
     }
-    tide__msg_unref(t->loop, prior_msg);
-    return 0;
+    tide__msg_unref(l.t->loop, l.prior_msg);
+    return goes_on;
 }
 
 /* ---- leftovers ------------------------------------------------------------ */

@@ -459,16 +459,28 @@ static void deliver_cancel(tide_task *t)
         t->flags &= (uint16_t)~TIDE__T_MUST_CANCEL;
 }
 
-/* A wait's resume hook, at the start of t's step (asyncio's code after
- * `await fut`). Returns 1 if t waits again (the hook re-suspended it).
- * Inline in the common step: an indirect call, no other. */
-/* A step that registered t is over: the step's mark has done its work. */
+/* The step's mark, known to be in t->msg, is cleared (it holds no
+ * counted reference). */
+static TIDE__INLINE void step_mark_clear(tide_task *t)
+{
+#if TIDE_CHECKS
+    t->msg = NULL;
+#else
+    (void)t;
+#endif
+}
+
+/* The same where the mark may not be there: a step that registered t is
+ * over, and the mark has done its work. */
 static TIDE__INLINE void unmark(tide_task *t)
 {
     if (tide__step_marked(t))
-        t->msg = NULL; /* (the mark holds no counted reference) */
+        step_mark_clear(t);
 }
 
+/* A wait's resume hook, at the start of t's step (asyncio's code after
+ * `await fut`). Returns 1 if t waits again (the hook re-suspended it).
+ * Inline in the common step: an indirect call, no other. */
 static TIDE__INLINE int step_resume(tide_loop *L, tide_task *t,
                                     const tide__wait_ops *ops)
 {
@@ -527,17 +539,6 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
     return 0;
 }
 
-/* The step's mark, known to be in t->msg, is cleared (it holds no
- * counted reference). */
-static TIDE__INLINE void step_mark_clear(tide_task *t)
-{
-#if TIDE_CHECKS
-    t->msg = NULL;
-#else
-    (void)t;
-#endif
-}
-
 /* A step that awaited a yield: back in the ready queue, to resume with 0
  * (a cancel requested meanwhile waits for the next step, as asyncio's
  * does for sleep(0)), its mark cleared. */
@@ -571,8 +572,7 @@ static TIDE__NOINLINE void step_end(tide_loop *L, tide_task *t, int st)
         task_finish(t, tide__step_misused(t, st));
         return;
     }
-    if (st == TIDE__SUSPENDED)
-        unmark(t);
+    unmark(t); /* (a yield's went in yield_queue) */
     if (t->flags & TIDE__T_MUST_CANCEL)
         deliver_cancel(t);
 }
