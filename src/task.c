@@ -373,6 +373,16 @@ void tide__clear_message(tide_task *t)
     tide__msg_set(t->loop, &t->msg, NULL);
 }
 
+int tide__suspend_slow(tide_task *t, tide__msg *old)
+{
+    tide_loop *L = t->loop;
+    /* reading a real clock costs: only when someone will look */
+    t->since = TIDE__HOOKS_ON(L) ? tide__loop_now(L) : L->now;
+    if (old)
+        tide__msg_unref(L, old);
+    return TIDE_PENDING;
+}
+
 void tide__wake_slow(tide_task *t, int status, tide__msg *msg)
 {
     TIDE__TRACE(t->loop, TIDE_TRACE_WAKE, t, t->wait_ops ? t->wait_ops->what
