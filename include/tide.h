@@ -40,7 +40,9 @@
  *     TIDE_BEGIN(f) and TIDE_END(f); `f` is a pointer to a frame struct whose
  *     first member is TIDE_FRAME.
  *  2. Locals do not survive an await: keep anything needed after one in the
- *     frame. Out-parameters of awaited calls must point into the frame.
+ *     frame. Out-parameters of awaited calls must point into the frame, and
+ *     so must pointers handed to what runs later (a spawned task's frame
+ *     fields, a callback's argument): it runs after this step has returned.
  *  3. The macros use a `switch`: do not await inside a `switch` of your own
  *     (an `if`/`for`/`while` is fine). tide-lint flags it; at run time the
  *     task fails with TIDE_ESTATE where it would resume there.

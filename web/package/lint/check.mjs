@@ -18,7 +18,7 @@ import {
   returnType, pointsToConst,
 } from './ast.mjs';
 import { macroArguments } from './source.mjs';
-import { AWAITABLES, AWAITABLE_PROBE } from './rules.mjs';
+import { AWAITABLES, AWAITABLE_PROBE, DEFERRED } from './rules.mjs';
 
 const INTEGER = /^(?:(?:const|volatile|signed|unsigned|short|long|int|char|_Bool)\b\s*)+$|^(?:tide_status|int\d+_t|uint\d+_t|size_t|ssize_t)$/;
 
@@ -658,6 +658,41 @@ class Coroutine {
     }
   }
 
+  // Pointers to locals handed to what runs later: a spawned task (its frame
+  // is copied, and the pointers in it with it) or a callback. Whatever it
+  // is, it runs once this step has returned to the loop, when the
+  // coroutine's locals are gone. The frame is checked where it is written
+  // in the call (TIDE_SPAWN's compound literal, member by member).
+  checkDeferred(body) {
+    for (const c of nodes(body)) {
+      if (c.kind !== 'CallExpr') continue;
+      const name = calleeName(c);
+      const how = DEFERRED[name];
+      if (!how) continue;
+      const arg = children(c)[1 + (how.frame ?? how.arg)];
+      if (!arg) continue;
+      const found = [];
+      if (how.arg !== undefined) {
+        const v = this.pointedLocal(arg);
+        if (v) found.push([arg, v]);
+      } else {
+        const lit = [...nodes(arg)].find((x) => x.kind === 'CompoundLiteralExpr');
+        const walk = (init) => {
+          for (const e of children(init)) {
+            if (peel(e)?.kind === 'InitListExpr') { walk(peel(e)); continue; }
+            const v = this.pointedLocal(e);
+            if (v) found.push([e, v]);
+          }
+        };
+        const list = lit && [...nodes(lit)].find((x) => x.kind === 'InitListExpr');
+        if (list) walk(list);
+      }
+      const what = how.frame !== undefined ? 'the frame of the task it spawns' : 'the argument its callback gets';
+      for (const [e, v] of found)
+        this.report('deferred-pointer-to-local', this.unit.where(e), `${name}: ${what} points to the local \`${v.name}\`, which is gone by the time that runs (after this step has returned to the loop); put the value itself there, or point into this coroutine's frame or into memory you allocate`);
+    }
+  }
+
   // TIDE_RETURN's value is read after the coroutine has returned.
   checkReturn(n, site) {
     for (const [j, list] of this.argumentNodes([n], site)) {
@@ -974,6 +1009,7 @@ export function checkUnit({ root, main, source, macros }) {
     if (def.begin) {
       const co = new Coroutine(unit, def, report);
       reportLost(unit, co, co.finish(), report);
+      co.checkDeferred(def.body);
     } else {
       for (const n of nodes(def.body)) {
         const s = unit.siteOfNode(n);

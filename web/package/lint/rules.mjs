@@ -45,6 +45,26 @@ export const AWAITABLES = [
   'tide_http_fetch', 'tide_http_get', 'tide_to_thread', 'tide_to_thread_abandon',
 ];
 
+// Calls that hand a pointer to code that runs later, after the calling
+// coroutine's step has returned (so after its locals are gone): a spawned
+// task's frame (which the call copies, pointers and all) and a callback's
+// argument. name -> {frame: index of the frame argument} or {arg: index of
+// the argument the callback gets}.
+export const DEFERRED = {
+  tide_spawn: { frame: 1 },
+  tide_loop_spawn: { frame: 2 },
+  tide_group_spawn: { frame: 2 },
+  tide_call_soon: { arg: 2 },
+  tide_call_later: { arg: 3 },
+  tide_call_at: { arg: 3 },
+  tide_call_soon_threadsafe: { arg: 2 },
+  tide_task_add_done_callback: { arg: 2 },
+  tide_loop_set_exception_handler: { arg: 2 },
+  tide_loop_set_exit_handler: { arg: 2 },
+  tide_loop_set_trace_handler: { arg: 2 },
+  tide_loop_set_debug_handler: { arg: 2 },
+};
+
 // The rules: id -> one line for --help and the docs.
 export const RULES = {
   'local-across-await':
@@ -58,6 +78,8 @@ export const RULES = {
   'subframe-local': 'TIDE_AWAIT_CALL given a pointer to a local as the sub-frame (gone after a suspension)',
   'pointer-to-local': 'an awaited call given a pointer to a local it writes or keeps (gone after a suspension)',
   'return-pointer-to-local': 'TIDE_RETURN given a pointer to a local (gone once the coroutine has returned)',
+  'deferred-pointer-to-local':
+    'a spawned task\'s frame or a callback\'s argument given a pointer to a local (they run after the step has returned)',
   'break-in-with':
     'break or continue directly in a TIDE_WITH block (it leaves the block, not the loop around it)',
   'goto-out-of-with': 'a goto out of a TIDE_WITH block (the scope stays open until the coroutine ends)',

@@ -1,0 +1,69 @@
+/*
+ * Right: what a spawned task's frame and a callback's argument may carry -
+ * values, pointers into the frame, static storage, memory of its own - and
+ * a spawn outside any coroutine, where the local outlives the run.
+ */
+#include <stdlib.h>
+#include <tide.h>
+
+struct child {
+    TIDE_FRAME;
+    int *out;
+    int n;
+    const char *name;
+};
+
+static tide_status child(void *frame)
+{
+    struct child *c = frame;
+    TIDE_BEGIN(c);
+    if (c->out)
+        *c->out = c->n;
+    TIDE_END(c);
+}
+
+static int later(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+struct parent {
+    TIDE_FRAME;
+    tide_task *t;
+    int result;
+    int *heap;
+};
+
+static tide_status parent(void *frame)
+{
+    struct parent *p = frame;
+    static int shared;
+    TIDE_BEGIN(p);
+    int n = 7;
+    TIDE_TRY(p, TIDE_SPAWN(child, NULL, &p->t, .out = &p->result, .n = n));
+    TIDE_AWAIT(p, tide_join(p->t, NULL));
+    tide_task_release(p->t);
+    TIDE_TRY(p, TIDE_SPAWN(child, NULL, NULL, .out = &shared, .name = "literal"));
+    p->heap = malloc(sizeof *p->heap);
+    int *where = p->heap;
+    TIDE_TRY(p, TIDE_SPAWN(child, NULL, NULL, .out = where));
+    TIDE_TRY(p, tide_call_soon(tide_running_loop(), later, p, NULL));
+    TIDE_TRY(p, tide_call_soon(tide_running_loop(), later, &p->result, NULL));
+    TIDE_YIELD(p);
+    TIDE_FINALLY(p);
+    free(p->heap);
+    TIDE_END(p);
+}
+
+/* Not a coroutine: `result` lives until the run is over. */
+int run_parent(tide_loop *loop)
+{
+    int result = 0;
+    int rc = tide_loop_spawn(loop, child, &(struct child){.out = &result},
+                             sizeof(struct child), NULL, NULL);
+    if (rc == 0)
+        rc = tide_loop_run(loop, parent, &(struct parent){0},
+                           sizeof(struct parent), NULL);
+    return rc ? rc : result;
+}
