@@ -123,6 +123,10 @@ const results = {
   chanpongPlain: {}, chanpongNochecks: {},
 };
 const DEBUG_ROUNDS = quick ? 1 : 3;
+// The ratio rows (debug mode, misuse checks): a few % is the question, and
+// runs of one binary fall into a fast and a slow mode by process, so more
+// alternating rounds than the goal rows (short runs: about 10 s a round).
+const RATIO_ROUNDS = quick ? 1 : 5;
 // Keeps in results[table][col] whichever of it and r took less time.
 function keepBest(table, col, r, key) {
   const old = results[table][col];
@@ -163,7 +167,7 @@ for (const col of COLUMNS) {
     // build without them; the queue ping-pong too (its switches go through
     // a primitive's wait, which the checks also touch).
     const S = N.debugShort;
-    for (let round = 0; round < DEBUG_ROUNDS; round++) {
+    for (let round = 0; round < RATIO_ROUNDS; round++) {
       for (const [suffix, opts] of [['Plain', {}], ['Nohooks', { nohooks: true }], ['Nochecks', { nochecks: true }]]) {
         keepBest(`pingpong${suffix}`, col, runOne(col, 'pingpong', S.switches, S.switchReps, null, opts), 'ns_per_switch');
         keepBest(`join${suffix}`, col, runOne(col, 'spawn', S.tasks, S.taskReps, 'join', opts), 'ns_per_task');
@@ -318,7 +322,7 @@ console.log(`Debug mode rows (ratios, Tide only): "debug off / no tests" divides
     on (tide_loop_set_debug) over the off figure; on, every step is timed with two reads of the
     real clock (slow-step reports), a host call on wasm. These runs are short and many, to be
     steadier on a busy machine: ${count(N.debugShort.switches)} switches x ${N.debugShort.switchReps} repetitions, ${count(N.debugShort.tasks)} tasks
-    x ${N.debugShort.taskReps}; off and compiled out alternate ${DEBUG_ROUNDS} times and each keeps its best.
+    x ${N.debugShort.taskReps}; off and compiled out alternate ${RATIO_ROUNDS} times and each keeps its best.
 Misuse check rows (ratios, Tide only): the same runs of tidebench (checks on, as always) over
     tidebench_nochecks, built with TIDE_CHECKS=0 (src/config.h): the checks that an awaitable
     is not called outside TIDE_AWAIT, that a step ends registered exactly when it suspends, that a
