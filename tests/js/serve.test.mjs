@@ -7,6 +7,7 @@
 // for nothing: it serves web/ and a scratch folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -286,4 +287,15 @@ test('a client that goes away mid-response, or stops reading, leaves no file ope
   await until('closing big.bin for a client that reads nothing', () => !bigFileOpen());
   sock.destroy();
   await goodRequest(scratch);
+});
+
+test('serve.mjs on a port already taken, or a host that does not resolve: one line saying so, status 1', () => {
+  const serve = path.join(root, 'web/dev/serve.mjs');
+  for (const [args, why] of [[['--port', String(portOf(web))], /^serve: cannot listen on 127\.0\.0\.1:\d+: address already in use \(another server\? try --port, or PORT= for make run\)\n$/],
+    [['--port', '0', '--host', 'no-such-host.invalid'], /^serve: cannot listen on no-such-host\.invalid:0: .*ENOTFOUND.*\n$/]]) {
+    const r = spawnSync(process.execPath, [serve, ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, why);
+    assert.equal(r.stdout, '');
+  }
 });

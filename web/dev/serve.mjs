@@ -289,6 +289,16 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     process.exit(2);
   }
   const isolation = !process.argv.includes('--no-isolation');
-  const { url } = await start(port, arg('--host', '127.0.0.1'), { isolation });
-  console.log(`Tide docs: ${url}  (Ctrl-C to stop)`);
+  const host = arg('--host', '127.0.0.1');
+  try {
+    const { url } = await start(port, host, { isolation });
+    console.log(`Tide docs: ${url}  (Ctrl-C to stop)`);
+  } catch (e) {
+    // a port in use is the usual case: one line, not a stack trace
+    const why = e.code === 'EADDRINUSE'
+      ? 'address already in use (another server? try --port, or PORT= for make run)'
+      : e.message;
+    console.error(`serve: cannot listen on ${host}:${port}: ${why}`);
+    process.exit(1);
+  }
 }
