@@ -144,6 +144,13 @@ for (const [what, request, status, reason] of MALFORMED) {
   });
 }
 
+test('1900 short header fields within 16 KiB: every one is read, Host and Connection last included', async () => {
+  // (Node keeps the first 1000 fields by default and drops the rest unsaid)
+  const r = responses(await exchange(web, `GET / HTTP/1.1\r\n${'A: b\r\n'.repeat(1900)}${closing}`));
+  assert.deepEqual(r.map((x) => x.status), [200]);
+  await goodRequest(web);
+});
+
 test('HEAD: the headers of GET, no body', async () => {
   const size = fs.statSync(path.join(root, 'web/page/index.html')).size;
   const text = await exchange(web, `HEAD /index.html HTTP/1.1\r\n${closing}`);

@@ -262,6 +262,11 @@ export function start(port = 8000, host = '127.0.0.1', { isolation = true, mount
   // for it; this is the field its http.Server reads.)
   server.httpAllowHalfOpen = true;
   server.setTimeout(lim.idleTimeout); // no listener: an idle socket is destroyed
+  // Node keeps the first 1000 header fields and drops the rest without a
+  // word: a Host after them read as missing (a 400 for the wrong reason), a
+  // Connection: close was ignored. The 16 KiB limit on the request line and
+  // headers (431) bounds them instead.
+  server.maxHeadersCount = 0;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
