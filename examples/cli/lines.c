@@ -54,12 +54,18 @@ struct shared {
     long read, done, timed_out, too_long, words;
 };
 
+/* ASCII whitespace, as Python's bytes.split() sees it. (strchr alone would
+ * find a NUL byte too: the string's own terminator.) */
+static int is_space(char c)
+{
+    return c != '\0' && strchr(" \t\n\v\f\r", c) != NULL;
+}
+
 static long count_words(const struct line *l)
 {
     long n = 0;
     for (size_t i = 0; i < l->len; i++)
-        if (strchr(" \t\r\n", l->text[i]) == NULL &&
-            (i == 0 || strchr(" \t\r\n", l->text[i - 1]) != NULL))
+        if (!is_space(l->text[i]) && (i == 0 || is_space(l->text[i - 1])))
             n++;
     return n;
 }

@@ -117,3 +117,13 @@ for (const host of ['native', 'asan', 'wasi']) {
     assert.deepEqual(api.stats.hits['/posts/1'], undefined);
   });
 }
+
+test('the test server answers a request it cannot carry out with a 400 saying why, not a dropped connection', async () => {
+  for (const [p, why] of [['api/status/abc', /status/i], ['api/status/1000', /status/i], ['api/big?n=-1', /n|size|length|range/i],
+    ['api/big?n=1e12', /n|size|length|range/i]]) {
+    const r = await fetch(api.url + p);
+    assert.equal(r.status, 400, p);
+    assert.match(await r.text(), why, p);
+  }
+  assert.equal((await fetch(api.url + 'api/status/204')).status, 204);
+});

@@ -1,11 +1,13 @@
 // serve.test.mjs - web/dev/serve.mjs under abuse, over raw sockets (node:net):
 // every malformed request gets a 4xx and a clear reason, and the server
 // answers a good request afterwards; nothing outside its roots is served;
-// pipelined requests, HEAD, slowloris clients (a timeout), clients that stop
-// reading or go away mid-response (the file is closed). Needs `make page`
+// pipelined requests, HEAD, slowloris clients (a timeout), clients that
+// half-close after their requests (answered), stop reading or go away
+// mid-response (the file is closed). Needs `make page`
 // for nothing: it serves web/ and a scratch folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -46,7 +48,8 @@ const portOf = (s) => s.server.address().port;
 
 // Opens a connection, sends `pieces` (strings or Buffers) `gap` ms apart,
 // and resolves with all the server sent until it closed the connection.
-function exchange(server, pieces, { gap = 0, timeout = 10_000 } = {}) {
+// `end`: half-close (send FIN) after the last piece, and read on.
+function exchange(server, pieces, { gap = 0, timeout = 10_000, end = false } = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(portOf(server), '127.0.0.1');
     const chunks = [];
@@ -67,6 +70,7 @@ function exchange(server, pieces, { gap = 0, timeout = 10_000 } = {}) {
       if (list.length === 0 || sock.destroyed) return;
       sock.write(list.shift());
       if (list.length) timer = setTimeout(next, gap);
+      else if (end) sock.end();
     };
     sock.on('connect', next);
   });
@@ -121,6 +125,7 @@ const MALFORMED = [
   ['an unknown method', `FROB / HTTP/1.1\r\n${closing}`, 405, /method not allowed/],
   ['POST with a body', `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`, 405, /method not allowed/],
   ['DELETE', `DELETE /index.html HTTP/1.1\r\n${closing}`, 405, /method not allowed/],
+  ['CONNECT', 'CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n', 405, /method not allowed/],
   ['a header without a colon', `GET / HTTP/1.1\r\nHost x\r\n\r\n`, 400, /malformed/],
   ['Content-Length and Transfer-Encoding', `GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, /malformed/],
   ['HTTP/3.0', `GET / HTTP/3.0\r\n${closing}`, 400, /malformed/],
@@ -138,6 +143,13 @@ for (const [what, request, status, reason] of MALFORMED) {
     await goodRequest(web);
   });
 }
+
+test('1900 short header fields within 16 KiB: every one is read, Host and Connection last included', async () => {
+  // (Node keeps the first 1000 fields by default and drops the rest unsaid)
+  const r = responses(await exchange(web, `GET / HTTP/1.1\r\n${'A: b\r\n'.repeat(1900)}${closing}`));
+  assert.deepEqual(r.map((x) => x.status), [200]);
+  await goodRequest(web);
+});
 
 test('HEAD: the headers of GET, no body', async () => {
   const size = fs.statSync(path.join(root, 'web/page/index.html')).size;
@@ -162,6 +174,23 @@ test('pipelined requests are answered in order; a bad one after good ones is ans
   assert.deepEqual(rs.map((r) => r.status), [200, 405]);
   rs = responses(await exchange(web, get('/favicon.svg') + 'GARBAGE\r\n\r\n'));
   assert.deepEqual(rs.map((r) => r.status), [200, 400]);
+  await goodRequest(web);
+});
+
+test('a client that half-closes after its requests still gets every answer', async () => {
+  const get = (p, last) => `GET ${p} HTTP/1.1\r\nHost: x\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+  let rs = responses(await exchange(web, get('/favicon.svg'), { end: true }));
+  assert.deepEqual(rs.map((r) => r.status), [200]);
+  assert.match(rs[0].body, /^<svg/);
+  rs = responses(await exchange(web, get('/favicon.svg') + get('/nope') + get('/style.css', true), { end: true }));
+  assert.deepEqual(rs.map((r) => r.status), [200, 404, 200]);
+  rs = responses(await exchange(web, `GET /api/posts/3?fail=0&delay=0.05&run=fin-${process.pid} HTTP/1.1\r\nHost: x\r\n\r\n`, { end: true }));
+  assert.deepEqual(rs.map((r) => r.status), [200]);
+  assert.equal(JSON.parse(rs[0].body).id, 3);
+  // a request cut short by the FIN is still a 400 saying why
+  rs = responses(await exchange(web, 'GET / HTTP/1.1\r\nHost: x\r\n', { end: true }));
+  assert.deepEqual(rs.map((r) => r.status), [400]);
+  assert.match(rs[0].body, /malformed request/);
   await goodRequest(web);
 });
 
@@ -197,6 +226,8 @@ test('the fake API refuses settings out of range or unknown with a 400 naming th
     ['seed=x', 'seed must be a whole number from 0 to 2147483647, not "x"'],
     ['seed=1.5', 'seed must be a whole number from 0 to 2147483647, not "1.5"'],
     ['fail=0&color=red', 'unknown setting "color" (known: fail, hang, delay, seed, run)'],
+    ['fail=0&fail=1', 'fail given more than once'],
+    ['run=a&run=b', 'run given more than once'],
   ];
   for (const [query, why] of cases) {
     const [r] = responses(await exchange(web, `GET /api/posts/3?${query}&run=${run} HTTP/1.1\r\n${closing}`));
@@ -263,4 +294,15 @@ test('a client that goes away mid-response, or stops reading, leaves no file ope
   await until('closing big.bin for a client that reads nothing', () => !bigFileOpen());
   sock.destroy();
   await goodRequest(scratch);
+});
+
+test('serve.mjs on a port already taken, or a host that does not resolve: one line saying so, status 1', () => {
+  const serve = path.join(root, 'web/dev/serve.mjs');
+  for (const [args, why] of [[['--port', String(portOf(web))], /^serve: cannot listen on 127\.0\.0\.1:\d+: address already in use \(another server\? try --port, or PORT= for make run\)\n$/],
+    [['--port', '0', '--host', 'no-such-host.invalid'], /^serve: cannot listen on no-such-host\.invalid:0: .*ENOTFOUND.*\n$/]]) {
+    const r = spawnSync(process.execPath, [serve, ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, why);
+    assert.equal(r.stdout, '');
+  }
 });

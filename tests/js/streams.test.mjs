@@ -226,6 +226,17 @@ for (const host of HOSTS) {
     assert.match(r.stderr, /^(progress: \d+ lines read, \d+ done, \d+ waiting or in work\n)+$/);
   });
 
+  test(`${host}: example lines: words split at ASCII whitespace only, as bytes.split() does (not at NUL)`, async () => {
+    const p = start(host, 'lines', { args: ['every=100'], env: { TIDE_CLOCK: 'virtual' } });
+    await p.write('a\0b\nc\vd\fe\n\0\n');
+    p.end();
+    const r = await p.done;
+    assert.equal(r.status, 0, r.stderr);
+    const { results, summary } = linesSaid(r.stdout);
+    assert.deepEqual(results, ['line 1: 1 word, 3 bytes', 'line 2: 3 words, 5 bytes', 'line 3: 1 word, 1 bytes']);
+    assert.equal(summary, '3 lines: 3 done, 0 timed out, 0 too long; 5 words');
+  });
+
   test(`${host}: example lines: an early end of input, in the middle of a line and of the work`, async () => {
     // the input stops half way through a line while the workers still
     // have lines queued: they finish those, the half line is the last one

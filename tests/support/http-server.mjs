@@ -165,7 +165,12 @@ export async function startApi() {
   }
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    handle(req, res).catch((e) => {
+      // a request it cannot carry out (/api/status/abc, /api/big?n=-1):
+      // say why, rather than drop the connection like /api/drop does
+      if (res.headersSent || res.destroyed) return res.destroy();
+      send(res, 400, `bad request: ${e.message}\n`);
+    });
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);

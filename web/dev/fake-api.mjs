@@ -6,7 +6,8 @@
 //   GET /api/posts/N?fail=0.2&hang=0&delay=0.2&seed=1&run=ID
 //
 // (the values shown are the defaults, used for what a request leaves out;
-// a value out of its range, or a setting not listed here, gets a 400)
+// a value out of its range, a setting not listed here, or one given twice,
+// gets a 400)
 //
 //   fail   chance (0..1) that an attempt gets "500 Internal Server Error"
 //   hang   chance (0..1) that an attempt never gets an answer (the
@@ -73,8 +74,11 @@ const KNOWN = new Set([...SETTINGS.map(([name]) => name), 'run']);
 // value that is no number in range or a name it does not know, why not (a
 // request that asked for something else must not get the defaults).
 function settingsOf(params) {
-  for (const name of params.keys())
+  for (const name of params.keys()) {
     if (!KNOWN.has(name)) return { error: `unknown setting ${JSON.stringify(name)} (known: ${[...KNOWN].join(', ')})` };
+    // which of two values was meant is anyone's guess
+    if (params.getAll(name).length > 1) return { error: `${name} given more than once` };
+  }
   const settings = { ...DEFAULTS };
   for (const [name, min, max, whole] of SETTINGS) {
     const s = params.get(name);

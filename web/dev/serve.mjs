@@ -22,8 +22,10 @@
 // Only GET and HEAD. A malformed request gets a 4xx saying why (400, 405,
 // 408, 414, 431) and the server goes on: bad URLs and percent-encoding,
 // "..", "\" and NUL in paths, oversized headers, unknown methods, requests
-// that trickle in (LIMITS.requestTimeout); idle connections are closed
-// (tests/js/serve.test.mjs sends each over a raw socket).
+// that trickle in (LIMITS.requestTimeout); CONNECT gets 405 too; idle
+// connections are closed; a client that half-closes after its requests
+// still gets their answers (tests/js/serve.test.mjs sends each over a raw
+// socket).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -184,6 +186,12 @@ function clientErrorResponse(err, headers) {
     if (/^[A-Z]+ \S+ HTTP\//.test(text.slice(text.lastIndexOf('\n', at - 1) + 1)))
       [status, why] = [405, 'method not allowed'];
   }
+  return rawResponse(status, why, headers);
+}
+
+// A whole response, with Connection: close, for a socket the server no
+// longer parses (a parser error, a CONNECT).
+function rawResponse(status, why, headers) {
   const body = `${why}\n`;
   const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`, 'Connection: close',
     'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`];
@@ -242,7 +250,23 @@ export function start(port = 8000, host = '127.0.0.1', { isolation = true, mount
     }
   });
   server.on('clientError', (err, socket) => connections.reject(err, socket, headers));
+  // Node hands CONNECT to this event and, with no listener, drops the
+  // connection without a word: answer it as any other method not allowed.
+  server.on('connect', (req, socket) => {
+    socket.on('error', () => {});
+    socket.end(rawResponse(405, 'method not allowed', headers));
+  });
+  // A client that half-closes after its request (`nc -N`, shutdown(SHUT_WR))
+  // still reads the answer; by default Node drops the requests not yet
+  // answered when the FIN arrives, and closes at once. (Node has no option
+  // for it; this is the field its http.Server reads.)
+  server.httpAllowHalfOpen = true;
   server.setTimeout(lim.idleTimeout); // no listener: an idle socket is destroyed
+  // Node keeps the first 1000 header fields and drops the rest without a
+  // word: a Host after them read as missing (a 400 for the wrong reason), a
+  // Connection: close was ignored. The 16 KiB limit on the request line and
+  // headers (431) bounds them instead.
+  server.maxHeadersCount = 0;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -270,6 +294,16 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     process.exit(2);
   }
   const isolation = !process.argv.includes('--no-isolation');
-  const { url } = await start(port, arg('--host', '127.0.0.1'), { isolation });
-  console.log(`Tide docs: ${url}  (Ctrl-C to stop)`);
+  const host = arg('--host', '127.0.0.1');
+  try {
+    const { url } = await start(port, host, { isolation });
+    console.log(`Tide docs: ${url}  (Ctrl-C to stop)`);
+  } catch (e) {
+    // a port in use is the usual case: one line, not a stack trace
+    const why = e.code === 'EADDRINUSE'
+      ? 'address already in use (another server? try --port, or PORT= for make run)'
+      : e.message;
+    console.error(`serve: cannot listen on ${host}:${port}: ${why}`);
+    process.exit(1);
+  }
 }
