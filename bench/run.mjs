@@ -124,8 +124,9 @@ const results = {
 };
 const DEBUG_ROUNDS = quick ? 1 : 3;
 // The ratio rows (debug mode, misuse checks): a few % is the question, and
-// runs of one binary fall into a fast and a slow mode by process, so more
-// alternating rounds than the goal rows (short runs: about 10 s a round).
+// this machine runs in a fast and a slow mode that lasts seconds (see the
+// goal rows below), so more alternating rounds than the goal rows (short
+// runs: about 10 s a round).
 const RATIO_ROUNDS = quick ? 1 : 5;
 // Keeps in results[table][col] whichever of it and r took less time.
 function keepBest(table, col, r, key) {
@@ -148,10 +149,11 @@ for (const col of COLUMNS) {
   if (tide) {
     // Tide's goal rows: best of DEBUG_ROUNDS runs, each a process of its
     // own (on a shared machine one interrupted run put the budget row 10 ns
-    // off; and the same binary's runs fall into a fast and a slow mode by
-    // process - the virtual sleepers read 143 or 219-239 ns on Emscripten in
-    // three runs back to back - which repetitions inside one run cannot
-    // average out).
+    // off; and the machine (a VM) has a fast and a slow mode lasting
+    // seconds, the machine's and not the program's - with address
+    // randomisation off and V8's seed fixed, WASI's queue ping-pong read 42
+    // ns four runs in a row, then 29.4 four runs in a row - which
+    // repetitions inside one run cannot average out).
     for (let round = 1; round < DEBUG_ROUNDS; round++) {
       keepBest('pingpong', col, runOne(col, 'pingpong', switches, REPS), 'ns_per_switch');
       keepBest('chanpong', col, runOne(col, 'pingpong', switches, REPS, 'queue'), 'ns_per_switch');
