@@ -128,8 +128,17 @@ tide_task *tide_task_retain(tide_task *t)
 
 void tide_task_release(tide_task *t)
 {
-    if (t)
-        task_unref(t);
+    if (!t)
+        return;
+    if (t->refs == 1 && (t->flags & TIDE__T_LOOP_REF)) {
+        /* A pending task's last reference is its loop's: a release that
+         * takes it is one more than the program held, and would free the
+         * task while it runs on. */
+        tide__report(t->loop, "task handle released too many times",
+                     TIDE_EOVERFLOW, NULL, t);
+        return;
+    }
+    task_unref(t);
 }
 
 tide_task *tide_current_task(void)
