@@ -729,14 +729,14 @@ enum {
      * array, in the same places, are taken once). So a task named twice,
      * as in Python's gather(t, t), needs a handle per repeat:
      *     f->t[1] = tide_task_retain(f->t[0]);
-     * (with one, the task is released twice: not checked). Outside a task the
-     * gather fails with TIDE_ENOLOOP and releases them at once (so does a
-     * gather refused with TIDE_ESTATE, called while the task waits
-     * already, if it had no memory to keep them: those taken once stay
-     * with the earlier gather); out of
-     * memory for its record it fails with TIDE_ENOMEM before it starts,
-     * and they live on until the loop is destroyed (which frees every
-     * handle). */
+     * (with one, the task is released twice: refused and reported while
+     * it is pending, see tide_task_release, not caught once it is done).
+     * Outside a task the gather fails with TIDE_ENOLOOP and releases them
+     * at once (so does a gather refused with TIDE_ESTATE, called while the
+     * task waits already, if it had no memory to keep them: those taken
+     * once stay with the earlier gather); out of memory for its record it
+     * fails with TIDE_ENOMEM before it starts, and they live on until the
+     * loop is destroyed (which frees every handle). */
     TIDE_GATHER_OWN = 4
 };
 
