@@ -9,7 +9,8 @@
  * Input layout (every byte is optional: missing bytes read as 0):
  *   [0]     mode: bits 0-1 allocation failures (0 none, 1 the Nth only,
  *           2 a burst of `len` from the Nth, 3 pseudo-random, 1 in `len`),
- *           bit 2 debug mode, bit 3 destroy the primitives before the loop
+ *           bit 2 debug mode, bit 3 destroy the primitives (and the
+ *           timeouts kept, and release the handles) before the loop
  *   [1..2]  N, the first allocation to fail (little endian)
  *   [3]     len: burst length or 1-in-len odds
  *   [4..5]  shapes: semaphore values, barrier parties, queue bounds
@@ -146,6 +147,7 @@
 #define MAX_IDS 16384    /* task ids tracked per run (more go unchecked) */
 #define NEST_MAX (TIDE_MAX_CALL_DEPTH + 4) /* levels in one NEST */
 #define WITH_DEPTH 4     /* TIDE_WITH blocks nested in one task */
+#define MAX_KEPT 8       /* exited timeouts kept to the end of a run */
 
 /* Stop the process with a message: libFuzzer saves the input. */
 #define FAIL(...)                                                              \
@@ -414,6 +416,15 @@ static struct {
     struct group_rec grp[MAX_GROUPS];
     int ngroups;
     tide_handle *handle[MAX_HANDLES];
+    /* exited timeouts kept past their task's end, and with mode bit 3
+     * clear past the loop's destroy (a timeout may outlive its loop),
+     * with what they read when kept */
+    struct kept_tmo {
+        tide_timeout *t;
+        double when;
+        int expired;
+    } kept[MAX_KEPT];
+    int nkept;
     int flag[2];
 
     uint64_t steps;
@@ -840,6 +851,39 @@ static void destroy_primitives(int must)
     for (int k = 0; k < 3; k++)
         DESTROY(tide_queue_destroy, F.q[k]);
 #undef DESTROY
+}
+
+/* A timeout its task exited and is done with: kept to the end of the run
+ * (see F.kept), or destroyed now if there is no room. */
+static void keep_timeout(tide_timeout *t)
+{
+    if (!t)
+        return;
+    if (F.nkept == MAX_KEPT) {
+        tide_timeout_destroy(t);
+        return;
+    }
+    struct kept_tmo *k = &F.kept[F.nkept++];
+    k->t = t;
+    k->when = tide_timeout_when(t);
+    k->expired = tide_timeout_is_expired(t);
+}
+
+/* The kept timeouts, before or after their loop's destroy: they read as
+ * they were left, refuse to be left or moved again, and are freed. */
+static void drop_kept(void)
+{
+    for (int i = 0; i < F.nkept; i++) {
+        struct kept_tmo *k = &F.kept[i];
+        CHECK(tide_timeout_when(k->t) == k->when ||
+              (isnan(k->when) && isnan(tide_timeout_when(k->t))));
+        CHECK(tide_timeout_is_expired(k->t) == k->expired);
+        CHECK(tide_timeout_exit(k->t, 0) == TIDE_ESTATE);
+        CHECK(tide_timeout_reschedule(k->t, 1) == TIDE_ESTATE);
+        tide_timeout_destroy(k->t);
+        k->t = NULL;
+    }
+    F.nkept = 0;
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
@@ -3255,7 +3299,7 @@ static tide_status script(void *frame)
     /* timeout scopes close innermost first, then the groups are left */
     while (f->ntmo)
         tide_timeout_destroy(f->tmo[--f->ntmo]);
-    tide_timeout_destroy(f->tmo_done);
+    keep_timeout(f->tmo_done);
     f->tmo_done = NULL;
     if (f->stray == OP_GROUP_EXIT + 1 && (f->policy & P_GROUP_EXIT)) {
         /* a group is not destroyed while its exit waits (EBUSY): a second
@@ -3493,7 +3537,9 @@ static void run_input(const uint8_t *data, size_t size)
     CHECK(F.xcalls_ran <= F.xcalls_made);
     for (int i = 0; i < F.ntasks; i++)
         tide_task_release(F.task[i].t);
-    for (int i = 0; i < MAX_HANDLES; i++)
+    /* with mode bit 3 clear the loop's destroy frees the handles still
+     * held, as it frees task handles (the leak count below sees it) */
+    for (int i = 0; i < MAX_HANDLES && (mode & 8); i++)
         tide_handle_release(F.handle[i]);
     /* Every handle is released now (those given to TIDE_GATHER_OWN by the
      * gather, the others above), but for the ones a gather out of memory
@@ -3504,10 +3550,12 @@ static void run_input(const uint8_t *data, size_t size)
     }
     if ((mode & 8) && clean) {
         destroy_primitives(1);
+        drop_kept();
         CHECK(tide_loop_destroy(F.loop) == 0);
     } else {
         CHECK(tide_loop_destroy(F.loop) == 0);
         destroy_primitives(1); /* a primitive may outlive its loop */
+        drop_kept();           /* and so may a timeout */
     }
     if (F.unreleased > F.own_loose)
         FAIL("%d task handle(s) never released (%d given to gathers that "

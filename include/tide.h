@@ -835,8 +835,10 @@ int tide_timeout_enter(double delay, tide_timeout **out);
 int tide_timeout_enter_at(double when, tide_timeout **out);
 /* Leaves the scope with the body's outcome `rc` (0 or an error) and
  * returns the outcome to continue with: TIDE_ETIMEDOUT if this scope's
- * expiry cancelled the body, otherwise rc. Errors: TIDE_ESTATE if the
- * scope is not entered (exited twice). Does not suspend. */
+ * expiry cancelled the body, otherwise rc. Left, the timeout only reads
+ * as it stood (when, is_expired): it holds its task no longer. Errors:
+ * TIDE_ESTATE if the scope is not entered (exited twice). Does not
+ * suspend. */
 int tide_timeout_exit(tide_timeout *t, int rc);
 /* Moves the deadline (loop time; INFINITY disables). Errors: TIDE_ESTATE
  * if the scope is not active (already expired, expiring or exited). */

@@ -215,15 +215,20 @@ int tide_timeout_exit(tide_timeout *t, int rc)
     }
     if (t->state == T_ENTERED) {
         t->state = T_EXITED;
-        return rc;
+    } else {
+        t->state = T_EXPIRED;
+        /* Ours only if no other cancel arrived since the scope was
+         * entered. */
+        if (tide_task_uncancel(t->task) <= t->cancelling &&
+            rc == TIDE_ECANCELLED) {
+            tide__set_message(t->task, NULL);
+            rc = TIDE_ETIMEDOUT;
+        }
     }
-    t->state = T_EXPIRED;
-    /* Ours only if no other cancel arrived since the scope was entered. */
-    if (tide_task_uncancel(t->task) <= t->cancelling &&
-        rc == TIDE_ECANCELLED) {
-        tide__set_message(t->task, NULL);
-        return TIDE_ETIMEDOUT;
-    }
+    /* Left, it only reads as it stood: a timeout kept for its expired()
+     * holds its task no longer. */
+    tide_task_release(t->task);
+    t->task = NULL;
     return rc;
 }
 

@@ -32,10 +32,23 @@ static void *own_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     return realloc(ptr, new_size);
 }
 
+/* Debug reports of a loop of a case's own, counted. */
+static void own_debug(tide_loop *loop, int kind, const char *text,
+                      tide_task *task, void *count)
+{
+    (void)loop;
+    (void)kind;
+    (void)text;
+    (void)task;
+    ++*(int *)count;
+}
+
 /* Runs `main` on a loop of its own (virtual clock, own_alloc, reports
- * counted into *reports), which the run is to stop; returns the loop, or
- * NULL if it could not be made. */
-static tide_loop *own_run(tide_fn main, size_t frame_size, int *reports)
+ * counted into *reports, and debug reports too in debug mode if `debug`
+ * is not NULL), which the run is to stop; returns the loop, or NULL if it
+ * could not be made. */
+static tide_loop *own_run(tide_fn main, size_t frame_size, int *reports,
+                          int *debug)
 {
     tide_loop *l2 = NULL;
     own_live = 0;
@@ -44,6 +57,10 @@ static tide_loop *own_run(tide_fn main, size_t frame_size, int *reports)
         return NULL;
     tide_loop_set_virtual_clock(l2, 1);
     tide_loop_set_exception_handler(l2, th_count_exception, reports);
+    if (debug) {
+        tide_loop_set_debug(l2, 1);
+        tide_loop_set_debug_handler(l2, own_debug, debug);
+    }
     void *frame = calloc(1, frame_size);
     TH_CHECK(frame != NULL);
     TH_EQ_INT(tide_loop_run(l2, main, frame, frame_size, NULL),
@@ -84,7 +101,8 @@ static void life01_after(tide_loop *loop, tide_task *main, int err)
     (void)main;
     (void)err;
     int reports = 0;
-    tide_loop *l2 = own_run(life01_main, sizeof(struct life01_main), &reports);
+    tide_loop *l2 =
+        own_run(life01_main, sizeof(struct life01_main), &reports, NULL);
     if (!l2)
         return;
     TH_EQ_INT(tide_loop_destroy(l2), 0);
@@ -154,7 +172,8 @@ static void life06_after(tide_loop *loop, tide_task *main, int err)
     (void)main;
     (void)err;
     int reports = 0;
-    tide_loop *l2 = own_run(life06_main, sizeof(struct life06_main), &reports);
+    tide_loop *l2 =
+        own_run(life06_main, sizeof(struct life06_main), &reports, NULL);
     if (!l2)
         return;
     TH_EQ_INT(tide_group_destroy(life06_g[0]), TIDE_EBUSY); /* in exit */
@@ -170,6 +189,65 @@ static void life06_after(tide_loop *loop, tide_task *main, int err)
         TH_EQ_INT(tide_group_destroy(life06_g[i]), 0);
         life06_g[i] = NULL;
     }
+    TH_EQ_INT(own_live, 0);
+}
+
+/* ---- LIFE-07: a timeout kept after its block holds its task no longer ----
+ * Python's `cm.expired()` after `async with cm:` keeps the timeout past
+ * the task that entered it. Once left, the timeout only reads as it
+ * stood: the task, finished and released, is freed, and debug mode's
+ * teardown finds no task handle left unreleased; the timeout is destroyed
+ * after the loop. */
+static tide_timeout *life07_cm;
+
+struct life07_worker {
+    TIDE_FRAME;
+};
+static tide_status life07_worker(void *frame)
+{
+    struct life07_worker *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(10, &life07_cm));
+    TIDE_WITH(f, tide_timeout_scope_of(life07_cm)) {
+        TIDE_AWAIT(f, tide_sleep(1));
+    }
+    TIDE_END(f);
+}
+
+struct life07_main {
+    TIDE_FRAME;
+    tide_task *t;
+};
+static tide_status life07_main(void *frame)
+{
+    struct life07_main *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, TIDE_SPAWN(life07_worker, "worker", &f->t));
+    TIDE_AWAIT(f, tide_join(f->t, NULL));
+    tide_task_release(f->t);
+    TIDE_TRY(f, tide_loop_stop(tide_running_loop()));
+    TIDE_AWAIT(f, tide_sleep(3600));
+    TIDE_END(f);
+}
+
+static void life07_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    (void)err;
+    int reports = 0, debug = 0;
+    tide_loop *l2 = own_run(life07_main, sizeof(struct life07_main),
+                            &reports, &debug);
+    if (!l2)
+        return;
+    TH_EQ_INT(tide_loop_destroy(l2), 0);
+    TH_EQ_INT(reports, 1); /* main, freed pending */
+    TH_EQ_INT(debug, 1);   /* main still pending at exit; no handle */
+    TH_CHECK(life07_cm != NULL);
+    TH_EQ_INT(tide_timeout_is_expired(life07_cm), 0);
+    TH_EQ_DBL(tide_timeout_when(life07_cm), 10);
+    tide_timeout_destroy(life07_cm);
+    life07_cm = NULL;
     TH_EQ_INT(own_live, 0);
 }
 
@@ -340,6 +418,8 @@ static const th_case cases[] = {
                   0),
     TH_CASE_AFTER("LIFE-06 task groups outlive their loop", life01,
                   life06_after, 0),
+    TH_CASE_AFTER("LIFE-07 a timeout kept after its block holds no task",
+                  life01, life07_after, 0),
 #endif
     TH_CASE("LIFE-02 handles still held go with the loop", life02),
     TH_CASE("LIFE-03 one release too many is refused and reported", life03),
