@@ -2,8 +2,8 @@
  * test_life.c - lifetimes and destroy order (LIFE-*): what a program's
  * objects do when they outlive their loop, when a reference is given back
  * once too often, and where tide_callback_fail's message goes from the
- * callbacks that are not tide_call_soon's (a done callback, a to_thread
- * function).
+ * callbacks that are not tide_call_soon's (a done callback; a to_thread
+ * function's is in test_thread.c, which ThreadSanitizer runs).
  *
  * Cases that need code after a loop's destroy run a loop of their own in
  * their `after` check, once the case's run has ended, with an allocator
@@ -360,58 +360,6 @@ static tide_status life04(void *frame)
     TIDE_END(f);
 }
 
-/* ---- LIFE-05: tide_callback_fail from a to_thread function -----------------
- * A to_thread function that fails with tide_callback_fail gives the await
- * its error and its message (Python's `raise ValueError("...")` in the
- * function given to asyncio.to_thread), on a pool thread or inline on a
- * host without threads. The message goes with that error only: a
- * function that returns another error, or succeeds, leaves none. */
-static int thread_fails(void *arg, void **result)
-{
-    (void)result;
-    return tide_callback_fail(TIDE_EUSER - 2, "disk %d full", VI(arg));
-}
-
-static int thread_fails_otherwise(void *arg, void **result)
-{
-    (void)arg;
-    (void)result;
-    tide_callback_fail(TIDE_EUSER, "not this one's");
-    return TIDE_EIO;
-}
-
-static int thread_recovers(void *arg, void **result)
-{
-    tide_callback_fail(TIDE_EUSER, "dropped");
-    *result = arg;
-    return 0;
-}
-
-struct life05 {
-    TIDE_FRAME;
-    void *value;
-    int rc;
-};
-static tide_status life05(void *frame)
-{
-    struct life05 *f = frame;
-    TIDE_BEGIN(f);
-    TIDE_AWAIT_CATCH(f, tide_to_thread(thread_fails, IV(3), &f->value),
-                     f->rc);
-    TH_EQ_INT(f->rc, TIDE_EUSER - 2);
-    TH_EQ_STR(tide_error_message(), "disk 3 full");
-    TIDE_AWAIT_CATCH(f, tide_to_thread(thread_fails_otherwise, NULL,
-                                       &f->value),
-                     f->rc);
-    TH_EQ_INT(f->rc, TIDE_EIO);
-    TH_CHECK(tide_error_message() == NULL);
-    TIDE_AWAIT(f, tide_to_thread(thread_recovers, IV(9), &f->value));
-    TH_EQ_INT(VI(f->value), 9);
-    TH_CHECK(tide_error_message() == NULL);
-    TH_EQ_STR(th_reports(), "");
-    TIDE_END(f);
-}
-
 static const th_case cases[] = {
 #if !defined(__EMSCRIPTEN__)
     TH_CASE_AFTER("LIFE-01 timeouts outlive their loop", life01, life01_after,
@@ -424,7 +372,6 @@ static const th_case cases[] = {
     TH_CASE("LIFE-02 handles still held go with the loop", life02),
     TH_CASE("LIFE-03 one release too many is refused and reported", life03),
     TH_CASE("LIFE-04 tide_callback_fail in a done callback", life04),
-    TH_CASE("LIFE-05 tide_callback_fail in a to_thread function", life05),
 };
 
 TH_MAIN(cases)
