@@ -10,7 +10,8 @@
  *   [0]     mode: bits 0-1 allocation failures (0 none, 1 the Nth only,
  *           2 a burst of `len` from the Nth, 3 pseudo-random, 1 in `len`),
  *           bit 2 debug mode, bit 3 destroy the primitives (and the
- *           timeouts kept, and release the handles) before the loop
+ *           timeouts kept, the groups left behind, and release the
+ *           handles) before the loop, not after it
  *   [1..2]  N, the first allocation to fail (little endian)
  *   [3]     len: burst length or 1-in-len odds
  *   [4..5]  shapes: semaphore values, barrier parties, queue bounds
@@ -884,6 +885,20 @@ static void drop_kept(void)
         k->t = NULL;
     }
     F.nkept = 0;
+}
+
+/* The groups whose owner ended registered in their exit (see the
+ * script's FINALLY), before or after their loop's destroy: a group may
+ * outlive its loop, and then counts no errors. */
+static void drop_orphans(int after_loop)
+{
+    for (int i = 0; i < F.ngroups; i++)
+        if (F.grp[i].orphan) {
+            if (after_loop)
+                CHECK(tide_group_error_count(F.grp[i].g) == 0);
+            CHECK(tide_group_destroy(F.grp[i].g) == 0);
+            F.grp[i].g = NULL;
+        }
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
@@ -3530,10 +3545,8 @@ static void run_input(const uint8_t *data, size_t size)
                  F.exp[i].needle);
     chains_done(clean);
     for (int i = 0; i < F.ngroups; i++)
-        if (F.grp[i].orphan) {
-            CHECK(clean && tide_group_destroy(F.grp[i].g) == 0);
-            F.grp[i].g = NULL;
-        }
+        if (F.grp[i].orphan)
+            CHECK(clean);
     CHECK(F.xcalls_ran <= F.xcalls_made);
     for (int i = 0; i < F.ntasks; i++)
         tide_task_release(F.task[i].t);
@@ -3551,11 +3564,13 @@ static void run_input(const uint8_t *data, size_t size)
     if ((mode & 8) && clean) {
         destroy_primitives(1);
         drop_kept();
+        drop_orphans(0);
         CHECK(tide_loop_destroy(F.loop) == 0);
     } else {
         CHECK(tide_loop_destroy(F.loop) == 0);
         destroy_primitives(1); /* a primitive may outlive its loop */
         drop_kept();           /* and so may a timeout */
+        drop_orphans(1);       /* and a task group */
     }
     if (F.unreleased > F.own_loose)
         FAIL("%d task handle(s) never released (%d given to gathers that "
