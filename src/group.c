@@ -497,6 +497,7 @@ static void group_let_go(tide_group *g)
         child_free(g, c);
     }
     g->nerrors = 0;
+    g->body_err = 0; /* (no records left: no errors to count) */
     tide_loop *L = g->loop;
     tide__msg_unref(L, g->body_msg);
     tide__msg_unref(L, g->propagate_msg);

@@ -124,10 +124,12 @@ static void life01_after(tide_loop *loop, tide_task *main, int err)
  * Groups of the long form that the program has not destroyed when its
  * loop is: one whose owner waits in tide_group_exit with a child still
  * running and another failed (an error record), one never exited with a
- * child whose done callback is queued. tide_loop_destroy lets go of their
- * children, records and owner; destroyed after it they give back every
- * byte, and spawn, cancel and exit refuse with TIDE_ESTATE in between. */
-static tide_group *life06_g[2];
+ * child whose done callback is queued, one exited with its body's error
+ * (TIDE_EGROUP, one error counted). tide_loop_destroy lets go of their
+ * children, records and owner; destroyed after it they count no errors,
+ * give back every byte, and spawn, cancel and exit refuse with
+ * TIDE_ESTATE in between. */
+static tide_group *life06_g[3];
 
 struct life06_body {
     TIDE_FRAME;
@@ -139,6 +141,10 @@ static tide_status life06_body(void *frame)
     TIDE_BEGIN(f);
     TIDE_TRY(f, tide_group_create(&life06_g[1]));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(life06_g[1], th_child, NULL, NULL));
+    TIDE_TRY(f, tide_group_create(&life06_g[2]));
+    TIDE_AWAIT_CATCH(f, tide_group_exit(life06_g[2], TIDE_EUSER), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EGROUP);
+    TH_EQ_INT(tide_group_error_count(life06_g[2]), 1);
     TIDE_YIELD(f); /* the child ran, its callback is queued */
     TIDE_TRY(f, tide_loop_stop(tide_running_loop()));
     TIDE_AWAIT(f, tide_sleep(3600));
@@ -179,7 +185,7 @@ static void life06_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_INT(tide_group_destroy(life06_g[0]), TIDE_EBUSY); /* in exit */
     TH_EQ_INT(tide_loop_destroy(l2), 0);
     TH_EQ_INT(reports, 3); /* main, the sleeping child, the body */
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         TH_EQ_INT(tide_group_error_count(life06_g[i]), 0);
         TH_EQ_INT(tide_group_spawn(life06_g[i], th_child,
                                    &(struct th_child){0},
