@@ -43,7 +43,8 @@ static void own_debug(tide_loop *loop, int kind, const char *text,
     ++*(int *)count;
 }
 
-/* Runs `main` on a loop of its own (virtual clock, own_alloc, reports
+/* Runs `main` on a loop of its own (virtual clock, own_alloc - whose count
+ * the caller zeroes first -, reports
  * counted into *reports, and debug reports too in debug mode if `debug`
  * is not NULL), which the run is to stop; returns the loop, or NULL if it
  * could not be made. */
@@ -51,7 +52,6 @@ static tide_loop *own_run(tide_fn main, size_t frame_size, int *reports,
                           int *debug)
 {
     tide_loop *l2 = NULL;
-    own_live = 0;
     TH_EQ_INT(tide_loop_create(own_alloc, NULL, &l2), 0);
     if (!l2)
         return NULL;
@@ -101,6 +101,7 @@ static void life01_after(tide_loop *loop, tide_task *main, int err)
     (void)main;
     (void)err;
     int reports = 0;
+    own_live = 0;
     tide_loop *l2 =
         own_run(life01_main, sizeof(struct life01_main), &reports, NULL);
     if (!l2)
@@ -178,6 +179,7 @@ static void life06_after(tide_loop *loop, tide_task *main, int err)
     (void)main;
     (void)err;
     int reports = 0;
+    own_live = 0;
     tide_loop *l2 =
         own_run(life06_main, sizeof(struct life06_main), &reports, NULL);
     if (!l2)
@@ -242,6 +244,7 @@ static void life07_after(tide_loop *loop, tide_task *main, int err)
     (void)main;
     (void)err;
     int reports = 0, debug = 0;
+    own_live = 0;
     tide_loop *l2 = own_run(life07_main, sizeof(struct life07_main),
                             &reports, &debug);
     if (!l2)
@@ -254,6 +257,98 @@ static void life07_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_DBL(tide_timeout_when(life07_cm), 10);
     tide_timeout_destroy(life07_cm);
     life07_cm = NULL;
+    TH_EQ_INT(own_live, 0);
+}
+
+/* ---- LIFE-08: objects of another loop ------------------------------------
+ * Loop A makes a timeout (tide_timeout_create), a lock, a task group and a
+ * task, and stops; a task of loop B then uses them. Entering A's timeout
+ * or lock fails with TIDE_ESTATE and a message, leaving A's objects as
+ * they were; awaiting A's task is TIDE_EINVAL; exiting A's group is
+ * TIDE_ESTATE (B's task is not its owner). Spawning into A's group is
+ * allowed, as asyncio's TaskGroup.create_task makes the task on the
+ * group's loop: the child is a task of A. Then B, A's group, loop A and
+ * A's timeout go, in that order. */
+static struct {
+    tide_timeout *cm;
+    tide_lock *lock;
+    tide_group *g;
+    tide_task *t;
+} life08;
+
+struct life08_a {
+    TIDE_FRAME;
+};
+static tide_status life08_a(void *frame)
+{
+    struct life08_a *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(5, &life08.cm));
+    TIDE_TRY(f, tide_lock_create(NULL, &life08.lock));
+    TIDE_TRY(f, tide_group_create(&life08.g));
+    TIDE_TRY(f, TIDE_SPAWN(th_child, "a-child", &life08.t, .delay = 3600));
+    TIDE_TRY(f, tide_loop_stop(tide_running_loop()));
+    TIDE_AWAIT(f, tide_sleep(3600));
+    TIDE_END(f);
+}
+
+struct life08_b {
+    TIDE_FRAME;
+    tide_task *kid;
+    int rc;
+};
+static tide_status life08_b(void *frame)
+{
+    struct life08_b *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_WITH_CATCH(f, tide_timeout_scope_of(life08.cm), f->rc) {
+        TH_CHECK(!"entered a timeout of another loop");
+    }
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(), "another loop");
+    TH_EQ_DBL(tide_timeout_when(life08.cm), 5);
+    TH_EQ_INT(tide_timeout_exit(life08.cm, 0), TIDE_ESTATE); /* not entered */
+    TIDE_WITH_CATCH(f, tide_lock_scope(life08.lock), f->rc) {
+        TH_CHECK(!"entered a lock of another loop");
+    }
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_HAS(tide_error_message(), "different event loop");
+    TH_EQ_INT(tide_lock_is_locked(life08.lock), 0);
+    TIDE_AWAIT_CATCH(f, tide_join(life08.t, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TIDE_AWAIT_CATCH(f, tide_group_exit(life08.g, 0), f->rc);
+    TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_EQ_INT(tide_group_spawn(life08.g, th_child, &(struct th_child){0},
+                               sizeof(struct th_child), "b-spawned",
+                               &f->kid),
+              0);
+    TH_CHECK(f->kid != NULL && !tide_task_is_done(f->kid));
+    tide_task_release(f->kid);
+    TIDE_TRY(f, tide_loop_stop(tide_running_loop()));
+    TIDE_AWAIT(f, tide_sleep(3600));
+    TIDE_END(f);
+}
+
+static void life08_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    (void)main;
+    (void)err;
+    int reports = 0;
+    own_live = 0;
+    tide_loop *la = own_run(life08_a, sizeof(struct life08_a), &reports, NULL);
+    if (!la)
+        return;
+    tide_loop *lb = own_run(life08_b, sizeof(struct life08_b), &reports, NULL);
+    TH_EQ_INT(tide_loop_destroy(lb), 0);
+    TH_EQ_INT(tide_loop_task_count(la), 3); /* main, its child, b's kid */
+    TH_EQ_INT(tide_group_destroy(life08.g), 0); /* (cancels A's children) */
+    tide_lock_destroy(life08.lock);
+    tide_task_release(life08.t);
+    TH_EQ_INT(tide_loop_destroy(la), 0);
+    TH_EQ_INT(reports, 1 + 3); /* b's main; a's main, child and kid */
+    tide_timeout_destroy(life08.cm);
+    memset(&life08, 0, sizeof life08);
     TH_EQ_INT(own_live, 0);
 }
 
@@ -374,6 +469,7 @@ static const th_case cases[] = {
                   life06_after, 0),
     TH_CASE_AFTER("LIFE-07 a timeout kept after its block holds no task",
                   life01, life07_after, 0),
+    TH_CASE_AFTER("LIFE-08 objects of another loop", life01, life08_after, 0),
 #endif
     TH_CASE("LIFE-02 handles still held go with the loop", life02),
     TH_CASE("LIFE-03 one release too many is refused and reported", life03),
