@@ -301,8 +301,9 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out);
  * the program has not released too: releasing one after this is a use
  * after free. Scopes still open are left. The program's other objects
  * (primitives, queues, streams, timeouts, task groups) are detached, to
- * be destroyed by the program, before or after. NULL is a no-op. Errors: TIDE_EBUSY if called while the loop runs (nothing is
- * freed then). Does not suspend. */
+ * be destroyed by the program, before or after. NULL is a no-op.
+ * Errors: TIDE_EBUSY if called while the loop runs (nothing is freed
+ * then). Does not suspend. */
 int tide_loop_destroy(tide_loop *loop);
 
 /* Configuration: call before tide_loop_run(). Each returns 0, or TIDE_EINVAL
