@@ -704,9 +704,10 @@ static inline TIDE_AWAITABLE tide_sleep(double seconds);
  * value in *value (if not NULL) or fails with its error and message.
  * Cancelling the awaiting task cancels `t` too, and the awaiter gets what
  * `t` ends with. Returns at once if `t` is already done.
- * Errors: TIDE_EINVAL (t NULL, or a task of another loop: so for every
- * wait on tasks), TIDE_ESELF (t is the current task),
- * TIDE_ENOLOOP, and whatever `t` failed with. Suspends unless t is done. */
+ * Errors: TIDE_EINVAL (t NULL, or a task of another loop, whose message
+ * says so: the same for every wait on tasks), TIDE_ESELF (t is the
+ * current task), TIDE_ENOLOOP, and whatever `t` failed with. Suspends
+ * unless t is done. */
 TIDE_AWAITABLE tide_join(tide_task *t, void **value);
 
 /* Options for tide_gather. */

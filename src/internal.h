@@ -637,6 +637,9 @@ void tide__task_drop_loop_ref(tide_task *t);
 void tide__clear_message(tide_task *t);
 /* The message of an awaitable's immediate error (copied; NULL clears). */
 void tide__set_message(tide_task *t, const char *text);
+/* An await of a task of another loop (t awaits): TIDE_EINVAL, with a
+ * message saying so. */
+int tide__other_loop(tide_task *t);
 /* Wraps an awaitable's outcome. */
 static inline tide_await tide__aw(int rc)
 {

@@ -141,6 +141,12 @@ void tide_task_release(tide_task *t)
     task_unref(t);
 }
 
+int tide__other_loop(tide_task *t)
+{
+    tide__set_message(t, "the task belongs to a different event loop");
+    return TIDE_EINVAL;
+}
+
 tide_task *tide_current_task(void)
 {
     return tide__current();
@@ -776,8 +782,10 @@ int tide__join(tide_task *child, void **value)
     tide_task *t = tide__current_for_await(&err, "tide_join");
     if (!t)
         return err;
-    if (!child || child->loop != t->loop)
+    if (!child)
         return TIDE_EINVAL;
+    if (child->loop != t->loop)
+        return tide__other_loop(t);
     if (child == t)
         return TIDE_ESELF;
     if (child->flags & TIDE__T_DONE) {

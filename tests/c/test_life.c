@@ -264,7 +264,8 @@ static void life07_after(tide_loop *loop, tide_task *main, int err)
  * Loop A makes a timeout (tide_timeout_create), a lock, a task group and a
  * task, and stops; a task of loop B then uses them. Entering A's timeout
  * or lock fails with TIDE_ESTATE and a message, leaving A's objects as
- * they were; awaiting A's task is TIDE_EINVAL; exiting A's group is
+ * they were; awaiting A's task (join, wait_for, wait) is TIDE_EINVAL, with
+ * a message; exiting A's group is
  * TIDE_ESTATE (B's task is not its owner). Spawning into A's group is
  * allowed, as asyncio's TaskGroup.create_task makes the task on the
  * group's loop: the child is a task of A. Then B, A's group, loop A and
@@ -316,6 +317,14 @@ static tide_status life08_b(void *frame)
     TH_EQ_INT(tide_lock_is_locked(life08.lock), 0);
     TIDE_AWAIT_CATCH(f, tide_join(life08.t, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_HAS(tide_error_message(), "different event loop");
+    TIDE_AWAIT_CATCH(f, tide_wait_for(life08.t, 1, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_HAS(tide_error_message(), "different event loop");
+    TIDE_AWAIT_CATCH(f, tide_wait(&life08.t, 1, TIDE_FIRST_COMPLETED, 1),
+                     f->rc);
+    TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_HAS(tide_error_message(), "different event loop");
     TIDE_AWAIT_CATCH(f, tide_group_exit(life08.g, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE);
     TH_EQ_INT(tide_group_spawn(life08.g, th_child, &(struct th_child){0},
