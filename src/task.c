@@ -251,6 +251,11 @@ const char *tide_error_message(void)
 
 void tide__set_message(tide_task *t, const char *text)
 {
+    /* The step's mark (a wait whose result was dropped) stays: a call
+     * that does not await, made after it, must not hide that misuse from
+     * the next await or the step's end (misuse.c). */
+    if (tide__step_marked(t))
+        return;
     tide__msg *m = text ? tide__msg_new(t->loop, text) : NULL;
     /* out of memory: the error still goes on, without its text */
     tide__msg_unref(t->loop, t->msg);
@@ -385,7 +390,8 @@ const char *tide__frame_message(const tide_frame *fr)
 
 void tide__clear_message(tide_task *t)
 {
-    tide__msg_set(t->loop, &t->msg, NULL);
+    if (!tide__step_marked(t)) /* (the mark stays: tide__set_message) */
+        tide__msg_set(t->loop, &t->msg, NULL);
 }
 
 void tide__wake_slow(tide_task *t, int status, tide__msg *msg)
