@@ -96,7 +96,9 @@ tide_task *tide__await_begin(tide_task *t, int *err, const char *call)
         *err = tide__await_refused(t, call);
         return NULL;
     }
-    tide__clear_message(t); /* a new await: no stale message travels on */
+    /* a new await: no stale message travels on (not marked: tested
+     * above, so no second test of tide__clear_message's) */
+    tide__msg_set(t->loop, &t->msg, NULL);
     return t;
 }
 
