@@ -9,7 +9,9 @@
  * Input layout (every byte is optional: missing bytes read as 0):
  *   [0]     mode: bits 0-1 allocation failures (0 none, 1 the Nth only,
  *           2 a burst of `len` from the Nth, 3 pseudo-random, 1 in `len`),
- *           bit 2 debug mode, bit 3 destroy the primitives before the loop
+ *           bit 2 debug mode, bit 3 destroy the primitives (and the
+ *           timeouts kept, the groups left behind, and release the
+ *           handles) before the loop, not after it
  *   [1..2]  N, the first allocation to fail (little endian)
  *   [3]     len: burst length or 1-in-len odds
  *   [4..5]  shapes: semaphore values, barrier parties, queue bounds
@@ -41,6 +43,16 @@
  * only a cancellation into TIDE_ETIMEDOUT, and only once expired; a
  * group's children are all done when its scope is left, and the group
  * (which other tasks may spawn into or cancel meanwhile) is gone.
+ * A WITH whose c & 1 is set is written TIDE_WITH_CATCH instead: the
+ * outcome it catches must be what the plain form would raise (the same
+ * checks), a THROW's message comes with it, and it goes on as the policy
+ * says (re-raised with TIDE_THROW, or swallowed). A timeout WITH whose
+ * c & 4 is set enters a timeout of tide_timeout_create (_create_at with
+ * b & 16) with tide_timeout_scope_of: before the entry exit and
+ * reschedule refuse with TIDE_ESTATE, after the block it reads as the
+ * block left it, with c & 8 entering it again (in FINALLY, with
+ * TIDE_WITH_CATCH) fails with TIDE_ESTATE, and a TMO_EXIT with c & 16 in
+ * its block destroys it there: it lives on until the block is left.
  * GATHER_OWN gathers with TIDE_GATHER_OWN into one of two arrays, giving
  * each handle a reference (none for a handle in the same place as in the
  * last gather into that array: tide.h says that one moves): the handles
@@ -91,6 +103,8 @@
  *    tide_call_soon_threadsafe, whose callback must run on the loop's
  *    thread. Hosts without threads (WASI) make that call from the loop's
  *    own thread only.
+ *  - the created timeouts of WITH above: used before their entry,
+ *    entered twice, destroyed inside their own block.
  * The summary also counts these cases (misuse cases reached: N/M).
  *
  * Built two ways: with -fsanitize=fuzzer (make fuzz, make test) and, with
@@ -134,6 +148,7 @@
 #define MAX_IDS 16384    /* task ids tracked per run (more go unchecked) */
 #define NEST_MAX (TIDE_MAX_CALL_DEPTH + 4) /* levels in one NEST */
 #define WITH_DEPTH 4     /* TIDE_WITH blocks nested in one task */
+#define MAX_KEPT 8       /* exited timeouts kept to the end of a run */
 
 /* Stop the process with a message: libFuzzer saves the input. */
 #define FAIL(...)                                                              \
@@ -235,6 +250,9 @@ enum {
     C_CHAIN_CANCEL,
     C_CHAIN_DEADLOCK = C_CHAIN_CANCEL + NVIA,
     C_XCALL_RAN = C_CHAIN_DEADLOCK + NVIA,
+    C_TMO_UNENTERED, /* a created timeout's exit, reschedule before entry */
+    C_TMO_REENTERED, /* a created timeout entered a second time */
+    C_TMO_DOOMED,    /* a created timeout destroyed in its own block */
     C_THREAD,
     C_COUNT = C_THREAD + (FUZZ_THREADS ? T_COUNT : 0)
 };
@@ -274,6 +292,12 @@ static const char *case_name(int i, char *buf, size_t n)
                  via_names[i - C_CHAIN_DEADLOCK]);
     else if (i == C_XCALL_RAN)
         snprintf(buf, n, "threadsafe-call-ran");
+    else if (i == C_TMO_UNENTERED)
+        snprintf(buf, n, "timeout-not-entered");
+    else if (i == C_TMO_REENTERED)
+        snprintf(buf, n, "timeout-entered-twice");
+    else if (i == C_TMO_DOOMED)
+        snprintf(buf, n, "timeout-destroyed-in-block");
     else
         snprintf(buf, n, "thread:%s", thread_names[i - C_THREAD]);
     return buf;
@@ -393,6 +417,15 @@ static struct {
     struct group_rec grp[MAX_GROUPS];
     int ngroups;
     tide_handle *handle[MAX_HANDLES];
+    /* exited timeouts kept past their task's end, and with mode bit 3
+     * clear past the loop's destroy (a timeout may outlive its loop),
+     * with what they read when kept */
+    struct kept_tmo {
+        tide_timeout *t;
+        double when;
+        int expired;
+    } kept[MAX_KEPT];
+    int nkept;
     int flag[2];
 
     uint64_t steps;
@@ -821,6 +854,53 @@ static void destroy_primitives(int must)
 #undef DESTROY
 }
 
+/* A timeout its task exited and is done with: kept to the end of the run
+ * (see F.kept), or destroyed now if there is no room. */
+static void keep_timeout(tide_timeout *t)
+{
+    if (!t)
+        return;
+    if (F.nkept == MAX_KEPT) {
+        tide_timeout_destroy(t);
+        return;
+    }
+    struct kept_tmo *k = &F.kept[F.nkept++];
+    k->t = t;
+    k->when = tide_timeout_when(t);
+    k->expired = tide_timeout_is_expired(t);
+}
+
+/* The kept timeouts, before or after their loop's destroy: they read as
+ * they were left, refuse to be left or moved again, and are freed. */
+static void drop_kept(void)
+{
+    for (int i = 0; i < F.nkept; i++) {
+        struct kept_tmo *k = &F.kept[i];
+        CHECK(tide_timeout_when(k->t) == k->when ||
+              (isnan(k->when) && isnan(tide_timeout_when(k->t))));
+        CHECK(tide_timeout_is_expired(k->t) == k->expired);
+        CHECK(tide_timeout_exit(k->t, 0) == TIDE_ESTATE);
+        CHECK(tide_timeout_reschedule(k->t, 1) == TIDE_ESTATE);
+        tide_timeout_destroy(k->t);
+        k->t = NULL;
+    }
+    F.nkept = 0;
+}
+
+/* The groups whose owner ended registered in their exit (see the
+ * script's FINALLY), before or after their loop's destroy: a group may
+ * outlive its loop, and then counts no errors. */
+static void drop_orphans(int after_loop)
+{
+    for (int i = 0; i < F.ngroups; i++)
+        if (F.grp[i].orphan) {
+            if (after_loop)
+                CHECK(tide_group_error_count(F.grp[i].g) == 0);
+            CHECK(tide_group_destroy(F.grp[i].g) == 0);
+            F.grp[i].g = NULL;
+        }
+}
+
 /* ---- callbacks ------------------------------------------------------------ */
 
 static int cb_action(void *arg)
@@ -910,6 +990,19 @@ struct with_frame {
     int rc;
     tide_timeout *tmo;  /* the timeout scope's `out` */
     tide_group *g;      /* the group scope's `out` */
+    /* TIDE_WITH_CATCH (the WITH's c & 1): the block's outcome, caught,
+     * goes through the policy as the plain form's would */
+    int catching;
+    int caught;
+    int left;           /* with_left ran: the block's outcome was caught */
+    int thrown_msg;     /* THROW in the block gave the message "thrown" */
+    uint64_t thrown_nfailed; /* allocations failed before that THROW */
+    /* a timeout of tide_timeout_create (W_TIMEOUT, c & 4), entered with
+     * tide_timeout_scope_of: the frame's, destroyed in its FINALLY unless
+     * the block destroyed it (doomed: freed by the block's exit) */
+    int created;
+    int doomed;
+    tide_timeout *cm;
 };
 
 struct script {
@@ -2763,6 +2856,8 @@ static tide_scope scope_of(struct with_frame *w)
         F.pinned_sem[w->which]++;
         return tide_sem_scope(F.sem[w->which]);
     case W_TIMEOUT:
+        if (w->created) /* (NULL if its creation failed: TIDE_EINVAL) */
+            return tide_timeout_scope_of(w->cm);
         return (w->s->b & 16) ? tide_timeout_at_scope(
                                     tide_time() + delay_of(w->s->b), &w->tmo)
                               : tide_timeout_scope(delay_of(w->s->b), &w->tmo);
@@ -2771,6 +2866,29 @@ static tide_scope scope_of(struct with_frame *w)
     default:
         return tide_null_scope();
     }
+}
+
+/* `cm = asyncio.timeout(d)` apart from its `async with`: made now, its
+ * deadline fixed, not entered (exit and reschedule refuse). */
+static void timeout_create(struct with_frame *w, int b)
+{
+    double d = delay_of(b);
+    double when = isinf(d) && d > 0 ? d : tide_time() + d;
+    int rc = (b & 16) ? tide_timeout_create_at(when, &w->cm)
+                      : tide_timeout_create(d, &w->cm);
+    w->created = 1;
+    if (isnan(d))
+        CHECK(rc == TIDE_EINVAL);
+    if (rc < 0) {
+        CHECK(rc == TIDE_EINVAL || rc == TIDE_ENOMEM);
+        CHECK(w->cm == NULL);
+        return;
+    }
+    CHECK(tide_timeout_when(w->cm) == when);
+    CHECK(!tide_timeout_is_expired(w->cm));
+    CHECK(tide_timeout_exit(w->cm, 0) == TIDE_ESTATE);
+    CHECK(tide_timeout_reschedule(w->cm, tide_time() + 1) == TIDE_ESTATE);
+    case_hits[C_TMO_UNENTERED]++;
 }
 
 /* A WITH op (f->a: the scope, f->b its operand) opens a block at `level`. */
@@ -2787,6 +2905,9 @@ static void with_init(struct script *f, int level)
     w->m = model_lock(w->kind == W_LOCK ? OP_LOCK_ACQUIRE : OP_COND_ACQUIRE,
                       w->which);
     w->gi = -1;
+    w->catching = f->c & 1;
+    if (w->kind == W_TIMEOUT && (f->c & 4))
+        timeout_create(w, f->b);
 }
 
 /* The block begins: the scope is entered, and holds what it says. */
@@ -2807,7 +2928,7 @@ static void with_entered(struct with_frame *w)
         F.sem_acq[w->which]++;
         break;
     case W_TIMEOUT:
-        CHECK(w->tmo != NULL);
+        CHECK(w->created ? w->cm != NULL : w->tmo != NULL);
         break;
     case W_GROUP:
         CHECK(w->g != NULL);
@@ -2846,8 +2967,9 @@ static void with_leaving(struct with_frame *w, int how)
         break;
     }
     case W_TIMEOUT:
-        CHECK(w->tmo != NULL);
-        w->expired = tide_timeout_is_expired(w->tmo);
+        /* (a created one destroyed in the block lives until its exit) */
+        CHECK(w->created ? w->cm != NULL : w->tmo != NULL);
+        w->expired = tide_timeout_is_expired(w->created ? w->cm : w->tmo);
         break;
     default:
         break;
@@ -2888,6 +3010,8 @@ static void with_left(struct with_frame *w, int err)
         break;
     case W_TIMEOUT:
         CHECK(w->tmo == NULL); /* the scope owns it: gone */
+        if (w->created && !w->doomed) /* the program's: left readable */
+            CHECK(tide_timeout_is_expired(w->cm) == w->expired);
         if (!w->expired)
             CHECK(err == w->how);
         else if (err == TIDE_ETIMEDOUT)
@@ -2933,13 +3057,23 @@ static int policy_raises(struct script *f)
 static void block_run_now(struct with_frame *w)
 {
     struct script *f = w->s;
-    if (f->op == OP_TMO_RESCHEDULE && w->tmo) { /* the block's timeout */
+    tide_timeout *tmo = w->created ? w->cm : w->tmo;
+    if (f->op == OP_TMO_RESCHEDULE && tmo) { /* the block's timeout */
         double when = tide_time() + delay_of(f->a);
-        int rc = tide_timeout_reschedule(w->tmo, when);
+        int rc = tide_timeout_reschedule(tmo, when);
         if (isnan(when))
             CHECK(rc == TIDE_EINVAL);
         else if (rc == 0)
-            CHECK(tide_timeout_when(w->tmo) == when);
+            CHECK(tide_timeout_when(tmo) == when);
+        return;
+    }
+    if (f->op == OP_TMO_EXIT && w->created && !w->doomed && (f->c & 16)) {
+        /* destroyed in its own block: freed when the block is left, and
+         * usable until then */
+        tide_timeout_destroy(w->cm);
+        w->doomed = 1;
+        (void)tide_timeout_when(w->cm);
+        case_hits[C_TMO_DOOMED]++;
         return;
     }
     if (f->op == OP_STRAY || f->op == OP_NEST)
@@ -2950,72 +3084,116 @@ static void block_run_now(struct with_frame *w)
 /* A TIDE_WITH (one per frame, so its exit runs right before FINALLY) whose
  * block runs the script's operations: nested blocks are frames of their
  * own, awaited with TIDE_AWAIT_CALL. */
+/* TIDE_WITH_CATCH caught the block's outcome: an error the block threw
+ * with a message, and that its scope's exit let through as it was, comes
+ * with that message (none only if an allocation failed since). */
+static void caught_message(struct with_frame *w)
+{
+    int kept = w->kind == W_NULL || w->kind == W_TIMEOUT ||
+               ((w->kind == W_LOCK || w->kind == W_COND ||
+                 w->kind == W_SEM) && w->pred == 0);
+    if (!w->entered || !w->thrown_msg || w->caught != w->how || !kept)
+        return;
+    const char *m = tide_error_message();
+    if (m)
+        CHECK(strcmp(m, "thrown") == 0);
+    else
+        CHECK(F.nfailed != w->thrown_nfailed);
+}
+
+/* The block of a WITH, the same for TIDE_WITH and TIDE_WITH_CATCH (one
+ * statement, expanded after each). */
+#define WITH_BLOCK(w, f)                                                       \
+    {                                                                          \
+        with_entered(w);                                                       \
+        while (f->p < f->end) {                                                \
+            read_op(f);                                                        \
+            if (f->op == OP_WITH_END)                                          \
+                break;                                                         \
+            if (f->op == OP_WITH_LEAVE) {                                      \
+                w->leave = L_BREAK + f->a % 3;                                 \
+                if (w->catching && w->leave == L_GOTO)                         \
+                    w->leave = L_BREAK; /* (what a goto out of a caught        \
+                                           block goes on with: not modelled) */ \
+                break;                                                         \
+            }                                                                  \
+            if (f->op == OP_RETURN) { /* TIDE_RETURN from inside */            \
+                w->ret = 1;                                                    \
+                with_leaving(w, 0);                                            \
+                TIDE_RETURN(w, NULL);                                          \
+            }                                                                  \
+            if (f->op == OP_THROW) {                                           \
+                with_leaving(w, TIDE_EUSER - (f->b & 3));                      \
+                w->thrown_msg = f->a & 1;                                      \
+                w->thrown_nfailed = F.nfailed;                                 \
+                if (f->a & 1)                                                  \
+                    TIDE_THROW_MSG(w, TIDE_EUSER - (f->b & 3), "thrown");      \
+                TIDE_THROW(w, TIDE_EUSER - (f->b & 3));                        \
+            }                                                                  \
+            if (f->op == OP_WITH) {                                            \
+                if (w->level + 1 == WITH_DEPTH)                                \
+                    continue; /* (its block runs in this one) */               \
+                with_init(f, w->level + 1);                                    \
+                TIDE_AWAIT_CALL_CATCH(w, with_co, &f->wf[w->level + 1],        \
+                                      w->rc);                                  \
+                f->rc = w->rc;                                                 \
+                if (f->rc == 0 && f->wf[w->level + 1].ret) {                   \
+                    w->ret = 1;                                                \
+                    with_leaving(w, 0);                                        \
+                    TIDE_RETURN(w, NULL);                                      \
+                }                                                              \
+            } else if (awaits(f->op) || f->op == OP_GATHER_OWN) {              \
+                f->rc = 0;                                                     \
+                f->suspended = 0;                                              \
+                f->was_stray = 0;                                              \
+                TIDE_AWAIT_CATCH(w, start_op(f), w->rc);                       \
+                f->rc = w->rc;                                                 \
+                SAY("[t=%g] task %d: %s -> %s%s (in a block)\n", tide_time(),  \
+                    f->index, op_names[f->op],                                 \
+                    f->rc ? tide_errname(f->rc) : "ok",                        \
+                    f->suspended ? " (after waiting)" : "");                   \
+                after_await(f);                                                \
+            } else {                                                           \
+                block_run_now(w);                                              \
+                continue;                                                      \
+            }                                                                  \
+            if (policy_raises(f)) {                                            \
+                with_leaving(w, f->rc);                                        \
+                TIDE_THROW(w, f->rc);                                          \
+            }                                                                  \
+        }                                                                      \
+        /* the ways out that tide-lint reports, on purpose */                  \
+        if (w->leave == L_GOTO)                                                \
+            goto exit_skipped; /* tide-lint: ignore */                         \
+        with_leaving(w, 0);                                                    \
+        if (w->leave == L_BREAK)                                               \
+            break; /* tide-lint: ignore */                                     \
+        if (w->leave == L_CONTINUE)                                            \
+            continue; /* tide-lint: ignore */                                  \
+    }
+
 static tide_status with_co(void *frame)
 {
     struct with_frame *w = frame;
     struct script *f = w->s;
     TIDE_BEGIN(w);
-    TIDE_WITH(w, scope_of(w)) {
-        with_entered(w);
-        while (f->p < f->end) {
-            read_op(f);
-            if (f->op == OP_WITH_END)
-                break;
-            if (f->op == OP_WITH_LEAVE) {
-                w->leave = L_BREAK + f->a % 3;
-                break;
-            }
-            if (f->op == OP_RETURN) { /* TIDE_RETURN from inside */
-                w->ret = 1;
-                with_leaving(w, 0);
-                TIDE_RETURN(w, NULL);
-            }
-            if (f->op == OP_THROW) {
-                with_leaving(w, TIDE_EUSER - (f->b & 3));
-                if (f->a & 1)
-                    TIDE_THROW_MSG(w, TIDE_EUSER - (f->b & 3), "thrown");
-                TIDE_THROW(w, TIDE_EUSER - (f->b & 3));
-            }
-            if (f->op == OP_WITH) {
-                if (w->level + 1 == WITH_DEPTH)
-                    continue; /* (its block runs in this one) */
-                with_init(f, w->level + 1);
-                TIDE_AWAIT_CALL_CATCH(w, with_co, &f->wf[w->level + 1],
-                                      w->rc);
-                f->rc = w->rc;
-                if (f->rc == 0 && f->wf[w->level + 1].ret) {
-                    w->ret = 1;
-                    with_leaving(w, 0);
-                    TIDE_RETURN(w, NULL);
-                }
-            } else if (awaits(f->op) || f->op == OP_GATHER_OWN) {
-                f->rc = 0;
-                f->suspended = 0;
-                f->was_stray = 0;
-                TIDE_AWAIT_CATCH(w, start_op(f), w->rc);
-                f->rc = w->rc;
-                SAY("[t=%g] task %d: %s -> %s%s (in a block)\n", tide_time(),
-                    f->index, op_names[f->op],
-                    f->rc ? tide_errname(f->rc) : "ok",
-                    f->suspended ? " (after waiting)" : "");
-                after_await(f);
-            } else {
-                block_run_now(w);
-                continue;
-            }
-            if (policy_raises(f)) {
-                with_leaving(w, f->rc);
-                TIDE_THROW(w, f->rc);
-            }
-        }
-        /* the ways out that tide-lint reports, on purpose */
-        if (w->leave == L_GOTO)
-            goto exit_skipped; /* tide-lint: ignore */
-        with_leaving(w, 0);
-        if (w->leave == L_BREAK)
-            break; /* tide-lint: ignore */
-        if (w->leave == L_CONTINUE)
-            continue; /* tide-lint: ignore */
+    if (!w->catching) {
+        TIDE_WITH(w, scope_of(w))
+        WITH_BLOCK(w, f)
+    } else {
+        TIDE_WITH_CATCH(w, scope_of(w), w->caught)
+        WITH_BLOCK(w, f)
+        /* the outcome the plain form would raise, caught; it goes on as
+         * the policy says (TIDE_THROW re-raises it with its message) */
+        w->left = 1;
+        with_left(w, w->caught);
+        caught_message(w);
+        f->rc = w->caught;
+        /* an entry refused (a wait outside TIDE_AWAIT pending) is the
+         * script's to check: passed on, as the plain form passes it */
+        if ((!w->entered && f->was_stray) || policy_raises(f))
+            TIDE_THROW(w, w->caught);
+        TIDE_RETURN(w, NULL);
     }
     if (0) {
     exit_skipped:
@@ -3025,7 +3203,23 @@ static tide_status with_co(void *frame)
         TIDE_RETURN(w, NULL);
     }
     TIDE_FINALLY(w);
-    with_left(w, TIDE_ERROR(w));
+    if (!w->left)
+        with_left(w, TIDE_ERROR(w));
+    if (w->created && !w->doomed && w->cm) {
+        if (w->entered && (f->c & 8)) { /* entered once only */
+            TIDE_WITH_CATCH(w, tide_timeout_scope_of(w->cm), w->rc) {
+                FAIL("a created timeout entered a second time");
+            }
+            CHECK(w->rc == TIDE_ESTATE || w->rc == TIDE_ENOMEM);
+            if (w->rc == TIDE_ESTATE) {
+                const char *m = tide_error_message();
+                CHECK(!m || strstr(m, "entered already"));
+                case_hits[C_TMO_REENTERED]++;
+            }
+        }
+        tide_timeout_destroy(w->cm);
+        w->cm = NULL;
+    }
     TIDE_END(w);
 }
 
@@ -3120,7 +3314,7 @@ static tide_status script(void *frame)
     /* timeout scopes close innermost first, then the groups are left */
     while (f->ntmo)
         tide_timeout_destroy(f->tmo[--f->ntmo]);
-    tide_timeout_destroy(f->tmo_done);
+    keep_timeout(f->tmo_done);
     f->tmo_done = NULL;
     if (f->stray == OP_GROUP_EXIT + 1 && (f->policy & P_GROUP_EXIT)) {
         /* a group is not destroyed while its exit waits (EBUSY): a second
@@ -3351,14 +3545,14 @@ static void run_input(const uint8_t *data, size_t size)
                  F.exp[i].needle);
     chains_done(clean);
     for (int i = 0; i < F.ngroups; i++)
-        if (F.grp[i].orphan) {
-            CHECK(clean && tide_group_destroy(F.grp[i].g) == 0);
-            F.grp[i].g = NULL;
-        }
+        if (F.grp[i].orphan)
+            CHECK(clean);
     CHECK(F.xcalls_ran <= F.xcalls_made);
     for (int i = 0; i < F.ntasks; i++)
         tide_task_release(F.task[i].t);
-    for (int i = 0; i < MAX_HANDLES; i++)
+    /* with mode bit 3 clear the loop's destroy frees the handles still
+     * held, as it frees task handles (the leak count below sees it) */
+    for (int i = 0; i < MAX_HANDLES && (mode & 8); i++)
         tide_handle_release(F.handle[i]);
     /* Every handle is released now (those given to TIDE_GATHER_OWN by the
      * gather, the others above), but for the ones a gather out of memory
@@ -3369,10 +3563,14 @@ static void run_input(const uint8_t *data, size_t size)
     }
     if ((mode & 8) && clean) {
         destroy_primitives(1);
+        drop_kept();
+        drop_orphans(0);
         CHECK(tide_loop_destroy(F.loop) == 0);
     } else {
         CHECK(tide_loop_destroy(F.loop) == 0);
         destroy_primitives(1); /* a primitive may outlive its loop */
+        drop_kept();           /* and so may a timeout */
+        drop_orphans(1);       /* and a task group */
     }
     if (F.unreleased > F.own_loose)
         FAIL("%d task handle(s) never released (%d given to gathers that "

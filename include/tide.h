@@ -131,7 +131,14 @@
  * Ownership: functions say who owns what. Handles returned through `out`
  * parameters are owned by the caller and released with the paired function;
  * destroy/release(NULL) is a no-op. A task runs to completion whether or not
- * anybody still holds its handle.
+ * anybody still holds its handle. Destroying an object twice, or using it
+ * after its destroy, is undefined, as free() twice is: a pointer cannot
+ * say that its object is gone (set it to NULL). Releasing a pending task
+ * or handle once more than it was retained is caught (see
+ * tide_task_release). What outlives its loop: the objects a program makes
+ * on it - primitives, queues, streams, timeouts, task groups - may be
+ * destroyed after tide_loop_destroy; task handles and callback handles
+ * may not (the loop's destroy frees them).
  *
  * Threads: a loop belongs to one thread, its owner: the thread that created
  * it, until a tide_loop_run() from another thread makes that one the owner
@@ -292,9 +299,13 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out);
 
 /* Destroys a loop that is not running. Tasks still pending are reported to
  * the exception handler ("task was destroyed but it is pending") and freed,
- * with every task handle, handle and message the loop still owns. NULL is
- * a no-op. Errors: TIDE_EBUSY if called while the loop runs (nothing is
- * freed then). Does not suspend. */
+ * with every task handle, handle and message the loop still owns - those
+ * the program has not released too: releasing one after this is a use
+ * after free. Scopes still open are left. The program's other objects
+ * (primitives, queues, streams, timeouts, task groups) are detached, to
+ * be destroyed by the program, before or after. NULL is a no-op.
+ * Errors: TIDE_EBUSY if called while the loop runs (nothing is freed
+ * then). Does not suspend. */
 int tide_loop_destroy(tide_loop *loop);
 
 /* Configuration: call before tide_loop_run(). Each returns 0, or TIDE_EINVAL
@@ -517,11 +528,18 @@ int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
  * Returns `err`, for the callback to return; the exception handler then
  * gets that error with this message (as `message`; the last call's, if
  * several). For the callbacks of tide_call_soon, _later, _at and
- * tide_call_soon_threadsafe. Anywhere else it only returns `err` and the
- * message goes nowhere: in a task (raise with TIDE_THROW_FMT there), with
- * no loop running on this thread, for `err` >= 0 (no failure), or if the
- * callback returns another value. Out of memory, the error is reported
- * without its message. Does not suspend.
+ * tide_call_soon_threadsafe. Also:
+ *  - in a done callback (tide_task_add_done_callback), which returns
+ *    nothing: calling it is the failure, reported with the task
+ *    ("exception in done callback");
+ *  - in a to_thread function, on whichever thread it runs: the await
+ *    fails with the error it returns and, if that is `err`, this message
+ *    (tide_error_message), as a raise in asyncio.to_thread's function.
+ * Anywhere else it only returns `err` and the message goes nowhere: in a
+ * task (raise with TIDE_THROW_FMT there), with no loop running on this
+ * thread, for `err` >= 0 (no failure), or if the callback returns
+ * another value. Out of memory, the error is reported without its
+ * message. Does not suspend.
  */
 int tide_callback_fail(int err, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
@@ -536,7 +554,11 @@ int tide_callback_fail(int err, const char *fmt, ...)
  * after handle.cancel(). */
 int tide_handle_cancel(tide_handle *h);
 int tide_handle_is_cancelled(const tide_handle *h);
-/* Releases the caller's reference. NULL is a no-op. */
+/* Releases the caller's reference. NULL is a no-op. A second release of a
+ * handle still pending is refused and reported to the exception handler
+ * ("handle released too many times", TIDE_EOVERFLOW); once it has run or
+ * been cancelled the first release freed it. tide_loop_destroy frees the
+ * handles not released: release them before it, or not at all. */
 void tide_handle_release(tide_handle *h);
 
 /* ------------------------------------------------------------------------ */
@@ -569,7 +591,13 @@ int tide_loop_spawn(tide_loop *loop, tide_fn fn, const void *frame,
 /* Adds a reference (returns t); each is dropped by tide_task_release. */
 tide_task *tide_task_retain(tide_task *t);
 /* Drops the caller's reference. A pending task keeps running; the task is
- * freed once it is finished and unreferenced. NULL is a no-op. */
+ * freed once it is finished and unreferenced. NULL is a no-op. A pending
+ * task released more times than it was retained (its handle released
+ * twice) is not freed under its loop: the release is refused and reported
+ * to the exception handler ("task handle released too many times",
+ * TIDE_EOVERFLOW). For a finished task the handle is gone with its last
+ * release, as memory after free(). tide_loop_destroy frees every task
+ * handle: release them before it, or not at all. */
 void tide_task_release(tide_task *t);
 
 /* The task running now, or NULL outside any task. */
@@ -678,8 +706,10 @@ static inline TIDE_AWAITABLE tide_sleep(double seconds);
  * value in *value (if not NULL) or fails with its error and message.
  * Cancelling the awaiting task cancels `t` too, and the awaiter gets what
  * `t` ends with. Returns at once if `t` is already done.
- * Errors: TIDE_EINVAL (t NULL), TIDE_ESELF (t is the current task),
- * TIDE_ENOLOOP, and whatever `t` failed with. Suspends unless t is done. */
+ * Errors: TIDE_EINVAL (t NULL, or a task of another loop, whose message
+ * says so: the same for every wait on tasks), TIDE_ESELF (t is the
+ * current task), TIDE_ENOLOOP, and whatever `t` failed with. Suspends
+ * unless t is done. */
 TIDE_AWAITABLE tide_join(tide_task *t, void **value);
 
 /* Options for tide_gather. */
@@ -703,14 +733,14 @@ enum {
      * array, in the same places, are taken once). So a task named twice,
      * as in Python's gather(t, t), needs a handle per repeat:
      *     f->t[1] = tide_task_retain(f->t[0]);
-     * (with one, the task is released twice: not checked). Outside a task the
-     * gather fails with TIDE_ENOLOOP and releases them at once (so does a
-     * gather refused with TIDE_ESTATE, called while the task waits
-     * already, if it had no memory to keep them: those taken once stay
-     * with the earlier gather); out of
-     * memory for its record it fails with TIDE_ENOMEM before it starts,
-     * and they live on until the loop is destroyed (which frees every
-     * handle). */
+     * (with one, the task is released twice: refused and reported while
+     * it is pending, see tide_task_release, not caught once it is done).
+     * Outside a task the gather fails with TIDE_ENOLOOP and releases them
+     * at once (so does a gather refused with TIDE_ESTATE, called while the
+     * task waits already, if it had no memory to keep them: those taken
+     * once stay with the earlier gather); out of memory for its record it
+     * fails with TIDE_ENOMEM before it starts, and they live on until the
+     * loop is destroyed (which frees every handle). */
     TIDE_GATHER_OWN = 4
 };
 
@@ -809,8 +839,10 @@ int tide_timeout_enter(double delay, tide_timeout **out);
 int tide_timeout_enter_at(double when, tide_timeout **out);
 /* Leaves the scope with the body's outcome `rc` (0 or an error) and
  * returns the outcome to continue with: TIDE_ETIMEDOUT if this scope's
- * expiry cancelled the body, otherwise rc. Errors: TIDE_ESTATE if the
- * scope is not entered (exited twice). Does not suspend. */
+ * expiry cancelled the body, otherwise rc. Left, the timeout only reads
+ * as it stood (when, is_expired): it holds its task no longer. Errors:
+ * TIDE_ESTATE if the scope is not entered (exited twice). Does not
+ * suspend. */
 int tide_timeout_exit(tide_timeout *t, int rc);
 /* Moves the deadline (loop time; INFINITY disables). Errors: TIDE_ESTATE
  * if the scope is not active (already expired, expiring or exited). */
@@ -820,8 +852,10 @@ double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
 /* Frees the scope, leaving it first if needed. NULL is a no-op, and so is
  * a scope that a TIDE_WITH block made (tide_timeout_scope's `out`): the
  * block frees it when it is left. A timeout of tide_timeout_create whose
- * block is open is freed when the block is left. Destroy a timeout before
- * its loop. */
+ * block is open is freed when the block is left. A timeout may outlive
+ * its loop, as a lock may: destroyed after tide_loop_destroy, it reads as
+ * it stood (when, is_expired), and exit and reschedule fail with
+ * TIDE_ESTATE in between (its task and expiry went with the loop). */
 void tide_timeout_destroy(tide_timeout *t);
 
 /*
@@ -910,7 +944,10 @@ int tide_group_error(const tide_group *g, size_t i, const char **msg);
 /* Frees a group. While its owner is inside tide_group_exit, or while the
  * TIDE_WITH block that made it (tide_group_scope) is open: TIDE_EBUSY.
  * A group never exited (its body failed first) is freed after cancelling
- * its children, which run on detached. NULL is a no-op. */
+ * its children, which run on detached. NULL is a no-op. A group may
+ * outlive its loop: tide_loop_destroy lets go of its children, error
+ * records and owner (it counts no errors then), spawn, cancel and exit
+ * fail with TIDE_ESTATE, and this frees what is left. */
 int tide_group_destroy(tide_group *g);
 
 /* The errors a TIDE_EGROUP carries (asyncio's ExceptionGroup.exceptions):

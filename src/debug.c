@@ -101,6 +101,22 @@ void tide__resource_add(tide_loop *L, tide__resource *r,
     tide__list_push(&L->resources, &r->link);
 }
 
+int tide__resource_never_open(const tide__resource *r, char *buf, size_t n)
+{
+    (void)r;
+    if (n)
+        buf[0] = 0;
+    return 0;
+}
+
+void tide__resource_track(tide_loop *L, tide__resource *r,
+                          const tide__resource_ops *ops)
+{
+    r->ops = ops;
+    r->id = 0;
+    tide__list_push(&L->resources, &r->link);
+}
+
 void tide__resource_remove(tide__resource *r)
 {
     tide__list_remove(&r->link); /* a detached node links to itself */

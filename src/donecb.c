@@ -110,7 +110,7 @@ static void user_donecb_free(user_donecb *u)
 static void user_donecb_run(tide__donecb *cb)
 {
     user_donecb *u = TIDE__CONTAINER(cb, user_donecb, cb);
-    u->fn(cb->task, u->arg);
+    tide__donecb_call(cb->task->loop, u->fn, cb->task, u->arg);
     user_donecb_free(u);
 }
 

@@ -39,7 +39,17 @@ struct tide_group {
     tide__msg *pending_msg;
     uint8_t exiting, aborting, parent_cancel_requested, exited, waiting;
     uint8_t scoped;            /* a TIDE_WITH's: its block destroys it */
+    /* The program's: tide_loop_destroy lets go of what it holds of the
+     * loop (detached: an empty shell) and the program frees the shell
+     * through `mem`, before or after. */
+    uint8_t detached;
+    tide__resource res;
+    tide__mem mem;
 };
+
+/* (its children, if any, are reported as tasks) */
+static const tide__resource_ops group_res = {"group",
+                                             tide__resource_never_open};
 
 static struct child *child_of(tide__node *n)
 {
@@ -61,11 +71,14 @@ int tide_group_create(tide_group **out)
     tide_task *parent = tide_current_task();
     if (!parent)
         return TIDE_ENOLOOP;
-    tide_group *g = tide__alloc(parent->loop, sizeof *g);
+    tide__mem mem;
+    tide_group *g = tide__mem_alloc(parent->loop, sizeof *g, &mem);
     if (!g)
         return TIDE_ENOMEM;
     memset(g, 0, sizeof *g);
+    g->mem = mem;
     g->loop = parent->loop;
+    tide__resource_track(g->loop, &g->res, &group_res);
     g->parent = tide_task_retain(parent);
     tide__list_init(&g->children);
     tide__list_init(&g->errors);
@@ -143,6 +156,8 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
         *out = NULL;
     if (!g)
         return TIDE_EINVAL;
+    if (g->detached) /* its loop is gone */
+        return TIDE_ESTATE;
     if (tide__foreign(g->loop))
         return TIDE_ETHREAD;
     if ((g->exiting && g->ntasks == 0) || g->exited || g->aborting)
@@ -171,6 +186,8 @@ int tide_group_cancel(tide_group *g)
 {
     if (!g)
         return TIDE_EINVAL;
+    if (g->detached) /* its loop is gone */
+        return TIDE_ESTATE;
     if (tide__foreign(g->loop))
         return TIDE_ETHREAD;
     if (g->exited)
@@ -405,7 +422,7 @@ static int group_exit(tide_group *g, int body_rc)
         return TIDE_EINVAL;
     if (!t)
         return TIDE_ENOLOOP;
-    if (t != g->parent || g->exiting)
+    if (g->detached || t != g->parent || g->exiting)
         return TIDE_ESTATE;
     tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */
     tide__clear_message(t);
@@ -458,20 +475,11 @@ int tide_group_error(const tide_group *g, size_t i, const char **msg)
     return code;
 }
 
-int tide_group_destroy(tide_group *g)
+/* Lets go of everything g holds of its loop: its children (a callback
+ * already queued frees its own node), its error records, its messages
+ * and its parent. */
+static void group_let_go(tide_group *g)
 {
-    if (!g)
-        return 0;
-    if (tide__foreign(g->loop))
-        return TIDE_ETHREAD;
-    if (g->exiting && !g->exited)
-        return TIDE_EBUSY; /* its owner is in tide_group_exit */
-    if (g->scoped)
-        return TIDE_EBUSY; /* its TIDE_WITH block's, still open */
-    /* Never exited (the body failed before reaching tide_group_exit):
-     * cancel the children and let them run on, detached. */
-    if (g->ntasks)
-        abort_children(g);
     while (!tide__list_empty(&g->children)) {
         struct child *c = child_of(g->children.next);
         tide__list_remove(&c->link);
@@ -482,18 +490,55 @@ int tide_group_destroy(tide_group *g)
         tide__donecb_remove(&c->cb);
         child_free(g, c);
     }
+    g->ntasks = 0;
     while (!tide__list_empty(&g->errors)) {
         struct child *c = child_of(g->errors.next);
         tide__list_remove(&c->link);
         child_free(g, c);
     }
+    g->nerrors = 0;
+    g->body_err = 0; /* (no records left: no errors to count) */
     tide_loop *L = g->loop;
     tide__msg_unref(L, g->body_msg);
     tide__msg_unref(L, g->propagate_msg);
     tide__msg_unref(L, g->pending_msg);
+    g->body_msg = g->propagate_msg = g->pending_msg = NULL;
     tide_task_release(g->parent);
-    tide__free(L, g, sizeof *g);
+    g->parent = NULL;
+}
+
+int tide_group_destroy(tide_group *g)
+{
+    if (!g)
+        return 0;
+    if (!g->detached) {
+        if (tide__foreign(g->loop))
+            return TIDE_ETHREAD;
+        if (g->exiting && !g->exited)
+            return TIDE_EBUSY; /* its owner is in tide_group_exit */
+        if (g->scoped)
+            return TIDE_EBUSY; /* its TIDE_WITH block's, still open */
+        /* Never exited (the body failed before reaching tide_group_exit):
+         * cancel the children and let them run on, detached. */
+        if (g->ntasks)
+            abort_children(g);
+        group_let_go(g);
+    }
+    tide__resource_remove(&g->res);
+    tide__mem_free(&g->mem, g, sizeof *g);
     return 0;
+}
+
+void tide__groups_detach(tide_loop *L)
+{
+    for (tide__node *n = L->resources.next; n != &L->resources; n = n->next) {
+        tide__resource *r = TIDE__CONTAINER(n, tide__resource, link);
+        if (r->ops != &group_res)
+            continue;
+        tide_group *g = TIDE__CONTAINER(r, tide_group, res);
+        group_let_go(g);
+        g->detached = 1; /* (unlinked with the other resources, later) */
+    }
 }
 
 void tide__group_abandon(tide_group *g)

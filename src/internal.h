@@ -378,6 +378,12 @@ struct tide__resource {
 };
 void tide__resource_add(tide_loop *L, tide__resource *r,
                         const tide__resource_ops *ops);
+/* Kept on the list for the detach at loop destroy only: not numbered, so
+ * the primitives' numbers ("lock#2") do not depend on it. */
+void tide__resource_track(tide_loop *L, tide__resource *r,
+                          const tide__resource_ops *ops);
+/* A `describe` for what is never worth a report at exit (writes ""). */
+int tide__resource_never_open(const tide__resource *r, char *buf, size_t n);
 void tide__resource_remove(tide__resource *r); /* safe after loop destroy */
 
 /* Task flags */
@@ -634,6 +640,9 @@ void tide__task_drop_loop_ref(tide_task *t);
 void tide__clear_message(tide_task *t);
 /* The message of an awaitable's immediate error (copied; NULL clears). */
 void tide__set_message(tide_task *t, const char *text);
+/* An await of a task of another loop (t awaits): TIDE_EINVAL, with a
+ * message saying so. */
+int tide__other_loop(tide_task *t);
 /* Wraps an awaitable's outcome. */
 static inline tide_await tide__aw(int rc)
 {
@@ -715,6 +724,9 @@ void tide__scopes_destroy(tide_loop *L);
 int tide__gather_own(tide_task *const *tasks, size_t n, int release);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
+/* Loop teardown: every group the program still has lets go of the loop's
+ * things (tide_group_destroy then frees its shell, before or after). */
+void tide__groups_detach(tide_loop *L);
 /* A group or timeout a TIDE_WITH made (on 1) is the block's until it is
  * left (0): the program's destroy of it is refused (a group's, with
  * TIDE_EBUSY) or does nothing (a timeout's), where it freed what the
@@ -787,6 +799,11 @@ void tide__io_destroy(tide_loop *L);
 /* A job the host ran on a thread is back on the loop's thread: wake its
  * task with the outcome, or abandon it if the task gave it up. */
 void tide__job_arrived(tide_loop *L, tide__job *j);
+/* Runs j->fn(j->arg, value) on this thread, where tide_callback_fail
+ * finds it: tide__job_fail keeps the message for the await (returns 1),
+ * or returns 0 when no job's function runs here. */
+int tide__job_call(tide__job *j, void **value);
+int tide__job_fail(int err, const char *fmt, va_list ap);
 /* Nobody will take j's outcome: hand it to its `abandon`, free the job. */
 void tide__job_abandon(tide_loop *L, tide__job *j);
 /* Takes j off the loop's list of jobs: a host whose threads outlive the
@@ -878,6 +895,9 @@ struct tide_loop {
      * the error it goes with (loop.c) */
     tide__msg *cb_msg;
     int cb_err;
+    /* handles the program holds (tide_call_soon's `out`), which
+     * tide_loop_destroy frees with the loop (loop.c) */
+    tide__node held_handles;
     tide_trace_fn trace;
     void *trace_arg;
 
@@ -1212,6 +1232,10 @@ int64_t tide__loop_timeout(tide_loop *L);
 /* An error for the loop's exception handler. */
 void tide__report(tide_loop *L, const char *context, int err,
                   const tide__msg *msg, tide_task *task);
+/* Runs a program's done callback: a tide_callback_fail in it (which it
+ * cannot return) goes to the exception handler, with the task. */
+void tide__donecb_call(tide_loop *L, tide_done_fn fn, tide_task *t,
+                       void *arg);
 /* Runs a callback (tide_call_soon and its kin, call_soon_threadsafe's);
  * a failure goes to the exception handler with the message the callback
  * gave tide_callback_fail, if any. */

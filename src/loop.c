@@ -63,6 +63,7 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
     tide__list_init(&L->user_donecbs);
     tide__list_init(&L->msgs);
     tide__list_init(&L->io.all);
+    tide__list_init(&L->held_handles);
     tide__debug_init(L);
     *out = L;
     return 0;
@@ -206,6 +207,8 @@ struct tide_handle {
     uint32_t refs; /* the caller's (if it asked for the handle) + pending */
     uint8_t cancelled;
     uint8_t pending; /* queued or armed; the loop holds a reference */
+    uint8_t held;    /* the program holds a reference, linked in `link` */
+    tide__node link; /* in L->held_handles while held */
 };
 
 static void handle_unref(tide_handle *h)
@@ -236,11 +239,17 @@ void tide__callback_run(tide_loop *L, tide_callback cb, void *arg)
 int tide_callback_fail(int err, const char *fmt, ...)
 {
     tide_loop *L = tide__running;
-    /* only a callback's failure has a report to carry the message: in a
-     * task (TIDE_THROW_FMT's place) or with no loop there is none */
-    if (err >= 0 || !fmt || !L || tide__current())
+    if (err >= 0 || !fmt)
         return err;
     va_list ap;
+    va_start(ap, fmt);
+    /* a to_thread function's (on any thread): the await's message */
+    int kept = tide__job_fail(err, fmt, ap);
+    va_end(ap);
+    /* only a callback's failure has a report to carry the message: in a
+     * task (TIDE_THROW_FMT's place) or with no loop there is none */
+    if (kept || !L || tide__current())
+        return err;
     va_start(ap, fmt);
     tide__msg *m = tide__msg_vfmt(L, fmt, ap); /* (out of memory: none) */
     va_end(ap);
@@ -248,6 +257,22 @@ int tide_callback_fail(int err, const char *fmt, ...)
     L->cb_msg = m;
     L->cb_err = err;
     return err;
+}
+
+void tide__donecb_call(tide_loop *L, tide_done_fn fn, tide_task *t,
+                       void *arg)
+{
+    if (L->cb_msg) /* left by a call outside any callback */
+        callback_msg_drop(L);
+    L->cb_err = 0;
+    fn(t, arg);
+    /* it returns nothing: a tide_callback_fail in it is its failure */
+    if (L->cb_err < 0)
+        tide__report(L, "exception in done callback", L->cb_err, L->cb_msg,
+                     t);
+    L->cb_err = 0;
+    if (L->cb_msg)
+        callback_msg_drop(L);
 }
 
 static void handle_invoke(tide_handle *h)
@@ -314,6 +339,8 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
     }
     if (out) {
         h->refs++;
+        h->held = 1;
+        tide__list_push(&L->held_handles, &h->link);
         *out = h;
     }
     tide__wakeup(L);
@@ -377,8 +404,18 @@ int tide_handle_is_cancelled(const tide_handle *h)
 
 void tide_handle_release(tide_handle *h)
 {
-    if (h)
-        handle_unref(h);
+    if (!h)
+        return;
+    if (!h->held) {
+        /* Released already, and still pending: the one reference left is
+         * the loop's, which taking would free a handle about to run. */
+        tide__report(h->loop, "handle released too many times",
+                     TIDE_EOVERFLOW, NULL, NULL);
+        return;
+    }
+    h->held = 0;
+    tide__list_remove(&h->link);
+    handle_unref(h);
 }
 
 /* ---- one iteration ---------------------------------------------------- */
@@ -423,6 +460,10 @@ int tide_loop_destroy(tide_loop *loop)
      * everything they touch is whole (their side effects land in the
      * ready queue, cleared next). */
     tide__scopes_destroy(L);
+    /* Groups the program has not destroyed let go of their children, error
+     * records and parent now, while those are whole; their shells are the
+     * program's. */
+    tide__groups_detach(L);
     /* Pending callbacks: the ready queue holds handles and tasks; tasks are
      * freed with the task list, handles here. */
     uintptr_t link = L->ready_head;
@@ -451,6 +492,14 @@ int tide_loop_destroy(tide_loop *loop)
     tide_task_release(L->main);
     L->main = NULL;
     tide__task_free_all(L);
+    /* Handles the program still holds go with the loop, as its task
+     * handles do: the tasks, gone, let go of theirs. */
+    while (!tide__list_empty(&L->held_handles)) {
+        tide_handle *h = TIDE__CONTAINER(L->held_handles.next, tide_handle,
+                                         link);
+        tide__list_remove(&h->link);
+        tide__free(L, h, sizeof *h);
+    }
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */
     tide__host_loop_destroy(L); /* after the threads: none wakes L now */
     callback_msg_drop(L); /* (left by a call outside any callback) */

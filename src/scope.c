@@ -269,9 +269,12 @@ int tide__with_exit(tide_frame *fr, int site)
         return TIDE_ESTATE;
     tide_task *t = s->task;
     /* the exit sees the block's outcome with its message (a group records
-     * the body's error); an error of the exit's own comes with its own */
-    tide__msg_set(t->loop, &t->msg,
-                  s->how < 0 ? (tide__msg *)fr->msg : NULL);
+     * the body's error); an error of the exit's own comes with its own -
+     * but the step's mark (a wait in the block whose result was dropped)
+     * stays, for the next await or the step's end to report */
+    if (!tide__step_marked(t))
+        tide__msg_set(t->loop, &t->msg,
+                      s->how < 0 ? (tide__msg *)fr->msg : NULL);
     return s->ops->exit(s, s->how);
 }
 

@@ -128,8 +128,23 @@ tide_task *tide_task_retain(tide_task *t)
 
 void tide_task_release(tide_task *t)
 {
-    if (t)
-        task_unref(t);
+    if (!t)
+        return;
+    if (t->refs == 1 && (t->flags & TIDE__T_LOOP_REF)) {
+        /* A pending task's last reference is its loop's: a release that
+         * takes it is one more than the program held, and would free the
+         * task while it runs on. */
+        tide__report(t->loop, "task handle released too many times",
+                     TIDE_EOVERFLOW, NULL, t);
+        return;
+    }
+    task_unref(t);
+}
+
+int tide__other_loop(tide_task *t)
+{
+    tide__set_message(t, "the task belongs to a different event loop");
+    return TIDE_EINVAL;
 }
 
 tide_task *tide_current_task(void)
@@ -236,6 +251,11 @@ const char *tide_error_message(void)
 
 void tide__set_message(tide_task *t, const char *text)
 {
+    /* The step's mark (a wait whose result was dropped) stays: a call
+     * that does not await, made after it, must not hide that misuse from
+     * the next await or the step's end (misuse.c). */
+    if (tide__step_marked(t))
+        return;
     tide__msg *m = text ? tide__msg_new(t->loop, text) : NULL;
     /* out of memory: the error still goes on, without its text */
     tide__msg_unref(t->loop, t->msg);
@@ -370,7 +390,8 @@ const char *tide__frame_message(const tide_frame *fr)
 
 void tide__clear_message(tide_task *t)
 {
-    tide__msg_set(t->loop, &t->msg, NULL);
+    if (!tide__step_marked(t)) /* (the mark stays: tide__set_message) */
+        tide__msg_set(t->loop, &t->msg, NULL);
 }
 
 int tide__suspend_slow(tide_task *t, tide__msg *old)
@@ -777,8 +798,10 @@ int tide__join(tide_task *child, void **value)
     tide_task *t = tide__current_for_await(&err, "tide_join");
     if (!t)
         return err;
-    if (!child || child->loop != t->loop)
+    if (!child)
         return TIDE_EINVAL;
+    if (child->loop != t->loop)
+        return tide__other_loop(t);
     if (child == t)
         return TIDE_ESELF;
     if (child->flags & TIDE__T_DONE) {

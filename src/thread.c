@@ -17,11 +17,46 @@
  */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef tide__job job;
+
+/* The job whose function runs on this thread now, for tide_callback_fail. */
+static _Thread_local job *job_now;
+
+int tide__job_call(job *j, void **value)
+{
+    job *outer = job_now; /* (an inline fn may await nothing, but may nest
+                             another loop's run) */
+    job_now = j;
+    int st = j->fn(j->arg, value);
+    job_now = outer;
+    return st;
+}
+
+int tide__job_fail(int err, const char *fmt, va_list ap)
+{
+    job *j = job_now;
+    if (!j)
+        return 0;
+    /* fn's thread is not the loop's: malloc, as call_soon_threadsafe's
+     * calls are; the loop's thread makes the message of it */
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
+    free(j->fail_text); /* the last call's is the one */
+    j->fail_text = text;  /* (out of memory: none) */
+    j->fail_err = err;
+    return 1;
+}
 
 /* ---- jobs, on the loop's thread --------------------------------------- */
 
@@ -47,6 +82,7 @@ void tide__job_unlink(tide_loop *L, job *j)
 
 static void job_free(tide_loop *L, job *j)
 {
+    free(j->fail_text);
     tide__job_unlink(L, j);
     tide__free(L, j, sizeof *j);
 }
@@ -71,7 +107,11 @@ void tide__job_arrived(tide_loop *L, job *j)
         return;
     }
     j->delivered = 1;
-    tide__wake(j->task, j->status, NULL);
+    tide__msg *m = NULL;
+    if (j->fail_text && j->status < 0 && j->status == j->fail_err)
+        m = tide__msg_new(L, j->fail_text); /* (out of memory: none) */
+    tide__wake(j->task, j->status, m);
+    tide__msg_unref(L, m);
 }
 
 /* ---- the await -------------------------------------------------------- */
@@ -165,7 +205,7 @@ static void run_inline(tide_loop *L, tide_task *t, job *j)
     tide__debug_blocking(L, t, "to_thread");
     tide__host_ran_inline(L);
     void *value = NULL;
-    int st = j->fn(j->arg, &value);
+    int st = tide__job_call(j, &value);
     j->result = value;
     j->status = st > 0 ? 0 : st;
     j->state = TIDE__JOB_DONE;

@@ -25,7 +25,43 @@ struct tide_timeout {
      * pinned is done when the block lets go */
     uint32_t pins;
     int doomed;
+    /* The program's, it may outlive its loop as a lock may: the loop's
+     * teardown detaches it (the task and the expiry go with the loop),
+     * and its memory comes back through `mem`. */
+    tide__resource res;
+    tide__mem mem;
 };
+
+/* (never "in use at exit": its task was, if anything) */
+static const tide__resource_ops timeout_res = {"timeout",
+                                               tide__resource_never_open};
+
+/* Whether t's loop was destroyed: only its own fields are left. */
+static int detached(const tide_timeout *t)
+{
+    return t->res.link.next == &t->res.link;
+}
+
+/* A timeout of loop L, zeroed, in state `state`; NULL out of memory. */
+static tide_timeout *timeout_new(tide_loop *L, int state)
+{
+    tide__mem mem;
+    tide_timeout *t = tide__mem_alloc(L, sizeof *t, &mem);
+    if (!t)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    t->mem = mem;
+    t->loop = L;
+    t->state = state;
+    tide__resource_track(L, &t->res, &timeout_res);
+    return t;
+}
+
+static void timeout_free(tide_timeout *t)
+{
+    tide__resource_remove(&t->res);
+    tide__mem_free(&t->mem, t, sizeof *t);
+}
 
 static int on_expiry(void *arg)
 {
@@ -70,19 +106,15 @@ int tide_timeout_enter_at(double when, tide_timeout **out)
     tide_task *task = tide_current_task();
     if (!task)
         return TIDE_ENOLOOP;
-    tide_loop *L = task->loop;
-    tide_timeout *t = tide__alloc(L, sizeof *t);
+    tide_timeout *t = timeout_new(task->loop, T_ENTERED);
     if (!t)
         return TIDE_ENOMEM;
-    memset(t, 0, sizeof *t);
-    t->loop = L;
     t->task = task;
-    t->state = T_ENTERED;
     t->cancelling = tide_task_cancelling(task);
     t->when = INFINITY;
     int rc = arm(t, when);
     if (rc < 0) {
-        tide__free(L, t, sizeof *t);
+        timeout_free(t);
         return rc;
     }
     tide_task_retain(task);
@@ -106,12 +138,9 @@ int tide_timeout_create_at(double when, tide_timeout **out)
     tide_loop *L = tide__running;
     if (!L)
         return TIDE_ENOLOOP;
-    tide_timeout *t = tide__alloc(L, sizeof *t);
+    tide_timeout *t = timeout_new(L, T_CREATED);
     if (!t)
         return TIDE_ENOMEM;
-    memset(t, 0, sizeof *t);
-    t->loop = L;
-    t->state = T_CREATED;
     t->when = when;
     *out = t;
     return 0;
@@ -173,7 +202,7 @@ int tide_timeout_enter(double delay, tide_timeout **out)
 
 int tide_timeout_exit(tide_timeout *t, int rc)
 {
-    if (!t)
+    if (!t || detached(t)) /* (its loop, and the scope with it, is gone) */
         return TIDE_ESTATE;
     if (tide__foreign(t->loop))
         return TIDE_ETHREAD;
@@ -186,15 +215,20 @@ int tide_timeout_exit(tide_timeout *t, int rc)
     }
     if (t->state == T_ENTERED) {
         t->state = T_EXITED;
-        return rc;
+    } else {
+        t->state = T_EXPIRED;
+        /* Ours only if no other cancel arrived since the scope was
+         * entered. */
+        if (tide_task_uncancel(t->task) <= t->cancelling &&
+            rc == TIDE_ECANCELLED) {
+            tide__set_message(t->task, NULL);
+            rc = TIDE_ETIMEDOUT;
+        }
     }
-    t->state = T_EXPIRED;
-    /* Ours only if no other cancel arrived since the scope was entered. */
-    if (tide_task_uncancel(t->task) <= t->cancelling &&
-        rc == TIDE_ECANCELLED) {
-        tide__set_message(t->task, NULL);
-        return TIDE_ETIMEDOUT;
-    }
+    /* Left, it only reads as it stood: a timeout kept for its expired()
+     * holds its task no longer. */
+    tide_task_release(t->task);
+    t->task = NULL;
     return rc;
 }
 
@@ -202,6 +236,8 @@ int tide_timeout_reschedule(tide_timeout *t, double when)
 {
     if (!t || isnan(when))
         return TIDE_EINVAL;
+    if (detached(t))
+        return TIDE_ESTATE;
     if (tide__foreign(t->loop))
         return TIDE_ETHREAD;
     if (t->state != T_ENTERED)
@@ -229,6 +265,10 @@ void tide_timeout_destroy(tide_timeout *t)
 {
     if (!t || t->scoped) /* a TIDE_WITH's: the block's exit frees it */
         return;
+    if (detached(t)) { /* its task and expiry went with the loop */
+        timeout_free(t);
+        return;
+    }
     if (t->pins) { /* a block entered it: freed once that lets go */
         t->doomed = 1;
         return;
@@ -236,5 +276,5 @@ void tide_timeout_destroy(tide_timeout *t)
     if (t->state == T_ENTERED || t->state == T_EXPIRING)
         tide_timeout_exit(t, 0);
     tide_task_release(t->task);
-    tide__free(t->loop, t, sizeof *t);
+    timeout_free(t);
 }

@@ -124,8 +124,10 @@ static tide_task *await_task_checks(tide_task *child, int *err,
     tide_task *t = tide__current_for_await(err, call);
     if (!t)
         return NULL;
-    if (!child || child->loop != t->loop)
+    if (!child)
         *err = TIDE_EINVAL;
+    else if (child->loop != t->loop)
+        *err = tide__other_loop(t);
     else if (child == t)
         *err = TIDE_ESELF;
     return *err ? NULL : t;
@@ -404,8 +406,10 @@ static int wait_set(tide_task *const *tasks, size_t n, int return_when,
          return_when != TIDE_ALL_COMPLETED))
         return TIDE_EINVAL;
     for (size_t i = 0; i < n; i++) {
-        if (!tasks[i] || tasks[i]->loop != t->loop)
+        if (!tasks[i])
             return TIDE_EINVAL;
+        if (tasks[i]->loop != t->loop)
+            return tide__other_loop(t);
         if (tasks[i] == t)
             return TIDE_ESELF;
     }

@@ -138,6 +138,10 @@ typedef struct tide__job {
                       look (tide__host_job_state reads it safely) */
     int threaded;  /* counted in L->host_pending until taken in */
     int delivered; /* its task was woken with the outcome */
+    /* tide_callback_fail in fn: the message (malloc'd, made on fn's
+     * thread) for the await's error, if fn returns `fail_err` */
+    char *fail_text;
+    int fail_err;
 } tide__job;
 
 struct tide__hub; /* what other threads share with a loop (pool.h) */

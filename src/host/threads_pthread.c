@@ -112,7 +112,7 @@ void *tide__pool_worker(void *arg)
         pthread_mutex_unlock(&h->mu);
 
         void *value = NULL;
-        int st = j->fn(j->arg, &value);
+        int st = tide__job_call(j, &value);
 
         pthread_mutex_lock(&h->mu);
         j->result = value;
@@ -240,6 +240,7 @@ void tide__pool_drain(struct tide__hub *h)
             continue;
         if (j->abandon)
             j->abandon(j->arg, j->result, j->status);
+        free(j->fail_text);
         h->alloc(h->alloc_ud, j, sizeof *j, 0);
     }
 }

@@ -221,6 +221,17 @@ int th_log_cb(void *text)
     return 0;
 }
 
+void th_count_exception(tide_loop *loop, const char *context, int err,
+                        const char *message, tide_task *task, void *count)
+{
+    (void)loop;
+    (void)context;
+    (void)err;
+    (void)message;
+    (void)task;
+    ++*(int *)count;
+}
+
 int th_cancelling(void)
 {
     return tide_task_cancelling(tide_current_task());

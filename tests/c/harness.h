@@ -146,6 +146,10 @@ int th_contains(const char *text, const char *part);
  * the string `text`. */
 int th_cancel_cb(void *task);
 int th_log_cb(void *text);
+/* An exception handler for a loop of a case's own: counts the reports
+ * into the int `count` points to. */
+void th_count_exception(tide_loop *loop, const char *context, int err,
+                        const char *message, tide_task *task, void *count);
 
 /* The current task's pending cancellations (tide_task_cancelling); the
  * running loop's iterations so far. */

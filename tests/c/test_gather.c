@@ -785,6 +785,7 @@ static tide_status gather09_other_loop(void *frame)
                                 sizeof(struct th_child), NULL, &f->t[1]));
     TIDE_AWAIT_CATCH(f, tide_gather(f->t, 2, 0, NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_HAS(tide_error_message(), "different event loop");
     TIDE_AWAIT(f, tide_join(f->t[0], NULL));
     TH_LOG_IS("here");
     TIDE_FINALLY(f);

@@ -352,6 +352,86 @@ static tide_status get_outside(void *frame)
     TIDE_END(f);
 }
 
+/* A wait outside TIDE_AWAIT that the task's own step then completes (an
+ * event it sets) leaves the step's mark, and nothing else, to say so; a
+ * call made next that sets or clears the task's message - a timeout's
+ * exit turning its expiry into TIDE_ETIMEDOUT (how 1), the end of a
+ * TIDE_WITH block (how 2) - used to wipe the mark: the next await went
+ * through, the task sat in the ready queue twice, ran again from the top
+ * after it finished and corrupted the timers. The mark stays now: that
+ * await is refused, and the task runs once. */
+struct self_woken {
+    TIDE_FRAME;
+    int how;
+    tide_event *ev;
+    tide_lock *lock;
+    tide_timeout *tmo;
+    int rc;
+};
+static tide_status self_woken(void *frame)
+{
+    struct self_woken *f = frame;
+    TIDE_BEGIN(f);
+    th_log("run");
+    if (f->how == 1) {
+        TIDE_TRY(f, tide_timeout_enter(0.5, &f->tmo));
+        TIDE_AWAIT_CATCH(f, tide_sleep(1), f->rc);
+        (void)RAW(tide_event_wait(f->ev));
+        TIDE_TRY(f, tide_event_set(f->ev)); /* wakes this task */
+        TH_EQ_INT(tide_timeout_exit(f->tmo, f->rc), TIDE_ETIMEDOUT);
+    } else {
+        TIDE_WITH(f, tide_lock_scope(f->lock)) {
+            (void)RAW(tide_event_wait(f->ev));
+            TIDE_TRY(f, tide_event_set(f->ev)); /* wakes this task */
+        }
+    }
+    TIDE_AWAIT(f, tide_sleep(0)); /* refused */
+    th_log("yielded");
+    TIDE_AWAIT(f, tide_sleep(1));
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(f->tmo);
+    TIDE_END(f);
+}
+
+/* Both ways, one after the other: each task fails with TIDE_ESTATE,
+ * reported once, and runs once. */
+struct self_woken_check {
+    TIDE_FRAME;
+    int how;
+    tide_event *ev;
+    tide_lock *lock;
+    tide_task *t;
+    int rc;
+};
+static tide_status self_woken_check(void *frame)
+{
+    struct self_woken_check *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_event_create(NULL, &f->ev));
+    TIDE_TRY(f, tide_lock_create(NULL, &f->lock));
+    for (f->how = 1; f->how <= 2; f->how++) {
+        TIDE_TRY(f, tide_event_clear(f->ev));
+        TIDE_TRY(f, TIDE_SPAWN(self_woken, NULL, &f->t, .how = f->how,
+                               .ev = f->ev, .lock = f->lock));
+        TIDE_AWAIT_CATCH(f, tide_join(f->t, NULL), f->rc);
+        TH_EQ_INT(f->rc, TIDE_ESTATE);
+        TH_HAS(tide_error_message(), "tide_sleep called while the task "
+                                     "already waits on event (already "
+                                     "woken)");
+        TIDE_AWAIT(f, tide_sleep(2));
+        tide_task_release(f->t);
+        f->t = NULL;
+    }
+    TH_LOG_IS("run run"); /* each once, and no further */
+    TH_EQ_STR(th_reports(), ONE_REPORT " " ONE_REPORT);
+    TH_EQ_INT(tide_lock_is_locked(f->lock), 0);
+    TIDE_FINALLY(f);
+    tide_task_release(f->t);
+    tide_event_destroy(f->ev);
+    tide_lock_destroy(f->lock);
+    TIDE_END(f);
+}
+
 /* `TIDE_TRY(f, tide_lock_acquire(l))` on a held lock: the task believed it
  * held the lock and left an ownerless waiter in the lock's queue. */
 struct grabber {
@@ -1124,6 +1204,10 @@ static const th_case cases[] = {
             "own fails with TIDE_ESTATE (FINALLY runs) instead of ending the "
             "task as a success",
             await_in_switch),
+    TH_CASE("misuse: a wait outside TIDE_AWAIT woken in its own step, then a "
+            "timeout's exit or its block's end: the next await is still "
+            "refused",
+            self_woken_check),
     TH_CASE("misuse: an awaitable after a stray yield is refused, and the "
             "task is not left in the ready queue",
             yield_twice),

@@ -1710,18 +1710,6 @@ static tide_status outlive(void *frame)
     TIDE_END(f);
 }
 
-/* The loop's destroy reports each task it frees pending. */
-static void outlive_report(tide_loop *loop, const char *context, int err,
-                           const char *message, tide_task *task, void *arg)
-{
-    (void)loop;
-    (void)context;
-    (void)err;
-    (void)message;
-    (void)task;
-    ++*(int *)arg;
-}
-
 static void outlive_after(tide_loop *loop, tide_task *main, int err)
 {
     (void)loop;
@@ -1732,7 +1720,8 @@ static void outlive_after(tide_loop *loop, tide_task *main, int err)
     TH_EQ_INT(tide_loop_create(NULL, NULL, &l2), 0);
     if (!l2)
         return;
-    tide_loop_set_exception_handler(l2, outlive_report, &reports);
+    /* the loop's destroy reports each task it frees pending */
+    tide_loop_set_exception_handler(l2, th_count_exception, &reports);
     TH_EQ_INT(tide_loop_run(l2, outlive_main, &(struct outlive_main){0},
                             sizeof(struct outlive_main), NULL),
               TIDE_ESTOPPED);

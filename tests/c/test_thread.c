@@ -288,6 +288,57 @@ static tide_status errors(void *frame)
     TIDE_END(f);
 }
 
+/* A function that fails with tide_callback_fail gives the await its error
+ * and its message (Python's `raise ValueError("...")` in the function
+ * given to asyncio.to_thread), on a pool thread or inline. The message
+ * goes with that error only: a function that returns another error, or
+ * succeeds, leaves none. */
+static int thread_fails(void *arg, void **result)
+{
+    (void)result;
+    return tide_callback_fail(TIDE_EUSER - 2, "disk %d full", VI(arg));
+}
+
+static int thread_fails_otherwise(void *arg, void **result)
+{
+    (void)arg;
+    (void)result;
+    tide_callback_fail(TIDE_EUSER, "not this one's");
+    return TIDE_EIO;
+}
+
+static int thread_recovers(void *arg, void **result)
+{
+    tide_callback_fail(TIDE_EUSER, "dropped");
+    *result = arg;
+    return 0;
+}
+
+struct callback_fail {
+    TIDE_FRAME;
+    void *value;
+    int rc;
+};
+static tide_status callback_fail(void *frame)
+{
+    struct callback_fail *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_AWAIT_CATCH(f, tide_to_thread(thread_fails, IV(3), &f->value),
+                     f->rc);
+    TH_EQ_INT(f->rc, TIDE_EUSER - 2);
+    TH_EQ_STR(tide_error_message(), "disk 3 full");
+    TIDE_AWAIT_CATCH(f, tide_to_thread(thread_fails_otherwise, NULL,
+                                       &f->value),
+                     f->rc);
+    TH_EQ_INT(f->rc, TIDE_EIO);
+    TH_CHECK(tide_error_message() == NULL);
+    TIDE_AWAIT(f, tide_to_thread(thread_recovers, IV(9), &f->value));
+    TH_EQ_INT(VI(f->value), 9);
+    TH_CHECK(tide_error_message() == NULL);
+    TH_EQ_STR(th_reports(), "");
+    TIDE_END(f);
+}
+
 /* Bad input: no function, no task, no loop or callback. */
 struct bad_input {
     TIDE_FRAME;
@@ -1207,6 +1258,8 @@ static const th_case cases[] = {
             basic),
     TH_CASE("to_thread: the function's error is the await's; result kept",
             errors),
+    TH_CASE("to_thread: tide_callback_fail's message is the await's",
+            callback_fail),
     TH_CASE_AFTER("to_thread: bad input", bad_input, bad_input_after, 0),
     TH_CASE("to_thread: 64 calls at once, each its own result", many),
     TH_CASE_AFTER("to_thread: out of memory at each allocation", oom, NULL,
