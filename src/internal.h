@@ -643,6 +643,9 @@ void tide__set_message(tide_task *t, const char *text);
 /* An await of a task of another loop (t awaits): TIDE_EINVAL, with a
  * message saying so. */
 int tide__other_loop(tide_task *t);
+/* A NaN given as `what` ("delay", "timeout") to an awaitable of t:
+ * TIDE_EINVAL, with a message naming it. */
+int tide__nan_refused(tide_task *t, const char *what);
 /* Wraps an awaitable's outcome. */
 static inline tide_await tide__aw(int rc)
 {

@@ -549,6 +549,8 @@ static void show(tide__scope *s, void *obj)
 static int timeout_enter_at(tide__scope *s, double when)
 {
     tide_timeout *tmo;
+    if (isnan(when)) /* (the entry is awaited: its error can say why) */
+        return tide__nan_refused(s->task, "timeout");
     int rc = tide_timeout_enter_at(when, &tmo);
     if (rc < 0)
         return rc;

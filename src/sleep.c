@@ -67,10 +67,8 @@ static int sleep_slow(double seconds)
         return tide_sleep(seconds).tide__rc;
     tide_loop *L = t->loop;
     int64_t ns;
-    if (tide__delay_ns(seconds, &ns) < 0) {
-        tide__set_message(t, "Invalid delay: NaN (not a number)");
-        return TIDE_EINVAL;
-    }
+    if (tide__delay_ns(seconds, &ns) < 0)
+        return tide__nan_refused(t, "delay");
     tide__timer_init(&t->wait.timer, TIDE__TIMER_SLEEP);
     if (!L->virtual_clock)
         L->now = tide__host_now(L);

@@ -141,6 +141,14 @@ void tide_task_release(tide_task *t)
     task_unref(t);
 }
 
+int tide__nan_refused(tide_task *t, const char *what)
+{
+    char text[64];
+    snprintf(text, sizeof text, "Invalid %s: NaN (not a number)", what);
+    tide__set_message(t, text);
+    return TIDE_EINVAL;
+}
+
 int tide__other_loop(tide_task *t)
 {
     tide__set_message(t, "the task belongs to a different event loop");

@@ -245,7 +245,7 @@ static int wait_for(tide_task *child, double timeout, void **value)
     if (!t)
         return err;
     if (isnan(timeout))
-        return TIDE_EINVAL;
+        return tide__nan_refused(t, "timeout");
     if (isinf(timeout) && timeout > 0)
         return tide__join(child, value);
     if (child->flags & TIDE__T_DONE)
@@ -400,7 +400,9 @@ static int wait_set(tide_task *const *tasks, size_t n, int return_when,
     tide_task *t = tide__current_for_await(&err, "tide_wait");
     if (!t)
         return err;
-    if (!tasks || n == 0 || isnan(timeout) ||
+    if (isnan(timeout))
+        return tide__nan_refused(t, "timeout");
+    if (!tasks || n == 0 ||
         (return_when != TIDE_FIRST_COMPLETED &&
          return_when != TIDE_FIRST_EXCEPTION &&
          return_when != TIDE_ALL_COMPLETED))

@@ -479,6 +479,7 @@ static tide_status wait01_errors(void *frame)
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT_CATCH(f, tide_wait(f->one, 1, TIDE_ALL_COMPLETED, NAN), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_EQ_STR(tide_error_message(), "Invalid timeout: NaN (not a number)");
     TIDE_AWAIT_CATCH(f,
                      tide_wait(f->with_null, 2, TIDE_FIRST_COMPLETED, 1),
                      f->rc);
@@ -1720,8 +1721,10 @@ static tide_status bad_input(void *frame)
     TH_EQ_INT(f->rc, TIDE_ESELF);
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->t, NAN, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_EQ_STR(tide_error_message(), "Invalid timeout: NaN (not a number)");
     TIDE_AWAIT_CATCH(f, tide_wait_for(f->done, NAN, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_EQ_STR(tide_error_message(), "Invalid timeout: NaN (not a number)");
     TIDE_AWAIT_CATCH(f, tide_shield(NULL, NULL), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TIDE_AWAIT_CATCH(f, tide_shield(tide_current_task(), NULL), f->rc);

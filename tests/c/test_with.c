@@ -770,6 +770,9 @@ static tide_status with_misuse(void *frame)
         f->ne = (struct null_enter){.which = f->ne.which};
         TIDE_AWAIT_CALL_CATCH(f, null_enter, &f->ne, f->rc);
         TH_EQ_INT(f->rc, TIDE_EINVAL);
+        if (f->ne.which == 4) /* the NaN timeout says why */
+            TH_EQ_STR(tide_error_message(),
+                      "Invalid timeout: NaN (not a number)");
     }
     TH_LOG_IS("");
     TIDE_FINALLY(f);
