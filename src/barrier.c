@@ -40,7 +40,8 @@ static int barrier_describe(const tide__resource *r, char *buf, size_t n)
     return b->active != 0;
 }
 
-static const tide__resource_ops barrier_res = {"barrier", barrier_describe};
+static const tide__resource_ops barrier_res = {.kind = "barrier",
+                                               .describe = barrier_describe};
 
 struct bwait {
     tide__cwait w; /* first: the task's wait_out points at either */

@@ -37,7 +37,8 @@ static int cond_describe(const tide__resource *r, char *buf, size_t n)
     return c->waiters.len || c->lock->locked;
 }
 
-static const tide__resource_ops cond_res = {"condition", cond_describe};
+static const tide__resource_ops cond_res = {.kind = "condition",
+                                            .describe = cond_describe};
 
 int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out)
 {

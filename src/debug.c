@@ -117,6 +117,15 @@ void tide__resource_track(tide_loop *L, tide__resource *r,
     tide__list_push(&L->resources, &r->link);
 }
 
+void tide__resources_detach(tide_loop *L)
+{
+    for (tide__node *n = L->resources.next; n != &L->resources; n = n->next) {
+        tide__resource *r = TIDE__CONTAINER(n, tide__resource, link);
+        if (r->ops->detach)
+            r->ops->detach(r); /* (stays linked: unlinked with the rest) */
+    }
+}
+
 void tide__resource_remove(tide__resource *r)
 {
     tide__list_remove(&r->link); /* a detached node links to itself */

@@ -23,7 +23,8 @@ static int event_describe(const tide__resource *r, char *buf, size_t n)
     return ev->waiters.len != 0;
 }
 
-static const tide__resource_ops event_res = {"event", event_describe};
+static const tide__resource_ops event_res = {.kind = "event",
+                                             .describe = event_describe};
 
 int tide_event_create(tide_loop *loop, tide_event **out)
 {

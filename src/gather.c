@@ -220,12 +220,9 @@ static int gather(tide_task *t, tide_task *const *tasks, size_t n,
         (flags & ~(unsigned)(TIDE_GATHER_RETURN_ERRORS | TIDE_GATHER_OWN)))
         return TIDE_EINVAL;
     for (size_t i = 0; i < n; i++) {
-        if (!tasks[i])
-            return TIDE_EINVAL;
-        if (tasks[i]->loop != t->loop)
-            return tide__other_loop(t);
-        if (tasks[i] == t)
-            return TIDE_ESELF;
+        int err = tide__check_awaited(t, tasks[i]);
+        if (err < 0)
+            return err;
     }
     if (n == 0)
         return 0;

@@ -42,14 +42,17 @@ struct tide_group {
     /* The program's: tide_loop_destroy lets go of what it holds of the
      * loop (detached: an empty shell) and the program frees the shell
      * through `mem`, before or after. */
-    uint8_t detached;
     tide__resource res;
     tide__mem mem;
 };
 
+static void group_detach(tide__resource *r);
 /* (its children, if any, are reported as tasks) */
-static const tide__resource_ops group_res = {"group",
-                                             tide__resource_never_open};
+static const tide__resource_ops group_res = {
+    .kind = "group",
+    .describe = tide__resource_never_open,
+    .detach = group_detach,
+};
 
 static struct child *child_of(tide__node *n)
 {
@@ -156,7 +159,7 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
         *out = NULL;
     if (!g)
         return TIDE_EINVAL;
-    if (g->detached) /* its loop is gone */
+    if (tide__resource_detached(&g->res)) /* its loop is gone */
         return TIDE_ESTATE;
     if (tide__foreign(g->loop))
         return TIDE_ETHREAD;
@@ -186,7 +189,7 @@ int tide_group_cancel(tide_group *g)
 {
     if (!g)
         return TIDE_EINVAL;
-    if (g->detached) /* its loop is gone */
+    if (tide__resource_detached(&g->res)) /* its loop is gone */
         return TIDE_ESTATE;
     if (tide__foreign(g->loop))
         return TIDE_ETHREAD;
@@ -422,7 +425,7 @@ static int group_exit(tide_group *g, int body_rc)
         return TIDE_EINVAL;
     if (!t)
         return TIDE_ENOLOOP;
-    if (g->detached || t != g->parent || g->exiting)
+    if (tide__resource_detached(&g->res) || t != g->parent || g->exiting)
         return TIDE_ESTATE;
     tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */
     tide__clear_message(t);
@@ -511,7 +514,7 @@ int tide_group_destroy(tide_group *g)
 {
     if (!g)
         return 0;
-    if (!g->detached) {
+    if (!tide__resource_detached(&g->res)) {
         if (tide__foreign(g->loop))
             return TIDE_ETHREAD;
         if (g->exiting && !g->exited)
@@ -529,16 +532,12 @@ int tide_group_destroy(tide_group *g)
     return 0;
 }
 
-void tide__groups_detach(tide_loop *L)
+/* At tide_loop_destroy: the program still has g, and frees its shell
+ * later (tide_group_destroy). */
+static void group_detach(tide__resource *r)
 {
-    for (tide__node *n = L->resources.next; n != &L->resources; n = n->next) {
-        tide__resource *r = TIDE__CONTAINER(n, tide__resource, link);
-        if (r->ops != &group_res)
-            continue;
-        tide_group *g = TIDE__CONTAINER(r, tide_group, res);
-        group_let_go(g);
-        g->detached = 1; /* (unlinked with the other resources, later) */
-    }
+    tide_group *g = TIDE__CONTAINER(r, tide_group, res);
+    group_let_go(g); /* (detached once the teardown unlinks it) */
 }
 
 void tide__group_abandon(tide_group *g)

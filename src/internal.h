@@ -370,6 +370,10 @@ typedef struct tide__resource_ops {
     /* Writes the state ("held by Task-3", "2 getters waiting") into buf;
      * returns 1 if it is open (worth a report at exit), else 0. */
     int (*describe)(const tide__resource *r, char *buf, size_t n);
+    /* Optional: at tide_loop_destroy, before anything of the loop is freed,
+     * lets go of what r holds of it (tasks, callbacks), so that r can be
+     * destroyed later, when the loop is gone. */
+    void (*detach)(tide__resource *r);
 } tide__resource_ops;
 struct tide__resource {
     tide__node link; /* in the loop's list; self-linked once detached */
@@ -385,6 +389,15 @@ void tide__resource_track(tide_loop *L, tide__resource *r,
 /* A `describe` for what is never worth a report at exit (writes ""). */
 int tide__resource_never_open(const tide__resource *r, char *buf, size_t n);
 void tide__resource_remove(tide__resource *r); /* safe after loop destroy */
+/* Whether r's loop was destroyed (its teardown unlinks every resource):
+ * only r's own fields are left. */
+static inline int tide__resource_detached(const tide__resource *r)
+{
+    return r->link.next == &r->link;
+}
+/* Loop teardown: each resource with a `detach` lets go of the loop's
+ * things while they are whole. */
+void tide__resources_detach(tide_loop *L);
 
 /* Task flags */
 enum {
@@ -638,11 +651,25 @@ void tide__task_drop_loop_ref(tide_task *t);
 /* Clears the message of the previous await (tide__current_for_await, on
  * its slow path). */
 void tide__clear_message(tide_task *t);
-/* The message of an awaitable's immediate error (copied; NULL clears). */
+/* The message of an awaitable's immediate error (copied; NULL clears).
+ * The step's mark, if there, stays (misuse.c reports it). */
 void tide__set_message(tide_task *t, const char *text);
+/* The same, over the mark too (the misuse's own report). */
+void tide__replace_message(tide_task *t, const char *text);
 /* An await of a task of another loop (t awaits): TIDE_EINVAL, with a
  * message saying so. */
 int tide__other_loop(tide_task *t);
+/* Whether the current task t may await task `child`: 0, or TIDE_EINVAL
+ * (NULL, or a task of another loop: tide__other_loop) or TIDE_ESELF. The
+ * tests every wait on tasks makes (join, wait_for, shield, wait, gather). */
+static inline int tide__check_awaited(tide_task *t, const tide_task *child)
+{
+    if (!child)
+        return TIDE_EINVAL;
+    if (child->loop != t->loop)
+        return tide__other_loop(t);
+    return child == t ? TIDE_ESELF : 0;
+}
 /* A NaN given as `what` ("delay", "timeout") to an awaitable of t:
  * TIDE_EINVAL, with a message naming it. */
 int tide__nan_refused(tide_task *t, const char *what);
@@ -727,9 +754,6 @@ void tide__scopes_destroy(tide_loop *L);
 int tide__gather_own(tide_task *const *tasks, size_t n, int release);
 /* A scope's group left without waiting: destroyed even in its exit. */
 void tide__group_abandon(tide_group *g);
-/* Loop teardown: every group the program still has lets go of the loop's
- * things (tide_group_destroy then frees its shell, before or after). */
-void tide__groups_detach(tide_loop *L);
 /* A group or timeout a TIDE_WITH made (on 1) is the block's until it is
  * left (0): the program's destroy of it is refused (a group's, with
  * TIDE_EBUSY) or does nothing (a timeout's), where it freed what the
@@ -1186,7 +1210,7 @@ static inline int tide__foreign(const tide_loop *L)
 static inline int tide__foreign_resource(const tide__resource *r,
                                          const tide_loop *L)
 {
-    return r->link.next != &r->link && tide__foreign(L);
+    return !tide__resource_detached(r) && tide__foreign(L);
 }
 /* Whether a run of L is under way with resource r still attached: then an
  * open TIDE_WITH on r may yet leave it (release it), so destroying it is
@@ -1195,7 +1219,7 @@ static inline int tide__foreign_resource(const tide__resource *r,
 static inline int tide__resource_in_run(const tide__resource *r,
                                         const tide_loop *L)
 {
-    return r->link.next != &r->link && (L->flags & TIDE__L_RUNNING);
+    return !tide__resource_detached(r) && (L->flags & TIDE__L_RUNNING);
 }
 
 /* ---- the loop (loop.c): creation, configuration, the clock, callbacks,

@@ -91,7 +91,8 @@ static int lock_describe(const tide__resource *r, char *buf, size_t n)
     return l->locked || l->waiters.len;
 }
 
-static const tide__resource_ops lock_res = {"lock", lock_describe};
+static const tide__resource_ops lock_res = {.kind = "lock",
+                                            .describe = lock_describe};
 
 int tide_lock_create(tide_loop *loop, tide_lock **out)
 {

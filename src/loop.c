@@ -460,10 +460,10 @@ int tide_loop_destroy(tide_loop *loop)
      * everything they touch is whole (their side effects land in the
      * ready queue, cleared next). */
     tide__scopes_destroy(L);
-    /* Groups the program has not destroyed let go of their children, error
-     * records and parent now, while those are whole; their shells are the
-     * program's. */
-    tide__groups_detach(L);
+    /* What the program still has that holds the loop's things (a task
+     * group: its children, error records and parent) lets go of them now,
+     * while they are whole; the shells are the program's. */
+    tide__resources_detach(L);
     /* Pending callbacks: the ready queue holds handles and tasks; tasks are
      * freed with the task list, handles here. */
     uintptr_t link = L->ready_head;

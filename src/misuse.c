@@ -69,11 +69,8 @@ static void withdraw(tide_task *t)
 /* Give t the message `text` and tell the exception handler now. */
 static int misuse(tide_task *t, const char *text)
 {
-    /* (stored over the step's mark, if any, as before: this report is
-     * the misuse) */
-    tide__msg *m = tide__msg_new(t->loop, text); /* (out of memory: none) */
-    tide__msg_set(t->loop, &t->msg, m);
-    tide__msg_unref(t->loop, m);
+    /* (over the step's mark, if any: this report is the misuse) */
+    tide__replace_message(t, text);
     tide__report(t->loop, MISUSE_CONTEXT, TIDE_ESTATE, t->msg, t);
     return TIDE_ESTATE;
 }

@@ -68,7 +68,8 @@ static int queue_describe(const tide__resource *r, char *buf, size_t n)
     return q->getters.len || q->putters.len || q->joiners.len;
 }
 
-static const tide__resource_ops queue_res = {"queue", queue_describe};
+static const tide__resource_ops queue_res = {.kind = "queue",
+                                             .describe = queue_describe};
 
 /* ---- storage ------------------------------------------------------------- */
 

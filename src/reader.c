@@ -413,7 +413,8 @@ static int reader_describe(const tide__resource *res, char *buf, size_t n)
     return r->waiter != NULL;
 }
 
-static const tide__resource_ops reader_res = {"reader", reader_describe};
+static const tide__resource_ops reader_res = {.kind = "reader",
+                                              .describe = reader_describe};
 
 int tide_reader_create(tide_loop *loop, int fd, size_t limit, unsigned flags,
                        tide_reader **out)

@@ -29,7 +29,8 @@ static int sem_describe(const tide__resource *r, char *buf, size_t n)
     return s->waiters.len || (s->bound >= 0 && s->value < s->bound);
 }
 
-static const tide__resource_ops sem_res = {"semaphore", sem_describe};
+static const tide__resource_ops sem_res = {.kind = "semaphore",
+                                           .describe = sem_describe};
 
 /* A waiter handed a permit by wake_up_next is marked through its wait's
  * out slot (the acquire itself delivers no value): asyncio's "fut.done()

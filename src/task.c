@@ -262,8 +262,12 @@ void tide__set_message(tide_task *t, const char *text)
     /* The step's mark (a wait whose result was dropped) stays: a call
      * that does not await, made after it, must not hide that misuse from
      * the next await or the step's end (misuse.c). */
-    if (tide__step_marked(t))
-        return;
+    if (!tide__step_marked(t))
+        tide__replace_message(t, text);
+}
+
+void tide__replace_message(tide_task *t, const char *text)
+{
     tide__msg *m = text ? tide__msg_new(t->loop, text) : NULL;
     /* out of memory: the error still goes on, without its text */
     tide__msg_unref(t->loop, t->msg);
@@ -806,12 +810,8 @@ int tide__join(tide_task *child, void **value)
     tide_task *t = tide__current_for_await(&err, "tide_join");
     if (!t)
         return err;
-    if (!child)
-        return TIDE_EINVAL;
-    if (child->loop != t->loop)
-        return tide__other_loop(t);
-    if (child == t)
-        return TIDE_ESELF;
+    if ((err = tide__check_awaited(t, child)) < 0)
+        return err;
     if (child->flags & TIDE__T_DONE) {
         int status;
         tide__msg *msg;

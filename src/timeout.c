@@ -33,14 +33,10 @@ struct tide_timeout {
 };
 
 /* (never "in use at exit": its task was, if anything) */
-static const tide__resource_ops timeout_res = {"timeout",
-                                               tide__resource_never_open};
-
-/* Whether t's loop was destroyed: only its own fields are left. */
-static int detached(const tide_timeout *t)
-{
-    return t->res.link.next == &t->res.link;
-}
+static const tide__resource_ops timeout_res = {
+    .kind = "timeout",
+    .describe = tide__resource_never_open,
+};
 
 /* A timeout of loop L, zeroed, in state `state`; NULL out of memory. */
 static tide_timeout *timeout_new(tide_loop *L, int state)
@@ -202,7 +198,8 @@ int tide_timeout_enter(double delay, tide_timeout **out)
 
 int tide_timeout_exit(tide_timeout *t, int rc)
 {
-    if (!t || detached(t)) /* (its loop, and the scope with it, is gone) */
+    /* (detached: its loop, and the scope with it, is gone) */
+    if (!t || tide__resource_detached(&t->res))
         return TIDE_ESTATE;
     if (tide__foreign(t->loop))
         return TIDE_ETHREAD;
@@ -236,7 +233,7 @@ int tide_timeout_reschedule(tide_timeout *t, double when)
 {
     if (!t || isnan(when))
         return TIDE_EINVAL;
-    if (detached(t))
+    if (tide__resource_detached(&t->res))
         return TIDE_ESTATE;
     if (tide__foreign(t->loop))
         return TIDE_ETHREAD;
@@ -265,7 +262,7 @@ void tide_timeout_destroy(tide_timeout *t)
 {
     if (!t || t->scoped) /* a TIDE_WITH's: the block's exit frees it */
         return;
-    if (detached(t)) { /* its task and expiry went with the loop */
+    if (tide__resource_detached(&t->res)) { /* task, expiry: gone with it */
         timeout_free(t);
         return;
     }

@@ -124,12 +124,7 @@ static tide_task *await_task_checks(tide_task *child, int *err,
     tide_task *t = tide__current_for_await(err, call);
     if (!t)
         return NULL;
-    if (!child)
-        *err = TIDE_EINVAL;
-    else if (child->loop != t->loop)
-        *err = tide__other_loop(t);
-    else if (child == t)
-        *err = TIDE_ESELF;
+    *err = tide__check_awaited(t, child);
     return *err ? NULL : t;
 }
 
@@ -407,14 +402,9 @@ static int wait_set(tide_task *const *tasks, size_t n, int return_when,
          return_when != TIDE_FIRST_EXCEPTION &&
          return_when != TIDE_ALL_COMPLETED))
         return TIDE_EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        if (!tasks[i])
-            return TIDE_EINVAL;
-        if (tasks[i]->loop != t->loop)
-            return tide__other_loop(t);
-        if (tasks[i] == t)
-            return TIDE_ESELF;
-    }
+    for (size_t i = 0; i < n; i++)
+        if ((err = tide__check_awaited(t, tasks[i])) < 0)
+            return err;
     if (n > (SIZE_MAX - sizeof(struct waitset)) / sizeof(tide__donecb))
         return TIDE_ENOMEM;
     tide_loop *L = t->loop;

@@ -305,7 +305,8 @@ static int writer_describe(const tide__resource *res, char *buf, size_t n)
     return w->drainers.len || w->closers.len || (w->buf.len && !w->err.code);
 }
 
-static const tide__resource_ops writer_res = {"writer", writer_describe};
+static const tide__resource_ops writer_res = {.kind = "writer",
+                                              .describe = writer_describe};
 
 int tide_writer_create(tide_loop *loop, int fd, unsigned flags,
                        tide_writer **out)
