@@ -82,8 +82,16 @@ function commandFor(col, workload, n, reps, variant, opts = {}) {
       // (the WASI host runs through tide-run, which turns Node 20's fast API
       // calls off: with them, the spawn workload's 100+ MB of heap crashed
       // Node about one run in three; bench/README.md)
-      return command(col, opts.nohooks ? 'tidebench_nohooks' : opts.nochecks ? 'tidebench_nochecks' : 'tidebench', argv);
+      return withOneCompileThread(command(col, opts.nohooks ? 'tidebench_nohooks' : opts.nochecks ? 'tidebench_nochecks' : 'tidebench', argv));
   }
+}
+
+// Node runs a wasm build with V8 compiling its functions on one thread:
+// where V8 places the optimised code then follows the module alone, not the
+// timing of parallel compile jobs, which moved one unchanged build between
+// 9.8 and 11.4 ns a switch from process to process (bench/README.md).
+function withOneCompileThread([cmd, argv]) {
+  return cmd === process.execPath ? [cmd, ['--wasm-num-compilation-tasks=1', ...argv]] : [cmd, argv];
 }
 
 const failures = [];

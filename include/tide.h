@@ -176,9 +176,10 @@ extern "C" {
  * reference to tide_abi_<N>_header_and_library_must_match" (rebuild both
  * from one version). Raised whenever one of those layouts, or what the
  * macros expect of the library, changes (src/internal.h pins them). 2: the
- * inline entry test reads the step's mark in t->msg only.
+ * inline entry test reads the step's mark in t->msg only. 3: a task's
+ * message follows its ready-queue link.
  */
-#define TIDE_ABI 2
+#define TIDE_ABI 3
 #define TIDE__ABI_SYMBOL_(n) tide_abi_##n##_header_and_library_must_match
 #define TIDE__ABI_SYMBOL(n) TIDE__ABI_SYMBOL_(n)
 extern const char TIDE__ABI_SYMBOL(TIDE_ABI);
@@ -1751,7 +1752,8 @@ struct tide__loop_head {
 /* How every task begins, for tide_sleep's inline yield below (internal.h's
  * struct tide_task starts the same way, and checks that it does). */
 struct tide__task_head {
-    void *msg; /* its outcome's message; the step's mark (below) */
+    void *tide__run; /* its ready-queue link */
+    void *msg;       /* its outcome's message; the step's mark (below) */
 };
 #define TIDE__LOOP_HEAD(L) ((struct tide__loop_head *)(void *)(L))
 /* The wake-up outcome of the task being resumed, read where an await

@@ -426,12 +426,16 @@ enum {
 };
 
 struct tide_task {
-    /* first, as tide.h's struct tide__task_head (checked below) */
+    /* first, as tide.h's struct tide__task_head (checked below). The ready
+     * link at 0: the step's addresses are the entry's, with no offset to
+     * subtract (wasm's offsets are unsigned). Link, message and status
+     * are adjacent: a yield's end zeroes all three, which the compiler
+     * merges, so clearing the step's mark there costs no store. */
+    tide__ready run;      /* in the ready queue */
     tide__msg *msg;       /* message of the error in `status` */
+    int32_t status;       /* wake-up outcome while pending; final error after */
     uint16_t flags;
     int16_t cancelling;   /* cancel requests not undone by uncancel */
-    int32_t status;       /* wake-up outcome while pending; final error after */
-    tide__ready run;      /* in the ready queue */
     tide_loop *loop;
     tide_fn fn;
     uint32_t id;
@@ -1029,18 +1033,20 @@ _Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
 _Static_assert(offsetof(struct tide_task, msg) ==
                    offsetof(struct tide__task_head, msg),
                "a task's head is where tide.h's inline yield reads it");
-/* What programs compiled against tide.h rely on, as TIDE_ABI 2 has it:
+/* What programs compiled against tide.h rely on, as TIDE_ABI 3 has it:
  * when this fails, the layout changed; raise TIDE_ABI, then update these.
  * (Raise it too when the meaning of a field changes: 1 to 2, the step's
- * mark in t->msg replaced a test of t->flags in the inline entry test.) */
+ * mark in t->msg replaced a test of t->flags in the inline entry test; 2
+ * to 3, the ready link went before t->msg.) */
 #define TIDE__BY_PTR(p32, p64) (sizeof(void *) == 4 ? (p32) : (p64))
-_Static_assert(TIDE_ABI == 2 &&
+_Static_assert(TIDE_ABI == 3 &&
                    sizeof(tide_frame) == TIDE__BY_PTR(20, 32) &&
                    offsetof(tide_frame, msg) == TIDE__BY_PTR(12, 16) &&
                    sizeof(struct tide__loop_head) == TIDE__BY_PTR(44, 72) &&
                    offsetof(struct tide__loop_head, wake_status) ==
                        TIDE__BY_PTR(28, 48) &&
-                   sizeof(struct tide__task_head) == sizeof(void *) &&
+                   sizeof(struct tide__task_head) == 2 * sizeof(void *) &&
+                   offsetof(struct tide__task_head, msg) == sizeof(void *) &&
                    TIDE_PENDING == 1 &&
                    TIDE__SUSPENDED == 1 && TIDE__YIELDED == 0x5E1D &&
                    TIDE__PC_UNWIND == -1 && TIDE__PC_END == -2,

@@ -587,8 +587,8 @@ static TIDE__NOINLINE int step_prepare(tide_task *t)
  * does for sleep(0)), its mark cleared. */
 static TIDE__INLINE void yield_queue(tide_loop *L, tide_task *t)
 {
-    t->status = 0;
     step_mark_clear(t);
+    t->status = 0;
     tide__ready_push_task(L, t);
 }
 
