@@ -597,8 +597,11 @@ tide_task *tide_task_retain(tide_task *t);
  * twice) is not freed under its loop: the release is refused and reported
  * to the exception handler ("task handle released too many times",
  * TIDE_EOVERFLOW). For a finished task the handle is gone with its last
- * release, as memory after free(). tide_loop_destroy frees every task
- * handle: release them before it, or not at all. */
+ * release, as memory after free(): a release after that one is refused
+ * and reported the same way as long as no spawn has reused the task's
+ * memory (the loop keeps freed tasks for its next spawns); after that it
+ * is undefined. tide_loop_destroy frees every task handle: release them
+ * before it, or not at all. */
 void tide_task_release(tide_task *t);
 
 /* The task running now, or NULL outside any task. */

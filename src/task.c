@@ -37,6 +37,8 @@ static void task_free(tide_task *t)
     tide__msg_unref(L, t->msg);
     tide__msg_unref(L, t->cancel_msg);
     name_free(t);
+    if (TIDE_CHECKS)
+        t->refs = 0; /* for a release after this one to find (below) */
     tide__block_free(L, t, t->alloc_size);
 }
 
@@ -130,13 +132,26 @@ void tide_task_release(tide_task *t)
 {
     if (!t)
         return;
-    if (t->refs == 1 && (t->flags & TIDE__T_LOOP_REF)) {
-        /* A pending task's last reference is its loop's: a release that
-         * takes it is one more than the program held, and would free the
-         * task while it runs on. */
-        tide__report(t->loop, "task handle released too many times",
-                     TIDE_EOVERFLOW, NULL, t);
-        return;
+    if (t->refs <= 1) {
+        if (TIDE_CHECKS && t->refs == 0) {
+            /* Freed by the last release, its block not yet taken by a
+             * spawn (the loop's cache keeps it, and task_free zeroed the
+             * count): freeing it again would give one block to two
+             * tasks. Only the loop is read, which the block keeps. */
+            tide__report(t->loop,
+                         "task handle released too many times (the task "
+                         "was already freed)",
+                         TIDE_EOVERFLOW, NULL, NULL);
+            return;
+        }
+        if (t->flags & TIDE__T_LOOP_REF) {
+            /* A pending task's last reference is its loop's: a release
+             * that takes it is one more than the program held, and would
+             * free the task while it runs on. */
+            tide__report(t->loop, "task handle released too many times",
+                         TIDE_EOVERFLOW, NULL, t);
+            return;
+        }
     }
     task_unref(t);
 }
