@@ -34,6 +34,31 @@ for (const host of HOSTS) {
   }
 }
 
+// A setting the example does not know (a typo) is refused, naming the
+// ones it knows, instead of running on the default as if obeyed.
+for (const host of HOSTS) {
+  test(`example semaphore limt=5 on ${host}: refused, naming its settings`, () => {
+    const r = run(host, 'semaphore', { env: { TIDE_CLOCK: 'virtual' }, args: ['urls=2', 'limt=5'] });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'unknown setting limt=5: the settings are urls, limit, delay\n');
+  });
+}
+
+// The names each example gives params_init are the settings the page
+// offers it (http_client's `base` is the page's fake API; its `api`
+// settings go into that URL, not to the program).
+test('each example knows the settings the page passes it', async () => {
+  const { EXAMPLES } = await import('../../web/page/catalog.mjs');
+  for (const [name, ex] of Object.entries(EXAMPLES)) {
+    const c = fs.readFileSync(path.join(root, 'examples', `${name}.c`), 'utf8');
+    const m = /params_init\(argc, argv,\s*"([^"]*)"\)/.exec(c);
+    const page = ex.params.filter((p) => !p.api).map((p) => p.name);
+    if (name === 'http_client') page.unshift('base');
+    assert.deepEqual(m ? m[1].split(' ').sort() : [], page.sort(), name);
+  }
+});
+
 // A fetch that fails: leaving the group raises its error, which reaches
 // tide_main with its story (issue 11) before any result is printed, as
 // Python's ExceptionGroup would; debug mode adds a line for each error of
