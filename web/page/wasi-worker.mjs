@@ -20,7 +20,8 @@
 // Messages in:  { kind: 'run', module, args, env, timeOrigin (the page's) }, { kind: 'cancel' }
 // Messages out: { kind: 'items', items: [{ k: 'out'|'err', text } |
 //                 { k: 'trace', ev }] }, in the order the program made them,
-//               then { kind: 'end', status, trap?, frames? }
+//               then { kind: 'end', status, trap?, frames? };
+//               { kind: 'error', message } (a message of unknown kind)
 
 const YIELD_MS = 30; // the longest the program runs without the worker seeing its messages
 const FLUSH_MS = 16; // items are posted at least this often while it runs
@@ -355,7 +356,7 @@ function frames(error) {
 }
 
 onmessage = async ({ data }) => {
-  if (data.kind === 'cancel') {
+  if (data?.kind === 'cancel') {
     cancelPending = true;
     if (waiting) {
       clearTimeout(waiting.timer);
@@ -364,7 +365,11 @@ onmessage = async ({ data }) => {
     }
     return;
   }
-  if (data.kind !== 'run') return;
+  if (data?.kind !== 'run') {
+    // A kind it does not know is a mistake of the page's: said, not dropped.
+    postMessage({ kind: 'error', message: `wasi-worker: unknown message kind ${JSON.stringify(data?.kind)}: it takes 'run' and 'cancel'` });
+    return;
+  }
   let end;
   try {
     end = await run(data);
