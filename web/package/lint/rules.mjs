@@ -76,7 +76,7 @@ export const RULES = {
   'subframe-compound-literal':
     'TIDE_AWAIT_CALL given a compound literal as the sub-frame (re-created, so restarted, on every resume)',
   'subframe-local': 'TIDE_AWAIT_CALL given a pointer to a local as the sub-frame (gone after a suspension)',
-  'pointer-to-local': 'an awaited call given a pointer to a local it writes or keeps (gone after a suspension)',
+  'pointer-to-local': 'an awaited call or a sub-coroutine frame given a pointer to a local it writes or keeps (gone after a suspension)',
   'return-pointer-to-local': 'TIDE_RETURN given a pointer to a local (gone once the coroutine has returned)',
   'deferred-pointer-to-local':
     'a spawned task\'s frame or a callback\'s argument given a pointer to a local (they run after the step has returned)',
