@@ -39,6 +39,7 @@ struct parent {
     TIDE_FRAME;
     tide_task *t;
     tide_group *g;
+    tide_queue *q;
 };
 
 static tide_status parent(void *frame)
@@ -61,6 +62,8 @@ static tide_status parent(void *frame)
     set.buf = text; /* lint: deferred-pointer-to-local */
     set.inner.where = &deep; /* lint: deferred-pointer-to-local */
     TIDE_TRY(p, tide_group_spawn(p->g, child, &set, sizeof set, NULL, NULL));
+    char line[8] = "z";
+    TIDE_TRY(p, tide_queue_put_nowait(p->q, line)); /* lint: deferred-pointer-to-local */
     int counter = 0;
     TIDE_TRY(p, tide_call_soon(tide_running_loop(), later, &counter, NULL)); /* lint: deferred-pointer-to-local */
     int seen = 0;

@@ -706,9 +706,9 @@ class Coroutine {
           }
         }
       }
-      const what = how.frame !== undefined ? 'the frame of the task it spawns' : 'the argument its callback gets';
+      const what = how.what ?? (how.frame !== undefined ? 'the frame of the task it spawns' : 'the argument its callback gets');
       for (const [e, v] of found)
-        this.report('deferred-pointer-to-local', this.unit.where(e), `${name}: ${what} points to the local \`${v.name}\`, which is gone by the time that runs (after this step has returned to the loop); put the value itself there, or point into this coroutine's frame or into memory you allocate`);
+        this.report('deferred-pointer-to-local', this.unit.where(e), `${name}: ${what} points to the local \`${v.name}\`, which is gone by the time it is used (after this step has returned to the loop); put the value itself there, or point into this coroutine's frame or into memory you allocate`);
     }
   }
 
