@@ -16,7 +16,9 @@
  * Call params_init(argc, argv, "limit delay ...") first, in main(), with
  * the names the example reads, separated by spaces; the settings may then
  * be read anywhere, coroutines included (they are copied: on the guest
- * host main() returns before the loop runs, and argv with it).
+ * host main() returns before the loop runs, and argv with it). The older
+ * form, params_init(argc, argv), which a program in a page link made
+ * before may carry, still builds and takes any name.
  */
 #ifndef TIDE_EXAMPLES_PARAMS_H
 #define TIDE_EXAMPLES_PARAMS_H
@@ -41,9 +43,14 @@ static inline int param_is_known(const char *known, const char *word, size_t n)
     return 0;
 }
 
-static inline void params_init(int argc, char **argv, const char *known)
+/* params_init(argc, argv[, known]): known NULL (the older form) checks
+ * no names. */
+#define params_init(...) PARAMS_INIT_(__VA_ARGS__, NULL, ~)
+#define PARAMS_INIT_(argc, argv, known, ...) params_init_known(argc, argv, known)
+
+static inline void params_init_known(int argc, char **argv, const char *known)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; known && i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
         if (eq && !param_is_known(known, argv[i], (size_t)(eq - argv[i]))) {
             fprintf(stderr, "unknown setting %s: the settings are ", argv[i]);

@@ -2,6 +2,7 @@
 // order CPython prints them, on every host, with the virtual clock
 // (expected.mjs says why that order differs from the tutorial's listing).
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,6 +45,22 @@ for (const host of HOSTS) {
     assert.equal(r.stderr, 'unknown setting limt=5: the settings are urls, limit, delay\n');
   });
 }
+
+// A program made before the names (a page link may carry one) calls
+// params_init(argc, argv): it still builds, and takes any setting.
+test('params_init(argc, argv), the older form, builds and takes any name=value', () => {
+  const dir = fs.mkdtempSync(path.join(root, 'build/params-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'old.c'), '#include "params.h"\nint main(int argc, char **argv)\n{\n    params_init(argc, argv);\n    printf("%d\\n", param_int("any", 1, 0, 9));\n    return 0;\n}\n');
+    const cc = spawnSync('cc', ['-std=c11', '-Wall', '-Werror', `-I${path.join(root, 'examples')}`, 'old.c', '-o', 'old'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = spawnSync(path.join(dir, 'old'), ['any=7', 'other=2'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '7\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 // The names each example gives params_init are the settings the page
 // offers it (http_client's `base` is the page's fake API; its `api`
