@@ -389,7 +389,7 @@ test('without JSPI the editor says why and the examples as written still run', {
   }
 });
 
-test("the page's workers answer a message of unknown kind with an error naming the kinds they take", { timeout: 60_000 }, async () => {
+test("the page's workers answer a message of unknown kind, or a second run, with an error", { timeout: 60_000 }, async () => {
   const { page: p, problems: seen } = await open(browser.context);
   const answers = await p.evaluate(async () => {
     const ask = (url, message) => new Promise((resolve) => {
@@ -406,12 +406,28 @@ test("the page's workers answer a message of unknown kind with an error naming t
       await ask('/compile-worker.mjs', { kind: 'compiel' }),
       await ask('/wasi-worker.mjs', { kind: 'stop' }),
       await ask('/wasi-worker.mjs', 'run'),
+      // a second run in one worker: refused (the first fails: no module)
+      await new Promise((resolve) => {
+        const w = new Worker('/wasi-worker.mjs', { type: 'module' });
+        const seen = [];
+        w.onmessage = ({ data }) => {
+          seen.push(data.kind === 'end' ? { kind: 'end', failed: Boolean(data.error) } : data);
+          if (seen.length === 1) w.postMessage({ kind: 'run' });
+          else {
+            w.terminate();
+            resolve(seen);
+          }
+        };
+        setTimeout(() => resolve(seen), 10_000);
+        w.postMessage({ kind: 'run' });
+      }),
     ];
   });
   assert.deepEqual(answers, [
     { kind: 'error', message: `compile-worker: unknown message kind "compiel": it takes 'load' and 'compile'` },
     { kind: 'error', message: `wasi-worker: unknown message kind "stop": it takes 'run' and 'cancel'` },
     { kind: 'error', message: `wasi-worker: unknown message kind undefined: it takes 'run' and 'cancel'` },
+    [{ kind: 'end', failed: true }, { kind: 'error', message: 'wasi-worker: runs one program, and has run one: start a worker per run' }],
   ]);
   await p.close();
   assert.deepEqual(seen, []);

@@ -21,7 +21,8 @@
 // Messages out: { kind: 'items', items: [{ k: 'out'|'err', text } |
 //                 { k: 'trace', ev }] }, in the order the program made them,
 //               then { kind: 'end', status, trap?, frames? };
-//               { kind: 'error', message } (a message of unknown kind)
+//               { kind: 'error', message } (a message of unknown kind, or a
+//               second 'run': a worker runs one program)
 
 const YIELD_MS = 30; // the longest the program runs without the worker seeing its messages
 const FLUSH_MS = 16; // items are posted at least this often while it runs
@@ -49,6 +50,7 @@ let cancelPending = false;
 let direct = false; // inside a direct call into the program (cancelNow)
 let clockOffset = 0; // ms from the page's performance.now() to this worker's
 let waiting = null; // the poll_oneoff wait under way: { timer, resolve }
+let started = false; // a 'run' came (the one this worker takes)
 
 const dv = () => new DataView(memory.buffer);
 const bytes = () => new Uint8Array(memory.buffer);
@@ -370,6 +372,13 @@ onmessage = async ({ data }) => {
     postMessage({ kind: 'error', message: `wasi-worker: unknown message kind ${JSON.stringify(data?.kind)}: it takes 'run' and 'cancel'` });
     return;
   }
+  // One program a worker: a second would share the first one's memory,
+  // exports and output state.
+  if (started) {
+    postMessage({ kind: 'error', message: 'wasi-worker: runs one program, and has run one: start a worker per run' });
+    return;
+  }
+  started = true;
   let end;
   try {
     end = await run(data);
