@@ -386,6 +386,10 @@ TIMING_BINS := build/em/sleeps.mjs
 STREAM_BINS := build/native/streams build/asan/streams build/wasi/streams.wasm
 # one program natively and under tide-run, compared (tests/js/wasi.test.mjs)
 PROBE_BINS := build/native/wasiprobe build/wasi/wasiprobe.wasm
+# programs beside their Python twins, compared (tests/js/apps.test.mjs)
+APPS     := $(basename $(notdir $(wildcard tests/programs/app_*.c)))
+APP_BINS := $(call bins,native,$(APPS)) $(call bins,asan,$(APPS)) \
+            $(call bins,wasi,$(APPS)) $(call bins,em,$(APPS))
 
 .PHONY: fuzz-build fuzz fuzz-merge fuzz-crashes soak fuzz-diff
 
@@ -421,7 +425,7 @@ fuzz-diff: build/native/diff_interp
 .PHONY: test run bench clean
 
 test: all dist page $(USER_PROGS) fuzz-build $(SOAK_BINS) $(FAULT_BINS) $(DIFF_BINS) \
-      $(TIMING_BINS) $(STREAM_BINS) $(PROBE_BINS)
+      $(TIMING_BINS) $(STREAM_BINS) $(PROBE_BINS) $(APP_BINS)
 	node --test --test-reporter=spec tests/
 
 run: em dist page

@@ -63,7 +63,7 @@ static tide_status program(void *frame)
 
 int main(int argc, char **argv)
 {
-    params_init(argc, argv);
+    params_init(argc, argv, "tasks wave delay");
     struct program p = {.tasks = param_int("tasks", 100000, 1, 1000000),
                         .wave = param_int("wave", 1000, 1, 10000)};
     return tide_main(program, &p, sizeof p);

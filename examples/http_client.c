@@ -178,7 +178,7 @@ static tide_status program(void *frame)
 
 int main(int argc, char **argv)
 {
-    params_init(argc, argv);
+    params_init(argc, argv, "base count concurrent timeout retries backoff");
     static struct program p; /* (big: not on the stack) */
     return tide_main(program, &p, sizeof p);
 }

@@ -55,6 +55,6 @@ static tide_status program(void *frame)
 
 int main(int argc, char **argv)
 {
-    params_init(argc, argv);
+    params_init(argc, argv, "tasks work use_lock");
     return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

@@ -92,6 +92,6 @@ static tide_status program(void *frame)
 
 int main(int argc, char **argv)
 {
-    params_init(argc, argv);
+    params_init(argc, argv, "items maxsize consumers");
     return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

@@ -47,6 +47,6 @@ static tide_status program(void *frame)
 
 int main(int argc, char **argv)
 {
-    params_init(argc, argv);
+    params_init(argc, argv, "delay_a delay_b delay_c");
     return tide_main(program, &(struct program){0}, sizeof(struct program));
 }

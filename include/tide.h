@@ -495,8 +495,10 @@ double tide_time(void);
  * (`TIDE_TRACE_FD=3 ./prog 3>trace.txt`), one line per event:
  *     TIME EVENT TASK STATUS WHAT [NAME]
  * TIME loop time in seconds, EVENT spawn|run|suspend|wake|finish, TASK the
- * task's id, STATUS 0 or an error's name (TIDE_ECANCELLED), WHAT what it
- * waits on or "-", NAME (spawn only) the task's name, to the line's end.
+ * task's id, STATUS 0, an error's name (TIDE_ECANCELLED) or, for a code
+ * without one (a program's own, TIDE_EUSER and below), its number (-1000),
+ * WHAT what it waits on or "-", NAME (spawn only) the task's name, to the
+ * line's end.
  * A bad N, or a descriptor that cannot be written, is reported on stderr
  * and the program runs untraced.
  */

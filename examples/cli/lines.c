@@ -253,7 +253,7 @@ static tide_status program(void *frame)
 
 int main(int argc, char **argv)
 {
-    params_init(argc, argv);
+    params_init(argc, argv, "workers every limit timeout per_word");
     struct program p = {
         .workers = param_int("workers", 3, 1, MAX_WORKERS),
         .every = param_num("every", 1, 0.001, 3600),

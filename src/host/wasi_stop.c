@@ -16,5 +16,6 @@ __attribute__((export_name("tide_wasi_cancel_main"))) int tide_wasi_cancel_main(
     if (!L || !L->main || tide_task_is_done(L->main))
         return 0;
     tide__loop_now(L); /* the wakes it causes carry the cancel's time */
-    return tide_task_cancel(L->main, "stopped by the host") > 0;
+    /* the page's words for Stop (web/page/playground.mjs, STOP_MESSAGE) */
+    return tide_task_cancel(L->main, "stopped from the page") > 0;
 }

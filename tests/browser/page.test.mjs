@@ -14,6 +14,7 @@ import { measure, overCpu, worstTasks } from '../support/main-thread-cpu.mjs';
 import { root } from '../support/hosts.mjs';
 import { EXPECTED } from '../support/expected.mjs';
 import { start } from '../../web/dev/serve.mjs';
+import { STOP_MESSAGE } from '../../web/page/playground.mjs';
 import { outcome, latency } from '../../web/dev/fake-api.mjs';
 
 const artifacts = path.join(root, 'build/artifacts');
@@ -256,7 +257,8 @@ test('Stop cancels a running example; its tasks end cancelled on the timeline', 
   await waitState(page, 'semaphore', ['done'], 10_000);
   const r = await shown(page, 'semaphore');
   assert.equal(r.outcome, 'TIDE_ECANCELLED', r.status);
-  assert.match(r.status, /cancelled: stopped from the page/);
+  assert.ok(r.status.includes(`cancelled: ${STOP_MESSAGE}`), r.status);
+  assert.ok(texts(r).includes(`tide: main task failed: cancelled: ${STOP_MESSAGE}`), texts(r).join('|'));
   assert.equal(r.rows.length, 11);
   assert.deepEqual(r.rows[0], ['Task-1', 'cancelled']);
   const states = r.rows.slice(1).map(([, s]) => s);

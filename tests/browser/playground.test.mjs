@@ -18,7 +18,7 @@ import { launchChromium } from '../support/chromium.mjs';
 import { root } from '../support/hosts.mjs';
 import { start } from '../../web/dev/serve.mjs';
 import { measure, overCpu, spans, within, worstTasks } from '../support/main-thread-cpu.mjs';
-import { LONG_TASK_GOAL_MS, OUTPUT_KEEP, RECOMPILE_GOAL_MS, STOP_GRACE_MS } from '../../web/page/playground.mjs';
+import { LONG_TASK_GOAL_MS, OUTPUT_KEEP, RECOMPILE_GOAL_MS, STOP_GRACE_MS, STOP_MESSAGE } from '../../web/page/playground.mjs';
 
 const artifacts = path.join(root, 'build/artifacts');
 let server, browser, page, problems;
@@ -286,7 +286,9 @@ test('Stop cancels an edited run: its main task ends cancelled', { timeout: 90_0
   await waitState(page, 'semaphore', ['done'], 10_000);
   const r = await shown(page, 'semaphore');
   assert.equal(r.outcome, 'TIDE_ECANCELLED', r.status);
-  assert.match(r.status, /stopped from the page/);
+  assert.ok(r.status.includes(`(cancelled: ${STOP_MESSAGE})`), r.status);
+  // the program's own words (its main task's cancel message) are the page's
+  assert.ok(texts(r).includes(`tide: main task failed: cancelled: ${STOP_MESSAGE}`), texts(r).join('|'));
   assert.ok(texts(r).includes('Getting https://api.example.com/item/1'), texts(r).join('|'));
   assert.deepEqual(r.rows[0], ['Task-1', 'cancelled']);
   const states = r.rows.slice(1).map(([, s]) => s);
@@ -385,4 +387,48 @@ test('without JSPI the editor says why and the examples as written still run', {
   } finally {
     await fresh.close();
   }
+});
+
+test("the page's workers answer a message of unknown kind, or a second run, with an error", { timeout: 60_000 }, async () => {
+  const { page: p, problems: seen } = await open(browser.context);
+  const answers = await p.evaluate(async () => {
+    const ask = (url, message) => new Promise((resolve) => {
+      const w = new Worker(url, { type: 'module' });
+      w.onmessage = ({ data }) => {
+        w.terminate();
+        resolve(data);
+      };
+      w.onerror = (e) => resolve({ kind: 'worker failed', message: e.message });
+      setTimeout(() => resolve({ kind: 'no answer' }), 10_000);
+      w.postMessage(message);
+    });
+    return [
+      await ask('/compile-worker.mjs', { kind: 'compiel' }),
+      await ask('/wasi-worker.mjs', { kind: 'stop' }),
+      await ask('/wasi-worker.mjs', 'run'),
+      // a second run in one worker: refused (the first fails: no module)
+      await new Promise((resolve) => {
+        const w = new Worker('/wasi-worker.mjs', { type: 'module' });
+        const seen = [];
+        w.onmessage = ({ data }) => {
+          seen.push(data.kind === 'end' ? { kind: 'end', failed: Boolean(data.error) } : data);
+          if (seen.length === 1) w.postMessage({ kind: 'run' });
+          else {
+            w.terminate();
+            resolve(seen);
+          }
+        };
+        setTimeout(() => resolve(seen), 10_000);
+        w.postMessage({ kind: 'run' });
+      }),
+    ];
+  });
+  assert.deepEqual(answers, [
+    { kind: 'error', message: `compile-worker: unknown message kind "compiel": it takes 'load' and 'compile'` },
+    { kind: 'error', message: `wasi-worker: unknown message kind "stop": it takes 'run' and 'cancel'` },
+    { kind: 'error', message: `wasi-worker: unknown message kind undefined: it takes 'run' and 'cancel'` },
+    [{ kind: 'end', failed: true }, { kind: 'error', message: 'wasi-worker: runs one program, and has run one: start a worker per run' }],
+  ]);
+  await p.close();
+  assert.deepEqual(seen, []);
 });

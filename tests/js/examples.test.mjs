@@ -2,6 +2,7 @@
 // order CPython prints them, on every host, with the virtual clock
 // (expected.mjs says why that order differs from the tutorial's listing).
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,47 @@ for (const host of HOSTS) {
     });
   }
 }
+
+// A setting the example does not know (a typo) is refused, naming the
+// ones it knows, instead of running on the default as if obeyed.
+for (const host of HOSTS) {
+  test(`example semaphore limt=5 on ${host}: refused, naming its settings`, () => {
+    const r = run(host, 'semaphore', { env: { TIDE_CLOCK: 'virtual' }, args: ['urls=2', 'limt=5'] });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'unknown setting limt=5: the settings are urls, limit, delay\n');
+  });
+}
+
+// A program made before the names (a page link may carry one) calls
+// params_init(argc, argv): it still builds, and takes any setting.
+test('params_init(argc, argv), the older form, builds and takes any name=value', () => {
+  const dir = fs.mkdtempSync(path.join(root, 'build/params-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'old.c'), '#include "params.h"\nint main(int argc, char **argv)\n{\n    params_init(argc, argv);\n    printf("%d\\n", param_int("any", 1, 0, 9));\n    return 0;\n}\n');
+    const cc = spawnSync('cc', ['-std=c11', '-Wall', '-Werror', `-I${path.join(root, 'examples')}`, 'old.c', '-o', 'old'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = spawnSync(path.join(dir, 'old'), ['any=7', 'other=2'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '7\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The names each example gives params_init are the settings the page
+// offers it (http_client's `base` is the page's fake API; its `api`
+// settings go into that URL, not to the program).
+test('each example knows the settings the page passes it', async () => {
+  const { EXAMPLES } = await import('../../web/page/catalog.mjs');
+  for (const [name, ex] of Object.entries(EXAMPLES)) {
+    const c = fs.readFileSync(path.join(root, 'examples', `${name}.c`), 'utf8');
+    const m = /params_init\(argc, argv,\s*"([^"]*)"\)/.exec(c);
+    const page = ex.params.filter((p) => !p.api).map((p) => p.name);
+    if (name === 'http_client') page.unshift('base');
+    assert.deepEqual(m ? m[1].split(' ').sort() : [], page.sort(), name);
+  }
+});
 
 // A fetch that fails: leaving the group raises its error, which reaches
 // tide_main with its story (issue 11) before any result is printed, as

@@ -63,6 +63,24 @@ for (const [host, how] of [['wasi', 'under tide-run'], ['em', 'through the JS AP
   });
 }
 
+// How tasks end: a name for Tide's codes, the number for a program's own
+// (examples/taskgroup.c's failing fetch raises TIDE_EUSER).
+test('native: a finish says the error by its name, or by its number when it has none', () => {
+  const [cmd, argv] = command('native', 'taskgroup', ['fail=API']);
+  const r = spawnSync(cmd, argv, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TIDE_CLOCK: 'virtual', TIDE_TRACE_FD: '3' },
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.deepEqual(r.output[3].split('\n').filter((l) => l.includes(' finish ')), [
+    '0.500000000 finish 4 0 -',
+    '1.000000000 finish 3 -1000 -',
+    '1.000000000 finish 2 TIDE_ECANCELLED -',
+    '1.000000000 finish 1 TIDE_EGROUP -',
+  ]);
+});
+
 for (const host of ['native', 'wasi', 'em']) {
   test(`${host}: a bad TIDE_TRACE_FD or a closed descriptor is reported; the program runs untraced`, () => {
     let r = run(host, 'tasks', { env: { TIDE_CLOCK: 'virtual', TIDE_TRACE_FD: 'three' } });

@@ -9,7 +9,7 @@
 import { loadExample } from '/dist/tide.mjs';
 import { EXAMPLES, programArgs } from '/catalog.mjs';
 import { STATES, FINAL, TimelineModel, TimelineView, TraceQueue } from '/timeline.mjs';
-import { OUTPUT_KEEP, canRunEdited, cannotRunWhy, compiler, fromBase64url, parseDiagnostics, startWasi, toBase64url, undefinedSymbols } from '/playground.mjs';
+import { OUTPUT_KEEP, STOP_MESSAGE, canRunEdited, cannotRunWhy, compiler, fromBase64url, parseDiagnostics, startWasi, toBase64url, undefinedSymbols } from '/playground.mjs';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, props = {}, ...kids) => {
@@ -677,7 +677,7 @@ class Live {
     if (!this.cancelling) {
       this.cancelling = true;
       if (this.clock === 'real') this.trace.floor = performance.now() / 1000;
-      h.cancel('stopped from the page'); // asyncio's task.cancel(): cleanup runs
+      h.cancel(STOP_MESSAGE); // asyncio's task.cancel(): cleanup runs
       this.#setState('running', 'Cancelling: the program cleans up in its FINALLY sections…');
     } else {
       h.terminate('forced from the page'); // no cleanup at all

@@ -13,6 +13,7 @@
 // Messages out: { kind: 'progress', done, total }, { kind: 'ready', ms }
 //               { kind: 'load-failed', message }
 //               { kind: 'compiled', id, ok, wasm?, diagnostics, ms }
+//               { kind: 'error', message } (a message of unknown kind)
 import { MOUNT, tideCcArgs, unmountText, NO_MAIN_MESSAGE, lacksMain } from '/dist/wasi/flags.mjs';
 
 const CLANG = '/vendor/yowasp-clang/';
@@ -137,7 +138,7 @@ function ensureLoaded() {
 }
 
 onmessage = async ({ data }) => {
-  if (data.kind === 'load') {
+  if (data?.kind === 'load') {
     ensureLoaded().catch(() => {});
     return;
   }
@@ -153,5 +154,8 @@ onmessage = async ({ data }) => {
     } catch (e) {
       postMessage({ kind: 'compiled', id: data.id, ok: false, diagnostics: `The compiler failed: ${e.message}` });
     }
+    return;
   }
+  // A kind it does not know is a mistake of the page's: said, not dropped.
+  postMessage({ kind: 'error', message: `compile-worker: unknown message kind ${JSON.stringify(data?.kind)}: it takes 'load' and 'compile'` });
 };

@@ -22,6 +22,10 @@ export const LONG_TASK_GOAL_MS = 50;
 
 // How long a program has to end after Stop before its worker is ended.
 export const STOP_GRACE_MS = 3000;
+// The cancel message of Stop, for the examples (the JS API's cancel) and
+// for an edited program (src/host/wasi_stop.c says the same in C): one
+// text wherever the page shows it.
+export const STOP_MESSAGE = 'stopped from the page';
 
 // Output lines a run keeps on the page (app.mjs): past it the earliest go,
 // and a first line says how many. (Every line an <li>: 100,000 of them took
@@ -47,7 +51,7 @@ function compilerWorker() {
       const p = pending.get(data.id);
       pending.delete(data.id);
       p?.resolve(data);
-    }
+    } else if (data.kind === 'error') console.error(data.message);
   };
   worker.onerror = (e) => {
     // the worker itself did not load (its module failed): every waiting
@@ -179,10 +183,10 @@ export function startWasi(module, name, { args = [], clock = 'virtual', debug = 
       else if (data.trap)
         finish(data.status, new RunFailure('TRAP', `${name} trapped: ${data.trap}${data.frames?.length ? ` (in ${data.frames.slice(0, 4).join(' < ')})` : ''}`, data.status));
       else if (data.status !== 0 && mainError)
-        finish(data.status, new RunFailure(mainError, `its main task ended with ${mainError}${mainError === 'TIDE_ECANCELLED' && stopped ? ' (cancelled: stopped from the page)' : ''}`, data.status));
+        finish(data.status, new RunFailure(mainError, `its main task ended with ${mainError}${mainError === 'TIDE_ECANCELLED' && stopped ? ` (cancelled: ${STOP_MESSAGE})` : ''}`, data.status));
       else if (data.status !== 0) finish(data.status, new RunFailure('TIDE_EXIT', `${name} exited with status ${data.status}`, data.status));
       else finish(0, null);
-    }
+    } else if (data.kind === 'error') console.error(data.message);
   };
   w.onerror = (e) => finish(null, new RunFailure('TIDE_LOAD_FAILED', `the runner failed: ${e.message}`));
   const env = { TIDE_TRACE_FD: '3' };

@@ -20,7 +20,9 @@
 // Messages in:  { kind: 'run', module, args, env, timeOrigin (the page's) }, { kind: 'cancel' }
 // Messages out: { kind: 'items', items: [{ k: 'out'|'err', text } |
 //                 { k: 'trace', ev }] }, in the order the program made them,
-//               then { kind: 'end', status, trap?, frames? }
+//               then { kind: 'end', status, trap?, frames? };
+//               { kind: 'error', message } (a message of unknown kind, or a
+//               second 'run': a worker runs one program)
 
 const YIELD_MS = 30; // the longest the program runs without the worker seeing its messages
 const FLUSH_MS = 16; // items are posted at least this often while it runs
@@ -48,6 +50,7 @@ let cancelPending = false;
 let direct = false; // inside a direct call into the program (cancelNow)
 let clockOffset = 0; // ms from the page's performance.now() to this worker's
 let waiting = null; // the poll_oneoff wait under way: { timer, resolve }
+let started = false; // a 'run' came (the one this worker takes)
 
 const dv = () => new DataView(memory.buffer);
 const bytes = () => new Uint8Array(memory.buffer);
@@ -355,7 +358,7 @@ function frames(error) {
 }
 
 onmessage = async ({ data }) => {
-  if (data.kind === 'cancel') {
+  if (data?.kind === 'cancel') {
     cancelPending = true;
     if (waiting) {
       clearTimeout(waiting.timer);
@@ -364,7 +367,18 @@ onmessage = async ({ data }) => {
     }
     return;
   }
-  if (data.kind !== 'run') return;
+  if (data?.kind !== 'run') {
+    // A kind it does not know is a mistake of the page's: said, not dropped.
+    postMessage({ kind: 'error', message: `wasi-worker: unknown message kind ${JSON.stringify(data?.kind)}: it takes 'run' and 'cancel'` });
+    return;
+  }
+  // One program a worker: a second would share the first one's memory,
+  // exports and output state.
+  if (started) {
+    postMessage({ kind: 'error', message: 'wasi-worker: runs one program, and has run one: start a worker per run' });
+    return;
+  }
+  started = true;
   let end;
   try {
     end = await run(data);

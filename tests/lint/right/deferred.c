@@ -33,6 +33,7 @@ struct parent {
     tide_task *t;
     int result;
     int *heap;
+    tide_queue *q;
 };
 
 static tide_status parent(void *frame)
@@ -48,6 +49,14 @@ static tide_status parent(void *frame)
     p->heap = malloc(sizeof *p->heap);
     int *where = p->heap;
     TIDE_TRY(p, TIDE_SPAWN(child, NULL, NULL, .out = where));
+    /* tide_spawn's general form: a frame made in a local, carrying
+     * pointers into the parent's frame and a value */
+    struct child c = {.out = &p->result};
+    c.n = 3;
+    c.name = "set";
+    TIDE_TRY(p, tide_spawn(child, &c, sizeof c, NULL, NULL));
+    TIDE_TRY(p, tide_queue_put_nowait(p->q, p->heap)); /* memory of its own */
+    TIDE_TRY(p, tide_queue_put_nowait(p->q, "text"));
     TIDE_TRY(p, tide_call_soon(tide_running_loop(), later, p, NULL));
     TIDE_TRY(p, tide_call_soon(tide_running_loop(), later, &p->result, NULL));
     TIDE_YIELD(p);

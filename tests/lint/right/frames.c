@@ -25,6 +25,7 @@ static awaitable failed(int err)
 struct sub {
     TIDE_FRAME;
     int n;
+    int *out;
 };
 
 static tide_status sub(void *frame)
@@ -95,6 +96,9 @@ static tide_status prog(void *frame)
     p->subs[1] = (struct sub){0};
     TIDE_AWAIT_CALL_CATCH(p, sub, &p->subs[1], p->rc);
     CALL_SET(p, sub, &p->subs[0], 3);
+    /* a local's value, and a pointer into the frame, in a sub-frame */
+    int n = 4;
+    TIDE_AWAIT_CALL_INIT(p, sub, &p->sub, .n = n, .out = &p->rc);
     /* out-parameters into the frame */
     TIDE_AWAIT(p, tide_join(p->tasks[0], &p->values[0]));
     TIDE_AWAIT(p, tide_gather(p->tasks, 2, TIDE_GATHER_RETURN_ERRORS, p->values, p->errors));

@@ -39,6 +39,7 @@ struct parent {
     TIDE_FRAME;
     tide_task *t;
     tide_group *g;
+    tide_queue *q;
 };
 
 static tide_status parent(void *frame)
@@ -53,6 +54,16 @@ static tide_status parent(void *frame)
     TIDE_TRY(p, TIDE_SPAWN(child, NULL, NULL, .inner = {.where = &deep, .n = 1})); /* lint: deferred-pointer-to-local */
     int grouped = 0;
     TIDE_TRY(p, TIDE_GROUP_SPAWN(p->g, child, NULL, NULL, .out = &grouped)); /* lint: deferred-pointer-to-local */
+    int kept = 0;
+    struct child made = {.out = &kept}; /* lint: deferred-pointer-to-local */
+    TIDE_TRY(p, tide_spawn(child, &made, sizeof made, NULL, NULL));
+    char text[8] = "y";
+    struct child set = {.inner = {.n = 1}};
+    set.buf = text; /* lint: deferred-pointer-to-local */
+    set.inner.where = &deep; /* lint: deferred-pointer-to-local */
+    TIDE_TRY(p, tide_group_spawn(p->g, child, &set, sizeof set, NULL, NULL));
+    char line[8] = "z";
+    TIDE_TRY(p, tide_queue_put_nowait(p->q, line)); /* lint: deferred-pointer-to-local */
     int counter = 0;
     TIDE_TRY(p, tide_call_soon(tide_running_loop(), later, &counter, NULL)); /* lint: deferred-pointer-to-local */
     int seen = 0;

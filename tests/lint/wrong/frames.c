@@ -6,6 +6,7 @@
 struct sub {
     TIDE_FRAME;
     int n;
+    int *out;
 };
 
 static tide_status sub(void *frame)
@@ -51,6 +52,8 @@ static tide_status prog(void *frame)
     struct sub mine = {.n = 1};
     TIDE_AWAIT_CALL(p, sub, &mine); /* lint: subframe-local */
     CALL_SET(p, sub, &mine, 2); /* lint: subframe-local */
+    int total = 0; /* the sub-coroutine writes it after its yield */
+    TIDE_AWAIT_CALL_INIT(p, sub, &p->sub, .n = 1, .out = &total); /* lint: pointer-to-local */
     void *value;
     TIDE_AWAIT(p, tide_join(p->tasks[0], &value)); /* lint: pointer-to-local */
     void *item;

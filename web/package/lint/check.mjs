@@ -40,6 +40,15 @@ function discarded(n) {
   return n?.kind === 'DeclRefExpr';
 }
 
+// The variable (its decl id) whose member an assignment's left side is
+// (c.out, c.inner.where, (c).out), or null: a plain `c = ...` is not one.
+function memberRoot(n) {
+  n = peel(n);
+  if (n?.kind !== 'MemberExpr' || n.isArrow) return null;
+  while (n?.kind === 'MemberExpr' && !n.isArrow) n = peel(children(n)[0]);
+  return n?.kind === 'DeclRefExpr' ? n.referencedDecl?.id ?? null : null;
+}
+
 // The value of an integer literal index (3, (3), 3u), or null.
 function constantIndex(n) {
   while (n && (n.kind === 'ParenExpr' || n.kind === 'ImplicitCastExpr')) n = children(n)[0];
@@ -664,7 +673,8 @@ class Coroutine {
   // coroutine's locals are gone. The frame is checked where it is written
   // in the call (TIDE_SPAWN's compound literal, member by member).
   checkDeferred(body) {
-    for (const c of nodes(body)) {
+    const all = [...nodes(body)];
+    for (const c of all) {
       if (c.kind !== 'CallExpr') continue;
       const name = calleeName(c);
       const how = DEFERRED[name];
@@ -677,20 +687,67 @@ class Coroutine {
         if (v) found.push([arg, v]);
       } else {
         const lit = [...nodes(arg)].find((x) => x.kind === 'CompoundLiteralExpr');
-        const walk = (init) => {
-          for (const e of children(init)) {
-            if (peel(e)?.kind === 'InitListExpr') { walk(peel(e)); continue; }
-            const v = this.pointedLocal(e);
-            if (v) found.push([e, v]);
-          }
-        };
+        const walk = (init) => found.push(...this.localsInInit(init));
         const list = lit && [...nodes(lit)].find((x) => x.kind === 'InitListExpr');
         if (list) walk(list);
+        else {
+          // a frame made in a local of its own (`struct child c = {.out =
+          // &x}; tide_spawn(child, &c, sizeof c, ...)`, tide_spawn's general
+          // form): its initialiser and the member assignments before the call
+          const id = this.frameVariable(arg);
+          for (const x of id ? all.slice(0, all.indexOf(c)) : []) {
+            if (x.kind === 'VarDecl' && x.id === id) {
+              const init = children(x).map(peel).find((k) => k?.kind === 'InitListExpr');
+              if (init) walk(init);
+            } else if (x.kind === 'BinaryOperator' && x.opcode === '=' && memberRoot(children(x)[0]) === id) {
+              const v = this.pointedLocal(children(x)[1]);
+              if (v) found.push([children(x)[1], v]);
+            }
+          }
+        }
       }
-      const what = how.frame !== undefined ? 'the frame of the task it spawns' : 'the argument its callback gets';
+      const what = how.what ?? (how.frame !== undefined ? 'the frame of the task it spawns' : 'the argument its callback gets');
       for (const [e, v] of found)
-        this.report('deferred-pointer-to-local', this.unit.where(e), `${name}: ${what} points to the local \`${v.name}\`, which is gone by the time that runs (after this step has returned to the loop); put the value itself there, or point into this coroutine's frame or into memory you allocate`);
+        this.report('deferred-pointer-to-local', this.unit.where(e), `${name}: ${what} points to the local \`${v.name}\`, which is gone by the time it is used (after this step has returned to the loop); put the value itself there, or point into this coroutine's frame or into memory you allocate`);
     }
+  }
+
+  // [element, local] for each member of an initialiser list (nested ones
+  // too) that points to a local; `keep(element)` picks which count.
+  localsInInit(init, keep = () => true) {
+    const found = [];
+    for (const e of children(init)) {
+      if (peel(e)?.kind === 'InitListExpr') { found.push(...this.localsInInit(peel(e), keep)); continue; }
+      const v = keep(e) && this.pointedLocal(e);
+      if (v) found.push([e, v]);
+    }
+    return found;
+  }
+
+  // TIDE_AWAIT_CALL_INIT's `*(sub) = (struct fn){.out = &x, ...}`: a frame
+  // (its first member a tide_frame) assigned from a compound literal. The
+  // sub-coroutine runs on across its suspensions, after which the caller's
+  // locals are gone: a member pointing to one is kept too long (one that
+  // points to const is taken as read, as for an awaitable's argument).
+  checkSubframeInit(body) {
+    for (const x of nodes(body)) {
+      if (x.kind !== 'BinaryOperator' || x.opcode !== '=') continue;
+      let lit = peel(children(x)[1]);
+      if (lit?.kind === 'ImplicitCastExpr') lit = peel(children(lit)[0]); // (a struct's lvalue read)
+      const list = lit?.kind === 'CompoundLiteralExpr' ? peel(children(lit)[0]) : null;
+      if (list?.kind !== 'InitListExpr' || children(list)[0]?.type?.qualType !== 'tide_frame') continue;
+      const what = lit.type?.qualType ?? 'a sub-coroutine';
+      for (const [e, v] of this.localsInInit(list, (e) => !pointsToConst(e.type?.qualType ?? '')))
+        this.report('pointer-to-local', this.unit.where(e), `the sub-frame (${what}) is given a pointer to the local \`${v.name}\`, which the sub-coroutine writes or keeps while the task is suspended, when the local no longer exists; point it into the frame instead`);
+    }
+  }
+
+  // The local variable (its decl id) whose address `arg` is: `&c`, or null.
+  frameVariable(arg) {
+    const d = peel(arg);
+    const ref = d?.kind === 'UnaryOperator' && d.opcode === '&' ? peel(children(d)[0]) : null;
+    const id = ref?.kind === 'DeclRefExpr' ? ref.referencedDecl?.id : null;
+    return id && this.vars.has(id) && !this.vars.get(id).param ? id : null;
   }
 
   // TIDE_RETURN's value is read after the coroutine has returned.
@@ -1010,6 +1067,7 @@ export function checkUnit({ root, main, source, macros }) {
       const co = new Coroutine(unit, def, report);
       reportLost(unit, co, co.finish(), report);
       co.checkDeferred(def.body);
+      co.checkSubframeInit(def.body);
     } else {
       for (const n of nodes(def.body)) {
         const s = unit.siteOfNode(n);

@@ -49,7 +49,7 @@ export const AWAITABLES = [
 // coroutine's step has returned (so after its locals are gone): a spawned
 // task's frame (which the call copies, pointers and all) and a callback's
 // argument. name -> {frame: index of the frame argument} or {arg: index of
-// the argument the callback gets}.
+// the argument the callback gets}; `what` names the argument otherwise.
 export const DEFERRED = {
   tide_spawn: { frame: 1 },
   tide_loop_spawn: { frame: 2 },
@@ -63,6 +63,8 @@ export const DEFERRED = {
   tide_loop_set_exit_handler: { arg: 2 },
   tide_loop_set_trace_handler: { arg: 2 },
   tide_loop_set_debug_handler: { arg: 2 },
+  // (and an item left in a queue, which another task takes later)
+  tide_queue_put_nowait: { arg: 1, what: 'the item it queues' },
 };
 
 // The rules: id -> one line for --help and the docs.
@@ -76,10 +78,10 @@ export const RULES = {
   'subframe-compound-literal':
     'TIDE_AWAIT_CALL given a compound literal as the sub-frame (re-created, so restarted, on every resume)',
   'subframe-local': 'TIDE_AWAIT_CALL given a pointer to a local as the sub-frame (gone after a suspension)',
-  'pointer-to-local': 'an awaited call given a pointer to a local it writes or keeps (gone after a suspension)',
+  'pointer-to-local': 'an awaited call or a sub-coroutine frame given a pointer to a local it writes or keeps (gone after a suspension)',
   'return-pointer-to-local': 'TIDE_RETURN given a pointer to a local (gone once the coroutine has returned)',
   'deferred-pointer-to-local':
-    'a spawned task\'s frame or a callback\'s argument given a pointer to a local (they run after the step has returned)',
+    'a spawned task\'s frame, a callback\'s argument or a queued item given a pointer to a local (they are used after the step has returned)',
   'break-in-with':
     'break or continue directly in a TIDE_WITH block (it leaves the block, not the loop around it)',
   'goto-out-of-with': 'a goto out of a TIDE_WITH block (the scope stays open until the coroutine ends)',
