@@ -176,9 +176,10 @@ extern "C" {
  * reference to tide_abi_<N>_header_and_library_must_match" (rebuild both
  * from one version). Raised whenever one of those layouts, or what the
  * macros expect of the library, changes (src/internal.h pins them). 2: the
- * inline entry test reads the step's mark in t->msg only.
+ * inline entry test reads the step's mark in t->msg only. 3: TIDE_TRY
+ * clears the loop's detail before its call and raises with it (adopt 3).
  */
-#define TIDE_ABI 2
+#define TIDE_ABI 3
 #define TIDE__ABI_SYMBOL_(n) tide_abi_##n##_header_and_library_must_match
 #define TIDE__ABI_SYMBOL(n) TIDE__ABI_SYMBOL_(n)
 extern const char TIDE__ABI_SYMBOL(TIDE_ABI);
@@ -241,6 +242,32 @@ const char *tide_strerror(int err);
 
 /* The symbolic name of `err` ("TIDE_ECANCELLED"), or NULL if it has none. */
 const char *tide_errname(int err);
+
+/*
+ * Where an error's message lives. An awaitable's error comes with its
+ * message: TIDE_AWAIT raises it with the error, TIDE_AWAIT_CATCH leaves
+ * it in tide_error_message(). A call that does not await returns its code
+ * alone; when the code does not say it all (which argument is NULL, which
+ * fd is not open, a NaN delay, a group that has exited, a call from the
+ * wrong thread), the call leaves a *detail* for this thread, "function:
+ * why" ("tide_reader_create: fd 0 is not open"). TIDE_TRY clears it
+ * before its call and, when the call fails with the detail's code, raises
+ * the error with the detail as its message. A program that checks the
+ * code by hand reads it here, right after the call:
+ *     rc = tide_call_later(loop, delay, cb, arg, NULL);
+ *     if (rc < 0 && tide_error_detail(rc))
+ *         fprintf(stderr, "%s\n", tide_error_detail(rc));
+ * Returns the detail of the last call on this thread that failed with
+ * `err` and left one; NULL if the last one that left a detail failed with
+ * another code, or none did. The details live in the loop running on this
+ * thread: with none running (before tide_loop_run, on another thread),
+ * calls leave none, and this returns NULL. A failure that its code says
+ * in full (TIDE_ENOMEM, TIDE_ENOLOOP, a full queue) leaves none, and does
+ * not clear an earlier one: read it after the call it belongs to. The
+ * text is valid until the next Tide call on this thread. Does not
+ * suspend.
+ */
+const char *tide_error_detail(int err);
 
 /* ------------------------------------------------------------------------ */
 /* Handles                                                                   */
@@ -1819,8 +1846,9 @@ void tide__resume_lost(tide_frame *fr);
 
 /* Jump to FINALLY (or, inside it, to END) carrying error `e`: with the
  * message of the await that failed (adopt 1), of the error being re-raised
- * (adopt 2: the one the frame caught or propagates, if it is `e`), with
- * `text`, or none. */
+ * (adopt 2: the one the frame caught or propagates, if it is `e`), the
+ * detail of the call that failed (adopt 3: TIDE_TRY's, if its code is
+ * `e`), with `text`, or none. */
 #define TIDE__RAISE_AS(f, e, adopt, text)                                      \
     do {                                                                       \
         tide__raise(TIDE__FR(f), (e), (adopt), (text));                        \
@@ -1891,8 +1919,10 @@ void tide__resume_lost(tide_frame *fr);
         goto tide__top;                                                        \
     } while (0)
 
-/* Evaluate a non-suspending call; a negative result is raised. Given an
- * awaitable, it stops the compile with a message saying what to write. */
+/* Evaluate a non-suspending call; a negative result is raised, with the
+ * call's detail as its message if it left one (tide_error_detail). Given
+ * an awaitable, it stops the compile with a message saying what to
+ * write. */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) &&                      \
     __STDC_VERSION__ >= 201112L
 #define TIDE__NOT_AWAITABLE(call)                                              \
@@ -1904,12 +1934,15 @@ void tide__resume_lost(tide_frame *fr);
 #define TIDE__NOT_AWAITABLE(call)
 #define TIDE__INT_RESULT(call) (call)
 #endif
+/* The detail of an earlier failure is cleared first: only the call's own
+ * can be raised with its error (tide_error_detail). */
+void tide__detail_clear(void);
 #define TIDE_TRY(f, call)                                                      \
     do {                                                                       \
         TIDE__NOT_AWAITABLE(call)                                              \
-        int tide__rc_ = TIDE__INT_RESULT(call);                                \
+        int tide__rc_ = (tide__detail_clear(), TIDE__INT_RESULT(call));        \
         if (tide__rc_ < 0)                                                     \
-            TIDE__RAISE_AS(f, tide__rc_, 0, NULL);                             \
+            TIDE__RAISE_AS(f, tide__rc_, 3, NULL);                             \
     } while (0)
 
 /* Await an awaitable call; its error is raised. */

@@ -803,9 +803,10 @@ struct tide__io {
 
 /* ---- io.c: the loop's side of waiting for fds */
 /* Opens io on fd for `events`: the host looks at the fd first. Errors:
- * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP. */
+ * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP, with a detail named
+ * after `fn` (the public call). */
 int tide__io_open(tide_loop *L, tide__io *io, int fd, int events,
-                  tide__io_ready_fn ready);
+                  tide__io_ready_fn ready, const char *fn);
 /* io wants `events`: a polled fd joins the host's watch list (and counts
  * as host work, so an idle loop waits for it rather than report a
  * deadlock); an always-ready fd gets an attempt queued for the next
@@ -922,6 +923,11 @@ struct tide_loop {
      * the error it goes with (loop.c) */
     tide__msg *cb_msg;
     int cb_err;
+    /* The detail of the last call on this loop's thread that failed
+     * without awaiting (tide__fail): why, in words, and its code; what
+     * TIDE_TRY raises with and tide_error_detail reads (detail.c). */
+    tide__msg *detail;
+    int detail_code;
     /* handles the program holds (tide_call_soon's `out`), which
      * tide_loop_destroy frees with the loop (loop.c) */
     tide__node held_handles;
@@ -1029,12 +1035,13 @@ _Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
 _Static_assert(offsetof(struct tide_task, msg) ==
                    offsetof(struct tide__task_head, msg),
                "a task's head is where tide.h's inline yield reads it");
-/* What programs compiled against tide.h rely on, as TIDE_ABI 2 has it:
+/* What programs compiled against tide.h rely on, as TIDE_ABI 3 has it:
  * when this fails, the layout changed; raise TIDE_ABI, then update these.
  * (Raise it too when the meaning of a field changes: 1 to 2, the step's
- * mark in t->msg replaced a test of t->flags in the inline entry test.) */
+ * mark in t->msg replaced a test of t->flags in the inline entry test; or
+ * what a macro asks of the library: 2 to 3, TIDE_TRY's detail.) */
 #define TIDE__BY_PTR(p32, p64) (sizeof(void *) == 4 ? (p32) : (p64))
-_Static_assert(TIDE_ABI == 2 &&
+_Static_assert(TIDE_ABI == 3 &&
                    sizeof(tide_frame) == TIDE__BY_PTR(20, 32) &&
                    offsetof(tide_frame, msg) == TIDE__BY_PTR(12, 16) &&
                    sizeof(struct tide__loop_head) == TIDE__BY_PTR(44, 72) &&
@@ -1256,6 +1263,36 @@ void tide__ready_remove(tide_loop *L, tide__ready *e);
 void tide__loop_iterate(tide_loop *L);
 /* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
 int64_t tide__loop_timeout(tide_loop *L);
+/* ---- why a call that does not await failed (detail.c) */
+/* Fails a call with `code` and a message made like printf's, "fn: text"
+ * (fn NULL: the text alone), kept as the detail of the running loop of
+ * this thread - the loop whose TIDE_TRY reads it, not the one the call
+ * was about (that one may be another thread's). With no loop running on
+ * this thread it keeps nothing. Returns code. Out of line: failures only. */
+int tide__fail(const char *fn, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The common ones: an argument that is NULL, a call from a thread that
+ * does not own the loop. */
+#define TIDE__NULL_ARG(name)                                                   \
+    tide__fail(__func__, TIDE_EINVAL, "%s is NULL", name)
+int tide__fail_thread(const char *fn);
+/* A spawn (`call`) refused for its arguments: fn NULL, frame NULL or
+ * frame_size too small. TIDE_EINVAL, with a detail saying which. */
+int tide__spawn_refused(const char *call, tide_fn fn, const void *frame,
+                        size_t frame_size);
+/* An argument `name` of `fn` that is NaN: TIDE_EINVAL, with its detail. */
+int tide__nan_arg(const char *fn, const char *name);
+/* A destroy (`fn`) refused while the object is in use: tasks wait on it
+ * (held 0), or an open TIDE_WITH block holds it (1). TIDE_EBUSY, with
+ * its detail. */
+int tide__busy(const char *fn, int held);
+/* The loop's teardown: the detail goes with it. */
+void tide__detail_drop(tide_loop *L);
+/* L's detail if its code is err (TIDE_TRY's raise adopts it), else NULL. */
+tide__msg *tide__detail_of(tide_loop *L, int err);
 /* An error for the loop's exception handler. */
 void tide__report(tide_loop *L, const char *context, int err,
                   const tide__msg *msg, tide_task *task);

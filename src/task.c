@@ -93,15 +93,30 @@ static TIDE__INLINE int spawn_on(tide_loop *L, tide_fn fn, const void *frame,
     return 0;
 }
 
+int tide__spawn_refused(const char *call, tide_fn fn, const void *frame,
+                        size_t frame_size)
+{
+    if (!fn)
+        return tide__fail(call, TIDE_EINVAL, "fn is NULL");
+    if (!frame)
+        return tide__fail(call, TIDE_EINVAL, "frame is NULL");
+    return tide__fail(call, TIDE_EINVAL,
+                      "frame_size %zu is less than a tide_frame's (%zu): a "
+                      "frame begins with TIDE_FRAME",
+                      frame_size, sizeof(tide_frame));
+}
+
 int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
                     size_t frame_size, const char *name, tide_task **out)
 {
     if (out)
         *out = NULL;
-    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
-        return TIDE_EINVAL;
+    if (!L)
+        return TIDE__NULL_ARG("loop");
+    if (!fn || !frame || frame_size < sizeof(tide_frame))
+        return tide__spawn_refused(__func__, fn, frame, frame_size);
     if (tide__foreign(L))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     return spawn_on(L, fn, frame, frame_size, name, out);
 }
 
@@ -115,7 +130,7 @@ int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
     if (!L)
         return TIDE_ENOLOOP;
     if (!fn || !frame || frame_size < sizeof(tide_frame))
-        return TIDE_EINVAL;
+        return tide__spawn_refused(__func__, fn, frame, frame_size);
     return spawn_on(L, fn, frame, frame_size, name, out);
 }
 
@@ -177,9 +192,9 @@ const char *tide_task_name(tide_task *t)
 int tide_task_set_name(tide_task *t, const char *name)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     char *copy = NULL;
     if (name) { /* copied first: out of memory, the old name stays */
         size_t len = strlen(name) + 1;
@@ -214,9 +229,9 @@ int tide_task_is_cancelled(const tide_task *t)
 int tide_task_result(const tide_task *t, void **value)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
@@ -237,9 +252,9 @@ void *tide_task_value(const tide_task *t)
 int tide_task_error(const tide_task *t)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (!(t->flags & TIDE__T_DONE))
         return TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
@@ -340,6 +355,8 @@ void tide__raise(tide_frame *fr, int err, int adopt, const char *text)
     }
     if (t && adopt == 2)
         m = tide__msg_ref(reraised(fr, t, err));
+    else if (t && adopt == 3) /* TIDE_TRY: the failed call's detail */
+        m = tide__msg_ref(tide__detail_of(t->loop, err));
     else if (t && adopt)
         m = tide__msg_ref(t->msg);
     else if (t && text)
@@ -720,9 +737,9 @@ tide_status tide__end(tide_frame *fr)
 int tide_task_cancel(tide_task *t, const char *msg)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (t->flags & TIDE__T_DONE)
         return 0;
     tide__msg *m = NULL;
@@ -741,9 +758,9 @@ int tide_task_cancelling(const tide_task *t)
 int tide_task_uncancel(tide_task *t)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (t->cancelling > 0 && --t->cancelling == 0)
         t->flags &= (uint16_t)~(TIDE__T_MUST_CANCEL | TIDE__T_CANCEL_SEEN);
     return t->cancelling;
