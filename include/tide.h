@@ -651,14 +651,20 @@ int tide_task_is_cancelled(const tide_task *t); /* finished with ECANCELLED */
 
 /* The task's outcome. Returns TIDE_ESTATE while it is pending, its error if
  * it failed (TIDE_ECANCELLED if cancelled), else 0 and stores the value it
- * returned with TIDE_RETURN in *value (if value is not NULL). */
+ * returned with TIDE_RETURN in *value (if value is not NULL). A failed
+ * task's message is the detail of its error (tide_error_detail): so
+ * TIDE_TRY(f, tide_task_result(t, &v)) re-raises the task's error with
+ * its message (and a TIDE_EGROUP's story), as asyncio's task.result()
+ * re-raises the task's exception. Also TIDE_EINVAL (t NULL),
+ * TIDE_ETHREAD. */
 int tide_task_result(const tide_task *t, void **value);
 /* The value it returned with TIDE_RETURN (task.result() for a task known
  * to have succeeded): NULL while it is pending, if it failed or was
  * cancelled (tide_task_result tells those apart), or from a thread that
  * does not own its loop. Counts as reading its outcome. */
 void *tide_task_value(const tide_task *t);
-/* 0 if it succeeded, its error if it failed, TIDE_ESTATE if pending. */
+/* 0 if it succeeded, its error if it failed, TIDE_ESTATE if pending;
+ * details as tide_task_result's. */
 int tide_task_error(const tide_task *t);
 /* The message of the task's error (a cancel message, a TIDE_THROW_MSG
  * text), or NULL. Owned by the task. */

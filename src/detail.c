@@ -40,6 +40,12 @@ int tide__fail(const char *fn, int code, const char *fmt, ...)
     return code;
 }
 
+void tide__fail_with(tide_loop *L, int code, tide__msg *msg)
+{
+    if (L == tide__running) /* (else msg is another loop's memory) */
+        detail_set(L, code, tide__msg_ref(msg));
+}
+
 int tide__fail_thread(const char *fn)
 {
     return tide__fail(fn, TIDE_ETHREAD,

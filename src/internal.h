@@ -1289,6 +1289,10 @@ int tide__nan_arg(const char *fn, const char *name);
  * (held 0), or an open TIDE_WITH block holds it (1). TIDE_EBUSY, with
  * its detail. */
 int tide__busy(const char *fn, int held);
+/* The detail is msg itself (a reference; NULL: none), a message of loop
+ * L, for an error `code` that already has its words (a failed task's):
+ * kept only if L is the loop running on this thread. */
+void tide__fail_with(tide_loop *L, int code, tide__msg *msg);
 /* The loop's teardown: the detail goes with it. */
 void tide__detail_drop(tide_loop *L);
 /* L's detail if its code is err (TIDE_TRY's raise adopts it), else NULL. */

@@ -226,39 +226,45 @@ int tide_task_is_cancelled(const tide_task *t)
     return tide_task_is_done(t) && t->status == TIDE_ECANCELLED;
 }
 
-int tide_task_result(const tide_task *t, void **value)
+/* The outcome of t as `fn` reads it (fn NULL: tide_task_value, which
+ * returns no code and leaves no detail); a failed task's message is the
+ * detail of its error, so TIDE_TRY of tide_task_result re-raises it as
+ * asyncio's task.result() does. */
+static int task_outcome(const tide_task *t, void **value, const char *fn)
 {
     if (!t)
-        return TIDE__NULL_ARG("t");
+        return fn ? TIDE__NULL_ARG("t") : TIDE_EINVAL;
     if (tide__foreign(t->loop))
-        return tide__fail_thread(__func__);
+        return fn ? tide__fail_thread(fn) : TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))
-        return TIDE_ESTATE;
+        return fn ? tide__fail(fn, TIDE_ESTATE, "the task is still pending")
+                  : TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
-    if (t->status < 0)
+    if (t->status < 0) {
+        if (fn)
+            tide__fail_with(t->loop, t->status, t->msg);
         return t->status;
+    }
     if (value)
         *value = ((tide_frame *)tide__task_frame((tide_task *)t))->result;
     return 0;
 }
 
+int tide_task_result(const tide_task *t, void **value)
+{
+    return task_outcome(t, value, __func__);
+}
+
 void *tide_task_value(const tide_task *t)
 {
     void *value = NULL;
-    tide_task_result(t, &value);
+    task_outcome(t, &value, NULL);
     return value;
 }
 
 int tide_task_error(const tide_task *t)
 {
-    if (!t)
-        return TIDE__NULL_ARG("t");
-    if (tide__foreign(t->loop))
-        return tide__fail_thread(__func__);
-    if (!(t->flags & TIDE__T_DONE))
-        return TIDE_ESTATE;
-    ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
-    return t->status;
+    return task_outcome(t, NULL, __func__);
 }
 
 const char *tide_task_message(const tide_task *t)

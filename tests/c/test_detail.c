@@ -159,6 +159,18 @@ static int set_clock_running(struct objects *o)
     return tide_loop_set_virtual_clock(tide_running_loop(), 0);
 }
 
+static int result_pending(struct objects *o)
+{
+    tide_task *t;
+    (void)o;
+    int rc = TH_SPAWN0(&t, th_child, NULL); /* (runs later, detached) */
+    if (rc < 0)
+        return rc;
+    rc = tide_task_result(t, NULL);
+    tide_task_release(t);
+    return rc;
+}
+
 static int egroup_error_range(struct objects *o)
 {
     (void)o;
@@ -203,6 +215,8 @@ static const struct {
     {writer_no_fd, TIDE_EINVAL, "tide_writer_create: fd -1 is not an fd"},
     {set_clock_running, TIDE_EBUSY,
      "tide_loop_set_virtual_clock: the clock is chosen before the loop runs"},
+    {result_pending, TIDE_ESTATE,
+     "tide_task_result: the task is still pending"},
     {egroup_error_range, TIDE_EINVAL,
      "tide_egroup_error: i is 0, and the group has 0 errors"},
 };
@@ -353,6 +367,39 @@ static void other_code_after(tide_loop *loop, tide_task *main, int err)
     TH_CHECK(tide_task_message(main) == NULL);
 }
 
+/* ---- a failed task's result: its error, with its message ---------------- */
+
+struct result_failed {
+    TIDE_FRAME;
+    tide_task *child;
+    int rc;
+};
+static tide_status result_failed(void *frame)
+{
+    struct result_failed *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_spawn(th_child,
+                           &(struct th_child){.err = TIDE_EUSER,
+                                              .msg = "no answer"},
+                           sizeof(struct th_child), NULL, &f->child));
+    TIDE_AWAIT_CATCH(f, tide_join(f->child, NULL), f->rc);
+    TH_EQ_INT(f->rc, TIDE_EUSER);
+    /* by hand */
+    TH_EQ_INT(tide_task_error(f->child), TIDE_EUSER);
+    TH_EQ_STR(tide_error_detail(TIDE_EUSER), "no answer");
+    /* asyncio's task.result(): raises the task's error, message and all */
+    TIDE_TRY(f, tide_task_result(f->child, NULL));
+    TIDE_FINALLY(f);
+    tide_task_release(f->child);
+    TIDE_END(f);
+}
+static void result_failed_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    TH_EQ_INT(err, TIDE_EUSER);
+    TH_EQ_STR(tide_task_message(main), "no answer");
+}
+
 /* ---- a destroy refused: which use holds the object ---------------------- */
 
 struct busy {
@@ -404,6 +451,9 @@ static const th_case cases[] = {
     TH_CASE_AFTER("detail: nor one of another code; an await's message is "
                   "its own",
                   other_code, other_code_after, TH_EXPECT_ERROR),
+    TH_CASE_AFTER("detail: TIDE_TRY of a failed task's result raises its "
+                  "error with its message",
+                  result_failed, result_failed_after, TH_EXPECT_ERROR),
     TH_CASE("detail: a destroy refused says what holds the object", busy),
     TH_CASE_AFTER("detail: out of memory, the call fails without one", oom,
                   NULL, TH_OOM),
