@@ -177,7 +177,8 @@ extern "C" {
  * from one version). Raised whenever one of those layouts, or what the
  * macros expect of the library, changes (src/internal.h pins them). 2: the
  * inline entry test reads the step's mark in t->msg only. 3: TIDE_TRY
- * clears the loop's detail before its call and raises with it (adopt 3).
+ * clears the loop's detail before its call (testing its code at the end
+ * of the loop's head) and raises with it (adopt 3).
  */
 #define TIDE_ABI 3
 #define TIDE__ABI_SYMBOL_(n) tide_abi_##n##_header_and_library_must_match
@@ -1780,6 +1781,7 @@ struct tide__loop_head {
     int call_room;   /* how many more TIDE_AWAIT_CALLs may nest */
     uintptr_t stack_floor; /* wasm: the lowest stack pointer for a call */
     struct tide__task_head *current; /* the task whose step runs, or NULL */
+    int detail_code; /* the code of the loop's detail, 0 if none (TIDE_TRY) */
 };
 /* How every task begins, for tide_sleep's inline yield below (internal.h's
  * struct tide_task starts the same way, and checks that it does). */
@@ -1941,12 +1943,21 @@ void tide__resume_lost(tide_frame *fr);
 #define TIDE__INT_RESULT(call) (call)
 #endif
 /* The detail of an earlier failure is cleared first: only the call's own
- * can be raised with its error (tide_error_detail). */
+ * can be raised with its error (tide_error_detail). Inline, a test of the
+ * running loop's head; the call out only when there is one to clear. */
 void tide__detail_clear(void);
+#if TIDE__INLINE_YIELD
+#define TIDE__DETAIL_CLEAR()                                                   \
+    (tide__running && TIDE__LOOP_HEAD(tide__running)->detail_code              \
+         ? tide__detail_clear()                                                \
+         : (void)0)
+#else
+#define TIDE__DETAIL_CLEAR() tide__detail_clear()
+#endif
 #define TIDE_TRY(f, call)                                                      \
     do {                                                                       \
         TIDE__NOT_AWAITABLE(call)                                              \
-        int tide__rc_ = (tide__detail_clear(), TIDE__INT_RESULT(call));        \
+        int tide__rc_ = (TIDE__DETAIL_CLEAR(), TIDE__INT_RESULT(call));        \
         if (tide__rc_ < 0)                                                     \
             TIDE__RAISE_AS(f, tide__rc_, 3, NULL);                             \
     } while (0)

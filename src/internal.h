@@ -869,6 +869,9 @@ struct tide_loop {
     uintptr_t stack_floor;
     /* The task whose step runs, or NULL (tide.h's inline yield reads it). */
     tide_task *current;
+    /* The code of the loop's detail (below), 0 if none: TIDE_TRY tests it
+     * inline and calls out to clear it only when there is one. */
+    int detail_code;
     /* The thread that owns the loop (tide__thread_id), read by any thread
      * (relaxed atomics), written by tide_loop_create and tide_loop_run;
      * and the thread a run is under way on, or NULL (claimed atomically,
@@ -924,10 +927,10 @@ struct tide_loop {
     tide__msg *cb_msg;
     int cb_err;
     /* The detail of the last call on this loop's thread that failed
-     * without awaiting (tide__fail): why, in words, and its code; what
-     * TIDE_TRY raises with and tide_error_detail reads (detail.c). */
+     * without awaiting (tide__fail): why, in words (its code is in the
+     * head, detail_code); what TIDE_TRY raises with and tide_error_detail
+     * reads (detail.c). */
     tide__msg *detail;
-    int detail_code;
     /* handles the program holds (tide_call_soon's `out`), which
      * tide_loop_destroy frees with the loop (loop.c) */
     tide__node held_handles;
@@ -1030,7 +1033,8 @@ _Static_assert(offsetof(struct tide_loop, step_mark) == 0 &&
                        offsetof(struct tide__loop_head, wake_status),
                "the loop's head starts with the step's mark");
 _Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
-                   TIDE__HEAD_AT(stack_floor) && TIDE__HEAD_AT(current),
+                   TIDE__HEAD_AT(stack_floor) && TIDE__HEAD_AT(current) &&
+                   TIDE__HEAD_AT(detail_code),
                "the loop's head is where tide.h reads it");
 _Static_assert(offsetof(struct tide_task, msg) ==
                    offsetof(struct tide__task_head, msg),
@@ -1039,12 +1043,13 @@ _Static_assert(offsetof(struct tide_task, msg) ==
  * when this fails, the layout changed; raise TIDE_ABI, then update these.
  * (Raise it too when the meaning of a field changes: 1 to 2, the step's
  * mark in t->msg replaced a test of t->flags in the inline entry test; or
- * what a macro asks of the library: 2 to 3, TIDE_TRY's detail.) */
+ * what a macro asks of the library: 2 to 3, TIDE_TRY's detail, whose code
+ * the loop's head now ends with.) */
 #define TIDE__BY_PTR(p32, p64) (sizeof(void *) == 4 ? (p32) : (p64))
 _Static_assert(TIDE_ABI == 3 &&
                    sizeof(tide_frame) == TIDE__BY_PTR(20, 32) &&
                    offsetof(tide_frame, msg) == TIDE__BY_PTR(12, 16) &&
-                   sizeof(struct tide__loop_head) == TIDE__BY_PTR(44, 72) &&
+                   sizeof(struct tide__loop_head) == TIDE__BY_PTR(48, 80) &&
                    offsetof(struct tide__loop_head, wake_status) ==
                        TIDE__BY_PTR(28, 48) &&
                    sizeof(struct tide__task_head) == sizeof(void *) &&
