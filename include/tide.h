@@ -875,11 +875,13 @@ int tide_timeout_enter_at(double when, tide_timeout **out);
  * returns the outcome to continue with: TIDE_ETIMEDOUT if this scope's
  * expiry cancelled the body, otherwise rc. Left, the timeout only reads
  * as it stood (when, is_expired): it holds its task no longer. Errors:
- * TIDE_ESTATE if the scope is not entered (exited twice). Does not
- * suspend. */
+ * TIDE_ESTATE if the scope is not entered (exited twice, t NULL, or its
+ * loop destroyed), TIDE_ETHREAD. Does not suspend. */
 int tide_timeout_exit(tide_timeout *t, int rc);
 /* Moves the deadline (loop time; INFINITY disables). Errors: TIDE_ESTATE
- * if the scope is not active (already expired, expiring or exited). */
+ * if the scope is not active (not entered yet, expiring, exited, or its
+ * loop destroyed), TIDE_EINVAL (t NULL, NaN), TIDE_ETHREAD, TIDE_ENOMEM
+ * (the deadline is left as it was). */
 int tide_timeout_reschedule(tide_timeout *t, double when);
 int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
@@ -953,9 +955,10 @@ typedef struct tide_group tide_group;
  * the caller. Errors: TIDE_EINVAL, TIDE_ENOLOOP (not in a task),
  * TIDE_ENOMEM. Does not suspend. */
 int tide_group_create(tide_group **out);
-/* Spawns a child (as tide_spawn). Errors: those of tide_spawn, and
- * TIDE_ESTATE when the group is shutting down or finished (nothing is
- * created then). Does not suspend. */
+/* Spawns a child (as tide_spawn). Errors: those of tide_spawn (g NULL is
+ * TIDE_EINVAL too), TIDE_ESTATE when the group is shutting down or
+ * finished, or its loop was destroyed (nothing is created then), and
+ * TIDE_ETHREAD. Does not suspend. */
 int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
                      size_t frame_size, const char *name, tide_task **out);
 #define TIDE_GROUP_SPAWN(g, fn, name, out, ...)                                \
@@ -969,7 +972,8 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
 TIDE_AWAITABLE tide_group_exit(tide_group *g, int body_rc);
 /* Cancels the children and the body; the group then exits without error
  * (TaskGroup.cancel() from Python 3.15). Returns 0, or TIDE_ESTATE once
- * the group has exited. Does not suspend. */
+ * the group has exited (or its loop was destroyed), TIDE_EINVAL (g NULL),
+ * TIDE_ETHREAD. Does not suspend. */
 int tide_group_cancel(tide_group *g);
 /* After TIDE_EGROUP: how many errors, and the i-th (its code; its message
  * in *msg if msg is not NULL, owned by the group). */
