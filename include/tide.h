@@ -177,9 +177,11 @@ extern "C" {
  * from one version). Raised whenever one of those layouts, or what the
  * macros expect of the library, changes (src/internal.h pins them). 2: the
  * inline entry test reads the step's mark in t->msg only. 3: a task's
- * message follows its ready-queue link.
+ * message follows its ready-queue link. 4: TIDE_TRY clears the loop's
+ * detail before its call (testing its code at the end of the loop's head)
+ * and raises with it (adopt 3).
  */
-#define TIDE_ABI 3
+#define TIDE_ABI 4
 #define TIDE__ABI_SYMBOL_(n) tide_abi_##n##_header_and_library_must_match
 #define TIDE__ABI_SYMBOL(n) TIDE__ABI_SYMBOL_(n)
 extern const char TIDE__ABI_SYMBOL(TIDE_ABI);
@@ -242,6 +244,32 @@ const char *tide_strerror(int err);
 
 /* The symbolic name of `err` ("TIDE_ECANCELLED"), or NULL if it has none. */
 const char *tide_errname(int err);
+
+/*
+ * Where an error's message lives. An awaitable's error comes with its
+ * message: TIDE_AWAIT raises it with the error, TIDE_AWAIT_CATCH leaves
+ * it in tide_error_message(). A call that does not await returns its code
+ * alone; when the code does not say it all (which argument is NULL, which
+ * fd is not open, a NaN delay, a group that has exited, a call from the
+ * wrong thread), the call leaves a *detail* for this thread, "function:
+ * why" ("tide_reader_create: fd 0 is not open"). TIDE_TRY clears it
+ * before its call and, when the call fails with the detail's code, raises
+ * the error with the detail as its message. A program that checks the
+ * code by hand reads it here, right after the call:
+ *     rc = tide_call_later(loop, delay, cb, arg, NULL);
+ *     if (rc < 0 && tide_error_detail(rc))
+ *         fprintf(stderr, "%s\n", tide_error_detail(rc));
+ * Returns the detail of the last call on this thread that failed with
+ * `err` and left one; NULL if the last one that left a detail failed with
+ * another code, or none did. The details live in the loop running on this
+ * thread: with none running (before tide_loop_run, on another thread),
+ * calls leave none, and this returns NULL. A failure that its code says
+ * in full (TIDE_ENOMEM, TIDE_ENOLOOP, a full queue) leaves none, and does
+ * not clear an earlier one: read it after the call it belongs to. The
+ * text is valid until the next Tide call on this thread. Does not
+ * suspend.
+ */
+const char *tide_error_detail(int err);
 
 /* ------------------------------------------------------------------------ */
 /* Handles                                                                   */
@@ -630,14 +658,20 @@ int tide_task_is_cancelled(const tide_task *t); /* finished with ECANCELLED */
 
 /* The task's outcome. Returns TIDE_ESTATE while it is pending, its error if
  * it failed (TIDE_ECANCELLED if cancelled), else 0 and stores the value it
- * returned with TIDE_RETURN in *value (if value is not NULL). */
+ * returned with TIDE_RETURN in *value (if value is not NULL). A failed
+ * task's message is the detail of its error (tide_error_detail): so
+ * TIDE_TRY(f, tide_task_result(t, &v)) re-raises the task's error with
+ * its message (and a TIDE_EGROUP's story), as asyncio's task.result()
+ * re-raises the task's exception. Also TIDE_EINVAL (t NULL),
+ * TIDE_ETHREAD. */
 int tide_task_result(const tide_task *t, void **value);
 /* The value it returned with TIDE_RETURN (task.result() for a task known
  * to have succeeded): NULL while it is pending, if it failed or was
  * cancelled (tide_task_result tells those apart), or from a thread that
  * does not own its loop. Counts as reading its outcome. */
 void *tide_task_value(const tide_task *t);
-/* 0 if it succeeded, its error if it failed, TIDE_ESTATE if pending. */
+/* 0 if it succeeded, its error if it failed, TIDE_ESTATE if pending;
+ * details as tide_task_result's. */
 int tide_task_error(const tide_task *t);
 /* The message of the task's error (a cancel message, a TIDE_THROW_MSG
  * text), or NULL. Owned by the task. */
@@ -847,11 +881,13 @@ int tide_timeout_enter_at(double when, tide_timeout **out);
  * returns the outcome to continue with: TIDE_ETIMEDOUT if this scope's
  * expiry cancelled the body, otherwise rc. Left, the timeout only reads
  * as it stood (when, is_expired): it holds its task no longer. Errors:
- * TIDE_ESTATE if the scope is not entered (exited twice). Does not
- * suspend. */
+ * TIDE_ESTATE if the scope is not entered (exited twice, t NULL, or its
+ * loop destroyed), TIDE_ETHREAD. Does not suspend. */
 int tide_timeout_exit(tide_timeout *t, int rc);
 /* Moves the deadline (loop time; INFINITY disables). Errors: TIDE_ESTATE
- * if the scope is not active (already expired, expiring or exited). */
+ * if the scope is not active (not entered yet, expiring, exited, or its
+ * loop destroyed), TIDE_EINVAL (t NULL, NaN), TIDE_ETHREAD, TIDE_ENOMEM
+ * (the deadline is left as it was). */
 int tide_timeout_reschedule(tide_timeout *t, double when);
 int tide_timeout_is_expired(const tide_timeout *t);
 double tide_timeout_when(const tide_timeout *t); /* INFINITY if none */
@@ -925,9 +961,10 @@ typedef struct tide_group tide_group;
  * the caller. Errors: TIDE_EINVAL, TIDE_ENOLOOP (not in a task),
  * TIDE_ENOMEM. Does not suspend. */
 int tide_group_create(tide_group **out);
-/* Spawns a child (as tide_spawn). Errors: those of tide_spawn, and
- * TIDE_ESTATE when the group is shutting down or finished (nothing is
- * created then). Does not suspend. */
+/* Spawns a child (as tide_spawn). Errors: those of tide_spawn (g NULL is
+ * TIDE_EINVAL too), TIDE_ESTATE when the group is shutting down or
+ * finished, or its loop was destroyed (nothing is created then), and
+ * TIDE_ETHREAD. Does not suspend. */
 int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
                      size_t frame_size, const char *name, tide_task **out);
 #define TIDE_GROUP_SPAWN(g, fn, name, out, ...)                                \
@@ -941,7 +978,8 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
 TIDE_AWAITABLE tide_group_exit(tide_group *g, int body_rc);
 /* Cancels the children and the body; the group then exits without error
  * (TaskGroup.cancel() from Python 3.15). Returns 0, or TIDE_ESTATE once
- * the group has exited. Does not suspend. */
+ * the group has exited (or its loop was destroyed), TIDE_EINVAL (g NULL),
+ * TIDE_ETHREAD. Does not suspend. */
 int tide_group_cancel(tide_group *g);
 /* After TIDE_EGROUP: how many errors, and the i-th (its code; its message
  * in *msg if msg is not NULL, owned by the group). */
@@ -1753,6 +1791,7 @@ struct tide__loop_head {
     int call_room;   /* how many more TIDE_AWAIT_CALLs may nest */
     uintptr_t stack_floor; /* wasm: the lowest stack pointer for a call */
     struct tide__task_head *current; /* the task whose step runs, or NULL */
+    int detail_code; /* the code of the loop's detail, 0 if none (TIDE_TRY) */
 };
 /* How every task begins, for tide_sleep's inline yield below (internal.h's
  * struct tide_task starts the same way, and checks that it does). */
@@ -1826,8 +1865,9 @@ void tide__resume_lost(tide_frame *fr);
 
 /* Jump to FINALLY (or, inside it, to END) carrying error `e`: with the
  * message of the await that failed (adopt 1), of the error being re-raised
- * (adopt 2: the one the frame caught or propagates, if it is `e`), with
- * `text`, or none. */
+ * (adopt 2: the one the frame caught or propagates, if it is `e`), the
+ * detail of the call that failed (adopt 3: TIDE_TRY's, if its code is
+ * `e`), with `text`, or none. */
 #define TIDE__RAISE_AS(f, e, adopt, text)                                      \
     do {                                                                       \
         tide__raise(TIDE__FR(f), (e), (adopt), (text));                        \
@@ -1898,8 +1938,10 @@ void tide__resume_lost(tide_frame *fr);
         goto tide__top;                                                        \
     } while (0)
 
-/* Evaluate a non-suspending call; a negative result is raised. Given an
- * awaitable, it stops the compile with a message saying what to write. */
+/* Evaluate a non-suspending call; a negative result is raised, with the
+ * call's detail as its message if it left one (tide_error_detail). Given
+ * an awaitable, it stops the compile with a message saying what to
+ * write. */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) &&                      \
     __STDC_VERSION__ >= 201112L
 #define TIDE__NOT_AWAITABLE(call)                                              \
@@ -1911,12 +1953,24 @@ void tide__resume_lost(tide_frame *fr);
 #define TIDE__NOT_AWAITABLE(call)
 #define TIDE__INT_RESULT(call) (call)
 #endif
+/* The detail of an earlier failure is cleared first: only the call's own
+ * can be raised with its error (tide_error_detail). Inline, a test of the
+ * running loop's head; the call out only when there is one to clear. */
+void tide__detail_clear(void);
+#if TIDE__INLINE_YIELD
+#define TIDE__DETAIL_CLEAR()                                                   \
+    (tide__running && TIDE__LOOP_HEAD(tide__running)->detail_code              \
+         ? tide__detail_clear()                                                \
+         : (void)0)
+#else
+#define TIDE__DETAIL_CLEAR() tide__detail_clear()
+#endif
 #define TIDE_TRY(f, call)                                                      \
     do {                                                                       \
         TIDE__NOT_AWAITABLE(call)                                              \
-        int tide__rc_ = TIDE__INT_RESULT(call);                                \
+        int tide__rc_ = (TIDE__DETAIL_CLEAR(), TIDE__INT_RESULT(call));        \
         if (tide__rc_ < 0)                                                     \
-            TIDE__RAISE_AS(f, tide__rc_, 0, NULL);                             \
+            TIDE__RAISE_AS(f, tide__rc_, 3, NULL);                             \
     } while (0)
 
 /* Await an awaitable call; its error is raised. */

@@ -54,11 +54,13 @@ int tide_barrier_create(tide_loop *loop, int parties, tide_barrier **out)
 {
     int err;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     if (parties < 1)
-        return TIDE_EINVAL;
-    tide_loop *L = tide__sync_loop(loop, &err);
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "parties is %d: a barrier needs 1 or more",
+                          parties);
+    tide_loop *L = tide__sync_loop(loop, &err, __func__);
     if (!L)
         return err;
     tide__mem mem;
@@ -83,9 +85,9 @@ int tide_barrier_destroy(tide_barrier *b)
     if (!b)
         return 0;
     if (tide__foreign_resource(&b->res, b->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (b->active || b->cond.own.waiters.len || b->cond.waiters.len)
-        return TIDE_EBUSY;
+        return tide__busy(__func__, 0);
     tide__resource_remove(&b->res);
     tide__mem_free(&b->cond.own.mem, b, sizeof *b);
     return 0;
@@ -282,9 +284,9 @@ tide_await tide_barrier_wait(tide_barrier *b, int *index)
 int tide_barrier_reset(tide_barrier *b)
 {
     if (!b)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("b");
     if (tide__foreign(b->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (b->count > 0)
         b->state = RESETTING; /* the tasks inside fail, the last one out
                                  makes it filling again */
@@ -297,9 +299,9 @@ int tide_barrier_reset(tide_barrier *b)
 int tide_barrier_abort(tide_barrier *b)
 {
     if (!b)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("b");
     if (tide__foreign(b->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     b->state = BROKEN;
     tide__cond_notify(&b->cond, b->cond.waiters.len);
     return 0;

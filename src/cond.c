@@ -44,13 +44,14 @@ int tide_cond_create(tide_loop *loop, tide_lock *lock, tide_cond **out)
 {
     int err;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
-    tide_loop *L = tide__sync_loop(loop, &err);
+    tide_loop *L = tide__sync_loop(loop, &err, __func__);
     if (!L)
         return err;
     if (lock && lock->loop != L)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "the lock belongs to another loop");
     tide__mem mem;
     tide_cond *c = tide__mem_alloc(L, sizeof *c, &mem);
     if (!c)
@@ -68,10 +69,11 @@ int tide_cond_destroy(tide_cond *cond)
     if (!cond)
         return 0;
     if (tide__foreign_resource(&cond->res, cond->loop))
-        return TIDE_ETHREAD;
-    if (cond->waiters.len || cond->active || cond->own.waiters.len ||
-        (cond->own.scopes && tide__resource_in_run(&cond->res, cond->loop)))
-        return TIDE_EBUSY;
+        return tide__fail_thread(__func__);
+    if (cond->waiters.len || cond->active || cond->own.waiters.len)
+        return tide__busy(__func__, 0);
+    if (cond->own.scopes && tide__resource_in_run(&cond->res, cond->loop))
+        return tide__busy(__func__, 1);
     tide__resource_remove(&cond->res);
     tide__mem_free(&cond->own.mem, cond, sizeof *cond);
     return 0;
@@ -113,9 +115,9 @@ void tide__cond_notify(tide_cond *c, size_t n)
 int tide_cond_notify(tide_cond *cond, size_t n)
 {
     if (!cond)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("cond");
     if (tide__foreign(cond->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (!cond->lock->locked)
         return TIDE_ENOTLOCKED;
     tide__cond_notify(cond, n);

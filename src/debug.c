@@ -45,9 +45,9 @@ void tide__debug_destroy(tide_loop *L)
 int tide_loop_set_debug(tide_loop *loop, int on)
 {
     if (!loop)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->debug = on != 0;
     tide__loop_hooks_update(loop);
     return 0;
@@ -61,10 +61,13 @@ int tide_loop_debug(const tide_loop *loop)
 int tide_loop_set_slow_callback_duration(tide_loop *loop, double seconds)
 {
     int64_t ns;
-    if (!loop || tide__seconds_ns(seconds, &ns) < 0 || ns < 0)
-        return TIDE_EINVAL;
+    if (!loop)
+        return TIDE__NULL_ARG("loop");
+    if (tide__seconds_ns(seconds, &ns) < 0 || ns < 0)
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "seconds is %g: a duration is 0 or more", seconds);
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->slow_ns = ns;
     return 0;
 }
@@ -72,9 +75,9 @@ int tide_loop_set_slow_callback_duration(tide_loop *loop, double seconds)
 int tide_loop_set_debug_handler(tide_loop *loop, tide_debug_fn fn, void *arg)
 {
     if (!loop)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->on_debug = fn ? fn : default_debug;
     loop->on_debug_arg = fn ? arg : NULL;
     return 0;
@@ -385,9 +388,9 @@ int tide_loop_walk(tide_loop *loop, int (*fn)(tide_task *t, void *arg),
                    void *arg)
 {
     if (!loop || !fn)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG(loop ? "fn" : "loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     for (tide__node *n = loop->tasks.next; n != &loop->tasks;) {
         tide__node *next = n->next;
         int rc = fn(TIDE__CONTAINER(n, tide_task, link), arg);

@@ -122,10 +122,10 @@ static void user_donecb_release(tide__donecb *cb)
 int tide_task_add_done_callback(tide_task *t, tide_done_fn fn, void *arg)
 {
     if (!t || !fn)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG(t ? "fn" : "t");
     tide_loop *L = t->loop;
     if (tide__foreign(L))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     user_donecb *u = tide__alloc(L, sizeof *u);
     if (!u)
         return TIDE_ENOMEM;
@@ -142,9 +142,9 @@ int tide_task_add_done_callback(tide_task *t, tide_done_fn fn, void *arg)
 int tide_task_remove_done_callback(tide_task *t, tide_done_fn fn, void *arg)
 {
     if (!t || !fn)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG(t ? "fn" : "t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     int n = 0;
     tide__node *next;
     for (tide__node *i = tide__awaiters_first(t); i; i = next) {

@@ -30,9 +30,9 @@ int tide_event_create(tide_loop *loop, tide_event **out)
 {
     int err;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
-    tide_loop *L = tide__sync_loop(loop, &err);
+    tide_loop *L = tide__sync_loop(loop, &err, __func__);
     if (!L)
         return err;
     tide__mem mem;
@@ -53,9 +53,9 @@ int tide_event_destroy(tide_event *ev)
     if (!ev)
         return 0;
     if (tide__foreign_resource(&ev->res, ev->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (ev->waiters.len)
-        return TIDE_EBUSY;
+        return tide__busy(__func__, 0);
     tide__resource_remove(&ev->res);
     tide__mem_free(&ev->mem, ev, sizeof *ev);
     return 0;
@@ -64,9 +64,9 @@ int tide_event_destroy(tide_event *ev)
 int tide_event_set(tide_event *ev)
 {
     if (!ev)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("ev");
     if (tide__foreign(ev->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (ev->value)
         return 0; /* a second set() adds no wake-ups */
     ev->value = 1;
@@ -80,9 +80,9 @@ int tide_event_set(tide_event *ev)
 int tide_event_clear(tide_event *ev)
 {
     if (!ev)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("ev");
     if (tide__foreign(ev->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     ev->value = 0;
     return 0;
 }

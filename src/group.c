@@ -66,10 +66,16 @@ static void child_free(tide_group *g, struct child *c)
     tide__free(g->loop, c, sizeof *c);
 }
 
+/* A group whose loop was destroyed: spawn, cancel and exit are refused. */
+static int group_gone(const char *fn)
+{
+    return tide__fail(fn, TIDE_ESTATE, "the task group's loop was destroyed");
+}
+
 int tide_group_create(tide_group **out)
 {
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     tide_task *parent = tide_current_task();
     if (!parent)
@@ -158,13 +164,20 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
     if (out)
         *out = NULL;
     if (!g)
-        return TIDE_EINVAL;
-    if (tide__resource_detached(&g->res)) /* its loop is gone */
-        return TIDE_ESTATE;
+        return TIDE__NULL_ARG("g");
+    if (tide__resource_detached(&g->res))
+        return group_gone(__func__);
     if (tide__foreign(g->loop))
-        return TIDE_ETHREAD;
-    if ((g->exiting && g->ntasks == 0) || g->exited || g->aborting)
-        return TIDE_ESTATE; /* finished, or shutting down */
+        return tide__fail_thread(__func__);
+    if (g->exited || (g->exiting && g->ntasks == 0))
+        return tide__fail(__func__, TIDE_ESTATE,
+                          "the task group has finished");
+    if (g->aborting)
+        return tide__fail(__func__, TIDE_ESTATE,
+                          "the task group is shutting down (a child "
+                          "failed, or it was cancelled)");
+    if (!fn || !frame || frame_size < sizeof(tide_frame))
+        return tide__spawn_refused(__func__, fn, frame, frame_size);
     struct child *c = tide__alloc(g->loop, sizeof *c);
     if (!c)
         return TIDE_ENOMEM;
@@ -188,13 +201,14 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
 int tide_group_cancel(tide_group *g)
 {
     if (!g)
-        return TIDE_EINVAL;
-    if (tide__resource_detached(&g->res)) /* its loop is gone */
-        return TIDE_ESTATE;
+        return TIDE__NULL_ARG("g");
+    if (tide__resource_detached(&g->res))
+        return group_gone(__func__);
     if (tide__foreign(g->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (g->exited)
-        return TIDE_ESTATE;
+        return tide__fail(__func__, TIDE_ESTATE,
+                          "the task group has exited");
     if (g->exiting && g->ntasks == 0)
         return 0;
     if (!g->aborting) {
@@ -458,8 +472,12 @@ int tide_group_error(const tide_group *g, size_t i, const char **msg)
 {
     if (msg)
         *msg = NULL;
-    if (!g || i >= tide_group_error_count(g))
-        return TIDE_EINVAL;
+    if (!g)
+        return TIDE__NULL_ARG("g");
+    if (i >= tide_group_error_count(g))
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "i is %zu, and the group has %zu errors", i,
+                          tide_group_error_count(g));
     const tide__msg *m;
     int code;
     if (i == g->nerrors) { /* the body's own error comes last */
@@ -516,11 +534,14 @@ int tide_group_destroy(tide_group *g)
         return 0;
     if (!tide__resource_detached(&g->res)) {
         if (tide__foreign(g->loop))
-            return TIDE_ETHREAD;
+            return tide__fail_thread(__func__);
         if (g->exiting && !g->exited)
-            return TIDE_EBUSY; /* its owner is in tide_group_exit */
+            return tide__fail(__func__, TIDE_EBUSY,
+                              "its owner is in tide_group_exit");
         if (g->scoped)
-            return TIDE_EBUSY; /* its TIDE_WITH block's, still open */
+            return tide__fail(__func__, TIDE_EBUSY,
+                              "the group is its TIDE_WITH block's, still "
+                              "open: the block destroys it");
         /* Never exited (the body failed before reaching tide_group_exit):
          * cancel the children and let them run on, detached. */
         if (g->ntasks)

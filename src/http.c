@@ -172,8 +172,12 @@ size_t tide_http_header_count(const tide_http_response *r)
 int tide_http_header_at(const tide_http_response *r, size_t i,
                         const char **name, const char **value)
 {
-    if (!r || i >= r->n_headers)
-        return TIDE_EINVAL;
+    if (!r)
+        return TIDE__NULL_ARG("r");
+    if (i >= r->n_headers)
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "i is %zu, and the response has %zu headers", i,
+                          r->n_headers);
     if (name)
         *name = r->headers[2 * i];
     if (value)

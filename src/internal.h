@@ -807,9 +807,10 @@ struct tide__io {
 
 /* ---- io.c: the loop's side of waiting for fds */
 /* Opens io on fd for `events`: the host looks at the fd first. Errors:
- * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP. */
+ * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP, with a detail named
+ * after `fn` (the public call). */
 int tide__io_open(tide_loop *L, tide__io *io, int fd, int events,
-                  tide__io_ready_fn ready);
+                  tide__io_ready_fn ready, const char *fn);
 /* io wants `events`: a polled fd joins the host's watch list (and counts
  * as host work, so an idle loop waits for it rather than report a
  * deadlock); an always-ready fd gets an attempt queued for the next
@@ -872,6 +873,9 @@ struct tide_loop {
     uintptr_t stack_floor;
     /* The task whose step runs, or NULL (tide.h's inline yield reads it). */
     tide_task *current;
+    /* The code of the loop's detail (below), 0 if none: TIDE_TRY tests it
+     * inline and calls out to clear it only when there is one. */
+    int detail_code;
     /* The thread that owns the loop (tide__thread_id), read by any thread
      * (relaxed atomics), written by tide_loop_create and tide_loop_run;
      * and the thread a run is under way on, or NULL (claimed atomically,
@@ -926,6 +930,11 @@ struct tide_loop {
      * the error it goes with (loop.c) */
     tide__msg *cb_msg;
     int cb_err;
+    /* The detail of the last call on this loop's thread that failed
+     * without awaiting (tide__fail): why, in words (its code is in the
+     * head, detail_code); what TIDE_TRY raises with and tide_error_detail
+     * reads (detail.c). */
+    tide__msg *detail;
     /* handles the program holds (tide_call_soon's `out`), which
      * tide_loop_destroy frees with the loop (loop.c) */
     tide__node held_handles;
@@ -1028,21 +1037,24 @@ _Static_assert(offsetof(struct tide_loop, step_mark) == 0 &&
                        offsetof(struct tide__loop_head, wake_status),
                "the loop's head starts with the step's mark");
 _Static_assert(TIDE__HEAD_AT(wake_status) && TIDE__HEAD_AT(call_room) &&
-                   TIDE__HEAD_AT(stack_floor) && TIDE__HEAD_AT(current),
+                   TIDE__HEAD_AT(stack_floor) && TIDE__HEAD_AT(current) &&
+                   TIDE__HEAD_AT(detail_code),
                "the loop's head is where tide.h reads it");
 _Static_assert(offsetof(struct tide_task, msg) ==
                    offsetof(struct tide__task_head, msg),
                "a task's head is where tide.h's inline yield reads it");
-/* What programs compiled against tide.h rely on, as TIDE_ABI 3 has it:
+/* What programs compiled against tide.h rely on, as TIDE_ABI 4 has it:
  * when this fails, the layout changed; raise TIDE_ABI, then update these.
  * (Raise it too when the meaning of a field changes: 1 to 2, the step's
  * mark in t->msg replaced a test of t->flags in the inline entry test; 2
- * to 3, the ready link went before t->msg.) */
+ * to 3, the ready link went before t->msg; or what a macro asks of the
+ * library: 3 to 4, TIDE_TRY's detail, whose code the loop's head now ends
+ * with.) */
 #define TIDE__BY_PTR(p32, p64) (sizeof(void *) == 4 ? (p32) : (p64))
-_Static_assert(TIDE_ABI == 3 &&
+_Static_assert(TIDE_ABI == 4 &&
                    sizeof(tide_frame) == TIDE__BY_PTR(20, 32) &&
                    offsetof(tide_frame, msg) == TIDE__BY_PTR(12, 16) &&
-                   sizeof(struct tide__loop_head) == TIDE__BY_PTR(44, 72) &&
+                   sizeof(struct tide__loop_head) == TIDE__BY_PTR(48, 80) &&
                    offsetof(struct tide__loop_head, wake_status) ==
                        TIDE__BY_PTR(28, 48) &&
                    sizeof(struct tide__task_head) == 2 * sizeof(void *) &&
@@ -1262,6 +1274,40 @@ void tide__ready_remove(tide_loop *L, tide__ready *e);
 void tide__loop_iterate(tide_loop *L);
 /* ns until the next thing to do: 0 if ready work, -1 if nothing at all */
 int64_t tide__loop_timeout(tide_loop *L);
+/* ---- why a call that does not await failed (detail.c) */
+/* Fails a call with `code` and a message made like printf's, "fn: text"
+ * (fn NULL: the text alone), kept as the detail of the running loop of
+ * this thread - the loop whose TIDE_TRY reads it, not the one the call
+ * was about (that one may be another thread's). With no loop running on
+ * this thread it keeps nothing. Returns code. Out of line: failures only. */
+int tide__fail(const char *fn, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The common ones: an argument that is NULL, a call from a thread that
+ * does not own the loop. */
+#define TIDE__NULL_ARG(name)                                                   \
+    tide__fail(__func__, TIDE_EINVAL, "%s is NULL", name)
+int tide__fail_thread(const char *fn);
+/* A spawn (`call`) refused for its arguments: fn NULL, frame NULL or
+ * frame_size too small. TIDE_EINVAL, with a detail saying which. */
+int tide__spawn_refused(const char *call, tide_fn fn, const void *frame,
+                        size_t frame_size);
+/* An argument `name` of `fn` that is NaN: TIDE_EINVAL, with its detail. */
+int tide__nan_arg(const char *fn, const char *name);
+/* A destroy (`fn`) refused while the object is in use: tasks wait on it
+ * (held 0), or an open TIDE_WITH block holds it (1). TIDE_EBUSY, with
+ * its detail. */
+int tide__busy(const char *fn, int held);
+/* The detail is msg itself (a reference; NULL: none), a message of loop
+ * L, for an error `code` that already has its words (a failed task's):
+ * kept only if L is the loop running on this thread. */
+void tide__fail_with(tide_loop *L, int code, tide__msg *msg);
+/* The loop's teardown: the detail goes with it. */
+void tide__detail_drop(tide_loop *L);
+/* L's detail if its code is err (TIDE_TRY's raise adopts it), else NULL. */
+tide__msg *tide__detail_of(tide_loop *L, int err);
 /* An error for the loop's exception handler. */
 void tide__report(tide_loop *L, const char *context, int err,
                   const tide__msg *msg, tide_task *task);

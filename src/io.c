@@ -17,13 +17,13 @@
 #include <string.h>
 
 int tide__io_open(tide_loop *L, tide__io *io, int fd, int events,
-                  tide__io_ready_fn ready)
+                  tide__io_ready_fn ready, const char *fn)
 {
     memset(io, 0, sizeof *io);
     io->fd = fd;
     io->slot = TIDE__IO_IDLE;
     io->ready = ready;
-    int rc = tide__host_fd_open(io, events);
+    int rc = tide__host_fd_open(io, events, fn);
     if (rc < 0)
         return rc;
     io->loop = L;

@@ -10,13 +10,13 @@
 
 #include <stdio.h>
 
-tide_loop *tide__sync_loop(tide_loop *loop, int *err)
+tide_loop *tide__sync_loop(tide_loop *loop, int *err, const char *fn)
 {
     if (!loop)
         loop = tide_running_loop();
     *err = loop ? 0 : TIDE_ENOLOOP;
     if (loop && tide__foreign(loop)) {
-        *err = TIDE_ETHREAD;
+        *err = tide__fail_thread(fn);
         return NULL;
     }
     return loop;
@@ -98,9 +98,9 @@ int tide_lock_create(tide_loop *loop, tide_lock **out)
 {
     int err;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
-    tide_loop *L = tide__sync_loop(loop, &err);
+    tide_loop *L = tide__sync_loop(loop, &err, __func__);
     if (!L)
         return err;
     tide__mem mem;
@@ -119,10 +119,11 @@ int tide_lock_destroy(tide_lock *lock)
     if (!lock)
         return 0;
     if (tide__foreign_resource(&lock->res, lock->loop))
-        return TIDE_ETHREAD;
-    if (lock->waiters.len ||
-        (lock->scopes && tide__resource_in_run(&lock->res, lock->loop)))
-        return TIDE_EBUSY;
+        return tide__fail_thread(__func__);
+    if (lock->waiters.len)
+        return tide__busy(__func__, 0);
+    if (lock->scopes && tide__resource_in_run(&lock->res, lock->loop))
+        return tide__busy(__func__, 1);
     tide__resource_remove(&lock->res);
     tide__mem_free(&lock->mem, lock, sizeof *lock);
     return 0;
@@ -217,9 +218,9 @@ tide_await tide_lock_acquire(tide_lock *lock)
 int tide_lock_release(tide_lock *lock)
 {
     if (!lock)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("lock");
     if (tide__foreign(lock->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (!lock->locked)
         return TIDE_ENOTLOCKED;
     tide__lock_unlock(lock);

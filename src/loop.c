@@ -43,7 +43,7 @@ static void default_exception(tide_loop *loop, const char *context, int err,
 int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
 {
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     if (!alloc)
         alloc = default_alloc;
@@ -72,11 +72,12 @@ int tide_loop_create(tide_alloc_fn alloc, void *alloc_ud, tide_loop **out)
 int tide_loop_set_virtual_clock(tide_loop *loop, int on)
 {
     if (!loop)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (loop->flags & TIDE__L_RUNNING)
-        return TIDE_EBUSY;
+        return tide__fail(__func__, TIDE_EBUSY,
+                          "the clock is chosen before the loop runs");
     loop->virtual_clock = on != 0;
     if (on)
         loop->now = 0;
@@ -86,10 +87,14 @@ int tide_loop_set_virtual_clock(tide_loop *loop, int on)
 int tide_loop_set_turn_budget(tide_loop *loop, double seconds)
 {
     int64_t ns;
-    if (!loop || tide__delay_ns(seconds, &ns) < 0 || ns <= 0)
-        return TIDE_EINVAL;
+    if (!loop)
+        return TIDE__NULL_ARG("loop");
+    if (tide__delay_ns(seconds, &ns) < 0 || ns <= 0)
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "seconds is %g: a budget is a positive number",
+                          seconds);
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->turn_budget = ns;
     return 0;
 }
@@ -97,9 +102,9 @@ int tide_loop_set_turn_budget(tide_loop *loop, double seconds)
 int tide_loop_set_exit_handler(tide_loop *loop, tide_exit_fn fn, void *arg)
 {
     if (!loop)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->on_exit = fn;
     loop->on_exit_arg = arg;
     return 0;
@@ -109,9 +114,9 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
                                     void *arg)
 {
     if (!loop)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->on_exception = fn ? fn : default_exception;
     loop->on_exception_arg = fn ? arg : NULL;
     return 0;
@@ -120,9 +125,9 @@ int tide_loop_set_exception_handler(tide_loop *loop, tide_exception_fn fn,
 int tide_loop_set_trace_handler(tide_loop *loop, tide_trace_fn fn, void *arg)
 {
     if (!loop)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("loop");
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     loop->trace = fn;
     loop->trace_arg = fn ? arg : NULL;
     tide__loop_hooks_update(loop);
@@ -308,15 +313,18 @@ static void handle_timer_drop(tide__timer *t)
 }
 
 /* Schedules: when < 0 means "soon" (ready queue), else a timer at `when`. */
+/* (fn: the public call, named in its failures' details) */
 static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
-                    void *arg, tide_handle **out)
+                    void *arg, tide_handle **out, const char *fn)
 {
     if (out)
         *out = NULL;
-    if (!L || !cb)
-        return TIDE_EINVAL;
+    if (!L)
+        return tide__fail(fn, TIDE_EINVAL, "loop is NULL");
+    if (!cb)
+        return tide__fail(fn, TIDE_EINVAL, "cb is NULL");
     if (tide__foreign(L)) /* call_soon_threadsafe is the way in */
-        return TIDE_ETHREAD;
+        return tide__fail_thread(fn);
     tide_handle *h = tide__alloc(L, sizeof *h);
     if (!h)
         return TIDE_ENOMEM;
@@ -350,7 +358,7 @@ static int schedule(tide_loop *L, int soon, int64_t when, tide_callback cb,
 int tide_call_soon(tide_loop *loop, tide_callback cb, void *arg,
                    tide_handle **out)
 {
-    return schedule(loop, 1, 0, cb, arg, out);
+    return schedule(loop, 1, 0, cb, arg, out, __func__);
 }
 
 int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
@@ -359,12 +367,14 @@ int tide_call_later(tide_loop *loop, double delay, tide_callback cb,
     int64_t ns; /* negative delays keep their order: "due now" */
     if (out)
         *out = NULL;
-    if (!loop || tide__seconds_ns(delay, &ns) < 0)
-        return TIDE_EINVAL;
+    if (!loop)
+        return TIDE__NULL_ARG("loop");
+    if (tide__seconds_ns(delay, &ns) < 0)
+        return tide__nan_arg(__func__, "delay");
     if (tide__foreign(loop)) /* before reading its clock */
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     return schedule(loop, 0, tide__deadline(tide__loop_now(loop), ns), cb,
-                    arg, out);
+                    arg, out, __func__);
 }
 
 int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
@@ -373,9 +383,11 @@ int tide_call_at(tide_loop *loop, double when, tide_callback cb, void *arg,
     int64_t at;
     if (out)
         *out = NULL;
-    if (!loop || tide__seconds_ns(when, &at) < 0)
-        return TIDE_EINVAL;
-    return schedule(loop, 0, at, cb, arg, out);
+    if (!loop)
+        return TIDE__NULL_ARG("loop");
+    if (tide__seconds_ns(when, &at) < 0)
+        return tide__nan_arg(__func__, "when");
+    return schedule(loop, 0, at, cb, arg, out, __func__);
 }
 
 int tide_handle_cancel(tide_handle *h)
@@ -383,7 +395,7 @@ int tide_handle_cancel(tide_handle *h)
     if (!h)
         return 0;
     if (tide__foreign(h->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (h->cancelled)
         return 0;
     h->cancelled = 1; /* also once it ran, as asyncio's Handle.cancel() */
@@ -452,9 +464,11 @@ int tide_loop_destroy(tide_loop *loop)
     if (!loop)
         return 0;
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (loop->flags & TIDE__L_RUNNING)
-        return TIDE_EBUSY;
+        return tide__fail(__func__, TIDE_EBUSY,
+                          "the loop is running: destroy it after "
+                          "tide_loop_run returns");
     tide_loop *L = loop;
     /* Scopes the pending tasks still have open are left first, while
      * everything they touch is whole (their side effects land in the
@@ -503,6 +517,7 @@ int tide_loop_destroy(tide_loop *loop)
     tide__threads_destroy(L); /* after the tasks: they let go of their calls */
     tide__host_loop_destroy(L); /* after the threads: none wakes L now */
     callback_msg_drop(L); /* (left by a call outside any callback) */
+    tide__detail_drop(L);
     tide__msg_drop_frames(L); /* after the tasks: frames went with them */
     tide__debug_destroy(L);
     tide__timers_free(L);

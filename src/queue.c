@@ -324,15 +324,19 @@ static TIDE__INLINE int get_nowait(tide_queue *q, void **item)
 int tide_queue_put_nowait(tide_queue *q, void *item)
 {
     if (!q)
-        return TIDE_EINVAL;
-    return tide__foreign(q->loop) ? TIDE_ETHREAD : put_nowait(q, item);
+        return TIDE__NULL_ARG("q");
+    if (tide__foreign(q->loop))
+        return tide__fail_thread(__func__);
+    return put_nowait(q, item);
 }
 
 int tide_queue_get_nowait(tide_queue *q, void **item)
 {
     if (!q || !item)
-        return TIDE_EINVAL;
-    return tide__foreign(q->loop) ? TIDE_ETHREAD : get_nowait(q, item);
+        return TIDE__NULL_ARG(q ? "item" : "q");
+    if (tide__foreign(q->loop))
+        return tide__fail_thread(__func__);
+    return get_nowait(q, item);
 }
 
 /* ---- put / get: one pass of CPython's while loop each -------------------- */
@@ -542,11 +546,13 @@ tide_await tide_queue_get(tide_queue *q, void **item)
 int tide_queue_task_done(tide_queue *q)
 {
     if (!q)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("q");
     if (tide__foreign(q->loop))
-        return TIDE_ETHREAD;
-    if (q->unfinished == 0)
-        return TIDE_EOVERFLOW; /* "task_done() called too many times" */
+        return tide__fail_thread(__func__);
+    if (q->unfinished == 0) /* asyncio's words */
+        return tide__fail(__func__, TIDE_EOVERFLOW,
+                          "called too many times: no item put is left "
+                          "unfinished");
     if (--q->unfinished == 0)
         wake_all(&q->joiners, 0);
     return 0;
@@ -566,9 +572,9 @@ tide_await tide_queue_join(tide_queue *q)
 int tide_queue_shutdown(tide_queue *q, int immediate)
 {
     if (!q)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("q");
     if (tide__foreign(q->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     q->is_shutdown = 1;
     update_room(q);
     if (immediate) {
@@ -591,17 +597,21 @@ int tide_queue_create(tide_loop *loop, int kind, size_t maxsize,
                       tide_compare_fn cmp, tide_queue **out)
 {
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     if (kind != TIDE_QUEUE_FIFO && kind != TIDE_QUEUE_LIFO &&
         kind != TIDE_QUEUE_PRIORITY)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "kind %d is not a kind of queue (TIDE_QUEUE_FIFO, "
+                          "_LIFO or _PRIORITY)",
+                          kind);
     if (kind == TIDE_QUEUE_PRIORITY && !cmp)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "a priority queue needs cmp, which is NULL");
     if (!loop && !(loop = tide_running_loop()))
         return TIDE_ENOLOOP;
     if (tide__foreign(loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     tide__mem mem;
     tide_queue *q = tide__mem_alloc(loop, sizeof *q, &mem);
     if (!q)
@@ -625,9 +635,9 @@ int tide_queue_destroy(tide_queue *q)
     if (!q)
         return 0;
     if (tide__foreign_resource(&q->res, q->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (q->getters.len || q->putters.len || q->joiners.len)
-        return TIDE_EBUSY; /* tasks whose wait here has not resumed */
+        return tide__busy(__func__, 0);
     tide__resource_remove(&q->res);
     if (q->buf)
         tide__mem_free(&q->mem, q->buf, q->cap * elem_size(q));

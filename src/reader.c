@@ -421,11 +421,11 @@ int tide_reader_create(tide_loop *loop, int fd, size_t limit, unsigned flags,
 {
     tide__stream *s;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     int rc = tide__stream_new(loop, fd, flags, TIDE__IO_READ,
                               sizeof(tide_reader), reader_io_ready,
-                              &reader_res, &s);
+                              &reader_res, &s, __func__);
     if (rc < 0)
         return rc;
     tide_reader *r = TIDE__CONTAINER(s, tide_reader, s);
@@ -439,9 +439,9 @@ int tide_reader_destroy(tide_reader *r)
     if (!r)
         return 0;
     if (tide__foreign_resource(&r->s.res, r->s.loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (r->waiter)
-        return TIDE_EBUSY;
+        return tide__busy(__func__, 0);
     tide__buf_free(&r->s.mem, &r->buf);
     tide__buf_free(&r->s.mem, &r->result);
     tide__buf_free(&r->s.mem, &r->sep);
@@ -464,25 +464,32 @@ size_t tide_reader_limit(const tide_reader *r)
     return r ? r->limit : 0;
 }
 
-/* A fed reader (fd -1). */
-static int feedable(tide_reader *r)
+/* A fed reader (fd -1) that `fn` may feed: 0, or why not. */
+static int feedable(tide_reader *r, const char *fn)
 {
     if (!r)
-        return TIDE_EINVAL;
+        return tide__fail(fn, TIDE_EINVAL, "r is NULL");
     if (tide__foreign(r->s.loop))
-        return TIDE_ETHREAD;
-    return r->s.fd >= 0 ? TIDE_ESTATE : 0;
+        return tide__fail_thread(fn);
+    if (r->s.fd >= 0)
+        return tide__fail(fn, TIDE_ESTATE,
+                          "the reader reads fd %d: only a reader without "
+                          "an fd (fd -1) is fed",
+                          r->s.fd);
+    return 0;
 }
 
 int tide_reader_feed(tide_reader *r, const void *data, size_t len)
 {
-    int rc = feedable(r);
+    int rc = feedable(r, __func__);
     if (rc < 0)
         return rc;
     if (!data && len)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL, "data is NULL, len %zu",
+                          len);
     if (r->eof) /* asyncio asserts: feed_data after feed_eof */
-        return TIDE_ESTATE;
+        return tide__fail(__func__, TIDE_ESTATE,
+                          "fed after its end (tide_reader_feed_eof)");
     rc = tide__buf_append(&r->s.mem, &r->buf, data, len);
     if (rc < 0)
         return rc;
@@ -492,7 +499,7 @@ int tide_reader_feed(tide_reader *r, const void *data, size_t len)
 
 int tide_reader_feed_eof(tide_reader *r)
 {
-    int rc = feedable(r);
+    int rc = feedable(r, __func__);
     if (rc < 0)
         return rc;
     r->eof = 1;

@@ -16,8 +16,10 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
 {
     if (main_out)
         *main_out = NULL;
-    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
-        return TIDE_EINVAL;
+    if (!L)
+        return TIDE__NULL_ARG("loop");
+    if (!fn || !frame || frame_size < sizeof(tide_frame))
+        return tide__spawn_refused(__func__, fn, frame, frame_size);
     if (tide_running_loop())
         return TIDE_ERUNNING;
     /* The run makes this thread the loop's owner: claim it first, so that
@@ -25,7 +27,7 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
     void *me = tide__thread_id(), *none = NULL;
     if (!__atomic_compare_exchange_n(&L->runner, &none, me, 0,
                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        return TIDE_EBUSY;
+        return TIDE_EBUSY; /* (no loop runs on this thread: no detail) */
     __atomic_store_n(&L->owner, me, __ATOMIC_RELAXED);
     L->stack_floor = tide__stack_floor(); /* this thread's stack */
     tide_task *m;
@@ -46,11 +48,11 @@ int tide_loop_run(tide_loop *L, tide_fn fn, const void *frame,
 int tide_loop_stop(tide_loop *L)
 {
     if (!L)
-        return TIDE_ESTATE;
+        return tide__fail(__func__, TIDE_ESTATE, "loop is NULL");
     if (tide__foreign(L))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (!(L->flags & TIDE__L_RUNNING))
-        return TIDE_ESTATE;
+        return tide__fail(__func__, TIDE_ESTATE, "the loop is not running");
     L->flags |= TIDE__L_STOP;
     return 0;
 }

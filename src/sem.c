@@ -42,11 +42,14 @@ int tide_sem_create(tide_loop *loop, int value, int bounded, tide_sem **out)
 {
     int err;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     if (value < 0)
-        return TIDE_EINVAL;
-    tide_loop *L = tide__sync_loop(loop, &err);
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "value is %d: a semaphore starts with 0 or more "
+                          "permits",
+                          value);
+    tide_loop *L = tide__sync_loop(loop, &err, __func__);
     if (!L)
         return err;
     tide__mem mem;
@@ -74,10 +77,11 @@ int tide_sem_destroy(tide_sem *sem)
     if (!sem)
         return 0;
     if (tide__foreign_resource(&sem->res, sem->loop))
-        return TIDE_ETHREAD;
-    if (sem->waiters.len ||
-        (sem->scopes && tide__resource_in_run(&sem->res, sem->loop)))
-        return TIDE_EBUSY;
+        return tide__fail_thread(__func__);
+    if (sem->waiters.len)
+        return tide__busy(__func__, 0);
+    if (sem->scopes && tide__resource_in_run(&sem->res, sem->loop))
+        return tide__busy(__func__, 1);
     tide__resource_remove(&sem->res);
     tide__mem_free(&sem->mem, sem, sizeof *sem);
     return 0;
@@ -164,13 +168,17 @@ tide_await tide_sem_acquire(tide_sem *sem)
 int tide_sem_release(tide_sem *sem)
 {
     if (!sem)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("sem");
     if (tide__foreign(sem->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (sem->bound >= 0 && sem->value >= sem->bound)
-        return TIDE_EOVERFLOW; /* BoundedSemaphore released too many times */
-    if (sem->value == INT_MAX)
-        return TIDE_EOVERFLOW; /* a plain one cannot count further */
+        return tide__fail(__func__, TIDE_EOVERFLOW, /* asyncio's words */
+                          "BoundedSemaphore released too many times (its "
+                          "value is %d)",
+                          sem->bound);
+    if (sem->value == INT_MAX) /* a plain one cannot count further */
+        return tide__fail(__func__, TIDE_EOVERFLOW,
+                          "the semaphore's value is INT_MAX already");
     sem->value++;
     wake_up_next(sem);
     return 0;

@@ -174,7 +174,9 @@ int tide_egroup_error(const tide_egroup *eg, size_t i, const char **msg,
     if (nested)
         *nested = NULL;
     if (i >= tide_egroup_error_count(eg))
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "i is %zu, and the group has %zu errors", i,
+                          tide_egroup_error_count(eg));
     const tide__story_error *e =
         &((const tide__msg *)(const void *)eg)->story->errors[i];
     if (msg && e->msg)

@@ -83,15 +83,18 @@ void tide__wake_text(tide_task *t, int err, const char *text)
 
 int tide__stream_new(tide_loop *loop, int fd, unsigned flags, int events,
                      size_t size, tide__io_ready_fn ready,
-                     const tide__resource_ops *ops, tide__stream **out)
+                     const tide__resource_ops *ops, tide__stream **out,
+                     const char *fn)
 {
     int err;
     if (!out)
-        return TIDE_EINVAL;
+        return tide__fail(fn, TIDE_EINVAL, "out is NULL");
     *out = NULL;
-    if ((flags & ~(unsigned)TIDE_STREAM_CLOSE_FD) || fd < -1)
-        return TIDE_EINVAL;
-    tide_loop *L = tide__sync_loop(loop, &err);
+    if (flags & ~(unsigned)TIDE_STREAM_CLOSE_FD)
+        return tide__fail(fn, TIDE_EINVAL, "unknown flags 0x%x", flags);
+    if (fd < -1)
+        return tide__fail(fn, TIDE_EINVAL, "fd %d is not an fd", fd);
+    tide_loop *L = tide__sync_loop(loop, &err, fn);
     if (!L)
         return err;
     tide__mem mem;
@@ -104,7 +107,7 @@ int tide__stream_new(tide_loop *loop, int fd, unsigned flags, int events,
     s->fd = fd;
     s->flags = flags;
     if (fd >= 0) {
-        int rc = tide__io_open(L, &s->io, fd, events, ready);
+        int rc = tide__io_open(L, &s->io, fd, events, ready, fn);
         if (rc < 0) {
             tide__mem_free(&mem, s, size);
             return rc;

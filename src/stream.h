@@ -54,10 +54,11 @@ typedef struct tide__stream {
  * on `fd` (-1: none), its io opened for `events`, listed as a resource
  * with `ops`. Errors: TIDE_EINVAL (out NULL, unknown flags, a bad fd),
  * TIDE_ENOTSUP (the host cannot wait for the fd), TIDE_ENOLOOP,
- * TIDE_ETHREAD, TIDE_ENOMEM. */
+ * TIDE_ETHREAD, TIDE_ENOMEM; with details named after `fn`. */
 int tide__stream_new(tide_loop *loop, int fd, unsigned flags, int events,
                      size_t size, tide__io_ready_fn ready,
-                     const tide__resource_ops *ops, tide__stream **out);
+                     const tide__resource_ops *ops, tide__stream **out,
+                     const char *fn);
 /* Closes the fd if the stream owns it (once). */
 void tide__stream_close_fd(tide__stream *s);
 /* Frees a stream of `size` bytes (its fd closed if it owns it). */

@@ -42,8 +42,9 @@ struct tide_cond {
 };
 
 /* The running loop if `loop` is NULL; NULL (and *err) if there is none,
- * or if it belongs to another thread (TIDE_ETHREAD). */
-tide_loop *tide__sync_loop(tide_loop *loop, int *err);
+ * or if it belongs to another thread (TIDE_ETHREAD, with its detail,
+ * named after `fn`: the creating call). */
+tide_loop *tide__sync_loop(tide_loop *loop, int *err, const char *fn);
 /* The current task, if it may wait on a primitive of loop L in the
  * awaitable `call`; else NULL and *err (TIDE_ENOLOOP outside a task,
  * TIDE_ESTATE on another loop or on a misuse, TIDE_EINVAL if L is NULL: a

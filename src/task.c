@@ -95,15 +95,30 @@ static TIDE__INLINE int spawn_on(tide_loop *L, tide_fn fn, const void *frame,
     return 0;
 }
 
+int tide__spawn_refused(const char *call, tide_fn fn, const void *frame,
+                        size_t frame_size)
+{
+    if (!fn)
+        return tide__fail(call, TIDE_EINVAL, "fn is NULL");
+    if (!frame)
+        return tide__fail(call, TIDE_EINVAL, "frame is NULL");
+    return tide__fail(call, TIDE_EINVAL,
+                      "frame_size %zu is less than a tide_frame's (%zu): a "
+                      "frame begins with TIDE_FRAME",
+                      frame_size, sizeof(tide_frame));
+}
+
 int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
                     size_t frame_size, const char *name, tide_task **out)
 {
     if (out)
         *out = NULL;
-    if (!L || !fn || !frame || frame_size < sizeof(tide_frame))
-        return TIDE_EINVAL;
+    if (!L)
+        return TIDE__NULL_ARG("loop");
+    if (!fn || !frame || frame_size < sizeof(tide_frame))
+        return tide__spawn_refused(__func__, fn, frame, frame_size);
     if (tide__foreign(L))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     return spawn_on(L, fn, frame, frame_size, name, out);
 }
 
@@ -117,7 +132,7 @@ int tide_spawn(tide_fn fn, const void *frame, size_t frame_size,
     if (!L)
         return TIDE_ENOLOOP;
     if (!fn || !frame || frame_size < sizeof(tide_frame))
-        return TIDE_EINVAL;
+        return tide__spawn_refused(__func__, fn, frame, frame_size);
     return spawn_on(L, fn, frame, frame_size, name, out);
 }
 
@@ -192,9 +207,9 @@ const char *tide_task_name(tide_task *t)
 int tide_task_set_name(tide_task *t, const char *name)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     char *copy = NULL;
     if (name) { /* copied first: out of memory, the old name stays */
         size_t len = strlen(name) + 1;
@@ -226,39 +241,45 @@ int tide_task_is_cancelled(const tide_task *t)
     return tide_task_is_done(t) && t->status == TIDE_ECANCELLED;
 }
 
-int tide_task_result(const tide_task *t, void **value)
+/* The outcome of t as `fn` reads it (fn NULL: tide_task_value, which
+ * returns no code and leaves no detail); a failed task's message is the
+ * detail of its error, so TIDE_TRY of tide_task_result re-raises it as
+ * asyncio's task.result() does. */
+static int task_outcome(const tide_task *t, void **value, const char *fn)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return fn ? TIDE__NULL_ARG("t") : TIDE_EINVAL;
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return fn ? tide__fail_thread(fn) : TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))
-        return TIDE_ESTATE;
+        return fn ? tide__fail(fn, TIDE_ESTATE, "the task is still pending")
+                  : TIDE_ESTATE;
     ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
-    if (t->status < 0)
+    if (t->status < 0) {
+        if (fn)
+            tide__fail_with(t->loop, t->status, t->msg);
         return t->status;
+    }
     if (value)
         *value = ((tide_frame *)tide__task_frame((tide_task *)t))->result;
     return 0;
 }
 
+int tide_task_result(const tide_task *t, void **value)
+{
+    return task_outcome(t, value, __func__);
+}
+
 void *tide_task_value(const tide_task *t)
 {
     void *value = NULL;
-    tide_task_result(t, &value);
+    task_outcome(t, &value, NULL);
     return value;
 }
 
 int tide_task_error(const tide_task *t)
 {
-    if (!t)
-        return TIDE_EINVAL;
-    if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
-    if (!(t->flags & TIDE__T_DONE))
-        return TIDE_ESTATE;
-    ((tide_task *)t)->flags |= TIDE__T_RETRIEVED;
-    return t->status;
+    return task_outcome(t, NULL, __func__);
 }
 
 const char *tide_task_message(const tide_task *t)
@@ -355,6 +376,8 @@ void tide__raise(tide_frame *fr, int err, int adopt, const char *text)
     }
     if (t && adopt == 2)
         m = tide__msg_ref(reraised(fr, t, err));
+    else if (t && adopt == 3) /* TIDE_TRY: the failed call's detail */
+        m = tide__msg_ref(tide__detail_of(t->loop, err));
     else if (t && adopt)
         m = tide__msg_ref(t->msg);
     else if (t && text)
@@ -735,9 +758,9 @@ tide_status tide__end(tide_frame *fr)
 int tide_task_cancel(tide_task *t, const char *msg)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (t->flags & TIDE__T_DONE)
         return 0;
     tide__msg *m = NULL;
@@ -756,9 +779,9 @@ int tide_task_cancelling(const tide_task *t)
 int tide_task_uncancel(tide_task *t)
 {
     if (!t)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("t");
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (t->cancelling > 0 && --t->cancelling == 0)
         t->flags &= (uint16_t)~(TIDE__T_MUST_CANCEL | TIDE__T_CANCEL_SEEN);
     return t->cancelling;

@@ -266,7 +266,7 @@ tide_await tide_to_thread(tide_thread_fn fn, void *arg, void **result)
 int tide_call_soon_threadsafe(tide_loop *loop, tide_callback cb, void *arg)
 {
     if (!loop || !cb)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG(loop ? "cb" : "loop");
     if (tide__running != loop) {
         int rc = tide__host_post(loop, cb, arg);
         if (rc <= 0)

@@ -92,13 +92,18 @@ static int arm(tide_timeout *t, double when)
     return 0;
 }
 
-int tide_timeout_enter_at(double when, tide_timeout **out)
+/* The arguments of `fn`, which makes a timeout: 0, or why not. */
+static int timeout_args(const char *fn, const char *what, double time,
+                        tide_timeout **out)
 {
     if (!out)
-        return TIDE_EINVAL;
+        return tide__fail(fn, TIDE_EINVAL, "out is NULL");
     *out = NULL;
-    if (isnan(when))
-        return TIDE_EINVAL;
+    return isnan(time) ? tide__nan_arg(fn, what) : 0;
+}
+
+static int enter_at(double when, tide_timeout **out)
+{
     tide_task *task = tide_current_task();
     if (!task)
         return TIDE_ENOLOOP;
@@ -118,19 +123,20 @@ int tide_timeout_enter_at(double when, tide_timeout **out)
     return 0;
 }
 
+int tide_timeout_enter_at(double when, tide_timeout **out)
+{
+    int rc = timeout_args(__func__, "when", when, out);
+    return rc < 0 ? rc : enter_at(when, out);
+}
+
 /* A deadline `delay` seconds from now on L's clock; +inf stays +inf. */
 static double deadline(tide_loop *L, double delay)
 {
     return isinf(delay) && delay > 0 ? delay : tide_loop_time(L) + delay;
 }
 
-int tide_timeout_create_at(double when, tide_timeout **out)
+static int create_at(double when, tide_timeout **out)
 {
-    if (!out)
-        return TIDE_EINVAL;
-    *out = NULL;
-    if (isnan(when))
-        return TIDE_EINVAL;
     tide_loop *L = tide__running;
     if (!L)
         return TIDE_ENOLOOP;
@@ -142,12 +148,19 @@ int tide_timeout_create_at(double when, tide_timeout **out)
     return 0;
 }
 
+int tide_timeout_create_at(double when, tide_timeout **out)
+{
+    int rc = timeout_args(__func__, "when", when, out);
+    return rc < 0 ? rc : create_at(when, out);
+}
+
 int tide_timeout_create(double delay, tide_timeout **out)
 {
     tide_loop *L = tide__running;
-    if (!out || isnan(delay) || !L)
-        return tide_timeout_create_at(isnan(delay) ? NAN : 0, out);
-    return tide_timeout_create_at(deadline(L, delay), out);
+    int rc = timeout_args(__func__, "delay", delay, out);
+    if (rc < 0)
+        return rc;
+    return create_at(L ? deadline(L, delay) : 0, out);
 }
 
 int tide__timeout_enter_created(tide_timeout *t)
@@ -189,22 +202,38 @@ void tide__timeout_pin(tide_timeout *t, int by)
 int tide_timeout_enter(double delay, tide_timeout **out)
 {
     tide_task *task = tide_current_task();
-    if (!out || isnan(delay))
-        return tide_timeout_enter_at(NAN, out);
-    if (!task)
-        return tide_timeout_enter_at(0, out);
-    return tide_timeout_enter_at(deadline(task->loop, delay), out);
+    int rc = timeout_args(__func__, "delay", delay, out);
+    if (rc < 0)
+        return rc;
+    return enter_at(task ? deadline(task->loop, delay) : 0, out);
+}
+
+/* Why `fn` cannot act on the scope t (not active): TIDE_ESTATE. */
+static int not_active(const char *fn, const tide_timeout *t)
+{
+    const char *why = t->state == T_CREATED ? "not entered yet"
+                      : t->state == T_EXITED || t->state == T_EXPIRED
+                          ? "left already"
+                          : "expiring";
+    return tide__fail(fn, TIDE_ESTATE, "the timeout scope is %s", why);
+}
+
+/* The loop of a timeout is gone (and its scope with it). */
+static int timeout_gone(const char *fn)
+{
+    return tide__fail(fn, TIDE_ESTATE, "the timeout's loop was destroyed");
 }
 
 int tide_timeout_exit(tide_timeout *t, int rc)
 {
-    /* (detached: its loop, and the scope with it, is gone) */
-    if (!t || tide__resource_detached(&t->res))
-        return TIDE_ESTATE;
+    if (!t)
+        return tide__fail(__func__, TIDE_ESTATE, "t is NULL");
+    if (tide__resource_detached(&t->res))
+        return timeout_gone(__func__);
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (t->state != T_ENTERED && t->state != T_EXPIRING)
-        return TIDE_ESTATE;
+        return not_active(__func__, t);
     if (t->handle) {
         tide_handle_cancel(t->handle);
         tide_handle_release(t->handle);
@@ -231,14 +260,16 @@ int tide_timeout_exit(tide_timeout *t, int rc)
 
 int tide_timeout_reschedule(tide_timeout *t, double when)
 {
-    if (!t || isnan(when))
-        return TIDE_EINVAL;
+    if (!t)
+        return TIDE__NULL_ARG("t");
+    if (isnan(when))
+        return tide__nan_arg(__func__, "when");
     if (tide__resource_detached(&t->res))
-        return TIDE_ESTATE;
+        return timeout_gone(__func__);
     if (tide__foreign(t->loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (t->state != T_ENTERED)
-        return TIDE_ESTATE;
+        return not_active(__func__, t);
     return arm(t, when);
 }
 

@@ -114,30 +114,34 @@ static void writer_io_ready(tide__io *io, int err, const char *why)
 
 /* ---- write ---------------------------------------------------------------- */
 
-static int writable(const tide_writer *w)
+/* Whether `fn` may write to w: 0, or why not (with its detail). */
+static int writable(const tide_writer *w, const char *fn)
 {
     if (!w)
-        return TIDE_EINVAL;
+        return tide__fail(fn, TIDE_EINVAL, "w is NULL");
     if (tide__foreign(w->s.loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(fn);
     if (w->closing)
-        return TIDE_ESTATE;
-    return w->err.code;
+        return tide__fail(fn, TIDE_ESTATE, "the writer is closed");
+    if (w->err.code) /* failed before: the fd's own words */
+        return tide__fail(fn, w->err.code, "%s", w->err.text);
+    return 0;
 }
 
 int tide_writer_write(tide_writer *w, const void *data, size_t len)
 {
-    int rc = writable(w);
+    int rc = writable(w, __func__);
     if (rc < 0)
         return rc;
     if (!data && len)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL, "data is NULL, len %zu",
+                          len);
     if (!len)
         return 0;
     if (!w->buf.len) { /* asyncio's transport tries at once */
         ptrdiff_t n = write_now(w, data, len);
         if (n < 0)
-            return (int)n;
+            return tide__fail(__func__, (int)n, "%s", w->err.text);
         data = (const char *)data + n;
         len -= (size_t)n;
         if (!len)
@@ -162,15 +166,15 @@ int tide_writer_printf(tide_writer *w, const char *fmt, ...)
     char small[256];
     va_list ap;
     if (!fmt)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("fmt");
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL, "bad format \"%s\"", fmt);
     if ((size_t)n < sizeof small)
         return tide_writer_write(w, small, (size_t)n);
-    int rc = writable(w);
+    int rc = writable(w, __func__);
     if (rc < 0)
         return rc;
     tide__mem mem = w->s.mem;
@@ -262,9 +266,9 @@ tide_await tide_writer_drain(tide_writer *w)
 int tide_writer_close(tide_writer *w)
 {
     if (!w)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("w");
     if (tide__foreign(w->s.loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (w->closing)
         return 0;
     w->closing = 1;
@@ -313,13 +317,13 @@ int tide_writer_create(tide_loop *loop, int fd, unsigned flags,
 {
     tide__stream *s;
     if (!out)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("out");
     *out = NULL;
     if (fd < 0)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL, "fd %d is not an fd", fd);
     int rc = tide__stream_new(loop, fd, flags, TIDE__IO_WRITE,
                               sizeof(tide_writer), writer_io_ready,
-                              &writer_res, &s);
+                              &writer_res, &s, __func__);
     if (rc < 0)
         return rc;
     tide_writer *w = TIDE__CONTAINER(s, tide_writer, s);
@@ -336,9 +340,9 @@ int tide_writer_destroy(tide_writer *w)
     if (!w)
         return 0;
     if (tide__foreign_resource(&w->s.res, w->s.loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     if (w->drainers.len || w->closers.len)
-        return TIDE_EBUSY;
+        return tide__busy(__func__, 0);
     tide__buf_free(&w->s.mem, &w->buf);
     tide__stream_free(&w->s, sizeof *w);
     return 0;
@@ -365,9 +369,9 @@ size_t tide_writer_buffer_size(const tide_writer *w)
 int tide_writer_set_buffer_limits(tide_writer *w, size_t high, size_t low)
 {
     if (!w)
-        return TIDE_EINVAL;
+        return TIDE__NULL_ARG("w");
     if (tide__foreign(w->s.loop))
-        return TIDE_ETHREAD;
+        return tide__fail_thread(__func__);
     /* 0 is asyncio's None: high from low (4 times it) or the default,
      * low a quarter of high */
     if (!high)
@@ -375,7 +379,9 @@ int tide_writer_set_buffer_limits(tide_writer *w, size_t high, size_t low)
     if (!low)
         low = high / 4;
     if (low > high)
-        return TIDE_EINVAL;
+        return tide__fail(__func__, TIDE_EINVAL,
+                          "low-water mark %zu above high-water mark %zu", low,
+                          high);
     w->high = high;
     w->low = low;
     water_check(w);

@@ -7,11 +7,13 @@
  */
 #include "../internal.h"
 
-int tide__host_fd_open(tide__io *io, int events)
+int tide__host_fd_open(tide__io *io, int events, const char *fn)
 {
-    (void)io;
     (void)events;
-    return TIDE_ENOTSUP;
+    return tide__fail(fn, TIDE_ENOTSUP,
+                      "this host has no fds to wait for (fd %d); a reader "
+                      "without one (fd -1) works",
+                      io->fd);
 }
 
 /* (never called: no io is ever opened) */

@@ -205,8 +205,9 @@ void tide__host_threads_free(tide_loop *L);
  * TIDE__IO_WRITE): set io->kind (TIDE__FD_POLLED, or TIDE__FD_ALWAYS for
  * a file that never makes anyone wait) and io->nonblock; or fail:
  * TIDE_EINVAL (not open, a directory), TIDE_ENOTSUP (this host, or this
- * runtime, cannot wait for the fd). */
-int tide__host_fd_open(tide__io *io, int events);
+ * runtime, cannot wait for the fd), each with its detail (tide__fail),
+ * named after `fn`, the public call. */
+int tide__host_fd_open(tide__io *io, int events, const char *fn);
 /* What a read or write returns when the fd is not ready after all. */
 #define TIDE__IO_AGAIN (-999)
 /* One read or write that never blocks, of at most n bytes: the bytes

@@ -99,13 +99,18 @@ void tide__host_loop_destroy(tide_loop *L)
  * whether it would block, and a blocking fd is written PIPE_BUF bytes at
  * a time, which a pipe that poll() calls writable always takes whole. */
 
-int tide__host_fd_open(tide__io *io, int events)
+int tide__host_fd_open(tide__io *io, int events, const char *fn)
 {
     (void)events;
     struct stat st;
     int fl = fcntl(io->fd, F_GETFL);
-    if (fl < 0 || fstat(io->fd, &st) < 0 || S_ISDIR(st.st_mode))
-        return TIDE_EINVAL;
+    if (fl < 0 && errno == EBADF)
+        return tide__fail(fn, TIDE_EINVAL, "fd %d is not open", io->fd);
+    if (fl < 0 || fstat(io->fd, &st) < 0)
+        return tide__fail(fn, TIDE_EINVAL, "fd %d: %s", io->fd,
+                          strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return tide__fail(fn, TIDE_EINVAL, "fd %d is a directory", io->fd);
     io->kind = S_ISREG(st.st_mode) ? TIDE__FD_ALWAYS : TIDE__FD_POLLED;
     io->nonblock = (fl & O_NONBLOCK) != 0;
     return 0;

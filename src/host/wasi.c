@@ -97,12 +97,13 @@ static __wasi_errno_t poll_now(int fd, int events, int *ready,
     return rc;
 }
 
-int tide__host_fd_open(tide__io *io, int events)
+int tide__host_fd_open(tide__io *io, int events, const char *fn)
 {
     __wasi_fdstat_t st;
-    if (__wasi_fd_fdstat_get((__wasi_fd_t)io->fd, &st) != 0 ||
-        st.fs_filetype == __WASI_FILETYPE_DIRECTORY)
-        return TIDE_EINVAL;
+    if (__wasi_fd_fdstat_get((__wasi_fd_t)io->fd, &st) != 0)
+        return tide__fail(fn, TIDE_EINVAL, "fd %d is not open", io->fd);
+    if (st.fs_filetype == __WASI_FILETYPE_DIRECTORY)
+        return tide__fail(fn, TIDE_EINVAL, "fd %d is a directory", io->fd);
     io->kind = TIDE__FD_ALWAYS;
     if (st.fs_filetype == __WASI_FILETYPE_REGULAR_FILE)
         return 0;
@@ -111,9 +112,12 @@ int tide__host_fd_open(tide__io *io, int events)
     if (rc == __WASI_ERRNO_PERM)
         return 0; /* not pollable, so never waits (node's /dev/null) */
     if (rc == __WASI_ERRNO_BADF || err == __WASI_ERRNO_BADF)
-        return TIDE_EINVAL;
+        return tide__fail(fn, TIDE_EINVAL, "fd %d is not open", io->fd);
     if (rc != 0 || (err != 0 && err != __WASI_ERRNO_PERM))
-        return TIDE_ENOTSUP; /* a runtime without FD_READ / FD_WRITE */
+        return tide__fail(fn, TIDE_ENOTSUP, /* no FD_READ / FD_WRITE */
+                          "this WASI runtime cannot wait for fd %d (no "
+                          "FD_READ / FD_WRITE subscriptions)",
+                          io->fd);
     if (err == __WASI_ERRNO_PERM)
         return 0;
     io->kind = TIDE__FD_POLLED;

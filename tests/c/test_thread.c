@@ -1080,6 +1080,7 @@ struct theirs {
     tide_reader *reader;
     tide_task *sleeper;
     int rc[24], n, threadsafe;
+    const char *detail; /* tide_error_detail there: no loop runs there */
 };
 
 struct idle {
@@ -1122,6 +1123,7 @@ static int meddle(void *arg, void **result)
     o->rc[n++] = tide_barrier_destroy(o->barrier);
     o->rc[n++] = tide_reader_destroy(o->reader);
     o->n = n;
+    o->detail = tide_error_detail(TIDE_ETHREAD);
     if (l2 || t2)
         o->n = -1; /* something was made: the case fails */
     o->threadsafe = tide_call_soon_threadsafe(o->L, th_log_cb, "threadsafe");
@@ -1154,6 +1156,9 @@ static tide_status foreign_calls(void *frame)
         th_eq_int(f->o.rc[f->i], TIDE_ETHREAD, "call", "TIDE_ETHREAD",
                   __FILE__, f->i);
     TH_EQ_INT(f->o.threadsafe, 0);
+    TH_CHECK(f->o.detail == NULL);
+    /* nor here: a thread's failures stay on that thread */
+    TH_CHECK(tide_error_detail(TIDE_ETHREAD) == NULL);
     TH_EQ_INT(tide_lock_is_locked(f->o.lock), 1);
     TH_EQ_INT(tide_event_is_set(f->o.ev), 0);
     TH_EQ_INT(tide_queue_size(f->o.q), 0);
@@ -1251,6 +1256,117 @@ static tide_status ownership(void *frame)
     TH_EQ_INT(eb.destroy_rc, 0); /* b, its owner, destroyed it */
     TIDE_END(f);
 }
+
+/* A loop of another thread: a call on it from a task of this thread's
+ * loop fails with TIDE_ETHREAD, and TIDE_TRY raises it saying which call
+ * and what to use instead. */
+struct try_theirs {
+    TIDE_FRAME;
+    tide_loop *L;
+};
+static tide_status try_theirs(void *frame)
+{
+    struct try_theirs *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_call_soon(f->L, th_log_cb, "theirs", NULL));
+    TIDE_END(f);
+}
+
+struct wrong_thread {
+    TIDE_FRAME;
+    tide_loop *L;
+    struct try_theirs sub;
+    int rc;
+};
+static tide_status wrong_thread(void *frame)
+{
+    struct wrong_thread *f = frame;
+    pthread_t a, b;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_loop_create(NULL, NULL, &f->L));
+    store(&hold_run, 0);
+    struct elsewhere ea = {f->L, 1, 1, 0}; /* a runs it: a owns it */
+    if (pthread_create(&a, NULL, run_elsewhere, &ea) != 0)
+        TIDE_THROW(f, TIDE_EHOST);
+    pthread_join(a, NULL);
+    TH_EQ_INT(ea.run_rc, 0);
+    f->sub = (struct try_theirs){.tide__frame = TIDE__FRAME_INIT, .L = f->L};
+    TIDE_AWAIT_CALL_CATCH(f, try_theirs, &f->sub, f->rc);
+    TH_EQ_INT(f->rc, TIDE_ETHREAD);
+    TH_EQ_STR(tide_error_message(),
+              "tide_call_soon: called from a thread that does not own the "
+              "loop (the way in from other threads is "
+              "tide_call_soon_threadsafe)");
+    /* by hand: the same */
+    f->rc = tide_loop_destroy(f->L);
+    TH_EQ_INT(f->rc, TIDE_ETHREAD);
+    TH_HAS(tide_error_detail(f->rc), "tide_loop_destroy: called from a "
+                                     "thread that does not own the loop");
+    TIDE_FINALLY(f);
+    if (f->L) { /* b runs it, owns it, destroys it */
+        struct elsewhere eb = {f->L, 1, 1, 1};
+        if (pthread_create(&b, NULL, run_elsewhere, &eb) == 0) {
+            pthread_join(b, NULL);
+            TH_EQ_INT(eb.destroy_rc, 0);
+        }
+    }
+    TIDE_END(f);
+}
+
+/* What a program keeps of a loop run on another thread, which destroyed
+ * it: a timeout made there, refused here since its loop is gone. */
+static tide_timeout *kept_timeout;
+struct keeps_timeout {
+    TIDE_FRAME;
+};
+static tide_status keeps_timeout(void *frame)
+{
+    struct keeps_timeout *f = frame;
+    TIDE_BEGIN(f);
+    TIDE_TRY(f, tide_timeout_create(10, &kept_timeout));
+    TIDE_END(f);
+}
+static void *run_and_destroy(void *arg)
+{
+    tide_loop *L;
+    int *rc = arg;
+    *rc = tide_loop_create(NULL, NULL, &L);
+    if (*rc < 0)
+        return NULL;
+    *rc = tide_loop_run(L, keeps_timeout,
+                        &(struct keeps_timeout){TIDE__FRAME_INIT},
+                        sizeof(struct keeps_timeout), NULL);
+    tide_loop_destroy(L);
+    return NULL;
+}
+
+struct reschedule_gone {
+    TIDE_FRAME;
+};
+static tide_status reschedule_gone(void *frame)
+{
+    struct reschedule_gone *f = frame;
+    pthread_t a;
+    int rc = 1;
+    TIDE_BEGIN(f);
+    if (pthread_create(&a, NULL, run_and_destroy, &rc) != 0)
+        TIDE_THROW(f, TIDE_EHOST);
+    pthread_join(a, NULL);
+    TH_EQ_INT(rc, 0);
+    TH_CHECK(kept_timeout != NULL);
+    TIDE_TRY(f, tide_timeout_reschedule(kept_timeout, 5));
+    TIDE_FINALLY(f);
+    tide_timeout_destroy(kept_timeout);
+    kept_timeout = NULL;
+    TIDE_END(f);
+}
+static void reschedule_gone_after(tide_loop *loop, tide_task *main, int err)
+{
+    (void)loop;
+    TH_EQ_INT(err, TIDE_ESTATE);
+    TH_EQ_STR(tide_task_message(main),
+              "tide_timeout_reschedule: the timeout's loop was destroyed");
+}
 #endif /* NATIVE */
 
 static const th_case cases[] = {
@@ -1309,6 +1425,12 @@ static const th_case cases[] = {
     TH_CASE("threads: a loop belongs to the thread that made it or runs it; "
             "a second run from another thread is refused",
             ownership),
+    TH_CASE("threads: TIDE_TRY of a call on another thread's loop raises "
+            "TIDE_ETHREAD with the call's detail",
+            wrong_thread),
+    TH_CASE_AFTER("threads: a timeout whose loop was destroyed: TIDE_TRY "
+                  "says so",
+                  reschedule_gone, reschedule_gone_after, TH_EXPECT_ERROR),
 #endif
 };
 

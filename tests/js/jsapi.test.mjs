@@ -253,6 +253,14 @@ test('a failed main task rejects with its Tide error name and message', async ()
   assert.equal(e.code, 'TIDE_EUSER');
   assert.equal(e.errno, -1007);
   assert.equal(e.tideMessage, 'my own error');
+
+  // a call that does not await: TIDE_TRY raises with the call's detail
+  ({ run, err } = start(['nan']));
+  e = await rejection(run.result);
+  assert.equal(e.code, 'TIDE_EINVAL');
+  assert.equal(e.tideMessage, 'tide_call_later: delay is NaN (not a number)');
+  assert.equal(e.message, 'invalid argument: tide_call_later: delay is NaN (not a number)');
+  assert.deepEqual(err, ['tide: main task failed: invalid argument: tide_call_later: delay is NaN (not a number)']);
 });
 
 // Issue 11: a task group's error keeps its story on the way to JS, after

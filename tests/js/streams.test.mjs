@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from '../support/hosts.mjs';
+import { command, root } from '../support/hosts.mjs';
 import { killLeftovers, start } from '../support/piped.mjs';
 
 const HOSTS = ['native', 'asan', 'wasi'];
@@ -168,7 +168,11 @@ test('WASI: a runtime that cannot poll fds is a clear error, not a hang', () => 
   );
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^tide: main task failed: not supported on this host\n/);
+  // (the detail of the call that failed says which fd, and why)
+  assert.match(
+    r.stderr,
+    /^tide: main task failed: not supported on this host: tide_writer_create: this WASI runtime cannot wait for fd 1 \(no FD_READ \/ FD_WRITE subscriptions\)\n/
+  );
 });
 
 // examples/cli/lines.c, the command-line example: lines from stdin worked
@@ -255,6 +259,28 @@ for (const host of HOSTS) {
     ]);
     assert.equal(summary, '5 lines: 5 done, 0 timed out, 0 too long; 13 words');
     assert.equal(r.stderr, '');
+  });
+}
+
+// Started without stdin (`lines <&-`), or with a directory for it, the
+// example ends with its main task's error, and the message says why the
+// reader could not be made: the detail its TIDE_TRY raised with.
+for (const host of ['native', 'asan']) {
+  test(`${host}: example lines without stdin, or with a directory as stdin, says why`, () => {
+    const [cmd] = command(host, 'lines');
+    const sh = (redirect) =>
+      spawnSync('/bin/sh', ['-c', `exec "$0" every=100 ${redirect}`, cmd], {
+        encoding: 'utf8',
+        timeout: 60000,
+        env: { ...process.env, TIDE_CLOCK: 'virtual' },
+      });
+    let r = sh('<&-');
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'tide: main task failed: invalid argument: tide_reader_create: fd 0 is not open\n');
+    r = sh('</');
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, 'tide: main task failed: invalid argument: tide_reader_create: fd 0 is a directory\n');
   });
 }
 

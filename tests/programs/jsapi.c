@@ -7,6 +7,8 @@
  *   string TEXT    the main task returns the string TEXT
  *   throw          the main task fails: TIDE_ETIMEDOUT "too slow"
  *   user           the main task fails with a program's own code
+ *   nan            the main task's TIDE_TRY of tide_call_later with a NaN
+ *                  delay fails: TIDE_EINVAL with the call's detail
  *   sleep S        prints "tick" each second for S seconds, then "slept";
  *                  its FINALLY prints "cleanup: <error name>"
  *   nap S          one sleep of S seconds (any double), then "woke"
@@ -145,6 +147,9 @@ static tide_status program(void *frame)
         TIDE_AWAIT(p, tide_sleep(INFINITY)); /* nothing can wake it */
     } else if (strcmp(mode, "user") == 0) {
         TIDE_THROW_MSG(p, TIDE_EUSER - 7, "my own error");
+    } else if (strcmp(mode, "nan") == 0) {
+        TIDE_TRY(p, tide_call_later(tide_running_loop(), NAN, NULL, NULL,
+                                    NULL));
     } else if (strcmp(mode, "sleep") == 0) {
         p->n = atoi(param);
         for (p->i = 0; p->i < p->n; p->i++) {
