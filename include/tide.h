@@ -973,8 +973,9 @@ int tide_group_spawn(tide_group *g, tide_fn fn, const void *frame,
                      sizeof(struct fn), (name), (out))
 /* The group's __aexit__: `body_rc` is the body's outcome (0, or the error
  * that ended it). Waits for every child. Errors: TIDE_EGROUP,
- * TIDE_ECANCELLED, TIDE_ESTATE (exited twice, or not the owner task).
- * Suspends while children run. */
+ * TIDE_ECANCELLED, TIDE_ESTATE (exited twice, not the owner task, or its
+ * loop destroyed), TIDE_EINVAL (g NULL); the refusals say which in the
+ * await's message. Suspends while children run. */
 TIDE_AWAITABLE tide_group_exit(tide_group *g, int body_rc);
 /* Cancels the children and the body; the group then exits without error
  * (TaskGroup.cancel() from Python 3.15). Returns 0, or TIDE_ESTATE once

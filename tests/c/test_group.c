@@ -2026,6 +2026,7 @@ static tide_status bad_null(void *frame)
     TH_EQ_INT(tide_group_destroy(NULL), 0);
     TIDE_AWAIT_CATCH(f, tide_group_exit(NULL, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_EINVAL);
+    TH_EQ_STR(tide_error_message(), "tide_group_exit: the group is NULL");
     /* a bad spawn into a live group creates nothing and breaks nothing */
     TIDE_TRY(f, tide_group_create(&f->tg));
     TH_EQ_INT(tide_group_spawn(f->tg, NULL, &blank_frame, sizeof blank_frame,
@@ -2058,6 +2059,8 @@ static tide_status bad_exit_twice(void *frame)
     TH_EQ_INT(f->rc, 0);
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->ok, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE);
+    TH_EQ_STR(tide_error_message(),
+              "tide_group_exit: the group is exiting or has exited");
     TIDE_TRY(f, tide_group_create(&f->failed));
     TIDE_TRY(f, TIDE_GROUP_SPAWN(f->failed, crasher, NULL, NULL, .delay = -1,
                                  .err = EZERO, .msg = "zero"));
@@ -2226,6 +2229,8 @@ static tide_status bad_parent_gone(void *frame)
     TH_EQ_STR(group_errors(f->tg), "ZeroDivisionError:zero");
     TIDE_AWAIT_CATCH(f, tide_group_exit(f->tg, 0), f->rc);
     TH_EQ_INT(f->rc, TIDE_ESTATE); /* not the owner */
+    TH_EQ_STR(tide_error_message(), "tide_group_exit: only the task that "
+                                    "created the group exits it");
     TIDE_FINALLY(f);
     TH_EQ_INT(tide_group_destroy(f->tg), 0);
     tide_task_release(f->p);

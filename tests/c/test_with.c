@@ -770,9 +770,15 @@ static tide_status with_misuse(void *frame)
         f->ne = (struct null_enter){.which = f->ne.which};
         TIDE_AWAIT_CALL_CATCH(f, null_enter, &f->ne, f->rc);
         TH_EQ_INT(f->rc, TIDE_EINVAL);
-        if (f->ne.which == 4) /* the NaN timeout says why */
-            TH_EQ_STR(tide_error_message(),
-                      "Invalid timeout: NaN (not a number)");
+        /* each says why */
+        static const char *const why[] = {
+            "TIDE_WITH: the lock (or the condition) is NULL",
+            "TIDE_WITH: the semaphore is NULL",
+            "TIDE_WITH: the lock (or the condition) is NULL",
+            "TIDE_WITH: tide_group_scope's out is NULL",
+            "Invalid timeout: NaN (not a number)",
+        };
+        TH_EQ_STR(tide_error_message(), why[f->ne.which]);
     }
     TH_LOG_IS("");
     TIDE_FINALLY(f);
