@@ -515,7 +515,8 @@ double tide_time(void);
 /*
  * Program entry for the examples and simple programs: creates a loop, runs
  * `main`, reports a failure of main on stderr and returns a process exit
- * status (0 ok, 1 failed). The environment variable TIDE_CLOCK=virtual
+ * status (0 ok, 1 failed; arguments a spawn refuses, such as a frame_size
+ * smaller than a frame, are said on stderr too). The environment variable TIDE_CLOCK=virtual
  * selects the virtual clock. On the guest host it starts the loop and
  * returns 0; the process exit status is set when the loop finishes.
  * TIDE_TRACE_FD=N traces the run (tide_loop_set_trace_handler's events)

@@ -1290,6 +1290,10 @@ int tide__fail(const char *fn, int code, const char *fmt, ...)
 #define TIDE__NULL_ARG(name)                                                   \
     tide__fail(__func__, TIDE_EINVAL, "%s is NULL", name)
 int tide__fail_thread(const char *fn);
+/* Why a spawn's arguments are refused (fn NULL, frame NULL, frame_size
+ * too small: the text, in buf if it is made), or NULL if they are not. */
+const char *tide__spawn_args_why(tide_fn fn, const void *frame,
+                                 size_t frame_size, char *buf, size_t n);
 /* A spawn (`call`) refused for its arguments: fn NULL, frame NULL or
  * frame_size too small. TIDE_EINVAL, with a detail saying which. */
 int tide__spawn_refused(const char *call, tide_fn fn, const void *frame,

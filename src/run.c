@@ -199,6 +199,15 @@ static void main_exit(tide_loop *L, tide_task *main, int err, void *arg)
 
 int tide_main(tide_fn fn, const void *frame, size_t frame_size)
 {
+    /* said here: with no loop running yet, the run's refusal keeps no
+     * detail to say it with */
+    char buf[128];
+    const char *why = tide__spawn_args_why(fn, frame, frame_size, buf,
+                                           sizeof buf);
+    if (why) {
+        fprintf(stderr, "tide: tide_main: %s\n", why);
+        return 1;
+    }
     tide_loop *L;
     int rc = tide_loop_create(NULL, NULL, &L);
     if (rc < 0) {

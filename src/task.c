@@ -95,17 +95,29 @@ static TIDE__INLINE int spawn_on(tide_loop *L, tide_fn fn, const void *frame,
     return 0;
 }
 
+const char *tide__spawn_args_why(tide_fn fn, const void *frame,
+                                 size_t frame_size, char *buf, size_t n)
+{
+    if (!fn)
+        return "fn is NULL";
+    if (!frame)
+        return "frame is NULL";
+    if (frame_size >= sizeof(tide_frame))
+        return NULL;
+    snprintf(buf, n,
+             "frame_size %zu is less than a tide_frame's (%zu): a frame "
+             "begins with TIDE_FRAME",
+             frame_size, sizeof(tide_frame));
+    return buf;
+}
+
 int tide__spawn_refused(const char *call, tide_fn fn, const void *frame,
                         size_t frame_size)
 {
-    if (!fn)
-        return tide__fail(call, TIDE_EINVAL, "fn is NULL");
-    if (!frame)
-        return tide__fail(call, TIDE_EINVAL, "frame is NULL");
-    return tide__fail(call, TIDE_EINVAL,
-                      "frame_size %zu is less than a tide_frame's (%zu): a "
-                      "frame begins with TIDE_FRAME",
-                      frame_size, sizeof(tide_frame));
+    char buf[128];
+    const char *why = tide__spawn_args_why(fn, frame, frame_size, buf,
+                                           sizeof buf);
+    return tide__fail(call, TIDE_EINVAL, "%s", why ? why : "bad arguments");
 }
 
 int tide_loop_spawn(tide_loop *L, tide_fn fn, const void *frame,
@@ -248,7 +260,7 @@ int tide_task_is_cancelled(const tide_task *t)
 static int task_outcome(const tide_task *t, void **value, const char *fn)
 {
     if (!t)
-        return fn ? TIDE__NULL_ARG("t") : TIDE_EINVAL;
+        return fn ? tide__fail(fn, TIDE_EINVAL, "t is NULL") : TIDE_EINVAL;
     if (tide__foreign(t->loop))
         return fn ? tide__fail_thread(fn) : TIDE_ETHREAD;
     if (!(t->flags & TIDE__T_DONE))

@@ -471,7 +471,9 @@ static tide_status task04_badjoin(void *frame)
     TH_EQ_INT(f->rc, TIDE_EINVAL);
     TH_CHECK(f->value == IV(-1));
     TH_EQ_INT(tide_task_result(NULL, NULL), TIDE_EINVAL);
+    TH_EQ_STR(tide_error_detail(TIDE_EINVAL), "tide_task_result: t is NULL");
     TH_EQ_INT(tide_task_error(NULL), TIDE_EINVAL);
+    TH_EQ_STR(tide_error_detail(TIDE_EINVAL), "tide_task_error: t is NULL");
     /* the refused awaits left this task able to run on */
     TIDE_YIELD(f);
     th_log("alive");

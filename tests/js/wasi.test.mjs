@@ -69,6 +69,15 @@ test('tide-run: TIDE_CLOCK=virtual reaches Tide: an hour of sleep at once', () =
   assert.equal(native(['sleep', '3600'], { env }).stdout, w.stdout);
 });
 
+test('tide_main given a frame too small says so and exits 1, natively and under tide-run', () => {
+  // (the run never starts, so no loop holds a detail: tide_main says it)
+  for (const r of [native(['badframe']), wasi(['badframe'])]) {
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^tide: tide_main: frame_size 4 is less than a tide_frame's \(\d+\): a frame begins with TIDE_FRAME\n$/);
+    assert.equal(r.stdout, '');
+  }
+});
+
 test('tide-run: stdin from a pipe, in lines and bytes, as natively', () => {
   const input = 'first line\n\nthird, no newline';
   const w = wasi(['stdin'], { input });
@@ -102,7 +111,7 @@ test('tide-run: stdout to a file, and the exit status is the program\'s', () => 
   }
   // a usage error of the program itself: its message, its status
   const bad = wasi(['nonsense']);
-  assert.deepEqual([bad.status, bad.stderr], [2, 'usage: wasiprobe args|env|stdin|file|exit|abort|sleep ...\n']);
+  assert.deepEqual([bad.status, bad.stderr], [2, 'usage: wasiprobe args|env|stdin|file|exit|abort|sleep|badframe ...\n']);
 });
 
 test('tide-run --dir HOST::GUEST and --dir HOST preopen folders; without one, no file is reachable', () => {

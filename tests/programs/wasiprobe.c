@@ -11,6 +11,7 @@
  *   abort            prints "aborting" and calls abort()
  *   sleep SECONDS    a Tide task sleeps that long, then prints "slept";
  *                    with TIDE_CLOCK=virtual at once
+ *   badframe         tide_main given a frame_size too small for a frame
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,11 @@ int main(int argc, char **argv)
         struct sleeper s = {.seconds = atof(argv[2])};
         return tide_main(sleeper, &s, sizeof s);
     }
-    fprintf(stderr, "usage: wasiprobe args|env|stdin|file|exit|abort|sleep ...\n");
+    if (!strcmp(mode, "badframe")) {
+        struct sleeper s = {.seconds = 0};
+        return tide_main(sleeper, &s, 4);
+    }
+    fprintf(stderr, "usage: wasiprobe args|env|stdin|file|exit|abort|sleep|"
+                    "badframe ...\n");
     return 2;
 }
