@@ -430,15 +430,6 @@ static int group_resume(tide_task *t, int status)
     return exit_loop(g, t);
 }
 
-/* An exit refused: the await's message says why. */
-static int exit_refused(tide_task *t, int err, const char *why)
-{
-    char text[128];
-    snprintf(text, sizeof text, "tide_group_exit: %s", why);
-    tide__set_message(t, text);
-    return err;
-}
-
 static int group_exit(tide_group *g, int body_rc)
 {
     tide_task *t = tide_current_task();
@@ -447,15 +438,18 @@ static int group_exit(tide_group *g, int body_rc)
     if (!t)
         return g ? TIDE_ENOLOOP : TIDE_EINVAL;
     if (!g)
-        return exit_refused(t, TIDE_EINVAL, "the group is NULL");
+        return tide__await_fail(t, TIDE_EINVAL,
+                                "tide_group_exit: the group is NULL");
     if (tide__resource_detached(&g->res))
-        return exit_refused(t, TIDE_ESTATE, "the task group's loop was "
-                                            "destroyed");
+        return tide__await_fail(t, TIDE_ESTATE, "tide_group_exit: the task "
+                                                "group's loop was destroyed");
     if (g->exiting)
-        return exit_refused(t, TIDE_ESTATE, "the group is exiting or has exited");
+        return tide__await_fail(t, TIDE_ESTATE, "tide_group_exit: the group "
+                                                "is exiting or has exited");
     if (t != g->parent)
-        return exit_refused(t, TIDE_ESTATE, "only the task that created the "
-                                            "group exits it");
+        return tide__await_fail(t, TIDE_ESTATE, "tide_group_exit: only the "
+                                                "task that created the group "
+                                                "exits it");
     tide__msg *body_msg = tide__msg_ref(t->msg); /* the body's last outcome */
     tide__clear_message(t);
     g->exiting = 1;

@@ -660,6 +660,15 @@ void tide__clear_message(tide_task *t);
 void tide__set_message(tide_task *t, const char *text);
 /* The same, over the mark too (the misuse's own report). */
 void tide__replace_message(tide_task *t, const char *text);
+/* An awaitable of t refused with `err`: its message, made like printf's,
+ * is set (as tide__set_message) for the raise to carry. Returns err. The
+ * await's counterpart of tide__fail, whose detail a call that does not
+ * await leaves. */
+int tide__await_fail(tide_task *t, int err, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* An await of a task of another loop (t awaits): TIDE_EINVAL, with a
  * message saying so. */
 int tide__other_loop(tide_task *t);

@@ -342,15 +342,11 @@ static int reader_read(tide_reader *r, reader_op *op, const char *call)
     tide_task *t = tide__sync_task(r->s.loop, &err, call);
     if (!t)
         return err;
-    if (r->waiter) {
-        char text[120];
-        snprintf(text, sizeof text,
-                 "%s called while another task waits for data on this "
-                 "reader",
-                 call);
-        tide__set_message(t, text);
-        return TIDE_ESTATE;
-    }
+    if (r->waiter)
+        return tide__await_fail(t, TIDE_ESTATE,
+                                "%s called while another task waits for "
+                                "data on this reader",
+                                call);
     answer a;
     int rc = answer_op(r, op, 1, &a);
     if (rc == TIDE_PENDING) {

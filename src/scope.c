@@ -207,14 +207,6 @@ int tide__with_phase(const tide_frame *fr, int site)
     return s->phase == LEAVING ? TIDE__WITH_LEAVE : TIDE__WITH_BODY;
 }
 
-/* A scope entered with nothing to enter: TIDE_EINVAL, and the await's
- * message says what was missing. */
-static int entry_refused(const char *why)
-{
-    tide__set_message(tide_current_task(), why);
-    return TIDE_EINVAL;
-}
-
 static int with_enter(tide_frame *fr, int site, int leave, tide_scope sc)
 {
     int err;
@@ -222,8 +214,9 @@ static int with_enter(tide_frame *fr, int site, int leave, tide_scope sc)
     if (!t)
         return err;
     if (!sc.tide__ops)
-        return entry_refused("TIDE_WITH: an empty scope (make one with a "
-                             "tide_*_scope function)");
+        return tide__await_fail(t, TIDE_EINVAL,
+                                "TIDE_WITH: an empty scope (make one with a "
+                                "tide_*_scope function)");
     tide__scope *s = scope_new(t, sc.tide__ops);
     if (!s)
         return TIDE_ENOMEM;
@@ -439,8 +432,9 @@ void tide__scopes_destroy(tide_loop *L)
 static int lock_enter(tide__scope *s)
 {
     return s->obj ? tide__lock_acquire(s->obj, "tide_lock_scope")
-                  : entry_refused("TIDE_WITH: the lock (or the condition) is "
-                                  "NULL");
+                  : tide__await_fail(s->task, TIDE_EINVAL,
+                                     "TIDE_WITH: the lock (or the condition) "
+                                     "is NULL");
 }
 
 /* The release's own error replaces the block's (as an error raised in
@@ -491,7 +485,8 @@ tide_scope tide_cond_scope(tide_cond *cond)
 static int sem_enter(tide__scope *s)
 {
     return s->obj ? tide_sem_acquire(s->obj).tide__rc
-                  : entry_refused("TIDE_WITH: the semaphore is NULL");
+                  : tide__await_fail(s->task, TIDE_EINVAL,
+                                     "TIDE_WITH: the semaphore is NULL");
 }
 
 static int sem_exit(tide__scope *s, int rc)
@@ -616,7 +611,8 @@ static const tide__scope_ops timeout_at_scope_ops = {
 static int timeout_of_enter(tide__scope *s)
 {
     return s->obj ? tide__timeout_enter_created(s->obj)
-                  : entry_refused("TIDE_WITH: the timeout is NULL");
+                  : tide__await_fail(s->task, TIDE_EINVAL,
+                                     "TIDE_WITH: the timeout is NULL");
 }
 
 static void timeout_of_abandon(tide__scope *s)
@@ -658,7 +654,8 @@ static int group_enter(tide__scope *s)
 {
     tide_group *g;
     if (!s->out)
-        return entry_refused("TIDE_WITH: tide_group_scope's out is NULL");
+        return tide__await_fail(s->task, TIDE_EINVAL,
+                                "TIDE_WITH: tide_group_scope's out is NULL");
     int rc = tide_group_create(&g);
     if (rc < 0)
         return rc;

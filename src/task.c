@@ -185,16 +185,14 @@ void tide_task_release(tide_task *t)
 
 int tide__nan_refused(tide_task *t, const char *what)
 {
-    char text[64];
-    snprintf(text, sizeof text, "Invalid %s: NaN (not a number)", what);
-    tide__set_message(t, text);
-    return TIDE_EINVAL;
+    return tide__await_fail(t, TIDE_EINVAL, "Invalid %s: NaN (not a number)",
+                            what);
 }
 
 int tide__other_loop(tide_task *t)
 {
-    tide__set_message(t, "the task belongs to a different event loop");
-    return TIDE_EINVAL;
+    return tide__await_fail(t, TIDE_EINVAL,
+                            "the task belongs to a different event loop");
 }
 
 tide_task *tide_current_task(void)
@@ -312,6 +310,17 @@ void tide__set_message(tide_task *t, const char *text)
      * the next await or the step's end (misuse.c). */
     if (!tide__step_marked(t))
         tide__replace_message(t, text);
+}
+
+int tide__await_fail(tide_task *t, int err, const char *fmt, ...)
+{
+    char text[TIDE_REPORT_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap); /* (cut short) */
+    va_end(ap);
+    tide__set_message(t, text);
+    return err;
 }
 
 void tide__replace_message(tide_task *t, const char *text)
